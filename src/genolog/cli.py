@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from genolog import __version__
+from genolog.metadata import admin, server
+from genolog.metadata.errors import MetadataError
+from genolog.metadata.settings import ServerSettings, SettingsError, load_settings
 
 app = typer.Typer(help="genolog: metadata service, SDK, analysis runner and read QC.", no_args_is_help=True)
+token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Grant or revoke site-wide roles (admin, project-creator, members-admin).", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML file with a [server] table")]
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: SQLite in the data dir)")]
+DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Folder for the embedded database")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
+
+
+@contextmanager
+def _errors_as_messages() -> Iterator[None]:
+    try:
+        yield
+    except (SettingsError, MetadataError) as e:
+        err_console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+
+
+def _settings(config: Path | None, **overrides: Any) -> ServerSettings:
+    with _errors_as_messages():
+        return load_settings(config, **overrides)
 
 
 @app.callback()
@@ -18,3 +56,107 @@ def main() -> None:
 def version() -> None:
     """Print genolog's version."""
     typer.echo(__version__)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    dev_user: Annotated[
+        str | None,
+        typer.Option("--dev-user", help="Development mode: unauthenticated requests act as this admin"),
+    ] = None,
+    sandbox: Annotated[bool, typer.Option(help="Load the small sandbox projects if missing")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Run the metadata service (REST API, docs at /docs)."""
+    settings = _settings(config, host=host, port=port, db=db, data_dir=data_dir, dev_user=dev_user)
+    with _errors_as_messages():
+        server.serve(settings, sandbox=sandbox, console=console)
+
+
+@app.command()
+def migrate(db: DbOption = None, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Create or upgrade the database schema."""
+    settings = _settings(config, db=db, data_dir=data_dir)
+    with _errors_as_messages():
+        server.prepare(settings)
+    console.print(f"Database {settings.database_url} is up to date.")
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option("--user", help="The user the token authenticates")],
+    label: Annotated[str | None, typer.Option(help="A note on what the token is for")] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API token; it is shown once and stored only as a hash."""
+    settings = _settings(config, db=db, data_dir=data_dir)
+    with _errors_as_messages():
+        token_id, token = admin.create_token(settings, user, label)
+    if as_json:
+        typer.echo(json.dumps({"id": token_id, "user": user, "token": token}))
+    else:
+        console.print(f"Token {token_id} for {user} (shown once, keep it safe):")
+        typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List tokens (never their values)."""
+    settings = _settings(config, db=db, data_dir=data_dir)
+    with _errors_as_messages():
+        tokens = admin.list_tokens(settings)
+    if as_json:
+        typer.echo(json.dumps(tokens))
+        return
+    table = Table("id", "user", "label", "created", "revoked")
+    for t in tokens:
+        table.add_row(str(t["id"]), t["user"], t["label"] or "", t["created_at"], t["revoked_at"])
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (see `genolog token list`)")],
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Revoke a token: requests with it are refused from now on."""
+    settings = _settings(config, db=db, data_dir=data_dir)
+    with _errors_as_messages():
+        admin.revoke_token(settings, token_id)
+    console.print(f"Token {token_id} revoked.")
+
+
+@user_app.command("grant")
+def user_grant(
+    user: str, role: str, db: DbOption = None, data_dir: DataDirOption = None, config: ConfigOption = None
+) -> None:
+    """Grant a site-wide role."""
+    settings = _settings(config, db=db, data_dir=data_dir)
+    with _errors_as_messages():
+        admin.set_site_role(settings, user, role, grant=True)
+    console.print(f"{user} now has the site role {role}.")
+
+
+@user_app.command("revoke")
+def user_revoke(
+    user: str, role: str, db: DbOption = None, data_dir: DataDirOption = None, config: ConfigOption = None
+) -> None:
+    """Revoke a site-wide role."""
+    settings = _settings(config, db=db, data_dir=data_dir)
+    with _errors_as_messages():
+        admin.set_site_role(settings, user, role, grant=False)
+    console.print(f"{user} no longer has the site role {role}.")

@@ -1,0 +1,122 @@
+"""Families: import and export pedigrees, list, update, history."""
+
+from __future__ import annotations
+
+import csv
+import io
+from enum import StrEnum
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from genolog.metadata import pedigree as ped
+from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.errors import BadRequest
+from genolog.metadata.models import FamilyUpdate
+from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.store import families, history
+
+router = APIRouter(prefix="/family", tags=["family"])
+
+
+class ExportType(StrEnum):
+    json = "json"
+    tsv = "tsv"
+    csv = "csv"
+
+
+async def _read_text(file: UploadFile) -> str:
+    try:
+        return (await file.read()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest(f"The pedigree file {file.filename!r} is not UTF-8 text") from None
+
+
+@router.post("/{project}/pedigree", operation_id="importPedigree")
+async def import_pedigree(
+    project: str,
+    file: UploadFile = File(...),
+    has_header: bool | None = None,
+    create_missing_participants: bool = False,
+    perform_sex_check: bool = True,
+    ctx: RequestContext = Depends(request_context),
+) -> dict[str, Any]:
+    """Import a PED/TSV/CSV pedigree: families and participants are matched by external id. All or nothing."""
+    rows = ped.parse(await _read_text(file), has_header)
+
+    def write() -> dict[str, Any]:
+        with ctx.write() as tx:
+            row = ctx.project(tx, project, WRITE)
+            return families.import_pedigree(
+                tx, row["id"], rows, create_missing_participants, perform_sex_check
+            )
+
+    return await run_in_threadpool(write)
+
+
+@router.get("/{project}/pedigree", operation_id="getPedigree", response_model=None)
+def get_pedigree(
+    project: str,
+    internal_family_ids: list[int] | None = Query(default=None),
+    export_type: ExportType = ExportType.json,
+    replace_with_participant_external_ids: bool = True,
+    replace_with_family_external_ids: bool = True,
+    include_header: bool = True,
+    empty_participant_value: str | None = None,
+    include_participants_not_in_families: bool = False,
+    ctx: RequestContext = Depends(request_context),
+) -> list[dict[str, Any]] | Response:
+    with ctx.read() as tx:
+        row = ctx.project(tx, project, READ)
+        rows = families.pedigree(
+            tx,
+            row["id"],
+            internal_family_ids,
+            replace_with_participant_external_ids,
+            replace_with_family_external_ids,
+            include_participants_not_in_families,
+            empty_participant_value,
+        )
+    if export_type == ExportType.json:
+        return rows
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t" if export_type == ExportType.tsv else ",", lineterminator="\n")
+    if include_header:
+        writer.writerow(families.PEDIGREE_COLUMNS)
+    for r in rows:
+        writer.writerow(["" if r[c] is None else r[c] for c in families.PEDIGREE_COLUMNS])
+    media = "text/tab-separated-values" if export_type == ExportType.tsv else "text/csv"
+    return PlainTextResponse(out.getvalue(), media_type=media)
+
+
+@router.get("/{project}/", operation_id="getFamilies")
+def get_families(
+    project: str,
+    participant_ids: list[int] | None = Query(default=None),
+    sample_ids: list[str] | None = Query(default=None),
+    ctx: RequestContext = Depends(request_context),
+) -> list[dict[str, Any]]:
+    with ctx.read() as tx:
+        row = ctx.project(tx, project, READ)
+        raw_samples = tx.codecs.sample.parse_many(sample_ids) if sample_ids is not None else None
+        return families.query(tx, row["id"], participant_ids, raw_samples)
+
+
+@router.post("/", operation_id="updateFamily")
+def update_family(family: FamilyUpdate, ctx: RequestContext = Depends(request_context)) -> bool:
+    with ctx.write() as tx:
+        project_id = families.project_of(tx, family.id)
+        ctx.project_by_id(tx, project_id, WRITE, f"Family {family.id} not found")
+        families.update(tx, project_id, family)
+    return True
+
+
+@router.get("/{family_id}/history", operation_id="getHistoryOfFamily")
+def get_history_of_family(
+    family_id: int, ctx: RequestContext = Depends(request_context)
+) -> list[dict[str, Any]]:
+    with ctx.read() as tx:
+        ctx.project_by_id(tx, families.project_of(tx, family_id), READ, f"Family {family_id} not found")
+        return history.read(tx, "family", family_id)

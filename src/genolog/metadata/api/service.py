@@ -1,0 +1,134 @@
+"""What every request needs: the database, the id formats and the settings, plus per-request context."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import RowMapping
+
+from genolog.metadata.context import AuditInfo, IdCodecs, Tx
+from genolog.metadata.db import Database
+from genolog.metadata.errors import BadRequest, NotFound, Unauthenticated
+from genolog.metadata.permissions import READ, Caller
+from genolog.metadata.settings import ServerSettings
+from genolog.metadata.store import identity, projects
+
+
+@dataclass
+class Service:
+    settings: ServerSettings
+    db: Database
+    codecs: IdCodecs
+
+    @classmethod
+    def create(cls, settings: ServerSettings, db: Database | None = None) -> Service:
+        return cls(
+            settings=settings,
+            db=db or Database(settings.database_url),
+            codecs=IdCodecs.create(
+                settings.sample_prefix,
+                settings.sample_check_offset,
+                settings.sequencing_group_prefix,
+                settings.sequencing_group_check_offset,
+                settings.cohort_prefix,
+            ),
+        )
+
+
+def service(request: Request) -> Service:
+    svc: Service = request.app.state.service
+    return svc
+
+
+def authenticate(request: Request, svc: Service = Depends(service)) -> Caller:
+    """The caller: the owner of the bearer token, or the development user when that mode is on."""
+    header = request.headers.get("authorization")
+    with svc.db.read() as conn:
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated("The Authorization header must be 'Bearer <token>'")
+            user = identity.user_for_token(conn, token.strip())
+            if user is None:
+                raise Unauthenticated("The API token is unknown or revoked")
+            site_roles = identity.site_roles(conn, user)
+        elif svc.settings.dev_user:
+            user, site_roles = svc.settings.dev_user, {"admin"}
+        else:
+            raise Unauthenticated("Authentication required: send 'Authorization: Bearer <token>'")
+        return Caller(user=user, site_roles=site_roles, project_roles=projects.roles_by_project(conn, user))
+
+
+def _audit_info(request: Request, caller: Caller) -> AuditInfo:
+    meta: dict[str, Any] = {"path": request.url.path, "ip": request.client.host if request.client else None}
+    extra = request.headers.get("sm-extra-values")
+    if extra:
+        try:
+            values = json.loads(extra)
+        except ValueError:
+            raise BadRequest("The sm-extra-values header must be a JSON object") from None
+        if not isinstance(values, dict):
+            raise BadRequest("The sm-extra-values header must be a JSON object")
+        meta.update(values)
+    return AuditInfo(
+        author=caller.user,
+        on_behalf_of=request.headers.get("sm-on-behalf-of"),
+        ar_guid=request.headers.get("sm-ar-guid"),
+        meta=meta,
+    )
+
+
+class RequestContext:
+    """One request: who is calling, and transactions that record the caller in the audit log."""
+
+    def __init__(self, svc: Service, caller: Caller, request: Request) -> None:
+        self.svc = svc
+        self.caller = caller
+        self.request = request
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        with self.svc.db.read() as conn:
+            yield Tx(conn, self.svc.codecs)
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """All or nothing: the changes, their history and the audit entry commit together."""
+        audit = _audit_info(self.request, self.caller)
+        with self.svc.db.write() as conn:
+            tx = Tx(conn, self.svc.codecs, audit)
+            yield tx
+            tx.finish()
+
+    def project(self, tx: Tx, name: str, needed: frozenset[str]) -> RowMapping:
+        """The named project, if the caller holds one of the ``needed`` roles on it."""
+        row = projects.get_by_name(tx.conn, name)
+        if row is None:
+            raise NotFound(f"Project {name!r} not found")
+        self.caller.require(row["id"], name, needed)
+        return row
+
+    def project_by_id(self, tx: Tx, project_id: int, needed: frozenset[str], not_found: str) -> RowMapping:
+        """The project of an entity; ``not_found`` (naming the entity) is the 404 when it is not visible."""
+        row = projects.get_by_id(tx.conn, project_id)
+        self.caller.require(row["id"], row["name"], needed, not_found)
+        return row
+
+    def readable_project_ids(self, tx: Tx, names: list[str] | None) -> dict[int, str]:
+        """Readable projects (all of them, or the named ones; an unreadable name is a 404)."""
+        if names is not None:
+            rows = [self.project(tx, n, READ) for n in names]
+        else:
+            rows = [r for r in projects.list_all(tx.conn) if self.caller.can_read(r["id"])]
+        return {r["id"]: r["name"] for r in rows}
+
+
+def request_context(
+    request: Request, svc: Service = Depends(service), caller: Caller = Depends(authenticate)
+) -> RequestContext:
+    return RequestContext(svc, caller, request)

@@ -1,0 +1,132 @@
+"""One request's transaction: its connection, id formats, lazily created audit-log entry and change record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from genolog.metadata import tables as t
+from genolog.metadata.ids import IdCodec
+
+
+@dataclass(frozen=True)
+class IdCodecs:
+    sample: IdCodec
+    sequencing_group: IdCodec
+    cohort: IdCodec
+
+    @classmethod
+    def create(
+        cls,
+        sample_prefix: str,
+        sample_offset: int,
+        sg_prefix: str,
+        sg_offset: int,
+        cohort_prefix: str = "COH",
+    ) -> IdCodecs:
+        return cls(
+            sample=IdCodec("sample", sample_prefix, sample_offset),
+            sequencing_group=IdCodec("sequencing group", sg_prefix, sg_offset),
+            cohort=IdCodec("cohort", cohort_prefix, 5),
+        )
+
+
+@dataclass
+class AuditInfo:
+    """Who is writing and on whose behalf, as recorded in ``audit_log``."""
+
+    author: str
+    on_behalf_of: str | None = None
+    ar_guid: str | None = None
+    comment: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tx:
+    """A connection inside one transaction, plus what the request has changed so far.
+
+    Writers call ``touch`` before changing an entity (or ``created`` after inserting one); ``finish``
+    then stores each touched entity's old and new snapshot in ``change`` under the request's single
+    audit-log entry. Nothing is recorded for an entity whose snapshot did not change.
+    """
+
+    def __init__(self, conn: Connection, codecs: IdCodecs, audit: AuditInfo | None = None) -> None:
+        self.conn = conn
+        self.codecs = codecs
+        self.audit = audit
+        self._audit_log_id: int | None = None
+        # (entity, id) -> (project_id, snapshot before the change, or None when created by this request)
+        self._touched: dict[tuple[str, int], tuple[int | None, dict[str, Any] | None]] = {}
+
+    @property
+    def audit_log_id(self) -> int:
+        if self._audit_log_id is None:
+            if self.audit is None:
+                raise RuntimeError("a write needs an audit context")
+            self._audit_log_id = self.conn.execute(
+                t.audit_log.insert()
+                .values(
+                    timestamp=utcnow(),
+                    author=self.audit.author,
+                    on_behalf_of=self.audit.on_behalf_of,
+                    ar_guid=self.audit.ar_guid,
+                    comment=self.audit.comment,
+                    meta=self.audit.meta,
+                )
+                .returning(t.audit_log.c.id)
+            ).scalar_one()
+        return self._audit_log_id
+
+    def touch(self, entity: str, ids: list[int], project_id: int | None) -> None:
+        """Call before changing these entities, so their old state is kept."""
+        from genolog.metadata.store import history
+
+        fresh = [i for i in ids if (entity, i) not in self._touched]
+        if not fresh:
+            return
+        snapshots = history.snapshot(self, entity, fresh)
+        for i in fresh:
+            self._touched[(entity, i)] = (project_id, snapshots.get(i))
+
+    def created(self, entity: str, ids: list[int], project_id: int | None) -> None:
+        """Call after inserting these entities."""
+        for i in ids:
+            self._touched.setdefault((entity, i), (project_id, None))
+
+    def finish(self) -> None:
+        """Record the changes of this request; call once, just before commit."""
+        from genolog.metadata.store import history
+
+        by_entity: dict[str, list[int]] = {}
+        for entity, i in self._touched:
+            by_entity.setdefault(entity, []).append(i)
+        rows = []
+        for entity, ids in by_entity.items():
+            after = history.snapshot(self, entity, ids)
+            for i in ids:
+                project_id, old = self._touched[(entity, i)]
+                new = after.get(i)
+                if old == new:
+                    continue
+                operation = "create" if old is None else "delete" if new is None else "update"
+                rows.append(
+                    {
+                        "audit_log_id": self.audit_log_id,
+                        "entity": entity,
+                        "entity_id": i,
+                        "project_id": project_id,
+                        "operation": operation,
+                        "old": old,
+                        "new": new,
+                    }
+                )
+        if rows:
+            self.conn.execute(t.change.insert(), rows)
+        self._touched.clear()

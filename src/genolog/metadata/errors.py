@@ -1,0 +1,33 @@
+"""The metadata service's errors. Each maps to one HTTP status at the API edge (see ``api/errors.py``)."""
+
+from __future__ import annotations
+
+
+class MetadataError(Exception):
+    """Base class: ``str(error)`` is the description shown to the caller."""
+
+    status_code = 500
+
+
+class BadRequest(MetadataError, ValueError):
+    """The request is malformed or breaks a rule of the data model."""
+
+    status_code = 400
+
+
+class Unauthenticated(MetadataError):
+    status_code = 401
+
+
+class Forbidden(MetadataError):
+    status_code = 403
+
+
+class NotFound(MetadataError):
+    status_code = 404
+
+
+class Conflict(MetadataError):
+    """The request would duplicate something unique (an external id, a project name)."""
+
+    status_code = 409

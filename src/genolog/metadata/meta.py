@@ -1,0 +1,18 @@
+"""JSON Merge Patch (RFC 7396), the rule for every ``meta`` update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """Return ``target`` patched by ``patch``: objects merge recursively, ``null`` deletes, all else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

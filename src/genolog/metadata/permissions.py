@@ -1,0 +1,59 @@
+"""Who may do what: per-project roles plus the site-wide roles admin, project-creator and members-admin.
+
+A project on which the caller holds no role does not exist for that caller (404); a project on which it
+holds roles, but not the one needed, is forbidden (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from genolog.metadata.errors import Forbidden, NotFound
+
+READ = frozenset({"reader", "contributor", "writer"})
+CONTRIBUTE = frozenset({"contributor", "writer"})
+WRITE = frozenset({"writer"})
+PROJECT_ADMIN = frozenset({"project_admin"})
+MEMBER_ADMIN = frozenset({"project_member_admin"})
+ALL_ROLES = READ | PROJECT_ADMIN | MEMBER_ADMIN
+
+
+@dataclass
+class Caller:
+    user: str
+    site_roles: set[str] = field(default_factory=set)
+    project_roles: dict[int, set[str]] = field(default_factory=dict)
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.site_roles
+
+    @property
+    def can_create_projects(self) -> bool:
+        return self.is_admin or "project-creator" in self.site_roles
+
+    def roles_on(self, project_id: int) -> set[str]:
+        roles = set(self.project_roles.get(project_id, ()))
+        if self.is_admin:
+            roles |= ALL_ROLES
+        if "project-creator" in self.site_roles:
+            roles.add("project_admin")
+        if "members-admin" in self.site_roles:
+            roles.add("project_member_admin")
+        return roles
+
+    def can_read(self, project_id: int) -> bool:
+        return bool(self.roles_on(project_id) & READ)
+
+    def require(
+        self, project_id: int, project_name: str, needed: frozenset[str], not_found: str | None = None
+    ) -> None:
+        """Raise unless the caller holds one of ``needed``; ``not_found`` replaces the 404 message."""
+        roles = self.roles_on(project_id)
+        if not roles:
+            raise NotFound(not_found or f"Project {project_name!r} not found")
+        if not roles & needed:
+            raise Forbidden(
+                f"User {self.user!r} needs one of the roles {', '.join(sorted(needed))} on project "
+                f"{project_name!r} (has {', '.join(sorted(roles))})"
+            )

@@ -1,0 +1,40 @@
+"""Starting the metadata service: migrate the database, optionally load the sandbox, serve with uvicorn."""
+
+from __future__ import annotations
+
+import uvicorn
+from rich.console import Console
+
+from genolog.metadata.api.app import create_app
+from genolog.metadata.api.service import Service
+from genolog.metadata.sandbox import load_sandbox
+from genolog.metadata.settings import ServerSettings
+
+
+def prepare(settings: ServerSettings) -> Service:
+    """Open the database and bring its schema up to date."""
+    svc = Service.create(settings)
+    svc.db.migrate()
+    return svc
+
+
+def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console | None = None) -> None:
+    console = console or Console()
+    svc = prepare(settings)
+    if sandbox:
+        owner = settings.dev_user or "genolog"
+        if load_sandbox(svc, owner):
+            console.print(
+                f"Loaded the [bold]sandbox[/] and [bold]sandbox-test[/] projects (members: {owner})."
+            )
+    base = f"http://{settings.host}:{settings.port}"
+    where = settings.db if settings.db else f"{settings.database_url} (embedded SQLite)"
+    console.print(f"[bold green]genolog[/] metadata service on [link={base}]{base}[/link], database {where}")
+    console.print(f"  API docs  {base}/docs      OpenAPI {base}/openapi.json      health {base}/health")
+    console.print(f"  REST      {base}/api/v1/project/all")
+    if settings.dev_user:
+        console.print(
+            f"  [yellow]development mode:[/] unauthenticated requests act as admin user {settings.dev_user!r}; "
+            f"for the metamist client: SM_ENVIRONMENT=local SM_URL={base}"
+        )
+    uvicorn.run(create_app(svc), host=settings.host, port=settings.port, log_level="info")

@@ -1,0 +1,62 @@
+"""Server settings: defaults, then a TOML file, then ``GENOLOG_*`` environment variables, then the command line."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from genolog.metadata.db import sqlite_url
+
+CONFIG_ENV = "GENOLOG_SERVER_CONFIG"
+
+
+class ServerSettings(BaseSettings):
+    """How ``genolog serve`` runs. In a TOML file these keys live in a ``[server]`` table."""
+
+    model_config = SettingsConfigDict(env_prefix="GENOLOG_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    db: str | None = Field(default=None, description="Database URL; default: SQLite in data_dir")
+    data_dir: Path = Path(".genolog")
+    dev_user: str | None = Field(default=None, description="Unauthenticated requests act as this admin user")
+    sample_prefix: str = "XPG"
+    sample_check_offset: int = Field(default=0, ge=0, le=9)
+    sequencing_group_prefix: str = "CPG"
+    sequencing_group_check_offset: int = Field(default=0, ge=0, le=9)
+    cohort_prefix: str = "COH"
+
+    @property
+    def database_url(self) -> str:
+        return self.db or sqlite_url(self.data_dir)
+
+
+class SettingsError(Exception):
+    pass
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> ServerSettings:
+    """Read settings; ``overrides`` (from the command line) win over the environment and the file."""
+    path = config_file or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    from_file: dict[str, Any] = {}
+    if path is not None:
+        try:
+            document = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise SettingsError(f"Config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as e:
+            raise SettingsError(f"Config file {path} is not valid TOML: {e}") from None
+        from_file = document.get("server", document)
+    try:
+        # Only GENOLOG_* variables here: pydantic-settings would rank init values above the environment.
+        env = ServerSettings().model_dump(exclude_defaults=True)
+        merged = {**from_file, **env, **{k: v for k, v in overrides.items() if v is not None}}
+        return ServerSettings.model_validate(merged)
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())
+        raise SettingsError(f"Invalid server settings: {problems}") from None

@@ -1,0 +1,1 @@
+"""The metadata service's data access: explicit SQL, one module per entity, working in a ``Tx``."""

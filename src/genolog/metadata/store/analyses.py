@@ -1,0 +1,261 @@
+"""Analyses: outputs computed from sequencing groups or cohorts, with a status lifecycle."""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from genolog.metadata import tables as t
+from genolog.metadata.context import Tx, utcnow
+from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.meta import merge_patch
+from genolog.metadata.models import Analysis, AnalysisStatus, AnalysisUpdate
+from genolog.metadata.store import enums
+from genolog.metadata.store.filters import meta_matches
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        return value.isoformat() + "+00:00"
+    return value.isoformat()
+
+
+def file_object(path: str) -> dict[str, Any]:
+    """A CWL-style description of one output file."""
+    basename = posixpath.basename(path.rstrip("/"))
+    nameroot, dot, ext = basename.rpartition(".")
+    return {
+        "path": path,
+        "basename": basename,
+        "dirname": posixpath.dirname(path.rstrip("/")),
+        "nameroot": nameroot if dot else basename,
+        "nameext": f".{ext}" if dot else "",
+        "file_checksum": None,
+        "size": None,
+        "secondary_files": {},
+    }
+
+
+def normalise_outputs(outputs: Any) -> Any:
+    """Turn paths (strings or ``{"path": ...}``) anywhere in ``outputs`` into file objects."""
+    if outputs is None:
+        return None
+    if isinstance(outputs, str):
+        return file_object(outputs)
+    if isinstance(outputs, dict):
+        if isinstance(outputs.get("path"), str):
+            return {**file_object(outputs["path"]), **{k: v for k, v in outputs.items() if k != "path"}}
+        return {key: normalise_outputs(value) for key, value in outputs.items()}
+    if isinstance(outputs, list):
+        return [normalise_outputs(value) for value in outputs]
+    raise BadRequest("Analysis outputs must be a path, a {'path': ...} object, or objects and lists of them")
+
+
+def links(tx: Tx, ids: list[int]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    sgs: dict[int, list[int]] = {i: [] for i in ids}
+    cohorts: dict[int, list[int]] = {i: [] for i in ids}
+    asg, ac = t.analysis_sequencing_group, t.analysis_cohort
+    for a, s in tx.conn.execute(
+        sa.select(asg.c.analysis_id, asg.c.sequencing_group_id)
+        .where(asg.c.analysis_id.in_(ids))
+        .order_by(asg.c.sequencing_group_id)
+    ):
+        sgs[a].append(s)
+    for a, c in tx.conn.execute(
+        sa.select(ac.c.analysis_id, ac.c.cohort_id).where(ac.c.analysis_id.in_(ids)).order_by(ac.c.cohort_id)
+    ):
+        cohorts[a].append(c)
+    return sgs, cohorts
+
+
+def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
+    rows = list(
+        tx.conn.execute(
+            sa.select(t.analysis).where(t.analysis.c.id.in_(ids)).order_by(t.analysis.c.id)
+        ).mappings()
+    )
+    sgs, cohorts = links(tx, ids)
+    fmt_sg, fmt_cohort = tx.codecs.sequencing_group.format, tx.codecs.cohort.format
+    return {
+        r["id"]: {
+            "id": r["id"],
+            "type": r["type"],
+            "status": r["status"],
+            "output": r["output"],
+            "outputs": r["outputs"],
+            "sequencing_group_ids": [fmt_sg(s) for s in sgs[r["id"]]],
+            "cohort_ids": [fmt_cohort(c) for c in cohorts[r["id"]]],
+            "author": r["on_behalf_of"],
+            "timestamp_completed": _iso(r["timestamp_completed"]),
+            "project": r["project_id"],
+            "active": r["active"],
+            "meta": r["meta"],
+        }
+        for r in rows
+    }
+
+
+def _check_sequencing_groups(tx: Tx, project_id: int, sg_ids: list[int]) -> None:
+    found = dict(
+        tx.conn.execute(
+            sa.select(t.sequencing_group.c.id, t.sample.c.project_id)
+            .join(t.sample)
+            .where(t.sequencing_group.c.id.in_(sg_ids))
+        )
+        .tuples()
+        .all()
+    )
+    fmt = tx.codecs.sequencing_group.format
+    missing = [fmt(i) for i in sg_ids if found.get(i) != project_id]
+    if missing:
+        raise BadRequest(f"Sequencing groups not found in this project: {', '.join(missing)}")
+
+
+def _check_cohorts(tx: Tx, project_id: int, cohort_ids: list[int]) -> None:
+    found = set(
+        tx.conn.execute(
+            sa.select(t.cohort.c.id).where(t.cohort.c.id.in_(cohort_ids), t.cohort.c.project_id == project_id)
+        ).scalars()
+    )
+    missing = [tx.codecs.cohort.format(i) for i in cohort_ids if i not in found]
+    if missing:
+        raise BadRequest(f"Cohorts not found in this project: {', '.join(missing)}")
+
+
+def create(tx: Tx, project_id: int, analysis: Analysis) -> int:
+    sg_ids = tx.codecs.sequencing_group.parse_many(analysis.sequencing_group_ids or [])
+    cohort_ids = tx.codecs.cohort.parse_many(analysis.cohort_ids or [])
+    if not sg_ids and not cohort_ids:
+        raise BadRequest("An analysis must be linked to at least one sequencing group or cohort")
+    _check_sequencing_groups(tx, project_id, sg_ids)
+    _check_cohorts(tx, project_id, cohort_ids)
+    completed = analysis.timestamp_completed
+    if completed is None and analysis.status == AnalysisStatus.completed:
+        completed = utcnow()
+    analysis_id = tx.conn.execute(
+        t.analysis.insert()
+        .values(
+            project_id=project_id,
+            type=enums.check(tx.conn, "analysis_type", analysis.type),
+            status=analysis.status.value,
+            output=analysis.output,
+            outputs=normalise_outputs(analysis.outputs if analysis.outputs is not None else analysis.output),
+            meta=merge_patch({}, analysis.meta or {}),
+            active=True if analysis.active is None else analysis.active,
+            on_behalf_of=analysis.author
+            or (tx.audit.on_behalf_of if tx.audit else None)
+            or (tx.audit.author if tx.audit else None),
+            timestamp_completed=completed,
+            created_at=utcnow(),
+            audit_log_id=tx.audit_log_id,
+        )
+        .returning(t.analysis.c.id)
+    ).scalar_one()
+    if sg_ids:
+        tx.conn.execute(
+            t.analysis_sequencing_group.insert(),
+            [
+                {"analysis_id": analysis_id, "sequencing_group_id": s, "audit_log_id": tx.audit_log_id}
+                for s in dict.fromkeys(sg_ids)
+            ],
+        )
+    if cohort_ids:
+        tx.conn.execute(
+            t.analysis_cohort.insert(),
+            [
+                {"analysis_id": analysis_id, "cohort_id": c, "audit_log_id": tx.audit_log_id}
+                for c in dict.fromkeys(cohort_ids)
+            ],
+        )
+    tx.created("analysis", [analysis_id], project_id)
+    return int(analysis_id)
+
+
+def get_row(tx: Tx, analysis_id: int) -> dict[str, Any]:
+    row = tx.conn.execute(sa.select(t.analysis).where(t.analysis.c.id == analysis_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"Analysis {analysis_id} not found")
+    return dict(row)
+
+
+def update(tx: Tx, analysis_id: int, change: AnalysisUpdate) -> None:
+    row = get_row(tx, analysis_id)
+    values: dict[str, Any] = {"meta": merge_patch(row["meta"], change.meta or {})}
+    if change.status is not None:
+        values["status"] = change.status.value
+        if change.status == AnalysisStatus.completed and row["timestamp_completed"] is None:
+            values["timestamp_completed"] = utcnow()
+    if change.output is not None:
+        values["output"] = change.output
+        if change.outputs is None and row["outputs"] is None:
+            values["outputs"] = normalise_outputs(change.output)
+    if change.outputs is not None:
+        values["outputs"] = normalise_outputs(change.outputs)
+    if change.active is not None:
+        values["active"] = change.active
+    tx.touch("analysis", [analysis_id], row["project_id"])
+    tx.conn.execute(
+        t.analysis.update()
+        .where(t.analysis.c.id == analysis_id)
+        .values(audit_log_id=tx.audit_log_id, **values)
+    )
+
+
+def query(
+    tx: Tx,
+    project_ids: list[int],
+    *,
+    sequencing_group_ids: list[int] | None = None,
+    analysis_type: str | None = None,
+    status: str | None = None,
+    statuses: list[str] | None = None,
+    meta: dict[str, Any] | None = None,
+    output: str | None = None,
+    active: bool | None = None,
+) -> list[dict[str, Any]]:
+    a = t.analysis
+    statement = sa.select(a.c.id, a.c.meta).where(a.c.project_id.in_(project_ids))
+    if sequencing_group_ids is not None:
+        asg = t.analysis_sequencing_group
+        statement = statement.where(
+            a.c.id.in_(
+                sa.select(asg.c.analysis_id).where(asg.c.sequencing_group_id.in_(sequencing_group_ids))
+            )
+        )
+    if analysis_type is not None:
+        statement = statement.where(a.c.type == analysis_type)
+    if status is not None:
+        statement = statement.where(a.c.status == status)
+    if statuses is not None:
+        statement = statement.where(a.c.status.in_(statuses))
+    if output is not None:
+        statement = statement.where(a.c.output == output)
+    if active is not None:
+        statement = statement.where(a.c.active.is_(active))
+    ids = [i for i, m in tx.conn.execute(statement.order_by(a.c.id)) if meta_matches(m, meta)]
+    return list(views(tx, ids).values())
+
+
+def latest_complete(
+    tx: Tx, project_id: int, analysis_type: str, meta: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    a = t.analysis
+    rows = tx.conn.execute(
+        sa.select(a.c.id, a.c.meta)
+        .where(
+            a.c.project_id == project_id,
+            a.c.type == analysis_type,
+            a.c.status == "completed",
+            a.c.active.is_(True),
+        )
+        .order_by(a.c.timestamp_completed.desc(), a.c.id.desc())
+    )
+    for analysis_id, analysis_meta in rows:
+        if meta_matches(analysis_meta, meta):
+            return views(tx, [analysis_id])[analysis_id]
+    return None

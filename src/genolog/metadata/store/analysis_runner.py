@@ -1,0 +1,75 @@
+"""Analysis-runner records: who ran which commit of which script, with which config and image."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from genolog.metadata import tables as t
+from genolog.metadata.analysis_runner_fields import RECORD_FIELDS
+from genolog.metadata.context import Tx, utcnow
+from genolog.metadata.errors import BadRequest, Conflict, NotFound
+from genolog.metadata.meta import merge_patch
+
+
+def _view(row: Any, project_name: str) -> dict[str, Any]:
+    timestamp = row["timestamp"]
+    return {
+        **{field: row[field] for field in RECORD_FIELDS},
+        "timestamp": timestamp.isoformat() if timestamp.tzinfo else timestamp.isoformat() + "+00:00",
+        "meta": row["meta"],
+        "project": project_name,
+        "audit_log_id": row["audit_log_id"],
+    }
+
+
+def create(tx: Tx, project_id: int, record: dict[str, Any], meta: dict[str, Any]) -> str:
+    missing = [f for f in RECORD_FIELDS if f not in ("cwd", "hail_version") and not record.get(f)]
+    if missing:
+        raise BadRequest(f"An analysis-runner record needs: {', '.join(missing)}")
+    exists = tx.conn.execute(
+        sa.select(t.analysis_runner.c.ar_guid).where(t.analysis_runner.c.ar_guid == record["ar_guid"])
+    ).first()
+    if exists:
+        raise Conflict(f"An analysis-runner record with ar_guid {record['ar_guid']!r} already exists")
+    tx.conn.execute(
+        t.analysis_runner.insert().values(
+            project_id=project_id, timestamp=utcnow(), meta=meta, audit_log_id=tx.audit_log_id, **record
+        )
+    )
+    return str(record["ar_guid"])
+
+
+def update_meta(tx: Tx, ar_guid: str, patch: dict[str, Any]) -> None:
+    row = (
+        tx.conn.execute(sa.select(t.analysis_runner).where(t.analysis_runner.c.ar_guid == ar_guid))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"No analysis-runner record {ar_guid!r}")
+    tx.conn.execute(
+        t.analysis_runner.update()
+        .where(t.analysis_runner.c.ar_guid == ar_guid)
+        .values(meta=merge_patch(row["meta"], patch), audit_log_id=tx.audit_log_id)
+    )
+
+
+def project_of(tx: Tx, ar_guid: str) -> int:
+    project_id = tx.conn.execute(
+        sa.select(t.analysis_runner.c.project_id).where(t.analysis_runner.c.ar_guid == ar_guid)
+    ).scalar()
+    if project_id is None:
+        raise NotFound(f"No analysis-runner record {ar_guid!r}")
+    return int(project_id)
+
+
+def query(tx: Tx, project_ids: dict[int, str], filters: dict[str, Any]) -> list[dict[str, Any]]:
+    ar = t.analysis_runner
+    statement = sa.select(ar).where(ar.c.project_id.in_(list(project_ids)))
+    for field, value in filters.items():
+        if value is not None:
+            statement = statement.where(ar.c[field] == value)
+    rows = tx.conn.execute(statement.order_by(ar.c.timestamp.desc())).mappings()
+    return [_view(r, project_ids[r["project_id"]]) for r in rows]

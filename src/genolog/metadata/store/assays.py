@@ -1,0 +1,99 @@
+"""Assays: one sequencing run (or other assay) of a sample, with its read files in ``meta.reads``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from genolog.metadata import tables as t
+from genolog.metadata.context import Tx
+from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.meta import merge_patch
+from genolog.metadata.models import AssayUpsert
+from genolog.metadata.store import enums, external_ids
+
+SEQUENCING_META = ("sequencing_type", "sequencing_platform", "sequencing_technology")
+
+
+def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
+    rows = tx.conn.execute(sa.select(t.assay).where(t.assay.c.id.in_(ids)).order_by(t.assay.c.id)).mappings()
+    eids = external_ids.get_many(tx.conn, "assay", ids)
+    fmt = tx.codecs.sample.format
+    return {
+        r["id"]: {
+            "id": r["id"],
+            "external_ids": eids[r["id"]],
+            "sample_id": fmt(r["sample_id"]),
+            "meta": r["meta"],
+            "type": r["type"],
+        }
+        for r in rows
+    }
+
+
+def ids_of_samples(tx: Tx, sample_ids: list[int]) -> list[int]:
+    return list(
+        tx.conn.execute(
+            sa.select(t.assay.c.id).where(t.assay.c.sample_id.in_(sample_ids)).order_by(t.assay.c.id)
+        ).scalars()
+    )
+
+
+def project_of(tx: Tx, assay_id: int) -> int:
+    project_id = tx.conn.execute(
+        sa.select(t.sample.c.project_id).join(t.assay).where(t.assay.c.id == assay_id)
+    ).scalar()
+    if project_id is None:
+        raise NotFound(f"Assay {assay_id} not found")
+    return int(project_id)
+
+
+def check_sequencing_meta(assay_type: str, meta: dict[str, Any]) -> None:
+    if assay_type == "sequencing":
+        missing = [key for key in SEQUENCING_META if not meta.get(key)]
+        if missing:
+            raise BadRequest(f"Assay of type sequencing is missing required meta fields: {missing}")
+
+
+def upsert(tx: Tx, project_id: int, sample_id: int, assay: AssayUpsert) -> int:
+    """Insert an assay without id, or update the one with this id (its meta merges)."""
+    if assay.id is not None:
+        row = tx.conn.execute(sa.select(t.assay).where(t.assay.c.id == assay.id)).mappings().first()
+        if row is None or project_of(tx, assay.id) != project_id:
+            raise NotFound(f"Assay {assay.id} not found in this project")
+        if row["sample_id"] != sample_id:
+            raise BadRequest(f"Assay {assay.id} belongs to another sample and cannot be moved")
+        assay_type = enums.check(tx.conn, "assay_type", assay.type) if assay.type else row["type"]
+        meta = merge_patch(row["meta"], assay.meta or {})
+        check_sequencing_meta(assay_type, meta)
+        tx.touch("assay", [assay.id], project_id)
+        tx.conn.execute(
+            t.assay.update()
+            .where(t.assay.c.id == assay.id)
+            .values(type=assay_type, meta=meta, audit_log_id=tx.audit_log_id)
+        )
+        external_ids.write(tx, "assay", project_id, assay.id, assay.external_ids, creating=False)
+        return assay.id
+    if not assay.type:
+        raise BadRequest("A new assay needs a type (for example 'sequencing')")
+    assay_type = enums.check(tx.conn, "assay_type", assay.type)
+    meta = merge_patch({}, assay.meta or {})
+    check_sequencing_meta(assay_type, meta)
+    assay_id = tx.conn.execute(
+        t.assay.insert()
+        .values(sample_id=sample_id, type=assay_type, meta=meta, audit_log_id=tx.audit_log_id)
+        .returning(t.assay.c.id)
+    ).scalar_one()
+    external_ids.write(tx, "assay", project_id, assay_id, assay.external_ids, creating=False)
+    tx.created("assay", [assay_id], project_id)
+    return int(assay_id)
+
+
+def sequencing_fields(tx: Tx, assay_ids: list[int]) -> dict[int, tuple[str | None, str | None, str | None]]:
+    """assay id -> (sequencing_type, sequencing_technology, sequencing_platform) from its meta."""
+    rows = tx.conn.execute(sa.select(t.assay.c.id, t.assay.c.meta).where(t.assay.c.id.in_(assay_ids)))
+    return {
+        i: (meta.get("sequencing_type"), meta.get("sequencing_technology"), meta.get("sequencing_platform"))
+        for i, meta in rows
+    }

@@ -1,0 +1,143 @@
+"""External ids: per-organisation names of participants, samples, assays, sequencing groups and families.
+
+The primary organisation is ``''`` and is required; organisation names are lower-cased; an external id is
+unique per project for its entity kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from genolog.metadata import tables as t
+from genolog.metadata.context import Tx
+from genolog.metadata.errors import BadRequest, Conflict
+
+PRIMARY = ""
+
+TABLES: dict[str, sa.Table] = {
+    "participant": t.participant_external_id,
+    "sample": t.sample_external_id,
+    "assay": t.assay_external_id,
+    "sequencing_group": t.sequencing_group_external_id,
+    "family": t.family_external_id,
+}
+
+LABELS = {
+    "participant": "participant",
+    "sample": "sample",
+    "assay": "assay",
+    "sequencing_group": "sequencing group",
+    "family": "family",
+}
+
+
+def _id_column(entity: str) -> sa.Column[int]:
+    return TABLES[entity].c[f"{entity}_id"]
+
+
+def normalise(entity: str, external_ids: Mapping[str, str | None] | None) -> dict[str, str | None]:
+    """Lower-case organisation names and check the values are non-empty strings (or None to delete)."""
+    result: dict[str, str | None] = {}
+    for org, value in (external_ids or {}).items():
+        if not isinstance(org, str):
+            raise BadRequest(f"{LABELS[entity].capitalize()} external id organisation must be a string")
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise BadRequest(
+                f"{LABELS[entity].capitalize()} external id for organisation {org!r} must be a non-empty string"
+            )
+        result[org.lower()] = value.strip() if isinstance(value, str) else None
+    return result
+
+
+def get_many(conn: Connection, entity: str, ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    table, id_col = TABLES[entity], _id_column(entity)
+    ids = list(ids)
+    result: dict[int, dict[str, str]] = {i: {} for i in ids}
+    if not ids:
+        return result
+    rows = conn.execute(
+        sa.select(id_col, table.c.name, table.c.external_id).where(id_col.in_(ids)).order_by(table.c.name)
+    )
+    for entity_id, org, value in rows:
+        result[entity_id][org] = value
+    return result
+
+
+def lookup(conn: Connection, entity: str, project_id: int, external_ids: Iterable[str]) -> dict[str, int]:
+    """Map external ids (any organisation) to entity ids within a project; unknown ones are left out."""
+    table, id_col = TABLES[entity], _id_column(entity)
+    wanted = list(dict.fromkeys(external_ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        sa.select(table.c.external_id, id_col).where(
+            table.c.project_id == project_id, table.c.external_id.in_(wanted)
+        )
+    )
+    return {eid: entity_id for eid, entity_id in rows}
+
+
+def write(
+    tx: Tx,
+    entity: str,
+    project_id: int,
+    entity_id: int,
+    external_ids: Mapping[str, str | None] | None,
+    *,
+    creating: bool,
+) -> None:
+    """Set the given organisations' ids of one entity; ``None`` deletes an organisation's id."""
+    eids = normalise(entity, external_ids)
+    label = LABELS[entity]
+    if creating and not eids.get(PRIMARY):
+        raise BadRequest(f"A {label} needs a primary external id (organisation '')")
+    if PRIMARY in eids and eids[PRIMARY] is None:
+        raise BadRequest(f"The primary external id of a {label} cannot be removed")
+    if not eids:
+        return
+    table, id_col = TABLES[entity], _id_column(entity)
+    to_set = {org: v for org, v in eids.items() if v is not None}
+    to_delete = [org for org, v in eids.items() if v is None]
+    if to_set:
+        clash = conn_clash(tx.conn, entity, project_id, entity_id, to_set.values())
+        if clash:
+            raise Conflict(f"The {label} external id {clash!r} is already used in this project")
+    if to_delete:
+        tx.conn.execute(table.delete().where(id_col == entity_id, table.c.name.in_(to_delete)))
+    if to_set:
+        tx.conn.execute(table.delete().where(id_col == entity_id, table.c.name.in_(list(to_set))))
+        tx.conn.execute(
+            table.insert(),
+            [
+                {
+                    "project_id": project_id,
+                    f"{entity}_id": entity_id,
+                    "name": org,
+                    "external_id": value,
+                    "audit_log_id": tx.audit_log_id,
+                }
+                for org, value in to_set.items()
+            ],
+        )
+
+
+def conn_clash(
+    conn: Connection, entity: str, project_id: int, entity_id: int | None, values: Iterable[str]
+) -> str | None:
+    """The first of ``values`` already used by another entity of this kind in the project, if any."""
+    table, id_col = TABLES[entity], _id_column(entity)
+    query = sa.select(table.c.external_id).where(
+        table.c.project_id == project_id, table.c.external_id.in_(list(values))
+    )
+    if entity_id is not None:
+        query = query.where(id_col != entity_id)
+    return conn.execute(query.limit(1)).scalar()
+
+
+def delete_all(tx: Tx, entity: str, entity_ids: list[int]) -> None:
+    """Free the external ids of these entities (used when archiving sequencing groups)."""
+    if entity_ids:
+        tx.conn.execute(TABLES[entity].delete().where(_id_column(entity).in_(entity_ids)))

@@ -1,0 +1,89 @@
+"""Snapshots of entities for the change record, and reading an entity's history back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from genolog.metadata import tables as t
+from genolog.metadata.context import Tx
+from genolog.metadata.store import (
+    analyses,
+    assays,
+    families,
+    participants,
+    projects,
+    samples,
+    sequencing_groups,
+)
+
+
+def _project_views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
+    rows = tx.conn.execute(sa.select(t.project).where(t.project.c.id.in_(ids))).mappings()
+    members = projects.members(tx.conn, ids)
+    return {
+        r["id"]: {
+            "id": r["id"],
+            "name": r["name"],
+            "dataset": r["dataset"],
+            "meta": r["meta"],
+            "members": members[r["id"]],
+        }
+        for r in rows
+    }
+
+
+SNAPSHOTS: dict[str, Callable[[Tx, list[int]], dict[int, dict[str, Any]]]] = {
+    "project": _project_views,
+    "participant": participants.views,
+    "family": families.views,
+    "sample": samples.views,
+    "assay": assays.views,
+    "sequencing_group": sequencing_groups.views,
+    "analysis": analyses.views,
+}
+
+
+def snapshot(tx: Tx, entity: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+    return SNAPSHOTS[entity](tx, ids)
+
+
+def _changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Field -> {old, new} for the fields that differ."""
+    old, new = old or {}, new or {}
+    return {
+        key: {"old": old.get(key), "new": new.get(key)}
+        for key in dict.fromkeys([*old, *new])
+        if old.get(key) != new.get(key)
+    }
+
+
+def read(tx: Tx, entity: str, entity_id: int) -> list[dict[str, Any]]:
+    """Every recorded change of one entity, oldest first, with who made it and when."""
+    c, a = t.change, t.audit_log
+    rows = tx.conn.execute(
+        sa.select(c, a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid, a.c.meta.label("audit_meta"))
+        .join(a, a.c.id == c.c.audit_log_id)
+        .where(c.c.entity == entity, c.c.entity_id == entity_id)
+        .order_by(c.c.id)
+    ).mappings()
+    result = []
+    for r in rows:
+        timestamp = r["timestamp"]
+        result.append(
+            {
+                "audit_log_id": r["audit_log_id"],
+                "timestamp": timestamp.isoformat() if timestamp.tzinfo else timestamp.isoformat() + "+00:00",
+                "author": r["author"],
+                "on_behalf_of": r["on_behalf_of"],
+                "ar_guid": r["ar_guid"],
+                "meta": r["audit_meta"],
+                "operation": r["operation"],
+                "changes": _changes(r["old"], r["new"]),
+                "old": r["old"],
+                "new": r["new"],
+            }
+        )
+    return result

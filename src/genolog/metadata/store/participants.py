@@ -1,0 +1,159 @@
+"""Participants: the people who gave samples, with reported sex, phenotypes and external ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from genolog.metadata import tables as t
+from genolog.metadata.context import Tx
+from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.meta import merge_patch
+from genolog.metadata.models import ParticipantUpsert
+from genolog.metadata.store import external_ids, samples
+
+FIELDS = ("reported_sex", "reported_gender", "karyotype")
+
+
+def phenotypes(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
+    result: dict[int, dict[str, Any]] = {i: {} for i in ids}
+    rows = tx.conn.execute(
+        sa.select(t.participant_phenotype)
+        .where(t.participant_phenotype.c.participant_id.in_(ids))
+        .order_by(t.participant_phenotype.c.name)
+    ).mappings()
+    for r in rows:
+        result[r["participant_id"]][r["name"]] = r["value"]
+    return result
+
+
+def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
+    rows = tx.conn.execute(
+        sa.select(t.participant).where(t.participant.c.id.in_(ids)).order_by(t.participant.c.id)
+    ).mappings()
+    eids = external_ids.get_many(tx.conn, "participant", ids)
+    phenos = phenotypes(tx, ids)
+    return {
+        r["id"]: {
+            "id": r["id"],
+            "external_ids": eids[r["id"]],
+            "reported_sex": r["reported_sex"],
+            "reported_gender": r["reported_gender"],
+            "karyotype": r["karyotype"],
+            "meta": r["meta"],
+            "project": r["project_id"],
+            "phenotypes": phenos[r["id"]],
+        }
+        for r in rows
+    }
+
+
+def get_row(tx: Tx, participant_id: int) -> dict[str, Any]:
+    row = (
+        tx.conn.execute(sa.select(t.participant).where(t.participant.c.id == participant_id))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"Participant {participant_id} not found")
+    return dict(row)
+
+
+def upsert_many(tx: Tx, project_id: int, items: list[ParticipantUpsert]) -> list[dict[str, Any]]:
+    return [upsert(tx, project_id, item) for item in items]
+
+
+def upsert(tx: Tx, project_id: int, item: ParticipantUpsert) -> dict[str, Any]:
+    values = {f: getattr(item, f) for f in FIELDS if f in item.model_fields_set}
+    if item.id is None:
+        participant_id = tx.conn.execute(
+            t.participant.insert()
+            .values(
+                project_id=project_id,
+                meta=merge_patch({}, item.meta or {}),
+                audit_log_id=tx.audit_log_id,
+                **values,
+            )
+            .returning(t.participant.c.id)
+        ).scalar_one()
+        external_ids.write(tx, "participant", project_id, participant_id, item.external_ids, creating=True)
+        tx.created("participant", [participant_id], project_id)
+    else:
+        participant_id = item.id
+        row = get_row(tx, participant_id)
+        if row["project_id"] != project_id:
+            raise NotFound(f"Participant {participant_id} not found in this project")
+        tx.touch("participant", [participant_id], project_id)
+        tx.conn.execute(
+            t.participant.update()
+            .where(t.participant.c.id == participant_id)
+            .values(meta=merge_patch(row["meta"], item.meta or {}), audit_log_id=tx.audit_log_id, **values)
+        )
+        external_ids.write(tx, "participant", project_id, participant_id, item.external_ids, creating=False)
+    if item.phenotypes:
+        _write_phenotypes(tx, participant_id, item.phenotypes)
+    result = item.model_dump(exclude_unset=True, exclude={"samples"})
+    result["id"] = participant_id
+    if item.samples is not None:
+        result["samples"] = samples.upsert_many(tx, project_id, item.samples, participant_id)
+    return result
+
+
+def _write_phenotypes(tx: Tx, participant_id: int, values: dict[str, Any]) -> None:
+    table = t.participant_phenotype
+    names = list(values)
+    tx.conn.execute(table.delete().where(table.c.participant_id == participant_id, table.c.name.in_(names)))
+    rows = [
+        {"participant_id": participant_id, "name": n, "value": v, "audit_log_id": tx.audit_log_id}
+        for n, v in values.items()
+        if v is not None
+    ]
+    if rows:
+        tx.conn.execute(table.insert(), rows)
+
+
+def ids_in_project(tx: Tx, project_id: int, ids: list[int]) -> list[int]:
+    return list(
+        tx.conn.execute(
+            sa.select(t.participant.c.id).where(
+                t.participant.c.project_id == project_id, t.participant.c.id.in_(ids)
+            )
+        ).scalars()
+    )
+
+
+def query(
+    tx: Tx, project_id: int, external: list[str] | None = None, internal: list[int] | None = None
+) -> list[dict[str, Any]]:
+    statement = sa.select(t.participant.c.id).where(t.participant.c.project_id == project_id)
+    if internal is not None:
+        statement = statement.where(t.participant.c.id.in_(internal))
+    if external is not None:
+        matched = external_ids.lookup(tx.conn, "participant", project_id, external)
+        statement = statement.where(t.participant.c.id.in_(list(matched.values())))
+    ids = list(tx.conn.execute(statement.order_by(t.participant.c.id)).scalars())
+    return list(views(tx, ids).values())
+
+
+def external_to_internal(tx: Tx, project_id: int, eids: list[str], allow_missing: bool) -> dict[str, int]:
+    found = external_ids.lookup(tx.conn, "participant", project_id, eids)
+    missing = [e for e in eids if e not in found]
+    if missing and not allow_missing:
+        raise NotFound(f"Participant external ids not found in this project: {', '.join(missing)}")
+    return found
+
+
+def update_primary_external_ids(tx: Tx, project_id: int, new_ids: dict[int, str]) -> None:
+    """Set the primary external id of several participants (the update-many route)."""
+    found = set(ids_in_project(tx, project_id, list(new_ids)))
+    missing = [str(i) for i in new_ids if i not in found]
+    if missing:
+        raise NotFound(f"Participants not found: {', '.join(missing)}")
+    for participant_id, eid in new_ids.items():
+        if not isinstance(eid, str) or not eid.strip():
+            raise BadRequest(
+                f"The new external id of participant {participant_id} must be a non-empty string"
+            )
+        tx.touch("participant", [participant_id], project_id)
+        external_ids.write(tx, "participant", project_id, participant_id, {"": eid}, creating=False)

@@ -1,0 +1,357 @@
+"""The metadata service's schema, as SQLAlchemy Core tables (migrations in ``migrations/``).
+
+Every table that users change carries ``audit_log_id``: the audit-log entry of the request that last
+wrote the row. Old and new values of every change are kept in ``change`` (see ``history.py``).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+JSON = sa.JSON().with_variant(JSONB(), "postgresql")
+Timestamp = sa.DateTime(timezone=True)
+
+
+def _audit_column() -> sa.Column[int]:
+    return sa.Column("audit_log_id", sa.Integer, sa.ForeignKey("audit_log.id"), nullable=True)
+
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("timestamp", Timestamp, nullable=False),
+    sa.Column("author", sa.String(255), nullable=False),
+    sa.Column("on_behalf_of", sa.String(255)),
+    sa.Column("ar_guid", sa.String(64)),
+    sa.Column("comment", sa.Text),
+    sa.Column("auth_project", sa.Integer),
+    sa.Column("meta", JSON, nullable=False, default=dict),
+)
+
+# Old and new values of every change, one row per entity per request.
+change = sa.Table(
+    "change",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("audit_log_id", sa.Integer, sa.ForeignKey("audit_log.id"), nullable=False),
+    sa.Column("entity", sa.String(32), nullable=False),
+    sa.Column("entity_id", sa.Integer, nullable=False),
+    sa.Column("project_id", sa.Integer),
+    sa.Column("operation", sa.String(16), nullable=False),
+    sa.Column("old", JSON),
+    sa.Column("new", JSON),
+    sa.Index("ix_change_entity", "entity", "entity_id"),
+)
+
+# --- identity -------------------------------------------------------------------------------------------
+
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user", sa.String(255), nullable=False),
+    sa.Column("label", sa.String(255)),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("revoked_at", Timestamp),
+)
+
+# Site-wide roles: admin, project-creator, members-admin.
+site_role = sa.Table(
+    "site_role",
+    metadata,
+    sa.Column("user", sa.String(255), primary_key=True),
+    sa.Column("role", sa.String(32), primary_key=True),
+)
+
+# --- projects -------------------------------------------------------------------------------------------
+
+project = sa.Table(
+    "project",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("dataset", sa.String(64), nullable=False),
+    sa.Column("meta", JSON, nullable=False, default=dict),
+    _audit_column(),
+)
+
+project_member = sa.Table(
+    "project_member",
+    metadata,
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("member", sa.String(255), primary_key=True),
+    sa.Column("role", sa.String(32), primary_key=True),
+    _audit_column(),
+)
+
+# Controlled vocabularies: sample-type, assay-type, sequencing-type, ... (kind, name).
+enum_value = sa.Table(
+    "enum_value",
+    metadata,
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+)
+
+
+def _external_id_table(entity: str) -> sa.Table:
+    """Per-organisation external ids of one entity kind; the primary organisation is ''.
+
+    An external id is unique per project across organisations for its kind.
+    """
+    return sa.Table(
+        f"{entity}_external_id",
+        metadata,
+        sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            f"{entity}_id", sa.Integer, sa.ForeignKey(f"{entity}.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("name", sa.String(255), primary_key=True),
+        sa.Column("external_id", sa.String(255), nullable=False),
+        _audit_column(),
+        sa.UniqueConstraint("project_id", "external_id", name=f"uq_{entity}_external_id_project_eid"),
+    )
+
+
+# --- participants and families --------------------------------------------------------------------------
+
+participant = sa.Table(
+    "participant",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("reported_sex", sa.Integer),
+    sa.Column("reported_gender", sa.String(255)),
+    sa.Column("karyotype", sa.String(255)),
+    sa.Column("meta", JSON, nullable=False, default=dict),
+    _audit_column(),
+    sa.Index("ix_participant_project", "project_id"),
+)
+participant_external_id = _external_id_table("participant")
+
+participant_phenotype = sa.Table(
+    "participant_phenotype",
+    metadata,
+    sa.Column(
+        "participant_id", sa.Integer, sa.ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("value", JSON),
+    _audit_column(),
+)
+
+family = sa.Table(
+    "family",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("coded_phenotype", sa.String(255)),
+    sa.Column("meta", JSON, nullable=False, default=dict),
+    _audit_column(),
+    sa.Index("ix_family_project", "project_id"),
+)
+family_external_id = _external_id_table("family")
+
+# One pedigree row per participant: a participant is in at most one family.
+family_participant = sa.Table(
+    "family_participant",
+    metadata,
+    sa.Column(
+        "participant_id", sa.Integer, sa.ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("family_id", sa.Integer, sa.ForeignKey("family.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("paternal_participant_id", sa.Integer, sa.ForeignKey("participant.id", ondelete="SET NULL")),
+    sa.Column("maternal_participant_id", sa.Integer, sa.ForeignKey("participant.id", ondelete="SET NULL")),
+    sa.Column("affected", sa.Integer),
+    sa.Column("notes", sa.Text),
+    _audit_column(),
+    sa.Index("ix_family_participant_family", "family_id"),
+)
+
+# --- samples, assays, sequencing groups -----------------------------------------------------------------
+
+sample = sa.Table(
+    "sample",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("participant_id", sa.Integer, sa.ForeignKey("participant.id", ondelete="SET NULL")),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("meta", JSON, nullable=False, default=dict),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("sample.id", ondelete="SET NULL")),
+    sa.Column("root_id", sa.Integer, sa.ForeignKey("sample.id", ondelete="SET NULL")),
+    sa.Column("created_at", Timestamp, nullable=False),
+    _audit_column(),
+    sa.Index("ix_sample_project", "project_id"),
+    sa.Index("ix_sample_participant", "participant_id"),
+)
+sample_external_id = _external_id_table("sample")
+
+assay = sa.Table(
+    "assay",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sample_id", sa.Integer, sa.ForeignKey("sample.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("meta", JSON, nullable=False, default=dict),
+    _audit_column(),
+    sa.Index("ix_assay_sample", "sample_id"),
+)
+assay_external_id = _external_id_table("assay")
+
+sequencing_group = sa.Table(
+    "sequencing_group",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sample_id", sa.Integer, sa.ForeignKey("sample.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("technology", sa.String(64), nullable=False),
+    sa.Column("platform", sa.String(64), nullable=False),
+    sa.Column("meta", JSON, nullable=False, default=dict),
+    sa.Column("archived", sa.Boolean, nullable=False, default=False),
+    _audit_column(),
+    sa.Index("ix_sequencing_group_sample", "sample_id"),
+)
+sequencing_group_external_id = _external_id_table("sequencing_group")
+
+sequencing_group_assay = sa.Table(
+    "sequencing_group_assay",
+    metadata,
+    sa.Column(
+        "sequencing_group_id",
+        sa.Integer,
+        sa.ForeignKey("sequencing_group.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("assay_id", sa.Integer, sa.ForeignKey("assay.id", ondelete="CASCADE"), primary_key=True),
+    _audit_column(),
+    sa.Index("ix_sequencing_group_assay_assay", "assay_id"),
+)
+
+# --- cohorts and analyses -------------------------------------------------------------------------------
+
+cohort = sa.Table(
+    "cohort",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("description", sa.Text),
+    sa.Column("author", sa.String(255)),
+    sa.Column("status", sa.String(16), nullable=False, default="active"),
+    _audit_column(),
+)
+
+cohort_sequencing_group = sa.Table(
+    "cohort_sequencing_group",
+    metadata,
+    sa.Column("cohort_id", sa.Integer, sa.ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "sequencing_group_id",
+        sa.Integer,
+        sa.ForeignKey("sequencing_group.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _audit_column(),
+)
+
+analysis = sa.Table(
+    "analysis",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("output", sa.Text),
+    sa.Column("outputs", JSON),
+    sa.Column("meta", JSON, nullable=False, default=dict),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("on_behalf_of", sa.String(255)),
+    sa.Column("timestamp_completed", Timestamp),
+    sa.Column("created_at", Timestamp, nullable=False),
+    _audit_column(),
+    sa.Index("ix_analysis_project_type", "project_id", "type"),
+)
+
+analysis_sequencing_group = sa.Table(
+    "analysis_sequencing_group",
+    metadata,
+    sa.Column("analysis_id", sa.Integer, sa.ForeignKey("analysis.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "sequencing_group_id",
+        sa.Integer,
+        sa.ForeignKey("sequencing_group.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _audit_column(),
+    sa.Index("ix_analysis_sequencing_group_sg", "sequencing_group_id"),
+)
+
+analysis_cohort = sa.Table(
+    "analysis_cohort",
+    metadata,
+    sa.Column("analysis_id", sa.Integer, sa.ForeignKey("analysis.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("cohort_id", sa.Integer, sa.ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True),
+    _audit_column(),
+)
+
+analysis_runner = sa.Table(
+    "analysis_runner",
+    metadata,
+    sa.Column("ar_guid", sa.String(64), primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("timestamp", Timestamp, nullable=False),
+    sa.Column("access_level", sa.String(16), nullable=False),
+    sa.Column("repository", sa.String(255), nullable=False),
+    sa.Column("commit", sa.String(64), nullable=False),
+    sa.Column("script", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("driver_image", sa.Text, nullable=False),
+    sa.Column("config_path", sa.Text, nullable=False),
+    sa.Column("cwd", sa.Text),
+    sa.Column("environment", sa.String(64), nullable=False),
+    sa.Column("hail_version", sa.String(64)),
+    sa.Column("batch_url", sa.Text, nullable=False),
+    sa.Column("submitting_user", sa.String(255), nullable=False),
+    sa.Column("output_path", sa.Text, nullable=False),
+    sa.Column("meta", JSON, nullable=False, default=dict),
+    _audit_column(),
+    sa.Index("ix_analysis_runner_project", "project_id"),
+)
+
+# Tables wiped, children first, when a -test project's data is deleted.
+PROJECT_DATA_TABLES = (
+    "analysis_cohort",
+    "analysis_sequencing_group",
+    "analysis",
+    "analysis_runner",
+    "cohort_sequencing_group",
+    "cohort",
+    "sequencing_group_assay",
+    "sequencing_group_external_id",
+    "sequencing_group",
+    "assay_external_id",
+    "assay",
+    "sample_external_id",
+    "sample",
+    "family_participant",
+    "family_external_id",
+    "family",
+    "participant_phenotype",
+    "participant_external_id",
+    "participant",
+)
