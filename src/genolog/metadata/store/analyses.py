@@ -106,9 +106,7 @@ def _check_sequencing_groups(tx: Tx, project_id: int, sg_ids: list[int]) -> None
             sa.select(t.sequencing_group.c.id, t.sample.c.project_id)
             .join(t.sample)
             .where(t.sequencing_group.c.id.in_(sg_ids))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     fmt = tx.codecs.sequencing_group.format
     missing = [fmt(i) for i in sg_ids if found.get(i) != project_id]

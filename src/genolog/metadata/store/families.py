@@ -145,9 +145,9 @@ def import_pedigree(
     ids = [participant_ids[r.individual] for r in ordered]
     fp = t.family_participant
     previous = dict(
-        tx.conn.execute(sa.select(fp.c.participant_id, fp.c.family_id).where(fp.c.participant_id.in_(ids)))
-        .tuples()
-        .all()
+        tx.conn.execute(
+            sa.select(fp.c.participant_id, fp.c.family_id).where(fp.c.participant_id.in_(ids))
+        ).all()
     )
     tx.touch("family", sorted({*previous.values(), *family_ids.values()}), project_id)
     tx.touch("participant", ids, project_id)

@@ -184,4 +184,4 @@ def projects_of(tx: Tx, sample_ids: list[int]) -> dict[int, int]:
     rows = tx.conn.execute(
         sa.select(t.sample.c.id, t.sample.c.project_id).where(t.sample.c.id.in_(sample_ids))
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())

@@ -1,0 +1,88 @@
+"""Shared fixtures: a real database per test, on SQLite and (when reachable) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from genolog.metadata.db import Database, normalise_url
+
+POSTGRES_URL = os.environ.get("GENOLOG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_POSTGRES = os.environ.get("GENOLOG_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_reachable() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    parts = urllib.parse.urlsplit(POSTGRES_URL)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), timeout=3).close()
+    except OSError as e:
+        return f"PostgreSQL is not reachable at {parts.hostname}:{parts.port or 5432} ({e})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """A migrated PostgreSQL database for this test session, and its seeded enum rows."""
+    problem = _postgres_reachable()
+    if problem:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{problem}; CI requires it (GENOLOG_REQUIRE_POSTGRES=1)")
+        pytest.skip(f"{problem}: skipping PostgreSQL tests (set GENOLOG_TEST_POSTGRES_URL to run them)")
+    admin = sa.create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    name = f"genolog_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = str(
+        sa.make_url(normalise_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
+    )
+    db = Database(url)
+    db.migrate()
+    with db.read() as conn:
+        enums = [dict(r) for r in conn.execute(sa.text("SELECT kind, name FROM enum_value")).mappings()]
+    db.dispose()
+    yield url, enums
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "genolog.sqlite"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    db.dispose()
+    return path
+
+
+def _reset_postgres(url: str, enums: list[dict[str, str]]) -> None:
+    db = Database(url)
+    with db.write() as conn:
+        tables = [
+            r[0] for r in conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+        ]
+        tables = [t for t in tables if t != "alembic_version"]
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        conn.execute(sa.text("INSERT INTO enum_value (kind, name) VALUES (:kind, :name)"), enums)
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database for one test: a copied SQLite file, or a truncated PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "genolog.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url, enums = request.getfixturevalue("postgres_template")
+    _reset_postgres(url, enums)
+    return str(url)

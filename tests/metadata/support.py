@@ -1,0 +1,84 @@
+"""Test helpers for the metadata service: an API client acting as users, and request-body builders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+
+from genolog.metadata.api.app import create_app
+from genolog.metadata.api.service import Service
+from genolog.metadata.store import identity
+
+
+class Api:
+    """A test client that acts as named users, each with a real API token."""
+
+    def __init__(self, svc: Service) -> None:
+        self.svc = svc
+        self.client = TestClient(create_app(svc), raise_server_exceptions=False)
+        self._tokens: dict[str, str] = {}
+
+    def user(self, name: str, *site_roles: str) -> dict[str, str]:
+        """Authorization headers for ``name``, creating the user's token (and site roles) on first use."""
+        if name not in self._tokens:
+            with self.svc.db.write() as conn:
+                _, self._tokens[name] = identity.create_token(conn, name, "test")
+                for role in site_roles:
+                    identity.grant_site_role(conn, name, role)
+        return {"Authorization": f"Bearer {self._tokens[name]}"}
+
+    def call(self, method: str, path: str, user: str | None = "admin", **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if user is not None:
+            headers.update(self.user(user, "admin") if user == "admin" else self.user(user))
+        return self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
+
+    def ok(self, method: str, path: str, user: str | None = "admin", **kwargs: Any) -> Any:
+        response = self.call(method, path, user, **kwargs)
+        assert response.status_code == 200, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def project(self, name: str = "proj", members: dict[str, list[str]] | None = None) -> str:
+        """Create a project (and its -test twin) with the given members; admin is a writer of both."""
+        self.ok("PUT", "/project/", params={"name": name, "dataset": name, "create_test_project": True})
+        roster = [{"member": "admin", "roles": ["reader", "writer"]}]
+        roster += [{"member": m, "roles": r} for m, r in (members or {}).items()]
+        for project in (name, f"{name}-test"):
+            self.ok("PATCH", f"/project/{project}/members", json=roster)
+        return name
+
+
+def sequencing_assay(*reads: str, **meta: Any) -> dict[str, Any]:
+    """An assay upsert body for sequencing reads, with the required sequencing meta."""
+    return {
+        "type": "sequencing",
+        "meta": {
+            "reads_type": "fastq",
+            "reads": [{"location": r, "basename": r.rsplit("/", 1)[-1], "class": "File"} for r in reads],
+            "sequencing_type": "genome",
+            "sequencing_technology": "short-read",
+            "sequencing_platform": "illumina",
+            **meta,
+        },
+    }
+
+
+def sample_with_group(external_id: str, *reads: str) -> dict[str, Any]:
+    return {
+        "external_ids": {"": external_id},
+        "type": "blood",
+        "sequencing_groups": [
+            {
+                "type": "genome",
+                "technology": "short-read",
+                "platform": "illumina",
+                "assays": [
+                    sequencing_assay(
+                        *(reads or (f"gs://b/{external_id}_1.fq.gz", f"gs://b/{external_id}_2.fq.gz"))
+                    )
+                ],
+            }
+        ],
+    }

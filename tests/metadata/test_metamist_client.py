@@ -1,0 +1,79 @@
+"""The published metamist client, in its local mode, against a live genolog server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from genolog.metadata.api.service import Service
+from genolog.metadata.db import Database
+from genolog.metadata.settings import ServerSettings
+from tests.metadata.live import live_server
+
+SCRIPT = Path(__file__).parent / "scripts" / "metamist_client_session.py"
+
+
+def run_client(url: str, *args: str) -> dict:
+    env = {**os.environ, "SM_ENVIRONMENT": "local", "SM_URL": url}
+    env.pop("CPG_CONFIG_PATH", None)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def dev_service(db_url: str) -> Service:
+    return Service.create(ServerSettings(db=db_url, dev_user="dev"), Database(db_url))
+
+
+def test_published_client_round_trips_projects_participants_samples_pedigree_and_analyses(
+    dev_service: Service,
+) -> None:
+    with live_server(dev_service) as url:
+        out = run_client(url, "cohort")
+
+    assert out["my_projects"] == ["cohort", "cohort-test"]
+    assert {p["name"] for p in out["all_projects"]} == {"cohort", "cohort-test"}
+
+    participants = out["participants"]
+    assert [p["external_ids"] for p in participants] == [{"": "P1"}, {"": "P2"}, {"": "P3"}]
+    assert all(isinstance(p["id"], int) for p in participants)
+    sample = participants[0]["samples"][0]
+    sg = sample["sequencing_groups"][0]
+    assert sample["id"].startswith("XPG") and sg["id"].startswith("CPG")
+    assert isinstance(sg["assays"][0]["id"], int)
+
+    assert set(out["sample_map"]) == {"S1", "S2", "S3", "S4"}
+    assert out["sample_map"]["S1"] == sample["id"]
+    assert out["samples"][0]["external_ids"] == {"": "S4", "kccg": "K-4"}
+
+    assert out["pedigree_import"]["rows"] == 3
+    trio = {row["individual_id"]: row for row in out["pedigree"]}
+    assert trio["P3"]["paternal_id"] == "P1" and trio["P3"]["maternal_id"] == "P2"
+    assert trio["P3"]["affected"] == 2 and trio["P2"]["sex"] == 2
+
+    analysis = out["analysis"]
+    assert out["update"] is True
+    assert analysis["id"] == out["analysis_id"]
+    assert analysis["status"] == "completed" and analysis["timestamp_completed"]
+    assert analysis["meta"] == {"display_url": "http://x/report.html", "size": 5}
+    assert analysis["sequencing_group_ids"] == [sg["id"]]
+    assert analysis["output"] == "gs://web/report.html"
+
+    read_back = out["sequencing_group"]
+    assert read_back["id"] == sg["id"]
+    assert read_back["meta"] == {"batch": 1}
+    reads = read_back["assays"][0]["meta"]["reads"]
+    assert [r["location"] for r in reads] == ["gs://upload/S1_1.fq.gz", "gs://upload/S1_2.fq.gz"]
