@@ -1,0 +1,92 @@
+import json
+
+from tests.metadata.support import Api, sample_with_group
+
+
+def test_every_change_is_kept_with_author_time_and_request_context(api: Api) -> None:
+    api.project(members={"writer-bob": ["writer"]})
+    headers = {
+        "sm-on-behalf-of": "pipeline-x",
+        "sm-ar-guid": "a1b2c3",
+        "sm-extra-values": json.dumps({"HAIL_BATCH_ID": "42"}),
+    }
+    [s] = api.ok(
+        "PUT", "/sample/proj/upsert-many", user="writer-bob", headers=headers, json=[sample_with_group("S1")]
+    )
+    api.ok("PATCH", f"/sample/{s['id']}", user="admin", json={"meta": {"qc": "pass"}})
+    api.ok("PATCH", f"/sample/{s['id']}", user="admin", json={"meta": {"qc": None}, "type": "saliva"})
+
+    history = api.ok("GET", f"/sample/{s['id']}/history")
+    assert [h["operation"] for h in history] == ["create", "update", "update"]
+    created, first, second = history
+    assert created["author"] == "writer-bob" and created["on_behalf_of"] == "pipeline-x"
+    assert created["ar_guid"] == "a1b2c3"
+    assert (
+        created["meta"]["HAIL_BATCH_ID"] == "42"
+        and created["meta"]["path"] == "/api/v1/sample/proj/upsert-many"
+    )
+    assert created["old"] is None and created["new"]["external_ids"] == {"": "S1"}
+    assert first["author"] == "admin" and first["changes"] == {"meta": {"old": {}, "new": {"qc": "pass"}}}
+    assert second["changes"] == {
+        "meta": {"old": {"qc": "pass"}, "new": {}},
+        "type": {"old": "blood", "new": "saliva"},
+    }
+    assert created["timestamp"] <= first["timestamp"] <= second["timestamp"]
+
+
+def test_one_request_writes_one_audit_entry_for_all_its_rows(api: Api) -> None:
+    api.project()
+    [s] = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S1")])
+    sg = s["sequencing_groups"][0]
+    sample_entry = api.ok("GET", f"/sample/{s['id']}/history")[0]["audit_log_id"]
+    sg_entry = api.ok("GET", f"/sequencing-group/{sg['id']}/history")[0]["audit_log_id"]
+    assay_entry = api.ok("GET", f"/assay/{sg['assays'][0]['id']}/history")[0]["audit_log_id"]
+    assert sample_entry == sg_entry == assay_entry
+
+
+def test_sequencing_group_history_shows_archival_and_unchanged_writes_add_nothing(api: Api) -> None:
+    api.project()
+    [s] = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S1")])
+    sg_id = s["sequencing_groups"][0]["id"]
+    api.ok("PATCH", f"/sample/{s['id']}", json={"meta": {}})  # no change: no history row
+    assert len(api.ok("GET", f"/sample/{s['id']}/history")) == 1
+    api.ok("PATCH", "/sequencing-group/archive", json=[sg_id])
+    history = api.ok("GET", f"/sequencing-group/{sg_id}/history")
+    assert history[-1]["changes"]["archived"] == {"old": False, "new": True}
+
+
+def test_participant_family_and_analysis_histories(api: Api) -> None:
+    api.project()
+    [p] = api.ok(
+        "PUT",
+        "/participant/proj/upsert-many",
+        json=[{"external_ids": {"": "P1"}, "samples": [sample_with_group("S1")]}],
+    )
+    api.ok(
+        "POST",
+        f"/participant/{p['id']}/update-participant",
+        json={"reported_sex": 2, "phenotypes": {"hpo": ["HP:1"]}},
+    )
+    history = api.ok("GET", f"/participant/{p['id']}/history")
+    assert history[-1]["changes"] == {
+        "reported_sex": {"old": None, "new": 2},
+        "phenotypes": {"old": {}, "new": {"hpo": ["HP:1"]}},
+    }
+    files = {"file": ("f.ped", "F1\tP1\t0\t0\t2\t2\n")}
+    api.ok("POST", "/family/proj/pedigree", files=files)
+    family = api.ok("GET", "/family/proj/")[0]
+    api.ok("POST", "/family/", json={"id": family["id"], "description": "index family"})
+    family_history = api.ok("GET", f"/family/{family['id']}/history")
+    assert [h["operation"] for h in family_history] == ["create", "update"]
+    assert family_history[-1]["changes"] == {"description": {"old": None, "new": "index family"}}
+
+    sg_id = p["samples"][0]["sequencing_groups"][0]["id"]
+    analysis_id = api.ok(
+        "PUT",
+        "/analysis/proj/",
+        json={"type": "qc", "status": "queued", "sequencing_group_ids": [sg_id], "meta": {}},
+    )
+    api.ok("PATCH", f"/analysis/{analysis_id}/", json={"status": "in-progress"})
+    api.ok("PATCH", f"/analysis/{analysis_id}/", json={"status": "completed", "output": "gs://x/y.html"})
+    statuses = [h["new"]["status"] for h in api.ok("GET", f"/analysis/{analysis_id}/history")]
+    assert statuses == ["queued", "in-progress", "completed"]

@@ -1,0 +1,47 @@
+from tests.metadata.support import Api, sample_with_group
+
+
+def test_upsert_participants_with_samples_then_update_and_query(api: Api) -> None:
+    api.project()
+    created = api.ok(
+        "PUT",
+        "/participant/proj/upsert-many",
+        json=[
+            {
+                "external_ids": {"": "P1"},
+                "reported_sex": 2,
+                "karyotype": "XX",
+                "meta": {"a": 1},
+                "samples": [sample_with_group("S1")],
+            },
+            {"external_ids": {"": "P2", "lab": "L2"}, "phenotypes": {"hpo": ["HP:0000118"]}},
+        ],
+    )
+    p1, p2 = created
+    assert p1["samples"][0]["sequencing_groups"][0]["id"].startswith("CPG")
+    assert api.ok("POST", "/participant/proj/id-map/external", json=["P1", "L2"]) == {
+        "P1": p1["id"],
+        "L2": p2["id"],
+    }
+    api.ok(
+        "POST",
+        f"/participant/{p1['id']}/update-participant",
+        json={"meta": {"b": 2}, "reported_gender": "female"},
+    )
+    [read] = api.ok("POST", "/participant/proj", json={"internal_participant_ids": [p1["id"]]})
+    assert (
+        read["meta"] == {"a": 1, "b": 2} and read["reported_gender"] == "female" and read["reported_sex"] == 2
+    )
+    [read2] = api.ok("POST", "/participant/proj", json={"external_participant_ids": ["P2"]})
+    assert read2["phenotypes"] == {"hpo": ["HP:0000118"]}
+    samples = api.ok("POST", "/sample/", json={"project_ids": ["proj"], "participant_ids": [p1["id"]]})
+    assert [s["external_ids"] for s in samples] == [{"": "S1"}]
+
+
+def test_update_many_sets_primary_external_ids(api: Api) -> None:
+    api.project()
+    [p] = api.ok("PUT", "/participant/proj/upsert-many", json=[{"external_ids": {"": "OLD"}}])
+    assert api.ok("POST", "/participant/update-many", json={str(p["id"]): "NEW"}) is True
+    assert api.ok("POST", "/participant/proj/id-map/external", json=["NEW"]) == {"NEW": p["id"]}
+    gone = api.call("POST", "/participant/proj/id-map/external", json=["OLD"])
+    assert gone.status_code == 404
