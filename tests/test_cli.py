@@ -1,10 +1,47 @@
+import json
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from genolog import __version__
 from genolog.cli import app
 
+runner = CliRunner()
+
 
 def test_version_prints_package_version() -> None:
-    result = CliRunner().invoke(app, ["version"])
+    result = runner.invoke(app, ["version"])
     assert result.exit_code == 0
     assert result.stdout.strip() == __version__
+
+
+def test_tokens_are_created_listed_and_revoked(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    created = runner.invoke(app, ["token", "create", "--user", "alice", "--label", "laptop", "--json", *data])
+    assert created.exit_code == 0, created.output
+    token = json.loads(created.stdout)
+    assert token["user"] == "alice" and token["token"].startswith("glt_")
+    listed = json.loads(runner.invoke(app, ["token", "list", "--json", *data]).stdout)
+    assert [(t["id"], t["user"], t["label"], t["revoked_at"]) for t in listed] == [
+        (token["id"], "alice", "laptop", "")
+    ]
+    assert "token" not in listed[0] and "token_hash" not in listed[0]
+    assert runner.invoke(app, ["token", "revoke", str(token["id"]), *data]).exit_code == 0
+    assert json.loads(runner.invoke(app, ["token", "list", "--json", *data]).stdout)[0]["revoked_at"]
+    again = runner.invoke(app, ["token", "revoke", str(token["id"]), *data])
+    assert again.exit_code == 1 and "No active token" in again.output
+
+
+def test_site_roles_are_granted_and_unknown_roles_refused(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    assert runner.invoke(app, ["user", "grant", "alice", "project-creator", *data]).exit_code == 0
+    bad = runner.invoke(app, ["user", "grant", "alice", "overlord", *data])
+    assert bad.exit_code == 1 and "Unknown site role 'overlord'" in bad.output
+
+
+def test_bad_config_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[server]\nport = 'high'\n")
+    result = runner.invoke(app, ["serve", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "Invalid server settings" in result.output and "Traceback" not in result.output

@@ -160,3 +160,7 @@ def user_revoke(
     with _errors_as_messages():
         admin.set_site_role(settings, user, role, grant=False)
     console.print(f"{user} no longer has the site role {role}.")
+
+
+if __name__ == "__main__":
+    app()

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
 from genolog.metadata.errors import MetadataError
@@ -40,6 +40,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _integrity_error(_request: Request, error: IntegrityError) -> JSONResponse:
         # A uniqueness race the checks before the write could not see; the transaction was rolled back.
         return error_response(409, "Conflict", f"The request conflicts with existing data: {error.orig}")
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, error: DataError) -> JSONResponse:
+        # A value the database cannot store (PostgreSQL: a number out of range, a string longer than its
+        # column, a NUL character); the transaction was rolled back.
+        reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "invalid value"
+        return error_response(400, "BadRequest", f"A value in the request cannot be stored: {reason}")
+
+    @app.exception_handler(OverflowError)
+    async def _overflow_error(_request: Request, error: OverflowError) -> JSONResponse:
+        # SQLite's driver refuses integers beyond 64 bits (for example an id of 10**20) before the query runs.
+        return error_response(400, "BadRequest", f"A number in the request is out of range: {error}")
 
     @app.exception_handler(OperationalError)
     async def _operational_error(_request: Request, error: OperationalError) -> JSONResponse:

@@ -30,9 +30,8 @@ def update_many_participants(
             row = participants.get_row(tx, participant_id)
             by_project.setdefault(row["project_id"], {})[participant_id] = eid
         for project_id, changes in by_project.items():
-            ctx.project_by_id(
-                tx, project_id, WRITE, f"Participants not found: {', '.join(map(str, changes))}"
-            )
+            # the same 404 as for a participant id that does not exist at all
+            ctx.project_by_id(tx, project_id, WRITE, f"Participant {next(iter(changes))} not found")
             participants.update_primary_external_ids(tx, project_id, changes)
     return True
 

@@ -44,10 +44,12 @@ def get_sample_id_map_by_internal(
         missing = [
             s
             for s, r in zip(sample_ids, raw, strict=True)
-            if r not in owners or not ctx.caller.can_read(owners[r])
+            if r not in owners or not ctx.caller.roles_on(owners[r])
         ]
         if missing:
             raise NotFound(f"Samples not found: {', '.join(missing)}")
+        for project_id in set(owners.values()):  # a member without a read role: 403, as everywhere
+            ctx.project_by_id(tx, project_id, READ, "Samples not found")
         return samples.internal_to_external(tx, raw)
 
 

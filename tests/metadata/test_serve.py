@@ -1,0 +1,49 @@
+"""`genolog serve --sandbox`, as the README's Quickstart runs it, in a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.metadata.live import free_port
+
+
+def test_serve_with_sandbox_answers_and_restarts_on_the_same_data(tmp_path: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "genolog.cli", "serve", "--sandbox", "--dev-user", "demo"]
+    command += ["--port", str(port), "--data-dir", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENOLOG_")}
+    for attempt in range(2):  # the second start must reuse the existing database and sandbox
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+            projects = httpx.get(f"{base}/api/v1/project/").json()
+            assert projects == ["sandbox", "sandbox-test"]
+            groups = httpx.get(f"{base}/api/v1/sequencing-group/project/sandbox-test").json()
+            assert len(groups) == 6
+            pedigree = httpx.get(f"{base}/api/v1/family/sandbox/pedigree").json()
+            assert {r["individual_id"] for r in pedigree} == {"SB001", "SB002", "SB003"}
+        finally:
+            process.send_signal(signal.SIGINT)
+            output, _ = process.communicate(timeout=20)
+        assert "genolog" in output and f"127.0.0.1:{port}" in output
+        assert ("Loaded the sandbox" in output) == (attempt == 0)
+    assert (tmp_path / "genolog.sqlite").exists()
