@@ -84,4 +84,6 @@ def test_health_and_openapi_are_served(api: Api) -> None:
         "createAnalysis",
     } <= operation_ids
     assert "/api/v1/sample/{project}/upsert-many" in spec["paths"]
-    assert api.client.get("/docs").status_code == 200
+    docs = api.client.get("/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.text.lower()
+    assert api.client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200

@@ -14,10 +14,12 @@ import httpx
 from tests.metadata.live import free_port
 
 
-def test_serve_with_sandbox_answers_and_restarts_on_the_same_data(tmp_path: Path) -> None:
+def test_serve_with_sandbox_answers_and_restarts_on_the_same_data(tmp_path: Path, db_url: str) -> None:
     port = free_port()
     command = [sys.executable, "-m", "genolog.cli", "serve", "--sandbox", "--dev-user", "demo"]
     command += ["--port", str(port), "--data-dir", str(tmp_path)]
+    if db_url.startswith("postgresql"):
+        command += ["--db", db_url]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENOLOG_")}
     for attempt in range(2):  # the second start must reuse the existing database and sandbox
         process = subprocess.Popen(
@@ -46,4 +48,4 @@ def test_serve_with_sandbox_answers_and_restarts_on_the_same_data(tmp_path: Path
             output, _ = process.communicate(timeout=20)
         assert "genolog" in output and f"127.0.0.1:{port}" in output
         assert ("Loaded the sandbox" in output) == (attempt == 0)
-    assert (tmp_path / "genolog.sqlite").exists()
+    assert (tmp_path / "genolog.sqlite").exists() == db_url.startswith("sqlite")

@@ -168,22 +168,33 @@ def check_and_order(rows: list[PedigreeRow], perform_sex_check: bool = True) -> 
                 raise BadRequest(f"Pedigree line {row.line}: the father {parent!r} is not recorded as male")
             if perform_sex_check and role == "mother" and found.sex not in (0, 2):
                 raise BadRequest(f"Pedigree line {row.line}: the mother {parent!r} is not recorded as female")
+    return _parents_first(rows, by_id)
+
+
+def _parents_first(rows: list[PedigreeRow], by_id: dict[str, PedigreeRow]) -> list[PedigreeRow]:
+    """Depth-first order with parents before children; an explicit stack, so deep pedigrees cannot overflow."""
     ordered: list[PedigreeRow] = []
-    state: dict[str, str] = {}  # individual -> "visiting" | "done"
-
-    def visit(row: PedigreeRow, path: list[str]) -> None:
-        if state.get(row.individual) == "done":
-            return
-        if state.get(row.individual) == "visiting":
-            cycle = " -> ".join([*path[path.index(row.individual) :], row.individual])
-            raise BadRequest(f"The pedigree has a circular dependency: {cycle}")
-        state[row.individual] = "visiting"
-        for parent in (row.paternal, row.maternal):
-            if parent is not None:
-                visit(by_id[parent], [*path, row.individual])
-        state[row.individual] = "done"
-        ordered.append(row)
-
-    for row in rows:
-        visit(row, [])
+    done: set[str] = set()
+    for start in rows:
+        if start.individual in done:
+            continue
+        path: list[str] = []  # individuals being visited, from ``start`` up to the current ancestor
+        stack: list[tuple[PedigreeRow, bool]] = [(start, False)]
+        while stack:
+            row, parents_done = stack.pop()
+            if parents_done:
+                path.pop()
+                done.add(row.individual)
+                ordered.append(row)
+                continue
+            if row.individual in done:
+                continue
+            if row.individual in path:
+                cycle = " -> ".join([*path[path.index(row.individual) :], row.individual])
+                raise BadRequest(f"The pedigree has a circular dependency: {cycle}")
+            path.append(row.individual)
+            stack.append((row, True))
+            for parent in (row.maternal, row.paternal):
+                if parent is not None and parent not in done:
+                    stack.append((by_id[parent], False))
     return ordered

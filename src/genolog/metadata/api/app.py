@@ -6,6 +6,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
 
 from genolog import __version__
 from genolog.metadata.api import (
@@ -37,7 +38,7 @@ ROUTERS = (
 
 
 def create_app(svc: Service) -> FastAPI:
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs with Swagger UI served from the package, so it works offline
         title="genolog metadata service",
         version=__version__,
         description="Participants, families, samples, assays, sequencing groups and analyses, with full history.",
