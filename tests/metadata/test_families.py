@@ -84,6 +84,8 @@ def test_import_creates_families_and_participants_and_exports_ped(api: Api) -> N
     lines = tsv.text.splitlines()
     assert lines[0] == "family_id\tindividual_id\tpaternal_id\tmaternal_id\tsex\taffected\tnotes"
     assert "F1\tkid\tdad\tmum\t1\t2\tproband" in lines
+    ped = api.call("GET", "/family/proj/pedigree", params={"export_type": "ped"}).text.splitlines()
+    assert sorted(ped) == ["F1\tdad\t0\t0\t1\t1", "F1\tkid\tdad\tmum\t1\t2", "F1\tmum\t0\t0\t2\t0"]
     families = api.ok("GET", "/family/proj/")
     assert [f["external_ids"] for f in families] == [{"": "F1"}]
     internal = api.ok("GET", "/family/proj/pedigree", params={"replace_with_participant_external_ids": False})

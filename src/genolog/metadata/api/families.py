@@ -25,6 +25,7 @@ class ExportType(StrEnum):
     json = "json"
     tsv = "tsv"
     csv = "csv"
+    ped = "ped"  # beyond the published client: PLINK's six columns, no header, 0 for unknown
 
 
 async def _read_text(file: UploadFile) -> str:
@@ -81,6 +82,8 @@ def get_pedigree(
         )
     if export_type == ExportType.json:
         return rows
+    if export_type == ExportType.ped:
+        return PlainTextResponse("".join(families.ped_line(r) for r in rows), media_type="text/plain")
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t" if export_type == ExportType.tsv else ",", lineterminator="\n")
     if include_header:

@@ -17,6 +17,13 @@ from genolog.metadata.store import external_ids
 PEDIGREE_COLUMNS = ("family_id", "individual_id", "paternal_id", "maternal_id", "sex", "affected", "notes")
 
 
+def ped_line(row: dict[str, Any]) -> str:
+    """One pedigree row in PLINK PED form: family, individual, father, mother, sex, affected."""
+    cells = [row["family_id"], row["individual_id"], row["paternal_id"] or 0, row["maternal_id"] or 0]
+    cells += [row["sex"], row["affected"]]
+    return "\t".join(str(c if c is not None else 0) for c in cells) + "\n"
+
+
 def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
     rows = tx.conn.execute(
         sa.select(t.family).where(t.family.c.id.in_(ids)).order_by(t.family.c.id)
