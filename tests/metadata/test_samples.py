@@ -217,3 +217,25 @@ def test_create_sample_and_assay_routes(api: Api) -> None:
     assert assay["meta"]["batch"] == 7 and assay["meta"]["sequencing_type"] == "genome"
     found = api.ok("POST", "/assay/criteria", json={"projects": ["proj"], "assay_meta": {"batch": 7}})
     assert [a["id"] for a in found] == [assay_id]
+
+
+def test_a_sample_cannot_be_nested_inside_itself_or_its_descendants(api: Api) -> None:
+    api.project()
+    [root] = upsert(
+        api,
+        [
+            {
+                "external_ids": {"": "R"},
+                "type": "blood",
+                "nested_samples": [{"external_ids": {"": "C"}, "type": "blood"}],
+            }
+        ],
+    )
+    child = root["nested_samples"][0]
+    for body in (
+        [{"id": root["id"], "nested_samples": [{"id": root["id"]}]}],
+        [{"id": child["id"], "nested_samples": [{"id": root["id"]}]}],
+    ):
+        refused = api.call("PUT", "/sample/proj/upsert-many", json=body)
+        assert refused.status_code == 400 and "nested inside itself" in refused.json()["description"]
+    assert api.ok("GET", f"/sample/{root['id']}")["sample_parent_id"] is None

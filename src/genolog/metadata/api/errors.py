@@ -23,7 +23,11 @@ def _describe_validation(error: RequestValidationError) -> str:
     problems = []
     for item in error.errors():
         location = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "body"
-        problems.append(f"{location}: {item.get('msg', 'invalid')}")
+        got = item.get("input")
+        shown = (
+            f" (got {got!r})" if isinstance(got, str | int | float | bool) and len(repr(got)) <= 80 else ""
+        )
+        problems.append(f"{location}: {item.get('msg', 'invalid')}{shown}")
     return "Invalid request: " + "; ".join(problems)
 
 

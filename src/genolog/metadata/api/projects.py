@@ -103,7 +103,7 @@ def update_project_members(
 @router.get("/{project}/members", operation_id="getProjectMembers")
 def get_project_members(project: str, ctx: RequestContext = Depends(request_context)) -> list[dict[str, Any]]:
     with ctx.read() as tx:
-        row = ctx.project(tx, project, READ | MEMBER_ADMIN)
+        row = ctx.project(tx, project, READ | PROJECT_ADMIN | MEMBER_ADMIN)
         members = projects.members(tx.conn, [row["id"]])[row["id"]]
     return [{"member": m, "roles": roles} for m, roles in members.items()]
 

@@ -97,6 +97,8 @@ def _upsert(
         if participant_id is not None:
             values["participant_id"] = participant_id
         if parent is not None:
+            if sample_id in _ancestors(tx, parent["id"]):
+                raise BadRequest(f"Sample {item.id} cannot be nested inside itself or its own descendant")
             values.update(parent_id=parent_id, root_id=root_id)
         tx.touch("sample", [sample_id], project_id)
         tx.conn.execute(
@@ -127,6 +129,16 @@ def _upsert(
             _upsert(tx, project_id, nested, participant_id, me) for nested in item.nested_samples
         ]
     return result
+
+
+def _ancestors(tx: Tx, sample_id: int) -> set[int]:
+    """The sample and every sample above it (parent, grandparent, ...)."""
+    seen: set[int] = set()
+    current: int | None = sample_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = tx.conn.execute(sa.select(t.sample.c.parent_id).where(t.sample.c.id == current)).scalar()
+    return seen
 
 
 def _check_participant(tx: Tx, project_id: int, participant_id: int) -> None:

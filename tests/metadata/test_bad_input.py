@@ -1,0 +1,653 @@
+"""Bad input gets a 4xx naming the problem, as JSON ``{name, description}``, and changes nothing.
+
+Every case runs against one seeded database per backend; after each request every table is read back and
+compared, row for row, with the seeded state (a case that wrote anything fails, and the data is put back).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Connection
+
+from genolog.metadata import tables
+from genolog.metadata.api.service import Service
+from genolog.metadata.db import Database
+from genolog.metadata.ids import IdCodec
+from genolog.metadata.settings import ServerSettings
+from tests.metadata.support import Api, sample_with_group, sequencing_assay
+
+Dump = dict[str, list[dict[str, Any]]]
+
+
+def dump(conn: Connection) -> Dump:
+    """Every row of every table, in primary-key order."""
+    return {
+        table.name: [dict(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key)).mappings()]
+        for table in tables.metadata.sorted_tables
+    }
+
+
+def restore(db: Database, snapshot: Dump) -> None:
+    """Put every table back as in ``snapshot`` (and, on PostgreSQL, the id sequences with them)."""
+    with db.write() as conn:
+        for table in reversed(tables.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for table in tables.metadata.sorted_tables:
+            if snapshot.get(table.name):
+                conn.execute(table.insert(), snapshot[table.name])
+        if conn.dialect.name == "postgresql":
+            for table in tables.metadata.sorted_tables:
+                if list(table.primary_key.columns.keys()) == ["id"]:
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                    )
+
+
+def wrong_check_digit(codec: IdCodec, raw: int) -> str:
+    good = codec.format(raw)
+    return good[:-1] + str((int(good[-1]) + 1) % 10)
+
+
+@dataclass
+class Seeded:
+    api: Api
+    ids: dict[str, str]
+    snapshot: Dump = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    """Two projects with a participant, a trio pedigree, samples with sequencing groups, and an analysis."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("bad-input") / "genolog.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url, enums = request.getfixturevalue("postgres_template")
+        db = Database(url)
+        restore(db, {"enum_value": enums})  # other modules' tests leave their data behind
+        db.dispose()
+    svc = Service.create(ServerSettings(db=url), Database(url))
+    api = Api(svc)
+    with TestClient(api.client.app, raise_server_exceptions=False) as client:
+        api.client = client
+        api.project("proj")
+        api.project("other")
+        trio = "FAM1\tDAD\t0\t0\t1\t1\nFAM1\tMUM\t0\t0\t2\t1\nFAM1\tKID\tDAD\tMUM\t1\t2\n"
+        api.ok(
+            "POST",
+            "/family/proj/pedigree",
+            params={"create_missing_participants": True},
+            files={"file": ("trio.ped", trio)},
+        )
+        participant = api.ok(
+            "PUT",
+            "/participant/proj/upsert-many",
+            json=[{"external_ids": {"": "P1"}, "samples": [sample_with_group("S1")]}],
+        )[0]
+        other = api.ok("PUT", "/sample/other/upsert-many", json=[sample_with_group("O1")])[0]
+        sample = participant["samples"][0]
+        sg = sample["sequencing_groups"][0]["id"]
+        analysis = api.ok(
+            "PUT",
+            "/analysis/proj/",
+            json={"type": "cram", "status": "completed", "sequencing_group_ids": [sg]},
+        )
+        ids = {
+            "participant": str(participant["id"]),
+            "sample": sample["id"],
+            "sg": sg,
+            "assay": str(sample["sequencing_groups"][0]["assays"][0]["id"]),
+            "analysis": str(analysis),
+            "other_sg": other["sequencing_groups"][0]["id"],
+        }
+        with svc.db.read() as conn:
+            seeded = Seeded(api, ids, dump(conn))
+        yield seeded
+    svc.db.dispose()
+
+
+@pytest.fixture
+def world(seeded: Seeded) -> Iterator[Seeded]:
+    """The seeded data; after the test, every table must be exactly as it was."""
+    yield seeded
+    with seeded.api.svc.db.read() as conn:
+        after = dump(conn)
+    if after != seeded.snapshot:
+        restore(seeded.api.svc.db, seeded.snapshot)
+        changed = [name for name, rows in after.items() if rows != seeded.snapshot[name]]
+        pytest.fail(f"a rejected request changed the database: tables {changed}")
+
+
+def assert_rejected(response: httpx.Response, status: int, *fragments: str) -> dict[str, Any]:
+    """A JSON ``{name, description}`` error with this status, whose description names the problem."""
+    assert response.status_code < 500, f"{response.status_code} {response.text}"
+    assert response.status_code == status, f"{response.status_code} {response.text}"
+    body = response.json()
+    assert set(body) == {"name", "description"}, body
+    for fragment in fragments:
+        assert fragment in body["description"], f"{fragment!r} not in {body['description']!r}"
+    return body
+
+
+SAMPLE = IdCodec("sample", "XPG")  # the default settings, as the tests' services use
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str
+    status: int
+    fragments: tuple[str, ...]
+    json: Any = None
+    params: dict[str, Any] | None = None
+    files: dict[str, tuple[str, str | bytes]] | None = None
+    content: str | None = None
+
+
+def _nested_samples_with_a_bad_assay() -> list[dict[str, Any]]:
+    """Three samples; only the third one's assay lacks the required sequencing meta."""
+    bad = sample_with_group("N3")
+    bad["sequencing_groups"][0]["assays"] = [{"type": "sequencing", "meta": {"reads": []}}]
+    return [sample_with_group("N1"), sample_with_group("N2"), bad]
+
+
+def _ped(*rows: str) -> dict[str, tuple[str, str | bytes]]:
+    return {"file": ("family.ped", "".join(row + "\n" for row in rows))}
+
+
+CASES = [
+    # unknown projects
+    Case(
+        "unknown-project-upsert",
+        "PUT",
+        "/sample/nope/upsert-many",
+        404,
+        ("'nope'",),
+        json=[sample_with_group("X")],
+    ),
+    Case("unknown-project-participants", "POST", "/participant/nope", 404, ("'nope'",), json={}),
+    Case(
+        "unknown-project-analysis",
+        "PUT",
+        "/analysis/nope/",
+        404,
+        ("'nope'",),
+        json={"type": "cram", "status": "queued", "sequencing_group_ids": ["{sg}"]},
+    ),
+    Case(
+        "unknown-project-sample-query", "POST", "/sample/", 404, ("'nope'",), json={"project_ids": ["nope"]}
+    ),
+    # malformed sample and sequencing-group ids
+    Case("sg-id-wrong-check-digit", "GET", "/sequencing-group/CPG123", 400, ("CPG123", "check digit")),
+    Case("sg-id-wrong-prefix", "GET", "/sequencing-group/XYZ1", 400, ("XYZ1", "'CPG'")),
+    Case("sample-id-wrong-prefix", "GET", "/sample/XYZ1", 400, ("XYZ1", "'XPG'")),
+    Case(
+        "sample-id-wrong-check-digit",
+        "PATCH",
+        f"/sample/{wrong_check_digit(SAMPLE, 1)}",
+        400,
+        (wrong_check_digit(SAMPLE, 1), "check digit"),
+        json={"meta": {"k": 1}},
+    ),
+    Case("participant-id-out-of-range", "GET", f"/participant/{10**20}/history", 400, ("out of range",)),
+    Case("sample-id-out-of-range", "GET", f"/sample/{SAMPLE.format(10**20)}", 400, ("out of range",)),
+    Case(
+        "assay-id-out-of-range",
+        "PATCH",
+        "/assay/",
+        400,
+        ("out of range",),
+        json={"id": 10**20, "meta": {}},
+    ),
+    Case(
+        "participant-of-sample-out-of-range",
+        "PUT",
+        "/sample/proj/",
+        400,
+        ("out of range",),
+        json={"external_ids": {"": "S9"}, "type": "blood", "participant_id": 10**20},
+    ),
+    Case("sample-id-not-digits", "GET", "/sample/XPGabc/history", 400, ("XPGabc",)),
+    Case(
+        "sample-id-map-bad-id",
+        "POST",
+        "/sample/id-map/internal",
+        400,
+        (wrong_check_digit(SAMPLE, 7),),
+        json=["{sample}", wrong_check_digit(SAMPLE, 7)],
+    ),
+    Case("archive-bad-sg-id", "PATCH", "/sequencing-group/archive", 400, ("XYZ1",), json=["{sg}", "XYZ1"]),
+    Case(
+        "analysis-bad-sg-id",
+        "PUT",
+        "/analysis/proj/",
+        400,
+        ("CPG123",),
+        json={"type": "cram", "status": "queued", "sequencing_group_ids": ["CPG123"]},
+    ),
+    Case(
+        "sample-id-in-body",
+        "PUT",
+        "/sample/proj/upsert-many",
+        400,
+        ("XYZ1",),
+        json=[{"id": "XYZ1", "meta": {}}],
+    ),
+    # wrong JSON types and shapes
+    Case(
+        "reported-sex-not-a-number",
+        "PUT",
+        "/participant/proj/upsert-many",
+        400,
+        ("reported_sex",),
+        json=[{"external_ids": {"": "P9"}, "reported_sex": "abc"}],
+    ),
+    Case(
+        "reported-sex-out-of-range",
+        "PUT",
+        "/participant/proj/upsert-many",
+        400,
+        ("reported_sex",),
+        json=[{"external_ids": {"": "P9"}, "reported_sex": 7}],
+    ),
+    Case(
+        "meta-is-a-list",
+        "PUT",
+        "/sample/proj/upsert-many",
+        400,
+        ("meta",),
+        json=[{"external_ids": {"": "S9"}, "type": "blood", "meta": ["a", "b"]}],
+    ),
+    Case(
+        "external-ids-not-an-object",
+        "PUT",
+        "/sample/proj/upsert-many",
+        400,
+        ("external_ids",),
+        json=[{"external_ids": "S9", "type": "blood"}],
+    ),
+    Case("body-not-a-list", "PUT", "/sample/proj/upsert-many", 400, ("list",), json=sample_with_group("S9")),
+    Case(
+        "unknown-field",
+        "PUT",
+        "/sample/proj/",
+        400,
+        ("colour",),
+        json={"external_ids": {"": "S9"}, "colour": "red"},
+    ),
+    Case("body-not-json", "PUT", "/sample/proj/upsert-many", 400, ("JSON",), content="[{not json"),
+    Case(
+        "analysis-bad-status",
+        "PUT",
+        "/analysis/proj/",
+        400,
+        ("status", "completed"),
+        json={"type": "cram", "status": "done", "sequencing_group_ids": ["{sg}"]},
+    ),
+    Case(
+        "participant-path-id-not-a-number",
+        "POST",
+        "/participant/abc/update-participant",
+        400,
+        ("participant_id",),
+        json={},
+    ),
+    # controlled vocabularies: the message lists what is allowed
+    Case(
+        "unknown-sample-type",
+        "PUT",
+        "/sample/proj/upsert-many",
+        400,
+        ("sample type", "'goo'", "blood"),
+        json=[{"external_ids": {"": "S9"}, "type": "goo"}],
+    ),
+    Case(
+        "unknown-sequencing-type",
+        "PUT",
+        "/sample/proj/upsert-many",
+        400,
+        ("sequencing type", "'hologram'", "genome", "exome"),
+        json=[
+            {
+                **sample_with_group("S9"),
+                "sequencing_groups": [
+                    {
+                        "type": "hologram",
+                        "technology": "short-read",
+                        "platform": "illumina",
+                        "assays": [sequencing_assay("gs://b/x.fq", sequencing_type="hologram")],
+                    }
+                ],
+            }
+        ],
+    ),
+    Case(
+        "unknown-assay-type",
+        "PUT",
+        "/assay/",
+        400,
+        ("assay type", "'telepathy'", "sequencing"),
+        json={"sample_id": "{sample}", "type": "telepathy", "meta": {}},
+    ),
+    Case(
+        "unknown-analysis-type",
+        "PUT",
+        "/analysis/proj/",
+        400,
+        ("analysis type", "'vibes'", "cram"),
+        json={"type": "vibes", "status": "queued", "sequencing_group_ids": ["{sg}"]},
+    ),
+    # required sequencing meta, deep inside a nested upsert: nothing of the request is written
+    Case(
+        "nested-assay-missing-meta",
+        "PUT",
+        "/sample/proj/upsert-many",
+        400,
+        ("Assay of type sequencing is missing required meta fields", "sequencing_type"),
+        json=_nested_samples_with_a_bad_assay(),
+    ),
+    Case(
+        "participant-nested-assay-missing-meta",
+        "PUT",
+        "/participant/proj/upsert-many",
+        400,
+        ("Assay of type sequencing is missing required meta fields",),
+        json=[
+            {"external_ids": {"": "P8"}, "samples": [sample_with_group("N0")]},
+            {"external_ids": {"": "P9"}, "samples": _nested_samples_with_a_bad_assay()},
+        ],
+    ),
+    Case(
+        "assay-update-drops-required-meta",
+        "PATCH",
+        "/assay/",
+        400,
+        ("missing required meta fields", "sequencing_platform"),
+        json={"id": "{assay}", "meta": {"sequencing_platform": None}},
+    ),
+    # duplicate external ids
+    Case(
+        "duplicate-sample-eid-in-request",
+        "PUT",
+        "/sample/proj/upsert-many",
+        409,
+        ("'D1'",),
+        json=[sample_with_group("D1"), {"external_ids": {"": "D1"}, "type": "blood"}],
+    ),
+    Case(
+        "duplicate-sample-eid-existing",
+        "PUT",
+        "/sample/proj/upsert-many",
+        409,
+        ("'S1'",),
+        json=[sample_with_group("S9"), {"external_ids": {"": "S1"}, "type": "blood"}],
+    ),
+    Case(
+        "duplicate-sample-eid-other-org",
+        "PUT",
+        "/sample/proj/",
+        409,
+        ("'S1'",),
+        json={"external_ids": {"": "S9", "kccg": "S1"}, "type": "blood"},
+    ),
+    Case(
+        "duplicate-participant-eid-in-request",
+        "PUT",
+        "/participant/proj/upsert-many",
+        409,
+        ("'P9'",),
+        json=[{"external_ids": {"": "P9"}}, {"external_ids": {"": "P9"}}],
+    ),
+    Case(
+        "duplicate-participant-eid-existing",
+        "PUT",
+        "/participant/proj/upsert-many",
+        409,
+        ("'KID'",),
+        json=[{"external_ids": {"": "P9"}}, {"external_ids": {"": "KID"}}],
+    ),
+    Case(
+        "rename-participant-to-existing-eid",
+        "POST",
+        "/participant/update-many",
+        409,
+        ("'KID'",),
+        json={"{participant}": "KID"},
+    ),
+    Case("duplicate-project", "PUT", "/project/", 409, ("'proj'",), params={"name": "proj"}),
+    # missing primary external ids
+    Case(
+        "sample-without-primary-eid",
+        "PUT",
+        "/sample/proj/upsert-many",
+        400,
+        ("primary external id",),
+        json=[sample_with_group("S9"), {"external_ids": {"kccg": "K1"}, "type": "blood"}],
+    ),
+    Case(
+        "participant-without-eids",
+        "PUT",
+        "/participant/proj/upsert-many",
+        400,
+        ("primary external id",),
+        json=[{"meta": {"k": 1}}],
+    ),
+    Case(
+        "remove-primary-eid",
+        "PATCH",
+        "/sample/{sample}",
+        400,
+        ("primary external id", "cannot be removed"),
+        json={"external_ids": {"": None}},
+    ),
+    Case(
+        "empty-primary-eid",
+        "PUT",
+        "/sample/proj/",
+        400,
+        ("non-empty",),
+        json={"external_ids": {"": "  "}, "type": "blood"},
+    ),
+    # pedigrees
+    Case(
+        "pedigree-cycle",
+        "POST",
+        "/family/proj/pedigree",
+        400,
+        ("circular dependency", "A"),
+        files=_ped("F\tA\tB\t0\t1\t1", "F\tB\tA\t0\t1\t1"),
+        params={"create_missing_participants": True},
+    ),
+    Case(
+        "pedigree-missing-parent",
+        "POST",
+        "/family/proj/pedigree",
+        400,
+        ("'GHOST'", "not in the pedigree"),
+        files=_ped("F\tA\tGHOST\t0\t1\t1"),
+        params={"create_missing_participants": True},
+    ),
+    Case(
+        "pedigree-bad-sex",
+        "POST",
+        "/family/proj/pedigree",
+        400,
+        ("line 1", "sex", "'X'"),
+        files=_ped("F\tA\t0\t0\tX\t1"),
+        params={"create_missing_participants": True},
+    ),
+    Case(
+        "pedigree-father-not-male",
+        "POST",
+        "/family/proj/pedigree",
+        400,
+        ("father", "'MUM'", "male"),
+        files=_ped("FAM1\tMUM\t0\t0\t2\t1", "FAM1\tDAD\t0\t0\t1\t1", "FAM1\tKID\tMUM\tDAD\t1\t2"),
+    ),
+    Case(
+        "pedigree-mother-not-female",
+        "POST",
+        "/family/proj/pedigree",
+        400,
+        ("mother", "'DAD'", "female"),
+        files=_ped("FAM1\tDAD\t0\t0\t1\t1", "FAM1\tKID\t0\tDAD\t1\t2"),
+    ),
+    Case("pedigree-empty-file", "POST", "/family/proj/pedigree", 400, ("empty",), files=_ped()),
+    Case(
+        "pedigree-header-only",
+        "POST",
+        "/family/proj/pedigree",
+        400,
+        ("no rows",),
+        files=_ped("family_id\tindividual_id\tpaternal_id\tmaternal_id\tsex\taffected"),
+    ),
+    Case(
+        "pedigree-unknown-participants",
+        "POST",
+        "/family/proj/pedigree",
+        400,
+        ("NEWBIE", "create_missing_participants"),
+        files=_ped("FAM1\tNEWBIE\t0\t0\t1\t1"),
+    ),
+    Case(
+        "pedigree-bad-affected",
+        "POST",
+        "/family/proj/pedigree",
+        400,
+        ("affected", "'maybe'"),
+        files=_ped("FAM1\tKID\t0\t0\t1\tmaybe"),
+    ),
+    Case(
+        "pedigree-not-utf8",
+        "POST",
+        "/family/proj/pedigree",
+        400,
+        ("UTF-8",),
+        files={"file": ("family.ped", "FAM1\tK\xffD\t0\t0\t1\t1\n".encode("latin-1"))},
+    ),
+    # analyses
+    Case(
+        "analysis-without-sequencing-groups",
+        "PUT",
+        "/analysis/proj/",
+        400,
+        ("at least one sequencing group",),
+        json={"type": "cram", "status": "queued", "sequencing_group_ids": []},
+    ),
+    Case(
+        "analysis-linked-to-other-project",
+        "PUT",
+        "/analysis/proj/",
+        400,
+        ("{other_sg}", "not found in this project"),
+        json={"type": "cram", "status": "queued", "sequencing_group_ids": ["{sg}", "{other_sg}"]},
+    ),
+    Case(
+        "analysis-update-unknown-status",
+        "PATCH",
+        "/analysis/{analysis}/",
+        400,
+        ("status",),
+        json={"status": "finished"},
+    ),
+    # projects
+    Case("wipe-non-test-project", "DELETE", "/project/proj", 400, ("test", "'proj'")),
+    Case(
+        "members-unknown-role",
+        "PATCH",
+        "/project/proj/members",
+        400,
+        ("roles", "project_member_admin"),
+        json=[{"member": "someone", "roles": ["data_manager"]}],
+    ),
+    Case("project-bad-name", "PUT", "/project/", 400, ("'a b'",), params={"name": "a b"}),
+    Case(
+        "enum-bad-value",
+        "POST",
+        "/enums/sample-type",
+        400,
+        ("sample type",),
+        params={"new_type": "no spaces"},
+    ),
+    # entities that move between samples or projects
+    Case(
+        "sequencing-group-of-another-project",
+        "PATCH",
+        "/sequencing-group/project/{other_sg}",
+        400,
+        ("{other_sg}", "'proj'"),
+        params={"project": "proj"},
+        json={"meta": {"k": 1}},
+    ),
+    Case(
+        "sample-of-unknown-participant",
+        "PUT",
+        "/sample/proj/",
+        400,
+        ("Participant 99999",),
+        json={"external_ids": {"": "S9"}, "type": "blood", "participant_id": 99999},
+    ),
+]
+
+
+def _fill(value: Any, ids: dict[str, str]) -> Any:
+    """Put seeded ids into ``{placeholders}`` (keys, values, nested), keeping non-strings as they are."""
+    if isinstance(value, str):
+        filled = value.format(**ids) if "{" in value else value
+        return int(filled) if value == "{assay}" else filled  # assay ids are integers in bodies
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {_fill(k, ids): _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_is_rejected_and_changes_nothing(world: Seeded, case: Case) -> None:
+    ids = world.ids
+    kwargs: dict[str, Any] = {"params": _fill(case.params, ids), "files": case.files}
+    if case.content is not None:
+        kwargs.update(content=case.content, headers={"Content-Type": "application/json"})
+    elif case.json is not None:
+        kwargs["json"] = _fill(case.json, ids)
+    response = world.api.call(case.method, _fill(case.path, ids), **kwargs)
+    assert_rejected(response, case.status, *(_fill(f, ids) for f in case.fragments))
+
+
+def test_a_failed_nested_upsert_writes_none_of_the_earlier_samples(world: Seeded) -> None:
+    response = world.api.call("PUT", "/sample/proj/upsert-many", json=_nested_samples_with_a_bad_assay())
+    assert_rejected(response, 400, "Assay of type sequencing is missing required meta fields")
+    found = world.api.ok(
+        "POST", "/sample/proj/id-map/external", params={"allow_missing": True}, json=["N1", "N2", "N3", "S1"]
+    )
+    assert list(found) == ["S1"]
+
+
+@pytest.mark.parametrize(
+    "external_ids",
+    [{"": "A\x00B"}, {"": "x" * 300}, {"": "S9", "x" * 300: "K1"}],
+    ids=["nul-character", "eid-too-long", "organisation-too-long"],
+)
+def test_values_postgres_cannot_store_are_a_400_not_a_500(
+    seeded: Seeded, external_ids: dict[str, str]
+) -> None:
+    """PostgreSQL refuses NUL characters and over-long strings; SQLite stores them (a known difference)."""
+    response = seeded.api.call("PUT", "/sample/proj/", json={"external_ids": external_ids, "type": "blood"})
+    if seeded.api.svc.db.is_sqlite:
+        assert response.status_code == 200, response.text
+        restore(seeded.api.svc.db, seeded.snapshot)
+        return
+    assert_rejected(response, 400, "cannot be stored")
+    with seeded.api.svc.db.read() as conn:
+        assert dump(conn) == seeded.snapshot

@@ -1,0 +1,662 @@
+"""The role matrix: every REST route, called with no token, a bad or revoked token, and as each project role.
+
+One of everything is written straight through the store layer, once per database backend; a test that
+changes the data puts every table back as it was seeded before the next test runs, and a test that should
+not change anything fails if it did. So each (route, caller) pair is its own test, and the matrix is fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Connection
+
+from genolog.metadata import pedigree, tables
+from genolog.metadata.api.app import create_app
+from genolog.metadata.api.service import Service
+from genolog.metadata.context import AuditInfo, IdCodecs, Tx
+from genolog.metadata.db import Database
+from genolog.metadata.models import Analysis, ParticipantUpsert
+from genolog.metadata.settings import ServerSettings
+from genolog.metadata.store import analyses, analysis_runner, families, identity, participants, projects
+from tests.metadata.support import sample_with_group, sequencing_assay
+
+PROJECT = "hidden"  # the project every route is aimed at; its name must never leak to outsiders
+ROLES = ("reader", "contributor", "writer", "project_admin", "project_member_admin")
+READ = frozenset({"reader", "contributor", "writer"})
+CONTRIBUTE = frozenset({"contributor", "writer"})
+WRITE = frozenset({"writer"})
+ANY = frozenset(ROLES)
+NONE: frozenset[str] = frozenset()
+
+# Identifiers of things that do not exist, for comparing an outsider's 404 with a stranger's.
+CODECS = IdCodecs.create("XPG", 0, "CPG", 0)  # the default settings, as the tests' services use
+GHOST = {
+    "project": "nope",
+    "participant": "90001",
+    "sample": CODECS.sample.format(90002),
+    "sg": CODECS.sequencing_group.format(90003),
+    "assay": "90004",
+    "family": "90005",
+    "analysis": "90006",
+    "ar_guid": "ghost-guid",
+}
+AR_FIELDS = {
+    "ar_guid": "new-guid",
+    "repository": "genolog",
+    "commit": "abc123",
+    "script": "python main.py",
+    "description": "a run",
+    "driver_image": "driver:1",
+    "config_path": "gs://config.toml",
+    "environment": "gcp",
+    "batch_url": "https://batch/1",
+    "submitting_user": "someone",
+    "output_path": "gs://out",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One REST route: how to call it with valid input (``{placeholders}`` name seeded ids), who may."""
+
+    name: str
+    method: str
+    path: str
+    allowed: frozenset[str]
+    json: Callable[[dict[str, str]], Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, tuple[str, str]] | None = None
+    # "project": aimed at one project, so a caller with no role there gets 404; "site": not project-bound
+    scope: str = "project"
+    template: str = ""  # the path as declared by the app, when it differs from ``path``
+
+    def request(self, ids: dict[str, str]) -> dict[str, Any]:
+        params = {k: v.format(**ids) if isinstance(v, str) else v for k, v in self.params.items()}
+        return {
+            "method": self.method,
+            "url": "/api/v1" + self.path.format(**ids),
+            "json": self.json(ids) if self.json else None,
+            "params": params or None,
+            "files": self.files,
+        }
+
+
+def _enum_routes() -> list[Route]:
+    routes = []
+    for segment in (
+        "analysis-type",
+        "assay-type",
+        "sample-type",
+        "sequencing-type",
+        "sequencing-technology",
+        "sequencing-platform",
+    ):
+        routes.append(Route(f"get-{segment}", "GET", f"/enums/{segment}", ANY, scope="site"))
+        routes.append(
+            Route(
+                f"post-{segment}", "POST", f"/enums/{segment}", NONE, params={"new_type": "x"}, scope="site"
+            )
+        )
+    return routes
+
+
+ROUTES = [
+    # projects
+    Route("getAllProjects", "GET", "/project/all", ANY, scope="site"),
+    Route("getMyProjects", "GET", "/project/", ANY, scope="site"),
+    Route("createProject", "PUT", "/project/", NONE, params={"name": "brand-new"}, scope="site"),
+    Route("getSeqrProjects", "GET", "/project/seqr/all", ANY, scope="site"),
+    Route(
+        "updateProject",
+        "POST",
+        "/project/{project}/update",
+        frozenset({"project_admin"}),
+        json=lambda i: {"k": 1},
+    ),
+    Route(
+        "deleteProjectData",
+        "DELETE",
+        "/project/{project}-test",
+        frozenset({"project_admin"}),
+        template="/project/{project}",
+    ),
+    Route(
+        "updateProjectMembers",
+        "PATCH",
+        "/project/{project}/members",
+        frozenset({"project_member_admin"}),
+        json=lambda i: [{"member": "someone", "roles": ["reader"]}],
+    ),
+    Route("getProjectMembers", "GET", "/project/{project}/members", READ | {"project_admin", "project_member_admin"}),
+    Route("getProjectHistory", "GET", "/project/{project}/history", ANY),
+    # participants
+    Route(
+        "updateManyParticipants",
+        "POST",
+        "/participant/update-many",
+        WRITE,
+        json=lambda i: {i["participant"]: "P1-renamed"},
+    ),
+    Route(
+        "upsertParticipants",
+        "PUT",
+        "/participant/{project}/upsert-many",
+        WRITE,
+        json=lambda i: [{"external_ids": {"": "P9"}, "samples": [sample_with_group("S9")]}],
+    ),
+    Route(
+        "updateParticipant",
+        "POST",
+        "/participant/{participant}/update-participant",
+        WRITE,
+        json=lambda i: {"meta": {"k": 1}},
+        template="/participant/{participant_id}/update-participant",
+    ),
+    Route(
+        "getParticipantIdMapByExternalIds",
+        "POST",
+        "/participant/{project}/id-map/external",
+        READ,
+        json=lambda i: ["P1"],
+    ),
+    Route("getParticipants", "POST", "/participant/{project}", READ, json=lambda i: {}),
+    Route(
+        "getHistoryOfParticipant",
+        "GET",
+        "/participant/{participant}/history",
+        READ,
+        template="/participant/{participant_id}/history",
+    ),
+    # samples
+    Route("getSamples", "POST", "/sample/", READ, json=lambda i: {"project_ids": [i["project"]]}),
+    Route("getSampleIdMapByInternal", "POST", "/sample/id-map/internal", READ, json=lambda i: [i["sample"]]),
+    Route(
+        "createSample",
+        "PUT",
+        "/sample/{project}/",
+        WRITE,
+        json=lambda i: {"external_ids": {"": "S9"}, "type": "blood"},
+    ),
+    Route(
+        "upsertSamples",
+        "PUT",
+        "/sample/{project}/upsert-many",
+        WRITE,
+        json=lambda i: [sample_with_group("S9")],
+    ),
+    Route(
+        "getSampleIdMapByExternal", "POST", "/sample/{project}/id-map/external", READ, json=lambda i: ["S1"]
+    ),
+    Route("getAllSampleIdMapByInternal", "GET", "/sample/{project}/id-map/internal/all", READ),
+    Route(
+        "getSampleByExternalId",
+        "GET",
+        "/sample/{project}/S1/details",
+        READ,
+        template="/sample/{project}/{external_id}/details",
+    ),
+    Route("getHistoryOfSample", "GET", "/sample/{sample}/history", READ, template="/sample/{id_}/history"),
+    Route("getSampleById", "GET", "/sample/{sample}", READ, template="/sample/{id_}"),
+    Route(
+        "updateSample",
+        "PATCH",
+        "/sample/{sample}",
+        WRITE,
+        json=lambda i: {"meta": {"k": 1}},
+        template="/sample/{id_}",
+    ),
+    # assays
+    Route(
+        "createAssay",
+        "PUT",
+        "/assay/",
+        WRITE,
+        json=lambda i: {**sequencing_assay("gs://b/x.fq"), "sample_id": i["sample"]},
+    ),
+    Route("updateAssay", "PATCH", "/assay/", WRITE, json=lambda i: {"id": int(i["assay"]), "meta": {"k": 1}}),
+    Route(
+        "getAssaysByCriteria", "POST", "/assay/criteria", READ, json=lambda i: {"projects": [i["project"]]}
+    ),
+    Route("getAssayById", "GET", "/assay/{assay}/details", READ, template="/assay/{assay_id}/details"),
+    Route(
+        "getAssayByExternalId",
+        "GET",
+        "/assay/{project}/external_id/A1/details",
+        READ,
+        template="/assay/{project}/external_id/{external_id}/details",
+    ),
+    Route("getHistoryOfAssay", "GET", "/assay/{assay}/history", READ, template="/assay/{assay_id}/history"),
+    # sequencing groups
+    Route("archiveSequencingGroups", "PATCH", "/sequencing-group/archive", WRITE, json=lambda i: [i["sg"]]),
+    Route("getAllSequencingGroupIdsBySampleByType", "GET", "/sequencing-group/project/{project}", READ),
+    Route(
+        "updateSequencingGroup",
+        "PATCH",
+        "/sequencing-group/project/{sg}",
+        WRITE,
+        json=lambda i: {"meta": {"k": 1}},
+        params={"project": "{project}"},
+        template="/sequencing-group/project/{sequencing_group_id}",
+    ),
+    Route(
+        "getHistoryOfSequencingGroup",
+        "GET",
+        "/sequencing-group/{sg}/history",
+        READ,
+        template="/sequencing-group/{sequencing_group_id}/history",
+    ),
+    Route(
+        "getSequencingGroup",
+        "GET",
+        "/sequencing-group/{sg}",
+        READ,
+        template="/sequencing-group/{sequencing_group_id}",
+    ),
+    # families
+    Route(
+        "importPedigree",
+        "POST",
+        "/family/{project}/pedigree",
+        WRITE,
+        files={"file": ("trio.ped", "FAM1\tP1\t0\t0\t1\t2\n")},
+    ),
+    Route("getPedigree", "GET", "/family/{project}/pedigree", READ),
+    Route("getFamilies", "GET", "/family/{project}/", READ),
+    Route(
+        "updateFamily", "POST", "/family/", WRITE, json=lambda i: {"id": int(i["family"]), "description": "d"}
+    ),
+    Route(
+        "getHistoryOfFamily", "GET", "/family/{family}/history", READ, template="/family/{family_id}/history"
+    ),
+    # analyses
+    Route("queryAnalyses", "POST", "/analysis/query", READ, json=lambda i: {"projects": [i["project"]]}),
+    Route(
+        "createAnalysis",
+        "PUT",
+        "/analysis/{project}/",
+        WRITE,
+        json=lambda i: {"type": "cram", "status": "queued", "sequencing_group_ids": [i["sg"]]},
+    ),
+    Route(
+        "updateAnalysis",
+        "PATCH",
+        "/analysis/{analysis}/",
+        WRITE,
+        json=lambda i: {"status": "failed"},
+        template="/analysis/{analysis_id}/",
+    ),
+    Route(
+        "getAnalysisById",
+        "GET",
+        "/analysis/{analysis}/details",
+        READ,
+        template="/analysis/{analysis_id}/details",
+    ),
+    Route(
+        "getHistoryOfAnalysis",
+        "GET",
+        "/analysis/{analysis}/history",
+        READ,
+        template="/analysis/{analysis_id}/history",
+    ),
+    Route("getIncompleteAnalyses", "GET", "/analysis/{project}/incomplete", READ),
+    Route(
+        "getLatestCompleteAnalysisForType",
+        "GET",
+        "/analysis/{project}/cram/latest-complete",
+        READ,
+        template="/analysis/{project}/{analysis_type}/latest-complete",
+    ),
+    Route(
+        "getLatestCompleteAnalysisForTypePost",
+        "POST",
+        "/analysis/{project}/cram/latest-complete",
+        READ,
+        json=lambda i: {"meta": {}},
+        template="/analysis/{project}/{analysis_type}/latest-complete",
+    ),
+    # analysis-runner records: a test-level run needs contributor, any other level writer
+    Route(
+        "createAnalysisRunnerLog-test",
+        "PUT",
+        "/analysis-runner/{project}/",
+        CONTRIBUTE,
+        params={**AR_FIELDS, "access_level": "test"},
+        json=lambda i: {"k": 1},
+    ),
+    Route(
+        "createAnalysisRunnerLog-standard",
+        "PUT",
+        "/analysis-runner/{project}/",
+        WRITE,
+        params={**AR_FIELDS, "access_level": "standard"},
+        json=lambda i: {"k": 1},
+    ),
+    Route("getAnalysisRunnerLogs", "GET", "/analysis-runner/{project}/", READ),
+    Route(
+        "updateAnalysisRunnerLogMeta",
+        "PATCH",
+        "/analysis-runner/{ar_guid}/meta",
+        CONTRIBUTE,
+        json=lambda i: {"outcome": "ok"},
+    ),
+    Route(
+        "getAnalysisRunnerLog",
+        "GET",
+        "/analysis/analysis-runner",
+        READ,
+        params={"project_names": "{project}"},
+    ),
+    *_enum_routes(),
+]
+ROUTE_IDS = [r.name for r in ROUTES]
+# Callers with no usable role on the project: "outsider" holds a role on another project only.
+CALLERS = (*ROLES, "outsider")
+
+
+def seed(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
+    """One transaction: a project (and its -test twin) with one member per role, and one of everything."""
+    with svc.db.write() as conn:
+        tx = Tx(conn, svc.codecs, AuditInfo(author="seed"))
+        project_id = projects.create(tx, PROJECT, PROJECT, create_test_project=True)
+        other_id = projects.create(tx, "elsewhere", None, create_test_project=False)
+        test_twin = projects.get_by_name(conn, f"{PROJECT}-test")
+        assert test_twin is not None
+        roster = [(role, [role]) for role in ROLES]
+        for pid in (project_id, test_twin["id"]):
+            projects.set_members(tx, pid, roster)
+        projects.set_members(
+            tx, other_id, [("outsider", ["writer", "project_admin", "project_member_admin"])]
+        )
+
+        body: dict[str, Any] = {"external_ids": {"": "P1"}, "samples": [sample_with_group("S1")]}
+        body["samples"][0]["sequencing_groups"][0]["assays"][0]["external_ids"] = {"": "A1"}
+        participant = participants.upsert_many(tx, project_id, [ParticipantUpsert.model_validate(body)])[0]
+        sample = participant["samples"][0]
+        sg = sample["sequencing_groups"][0]
+        families.import_pedigree(
+            tx,
+            project_id,
+            pedigree.parse("FAM1\tP1\t0\t0\t1\t2\n"),
+            create_missing_participants=False,
+            perform_sex_check=True,
+        )
+        family_id = families.query(tx, project_id, None, None)[0]["id"]
+        analysis_id = analyses.create(
+            tx,
+            project_id,
+            Analysis.model_validate(
+                {
+                    "type": "cram",
+                    "status": "completed",
+                    "sequencing_group_ids": [sg["id"]],
+                    "output": "gs://a.cram",
+                }
+            ),
+        )
+        analysis_runner.create(
+            tx,
+            project_id,
+            {
+                **AR_FIELDS,
+                "ar_guid": "seeded-guid",
+                "access_level": "test",
+                "cwd": None,
+                "hail_version": None,
+            },
+            {},
+        )
+        tx.finish()
+
+        tokens = {caller: identity.create_token(conn, caller)[1] for caller in CALLERS}
+        revoked_id, tokens["revoked"] = identity.create_token(conn, "writer", "revoked")
+        identity.revoke_token(conn, revoked_id)
+    ids = {
+        "project": PROJECT,
+        "participant": str(participant["id"]),
+        "sample": sample["id"],
+        "sg": sg["id"],
+        "assay": str(sg["assays"][0]["id"]),
+        "family": str(family_id),
+        "analysis": str(analysis_id),
+        "ar_guid": "seeded-guid",
+    }
+    return tokens, ids
+
+
+# --- one seeded database per backend, put back to its seeded state after any test that wrote to it ---
+
+
+def dump(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, in primary-key order."""
+    return {
+        table.name: [dict(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key)).mappings()]
+        for table in tables.metadata.sorted_tables
+    }
+
+
+def fingerprint(conn: Connection) -> tuple[Any, ...]:
+    """Cheap evidence of a write: the audit-log high-water mark and the rows written without one."""
+    return tuple(
+        conn.execute(
+            sa.select(
+                sa.select(sa.func.max(tables.audit_log.c.id)).scalar_subquery(),
+                sa.select(sa.func.count()).select_from(tables.enum_value).scalar_subquery(),
+                sa.select(sa.func.count()).select_from(tables.api_token).scalar_subquery(),
+                sa.select(sa.func.count()).select_from(tables.site_role).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
+@dataclass
+class World:
+    """A seeded database behind a test client: tokens per caller and the ids of one of everything."""
+
+    svc: Service
+    client: TestClient
+    tokens: dict[str, str]
+    ids: dict[str, str]
+    snapshot: dict[str, list[dict[str, Any]]]
+    seeded: tuple[Any, ...]
+    dirty: bool = False  # the current test is allowed to change the data
+
+    def call(self, route: Route, caller: str | None, ids: dict[str, str] | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[caller]}"} if caller else {}
+        return self.client.request(headers=headers, **route.request(ids or self.ids))
+
+    def changed(self) -> bool:
+        with self.svc.db.read() as conn:
+            return fingerprint(conn) != self.seeded
+
+    def restore(self) -> None:
+        restore(self.svc.db, self.snapshot)
+
+
+def restore(db: Database, snapshot: dict[str, list[dict[str, Any]]]) -> None:
+    """Put every table back as in ``snapshot`` (and, on PostgreSQL, the id sequences with them)."""
+    with db.write() as conn:
+        for table in reversed(tables.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for table in tables.metadata.sorted_tables:
+            if snapshot.get(table.name):
+                conn.execute(table.insert(), snapshot[table.name])
+        if conn.dialect.name == "postgresql":
+            for table in tables.metadata.sorted_tables:
+                if list(table.primary_key.columns.keys()) == ["id"]:
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                    )
+
+
+def _database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database for this module: a copied SQLite file, or the session's PostgreSQL one."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("permissions") / "genolog.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url, enums = request.getfixturevalue("postgres_template")  # skips (or fails in CI) without PostgreSQL
+    db = Database(url)
+    restore(db, {"enum_value": enums})  # other modules' tests leave their data behind
+    db.dispose()
+    return str(url)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    url = _database(request, tmp_path_factory)
+    svc = Service.create(ServerSettings(db=url), Database(url))
+    tokens, ids = seed(svc)
+    with svc.db.read() as conn:
+        snapshot, seeded_state = dump(conn), fingerprint(conn)
+    # one client (and so one event-loop thread) for the whole module keeps each request cheap
+    with TestClient(create_app(svc), raise_server_exceptions=False) as client:
+        yield World(svc, client, tokens, ids, snapshot, seeded_state)
+    svc.db.dispose()
+
+
+@pytest.fixture
+def world(seeded: World) -> Iterator[World]:
+    """The seeded world, as seeded. A test that may write sets ``dirty``; one that writes unexpectedly fails."""
+    yield seeded
+    if seeded.changed():
+        if not seeded.dirty:
+            seeded.restore()
+            pytest.fail("a request that should not write anything changed the database")
+        seeded.restore()
+    seeded.dirty = False
+
+
+def assert_error(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, f"{response.status_code} {response.text}"
+    body = response.json()
+    assert set(body) == {"name", "description"}, body
+    assert isinstance(body["description"], str) and body["description"]
+    return body
+
+
+def test_the_matrix_lists_every_route() -> None:
+    """A new route must be added to ROUTES (with its roles) before it can ship."""
+    app = create_app(Service.create(ServerSettings(db="sqlite://")))
+    declared = {
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith("/api/v1/")
+        for method in operations
+    }
+    tested = {(r.method, r.template or r.path) for r in ROUTES}
+    assert declared == tested
+    assert len(set(ROUTE_IDS)) == len(ROUTE_IDS)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+@pytest.mark.parametrize("token", ["no-token", "bad-token", "revoked-token"])
+def test_unauthenticated_callers_get_401(world: World, route: Route, token: str) -> None:
+    headers = {
+        "no-token": {},
+        "bad-token": {"Authorization": "Bearer glt_not-a-real-token"},
+        "revoked-token": {"Authorization": f"Bearer {world.tokens['revoked']}"},  # was a writer's
+    }[token]
+    response = world.client.request(headers=headers, **route.request(world.ids))
+    body = assert_error(response, 401)
+    assert body["name"] == "Unauthenticated"
+    assert PROJECT not in body["description"]
+
+
+@pytest.mark.parametrize("header", ["Token abc", "Bearer ", "Basic dXNlcjpwYXNz", "glt_abc"])
+def test_a_malformed_authorization_header_gets_401(world: World, header: str) -> None:
+    response = world.client.get(f"/api/v1/project/{PROJECT}/members", headers={"Authorization": header})
+    assert "Bearer <token>" in assert_error(response, 401)["description"]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+@pytest.mark.parametrize("caller", CALLERS)
+def test_role_matrix(world: World, route: Route, caller: str) -> None:
+    response = world.call(route, caller)
+    if caller == "outsider" and route.scope == "project":
+        # The project does not exist for this caller: it gets the same 404 as for things that do not
+        # exist at all, and nothing in it names the hidden project (unless the caller did) or its roles.
+        body = assert_error(response, 404)
+        ghost = assert_error(world.call(route, caller, GHOST), 404)
+        expected = ghost["description"]
+        for key, value in GHOST.items():
+            expected = expected.replace(value, world.ids[key])
+        assert body == {**ghost, "description": expected}
+        if PROJECT not in str(route.request(world.ids)):
+            assert PROJECT not in body["description"]
+        assert not any(role in body["description"] for role in ROLES)
+    elif caller in route.allowed or (caller == "outsider" and route.allowed == ANY):
+        assert 200 <= response.status_code < 300, f"{response.status_code} {response.text}"
+        world.dirty = True
+    else:
+        body = assert_error(response, 403)
+        assert body["name"] == "Forbidden"
+
+
+@pytest.mark.parametrize(
+    ("site_role", "route_name", "status"),
+    [
+        ("admin", "createProject", 200),
+        ("project-creator", "createProject", 200),
+        ("members-admin", "createProject", 403),
+        ("admin", "post-sample-type", 200),
+        ("project-creator", "post-sample-type", 403),
+        ("members-admin", "post-sample-type", 403),
+        ("project-creator", "updateProject", 200),  # project-creators administer every project
+        ("project-creator", "updateProjectMembers", 403),
+        ("members-admin", "updateProjectMembers", 200),  # members-admins manage every member list
+        ("members-admin", "updateProject", 403),
+        ("admin", "upsertSamples", 200),
+        ("admin", "deleteProjectData", 200),
+        ("admin", "getSampleById", 200),
+    ],
+)
+def test_site_roles(world: World, site_role: str, route_name: str, status: int) -> None:
+    world.dirty = True
+    with world.svc.db.write() as conn:
+        identity.grant_site_role(conn, "site-user", site_role)
+        token = identity.create_token(conn, "site-user")[1]
+    route = ROUTES[ROUTE_IDS.index(route_name)]
+    response = world.client.request(headers={"Authorization": f"Bearer {token}"}, **route.request(world.ids))
+    if status == 200:
+        assert response.status_code == 200, response.text
+    else:
+        assert_error(response, status)
+
+
+def test_dev_mode_treats_unauthenticated_requests_as_an_admin(world: World) -> None:
+    world.dirty = True
+    svc = Service(ServerSettings(db=world.svc.db.url, dev_user="dev"), world.svc.db, world.svc.codecs)
+    dev = TestClient(create_app(svc), raise_server_exceptions=False)
+    assert (
+        dev.put("/api/v1/project/", params={"name": "local", "create_test_project": True}).status_code == 200
+    )
+    assert dev.post("/api/v1/enums/sample-type", params={"new_type": "saliva"}).status_code == 200
+    created = dev.put("/api/v1/sample/local/upsert-many", json=[sample_with_group("S1")])
+    assert created.status_code == 200, created.text
+    assert dev.delete("/api/v1/project/local-test").status_code == 200
+    # the development user administers every project, including one it is no member of
+    assert dev.post(f"/api/v1/project/{PROJECT}/update", json={"k": 1}).status_code == 200
+    assert dev.patch(f"/api/v1/project/{PROJECT}/members", json=[]).status_code == 200
+    projects_seen = {p["name"]: p["roles"] for p in dev.get("/api/v1/project/all").json()}
+    assert {"local", "local-test", PROJECT, f"{PROJECT}-test"} <= set(projects_seen)
+    assert {"writer", "project_admin", "project_member_admin"} <= set(projects_seen[PROJECT])
+    history = dev.get(f"/api/v1/sample/{created.json()[0]['id']}/history").json()
+    assert history[0]["author"] == "dev"
+    # a token, when sent, still has to be valid
+    assert_error(dev.get("/api/v1/project/all", headers={"Authorization": "Bearer glt_wrong"}), 401)
+
+
+def test_without_dev_user_unauthenticated_requests_get_401(world: World) -> None:
+    assert world.svc.settings.dev_user is None  # development mode is off unless asked for
+    for method, path in (("GET", "/project/all"), ("PUT", "/project/?name=x"), ("GET", "/enums/sample-type")):
+        assert assert_error(world.client.request(method, f"/api/v1{path}"), 401)["name"] == "Unauthenticated"
