@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,22 @@ from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.live import live_server
+from tests.published import published_venv
 
 SCRIPT = Path(__file__).parent / "scripts" / "metamist_client_session.py"
 
 
-def run_client(url: str, *args: str) -> dict:
-    env = {**os.environ, "SM_ENVIRONMENT": "local", "SM_URL": url}
-    env.pop("CPG_CONFIG_PATH", None)
+@pytest.fixture(scope="session")
+def metamist_python() -> Path:
+    """Python of a separate venv with the published client, as a user would have it."""
+    return published_venv("metamist-7.14", "metamist>=7.14,<7.15") / "bin" / "python"
+
+
+def run_client(python: Path, url: str, *args: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("CPG_CONFIG_PATH", "VIRTUAL_ENV")}
+    env.update(SM_ENVIRONMENT="local", SM_URL=url)
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [str(python), str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout)
@@ -39,10 +40,10 @@ def dev_service(db_url: str) -> Service:
 
 
 def test_published_client_round_trips_projects_participants_samples_pedigree_and_analyses(
-    dev_service: Service,
+    dev_service: Service, metamist_python: Path
 ) -> None:
     with live_server(dev_service) as url:
-        out = run_client(url, "cohort")
+        out = run_client(metamist_python, url, "cohort")
 
     assert out["my_projects"] == ["cohort", "cohort-test"]
     assert {p["name"] for p in out["all_projects"]} == {"cohort", "cohort-test"}

@@ -135,7 +135,12 @@ ROUTES = [
         frozenset({"project_member_admin"}),
         json=lambda i: [{"member": "someone", "roles": ["reader"]}],
     ),
-    Route("getProjectMembers", "GET", "/project/{project}/members", READ | {"project_admin", "project_member_admin"}),
+    Route(
+        "getProjectMembers",
+        "GET",
+        "/project/{project}/members",
+        READ | {"project_admin", "project_member_admin"},
+    ),
     Route("getProjectHistory", "GET", "/project/{project}/history", ANY),
     # participants
     Route(

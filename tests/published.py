@@ -1,0 +1,49 @@
+"""The published tools genolog stays compatible with, each in its own venv under .cache/, built once.
+
+They live apart from genolog's own environment, as they would on a user's machine (the metamist client
+pins an older graphql-core than genolog's server uses, for one). Without PyPI the tests that need them
+skip with the reason; in CI they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("GENOLOG_TOOL_CACHE", ROOT / ".cache"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def published_venv(name: str, *requirements: str) -> Path:
+    """A venv at .cache/<name> with ``requirements`` pip-installed; returns the venv folder."""
+    venv = CACHE / name
+    done = venv / ".complete"
+    if done.exists() and (venv / "bin" / "python").exists():
+        return venv
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, capture_output=True)
+    result = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            *requirements,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if result.returncode != 0:
+        message = f"cannot pip-install {' '.join(requirements)} (is PyPI reachable?): {result.stderr.strip()[-800:]}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    done.touch()
+    return venv
