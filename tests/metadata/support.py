@@ -29,11 +29,13 @@ class Api:
                     identity.grant_site_role(conn, name, role)
         return {"Authorization": f"Bearer {self._tokens[name]}"}
 
-    def call(self, method: str, path: str, user: str | None = "admin", **kwargs: Any) -> httpx.Response:
+    def call(
+        self, method: str, path: str, user: str | None = "admin", base: str = "/api/v1", **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}))
         if user is not None:
             headers.update(self.user(user, "admin") if user == "admin" else self.user(user))
-        return self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
+        return self.client.request(method, f"{base}{path}", headers=headers, **kwargs)
 
     def ok(self, method: str, path: str, user: str | None = "admin", **kwargs: Any) -> Any:
         response = self.call(method, path, user, **kwargs)

@@ -78,3 +78,14 @@ def test_published_client_round_trips_projects_participants_samples_pedigree_and
     assert read_back["meta"] == {"batch": 1}
     reads = read_back["assays"][0]["meta"]["reads"]
     assert [r["location"] for r in reads] == ["gs://upload/S1_1.fq.gz", "gs://upload/S1_2.fq.gz"]
+
+    seed = out["graphql_seed"]["project"]["sequencingGroups"]
+    assert seed == [{"assays": [{"meta": read_back["assays"][0]["meta"]}], "sample": {"externalId": "S1"}}]
+    [analysis_row] = out["graphql_analyses"]["project"]["analyses"]
+    assert analysis_row == {
+        "active": True,
+        "id": out["analysis_id"],
+        "output": "gs://web/report.html",
+        "type": "web",
+        "meta": {"display_url": "http://x/report.html", "size": 5},
+    }

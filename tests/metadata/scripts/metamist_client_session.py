@@ -134,4 +134,26 @@ out["update"] = analyses.update_analysis(
 )
 out["analysis"] = analyses.get_analysis_by_id(analysis_id=analysis_id)
 out["sequencing_group"] = SequencingGroupApi().get_sequencing_group(sequencing_group_id=sg_id).to_dict()
+from metamist.graphql import gql, query  # noqa: E402 (after the REST part, as a user's script would)
+
+SEED_QUERY = gql(
+    """
+query ($project: String! $sequencingGroupID: String!) {
+  project(name: $project) {
+    sequencingGroups(id: {eq: $sequencingGroupID}) {
+      assays {
+        meta
+      }
+      sample {
+        externalId
+      }
+    }
+  }
+}
+"""
+)
+out["graphql_seed"] = query(SEED_QUERY, variables={"project": PROJECT, "sequencingGroupID": sg_id})
+out["graphql_analyses"] = query(
+    gql(f'query MyQuery {{ project(name: "{PROJECT}") {{ analyses {{ active id output type meta }} }} }}')
+)
 print(json.dumps(out, default=str))

@@ -1,0 +1,1 @@
+"""The GraphQL API at ``/graphql``: the published metamist schema's types, fields and arguments."""

@@ -1,0 +1,81 @@
+"""Per-request state for GraphQL resolvers, and sibling batching.
+
+Nodes fetched together form one ``Siblings`` group. When a resolver asks one node for a relation, the
+relation is loaded for every node of its group in one query and cached, so a query costs a fixed number
+of SQL statements per level of nesting, whatever the number of rows (no N+1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from strawberry.types import Info
+
+from genolog.metadata.context import Tx
+from genolog.metadata.errors import NotFound
+from genolog.metadata.permissions import READ, Caller
+from genolog.metadata.store import projects
+
+
+class HasPk(Protocol):
+    @property
+    def pk(self) -> int: ...
+
+
+N = TypeVar("N", bound=HasPk)
+
+
+@dataclass
+class GraphQLContext:
+    tx: Tx
+    caller: Caller
+    _readable: dict[str, int] | None = field(default=None, repr=False)
+
+    def readable_projects(self) -> dict[str, int]:
+        """Names -> ids of the projects the caller may read."""
+        if self._readable is None:
+            self._readable = {
+                r["name"]: r["id"] for r in projects.list_all(self.tx.conn) if self.caller.can_read(r["id"])
+            }
+        return self._readable
+
+    def project_id(self, name: str) -> int:
+        project_id = self.readable_projects().get(name)
+        if project_id is None:
+            missing = f'Could not find projects with names: "{name}"'
+            row = projects.get_by_name(self.tx.conn, name)
+            if row is not None:
+                self.caller.require(row["id"], name, READ, missing)  # 403 for a member without a read role
+            raise NotFound(missing)
+        return project_id
+
+
+def context_of(info: Info[Any, Any]) -> GraphQLContext:
+    ctx: GraphQLContext = info.context["genolog"]
+    return ctx
+
+
+class Siblings(Generic[N]):
+    """Nodes loaded together; each relation is fetched once for all of them."""
+
+    def __init__(self, ctx: GraphQLContext) -> None:
+        self.ctx = ctx
+        self.nodes: list[N] = []
+        self._cache: dict[Any, Any] = {}
+
+    def load(self, key: Any, fetch: Callable[[list[int]], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = fetch([n.pk for n in self.nodes])
+        return self._cache[key]
+
+
+def group(nodes: Sequence[N], parent_of: Callable[[N], int | None]) -> dict[int, list[N]]:
+    """Nodes grouped under their parent's id."""
+    result: dict[int, list[N]] = {}
+    for node in nodes:
+        parent = parent_of(node)
+        if parent is not None:
+            result.setdefault(parent, []).append(node)
+    return result

@@ -1,0 +1,110 @@
+"""The SQL behind GraphQL: one statement per relation for a whole group of parent rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
+
+from genolog.metadata import tables as t
+from genolog.metadata.graphql.context import GraphQLContext
+
+Where = list[sa.ColumnElement[bool]]
+
+
+def rows(ctx: GraphQLContext, statement: sa.Select[Any]) -> list[RowMapping]:
+    return list(ctx.tx.conn.execute(statement).mappings())
+
+
+def projects(ctx: GraphQLContext, ids: list[int]) -> list[RowMapping]:
+    return rows(ctx, sa.select(t.project).where(t.project.c.id.in_(ids)).order_by(t.project.c.id))
+
+
+def samples(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
+    return rows(ctx, sa.select(t.sample).where(*where).order_by(t.sample.c.id))
+
+
+def sequencing_groups(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
+    sg = t.sequencing_group
+    return rows(
+        ctx,
+        sa.select(sg, t.sample.c.project_id)
+        .join(t.sample, t.sample.c.id == sg.c.sample_id)
+        .where(*where)
+        .order_by(sg.c.id),
+    )
+
+
+def assays_of_groups(ctx: GraphQLContext, sg_ids: list[int]) -> list[RowMapping]:
+    link = t.sequencing_group_assay
+    return rows(
+        ctx,
+        sa.select(t.assay, link.c.sequencing_group_id)
+        .join(link, link.c.assay_id == t.assay.c.id)
+        .where(link.c.sequencing_group_id.in_(sg_ids))
+        .order_by(t.assay.c.id),
+    )
+
+
+def assays(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
+    return rows(ctx, sa.select(t.assay).where(*where).order_by(t.assay.c.id))
+
+
+def participants(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
+    return rows(ctx, sa.select(t.participant).where(*where).order_by(t.participant.c.id))
+
+
+def families(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
+    return rows(ctx, sa.select(t.family).where(*where).order_by(t.family.c.id))
+
+
+def analyses(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
+    return rows(ctx, sa.select(t.analysis).where(*where).order_by(t.analysis.c.id))
+
+
+def analyses_of_groups(ctx: GraphQLContext, sg_ids: list[int], where: Where) -> list[RowMapping]:
+    link = t.analysis_sequencing_group
+    return rows(
+        ctx,
+        sa.select(t.analysis, link.c.sequencing_group_id)
+        .join(link, link.c.analysis_id == t.analysis.c.id)
+        .where(link.c.sequencing_group_id.in_(sg_ids), *where)
+        .order_by(t.analysis.c.id),
+    )
+
+
+def group_ids_of_analyses(ctx: GraphQLContext, analysis_ids: list[int]) -> list[RowMapping]:
+    link = t.analysis_sequencing_group
+    return rows(
+        ctx,
+        sa.select(link.c.analysis_id, link.c.sequencing_group_id)
+        .where(link.c.analysis_id.in_(analysis_ids))
+        .order_by(link.c.sequencing_group_id),
+    )
+
+
+def family_members(
+    ctx: GraphQLContext, family_ids: list[int] | None, participant_ids: list[int] | None
+) -> list[RowMapping]:
+    fp = t.family_participant
+    statement = sa.select(fp)
+    if family_ids is not None:
+        statement = statement.where(fp.c.family_id.in_(family_ids))
+    if participant_ids is not None:
+        statement = statement.where(fp.c.participant_id.in_(participant_ids))
+    return rows(ctx, statement.order_by(fp.c.family_id, fp.c.participant_id))
+
+
+def external_id_rows(ctx: GraphQLContext, entity: str, ids: list[int]) -> dict[int, dict[str, str]]:
+    from genolog.metadata.store import external_ids
+
+    return external_ids.get_many(ctx.tx.conn, entity, ids)
+
+
+def matching_external_ids(entity_table: sa.Table, entity: str, conditions: Where) -> sa.ColumnElement[bool]:
+    """``entity.id IN (ids whose external id matches)``, for ``externalId`` filters."""
+    from genolog.metadata.store import external_ids
+
+    table = external_ids.TABLES[entity]
+    return entity_table.c.id.in_(sa.select(table.c[f"{entity}_id"]).where(*conditions))

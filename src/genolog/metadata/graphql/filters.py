@@ -1,0 +1,139 @@
+"""GraphQL filter inputs (``eq, in_, nin, gt, gte, lt, lte, contains, icontains, startswith, isnull``) as SQL.
+
+Meta filters are JSON: ``{key: value}`` is equality, ``{key: {op: value}}`` applies an operator, and keys
+may be dotted paths into nested objects.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+import strawberry
+
+from genolog.metadata.errors import BadRequest
+
+T = TypeVar("T")
+OPERATORS = ("eq", "in_", "nin", "gt", "gte", "lt", "lte", "contains", "icontains", "startswith", "isnull")
+
+
+@strawberry.input(description="Filter for GraphQL queries")
+class GraphQLFilter(Generic[T]):
+    eq: T | None = None
+    in_: list[T] | None = strawberry.field(default=None, name="in_")
+    nin: list[T] | None = None
+    gt: T | None = None
+    gte: T | None = None
+    lt: T | None = None
+    lte: T | None = None
+    contains: T | None = None
+    icontains: T | None = None
+    startswith: T | None = None
+    isnull: bool | None = None
+
+
+@strawberry.enum(name="AnalysisStatus")
+class GraphQLAnalysisStatus(enum.Enum):
+    QUEUED = "queued"
+    IN_PROGRESS = "in-progress"
+    FAILED = "failed"
+    COMPLETED = "completed"
+    UNKNOWN = "unknown"
+
+
+def conditions(
+    column: sa.ColumnElement[Any], spec: Any, convert: Callable[[Any], Any] = lambda v: v
+) -> list[sa.ColumnElement[bool]]:
+    """SQL conditions for one filter input; ``convert`` maps filter values to column values (e.g. parse ids)."""
+    if spec is None:
+        return []
+    result: list[sa.ColumnElement[bool]] = []
+    for op in OPERATORS:
+        value = getattr(spec, op, None)
+        if value is None:
+            continue
+        result.append(_condition(column, op, value, convert))
+    return result
+
+
+def _value(value: Any) -> Any:
+    return value.value if hasattr(value, "value") and not isinstance(value, str | int | float) else value
+
+
+def _condition(
+    column: sa.ColumnElement[Any], op: str, value: Any, convert: Callable[[Any], Any]
+) -> sa.ColumnElement[bool]:
+    if op == "isnull":
+        return column.is_(None) if value else column.is_not(None)
+    if op in ("in_", "nin"):
+        values = [convert(_value(v)) for v in value]
+        if not values:
+            return sa.false() if op == "in_" else sa.true()
+        return column.in_(values) if op == "in_" else column.not_in(values)
+    if op in ("contains", "icontains", "startswith"):
+        text = str(_value(value))
+        if op == "contains":
+            return column.contains(text, autoescape=True)
+        if op == "icontains":
+            return sa.func.lower(column).contains(text.lower(), autoescape=True)
+        return column.startswith(text, autoescape=True)
+    converted = convert(_value(value))
+    comparisons: dict[str, Callable[[], sa.ColumnElement[bool]]] = {
+        "eq": lambda: column == converted,
+        "gt": lambda: column > converted,
+        "gte": lambda: column >= converted,
+        "lt": lambda: column < converted,
+        "lte": lambda: column <= converted,
+    }
+    return comparisons[op]()
+
+
+def meta_conditions(column: sa.ColumnElement[Any], meta: Any) -> list[sa.ColumnElement[bool]]:
+    """SQL conditions for a JSON meta filter."""
+    if meta is None:
+        return []
+    if not isinstance(meta, dict):
+        raise BadRequest("A meta filter must be a JSON object of {key: value} or {key: {operator: value}}")
+    result = []
+    for key, expected in meta.items():
+        path = tuple(str(key).split("."))
+        element = column[path]
+        if isinstance(expected, dict) and expected and set(expected) <= set(OPERATORS):
+            for op, value in expected.items():
+                result.append(_json_condition(element, op, value))
+        else:
+            result.append(_json_condition(element, "eq", expected))
+    return result
+
+
+def _json_condition(element: Any, op: str, value: Any) -> sa.ColumnElement[bool]:
+    if op == "isnull":
+        return element.is_(None) if value else element.is_not(None)
+    sample = value[0] if op in ("in_", "nin") and isinstance(value, list) and value else value
+    if isinstance(sample, bool):
+        typed = element.as_boolean()
+    elif isinstance(sample, int):
+        typed = element.as_integer()
+    elif isinstance(sample, float):
+        typed = element.as_float()
+    elif isinstance(sample, str) or sample is None or op in ("contains", "icontains", "startswith"):
+        typed = element.as_string()
+    else:
+        raise BadRequest(f"Meta filters compare strings, numbers and booleans, not {type(sample).__name__}")
+    if op in ("in_", "nin") and not isinstance(value, list):
+        raise BadRequest(f"The meta filter operator {op} needs a list")
+    if value is None:
+        return element.is_(None)
+    return _condition(typed, op, value, lambda v: v)
+
+
+# The specialisations used in the schema (strawberry names them StrGraphQLFilter, IntGraphQLFilter, ...).
+StrGraphQLFilter = GraphQLFilter[str]
+IntGraphQLFilter = GraphQLFilter[int]
+BoolGraphQLFilter = GraphQLFilter[bool]
+DateGraphQLFilter = GraphQLFilter[datetime.date]
+DatetimeGraphQLFilter = GraphQLFilter[datetime.datetime]
+AnalysisStatusGraphQLFilter = GraphQLFilter[GraphQLAnalysisStatus]

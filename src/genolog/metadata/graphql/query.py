@@ -1,0 +1,251 @@
+"""The root ``Query`` type: projects, samples, sequencing groups, analyses and friends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import ExecutionContext, Info
+
+from genolog.metadata import tables as t
+from genolog.metadata.errors import BadRequest, MetadataError, NotFound
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import context_of
+from genolog.metadata.graphql.filters import (
+    BoolGraphQLFilter,
+    DateGraphQLFilter,
+    IntGraphQLFilter,
+    StrGraphQLFilter,
+    conditions,
+    meta_conditions,
+)
+from genolog.metadata.graphql.types import (
+    GraphQLAnalysis,
+    GraphQLAssay,
+    GraphQLFamily,
+    GraphQLParticipant,
+    GraphQLProject,
+    GraphQLSample,
+    GraphQLSequencingGroup,
+    analysis_nodes,
+    assay_nodes,
+    family_nodes,
+    participant_nodes,
+    project_nodes,
+    sample_nodes,
+    sequencing_group_nodes,
+    sequencing_group_where,
+    viewer_projects,
+)
+from genolog.metadata.store import enums
+from graphql import GraphQLError
+
+
+@strawberry.type(name="GraphQLEnum")
+class GraphQLEnum:
+    analysis_type: list[str]
+    assay_type: list[str]
+    sample_type: list[str]
+    sequencing_platform: list[str]
+    sequencing_technology: list[str]
+    sequencing_type: list[str]
+
+
+@strawberry.type(name="GraphQLMetamistSettings")
+class GraphQLMetamistSettings:
+    sample_prefix: str
+    cohort_prefix: str
+    sequencing_group_prefix: str
+    primary_external_id_name: str
+
+
+@strawberry.type(name="GraphQLViewer")
+class GraphQLViewer:
+    username: str
+    projects: list[GraphQLProject]
+
+
+def _project_ids(info: Info[Any, Any], project: Any) -> list[int]:
+    """Readable project ids matching a project-name filter (all readable ones for no filter)."""
+    ctx = context_of(info)
+    readable = ctx.readable_projects()
+    if project is None:
+        return list(readable.values())
+    for name in ([project.eq] if project.eq else []) + list(project.in_ or []):
+        ctx.project_id(name)  # an unknown or unreadable name is an error, as in metamist
+    rows = fetch.rows(
+        ctx,
+        t.project.select().where(
+            t.project.c.id.in_(list(readable.values())), *conditions(t.project.c.name, project)
+        ),
+    )
+    return [r["id"] for r in rows]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def enum(self, info: Info[Any, Any]) -> GraphQLEnum:
+        conn = context_of(info).tx.conn
+        return GraphQLEnum(**{kind: enums.values(conn, kind) for kind, _ in enums.KINDS.values()})
+
+    @strawberry.field
+    def metamist_settings(self, info: Info[Any, Any]) -> GraphQLMetamistSettings:
+        codecs = context_of(info).tx.codecs
+        return GraphQLMetamistSettings(
+            sample_prefix=codecs.sample.prefix,
+            cohort_prefix=codecs.cohort.prefix,
+            sequencing_group_prefix=codecs.sequencing_group.prefix,
+            primary_external_id_name="",
+        )
+
+    @strawberry.field
+    def viewer(self, info: Info[Any, Any]) -> GraphQLViewer:
+        ctx = context_of(info)
+        return GraphQLViewer(username=ctx.caller.user, projects=viewer_projects(ctx))
+
+    @strawberry.field
+    def my_projects(self, info: Info[Any, Any]) -> list[GraphQLProject]:
+        return viewer_projects(context_of(info))
+
+    @strawberry.field
+    def project(self, info: Info[Any, Any], name: str) -> GraphQLProject:
+        ctx = context_of(info)
+        return project_nodes(ctx, fetch.projects(ctx, [ctx.project_id(name)]))[0]
+
+    @strawberry.field
+    def sample(
+        self,
+        info: Info[Any, Any],
+        id: StrGraphQLFilter | None = None,
+        project: StrGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        external_id: StrGraphQLFilter | None = None,
+        participant_id: IntGraphQLFilter | None = None,
+        active: BoolGraphQLFilter | None = None,
+        parent_id: StrGraphQLFilter | None = None,
+        root_id: StrGraphQLFilter | None = None,
+    ) -> list[GraphQLSample]:
+        if id is None and project is None:
+            raise BadRequest("Query sample needs an id or a project filter")
+        if external_id is not None and project is None:
+            raise BadRequest("Filtering samples by externalId needs a project filter")
+        ctx = context_of(info)
+        s, parse = t.sample, ctx.tx.codecs.sample.parse
+        where: fetch.Where = [
+            s.c.project_id.in_(_project_ids(info, project)),
+            *conditions(s.c.id, id, parse),
+            *conditions(s.c.type, type),
+        ]
+        where += meta_conditions(s.c.meta, meta) + conditions(s.c.participant_id, participant_id)
+        where += conditions(s.c.parent_id, parent_id, parse) + conditions(s.c.root_id, root_id, parse)
+        where += conditions(s.c.active, active) if active is not None else [s.c.active.is_(True)]
+        if external_id is not None:
+            where.append(
+                fetch.matching_external_ids(
+                    s, "sample", conditions(t.sample_external_id.c.external_id, external_id)
+                )
+            )
+        return sample_nodes(ctx, fetch.samples(ctx, where))
+
+    @strawberry.field
+    def sequencing_groups(
+        self,
+        info: Info[Any, Any],
+        id: StrGraphQLFilter | None = None,
+        project: StrGraphQLFilter | None = None,
+        sample_id: StrGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        technology: StrGraphQLFilter | None = None,
+        platform: StrGraphQLFilter | None = None,
+        active_only: BoolGraphQLFilter | None = None,
+        created_on: DateGraphQLFilter | None = None,
+        assay_meta: JSON | None = None,
+        has_cram: bool | None = None,
+        has_gvcf: bool | None = None,
+    ) -> list[GraphQLSequencingGroup]:
+        if id is None and project is None and sample_id is None:
+            raise BadRequest("Query sequencingGroups needs a project, sampleId or id filter")
+        ctx = context_of(info)
+        sg = t.sequencing_group
+        where: fetch.Where = [t.sample.c.project_id.in_(_project_ids(info, project))]
+        where += sequencing_group_where(ctx, id, type, technology, platform, active_only, None)
+        where += conditions(sg.c.sample_id, sample_id, ctx.tx.codecs.sample.parse)
+        if assay_meta is not None:
+            link = t.sequencing_group_assay
+            matching = fetch.sa.select(link.c.sequencing_group_id).join(
+                t.assay, t.assay.c.id == link.c.assay_id
+            )
+            where.append(sg.c.id.in_(matching.where(*meta_conditions(t.assay.c.meta, assay_meta))))
+        for flag, analysis_type in ((has_cram, "cram"), (has_gvcf, "gvcf")):
+            if flag is not None:
+                link = t.analysis_sequencing_group
+                with_type = (
+                    fetch.sa.select(link.c.sequencing_group_id)
+                    .join(t.analysis, t.analysis.c.id == link.c.analysis_id)
+                    .where(
+                        t.analysis.c.type == analysis_type,
+                        t.analysis.c.status == "completed",
+                        t.analysis.c.active.is_(True),
+                    )
+                )
+                where.append(sg.c.id.in_(with_type) if flag else sg.c.id.not_in(with_type))
+        if created_on is not None:
+            raise BadRequest("Filtering sequencing groups by createdOn is not supported yet")
+        return sequencing_group_nodes(ctx, fetch.sequencing_groups(ctx, where))
+
+    @strawberry.field
+    def assay(self, info: Info[Any, Any], id: int) -> GraphQLAssay:
+        ctx = context_of(info)
+        rows = fetch.rows(
+            ctx, fetch.sa.select(t.assay, t.sample.c.project_id).join(t.sample).where(t.assay.c.id == id)
+        )
+        if not rows or rows[0]["project_id"] not in ctx.readable_projects().values():
+            raise NotFound(f"Assay {id} not found")
+        return assay_nodes(ctx, rows)[0]
+
+    @strawberry.field
+    def participant(self, info: Info[Any, Any], id: int) -> GraphQLParticipant:
+        ctx = context_of(info)
+        rows = fetch.participants(
+            ctx, [t.participant.c.id == id, t.participant.c.project_id.in_(ctx.readable_projects().values())]
+        )
+        if not rows:
+            raise NotFound(f"Participant {id} not found")
+        return participant_nodes(ctx, rows)[0]
+
+    @strawberry.field
+    def family(self, info: Info[Any, Any], family_id: int) -> GraphQLFamily:
+        ctx = context_of(info)
+        rows = fetch.families(
+            ctx, [t.family.c.id == family_id, t.family.c.project_id.in_(ctx.readable_projects().values())]
+        )
+        if not rows:
+            raise NotFound(f"Family {family_id} not found")
+        return family_nodes(ctx, rows)[0]
+
+    @strawberry.field
+    def analyses(self, info: Info[Any, Any], id: IntGraphQLFilter) -> list[GraphQLAnalysis]:
+        ctx = context_of(info)
+        a = t.analysis
+        where = [a.c.project_id.in_(ctx.readable_projects().values()), *conditions(a.c.id, id)]
+        return analysis_nodes(ctx, fetch.analyses(ctx, where))
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only unexpected errors: a caller's mistake is answered, not logged as a server fault."""
+        unexpected = [
+            e
+            for e in errors
+            if e.original_error is not None and not isinstance(e.original_error, MetadataError)
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+schema = Schema(query=Query)

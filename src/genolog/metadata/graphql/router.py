@@ -1,0 +1,95 @@
+"""``/graphql``: POST runs a query for the authenticated caller; GET in a browser opens GraphiQL."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from strawberry.http.ides import get_graphql_ide_html
+
+from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.errors import MetadataError
+from genolog.metadata.graphql.context import GraphQLContext
+from genolog.metadata.graphql.query import schema
+from graphql import GraphQLError
+
+router = APIRouter(tags=["graphql"])
+log = logging.getLogger("genolog.graphql")
+
+
+class GraphQLRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    query: str = Field(min_length=1)
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = Field(default=None, alias="operationName")
+
+
+# Directive locations that graphql-core before 3.2.7 knows. Newer versions also list DIRECTIVE_DEFINITION
+# for @deprecated, and clients on older ones (the published metamist client pins graphql-core<3.2.7) then
+# fail to build the schema from introspection, so introspection answers leave unknown locations out.
+_CLASSIC_LOCATIONS = frozenset(
+    [
+        "QUERY",
+        "MUTATION",
+        "SUBSCRIPTION",
+        "FIELD",
+        "FRAGMENT_DEFINITION",
+        "FRAGMENT_SPREAD",
+        "VARIABLE_DEFINITION",
+        "INLINE_FRAGMENT",
+        "SCHEMA",
+        "SCALAR",
+        "OBJECT",
+        "FIELD_DEFINITION",
+        "ARGUMENT_DEFINITION",
+        "INTERFACE",
+        "UNION",
+        "ENUM",
+        "ENUM_VALUE",
+        "INPUT_OBJECT",
+        "INPUT_FIELD_DEFINITION",
+    ]
+)
+
+
+def _readable_by_older_clients(data: Any) -> Any:
+    schema = data.get("__schema") if isinstance(data, dict) else None
+    if isinstance(schema, dict):
+        for directive in schema.get("directives") or []:
+            if isinstance(directive, dict) and "locations" in directive:
+                directive["locations"] = [loc for loc in directive["locations"] if loc in _CLASSIC_LOCATIONS]
+    return data
+
+
+def _error(error: GraphQLError) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    original = error.original_error
+    if original is not None and not isinstance(original, MetadataError):
+        log.error("unexpected error in a GraphQL resolver", exc_info=original)
+        formatted["message"] = f"Unexpected server error ({type(original).__name__})"
+    return formatted
+
+
+@router.get("/graphql", include_in_schema=False)
+def graphiql(request: Request) -> HTMLResponse:
+    return HTMLResponse(get_graphql_ide_html("graphiql"))
+
+
+@router.post("/graphql", operation_id="graphql")
+def graphql(body: GraphQLRequest, ctx: RequestContext = Depends(request_context)) -> JSONResponse:
+    """Run a GraphQL query; errors come back as ``{"errors": [...]}`` with HTTP 200, as in GraphQL over HTTP."""
+    with ctx.read() as tx:
+        result = schema.execute_sync(
+            body.query,
+            variable_values=body.variables,
+            operation_name=body.operation_name,
+            context_value={"genolog": GraphQLContext(tx, ctx.caller)},
+        )
+    content: dict[str, Any] = {"data": _readable_by_older_clients(result.data)}
+    if result.errors:
+        content["errors"] = [_error(e) for e in result.errors]
+    return JSONResponse(content)

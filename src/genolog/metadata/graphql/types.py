@@ -1,0 +1,784 @@
+"""GraphQL output types, named and shaped as in the published metamist schema.
+
+Each node keeps its primary key and its ``Siblings`` group; relation fields load through the group
+(see ``context.py``), so nested lists cost one SQL statement per level.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import strawberry
+from sqlalchemy.engine import RowMapping
+from strawberry.scalars import JSON
+
+from genolog.metadata import tables as t
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import GraphQLContext, Siblings, group
+from genolog.metadata.graphql.filters import (
+    AnalysisStatusGraphQLFilter,
+    BoolGraphQLFilter,
+    GraphQLAnalysisStatus,
+    IntGraphQLFilter,
+    StrGraphQLFilter,
+    conditions,
+    meta_conditions,
+)
+from genolog.metadata.store import families as family_store
+
+PRIMARY = ""
+
+
+def _primary(eids: dict[str, str]) -> str:
+    return eids.get(PRIMARY, "")
+
+
+def _utc(value: datetime.datetime | None) -> datetime.datetime | None:
+    if value is not None and value.tzinfo is None:  # SQLite returns naive datetimes, stored as UTC
+        return value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def _external_ids(sib: Siblings[Any], entity: str, pk: int) -> dict[str, str]:
+    eids: dict[str, str] = sib.load("eids", lambda ids: fetch.external_id_rows(sib.ctx, entity, ids))[pk]
+    return eids
+
+
+def _key(*parts: Any) -> str:
+    return repr(parts)
+
+
+@strawberry.type(name="GraphQLProject")
+class GraphQLProject:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLProject]]
+    id: int
+    name: str
+    dataset: str
+    meta: JSON
+
+    @strawberry.field
+    def roles(self) -> list[str]:
+        return sorted(self.sib.ctx.caller.roles_on(self.pk))
+
+    @strawberry.field
+    def participants(
+        self,
+        id: IntGraphQLFilter | None = None,
+        external_id: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        reported_sex: IntGraphQLFilter | None = None,
+        reported_gender: StrGraphQLFilter | None = None,
+        karyotype: StrGraphQLFilter | None = None,
+    ) -> list[GraphQLParticipant]:
+        p = t.participant
+
+        def load(ids: list[int]) -> dict[int, list[GraphQLParticipant]]:
+            where = [p.c.project_id.in_(ids), *conditions(p.c.id, id), *meta_conditions(p.c.meta, meta)]
+            where += conditions(p.c.reported_sex, reported_sex) + conditions(
+                p.c.reported_gender, reported_gender
+            )
+            where += conditions(p.c.karyotype, karyotype)
+            if external_id is not None:
+                where.append(
+                    fetch.matching_external_ids(
+                        p, "participant", conditions(t.participant_external_id.c.external_id, external_id)
+                    )
+                )
+            nodes = participant_nodes(self.sib.ctx, fetch.participants(self.sib.ctx, where))
+            return group(nodes, lambda n: n.project_id)
+
+        return self.sib.load(
+            _key("participants", id, external_id, meta, reported_sex, reported_gender, karyotype), load
+        ).get(self.pk, [])
+
+    @strawberry.field
+    def samples(
+        self,
+        type: StrGraphQLFilter | None = None,
+        external_id: StrGraphQLFilter | None = None,
+        id: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        parent_id: StrGraphQLFilter | None = None,
+        root_id: StrGraphQLFilter | None = None,
+    ) -> list[GraphQLSample]:
+        s = t.sample
+        parse = self.sib.ctx.tx.codecs.sample.parse
+
+        def load(ids: list[int]) -> dict[int, list[GraphQLSample]]:
+            where = [
+                s.c.project_id.in_(ids),
+                s.c.active.is_(True),
+                *conditions(s.c.type, type),
+                *meta_conditions(s.c.meta, meta),
+            ]
+            where += (
+                conditions(s.c.id, id, parse)
+                + conditions(s.c.parent_id, parent_id, parse)
+                + conditions(s.c.root_id, root_id, parse)
+            )
+            if external_id is not None:
+                where.append(
+                    fetch.matching_external_ids(
+                        s, "sample", conditions(t.sample_external_id.c.external_id, external_id)
+                    )
+                )
+            nodes = sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, where))
+            return group(nodes, lambda n: n.project_id)
+
+        return self.sib.load(_key("samples", type, external_id, id, meta, parent_id, root_id), load).get(
+            self.pk, []
+        )
+
+    @strawberry.field
+    def sequencing_groups(
+        self,
+        id: StrGraphQLFilter | None = None,
+        external_id: StrGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        technology: StrGraphQLFilter | None = None,
+        platform: StrGraphQLFilter | None = None,
+        active_only: BoolGraphQLFilter | None = None,
+    ) -> list[GraphQLSequencingGroup]:
+        def load(ids: list[int]) -> dict[int, list[GraphQLSequencingGroup]]:
+            where = sequencing_group_where(
+                self.sib.ctx, id, type, technology, platform, active_only, external_id
+            )
+            rows = fetch.sequencing_groups(self.sib.ctx, [t.sample.c.project_id.in_(ids), *where])
+            return group(sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.project_id)
+
+        return self.sib.load(_key("sgs", id, external_id, type, technology, platform, active_only), load).get(
+            self.pk, []
+        )
+
+    @strawberry.field
+    def analyses(
+        self,
+        status: AnalysisStatusGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        active: BoolGraphQLFilter | None = None,
+        ids: IntGraphQLFilter | None = None,
+    ) -> list[GraphQLAnalysis]:
+        a = t.analysis
+
+        def load(project_ids: list[int]) -> dict[int, list[GraphQLAnalysis]]:
+            where = [
+                a.c.project_id.in_(project_ids),
+                *analysis_where(status, type, meta, active),
+                *conditions(a.c.id, ids),
+            ]
+            return group(
+                analysis_nodes(self.sib.ctx, fetch.analyses(self.sib.ctx, where)), lambda n: n.project_id
+            )
+
+        return self.sib.load(_key("analyses", status, type, meta, active, ids), load).get(self.pk, [])
+
+    @strawberry.field
+    def families(
+        self,
+        id: IntGraphQLFilter | None = None,
+        external_id: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+    ) -> list[GraphQLFamily]:
+        f = t.family
+
+        def load(project_ids: list[int]) -> dict[int, list[GraphQLFamily]]:
+            where = [
+                f.c.project_id.in_(project_ids),
+                *conditions(f.c.id, id),
+                *meta_conditions(f.c.meta, meta),
+            ]
+            if external_id is not None:
+                where.append(
+                    fetch.matching_external_ids(
+                        f, "family", conditions(t.family_external_id.c.external_id, external_id)
+                    )
+                )
+            return group(
+                family_nodes(self.sib.ctx, fetch.families(self.sib.ctx, where)), lambda n: n.project_id
+            )
+
+        return self.sib.load(_key("families", id, external_id, meta), load).get(self.pk, [])
+
+    @strawberry.field
+    def pedigree(
+        self,
+        internal_family_ids: list[int] | None = None,
+        replace_with_participant_external_ids: bool = True,
+        replace_with_family_external_ids: bool = True,
+        include_participants_not_in_families: bool = False,
+        empty_participant_value: str | None = None,
+    ) -> list[JSON]:
+        rows: list[Any] = family_store.pedigree(
+            self.sib.ctx.tx,
+            self.pk,
+            internal_family_ids,
+            replace_with_participant_external_ids,
+            replace_with_family_external_ids,
+            include_participants_not_in_families,
+            empty_participant_value,
+        )
+        return list(rows)
+
+
+def project_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLProject]:
+    sib: Siblings[GraphQLProject] = Siblings(ctx)
+    sib.nodes = [
+        GraphQLProject(pk=r["id"], sib=sib, id=r["id"], name=r["name"], dataset=r["dataset"], meta=r["meta"])
+        for r in rows
+    ]
+    return sib.nodes
+
+
+def _project_of(sib: Siblings[Any], project_id: int) -> GraphQLProject:
+    projects = sib.load(
+        "projects",
+        lambda _ids: {
+            p.pk: p
+            for p in project_nodes(
+                sib.ctx, fetch.projects(sib.ctx, sorted({n.project_id for n in sib.nodes}))
+            )
+        },
+    )
+    node: GraphQLProject = projects[project_id]
+    return node
+
+
+@strawberry.type(name="GraphQLParticipant")
+class GraphQLParticipant:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLParticipant]]
+    project_id: strawberry.Private[int]
+    id: int
+    meta: JSON
+    reported_sex: int | None
+    reported_gender: str | None
+    karyotype: str | None
+
+    def _eids(self) -> dict[str, str]:
+        return _external_ids(self.sib, "participant", self.pk)
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(self._eids())
+
+    @strawberry.field
+    def external_id(self) -> str:
+        return _primary(self._eids())
+
+    @strawberry.field
+    def phenotypes(self) -> JSON:
+        from genolog.metadata.store import participants
+
+        return self.sib.load("phenotypes", lambda ids: participants.phenotypes(self.sib.ctx.tx, ids))[self.pk]
+
+    @strawberry.field
+    def samples(
+        self,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        active: BoolGraphQLFilter | None = None,
+    ) -> list[GraphQLSample]:
+        s = t.sample
+
+        def load(ids: list[int]) -> dict[int, list[GraphQLSample]]:
+            where = [
+                s.c.participant_id.in_(ids),
+                *conditions(s.c.type, type),
+                *meta_conditions(s.c.meta, meta),
+            ]
+            where += conditions(s.c.active, active) if active is not None else [s.c.active.is_(True)]
+            return group(
+                sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, where)), lambda n: n.participant_id
+            )
+
+        return self.sib.load(_key("samples", type, meta, active), load).get(self.pk, [])
+
+    @strawberry.field
+    def families(self) -> list[GraphQLFamily]:
+        def load(ids: list[int]) -> dict[int, list[GraphQLFamily]]:
+            members = fetch.family_members(self.sib.ctx, None, ids)
+            nodes = {
+                n.pk: n
+                for n in family_nodes(
+                    self.sib.ctx,
+                    fetch.families(self.sib.ctx, [t.family.c.id.in_({m["family_id"] for m in members})]),
+                )
+            }
+            result: dict[int, list[GraphQLFamily]] = {}
+            for m in members:
+                result.setdefault(m["participant_id"], []).append(nodes[m["family_id"]])
+            return result
+
+        return self.sib.load("families", load).get(self.pk, [])
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return _project_of(self.sib, self.project_id)
+
+
+def participant_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLParticipant]:
+    sib: Siblings[GraphQLParticipant] = Siblings(ctx)
+    sib.nodes = [
+        GraphQLParticipant(
+            pk=r["id"],
+            sib=sib,
+            project_id=r["project_id"],
+            id=r["id"],
+            meta=r["meta"],
+            reported_sex=r["reported_sex"],
+            reported_gender=r["reported_gender"],
+            karyotype=r["karyotype"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+@strawberry.type(name="GraphQLSample")
+class GraphQLSample:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLSample]]
+    project_id: strawberry.Private[int]
+    participant_id: strawberry.Private[int | None]
+    parent_pk: strawberry.Private[int | None]
+    root_pk: strawberry.Private[int | None]
+    id: str
+    active: bool
+    meta: JSON
+    type: str
+
+    def _eids(self) -> dict[str, str]:
+        return _external_ids(self.sib, "sample", self.pk)
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(self._eids())
+
+    @strawberry.field
+    def external_id(self) -> str:
+        return _primary(self._eids())
+
+    @strawberry.field
+    def participant(self) -> GraphQLParticipant | None:
+        def load(_ids: list[int]) -> dict[int, GraphQLParticipant]:
+            wanted = {n.participant_id for n in self.sib.nodes if n.participant_id is not None}
+            return {
+                p.pk: p
+                for p in participant_nodes(
+                    self.sib.ctx, fetch.participants(self.sib.ctx, [t.participant.c.id.in_(wanted)])
+                )
+            }
+
+        return self.sib.load("participant", load).get(self.participant_id) if self.participant_id else None
+
+    @strawberry.field
+    def assays(self, type: StrGraphQLFilter | None = None, meta: JSON | None = None) -> list[GraphQLAssay]:
+        a = t.assay
+
+        def load(ids: list[int]) -> dict[int, list[GraphQLAssay]]:
+            where = [a.c.sample_id.in_(ids), *conditions(a.c.type, type), *meta_conditions(a.c.meta, meta)]
+            return group(assay_nodes(self.sib.ctx, fetch.assays(self.sib.ctx, where)), lambda n: n.sample_pk)
+
+        return self.sib.load(_key("assays", type, meta), load).get(self.pk, [])
+
+    @strawberry.field
+    def sequencing_groups(
+        self,
+        id: StrGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        technology: StrGraphQLFilter | None = None,
+        platform: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        active_only: BoolGraphQLFilter | None = None,
+    ) -> list[GraphQLSequencingGroup]:
+        def load(ids: list[int]) -> dict[int, list[GraphQLSequencingGroup]]:
+            where = sequencing_group_where(self.sib.ctx, id, type, technology, platform, active_only, None)
+            where += meta_conditions(t.sequencing_group.c.meta, meta)
+            rows = fetch.sequencing_groups(self.sib.ctx, [t.sequencing_group.c.sample_id.in_(ids), *where])
+            return group(sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.sample_pk)
+
+        return self.sib.load(_key("sgs", id, type, technology, platform, meta, active_only), load).get(
+            self.pk, []
+        )
+
+    def _sample(self, key: str, pk: int | None) -> GraphQLSample | None:
+        if pk is None:
+            return None
+
+        def load(_ids: list[int]) -> dict[int, GraphQLSample]:
+            wanted = {getattr(n, key) for n in self.sib.nodes if getattr(n, key) is not None}
+            return {
+                s.pk: s
+                for s in sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, [t.sample.c.id.in_(wanted)]))
+            }
+
+        found: GraphQLSample | None = self.sib.load(key, load).get(pk)
+        return found
+
+    @strawberry.field
+    def parent_sample(self) -> GraphQLSample | None:
+        return self._sample("parent_pk", self.parent_pk)
+
+    @strawberry.field
+    def root_sample(self) -> GraphQLSample | None:
+        return self._sample("root_pk", self.root_pk)
+
+    @strawberry.field
+    def nested_samples(
+        self, type: StrGraphQLFilter | None = None, meta: JSON | None = None
+    ) -> list[GraphQLSample]:
+        s = t.sample
+
+        def load(ids: list[int]) -> dict[int, list[GraphQLSample]]:
+            where = [
+                s.c.parent_id.in_(ids),
+                s.c.active.is_(True),
+                *conditions(s.c.type, type),
+                *meta_conditions(s.c.meta, meta),
+            ]
+            return group(
+                sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, where)), lambda n: n.parent_pk
+            )
+
+        return self.sib.load(_key("nested", type, meta), load).get(self.pk, [])
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return _project_of(self.sib, self.project_id)
+
+
+def sample_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLSample]:
+    fmt = ctx.tx.codecs.sample.format
+    sib: Siblings[GraphQLSample] = Siblings(ctx)
+    sib.nodes = [
+        GraphQLSample(
+            pk=r["id"],
+            sib=sib,
+            project_id=r["project_id"],
+            participant_id=r["participant_id"],
+            parent_pk=r["parent_id"],
+            root_pk=r["root_id"],
+            id=fmt(r["id"]),
+            active=r["active"],
+            meta=r["meta"],
+            type=r["type"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+@strawberry.type(name="GraphQLAssay")
+class GraphQLAssay:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLAssay]]
+    sample_pk: strawberry.Private[int]
+    group_pk: strawberry.Private[int | None]
+    id: int
+    type: str
+    meta: JSON
+
+    def _eids(self) -> dict[str, str]:
+        return _external_ids(self.sib, "assay", self.pk)
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(self._eids())
+
+    @strawberry.field
+    def sample(self) -> GraphQLSample:
+        def load(_ids: list[int]) -> dict[int, GraphQLSample]:
+            wanted = {n.sample_pk for n in self.sib.nodes}
+            return {
+                s.pk: s
+                for s in sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, [t.sample.c.id.in_(wanted)]))
+            }
+
+        node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
+        return node
+
+
+def assay_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLAssay]:
+    sib: Siblings[GraphQLAssay] = Siblings(ctx)
+    sib.nodes = [
+        GraphQLAssay(
+            pk=r["id"],
+            sib=sib,
+            sample_pk=r["sample_id"],
+            group_pk=r.get("sequencing_group_id"),
+            id=r["id"],
+            type=r["type"],
+            meta=r["meta"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+def sequencing_group_where(
+    ctx: GraphQLContext,
+    id: Any,
+    type: Any,
+    technology: Any,
+    platform: Any,
+    active_only: Any,
+    external_id: Any,
+) -> fetch.Where:
+    sg = t.sequencing_group
+    where = conditions(sg.c.id, id, ctx.tx.codecs.sequencing_group.parse)
+    where += (
+        conditions(sg.c.type, type)
+        + conditions(sg.c.technology, technology)
+        + conditions(sg.c.platform, platform)
+    )
+    only_active = True if active_only is None else active_only.eq
+    if only_active:
+        where.append(sg.c.archived.is_(False))
+    if external_id is not None:
+        where.append(
+            fetch.matching_external_ids(
+                sg, "sequencing_group", conditions(t.sequencing_group_external_id.c.external_id, external_id)
+            )
+        )
+    return where
+
+
+@strawberry.type(name="GraphQLSequencingGroup")
+class GraphQLSequencingGroup:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLSequencingGroup]]
+    sample_pk: strawberry.Private[int]
+    project_id: strawberry.Private[int]
+    id: str
+    type: str
+    technology: str
+    platform: str
+    meta: JSON
+    archived: bool | None
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(_external_ids(self.sib, "sequencing_group", self.pk))
+
+    @strawberry.field
+    def sample(self) -> GraphQLSample:
+        def load(_ids: list[int]) -> dict[int, GraphQLSample]:
+            wanted = {n.sample_pk for n in self.sib.nodes}
+            return {
+                s.pk: s
+                for s in sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, [t.sample.c.id.in_(wanted)]))
+            }
+
+        node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
+        return node
+
+    @strawberry.field
+    def assays(self) -> list[GraphQLAssay]:
+        def load(ids: list[int]) -> dict[int, list[GraphQLAssay]]:
+            return group(
+                assay_nodes(self.sib.ctx, fetch.assays_of_groups(self.sib.ctx, ids)), lambda n: n.group_pk
+            )
+
+        return self.sib.load("assays", load).get(self.pk, [])
+
+    @strawberry.field
+    def analyses(
+        self,
+        status: AnalysisStatusGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        active: BoolGraphQLFilter | None = None,
+        project: StrGraphQLFilter | None = None,
+    ) -> list[GraphQLAnalysis]:
+        def load(ids: list[int]) -> dict[int, list[GraphQLAnalysis]]:
+            where = analysis_where(status, type, meta, active)
+            if project is not None:
+                readable = self.sib.ctx.readable_projects()
+                names = sa.select(t.project.c.id).where(
+                    t.project.c.id.in_(list(readable.values())), *conditions(t.project.c.name, project)
+                )
+                where.append(t.analysis.c.project_id.in_(names))
+            rows = fetch.analyses_of_groups(self.sib.ctx, ids, where)
+            return group(analysis_nodes(self.sib.ctx, rows), lambda n: n.group_pk)
+
+        return self.sib.load(_key("analyses", status, type, meta, active, project), load).get(self.pk, [])
+
+
+def sequencing_group_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLSequencingGroup]:
+    fmt = ctx.tx.codecs.sequencing_group.format
+    sib: Siblings[GraphQLSequencingGroup] = Siblings(ctx)
+    sib.nodes = [
+        GraphQLSequencingGroup(
+            pk=r["id"],
+            sib=sib,
+            sample_pk=r["sample_id"],
+            project_id=r["project_id"],
+            id=fmt(r["id"]),
+            type=r["type"],
+            technology=r["technology"],
+            platform=r["platform"],
+            meta=r["meta"],
+            archived=r["archived"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+def analysis_where(status: Any, type: Any, meta: Any, active: Any) -> fetch.Where:
+    a = t.analysis
+    where = conditions(a.c.status, status) + conditions(a.c.type, type) + meta_conditions(a.c.meta, meta)
+    where += conditions(a.c.active, active) if active is not None else [a.c.active.is_(True)]
+    return where
+
+
+@strawberry.type(name="GraphQLAnalysis")
+class GraphQLAnalysis:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLAnalysis]]
+    project_id: strawberry.Private[int]
+    group_pk: strawberry.Private[int | None]
+    id: int
+    type: str
+    status: GraphQLAnalysisStatus
+    output: str | None
+    outputs: JSON | None
+    timestamp_completed: datetime.datetime | None
+    active: bool
+    meta: JSON | None
+
+    @strawberry.field
+    def sequencing_groups(self) -> list[GraphQLSequencingGroup]:
+        def load(ids: list[int]) -> dict[int, list[GraphQLSequencingGroup]]:
+            links = fetch.group_ids_of_analyses(self.sib.ctx, ids)
+            nodes = {
+                n.pk: n
+                for n in sequencing_group_nodes(
+                    self.sib.ctx,
+                    fetch.sequencing_groups(
+                        self.sib.ctx, [t.sequencing_group.c.id.in_({r["sequencing_group_id"] for r in links})]
+                    ),
+                )
+            }
+            result: dict[int, list[GraphQLSequencingGroup]] = {}
+            for link in links:
+                result.setdefault(link["analysis_id"], []).append(nodes[link["sequencing_group_id"]])
+            return result
+
+        return self.sib.load("sgs", load).get(self.pk, [])
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return _project_of(self.sib, self.project_id)
+
+
+def analysis_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLAnalysis]:
+    sib: Siblings[GraphQLAnalysis] = Siblings(ctx)
+    sib.nodes = [
+        GraphQLAnalysis(
+            pk=r["id"],
+            sib=sib,
+            project_id=r["project_id"],
+            group_pk=r.get("sequencing_group_id"),
+            id=r["id"],
+            type=r["type"],
+            status=GraphQLAnalysisStatus(r["status"]),
+            output=r["output"],
+            outputs=r["outputs"],
+            timestamp_completed=_utc(r["timestamp_completed"]),
+            active=r["active"],
+            meta=r["meta"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+@strawberry.type(name="GraphQLFamilyParticipant")
+class GraphQLFamilyParticipant:
+    affected: int | None
+    notes: str | None
+    participant: GraphQLParticipant
+    family: GraphQLFamily
+
+
+@strawberry.type(name="GraphQLFamily")
+class GraphQLFamily:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLFamily]]
+    project_id: strawberry.Private[int]
+    id: int
+    description: str | None
+    coded_phenotype: str | None
+    meta: JSON
+
+    def _eids(self) -> dict[str, str]:
+        return _external_ids(self.sib, "family", self.pk)
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(self._eids())
+
+    @strawberry.field
+    def external_id(self) -> str:
+        return _primary(self._eids())
+
+    def _members(self) -> dict[int, list[tuple[RowMapping, GraphQLParticipant]]]:
+        def load(ids: list[int]) -> dict[int, list[tuple[RowMapping, GraphQLParticipant]]]:
+            members = fetch.family_members(self.sib.ctx, ids, None)
+            people = {
+                p.pk: p
+                for p in participant_nodes(
+                    self.sib.ctx,
+                    fetch.participants(
+                        self.sib.ctx, [t.participant.c.id.in_({m["participant_id"] for m in members})]
+                    ),
+                )
+            }
+            result: dict[int, list[tuple[RowMapping, GraphQLParticipant]]] = {}
+            for m in members:
+                result.setdefault(m["family_id"], []).append((m, people[m["participant_id"]]))
+            return result
+
+        members: dict[int, list[tuple[RowMapping, GraphQLParticipant]]] = self.sib.load("members", load)
+        return members
+
+    @strawberry.field
+    def participants(self) -> list[GraphQLParticipant]:
+        return [p for _, p in self._members().get(self.pk, [])]
+
+    @strawberry.field
+    def family_participants(self) -> list[GraphQLFamilyParticipant]:
+        return [
+            GraphQLFamilyParticipant(affected=m["affected"], notes=m["notes"], participant=p, family=self)
+            for m, p in self._members().get(self.pk, [])
+        ]
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return _project_of(self.sib, self.project_id)
+
+
+def family_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLFamily]:
+    sib: Siblings[GraphQLFamily] = Siblings(ctx)
+    sib.nodes = [
+        GraphQLFamily(
+            pk=r["id"],
+            sib=sib,
+            project_id=r["project_id"],
+            id=r["id"],
+            description=r["description"],
+            coded_phenotype=r["coded_phenotype"],
+            meta=r["meta"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+def viewer_projects(ctx: GraphQLContext) -> list[GraphQLProject]:
+    return project_nodes(ctx, fetch.projects(ctx, sorted(ctx.readable_projects().values())))
