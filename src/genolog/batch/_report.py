@@ -1,0 +1,92 @@
+"""What a run leaves behind: per-job results, the run record on disk, and the failure exception."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+JobStatus = Literal["succeeded", "failed", "timed_out", "cancelled"]
+
+
+@dataclass
+class JobRunResult:
+    """How one job went."""
+
+    job_id: int  # 1..n in topological order, as upstream numbers them
+    name: str | None
+    status: JobStatus
+    exit_code: int | None
+    duration: float  # seconds, all attempts together
+    attempts: int
+    log_path: Path | None
+    image: str | None = None
+    ran_in_container: bool = False
+    message: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+@dataclass
+class BatchRunResult:
+    """How a `Batch.run()` went: one `JobRunResult` per job, and where the logs are."""
+
+    batch_name: str | None
+    run_dir: Path
+    duration: float
+    jobs: list[JobRunResult] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return all(j.succeeded for j in self.jobs)
+
+    def by_status(self, status: JobStatus) -> list[JobRunResult]:
+        return [j for j in self.jobs if j.status == status]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for j in self.jobs:
+            counts[j.status] = counts.get(j.status, 0) + 1
+        return counts
+
+    def write(self) -> Path:
+        """Write ``jobs.json`` into the run directory and return its path."""
+        path = self.run_dir / "jobs.json"
+        record = {
+            "batch": self.batch_name,
+            "duration": round(self.duration, 4),
+            "counts": self.counts(),
+            "jobs": [
+                {**asdict(j), "log_path": str(j.log_path) if j.log_path else None, "duration": round(j.duration, 4)}
+                for j in self.jobs
+            ],
+        }
+        path.write_text(json.dumps(record, indent=1))
+        return path
+
+
+class JobFailedError(subprocess.CalledProcessError):
+    """A job failed, timed out or could not copy its outputs; `run()` raises it for the first one.
+
+    It is a `subprocess.CalledProcessError`, like upstream's error, and carries the whole run's
+    `result` so callers can see every job's status.
+    """
+
+    def __init__(self, job: JobRunResult, cmd: str, result: BatchRunResult) -> None:
+        super().__init__(job.exit_code if job.exit_code is not None else 1, cmd)
+        self.job = job
+        self.result = result
+
+    def __str__(self) -> str:
+        what = {
+            "timed_out": "timed out",
+            "failed": f"failed with exit code {self.job.exit_code}" if self.job.exit_code is not None else "failed",
+        }.get(self.job.status, self.job.status)
+        name = repr(self.job.name) if self.job.name else "unnamed job"
+        extra = f": {self.job.message}" if self.job.message else ""
+        counts = ", ".join(f"{n} {s}" for s, n in self.result.counts().items())
+        return f"Job {self.job.job_id} ({name}) {what}{extra}. Log: {self.job.log_path}. Batch: {counts}."
