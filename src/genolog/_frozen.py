@@ -12,7 +12,7 @@ class FrozenDict(dict[str, Any]):
         raise TypeError("the config is read-only; build a new dict (e.g. dict(config)) to change it")
 
     __setitem__ = __delitem__ = __ior__ = _readonly
-    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _readonly
 
     def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
         return (FrozenDict, (dict(self),))

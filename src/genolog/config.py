@@ -199,7 +199,9 @@ def _missing(key: str, section: Mapping[str, Any], trail: list[str]) -> NoReturn
     )
 
 
-def config_retrieve(key: str | list[str], default: Any = _UNSUPPLIED, config: Mapping[str, Any] | None = None) -> Any:
+def config_retrieve(
+    key: str | list[str], default: Any = _UNSUPPLIED, config: Mapping[str, Any] | None = None
+) -> Any:
     """Look up `key` (one top-level key, or a list of nested keys) in the config.
 
     With no `default`, a missing key raises `ConfigError` naming the key, its path and the config

@@ -17,7 +17,6 @@ from genolog.config import (
     config_retrieve,
     genome_build,
     get_access_level,
-    get_config,
     get_cpg_namespace,
 )
 
@@ -60,7 +59,7 @@ def to_path(path: str | os.PathLike[str]) -> Path | CloudPath:
         from cloudpathlib.exceptions import MissingDependenciesError
 
         try:
-            return AnyPath(text)  # type: ignore[return-value]
+            return AnyPath(text)
         except MissingDependenciesError as e:
             raise ConfigError(
                 f"{text!r} needs a cloud client library: pip install 'cloudpathlib[gs,s3]' ({e})"
@@ -83,7 +82,9 @@ def _storage_section(dataset: str | None, test: bool) -> Mapping[str, Any]:
     return section
 
 
-def dataset_path(suffix: str, category: str | None = None, dataset: str | None = None, test: bool = False) -> str:
+def dataset_path(
+    suffix: str, category: str | None = None, dataset: str | None = None, test: bool = False
+) -> str:
     """`suffix` under a dataset's storage location of this `category` (default: `default`).
 
     A `dataset` without a `[storage.<dataset>]` table uses `[storage.default]`. As in cpg_utils,
@@ -108,7 +109,9 @@ def web_url(suffix: str = "", dataset: str | None = None, test: bool = False) ->
     return dataset_path(suffix, "web_url", dataset, test)
 
 
-def output_path(suffix: str, category: str | None = None, dataset: str | None = None, test: bool = False) -> str:
+def output_path(
+    suffix: str, category: str | None = None, dataset: str | None = None, test: bool = False
+) -> str:
     """`dataset_path` under `workflow.output_prefix` (set by the analysis runner's `--output-dir`)."""
     prefix = config_retrieve(["workflow", "output_prefix"])
     return dataset_path(os.path.join(str(prefix), suffix), category, dataset, test)
@@ -128,7 +131,9 @@ def image_path(key: str, version: str | list[str] | None = None, repository: str
     if base is None:
         registry = config_retrieve([section, "registry"], default=None)
         if registry is None:
-            raise ConfigError(f"No image {key!r} in [{section}] and no [{section}] registry to derive it from")
+            raise ConfigError(
+                f"No image {key!r} in [{section}] and no [{section}] registry to derive it from"
+            )
         base = f"{str(registry).rstrip('/')}/{key.strip('/')}"
     base = str(base)
     name_part = base.rsplit("/", 1)[-1]

@@ -19,7 +19,7 @@ class Backend(abc.ABC):
         self, batch: Batch, dry_run: bool, verbose: bool, delete_scratch_on_exit: bool, **backend_kwargs: Any
     ) -> BatchRunResult | None: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release resources (the local backend holds none between runs)."""
 
     async def async_close(self) -> None:

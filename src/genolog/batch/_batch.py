@@ -145,7 +145,9 @@ class Batch:
         if not is_cloud_path(text) and "://" not in text:
             text = os.path.abspath(os.path.expanduser(text))
         elif "://" in text and not is_cloud_path(text) and not text.startswith("file://"):
-            raise BatchException(f"read_input: unsupported URL scheme in {text!r} (use a local path, gs:// or s3://)")
+            raise BatchException(
+                f"read_input: unsupported URL scheme in {text!r} (use a local path, gs:// or s3://)"
+            )
         r = InputResourceFile(value, text)
         self._register_resource(r)
         self._input_resources.append(r)
@@ -161,7 +163,9 @@ class Batch:
         if not kwargs:
             raise BatchException("read_input_group needs at least one name=path")
         root = self._new_token()
-        members: dict[str, ResourceFile] = {name: self._new_input(path, f"{root}.{name}") for name, path in kwargs.items()}
+        members: dict[str, ResourceFile] = {
+            name: self._new_input(path, f"{root}.{name}") for name, path in kwargs.items()
+        }
         group = ResourceGroup(None, root, **members)
         self._register_resource(group)
         return group

@@ -18,8 +18,10 @@ def configured_runtime(explicit: str | None) -> tuple[str | None, str]:
     Chosen by, in order: the `container_runtime` argument of `LocalBackend`, ``$GENOLOG_CONTAINER_RUNTIME``,
     and ``[local_backend] container_runtime`` in the config. ``none`` (or nothing) means run on the host.
     """
-    choice = explicit or os.environ.get(RUNTIME_ENV_VAR) or config_retrieve(
-        ["local_backend", "container_runtime"], default=None
+    choice = (
+        explicit
+        or os.environ.get(RUNTIME_ENV_VAR)
+        or config_retrieve(["local_backend", "container_runtime"], default=None)
     )
     if not choice or str(choice).lower() == "none":
         return None, f"no container runtime configured (set {RUNTIME_ENV_VAR}=podman or docker)"

@@ -97,7 +97,9 @@ class Job:
             if name in self._resources:
                 raise BatchException(f"a resource named {name!r} already exists in this job")
             if not isinstance(templates, dict):
-                raise BatchException(f"value for name '{name}' is not a dict. Found '{type(templates)}' instead.")
+                raise BatchException(
+                    f"value for name '{name}' is not a dict. Found '{type(templates)}' instead."
+                )
             members: dict[str, ResourceFile] = {}
             for member, template in templates.items():
                 if not isinstance(template, str):
@@ -107,7 +109,9 @@ class Job:
                 try:
                     value = template.format_map({"root": name})
                 except (KeyError, ValueError, IndexError) as e:
-                    raise BatchException(f"cannot expand {template!r}: only {{root}} may be used ({e})") from None
+                    raise BatchException(
+                        f"cannot expand {template!r}: only {{root}} may be used ({e})"
+                    ) from None
                 members[member] = self._batch._register_resource(JobResourceFile(value, self))
             group = ResourceGroup(self, name, **members)
             self._batch._register_resource(group)
@@ -252,7 +256,9 @@ class Job:
         )
 
     def gcsfuse(self, bucket: str, mount_point: str, read_only: bool = True) -> Job:
-        warnings.warn("The 'gcsfuse' method has been deprecated. Use the 'cloudfuse' method instead.", stacklevel=2)
+        warnings.warn(
+            "The 'gcsfuse' method has been deprecated. Use the 'cloudfuse' method instead.", stacklevel=2
+        )
         return self.cloudfuse(bucket, mount_point, read_only=read_only)
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ job's status, exit code, duration and log in a run directory.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -27,7 +28,7 @@ from genolog.batch._container import configured_runtime, container_command
 from genolog.batch._job import BashJob, Job, PythonJob
 from genolog.batch._progress import RunDisplay, console
 from genolog.batch._pyrunner import PythonWorkerPool
-from genolog.batch._report import BatchRunResult, JobFailedError, JobRunResult
+from genolog.batch._report import BatchRunResult, JobFailedError, JobRunResult, JobStatus
 from genolog.batch._resource import (
     BatchException,
     InputResourceFile,
@@ -88,7 +89,9 @@ class LocalBackend(Backend):
 
         self._tmp_dir = os.path.abspath(os.path.expanduser(tmp_dir))
         self._gsa_key_file = gsa_key_file or os.environ.get("HAIL_BATCH_GSA_KEY_FILE")
-        self._extra_docker_run_flags = extra_docker_run_flags or os.environ.get("HAIL_BATCH_EXTRA_DOCKER_RUN_FLAGS", "")
+        self._extra_docker_run_flags = extra_docker_run_flags or os.environ.get(
+            "HAIL_BATCH_EXTRA_DOCKER_RUN_FLAGS", ""
+        )
         runs = setting("runs_dir", runs_dir)
         self._runs_dir = Path(os.path.expanduser(str(runs))) if runs else Path(self._tmp_dir) / "genolog-runs"
         cpus = setting("cpus", cpus)
@@ -126,9 +129,8 @@ class LocalBackend(Backend):
             first = failed[0]
             raise JobFailedError(first, run.scripts.get(first.job_id, ""), result)
         counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
-        console.print(
-            f"Batch completed successfully! {counts or 'no jobs'} in {result.duration:.2f} s; record: {run.run_dir}"
-        )
+        summary = f"{counts or 'no jobs'} in {result.duration:.2f} s; record: {run.run_dir}"
+        console.print(f"Batch completed successfully! {summary}", markup=False)
         return result
 
 
@@ -238,7 +240,9 @@ class _Run:
         if images:
             self.runtime, reason = configured_runtime(self.backend._container_runtime)
             if self.runtime is None:
-                console.print(f"genolog: {reason}; {images} job(s) with an image run on the host (images recorded).")
+                console.print(
+                    f"genolog: {reason}; {images} job(s) with an image run on the host (images recorded)."
+                )
         tasks = []
         for job in jobs:
             cpu = parse_cpu(job._cpu) if job._cpu else 1.0
@@ -251,7 +255,9 @@ class _Run:
                 )
             )
         cpus = self.backend._cpus
-        max_parallel = self.backend._max_parallel_jobs or max(1, math.floor(cpus / min(t.cpu for t in tasks) + 1e-9))
+        max_parallel = self.backend._max_parallel_jobs or max(
+            1, math.floor(cpus / min(t.cpu for t in tasks) + 1e-9)
+        )
         max_parallel = min(int(max_parallel), len(jobs), 512)
         python_jobs = [j for j in jobs if isinstance(j, PythonJob)]
         if python_jobs:
@@ -309,13 +315,23 @@ class _Run:
                 argv, env = self._bash_argv(job, script, folders)
 
                 def attempt() -> tuple[int, bool]:
-                    return _run_process(argv, env, self.scratch, log, job._timeout, self._kill_hook(job, argv))
+                    return _run_process(
+                        argv, env, self.scratch, log, job._timeout, self._kill_hook(job, argv)
+                    )
 
         except (BatchException, TransferError, OSError) as e:
             with open(log, "a") as f:
                 f.write(f"genolog: could not start the job: {e}\n")
             return JobRunResult(
-                job_id, job.name, "failed", None, time.perf_counter() - started, 0, log, job._image, message=str(e)
+                job_id,
+                job.name,
+                "failed",
+                None,
+                time.perf_counter() - started,
+                0,
+                log,
+                job._image,
+                message=str(e),
             )
         attempts = job._n_max_attempts or 1
         code, timed_out, message = 1, False, ""
@@ -336,17 +352,26 @@ class _Run:
                         in_container, message,
                     )  # fmt: skip
                 return JobRunResult(
-                    job_id, job.name, "succeeded", 0, time.perf_counter() - started, n, log, job._image, in_container
+                    job_id,
+                    job.name,
+                    "succeeded",
+                    0,
+                    time.perf_counter() - started,
+                    n,
+                    log,
+                    job._image,
+                    in_container,
                 )
             if timed_out:
                 message = f"killed after the {job._timeout:g} s timeout"
                 with open(log, "a") as f:
                     f.write(f"\ngenolog: {message}\n")
-        status = "timed_out" if timed_out else "failed"
+        status: JobStatus = "timed_out" if timed_out else "failed"
+        exit_code = None if timed_out else code
+        duration = time.perf_counter() - started
         return JobRunResult(
-            job_id, job.name, status, None if timed_out else code, time.perf_counter() - started, attempts, log,
-            job._image, in_container, message,
-        )  # fmt: skip
+            job_id, job.name, status, exit_code, duration, attempts, log, job._image, in_container, message
+        )
 
     def _bash_argv(self, job: BashJob, script: str, folders: list[str]) -> tuple[list[str], dict[str, str]]:
         shell = job._shell or DEFAULT_SHELL
@@ -412,9 +437,7 @@ def _run_process(
         except subprocess.TimeoutExpired:
             if kill:
                 subprocess.run(kill, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
             return proc.returncode, True

@@ -10,6 +10,7 @@ preloaded, including the modules the jobs' functions live in.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -122,10 +123,8 @@ def _wait(pid: int, timeout: float | None) -> tuple[int, bool]:
                 return os.waitstatus_to_exitcode(status), timed_out
             if deadline is not None and time.monotonic() >= deadline and not timed_out:
                 timed_out = True
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 _, status = os.waitpid(pid, 0)
                 return os.waitstatus_to_exitcode(status), timed_out
             if pidfd is None:
@@ -141,10 +140,8 @@ def main() -> None:
     import cloudpickle  # noqa: F401  (preloaded for the children)
 
     for module in init.get("preload", []):
-        try:
+        with contextlib.suppress(Exception):  # the job that needs it reports the error in its log
             importlib.import_module(module)
-        except Exception:  # the job that needs it reports the error in its log
-            pass
     for line in sys.stdin:
         request = json.loads(line)
         log_fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

@@ -61,7 +61,11 @@ class BatchRunResult:
             "duration": round(self.duration, 4),
             "counts": self.counts(),
             "jobs": [
-                {**asdict(j), "log_path": str(j.log_path) if j.log_path else None, "duration": round(j.duration, 4)}
+                {
+                    **asdict(j),
+                    "log_path": str(j.log_path) if j.log_path else None,
+                    "duration": round(j.duration, 4),
+                }
                 for j in self.jobs
             ],
         }
@@ -84,7 +88,9 @@ class JobFailedError(subprocess.CalledProcessError):
     def __str__(self) -> str:
         what = {
             "timed_out": "timed out",
-            "failed": f"failed with exit code {self.job.exit_code}" if self.job.exit_code is not None else "failed",
+            "failed": f"failed with exit code {self.job.exit_code}"
+            if self.job.exit_code is not None
+            else "failed",
         }.get(self.job.status, self.job.status)
         name = repr(self.job.name) if self.job.name else "unnamed job"
         extra = f": {self.job.message}" if self.job.message else ""

@@ -77,7 +77,8 @@ class ResourceFile(Resource, str):
     # str methods return plain strings, so slicing etc. never produces a resource.
     def __reduce__(self) -> tuple[Any, ...]:
         raise TypeError(
-            f"{type(self).__name__} cannot be pickled; pass it to PythonJob.call to receive its path in the job"
+            f"{type(self).__name__} cannot be pickled; "
+            "pass it to PythonJob.call to receive its path in the job"
         )
 
 

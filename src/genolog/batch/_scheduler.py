@@ -88,7 +88,9 @@ def schedule(
             while ready and running < max_parallel:
                 i = heapq.heappop(ready)
                 if (blocked[i] or stop) and not tasks[i].always_run:
-                    reason = "a parent failed or was cancelled" if blocked[i] else "too many failures in the batch"
+                    reason = (
+                        "a parent failed or was cancelled" if blocked[i] else "too many failures in the batch"
+                    )
                     finish(i, cancelled(i, reason))
                     continue
                 cpu, mem = need(i)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -27,10 +28,8 @@ def localise(source: str, dest: Path) -> None:
             raise TransferError(f"cannot download input {source}: {e}") from e
         return
     target = os.path.realpath(os.path.expanduser(source.removeprefix("file://")))
-    try:
+    with contextlib.suppress(FileExistsError):
         os.symlink(target, dest)
-    except FileExistsError:
-        pass
 
 
 def copy_out(source: Path, dest: str) -> None:
@@ -59,7 +58,7 @@ def copy_input_to_output(source: str, dest: str) -> None:
     if is_cloud_path(source):
         tmp = Path(dest + ".genolog-download") if not is_cloud_path(dest) else None
         if tmp is None:
-            to_path(source).copy(to_path(dest))  # type: ignore[union-attr,call-arg,arg-type]
+            to_path(source).copy(to_path(dest))  # type: ignore[union-attr]
             return
         localise(source, tmp)
         tmp.replace(dest)

@@ -33,10 +33,7 @@ def parse_memory(size: str | int | float) -> int:
         raise BatchException(f"invalid size: {size!r} (use e.g. '4Gi', '500M' or a number of bytes)")
     number, unit = match.groups()
     unit = (unit or "").upper()
-    if unit.endswith("I"):
-        factor = 1024 ** ("KMGTP".index(unit[0]) + 1)
-    else:
-        factor = _FACTORS[unit]
+    factor = 1024 ** ("KMGTP".index(unit[0]) + 1) if unit.endswith("I") else _FACTORS[unit]
     return int(float(number) * factor)
 
 

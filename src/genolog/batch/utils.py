@@ -12,7 +12,9 @@ from genolog.batch._resource import BatchException, ResourceFile, ResourceGroup
 T = TypeVar("T")
 
 
-def _tree(combine: Callable[[Batch, str, list[T]], T], b: Batch, name: str, items: list[T], branching_factor: int) -> T:
+def _tree(
+    combine: Callable[[Batch, str, list[T]], T], b: Batch, name: str, items: list[T], branching_factor: int
+) -> T:
     """Combine `items` level by level, `branching_factor` at a time, until one is left."""
     if not isinstance(branching_factor, int) or branching_factor < 2:
         raise BatchException(f"branching_factor must be an integer of at least 2, not {branching_factor!r}")
