@@ -223,7 +223,7 @@ def config_retrieve(
         if not isinstance(value, Mapping) or k not in value:
             if default is not _UNSUPPLIED:
                 return default
-            _missing(k, value if isinstance(value, Mapping) else {}, keys[: i + 1])
+            _missing(k, value if isinstance(value, Mapping) else {}, keys)
         value = value[k]
     return value
 
