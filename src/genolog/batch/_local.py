@@ -130,7 +130,7 @@ class LocalBackend(Backend):
             raise JobFailedError(first, run.scripts.get(first.job_id, ""), result)
         counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
         summary = f"{counts or 'no jobs'} in {result.duration:.2f} s; record: {run.run_dir}"
-        console.print(f"Batch completed successfully! {summary}", markup=False)
+        console.print(f"Batch completed successfully! {summary}", markup=False, soft_wrap=True)
         return result
 
 

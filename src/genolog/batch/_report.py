@@ -84,6 +84,7 @@ class JobFailedError(subprocess.CalledProcessError):
         super().__init__(job.exit_code if job.exit_code is not None else 1, cmd)
         self.job = job
         self.result = result
+        self.log_tail = _tail(job.log_path)
 
     def __str__(self) -> str:
         what = {
@@ -95,4 +96,14 @@ class JobFailedError(subprocess.CalledProcessError):
         name = repr(self.job.name) if self.job.name else "unnamed job"
         extra = f": {self.job.message}" if self.job.message else ""
         counts = ", ".join(f"{n} {s}" for s, n in self.result.counts().items())
-        return f"Job {self.job.job_id} ({name}) {what}{extra}. Log: {self.job.log_path}. Batch: {counts}."
+        tail = f"\nLast lines of the log:\n{self.log_tail}" if self.log_tail else ""
+        return f"Job {self.job.job_id} ({name}) {what}{extra}. Log: {self.job.log_path}. Batch: {counts}.{tail}"
+
+
+def _tail(path: Path | None, lines: int = 10) -> str:
+    if path is None or not path.exists():
+        return ""
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - 4096))
+        text = f.read().decode(errors="replace")
+    return "\n".join(text.rstrip("\n").split("\n")[-lines:])
