@@ -219,7 +219,7 @@ def config_retrieve(
                 return default
             raise
     value: Any = config
-    for i, k in enumerate(keys):
+    for k in keys:
         if not isinstance(value, Mapping) or k not in value:
             if default is not _UNSUPPLIED:
                 return default

@@ -88,7 +88,9 @@ def test_prepend_is_lowest_and_append_is_highest_precedence(toml_file: Toml) -> 
         ("broken.toml", "a = [", "is not valid TOML"),
     ],
 )
-def test_set_config_paths_rejects_bad_files_naming_them(toml_file: Toml, name: str, text: str, message: str) -> None:
+def test_set_config_paths_rejects_bad_files_naming_them(
+    toml_file: Toml, name: str, text: str, message: str
+) -> None:
     path = toml_file(name, text)
     with pytest.raises(ConfigError, match=message) as err:
         set_config_paths([path])
@@ -103,7 +105,7 @@ def test_set_config_paths_rejects_missing_file(tmp_path: os.PathLike[str]) -> No
 
 
 def test_get_config_paths_without_anything_set_says_how_to_fix() -> None:
-    with pytest.raises(ConfigError, match="GENOLOG_CONFIG_PATH.*set_config_paths"):
+    with pytest.raises(ConfigError, match=r"GENOLOG_CONFIG_PATH.*set_config_paths"):
         get_config_paths()
 
 
@@ -161,7 +163,9 @@ class TestConfigRetrieve:
         assert config_retrieve(["x"], config={"x": 5}) == 5
 
 
-def test_default_is_returned_when_no_config_can_be_loaded(toml_file: Toml, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_is_returned_when_no_config_can_be_loaded(
+    toml_file: Toml, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = toml_file("gone.toml", "a = 1\n")
     monkeypatch.setenv("GENOLOG_CONFIG_PATH", path)
     os.remove(path)

@@ -83,7 +83,7 @@ def test_missing_category_and_missing_prefix_are_clear_errors(
     with pytest.raises(ConfigError, match='category "upload" is not set'):
         dataset_path("x", "upload")
     set_config_paths([toml_file("np.toml", '[storage.default]\ndefault = "/data"\n')])
-    with pytest.raises(ConfigError, match=r'not found.*\(path: workflow -> output_prefix\)'):
+    with pytest.raises(ConfigError, match=r"not found.*\(path: workflow -> output_prefix\)"):
         output_path("x")
     set_config_paths([toml_file("nostore.toml", '[workflow]\nname = "x"\n')])
     with pytest.raises(ConfigError, match='Key "storage" not found'):

@@ -39,7 +39,6 @@ def container_command(
     script: str,
     scratch: str,
     workdir: str,
-    env: dict[str, str],
     read_only_mounts: Iterable[str],
     cpu: str | None,
     memory_bytes: int,
@@ -53,8 +52,6 @@ def container_command(
         if not (mount + "/").startswith(scratch + "/"):
             argv += ["-v", f"{mount}:{mount}:ro"]
     argv += ["-w", workdir]
-    for key, value in env.items():
-        argv += ["-e", f"{key}={value}"]
     if cpu:
         argv.append(f"--cpus={cpu}")
     if memory_bytes:

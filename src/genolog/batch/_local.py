@@ -14,12 +14,16 @@ import math
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
+import sys
+import sysconfig
 import threading
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from genolog.batch._backend import Backend
@@ -156,6 +160,7 @@ class _Run:
         self._localised: set[str] = set()
         self._localise_lock = threading.Lock()
         self.runtime: str | None = None
+        self._by_value: list[str] = []
 
     # -- preparation -----------------------------------------------------------------------------
     def copy_inputs_to_outputs(self) -> None:
@@ -167,8 +172,17 @@ class _Run:
         return self.scratch / r._relpath()
 
     def _bash_script(self, job: BashJob) -> str:
-        body = "\n".join(f"{{\n{c.strip()}\n}}" for c in job._command) or ":"
-        return ("set -x\n" + body) if self.verbose else body
+        """The job's script: enter scratch, export its variables (quoted, unlike upstream), run commands.
+
+        Like upstream, commands are brace groups one after another, without `set -e`.
+        """
+        scratch = shlex.quote(str(self.scratch))
+        lines = [f"cd {scratch}", f"export BATCH_TMPDIR={scratch}"]
+        lines += [f"export {key}={shlex.quote(value)}" for key, value in job._env.items()]
+        if self.verbose:
+            lines.append("set -x")
+        lines += [f"{{\n{c.strip()}\n}}" for c in job._command]
+        return "\n".join(lines)
 
     def print_scripts(self) -> None:
         for i, job in enumerate(self.jobs, 1):
@@ -261,14 +275,7 @@ class _Run:
         max_parallel = min(int(max_parallel), len(jobs), 512)
         python_jobs = [j for j in jobs if isinstance(j, PythonJob)]
         if python_jobs:
-            preload = sorted(
-                {
-                    str(getattr(call[1], "__module__", None))
-                    for j in python_jobs
-                    for call in j._calls
-                    if getattr(call[1], "__module__", None) not in (None, "__main__", "builtins")
-                }
-            )
+            preload = self._prepare_pickling(python_jobs)
             self.pool = PythonWorkerPool(min(max_parallel, len(python_jobs)), preload)
         display = RunDisplay(len(jobs), self.batch.name or "batch", enabled=show_progress)
         try:
@@ -285,6 +292,29 @@ class _Run:
         finally:
             display.close()
 
+    def _prepare_pickling(self, python_jobs: list[PythonJob]) -> list[str]:
+        """Send user code by value, installed packages by reference; returns the modules to preload.
+
+        Functions from scripts, test files and project folders travel with the job (as hailtop's
+        dill payloads do), so the worker need not import their modules; functions from installed
+        packages are imported once per worker before it forks.
+        """
+        import cloudpickle
+
+        preload: set[str] = set()
+        for job in python_jobs:
+            for _, func, _, _ in job._calls:
+                name = getattr(func, "__module__", None)
+                module = sys.modules.get(name) if name else None
+                if module is None or name in ("__main__", "builtins"):
+                    continue
+                if _is_installed(module):
+                    preload.add(module.__name__)
+                elif module.__name__ not in self._by_value:
+                    cloudpickle.register_pickle_by_value(module)
+                    self._by_value.append(module.__name__)
+        return sorted(preload)
+
     def _cancelled(self, i: int, reason: str) -> JobRunResult:
         job = self.jobs[i]
         return JobRunResult(i + 1, job.name, "cancelled", None, 0.0, 0, None, job._image, message=reason)
@@ -296,7 +326,8 @@ class _Run:
         started = time.perf_counter()
         in_container = False
         try:
-            (self.scratch / job._dirname).mkdir(exist_ok=True)
+            if job._valid or isinstance(job, PythonJob):  # trivial jobs need no folder
+                (self.scratch / job._dirname).mkdir(exist_ok=True)
             folders = self._localise_inputs(job)
             if isinstance(job, PythonJob):
                 payload = self._python_payload(job)
@@ -312,12 +343,10 @@ class _Run:
                 script = self._bash_script(job)
                 self.scripts[job_id] = script
                 in_container = bool(job._image and self.runtime)
-                argv, env = self._bash_argv(job, script, folders)
+                argv = self._bash_argv(job, script, folders)
 
                 def attempt() -> tuple[int, bool]:
-                    return _run_process(
-                        argv, env, self.scratch, log, job._timeout, self._kill_hook(job, argv)
-                    )
+                    return _run_process(argv, self.scratch, log, job._timeout, self._kill_hook(job, argv))
 
         except (BatchException, TransferError, OSError) as e:
             with open(log, "a") as f:
@@ -373,9 +402,8 @@ class _Run:
             job_id, job.name, status, exit_code, duration, attempts, log, job._image, in_container, message
         )
 
-    def _bash_argv(self, job: BashJob, script: str, folders: list[str]) -> tuple[list[str], dict[str, str]]:
+    def _bash_argv(self, job: BashJob, script: str, folders: list[str]) -> list[str]:
         shell = job._shell or DEFAULT_SHELL
-        job_env = {**job._env, "BATCH_TMPDIR": str(self.scratch)}
         if job._image and self.runtime:
             cpu = job._cpu
             mem = job_memory_bytes(job._memory, parse_cpu(cpu) if cpu else 1.0) if job._memory else 0
@@ -389,15 +417,14 @@ class _Run:
                 script=script,
                 scratch=str(self.scratch),
                 workdir=str(self.scratch),
-                env=job_env,
                 read_only_mounts=folders,
                 cpu=cpu,
                 memory_bytes=mem,
                 name=f"genolog-{self.scratch.name}-{job._dirname}"[:120],
                 extra_flags=flags,
             )
-            return argv, dict(os.environ)
-        return [shell, "-c", script], {**os.environ, **job_env}
+            return argv
+        return [shell, "-c", script]
 
     def _kill_hook(self, job: Job, argv: list[str]) -> list[str] | None:
         """For container jobs, the command that stops the container on timeout."""
@@ -415,19 +442,63 @@ class _Run:
     def close(self, delete_scratch: bool) -> None:
         if self.pool is not None:
             self.pool.close()
+        if self._by_value:
+            import cloudpickle
+
+            for name in self._by_value:
+                with contextlib.suppress(ValueError, KeyError):
+                    cloudpickle.unregister_pickle_by_value(sys.modules[name])
         if delete_scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            _remove_in_background(self.scratch)
+
+
+def _remove_in_background(folder: Path) -> None:
+    """Delete a scratch folder without making `run()` wait (rmdir is slow on some disks).
+
+    The folder is first renamed out of the way; the thread is not a daemon, so the interpreter
+    finishes the deletion before it exits.
+    """
+    trash = folder.with_name(f".deleting-{folder.name}")
+    try:
+        folder.rename(trash)
+    except OSError:
+        trash = folder
+    threading.Thread(
+        target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True}, daemon=False
+    ).start()
+
+
+def _is_installed(module: ModuleType) -> bool:
+    """True for the standard library and installed packages, False for user code."""
+    path = getattr(module, "__file__", None)
+    if path is None:
+        return True  # builtin or namespace module
+    real = os.path.realpath(path)
+    return any(real.startswith(prefix + os.sep) for prefix in _INSTALL_PREFIXES)
+
+
+_INSTALL_PREFIXES = tuple(
+    {
+        os.path.realpath(p)
+        for key in ("stdlib", "platstdlib", "purelib", "platlib")
+        if (p := sysconfig.get_paths().get(key))
+    }
+)
 
 
 def _run_process(
-    argv: list[str], env: dict[str, str], cwd: Path, log: Path, timeout: float | None, kill: list[str] | None
+    argv: list[str], cwd: Path, log: Path, timeout: float | None, kill: list[str] | None
 ) -> tuple[int, bool]:
-    """Run one attempt of a bash job; output goes to the log. Returns (exit code, timed out)."""
+    """Run one attempt of a bash job; output goes to the log. Returns (exit code, timed out).
+
+    The environment is inherited (the script exports the job's variables), which keeps the spawn
+    cheap; only jobs with a timeout get their own session, so the whole process group can be killed.
+    """
     with open(log, "ab") as out:
         try:
             proc = subprocess.Popen(
-                argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=timeout is not None,
             )  # fmt: skip
         except OSError as e:
             out.write(f"genolog: cannot run {argv[0]!r}: {e}\n".encode())

@@ -49,7 +49,9 @@ class RunDisplay:
             name = repr(result.name) if result.name else "unnamed job"
             what = "timed out" if result.status == "timed_out" else f"failed (exit code {result.exit_code})"
             extra = f": {result.message}" if result.message else ""
-            console.print(escape(f"✗ job {result.job_id} {name} {what}{extra}; log: {result.log_path}"), soft_wrap=True)
+            console.print(
+                escape(f"✗ job {result.job_id} {name} {what}{extra}; log: {result.log_path}"), soft_wrap=True
+            )
         if self._progress is not None:
             bad = self._counts["failed"] + self._counts["timed_out"]
             summary = f"{self._title} [green]{self._counts['succeeded']} ok[/]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -17,10 +18,12 @@ _WORKER_SCRIPT = str(Path(__file__).with_name("_pyworker.py"))
 
 class _Worker:
     def __init__(self, preload: list[str]) -> None:
+        self.base_env = dict(os.environ)
         self.proc = subprocess.Popen(
             [sys.executable, _WORKER_SCRIPT],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env=self.base_env,
             text=True,
             bufsize=1,
         )
@@ -37,15 +40,13 @@ class _Worker:
         return json.loads(line) if line else None
 
     def stop(self) -> None:
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-            self.proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        # The worker holds no state worth a graceful exit; killing it skips interpreter shutdown.
+        self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
 
 
 class PythonWorkerPool:
@@ -75,7 +76,15 @@ class PythonWorkerPool:
     ) -> tuple[int, bool]:
         """Run one job; returns (exit code, timed out). A crashed worker is replaced."""
         worker = self._acquire()
-        request = {"payload": str(payload), "log": str(log), "cwd": str(cwd), "env": env, "timeout": timeout}
+        base = worker.base_env
+        request = {
+            "payload": str(payload),
+            "log": str(log),
+            "cwd": str(cwd),
+            "env": {k: v for k, v in env.items() if base.get(k) != v},
+            "unset": [k for k in base if k not in env],
+            "timeout": timeout,
+        }
         try:
             worker.send(request)
             answer = worker.receive()
@@ -104,7 +113,3 @@ class PythonWorkerPool:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def current_env(extra: dict[str, str]) -> dict[str, str]:
-    return {**os.environ, **extra}

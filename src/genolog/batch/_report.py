@@ -97,7 +97,9 @@ class JobFailedError(subprocess.CalledProcessError):
         extra = f": {self.job.message}" if self.job.message else ""
         counts = ", ".join(f"{n} {s}" for s, n in self.result.counts().items())
         tail = f"\nLast lines of the log:\n{self.log_tail}" if self.log_tail else ""
-        return f"Job {self.job.job_id} ({name}) {what}{extra}. Log: {self.job.log_path}. Batch: {counts}.{tail}"
+        return (
+            f"Job {self.job.job_id} ({name}) {what}{extra}. Log: {self.job.log_path}. Batch: {counts}.{tail}"
+        )
 
 
 def _tail(path: Path | None, lines: int = 10) -> str:
