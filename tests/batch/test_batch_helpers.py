@@ -77,7 +77,10 @@ def test_command_makes_pipelines_fail_in_jobs(configured: Callable[[str], str]) 
 
 
 def test_get_batch_is_a_configured_singleton(configured: Callable[[str], str]) -> None:
-    configured('[hail]\nbackend = "local"\ncancel_after_n_failures = 2\ndefault_timeout = 60\ndefault_memory = "1Gi"\n')
+    configured(
+        '[hail]\nbackend = "local"\ncancel_after_n_failures = 2\n'
+        'default_timeout = 60\ndefault_memory = "1Gi"\n'
+    )
     b = get_batch()
     assert get_batch() is b
     assert b.name == "from-config"
@@ -91,7 +94,9 @@ def test_get_batch_is_a_configured_singleton(configured: Callable[[str], str]) -
 def test_run_names_jobs_copies_env_and_drops_wait(configured: Callable[[str], str], tmp_path: Path) -> None:
     config_path = configured('[hail]\nbackend = "local"\n')
     b = get_batch()
-    j = b.new_job("align", {"dataset": "fewgenomes", "sequencing_group": "CPG1", "part": "1/2", "tool": "bwa"})
+    j = b.new_job(
+        "align", {"dataset": "fewgenomes", "sequencing_group": "CPG1", "part": "1/2", "tool": "bwa"}
+    )
     j.attributes["sequencing_groups"] = ["CPG2", "CPG1"]  # type: ignore[assignment]
     j.command(f'echo "$CPG_CONFIG_PATH" > {j.ofile}')
     b.write_output(j.ofile, str(tmp_path / "env.txt"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from genolog.batch import Batch, BashJob, LocalBackend
+from genolog.batch import BashJob, Batch, LocalBackend
 
 SLEEP = 0.3
 
