@@ -255,7 +255,8 @@ class _Run:
             self.runtime, reason = configured_runtime(self.backend._container_runtime)
             if self.runtime is None:
                 console.print(
-                    f"genolog: {reason}; {images} job(s) with an image run on the host (images recorded)."
+                    f"genolog: {reason}; {images} job(s) with an image run on the host (images recorded).",
+                    markup=False,
                 )
         tasks = []
         for job in jobs:

@@ -17,7 +17,7 @@ from rich.progress import (
 
 from genolog.batch._report import JobRunResult
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class RunDisplay:
