@@ -57,6 +57,10 @@ class Batch:
             choice = os.environ.get("HAIL_BATCH_BACKEND", "local")
             if choice not in ("local", "service"):
                 raise BatchException(f"HAIL_BATCH_BACKEND is {choice!r}; expected 'local' or 'service'")
+            if choice == "service":
+                from genolog.batch._progress import console
+
+                console.print("genolog: HAIL_BATCH_BACKEND=service, but genolog runs batches locally.")
             backend = LocalBackend()
         self._backend = backend
         self._uid = f"__BATCH__{next(_batch_counter)}"

@@ -87,10 +87,6 @@ class Job:
             raise AttributeError(item)
         return self._get_resource(item)
 
-    def _external_outputs(self) -> list[Resource]:
-        """Own resources that `write_output` sends somewhere."""
-        return [r for r in self._valid if getattr(r, "_output_paths", None)]
-
     def declare_resource_group(self, **mappings: dict[str, str]) -> Job:
         """Declare output groups: ``j.declare_resource_group(ofile={'bed': '{root}.bed', ...})``."""
         for name, templates in mappings.items():
