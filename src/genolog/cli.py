@@ -18,3 +18,15 @@ def main() -> None:
 def version() -> None:
     """Print genolog's version."""
     typer.echo(__version__)
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the merged config (GENOLOG_CONFIG_PATH / CPG_CONFIG_PATH, else the local default) as JSON."""
+    from genolog.config import ConfigError, config_json
+
+    try:
+        typer.echo(config_json())
+    except ConfigError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None

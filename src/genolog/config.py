@@ -22,6 +22,7 @@ __all__ = [
     "ConfigError",
     "FrozenDict",
     "append_config_paths",
+    "config_json",
     "config_retrieve",
     "dataset_for_access_level",
     "default_config",
@@ -190,6 +191,14 @@ def get_config(print_config: bool = False) -> FrozenDict:
         print(f"Config from {_config_source}:")
         pprint.pprint(dict(_config))
     return _config
+
+
+def config_json() -> str:
+    """The merged config as indented JSON, preceded by a comment line naming its source."""
+    import json
+
+    merged = get_config()
+    return f"// {_config_source}\n" + json.dumps(merged, indent=2, default=str)
 
 
 def _missing(key: str, section: Mapping[str, Any], trail: list[str]) -> NoReturn:
