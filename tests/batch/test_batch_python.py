@@ -147,3 +147,16 @@ def test_call_checks_arguments_and_rejects_jobs(backend: LocalBackend) -> None:
         j.call(multiply, j, 1)
     with pytest.raises(BatchException, match="must be a callable"):
         j.call(3)  # type: ignore[arg-type]
+
+
+def test_functions_from_installed_packages_are_imported_in_the_worker(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    import textwrap
+
+    b = Batch(backend=backend)
+    j = b.new_python_job("installed")
+    r = j.call(textwrap.shorten, "a b c d e f g", 7)
+    b.write_output(r.as_str(), str(tmp_path / "short.txt"))
+    b.run()
+    assert (tmp_path / "short.txt").read_text() == "a [...]"

@@ -58,6 +58,11 @@ class PythonWorkerPool:
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
+        # Start them all now: their interpreters boot while the first jobs are being prepared.
+        for _ in range(self._size):
+            worker = _Worker(preload)
+            self._workers.append(worker)
+            self._idle.put(worker)
 
     def _acquire(self) -> _Worker:
         try:

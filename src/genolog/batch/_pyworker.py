@@ -53,8 +53,7 @@ def _write_text(path: str, text: str) -> None:
 
 def _run_calls(payload_path: str) -> int:
     """Run every call of one job; 0 on success. Each result is pickled next to the job's files."""
-    import asyncio
-    import inspect
+    import inspect  # already imported by cloudpickle
 
     import cloudpickle
 
@@ -67,6 +66,8 @@ def _run_calls(payload_path: str) -> int:
             kwargs = {k: _resolve(v) for k, v in call["kwargs"].items()}
             value = func(*args, **kwargs)
             if inspect.isawaitable(value):
+                import asyncio
+
                 value = asyncio.run(value)  # type: ignore[arg-type]
         except BaseException as e:
             tb = traceback.format_exc()
@@ -138,12 +139,14 @@ def _wait(pid: int, timeout: float | None) -> tuple[int, bool]:
 
 
 def main() -> None:
+    # Answers go to a private copy of stdout; fd 1 becomes stderr, so anything a preloaded module
+    # prints cannot corrupt the protocol.
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     init = json.loads(sys.stdin.readline())
     sys.path[:] = init["sys_path"]
-    # Preloaded once here, so each forked child starts with them imported.
-    import asyncio  # noqa: F401
-    import inspect  # noqa: F401
-
+    # Preloaded once here, so each forked child starts with it imported (asyncio, only needed for
+    # coroutine functions, is left to the children that need it: it costs more than the rest).
     import cloudpickle  # noqa: F401
 
     for module in init.get("preload", []):
@@ -157,11 +160,12 @@ def main() -> None:
         log_fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         pid = os.fork()
         if pid == 0:
+            os.close(answers.fileno())  # the child must not hold the worker's answer pipe
             _child(request, log_fd)
         os.close(log_fd)
         code, timed_out = _wait(pid, request.get("timeout"))
-        sys.stdout.write(json.dumps({"exit": code, "timed_out": timed_out}) + "\n")
-        sys.stdout.flush()
+        answers.write(json.dumps({"exit": code, "timed_out": timed_out}) + "\n")
+        answers.flush()
 
 
 if __name__ == "__main__":
