@@ -15,20 +15,22 @@ import os
 import re
 import secrets
 import shlex
-import shutil
-import signal
-import subprocess
 import sys
-import sysconfig
 import threading
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from genolog.batch._backend import Backend
 from genolog.batch._batch import Batch
 from genolog.batch._container import configured_runtime, container_command
+from genolog.batch._host import (
+    available_cpus,
+    available_memory,
+    is_installed,
+    remove_in_background,
+    run_process,
+)
 from genolog.batch._job import BashJob, Job, PythonJob
 from genolog.batch._progress import RunDisplay, console
 from genolog.batch._pyrunner import PythonWorkerPool
@@ -48,20 +50,6 @@ from genolog.config import config_retrieve
 
 DEFAULT_SHELL = "/bin/bash"
 _UNSUPPORTED_RUN_KEYWORDS = ("wait", "open", "callback", "token")
-
-
-def _available_cpus() -> float:
-    try:
-        return float(len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return float(os.cpu_count() or 1)
-
-
-def _available_memory() -> int:
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return 1 << 62
 
 
 class LocalBackend(Backend):
@@ -99,9 +87,9 @@ class LocalBackend(Backend):
         runs = setting("runs_dir", runs_dir)
         self._runs_dir = Path(os.path.expanduser(str(runs))) if runs else Path(self._tmp_dir) / "genolog-runs"
         cpus = setting("cpus", cpus)
-        self._cpus = parse_cpu(cpus) if cpus is not None else _available_cpus()
+        self._cpus = parse_cpu(cpus) if cpus is not None else available_cpus()
         memory = setting("memory", memory)
-        self._memory = parse_memory(memory) if memory is not None else _available_memory()
+        self._memory = parse_memory(memory) if memory is not None else available_memory()
         self._max_parallel_jobs = setting("max_parallel_jobs", max_parallel_jobs)
         if self._max_parallel_jobs is not None and int(self._max_parallel_jobs) < 1:
             raise BatchException(f"max_parallel_jobs must be at least 1, not {self._max_parallel_jobs}")
@@ -309,7 +297,7 @@ class _Run:
                 module = sys.modules.get(name) if name else None
                 if module is None or name in ("__main__", "builtins"):
                     continue
-                if _is_installed(module):
+                if is_installed(module):
                     preload.add(module.__name__)
                 elif module.__name__ not in self._by_value:
                     cloudpickle.register_pickle_by_value(module)
@@ -347,7 +335,7 @@ class _Run:
                 argv = self._bash_argv(job, script, folders)
 
                 def attempt() -> tuple[int, bool]:
-                    return _run_process(argv, self.scratch, log, job._timeout, self._kill_hook(job, argv))
+                    return run_process(argv, self.scratch, log, job._timeout, self._kill_hook(job, argv))
 
         except (BatchException, TransferError, OSError) as e:
             with open(log, "a") as f:
@@ -450,66 +438,4 @@ class _Run:
                 with contextlib.suppress(ValueError, KeyError):
                     cloudpickle.unregister_pickle_by_value(sys.modules[name])
         if delete_scratch:
-            _remove_in_background(self.scratch)
-
-
-def _remove_in_background(folder: Path) -> None:
-    """Delete a scratch folder without making `run()` wait (rmdir is slow on some disks).
-
-    The folder is first renamed out of the way; the thread is not a daemon, so the interpreter
-    finishes the deletion before it exits.
-    """
-    trash = folder.with_name(f".deleting-{folder.name}")
-    try:
-        folder.rename(trash)
-    except OSError:
-        trash = folder
-    threading.Thread(
-        target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True}, daemon=False
-    ).start()
-
-
-def _is_installed(module: ModuleType) -> bool:
-    """True for the standard library and installed packages, False for user code."""
-    path = getattr(module, "__file__", None)
-    if path is None:
-        return True  # builtin or namespace module
-    real = os.path.realpath(path)
-    return any(real.startswith(prefix + os.sep) for prefix in _INSTALL_PREFIXES)
-
-
-_INSTALL_PREFIXES = tuple(
-    {
-        os.path.realpath(p)
-        for key in ("stdlib", "platstdlib", "purelib", "platlib")
-        if (p := sysconfig.get_paths().get(key))
-    }
-)
-
-
-def _run_process(
-    argv: list[str], cwd: Path, log: Path, timeout: float | None, kill: list[str] | None
-) -> tuple[int, bool]:
-    """Run one attempt of a bash job; output goes to the log. Returns (exit code, timed out).
-
-    The environment is inherited (the script exports the job's variables), which keeps the spawn
-    cheap; only jobs with a timeout get their own session, so the whole process group can be killed.
-    """
-    with open(log, "ab") as out:
-        try:
-            proc = subprocess.Popen(
-                argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=timeout is not None,
-            )  # fmt: skip
-        except OSError as e:
-            out.write(f"genolog: cannot run {argv[0]!r}: {e}\n".encode())
-            return 127, False
-        try:
-            return proc.wait(timeout), False
-        except subprocess.TimeoutExpired:
-            if kill:
-                subprocess.run(kill, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return proc.returncode, True
+            remove_in_background(self.scratch)
