@@ -78,6 +78,8 @@ def run_process(
         except OSError as e:
             out.write(f"genolog: cannot run {argv[0]!r}: {e}\n".encode())
             return 127, False
+        with _live_lock:
+            _live.add(proc)
         try:
             return proc.wait(timeout), False
         except subprocess.TimeoutExpired:
@@ -87,3 +89,22 @@ def run_process(
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             return proc.returncode, True
+        finally:
+            with _live_lock:
+                _live.discard(proc)
+
+
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
+
+
+def kill_running_processes() -> None:
+    """Kill every job process still running (after Ctrl-C, so `run()` can return at once)."""
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if os.getpgid(proc.pid) == proc.pid:  # a job with a timeout leads its own group
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()

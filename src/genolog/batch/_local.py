@@ -28,6 +28,7 @@ from genolog.batch._host import (
     available_cpus,
     available_memory,
     is_installed,
+    kill_running_processes,
     remove_in_background,
     run_process,
 )
@@ -277,6 +278,7 @@ class _Run:
                 max_parallel=max_parallel,
                 cancel_after_n_failures=self.batch._cancel_after_n_failures,
                 on_done=display.job_done,
+                on_abort=self._abort,
             )
         finally:
             display.close()
@@ -303,6 +305,11 @@ class _Run:
                     cloudpickle.register_pickle_by_value(module)
                     self._by_value.append(module.__name__)
         return sorted(preload)
+
+    def _abort(self) -> None:
+        kill_running_processes()
+        if self.pool is not None:
+            self.pool.close()
 
     def _cancelled(self, i: int, reason: str) -> JobRunResult:
         job = self.jobs[i]

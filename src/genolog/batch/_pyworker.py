@@ -89,9 +89,20 @@ def _run_calls(payload_path: str) -> int:
     return 0
 
 
+_libc: Any = None  # set in main(); None where ctypes or prctl is unavailable
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this child if the worker dies (it is killed when a run is interrupted)."""
+    if _libc is not None:
+        with contextlib.suppress(Exception):
+            _libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+
+
 def _child(request: dict[str, Any], log_fd: int) -> None:
     code = 1
     try:
+        _die_with_parent()
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -148,6 +159,12 @@ def main() -> None:
     # Preloaded once here, so each forked child starts with it imported (asyncio, only needed for
     # coroutine functions, is left to the children that need it: it costs more than the rest).
     import cloudpickle  # noqa: F401
+
+    global _libc
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        _libc = ctypes.CDLL(None)
 
     for module in init.get("preload", []):
         with contextlib.suppress(Exception):  # the job that needs it reports the error in its log

@@ -33,13 +33,15 @@ def schedule(
     max_parallel: int,
     cancel_after_n_failures: int | None,
     on_done: Callable[[JobRunResult], None],
+    on_abort: Callable[[], None] = lambda: None,
 ) -> list[JobRunResult]:
     """Run every task once its parents are done; returns results in task order.
 
     A task whose parent failed or was cancelled is cancelled, unless it is `always_run`. After
     `cancel_after_n_failures` failures every task not yet started is cancelled, again except
     `always_run` ones. Tasks run in parallel while their cpu and memory requests fit the budget
-    (a request larger than the budget is clamped so the task can run alone).
+    (a request larger than the budget is clamped so the task can run alone). If the scheduler
+    itself is interrupted (Ctrl-C), `on_abort` must stop the running tasks so their threads end.
     """
     n = len(tasks)
     results: list[JobRunResult | None] = [None] * n
@@ -83,40 +85,47 @@ def schedule(
         done.put((i, result))
 
     with ThreadPoolExecutor(max_workers=max(1, max_parallel), thread_name_prefix="genolog-job") as pool:
-        while finished < n:
-            skipped: list[int] = []
-            while ready and running < max_parallel:
-                i = heapq.heappop(ready)
-                if (blocked[i] or stop) and not tasks[i].always_run:
-                    reason = (
-                        "a parent failed or was cancelled" if blocked[i] else "too many failures in the batch"
-                    )
-                    finish(i, cancelled(i, reason))
-                    continue
+        try:
+            while finished < n:
+                skipped: list[int] = []
+                while ready and running < max_parallel:
+                    i = heapq.heappop(ready)
+                    if (blocked[i] or stop) and not tasks[i].always_run:
+                        reason = (
+                            "a parent failed or was cancelled"
+                            if blocked[i]
+                            else "too many failures in the batch"
+                        )
+                        finish(i, cancelled(i, reason))
+                        continue
+                    cpu, mem = need(i)
+                    if cpu > free_cpu + 1e-9 or mem > free_mem:
+                        skipped.append(i)
+                        if free_cpu <= 1e-9:
+                            break
+                        continue
+                    free_cpu -= cpu
+                    free_mem -= mem
+                    running += 1
+                    pool.submit(run, i)
+                for i in skipped:
+                    heapq.heappush(ready, i)
+                if finished == n:
+                    break
+                if running == 0 and not ready:  # pragma: no cover - guarded by the dependency counts
+                    raise RuntimeError("scheduler stalled: no job running and none ready")
+                i, result = done.get()
+                running -= 1
                 cpu, mem = need(i)
-                if cpu > free_cpu + 1e-9 or mem > free_mem:
-                    skipped.append(i)
-                    if free_cpu <= 1e-9:
-                        break
-                    continue
-                free_cpu -= cpu
-                free_mem -= mem
-                running += 1
-                pool.submit(run, i)
-            for i in skipped:
-                heapq.heappush(ready, i)
-            if finished == n:
-                break
-            if running == 0 and not ready:  # pragma: no cover - guarded by the dependency counts
-                raise RuntimeError("scheduler stalled: no job running and none ready")
-            i, result = done.get()
-            running -= 1
-            cpu, mem = need(i)
-            free_cpu += cpu
-            free_mem += mem
-            if not result.succeeded:
-                failures += 1
-                if cancel_after_n_failures is not None and failures >= cancel_after_n_failures:
-                    stop = True
-            finish(i, result)
+                free_cpu += cpu
+                free_mem += mem
+                if not result.succeeded:
+                    failures += 1
+                    if cancel_after_n_failures is not None and failures >= cancel_after_n_failures:
+                        stop = True
+                finish(i, result)
+        except BaseException:
+            on_abort()
+            raise
+
     return [r for r in results if r is not None]
