@@ -293,3 +293,13 @@ def test_input_created_by_an_earlier_job_is_read_lazily(backend: LocalBackend, t
     b.write_output(reader.ofile, str(tmp_path / "read.txt"))
     _run(b)
     assert (tmp_path / "read.txt").read_text() == "made\n"
+
+
+def test_very_long_commands_run(backend: LocalBackend, tmp_path: Path) -> None:
+    b = Batch(backend=backend)
+    j = b.new_job("long")
+    filler = "x" * 300_000  # beyond Linux's 128 KiB limit for one argument
+    j.command(f": '{filler}'\necho done > {j.ofile}")
+    b.write_output(j.ofile, str(tmp_path / "long.txt"))
+    _run(b)
+    assert (tmp_path / "long.txt").read_text() == "done\n"

@@ -50,6 +50,7 @@ from genolog.batch._units import job_memory_bytes, parse_cpu
 from genolog.config import config_retrieve
 
 DEFAULT_SHELL = "/bin/bash"
+_MAX_INLINE_SCRIPT = 100_000  # characters
 _UNSUPPORTED_RUN_KEYWORDS = ("wait", "open", "callback", "token")
 
 
@@ -400,6 +401,13 @@ class _Run:
 
     def _bash_argv(self, job: BashJob, script: str, folders: list[str]) -> list[str]:
         shell = job._shell or DEFAULT_SHELL
+        if len(script) > _MAX_INLINE_SCRIPT:
+            # Too long for one argv string (Linux caps each at 128 KiB): source it from a file,
+            # as upstream does beyond 10 KiB.
+            code = self.scratch / job._dirname / "code.sh"
+            code.parent.mkdir(exist_ok=True)
+            code.write_text(script)
+            script = f". {shlex.quote(str(code))}"
         if job._image and self.runtime:
             cpu = job._cpu
             mem = job_memory_bytes(job._memory, parse_cpu(cpu) if cpu else 1.0) if job._memory else 0
