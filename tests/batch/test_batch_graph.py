@@ -174,3 +174,7 @@ def test_concatenate_with_branching_factor_two_over_ten_files_makes_21_jobs(b: B
     assert len(b._jobs) == 21
     with pytest.raises(BatchException, match="at least one file"):
         hb.concatenate(b, [])
+
+
+def test_long_job_names_make_short_enough_folders(b: Batch) -> None:
+    assert len(b.new_job("n" * 1000)._dirname) == 106

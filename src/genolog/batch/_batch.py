@@ -85,6 +85,7 @@ class Batch:
         self._resource_map: dict[str, Resource] = {}
         self._allocated_tokens: set[str] = set()
         self._input_resources: list[InputResourceFile] = []
+        self._copied_inputs: set[tuple[str, str]] = set()  # (input uid, destination) already written
 
     # -- internals -------------------------------------------------------------------------------
     def _new_token(self) -> str:

@@ -50,7 +50,8 @@ class Job:
         self._token = token
         self.name = name
         self.attributes = dict(attributes or {})
-        self._dirname = f"{_safe_str(name)[:1024]}-{token}" if name else token
+        # capped: folder names over 255 bytes are an error on most file systems
+        self._dirname = f"{_safe_str(name)[:100]}-{token}" if name else token
         self._resources: dict[str, Resource] = {}
         self._resources_inverse: dict[Resource, str] = {}
         self._valid: set[Resource] = set()  # own resources a command or group declared

@@ -156,7 +156,9 @@ class _Run:
     def copy_inputs_to_outputs(self) -> None:
         for r in self.batch._input_resources:
             for dest in r._output_paths:
-                copy_input_to_output(r._input_path, dest)
+                if (r._uid, dest) not in self.batch._copied_inputs:  # once per batch, not per run
+                    copy_input_to_output(r._input_path, dest)
+                    self.batch._copied_inputs.add((r._uid, dest))
 
     def _path(self, r: Resource) -> Path:
         return self.scratch / r._relpath()
