@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from genolog.batch import Batch, BatchRunResult, JobFailedError, LocalBackend
+from genolog.batch import Batch, BatchException, BatchRunResult, JobFailedError, LocalBackend
 
 
 def _run(b: Batch) -> BatchRunResult:
@@ -303,3 +303,10 @@ def test_very_long_commands_run(backend: LocalBackend, tmp_path: Path) -> None:
     b.write_output(j.ofile, str(tmp_path / "long.txt"))
     _run(b)
     assert (tmp_path / "long.txt").read_text() == "done\n"
+
+
+def test_writing_a_missing_input_is_a_clear_error(backend: LocalBackend, tmp_path: Path) -> None:
+    b = Batch(backend=backend)
+    b.write_output(b.read_input(str(tmp_path / "absent.txt")), str(tmp_path / "copy.txt"))
+    with pytest.raises(BatchException, match=r"absent\.txt .*the input file does not exist"):
+        b.run()

@@ -157,7 +157,10 @@ class _Run:
         for r in self.batch._input_resources:
             for dest in r._output_paths:
                 if (r._uid, dest) not in self.batch._copied_inputs:  # once per batch, not per run
-                    copy_input_to_output(r._input_path, dest)
+                    try:
+                        copy_input_to_output(r._input_path, dest)
+                    except TransferError as e:
+                        raise BatchException(f"cannot write input {r._input_path} to {dest}: {e}") from e
                     self.batch._copied_inputs.add((r._uid, dest))
 
     def _path(self, r: Resource) -> Path:

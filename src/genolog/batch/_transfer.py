@@ -63,4 +63,7 @@ def copy_input_to_output(source: str, dest: str) -> None:
         localise(source, tmp)
         tmp.replace(dest)
         return
-    copy_out(Path(os.path.expanduser(source.removeprefix("file://"))), dest)
+    local = Path(os.path.expanduser(source.removeprefix("file://")))
+    if not local.exists():
+        raise TransferError("the input file does not exist")
+    copy_out(local, dest)
