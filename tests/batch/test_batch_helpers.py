@@ -162,3 +162,24 @@ def test_fasta_res_group(configured: Callable[[str], str], tmp_path: Path) -> No
     group = fasta_res_group(b, ["amb"])
     assert set(group._resources) == {"base", "fai", "dict", "amb"}
     assert group.dict._input_path == f"{tmp_path}/ref/hg38.dict"
+
+
+def test_query_command_runs_a_module_function_in_a_job(
+    configured: Callable[[str], str], tmp_path: Path
+) -> None:
+    import importlib.util
+    import sys
+
+    module_path = tmp_path / "qc_module.py"
+    module_path.write_text("def report(n, path):\n    open(path, 'w').write('n=%d' % n)\n")
+    spec = importlib.util.spec_from_file_location("qc_module", module_path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    script = helpers.query_command(module, "report", 7, str(tmp_path / "q.txt"), setup_hail=False)
+    assert script.startswith("set -o pipefail\nset -ex")
+    configured('[hail]\nbackend = "local"\n')
+    b = get_batch()
+    b.new_job("query").command(script.replace("python3 ", f"{sys.executable} "))
+    b.run()
+    assert (tmp_path / "q.txt").read_text() == "n=7"
