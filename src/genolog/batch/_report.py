@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -61,8 +61,8 @@ class BatchRunResult:
             "duration": round(self.duration, 4),
             "counts": self.counts(),
             "jobs": [
-                {
-                    **asdict(j),
+                {  # built by hand: dataclasses.asdict deep-copies and is slow for big batches
+                    **vars(j),
                     "log_path": str(j.log_path) if j.log_path else None,
                     "duration": round(j.duration, 4),
                 }
