@@ -44,10 +44,7 @@ def test_bash_python_python_bash_pipeline(backend: LocalBackend, tmp_path: Path)
     product = p2.call(multiply, x, y, factor=2)
     record = p2.call(as_record, x, y)
     tail = b.new_job("report")
-    tail.command(
-        f"cat {head.x} {head.y} > {tail.ofile}; cat {product.as_str()} >> {tail.ofile}; "
-        f"echo >> {tail.ofile}; cat {record.as_json()} >> {tail.ofile}; echo >> {tail.ofile}"
-    )
+    tail.command(f"cat {head.x} {head.y} {product.as_str()} {record.as_json()} > {tail.ofile}")
     b.write_output(tail.ofile, str(tmp_path / "out.txt"))
     result = b.run()
     assert result is not None
@@ -62,8 +59,8 @@ def test_results_as_str_repr_json_and_write_output(backend: LocalBackend, tmp_pa
     for kind, method in (("str", r.as_str), ("repr", r.as_repr), ("json", r.as_json)):
         b.write_output(method(), str(tmp_path / f"r.{kind}"))
     b.run()
-    assert (tmp_path / "r.str").read_text() == "{'x': 1, 'y': 2}"
-    assert (tmp_path / "r.repr").read_text() == "{'x': 1, 'y': 2}"
+    assert (tmp_path / "r.str").read_text() == "{'x': 1, 'y': 2}\n"
+    assert (tmp_path / "r.repr").read_text() == "{'x': 1, 'y': 2}\n"
     assert json.loads((tmp_path / "r.json").read_text()) == {"x": 1, "y": 2}
 
 
@@ -83,7 +80,7 @@ def test_resource_groups_lists_and_dicts_arrive_as_paths(backend: LocalBackend, 
     out = j.call(read_all, group, [single], {"k": single})
     b.write_output(out.as_str(), str(tmp_path / "all.txt"))
     b.run()
-    assert (tmp_path / "all.txt").read_text() == "ABAA"
+    assert (tmp_path / "all.txt").read_text() == "ABAA\n"
 
 
 def test_lambdas_partials_builtins_and_coroutines_work(backend: LocalBackend, tmp_path: Path) -> None:
@@ -98,7 +95,7 @@ def test_lambdas_partials_builtins_and_coroutines_work(backend: LocalBackend, tm
     for i, r in enumerate(results):
         b.write_output(r.as_str(), str(tmp_path / f"{i}.txt"))
     b.run()
-    assert [(tmp_path / f"{i}.txt").read_text() for i in range(4)] == ["2", "6", "4", "42"]
+    assert [(tmp_path / f"{i}.txt").read_text() for i in range(4)] == ["2\n", "6\n", "4\n", "42\n"]
 
 
 def test_exception_fails_the_job_with_traceback_in_log(backend: LocalBackend) -> None:
@@ -123,7 +120,7 @@ def test_env_and_working_directory(backend: LocalBackend, tmp_path: Path) -> Non
     r = j.call(lambda: (os.environ["SETTING"], os.getcwd() == os.environ["BATCH_TMPDIR"]))
     b.write_output(r.as_repr(), str(tmp_path / "env.txt"))
     b.run()
-    assert (tmp_path / "env.txt").read_text() == "('a b', True)"
+    assert (tmp_path / "env.txt").read_text() == "('a b', True)\n"
 
 
 def test_python_job_timeout(backend: LocalBackend) -> None:
@@ -159,4 +156,4 @@ def test_functions_from_installed_packages_are_imported_in_the_worker(
     r = j.call(textwrap.shorten, "a b c d e f g", 7)
     b.write_output(r.as_str(), str(tmp_path / "short.txt"))
     b.run()
-    assert (tmp_path / "short.txt").read_text() == "a [...]"
+    assert (tmp_path / "short.txt").read_text() == "a [...]\n"

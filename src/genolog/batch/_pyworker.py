@@ -80,12 +80,13 @@ def _run_calls(payload_path: str) -> int:
             return 1
         with open(call["result"], "wb") as f:
             cloudpickle.dump(value, f)
+        # one line each, newline-terminated, as hailtop writes them
         if call.get("str"):
-            _write_text(call["str"], str(value))
+            _write_text(call["str"], str(value) + "\n")
         if call.get("repr"):
-            _write_text(call["repr"], repr(value))
+            _write_text(call["repr"], repr(value) + "\n")
         if call.get("json"):
-            _write_text(call["json"], json.dumps(value))
+            _write_text(call["json"], json.dumps(value) + "\n")
     return 0
 
 
