@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from genolog.batch._resource import (
     UID_PATTERN,
     BatchException,
-    InputResourceFile,
     JobResourceFile,
     PythonResult,
     Resource,
@@ -217,7 +216,11 @@ class Job:
         return self
 
     def n_max_attempts(self, n_max_attempts: int | None) -> Job:
-        """Try the job up to this many times before calling it failed."""
+        """Try the job up to this many times before calling it failed.
+
+        Locally a job is tried once unless this is set (hailtop's default of 20 retries only
+        preemptions on the service; retrying every failing command 20 times would hide bugs).
+        """
         if n_max_attempts is not None and (not isinstance(n_max_attempts, int) or n_max_attempts < 1):
             raise BatchException(f"n_max_attempts must be a positive integer, not {n_max_attempts!r}")
         self._n_max_attempts = n_max_attempts
@@ -378,7 +381,3 @@ class PythonJob(Job):
                 self._dependencies[source] = None
             self._add_input(r)
         self._mentioned.add(r)
-
-
-# Re-exported for isinstance checks in the backend.
-__all__ = ["BashJob", "InputResourceFile", "Job", "PythonJob"]
