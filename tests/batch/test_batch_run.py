@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -310,3 +311,26 @@ def test_writing_a_missing_input_is_a_clear_error(backend: LocalBackend, tmp_pat
     b.write_output(b.read_input(str(tmp_path / "absent.txt")), str(tmp_path / "copy.txt"))
     with pytest.raises(BatchException, match=r"absent\.txt .*the input file does not exist"):
         b.run()
+
+
+def test_verbose_traces_commands_into_the_log(backend: LocalBackend) -> None:
+    b = Batch(backend=backend)
+    b.new_job("traced").command("echo hi")
+    result = b.run(verbose=True)
+    assert result is not None and result.jobs[0].log_path is not None
+    assert "+ echo hi" in result.jobs[0].log_path.read_text()
+
+
+def test_local_backend_settings_come_from_config(
+    tmp_path: Path, toml_file: Callable[[str, str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "my runs"
+    path = toml_file("lb.toml", f'[local_backend]\nruns_dir = "{runs}"\ncpus = 1\nmax_parallel_jobs = 1\n')
+    monkeypatch.setenv("GENOLOG_CONFIG_PATH", path)
+    backend = LocalBackend(tmp_dir=str(tmp_path / "scratch"))
+    assert (backend._cpus, backend._max_parallel_jobs) == (1.0, 1)
+    b = Batch(name="configured", backend=backend)
+    b.new_job("x").command("true")
+    result = b.run()
+    assert result is not None and result.run_dir.parent == runs
+    assert (result.run_dir / "jobs.json").exists()

@@ -121,7 +121,8 @@ class LocalBackend(Backend):
         failed = [r for r in results if r.status in ("failed", "timed_out")]
         if failed:
             first = failed[0]
-            raise JobFailedError(first, run.scripts.get(first.job_id, ""), result)
+            cmd = run.scripts.get(first.job_id, f"<python job {first.name or first.job_id}>")
+            raise JobFailedError(first, cmd, result)
         counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
         summary = f"{counts or 'no jobs'} in {result.duration:.2f} s; record: {run.run_dir}"
         console.print(f"Batch completed successfully! {summary}", markup=False, soft_wrap=True)
