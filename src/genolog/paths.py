@@ -71,9 +71,12 @@ def _storage_section(dataset: str | None, test: bool) -> Mapping[str, Any]:
     storage = config_retrieve("storage")
     if not isinstance(storage, Mapping):
         raise ConfigError("The config's [storage] section is not a table")
-    name = dataset if dataset is not None and dataset in storage else "default"
+    name = dataset if dataset is not None else "default"
     if name not in storage:
-        raise ConfigError(f"The config has no [storage.{name}] table (datasets: {', '.join(storage)})")
+        raise ConfigError(
+            f'Storage section for dataset "{name}" not found in config: there is no [storage.{name}] table '
+            f"(tables: {', '.join(storage) or 'none'})"
+        )
     section: Mapping[str, Any] = storage[name]
     if test and get_access_level() != "test":
         if "test" not in section:
@@ -87,16 +90,17 @@ def dataset_path(
 ) -> str:
     """`suffix` under a dataset's storage location of this `category` (default: `default`).
 
-    A `dataset` without a `[storage.<dataset>]` table uses `[storage.default]`. As in cpg_utils,
-    `workflow.dataset` is never read, and a suffix starting with `/` replaces the prefix.
+    `dataset` names a `[storage.<dataset>]` table, which must exist; without it `[storage.default]`
+    is used. As in cpg_utils, `workflow.dataset` is never read, and a suffix starting with `/`
+    replaces the prefix.
     """
     category = category or "default"
     section = _storage_section(dataset, test)
     prefix = section.get(category)
     if not prefix:
         raise ConfigError(
-            f'Storage category "{category}" is not set for dataset {dataset or "default"!r} '
-            f"(categories set: {', '.join(k for k in section if k != 'test')})"
+            f'Category "{category}" not found in storage section for dataset "{dataset or "default"}" '
+            f"(categories set: {', '.join(k for k in section if k != 'test' and section[k])})"
         )
     return os.path.join(str(prefix), suffix)
 

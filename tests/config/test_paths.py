@@ -70,17 +70,18 @@ def test_standard_level_uses_main_and_test_flag_reads_test_table(fewgenomes: Cal
     assert cpg_test_dataset_path("a", "tmp") == "gs://cpg-fewgenomes-test-tmp/a"
 
 
-def test_dataset_argument_picks_its_table_or_falls_back_to_default(fewgenomes: Callable[[str], None]) -> None:
+def test_dataset_argument_picks_its_table_which_must_exist(fewgenomes: Callable[[str], None]) -> None:
     fewgenomes("test")
     assert dataset_path("x", dataset="other") == "gs://cpg-other-test/x"
-    assert dataset_path("x", dataset="unknown") == "gs://cpg-fewgenomes-test/x"
+    with pytest.raises(ConfigError, match=r'dataset "unknown" not found.*\[storage.unknown\]'):
+        dataset_path("x", dataset="unknown")
 
 
 def test_missing_category_and_missing_prefix_are_clear_errors(
     fewgenomes: Callable[[str], None], toml_file: Toml
 ) -> None:
     fewgenomes("test")
-    with pytest.raises(ConfigError, match='category "upload" is not set'):
+    with pytest.raises(ConfigError, match='Category "upload" not found in storage section'):
         dataset_path("x", "upload")
     set_config_paths([toml_file("np.toml", '[storage.default]\ndefault = "/data"\n')])
     with pytest.raises(ConfigError, match=r"not found.*\(path: workflow -> output_prefix\)"):
