@@ -30,3 +30,18 @@ def show_config() -> None:
     except ConfigError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from None
+
+
+@app.command("run-status")
+def run_status(run_dir: str = typer.Argument(..., help="A run directory printed by Batch.run().")) -> None:
+    """Show each job of a local batch run: status, exit code, duration, attempts and log file."""
+    from rich.console import Console
+
+    from genolog.batch import load_run, run_table
+
+    try:
+        record = load_run(run_dir)
+    except ValueError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
+    Console(soft_wrap=True).print(run_table(record))

@@ -18,7 +18,7 @@ from genolog.batch._backend import Backend
 from genolog.batch._batch import Batch
 from genolog.batch._job import BashJob, Job, PythonJob
 from genolog.batch._local import LocalBackend
-from genolog.batch._report import BatchRunResult, JobFailedError, JobRunResult
+from genolog.batch._report import BatchRunResult, JobFailedError, JobRunResult, load_run, run_table
 from genolog.batch._resource import (
     BatchException,
     InputResourceFile,
@@ -48,6 +48,8 @@ __all__ = [
     "ResourceFile",
     "ResourceGroup",
     "concatenate",
+    "load_run",
     "plink_merge",
+    "run_table",
     "utils",
 ]

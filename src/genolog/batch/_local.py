@@ -345,6 +345,7 @@ class _Run:
                 assert isinstance(job, BashJob)
                 script = self._bash_script(job)
                 self.scripts[job_id] = script
+                log.with_suffix(".sh").write_text(script)  # kept beside the log, for debugging
                 in_container = bool(job._image and self.runtime)
                 argv = self._bash_argv(job, script, folders)
 

@@ -6,7 +6,10 @@ import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from rich.markup import escape
+from rich.table import Table
 
 JobStatus = Literal["succeeded", "failed", "timed_out", "cancelled"]
 
@@ -71,6 +74,44 @@ class BatchRunResult:
         }
         path.write_text(json.dumps(record, indent=1))
         return path
+
+
+def load_run(run_dir: str | Path) -> dict[str, Any]:
+    """Read a run record (a run directory or its ``jobs.json``); `ValueError` if it is not one."""
+    path = Path(run_dir)
+    if path.is_dir():
+        path = path / "jobs.json"
+    try:
+        record: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{path} does not exist: give a run directory printed by Batch.run()") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not a run record: {e}") from None
+    if not isinstance(record, dict) or "jobs" not in record:
+        raise ValueError(f"{path} is not a run record (no 'jobs')")
+    return record
+
+
+def run_table(record: dict[str, Any]) -> Table:
+    """A rich table of a run record: one row per job."""
+    colours = {"succeeded": "green", "failed": "red", "timed_out": "red", "cancelled": "yellow"}
+    counts = ", ".join(f"{n} {s}" for s, n in record.get("counts", {}).items())
+    table = Table(title=f"{record.get('batch') or 'batch'}: {counts} in {record.get('duration', 0):.2f} s")
+    for column in ("id", "name", "status", "exit", "seconds", "tries"):
+        table.add_column(column, no_wrap=column != "name")
+    table.add_column("log", overflow="fold")
+    for job in record["jobs"]:
+        status = str(job["status"])
+        table.add_row(
+            str(job["job_id"]),
+            escape(str(job["name"] or "")),
+            f"[{colours.get(status, 'white')}]{status}[/]",
+            "" if job["exit_code"] is None else str(job["exit_code"]),
+            f"{job['duration']:.3f}",
+            str(job["attempts"]),
+            escape(str(job["log_path"] or job.get("message") or "")),
+        )
+    return table
 
 
 class JobFailedError(subprocess.CalledProcessError):
