@@ -9,7 +9,7 @@ import secrets
 import string
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from genolog.batch._resource import (
     UID_PATTERN,
@@ -87,7 +87,7 @@ class Job:
             raise AttributeError(item)
         return self._get_resource(item)
 
-    def declare_resource_group(self, **mappings: dict[str, str]) -> Job:
+    def declare_resource_group(self, **mappings: dict[str, str]) -> Self:
         """Declare output groups: ``j.declare_resource_group(ofile={'bed': '{root}.bed', ...})``."""
         for name, templates in mappings.items():
             if name in self._resources:
@@ -169,7 +169,7 @@ class Job:
         return _UID_RE.sub(replace, command)
 
     # -- setters ---------------------------------------------------------------------------------
-    def depends_on(self, *jobs: Job) -> Job:
+    def depends_on(self, *jobs: Job) -> Self:
         """Run this job after `jobs` (as well as after the jobs whose files it reads)."""
         for job in jobs:
             if not isinstance(job, Job):
@@ -179,43 +179,43 @@ class Job:
             self._dependencies[job] = None
         return self
 
-    def env(self, variable: str, value: str) -> Job:
+    def env(self, variable: str, value: str) -> Self:
         """Set an environment variable for the job (passed as is: spaces survive, unlike upstream)."""
         self._env[variable] = str(value)
         return self
 
-    def image(self, image: str) -> Job:
+    def image(self, image: str) -> Self:
         self._image = image
         return self
 
-    def cpu(self, cores: str | int | float | None) -> Job:
+    def cpu(self, cores: str | int | float | None) -> Self:
         """CPU request: a number of cores (`2`, `0.5`) or millicores (`'250m'`)."""
         if cores is not None:
             parse_cpu(cores)  # validate now, where the mistake is
         self._cpu = None if cores is None else str(cores)
         return self
 
-    def memory(self, memory: str | int | None) -> Job:
+    def memory(self, memory: str | int | None) -> Self:
         """Memory request: bytes or a size like `'4Gi'`/`'500M'`, or `lowmem`/`standard`/`highmem`."""
         if memory is not None and str(memory) not in ("lowmem", "standard", "highmem"):
             parse_memory(memory)
         self._memory = None if memory is None else str(memory)
         return self
 
-    def storage(self, storage: str | int | None) -> Job:
+    def storage(self, storage: str | int | None) -> Self:
         if storage is not None:
             parse_memory(storage)
         self._storage = None if storage is None else str(storage)
         return self
 
-    def timeout(self, timeout: float | int | None) -> Job:
+    def timeout(self, timeout: float | int | None) -> Self:
         """Kill the job after this many seconds (works with the local backend, unlike upstream)."""
         if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
             raise BatchException(f"timeout must be a positive number of seconds, not {timeout!r}")
         self._timeout = None if timeout is None else float(timeout)
         return self
 
-    def n_max_attempts(self, n_max_attempts: int | None) -> Job:
+    def n_max_attempts(self, n_max_attempts: int | None) -> Self:
         """Try the job up to this many times before calling it failed.
 
         Locally a job is tried once unless this is set (hailtop's default of 20 retries only
@@ -226,36 +226,36 @@ class Job:
         self._n_max_attempts = n_max_attempts
         return self
 
-    def always_run(self, always_run: bool = True) -> Job:
+    def always_run(self, always_run: bool = True) -> Self:
         """Run even if a parent failed or was cancelled."""
         self._always_run = always_run
         return self
 
-    def spot(self, is_spot: bool = True) -> Job:
+    def spot(self, is_spot: bool = True) -> Self:
         """Spot (preemptible) instances: recorded; has no effect locally."""
         self._preemptible = is_spot
         return self
 
-    def _set_preemptible(self, preemptible: bool) -> Job:
+    def _set_preemptible(self, preemptible: bool) -> Self:
         return self.spot(preemptible)
 
-    def regions(self, regions: list[str] | None) -> Job:
+    def regions(self, regions: list[str] | None) -> Self:
         """Cloud regions: recorded; has no effect locally."""
         self._regions = regions
         return self
 
-    def always_copy_output(self, always_copy_output: bool = True) -> Job:
+    def always_copy_output(self, always_copy_output: bool = True) -> Self:
         """Copy outputs even if the job fails: recorded; the local backend copies outputs of successes."""
         self._always_copy_output = always_copy_output
         return self
 
-    def cloudfuse(self, bucket: str, mount_point: str, *, read_only: bool = True) -> Job:
+    def cloudfuse(self, bucket: str, mount_point: str, *, read_only: bool = True) -> Self:
         raise NotImplementedError(
             "cloudfuse needs a cloud backend; genolog's local backend cannot mount buckets: "
             "read the files with Batch.read_input instead"
         )
 
-    def gcsfuse(self, bucket: str, mount_point: str, read_only: bool = True) -> Job:
+    def gcsfuse(self, bucket: str, mount_point: str, read_only: bool = True) -> Self:
         warnings.warn(
             "The 'gcsfuse' method has been deprecated. Use the 'cloudfuse' method instead.", stacklevel=2
         )
@@ -299,7 +299,7 @@ class BashJob(Job):
         self._shell = shell
         self._command: list[str] = []
 
-    def command(self, command: str) -> BashJob:
+    def command(self, command: str) -> Self:
         """Add a command. Placeholders such as ``{j.ofile}`` become file paths at run time."""
         if not isinstance(command, str):
             raise BatchException(f"command must be a string, not {type(command).__name__}")
