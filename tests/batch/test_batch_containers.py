@@ -63,7 +63,7 @@ def test_missing_runtime_runs_on_host_with_one_notice(
     monkeypatch.setenv("GENOLOG_CONTAINER_RUNTIME", "no-such-runtime-xyz")
     b = Batch(backend=LocalBackend(tmp_dir=str(tmp_path)))
     for i in range(3):
-        b.new_job(f"img-{i}").image("alpine:3").command("true")  # type: ignore[attr-defined]
+        b.new_job(f"img-{i}").image("alpine:3").command("true")
     result = b.run()
     assert result is not None and [j.image for j in result.jobs] == ["alpine:3"] * 3
     assert not any(j.ran_in_container for j in result.jobs)

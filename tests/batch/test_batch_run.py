@@ -208,7 +208,7 @@ def test_retries_until_success(backend: LocalBackend, tmp_path: Path) -> None:
     result = _run(b)
     assert result.jobs[0].attempts == 2 and result.jobs[0].status == "succeeded"
     b2 = Batch(backend=backend)
-    b2.new_job("always fails").n_max_attempts(2).command("exit 7")  # type: ignore[attr-defined]
+    b2.new_job("always fails").n_max_attempts(2).command("exit 7")
     with pytest.raises(JobFailedError) as err:
         b2.run()
     assert err.value.job.attempts == 2 and err.value.returncode == 7
@@ -216,7 +216,7 @@ def test_retries_until_success(backend: LocalBackend, tmp_path: Path) -> None:
 
 def test_timeout_kills_the_job(backend: LocalBackend) -> None:
     b = Batch(backend=backend)
-    b.new_job("slow").timeout(0.3).command("sleep 30")  # type: ignore[attr-defined]
+    b.new_job("slow").timeout(0.3).command("sleep 30")
     with pytest.raises(JobFailedError, match="timed out") as err:
         b.run()
     job = err.value.job
@@ -229,7 +229,7 @@ def test_cancel_after_n_failures(tmp_path: Path) -> None:
     b = Batch(backend=serial, cancel_after_n_failures=1)
     b.new_job("fails").command("exit 1")
     b.new_job("never runs").command("true")
-    b.new_job("cleanup").always_run().command("true")  # type: ignore[attr-defined]
+    b.new_job("cleanup").always_run().command("true")
     with pytest.raises(JobFailedError) as err:
         b.run()
     assert [j.status for j in err.value.result.jobs] == ["failed", "cancelled", "succeeded"]

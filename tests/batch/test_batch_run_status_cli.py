@@ -14,7 +14,7 @@ def test_run_status_lists_every_job(backend: LocalBackend) -> None:
     b.new_job("good").command("true")
     bad = b.new_job("bad")
     bad.command("exit 9")
-    b.new_job("child").depends_on(bad).command("true")  # type: ignore[attr-defined]
+    b.new_job("child").depends_on(bad).command("true")
     with pytest.raises(JobFailedError) as err:
         b.run()
     run_dir = err.value.result.run_dir
