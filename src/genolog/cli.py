@@ -25,7 +25,7 @@ user_app = typer.Typer(
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # never break a message inside a path
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML file with a [server] table")]
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: SQLite in the data dir)")]
@@ -160,6 +160,31 @@ def user_revoke(
     with _errors_as_messages():
         admin.set_site_role(settings, user, role, grant=False)
     console.print(f"{user} no longer has the site role {role}.")
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the merged config (GENOLOG_CONFIG_PATH / CPG_CONFIG_PATH, else the local default) as JSON."""
+    from genolog.config import ConfigError, config_json
+
+    try:
+        typer.echo(config_json())
+    except ConfigError as e:
+        err_console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+
+
+@app.command("run-status")
+def run_status(run_dir: str = typer.Argument(..., help="A run directory printed by Batch.run().")) -> None:
+    """Show each job of a local batch run: status, exit code, duration, attempts and log file."""
+    from genolog.batch import load_run, run_table
+
+    try:
+        record = load_run(run_dir)
+    except ValueError as e:
+        err_console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    Console(soft_wrap=True).print(run_table(record))
 
 
 if __name__ == "__main__":

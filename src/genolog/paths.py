@@ -1,0 +1,183 @@
+"""Dataset and output paths from the config, compatible with the path helpers of `cpg_utils.config`.
+
+Storage locations come only from the ``[storage]`` config section: local folders, ``gs://`` or
+``s3://`` URLs. `to_path` turns any of them into a path object (`pathlib.Path` or a cloudpathlib
+path), so code can read and write them the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from genolog.config import (
+    ConfigError,
+    config_retrieve,
+    genome_build,
+    get_access_level,
+    get_cpg_namespace,
+)
+
+if TYPE_CHECKING:
+    from cloudpathlib import CloudPath
+
+__all__ = [
+    "CLOUD_SCHEMES",
+    "STORAGE_CATEGORIES",
+    "cpg_test_dataset_path",
+    "dataset_path",
+    "genome_build",
+    "image_path",
+    "is_cloud_path",
+    "local_storage_config",
+    "output_path",
+    "reference_path",
+    "to_path",
+    "web_url",
+]
+
+CLOUD_SCHEMES = ("gs://", "s3://")
+#: The keys of a `[storage.<dataset>]` table.
+STORAGE_CATEGORIES = ("default", "tmp", "web", "analysis", "upload", "web_url")
+
+
+def is_cloud_path(path: str | os.PathLike[str]) -> bool:
+    return str(path).startswith(CLOUD_SCHEMES)
+
+
+def to_path(path: str | os.PathLike[str]) -> Path | CloudPath:
+    """A `pathlib.Path` for a local path or ``file://`` URL, a cloudpathlib path for gs:// and s3://."""
+    if isinstance(path, Path):
+        return path
+    text = os.fspath(path)
+    if text.startswith("file://"):
+        return Path(text.removeprefix("file://"))
+    if is_cloud_path(text):
+        from cloudpathlib import AnyPath
+        from cloudpathlib.exceptions import MissingDependenciesError
+
+        try:
+            return AnyPath(text)
+        except MissingDependenciesError as e:
+            raise ConfigError(
+                f"{text!r} needs a cloud client library: pip install 'cloudpathlib[gs,s3]' ({e})"
+            ) from None
+    return Path(text).expanduser()
+
+
+def _storage_section(dataset: str | None, test: bool) -> Mapping[str, Any]:
+    storage = config_retrieve("storage")
+    if not isinstance(storage, Mapping):
+        raise ConfigError("The config's [storage] section is not a table")
+    name = dataset if dataset is not None else "default"
+    if name not in storage:
+        raise ConfigError(
+            f'Storage section for dataset "{name}" not found in config: there is no [storage.{name}] table '
+            f"(tables: {', '.join(storage) or 'none'})"
+        )
+    section: Mapping[str, Any] = storage[name]
+    if test and get_access_level() != "test":
+        if "test" not in section:
+            raise ConfigError(f"The config has no [storage.{name}.test] table for test=True")
+        section = section["test"]
+    return section
+
+
+def dataset_path(
+    suffix: str, category: str | None = None, dataset: str | None = None, test: bool = False
+) -> str:
+    """`suffix` under a dataset's storage location of this `category` (default: `default`).
+
+    `dataset` names a `[storage.<dataset>]` table, which must exist; without it `[storage.default]`
+    is used. As in cpg_utils, `workflow.dataset` is never read, and a suffix starting with `/`
+    replaces the prefix.
+    """
+    category = category or "default"
+    section = _storage_section(dataset, test)
+    prefix = section.get(category)
+    if not prefix:
+        raise ConfigError(
+            f'Category "{category}" not found in storage section for dataset "{dataset or "default"}" '
+            f"(categories set: {', '.join(k for k in section if k != 'test' and section[k])})"
+        )
+    return os.path.join(str(prefix), suffix)
+
+
+def cpg_test_dataset_path(suffix: str, category: str | None = None, dataset: str | None = None) -> str:
+    return dataset_path(suffix, category, dataset, test=True)
+
+
+def web_url(suffix: str = "", dataset: str | None = None, test: bool = False) -> str:
+    return dataset_path(suffix, "web_url", dataset, test)
+
+
+def output_path(
+    suffix: str, category: str | None = None, dataset: str | None = None, test: bool = False
+) -> str:
+    """`dataset_path` under `workflow.output_prefix` (set by the analysis runner's `--output-dir`)."""
+    prefix = config_retrieve(["workflow", "output_prefix"])
+    return dataset_path(os.path.join(str(prefix), suffix), category, dataset, test)
+
+
+def image_path(key: str, version: str | list[str] | None = None, repository: str | None = None) -> str:
+    """The image URI configured under ``[images]`` for `key` (nested keys separated by `/`).
+
+    With a `version` (a tag, or a list of config keys holding one), the tag replaces any tag of the
+    configured image. Unlike cpg_utils, no registry is contacted, so a missing tag is not detected here.
+    """
+    if version is None:
+        return str(config_retrieve(["images", *key.strip("/").split("/")]))
+    tag = version if isinstance(version, str) else str(config_retrieve(version))
+    section = f"images-{repository}" if repository else "images"
+    base = config_retrieve([section, *key.strip("/").split("/")], default=None)
+    if base is None:
+        registry = config_retrieve([section, "registry"], default=None)
+        if registry is None:
+            raise ConfigError(
+                f"No image {key!r} in [{section}] and no [{section}] registry to derive it from"
+            )
+        base = f"{str(registry).rstrip('/')}/{key.strip('/')}"
+    base = str(base)
+    name_part = base.rsplit("/", 1)[-1]
+    if ":" in name_part:
+        base = base[: base.rindex(":")]
+    return f"{base}:{tag}"
+
+
+def reference_path(key: str) -> str:
+    """The value of ``references.<key>`` (nested keys separated by `/`), as a string."""
+    return str(config_retrieve(["references", *key.strip("/").split("/")]))
+
+
+def local_storage_config(
+    root: str | os.PathLike[str], datasets: Iterable[str], access_level: str = "test"
+) -> dict[str, dict[str, Any]]:
+    """A `[storage]` section mapping each dataset (and `default`, the first one) to local folders.
+
+    Folders are named like the cloud buckets, ``<root>/<dataset>-<test|main>[-tmp|-web|...]``; in
+    the main namespace each dataset also gets the `.test` table that `test=True` reads.
+    """
+    root = os.path.abspath(os.fspath(root))
+
+    def table(dataset: str, namespace: str) -> dict[str, Any]:
+        base = os.path.join(root, f"{dataset}-{namespace}")
+        return {
+            "default": base,
+            "tmp": f"{base}-tmp",
+            "web": f"{base}-web",
+            "analysis": f"{base}-analysis",
+            "upload": f"{base}-upload",
+            "web_url": f"file://{base}-web",
+        }
+
+    namespace = get_cpg_namespace(access_level)
+    storage: dict[str, dict[str, Any]] = {}
+    for dataset in datasets:
+        section = table(dataset, namespace)
+        if namespace == "main":
+            section["test"] = table(dataset, "test")
+        storage.setdefault("default", section)
+        storage[dataset] = section
+    return storage

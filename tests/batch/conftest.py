@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from genolog import config
+from genolog.batch import LocalBackend
+
+
+@pytest.fixture(autouse=True)
+def clean_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No config paths from the outside world; local default storage under tmp_path."""
+    for var in config.CONFIG_PATH_ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GENOLOG_DATA_DIR", str(tmp_path / "data"))
+    config._reset_for_tests()
+    yield
+    config._reset_for_tests()
+
+
+@pytest.fixture
+def toml_file(tmp_path: Path) -> Callable[[str, str], str]:
+    """Write a TOML file under tmp_path and return its path."""
+
+    def write(name: str, text: str) -> str:
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def no_batch_singleton(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from genolog.batch import helpers
+
+    monkeypatch.delenv("GENOLOG_CONTAINER_RUNTIME", raising=False)
+    monkeypatch.delenv("HAIL_BATCH_BACKEND", raising=False)
+    helpers.reset_batch()
+    yield
+    helpers.reset_batch()
+
+
+@pytest.fixture
+def backend(tmp_path: Path) -> LocalBackend:
+    """A local backend with a 4-cpu budget (so parallelism tests do not depend on the machine)."""
+    return LocalBackend(tmp_dir=str(tmp_path / "scratch"), cpus=4)
