@@ -11,10 +11,11 @@ from typing import Any
 from fastapi import Depends, Request
 from sqlalchemy.engine import RowMapping
 
+from genolog.metadata import access
 from genolog.metadata.context import AuditInfo, IdCodecs, Tx
 from genolog.metadata.db import Database
-from genolog.metadata.errors import BadRequest, NotFound, Unauthenticated
-from genolog.metadata.permissions import READ, Caller
+from genolog.metadata.errors import BadRequest, Unauthenticated
+from genolog.metadata.permissions import Caller
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import identity, projects
 
@@ -106,26 +107,13 @@ class RequestContext:
             tx.finish()
 
     def project(self, tx: Tx, name: str, needed: frozenset[str]) -> RowMapping:
-        """The named project, if the caller holds one of the ``needed`` roles on it."""
-        row = projects.get_by_name(tx.conn, name)
-        if row is None:
-            raise NotFound(f"Project {name!r} not found")
-        self.caller.require(row["id"], name, needed)
-        return row
+        return access.project_by_name(tx, self.caller, name, needed)
 
     def project_by_id(self, tx: Tx, project_id: int, needed: frozenset[str], not_found: str) -> RowMapping:
-        """The project of an entity; ``not_found`` (naming the entity) is the 404 when it is not visible."""
-        row = projects.get_by_id(tx.conn, project_id)
-        self.caller.require(row["id"], row["name"], needed, not_found)
-        return row
+        return access.project_by_id(tx, self.caller, project_id, needed, not_found)
 
     def readable_project_ids(self, tx: Tx, names: list[str] | None) -> dict[int, str]:
-        """Readable projects (all of them, or the named ones; an unreadable name is a 404)."""
-        if names is not None:
-            rows = [self.project(tx, n, READ) for n in names]
-        else:
-            rows = [r for r in projects.list_all(tx.conn) if self.caller.can_read(r["id"])]
-        return {r["id"]: r["name"] for r in rows}
+        return access.readable_projects(tx, self.caller, names)
 
 
 def request_context(

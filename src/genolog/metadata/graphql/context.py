@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from sqlalchemy.engine import RowMapping
 from strawberry.types import Info
 
+from genolog.metadata import access
 from genolog.metadata.context import Tx
-from genolog.metadata.errors import NotFound
 from genolog.metadata.permissions import READ, Caller
-from genolog.metadata.store import projects
 
 
 class HasPk(Protocol):
@@ -36,20 +36,17 @@ class GraphQLContext:
     def readable_projects(self) -> dict[str, int]:
         """Names -> ids of the projects the caller may read."""
         if self._readable is None:
-            self._readable = {
-                r["name"]: r["id"] for r in projects.list_all(self.tx.conn) if self.caller.can_read(r["id"])
-            }
+            self._readable = {name: i for i, name in access.readable_projects(self.tx, self.caller).items()}
         return self._readable
 
+    def project(self, name: str, needed: frozenset[str] = READ) -> RowMapping:
+        """The named project if the caller holds a needed role (metamist's wording when it is not visible)."""
+        return access.project_by_name(
+            self.tx, self.caller, name, needed, f'Could not find projects with names: "{name}"'
+        )
+
     def project_id(self, name: str) -> int:
-        project_id = self.readable_projects().get(name)
-        if project_id is None:
-            missing = f'Could not find projects with names: "{name}"'
-            row = projects.get_by_name(self.tx.conn, name)
-            if row is not None:
-                self.caller.require(row["id"], name, READ, missing)  # 403 for a member without a read role
-            raise NotFound(missing)
-        return project_id
+        return int(self.project(name)["id"])
 
 
 def context_of(info: Info[Any, Any]) -> GraphQLContext:

@@ -1,0 +1,40 @@
+"""The caller's view of projects inside a transaction, shared by the REST and GraphQL APIs."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import RowMapping
+
+from genolog.metadata.context import Tx
+from genolog.metadata.errors import NotFound
+from genolog.metadata.permissions import READ, Caller
+from genolog.metadata.store import projects
+
+
+def project_by_name(
+    tx: Tx, caller: Caller, name: str, needed: frozenset[str], not_found: str | None = None
+) -> RowMapping:
+    """The named project, if the caller holds one of the ``needed`` roles on it."""
+    missing = not_found or f"Project {name!r} not found"
+    row = projects.get_by_name(tx.conn, name)
+    if row is None:
+        raise NotFound(missing)
+    caller.require(row["id"], name, needed, missing)
+    return row
+
+
+def project_by_id(
+    tx: Tx, caller: Caller, project_id: int, needed: frozenset[str], not_found: str
+) -> RowMapping:
+    """The project of an entity; ``not_found`` (naming the entity) is the 404 when it is not visible."""
+    row = projects.get_by_id(tx.conn, project_id)
+    caller.require(row["id"], row["name"], needed, not_found)
+    return row
+
+
+def readable_projects(tx: Tx, caller: Caller, names: list[str] | None = None) -> dict[int, str]:
+    """Readable projects, id -> name: all of them, or the named ones (an unreadable name is a 404)."""
+    if names is not None:
+        rows = [project_by_name(tx, caller, n, READ) for n in names]
+    else:
+        rows = [r for r in projects.list_all(tx.conn) if caller.can_read(r["id"])]
+    return {r["id"]: r["name"] for r in rows}
