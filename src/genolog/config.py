@@ -26,6 +26,7 @@ __all__ = [
     "config_retrieve",
     "dataset_for_access_level",
     "default_config",
+    "default_data_dir",
     "genome_build",
     "get_access_level",
     "get_config",
@@ -152,6 +153,14 @@ def read_configs(config_paths: Iterable[str | os.PathLike[str]]) -> FrozenDict:
     return FrozenDict(merged)
 
 
+def default_data_dir() -> Path:
+    """Where genolog keeps local data (the embedded database, local buckets) unless told otherwise:
+    ``GENOLOG_DATA_DIR``, else ``$XDG_DATA_HOME/genolog``, else ``~/.local/share/genolog``."""
+    if os.environ.get("GENOLOG_DATA_DIR"):
+        return Path(os.environ["GENOLOG_DATA_DIR"])
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "genolog"
+
+
 def default_config() -> dict[str, Any]:
     """The config used when no file is configured: the `sandbox` dataset in local folders.
 
@@ -160,12 +169,9 @@ def default_config() -> dict[str, Any]:
     """
     from genolog.paths import local_storage_config
 
-    root = os.environ.get("GENOLOG_DATA_DIR") or str(
-        Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "genolog"
-    )
     return {
         "workflow": {"dataset": "sandbox", "access_level": "test"},
-        "storage": local_storage_config(root, ["sandbox"], access_level="test"),
+        "storage": local_storage_config(default_data_dir(), ["sandbox"], access_level="test"),
         "hail": {"backend": "local"},
         "references": {"genome_build": "GRCh38"},
     }

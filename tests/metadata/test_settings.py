@@ -14,9 +14,12 @@ def test_defaults_use_embedded_sqlite_in_the_data_dir(monkeypatch: pytest.Monkey
         "GENOLOG_DATA_DIR",
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", "/srv/data")
     settings = load_settings()
     assert settings.dev_user is None and settings.port == 8000
-    assert settings.database_url == "sqlite:///.genolog/genolog.sqlite"
+    assert settings.database_url == "sqlite:////srv/data/genolog/genolog.sqlite"
+    monkeypatch.setenv("GENOLOG_DATA_DIR", "/elsewhere")
+    assert load_settings().database_url == "sqlite:////elsewhere/genolog.sqlite"
 
 
 def test_file_then_environment_then_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

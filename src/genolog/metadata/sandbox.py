@@ -68,7 +68,10 @@ def load_sandbox(svc: Service, owner: str, participants_per_project: int = 6) ->
             assert project is not None
             projects.set_members(tx, project["id"], [(owner, ["reader", "writer", "project_admin"])])
             rng = random.Random(name)
-            bucket = f"file://{svc.settings.data_dir.resolve()}/buckets/{name}-upload"
+            namespace = "test" if projects.is_test_project(name) else "main"
+            bucket = (
+                f"{svc.settings.data_dir.resolve()}/{SANDBOX}-{namespace}-upload"  # as genolog.paths names it
+            )
             participants.upsert_many(
                 tx,
                 project["id"],

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from genolog.config import default_data_dir
 from genolog.metadata.db import sqlite_url
 
 CONFIG_ENV = "GENOLOG_SERVER_CONFIG"
@@ -23,7 +24,9 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     db: str | None = Field(default=None, description="Database URL; default: SQLite in data_dir")
-    data_dir: Path = Path(".genolog")
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Embedded database and local buckets"
+    )
     dev_user: str | None = Field(default=None, description="Unauthenticated requests act as this admin user")
     sample_prefix: str = "XPG"
     sample_check_offset: int = Field(default=0, ge=0, le=9)

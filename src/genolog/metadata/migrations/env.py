@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic import context
 
 from genolog.metadata.db import create_engine
+from genolog.metadata.settings import load_settings
 from genolog.metadata.tables import metadata
 
 config = context.config
@@ -21,6 +22,6 @@ def _run(conn: sa.engine.Connection) -> None:
 if connection is not None:
     _run(connection)
 else:  # `alembic` on the command line, e.g. revision --autogenerate with -x url=...
-    url = context.get_x_argument(as_dictionary=True).get("url", "sqlite:///.genolog/genolog.sqlite")
+    url = context.get_x_argument(as_dictionary=True).get("url") or load_settings().database_url
     with create_engine(url).begin() as conn:
         _run(conn)
