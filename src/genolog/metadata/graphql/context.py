@@ -45,6 +45,9 @@ class GraphQLContext:
             self.tx, self.caller, name, needed, f'Could not find projects with names: "{name}"'
         )
 
+    def project_by_id(self, project_id: int, needed: frozenset[str], not_found: str) -> RowMapping:
+        return access.project_by_id(self.tx, self.caller, project_id, needed, not_found)
+
     def project_id(self, name: str) -> int:
         return int(self.project(name)["id"])
 

@@ -20,6 +20,7 @@ from genolog.metadata.graphql.filters import (
     conditions,
     meta_conditions,
 )
+from genolog.metadata.graphql.mutations import Mutation
 from genolog.metadata.graphql.types import (
     GraphQLAnalysis,
     GraphQLAssay,
@@ -248,4 +249,4 @@ class Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-schema = Schema(query=Query)
+schema = Schema(query=Query, mutation=Mutation)

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types import ExecutionResult
 
 from genolog.metadata.api.service import RequestContext, request_context
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.graphql.context import GraphQLContext
 from genolog.metadata.graphql.query import schema
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
 router = APIRouter(tags=["graphql"])
 log = logging.getLogger("genolog.graphql")
@@ -74,6 +75,19 @@ def _error(error: GraphQLError) -> dict[str, Any]:
     return formatted
 
 
+class _RolledBack(Exception):
+    def __init__(self, result: ExecutionResult) -> None:
+        self.result = result
+
+
+def _is_mutation(query: str, operation_name: str | None) -> bool:
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False  # execution reports the syntax error
+    return operation is not None and operation.operation == OperationType.MUTATION
+
+
 @router.get("/graphql", include_in_schema=False)
 def graphiql(request: Request) -> HTMLResponse:
     return HTMLResponse(get_graphql_ide_html("graphiql"))
@@ -82,13 +96,19 @@ def graphiql(request: Request) -> HTMLResponse:
 @router.post("/graphql", operation_id="graphql")
 def graphql(body: GraphQLRequest, ctx: RequestContext = Depends(request_context)) -> JSONResponse:
     """Run a GraphQL query; errors come back as ``{"errors": [...]}`` with HTTP 200, as in GraphQL over HTTP."""
-    with ctx.read() as tx:
-        result = schema.execute_sync(
-            body.query,
-            variable_values=body.variables,
-            operation_name=body.operation_name,
-            context_value={"genolog": GraphQLContext(tx, ctx.caller)},
-        )
+    transaction = ctx.write if _is_mutation(body.query, body.operation_name) else ctx.read
+    try:
+        with transaction() as tx:
+            result = schema.execute_sync(
+                body.query,
+                variable_values=body.variables,
+                operation_name=body.operation_name,
+                context_value={"genolog": GraphQLContext(tx, ctx.caller)},
+            )
+            if result.errors and tx.audit is not None:
+                raise _RolledBack(result)
+    except _RolledBack as rolled_back:  # a mutation with any error writes nothing, so reports no data
+        result = ExecutionResult(data=None, errors=rolled_back.result.errors)
     content: dict[str, Any] = {"data": _readable_by_older_clients(result.data)}
     if result.errors:
         content["errors"] = [_error(e) for e in result.errors]

@@ -1,0 +1,458 @@
+"""Mutations, namespaced by entity as in the published schema; each runs the REST API's store code."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any, TypeVar
+
+import strawberry
+from pydantic import BaseModel, ValidationError
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from genolog.metadata import models
+from genolog.metadata import tables as t
+from genolog.metadata.errors import BadRequest, Forbidden
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import GraphQLContext, context_of
+from genolog.metadata.graphql.filters import GraphQLAnalysisStatus
+from genolog.metadata.graphql.types import (
+    GraphQLAnalysis,
+    GraphQLAssay,
+    GraphQLFamily,
+    GraphQLParticipant,
+    GraphQLProject,
+    GraphQLSample,
+    GraphQLSequencingGroup,
+    analysis_nodes,
+    assay_nodes,
+    family_nodes,
+    participant_nodes,
+    project_nodes,
+    sample_nodes,
+    sequencing_group_nodes,
+)
+from genolog.metadata.permissions import CONTRIBUTE, MEMBER_ADMIN, PROJECT_ADMIN, WRITE
+from genolog.metadata.store import analyses, assays, families, participants, projects, samples
+from genolog.metadata.store import analysis_runner as runner_store
+from genolog.metadata.store import sequencing_groups as sg_store
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _plain(value: Any) -> Any:
+    """Strawberry input objects as plain data, leaving out fields that were not given."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not None
+        }
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _model(model: type[M], value: Any) -> M:
+    try:
+        return model.model_validate(_plain(value))
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())
+        raise BadRequest(f"Invalid input: {problems}") from None
+
+
+def _writing(info: Info[Any, Any]) -> GraphQLContext:
+    ctx = context_of(info)
+    if ctx.tx.audit is None:
+        raise BadRequest("Mutations must be sent as a mutation operation")
+    return ctx
+
+
+# --- inputs ---------------------------------------------------------------------------------------------
+
+
+@strawberry.input(name="AssayUpsertInput")
+class AssayUpsertInput:
+    id: int | None = None
+    type: str | None = None
+    external_ids: JSON | None = None
+    sample_id: str | None = None
+    meta: JSON | None = None
+
+
+@strawberry.input(name="SequencingGroupUpsertInput")
+class SequencingGroupUpsertInput:
+    id: str | None = None
+    type: str | None = None
+    technology: str | None = None
+    platform: str | None = None
+    meta: JSON | None = None
+    sample_id: str | None = None
+    external_ids: JSON | None = None
+    assays: list[AssayUpsertInput] | None = None
+
+
+@strawberry.input(name="SampleUpsertInput")
+class SampleUpsertInput:
+    id: str | None = None
+    external_ids: JSON | None = None
+    meta: JSON | None = None
+    project: int | None = None
+    type: str | None = None
+    participant_id: int | None = None
+    active: bool | None = None
+    sequencing_groups: list[SequencingGroupUpsertInput] | None = None
+    non_sequencing_assays: list[AssayUpsertInput] | None = None
+
+
+@strawberry.input(name="ParticipantUpsertInput")
+class ParticipantUpsertInput:
+    id: int | None = None
+    external_ids: JSON | None = None
+    reported_sex: int | None = None
+    reported_gender: str | None = None
+    karyotype: str | None = None
+    meta: JSON | None = None
+    phenotypes: JSON | None = None
+    samples: list[SampleUpsertInput] | None = None
+
+
+@strawberry.input(name="AnalysisInput")
+class AnalysisInput:
+    type: str
+    status: GraphQLAnalysisStatus
+    meta: JSON
+    output: str | None = None
+    outputs: JSON | None = None
+    sequencing_group_ids: list[str] | None = None
+    cohort_ids: list[str] | None = None
+    author: str | None = None
+    timestamp_completed: str | None = None
+    active: bool | None = None
+
+
+@strawberry.input(name="AnalysisUpdateInput")
+class AnalysisUpdateInput:
+    status: GraphQLAnalysisStatus | None = None
+    output: str | None = None
+    outputs: JSON | None = None
+    meta: JSON | None = None
+    active: bool | None = None
+
+
+@strawberry.input(name="SequencingGroupMetaUpdateInput")
+class SequencingGroupMetaUpdateInput:
+    id: str | None = None
+    meta: JSON | None = None
+
+
+@strawberry.input(name="FamilyUpdateInput")
+class FamilyUpdateInput:
+    id: int
+    external_ids: JSON | None = None
+    description: str | None = None
+    coded_phenotype: str | None = None
+    meta: JSON | None = None
+
+
+@strawberry.input(name="ProjectMemberUpdateInput")
+class ProjectMemberUpdateInput:
+    member: str
+    roles: list[str]
+
+
+@strawberry.input(name="AnalysisRunnerInput")
+class AnalysisRunnerInput:
+    ar_guid: str
+    access_level: str
+    repository: str
+    commit: str
+    script: str
+    description: str
+    driver_image: str
+    config_path: str
+    environment: str
+    batch_url: str
+    submitting_user: str
+    meta: JSON
+    output_path: str
+    hail_version: str | None = None
+    cwd: str | None = None
+
+
+# --- read back what was written -----------------------------------------------------------------------------
+
+
+def _analysis(ctx: GraphQLContext, analysis_id: int) -> GraphQLAnalysis:
+    return analysis_nodes(ctx, fetch.analyses(ctx, [t.analysis.c.id == analysis_id]))[0]
+
+
+def _samples(ctx: GraphQLContext, formatted_ids: list[str]) -> list[GraphQLSample]:
+    ids = [ctx.tx.codecs.sample.parse(i) for i in formatted_ids]
+    by_id = {n.pk: n for n in sample_nodes(ctx, fetch.samples(ctx, [t.sample.c.id.in_(ids)]))}
+    return [by_id[i] for i in ids]
+
+
+def _participants(ctx: GraphQLContext, ids: list[int]) -> list[GraphQLParticipant]:
+    by_id = {n.pk: n for n in participant_nodes(ctx, fetch.participants(ctx, [t.participant.c.id.in_(ids)]))}
+    return [by_id[i] for i in ids]
+
+
+def _assay(ctx: GraphQLContext, assay_id: int) -> GraphQLAssay:
+    return assay_nodes(ctx, fetch.assays(ctx, [t.assay.c.id == assay_id]))[0]
+
+
+def _groups(ctx: GraphQLContext, ids: list[int]) -> list[GraphQLSequencingGroup]:
+    by_id = {
+        n.pk: n
+        for n in sequencing_group_nodes(ctx, fetch.sequencing_groups(ctx, [t.sequencing_group.c.id.in_(ids)]))
+    }
+    return [by_id[i] for i in ids]
+
+
+def _project(ctx: GraphQLContext, project_id: int) -> GraphQLProject:
+    return project_nodes(ctx, fetch.projects(ctx, [project_id]))[0]
+
+
+# --- namespaces ---------------------------------------------------------------------------------------------
+
+
+@strawberry.type
+class AnalysisMutations:
+    @strawberry.mutation
+    def create_analysis(self, info: Info[Any, Any], project: str, analysis: AnalysisInput) -> GraphQLAnalysis:
+        ctx = _writing(info)
+        row = ctx.project(project, WRITE)
+        return _analysis(ctx, analyses.create(ctx.tx, row["id"], _model(models.Analysis, analysis)))
+
+    @strawberry.mutation
+    def update_analysis(
+        self, info: Info[Any, Any], analysis_id: int, analysis: AnalysisUpdateInput
+    ) -> GraphQLAnalysis:
+        ctx = _writing(info)
+        row = analyses.get_row(ctx.tx, analysis_id)
+        ctx.project_by_id(row["project_id"], WRITE, f"Analysis {analysis_id} not found")
+        analyses.update(ctx.tx, analysis_id, _model(models.AnalysisUpdate, analysis))
+        return _analysis(ctx, analysis_id)
+
+
+@strawberry.type
+class SampleMutations:
+    @strawberry.mutation
+    def create_sample(self, info: Info[Any, Any], project: str, sample: SampleUpsertInput) -> GraphQLSample:
+        if sample.id is not None:
+            raise BadRequest(
+                "createSample makes a new sample: leave out 'id' (use updateSample to change one)"
+            )
+        ctx = _writing(info)
+        row = ctx.project(project, WRITE)
+        return _samples(ctx, _upsert_samples(ctx, row["id"], [sample]))[0]
+
+    @strawberry.mutation
+    def upsert_samples(
+        self, info: Info[Any, Any], project: str, samples: list[SampleUpsertInput]
+    ) -> list[GraphQLSample]:
+        ctx = _writing(info)
+        row = ctx.project(project, WRITE)
+        return _samples(ctx, _upsert_samples(ctx, row["id"], samples))
+
+    @strawberry.mutation
+    def update_sample(self, info: Info[Any, Any], sample: SampleUpsertInput) -> GraphQLSample:
+        ctx = _writing(info)
+        if not sample.id:
+            raise BadRequest("updateSample needs the sample's id")
+        current = samples.get_row(ctx.tx, ctx.tx.codecs.sample.parse(sample.id))
+        ctx.project_by_id(current["project_id"], WRITE, f"Sample {sample.id} not found")
+        return _samples(ctx, _upsert_samples(ctx, current["project_id"], [sample]))[0]
+
+
+def _upsert_samples(ctx: GraphQLContext, project_id: int, items: list[SampleUpsertInput]) -> list[str]:
+    upserts = [_model(models.SampleUpsert, item) for item in items]
+    return [str(result["id"]) for result in samples.upsert_many(ctx.tx, project_id, upserts)]
+
+
+@strawberry.type
+class ParticipantMutations:
+    @strawberry.mutation
+    def upsert_participants(
+        self, info: Info[Any, Any], project: str, participants: list[ParticipantUpsertInput]
+    ) -> list[GraphQLParticipant]:
+        ctx = _writing(info)
+        row = ctx.project(project, WRITE)
+        return _participants(ctx, _upsert_participants(ctx, row["id"], participants))
+
+    @strawberry.mutation
+    def update_participant(
+        self, info: Info[Any, Any], participant_id: int, participant: ParticipantUpsertInput
+    ) -> GraphQLParticipant:
+        ctx = _writing(info)
+        current = participants.get_row(ctx.tx, participant_id)
+        ctx.project_by_id(current["project_id"], WRITE, f"Participant {participant_id} not found")
+        participant.id = participant_id
+        return _participants(ctx, _upsert_participants(ctx, current["project_id"], [participant]))[0]
+
+
+def _upsert_participants(
+    ctx: GraphQLContext, project_id: int, items: list[ParticipantUpsertInput]
+) -> list[int]:
+    upserts = [_model(models.ParticipantUpsert, item) for item in items]
+    return [int(result["id"]) for result in participants.upsert_many(ctx.tx, project_id, upserts)]
+
+
+@strawberry.type
+class AssayMutations:
+    @strawberry.mutation
+    def create_assay(self, info: Info[Any, Any], assay: AssayUpsertInput) -> GraphQLAssay:
+        ctx = _writing(info)
+        if assay.id is not None or not assay.sample_id:
+            raise BadRequest("createAssay needs a sample_id and no id")
+        sample_id = ctx.tx.codecs.sample.parse(assay.sample_id)
+        sample = samples.get_row(ctx.tx, sample_id)
+        ctx.project_by_id(sample["project_id"], WRITE, f"Sample {assay.sample_id} not found")
+        return _assay(
+            ctx, assays.upsert(ctx.tx, sample["project_id"], sample_id, _model(models.AssayUpsert, assay))
+        )
+
+    @strawberry.mutation
+    def update_assay(self, info: Info[Any, Any], assay: AssayUpsertInput) -> GraphQLAssay:
+        ctx = _writing(info)
+        if assay.id is None:
+            raise BadRequest("updateAssay needs the assay's id")
+        project_id = assays.project_of(ctx.tx, assay.id)
+        ctx.project_by_id(project_id, WRITE, f"Assay {assay.id} not found")
+        current = assays.views(ctx.tx, [assay.id])[assay.id]
+        sample_id = ctx.tx.codecs.sample.parse(current["sample_id"])
+        return _assay(ctx, assays.upsert(ctx.tx, project_id, sample_id, _model(models.AssayUpsert, assay)))
+
+
+@strawberry.type
+class SequencingGroupMutations:
+    @strawberry.mutation
+    def update_sequencing_group(
+        self, info: Info[Any, Any], project: str, sequencing_group: SequencingGroupMetaUpdateInput
+    ) -> GraphQLSequencingGroup:
+        ctx = _writing(info)
+        row = ctx.project(project, WRITE)
+        if not sequencing_group.id:
+            raise BadRequest("updateSequencingGroup needs the sequencing group's id")
+        sg_id = ctx.tx.codecs.sequencing_group.parse(sequencing_group.id)
+        if sg_store.get_row(ctx.tx, sg_id)["project_id"] != row["id"]:
+            raise BadRequest(f"Sequencing group {sequencing_group.id} is not in project {project!r}")
+        meta: Any = sequencing_group.meta or {}
+        if not isinstance(meta, dict):
+            raise BadRequest("meta must be a JSON object")
+        sg_store.update_meta(ctx.tx, sg_id, meta)
+        return _groups(ctx, [sg_id])[0]
+
+    @strawberry.mutation
+    def archive_sequencing_groups(
+        self, info: Info[Any, Any], sequencing_group_ids: list[str]
+    ) -> list[GraphQLSequencingGroup]:
+        ctx = _writing(info)
+        raw = [ctx.tx.codecs.sequencing_group.parse(i) for i in sequencing_group_ids]
+        for text, sg_id in zip(sequencing_group_ids, raw, strict=True):
+            project_id = sg_store.get_row(ctx.tx, sg_id)["project_id"]
+            ctx.project_by_id(project_id, WRITE, f"Sequencing group {text} not found")
+            sg_store.archive(ctx.tx, project_id, [sg_id])
+        return _groups(ctx, raw)
+
+
+@strawberry.type
+class FamilyMutations:
+    @strawberry.mutation
+    def update_family(self, info: Info[Any, Any], family: FamilyUpdateInput) -> GraphQLFamily:
+        ctx = _writing(info)
+        project_id = families.project_of(ctx.tx, family.id)
+        ctx.project_by_id(project_id, WRITE, f"Family {family.id} not found")
+        families.update(ctx.tx, project_id, _model(models.FamilyUpdate, family))
+        return family_nodes(ctx, fetch.families(ctx, [t.family.c.id == family.id]))[0]
+
+
+@strawberry.type
+class ProjectMutations:
+    @strawberry.mutation
+    def create_project(
+        self, info: Info[Any, Any], name: str, dataset: str, create_test_project: bool
+    ) -> GraphQLProject:
+        ctx = _writing(info)
+        if not ctx.caller.can_create_projects:
+            raise Forbidden(
+                f"User {ctx.caller.user!r} may not create projects (needs the project-creator role)"
+            )
+        return _project(ctx, projects.create(ctx.tx, name, dataset, create_test_project))
+
+    @strawberry.mutation
+    def update_project(
+        self, info: Info[Any, Any], project: str, project_update_model: JSON
+    ) -> GraphQLProject:
+        ctx = _writing(info)
+        row = ctx.project(project, PROJECT_ADMIN)
+        if not isinstance(project_update_model, dict):
+            raise BadRequest("projectUpdateModel must be a JSON object")
+        projects.update_meta(ctx.tx, row["id"], project_update_model)
+        return _project(ctx, row["id"])
+
+    @strawberry.mutation
+    def update_project_members(
+        self, info: Info[Any, Any], project: str, members: list[ProjectMemberUpdateInput]
+    ) -> GraphQLProject:
+        ctx = _writing(info)
+        row = ctx.project(project, MEMBER_ADMIN)
+        checked = [_model(models.ProjectMemberUpdate, m) for m in members]
+        projects.set_members(ctx.tx, row["id"], [(m.member, [r.value for r in m.roles]) for m in checked])
+        return _project(ctx, row["id"])
+
+
+@strawberry.type
+class AnalysisRunnerMutations:
+    @strawberry.mutation
+    def create_analysis_runner_log(
+        self, info: Info[Any, Any], project: str, analysis_runner: AnalysisRunnerInput
+    ) -> str:
+        ctx = _writing(info)
+        record = _plain(analysis_runner)
+        meta = record.pop("meta", {})
+        row = ctx.project(project, CONTRIBUTE if record["access_level"] == "test" else WRITE)
+        record.setdefault("cwd", None)
+        record.setdefault("hail_version", None)
+        if not isinstance(meta, dict):
+            raise BadRequest("meta must be a JSON object")
+        return runner_store.create(ctx.tx, row["id"], record, meta)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.field
+    def analysis(self) -> AnalysisMutations:
+        return AnalysisMutations()
+
+    @strawberry.field
+    def sample(self) -> SampleMutations:
+        return SampleMutations()
+
+    @strawberry.field
+    def participant(self) -> ParticipantMutations:
+        return ParticipantMutations()
+
+    @strawberry.field
+    def assay(self) -> AssayMutations:
+        return AssayMutations()
+
+    @strawberry.field
+    def sequencing_group(self) -> SequencingGroupMutations:
+        return SequencingGroupMutations()
+
+    @strawberry.field
+    def family(self) -> FamilyMutations:
+        return FamilyMutations()
+
+    @strawberry.field
+    def project(self) -> ProjectMutations:
+        return ProjectMutations()
+
+    @strawberry.field
+    def analysis_runner(self) -> AnalysisRunnerMutations:
+        return AnalysisRunnerMutations()
