@@ -154,6 +154,15 @@ def test_settings_enum_and_viewer(api: Api) -> None:
     assert result["viewer"]["username"] == "admin"
 
 
-def test_graphiql_on_get(api: Api) -> None:
+def test_graphiql_on_get_is_served_without_any_cdn(api: Api) -> None:
     page = api.client.get("/graphql")
-    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert page.status_code == 200 and "GraphiQL" in page.text
+    assert "https://" not in page.text and "http://" not in page.text
+    for asset in (
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+    ):
+        assert f"/graphql/static/{asset}" in page.text
+        assert api.client.get(f"/graphql/static/{asset}").status_code == 200

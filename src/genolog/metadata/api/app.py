@@ -22,6 +22,7 @@ from genolog.metadata.api import (
 )
 from genolog.metadata.api.errors import install_error_handlers
 from genolog.metadata.api.service import Service
+from genolog.metadata.graphql.router import GRAPHIQL_STATIC, graphiql_assets
 from genolog.metadata.graphql.router import router as graphql_router
 
 API_PREFIX = "/api/v1"
@@ -65,4 +66,5 @@ def create_app(svc: Service) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(graphql_router)
+    app.mount(GRAPHIQL_STATIC, graphiql_assets(), name="graphiql-static")
     return app

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
 from genolog.metadata.api.service import RequestContext, request_context
@@ -88,9 +91,32 @@ def _is_mutation(query: str, operation_name: str | None) -> bool:
     return operation is not None and operation.operation == OperationType.MUTATION
 
 
+GRAPHIQL_STATIC = "/graphql/static"
+_TEMPLATES = Environment(loader=PackageLoader("genolog.metadata.graphql"), autoescape=select_autoescape())
+_DEFAULT_QUERY = """# Welcome to genolog's GraphQL API. For example:
+query MyProjects {
+  myProjects {
+    name
+    sequencingGroups { id type sample { externalId } }
+  }
+}
+"""
+
+
+def graphiql_assets() -> StaticFiles:
+    """GraphiQL, React and the explorer plugin, served from an installed package: no CDN, works offline."""
+    spec = importlib.util.find_spec("graphene_django_graphiql_static")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("graphene-django-graphiql-static is not installed; reinstall genolog")
+    return StaticFiles(directory=Path(spec.origin).parent / "static" / "graphene_django_graphiql_static")
+
+
 @router.get("/graphql", include_in_schema=False)
-def graphiql(request: Request) -> HTMLResponse:
-    return HTMLResponse(get_graphql_ide_html("graphiql"))
+def graphiql() -> HTMLResponse:
+    page = _TEMPLATES.get_template("graphiql.html").render(
+        static=GRAPHIQL_STATIC, endpoint="/graphql", default_query=_DEFAULT_QUERY
+    )
+    return HTMLResponse(page)
 
 
 @router.post("/graphql", operation_id="graphql")
