@@ -1,0 +1,322 @@
+"""Benchmark: the seeds' GraphQL queries against projects of 1,000 to 100,000 sequencing groups.
+
+    python benchmarks/graphql/bench_graphql.py                      # SQLite, 1k and 10k
+    python benchmarks/graphql/bench_graphql.py --sizes 1000 10000 100000 --postgres postgresql://postgres@127.0.0.1/postgres
+
+For each size it builds a project (seeded: each sequencing group has a sample with an external id and one
+assay with two read files; one analysis per ten groups) straight through SQL, starts genolog's server, and
+times over HTTP:
+
+- sgs:      project { sequencingGroups { id externalIds assays { meta } sample { externalId } } }
+- analyses: project { analyses { active id output type meta } }
+
+against two baselines: Metamist on this machine class (REFERENCE 1.12: 0.44-0.66 s for 1,000 groups,
+about 0.55 s of Python per 1,000 beyond that) and hand-written SQL that fetches the same rows and
+serialises the same JSON in-process (no HTTP). It prints the median time, the ratio to each baseline,
+and the server's peak memory for a paged read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # for tests.metadata.live
+
+from genolog.metadata import tables as t  # noqa: E402
+from genolog.metadata.api.service import Service  # noqa: E402
+from genolog.metadata.db import Database, normalise_url  # noqa: E402
+from genolog.metadata.settings import ServerSettings  # noqa: E402
+from tests.metadata.live import live_server  # noqa: E402
+
+SGS_QUERY = """query ($p: String!) { project(name: $p) { sequencingGroups {
+  id externalIds assays { meta } sample { externalId } } } }"""
+ANALYSES_QUERY = """query ($p: String!) { project(name: $p) { analyses { active id output type meta } } }"""
+
+
+def metamist_seconds(groups: int) -> float:
+    """Metamist's time for the sgs query (REFERENCE 1.12: ~0.5 s at 1,000, 3.3 s at 5,000; linear)."""
+    return 0.5 + (groups - 1000) * 0.0007 if groups >= 1000 else 0.017 + groups * 0.00048
+
+
+def populate(db: Database, name: str, groups: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    with db.write() as conn:
+        audit = conn.execute(
+            t.audit_log.insert().values(timestamp=now, author="bench", meta={}).returning(t.audit_log.c.id)
+        ).scalar_one()
+        project_id = conn.execute(
+            t.project.insert()
+            .values(name=name, dataset=name, meta={}, audit_log_id=audit)
+            .returning(t.project.c.id)
+        ).scalar_one()
+        conn.execute(t.project_member.insert().values(project_id=project_id, member="bench", role="reader"))
+        base = conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.sample.c.id), 0))).scalar_one()
+        for start in range(0, groups, 5000):
+            ids = range(base + start + 1, base + min(start + 5000, groups) + 1)
+            conn.execute(
+                t.sample.insert(),
+                [
+                    {
+                        "id": i,
+                        "project_id": project_id,
+                        "type": "blood",
+                        "active": True,
+                        "meta": {},
+                        "created_at": now,
+                    }
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                t.sample_external_id.insert(),
+                [
+                    {"project_id": project_id, "sample_id": i, "name": "", "external_id": f"{name}-S{i}"}
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                t.assay.insert(),
+                [
+                    {
+                        "id": i,
+                        "sample_id": i,
+                        "type": "sequencing",
+                        "meta": {
+                            "reads_type": "fastq",
+                            "reads": [
+                                {
+                                    "location": f"gs://upload/{name}-S{i}_{r}.fastq.gz",
+                                    "basename": f"{name}-S{i}_{r}.fastq.gz",
+                                    "class": "File",
+                                    "checksum": None,
+                                    "size": rng.randrange(10**9, 3 * 10**10),
+                                    "datetime_added": now.isoformat(),
+                                }
+                                for r in (1, 2)
+                            ],
+                            "sequencing_type": "genome",
+                            "sequencing_technology": "short-read",
+                            "sequencing_platform": "illumina",
+                        },
+                    }
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                t.sequencing_group.insert(),
+                [
+                    {
+                        "id": i,
+                        "sample_id": i,
+                        "type": "genome",
+                        "technology": "short-read",
+                        "platform": "illumina",
+                        "meta": {},
+                        "archived": False,
+                    }
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                t.sequencing_group_assay.insert(), [{"sequencing_group_id": i, "assay_id": i} for i in ids]
+            )
+            conn.execute(
+                t.sequencing_group_external_id.insert(),
+                [
+                    {
+                        "project_id": project_id,
+                        "sequencing_group_id": i,
+                        "name": "",
+                        "external_id": f"{name}-SG{i}",
+                    }
+                    for i in ids
+                ],
+            )
+            analysis_ids = [i for i in ids if i % 10 == 0]
+            if analysis_ids:
+                conn.execute(
+                    t.analysis.insert(),
+                    [
+                        {
+                            "id": i,
+                            "project_id": project_id,
+                            "type": "web",
+                            "status": "completed",
+                            "output": f"gs://web/{i}.html",
+                            "meta": {"display_url": f"http://web/{i}.html"},
+                            "active": True,
+                            "created_at": now,
+                        }
+                        for i in analysis_ids
+                    ],
+                )
+                conn.execute(
+                    t.analysis_sequencing_group.insert(),
+                    [{"analysis_id": i, "sequencing_group_id": i} for i in analysis_ids],
+                )
+    if db.engine.dialect.name == "postgresql":  # explicit ids leave the sequences behind
+        with db.write() as conn:
+            for table in ("sample", "assay", "sequencing_group", "analysis"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                )
+
+
+def hand_written(db: Database, name: str, codecs: Any) -> Callable[[], bytes]:
+    """The same rows as the sgs query, fetched with plain SQL and serialised with json.dumps."""
+
+    def run() -> bytes:
+        with db.read() as conn:
+            project_id = conn.execute(sa.select(t.project.c.id).where(t.project.c.name == name)).scalar_one()
+            sgs = conn.execute(
+                sa.select(t.sequencing_group.c.id, t.sequencing_group.c.sample_id)
+                .join(t.sample)
+                .where(t.sample.c.project_id == project_id, t.sequencing_group.c.archived.is_(False))
+                .order_by(t.sequencing_group.c.id)
+            ).all()
+            sg_ids = [r[0] for r in sgs]
+            eids: dict[int, dict[str, str]] = {}
+            for sg_id, org, value in conn.execute(
+                sa.select(
+                    t.sequencing_group_external_id.c.sequencing_group_id,
+                    t.sequencing_group_external_id.c.name,
+                    t.sequencing_group_external_id.c.external_id,
+                ).where(t.sequencing_group_external_id.c.project_id == project_id)
+            ):
+                eids.setdefault(sg_id, {})[org] = value
+            assays: dict[int, list[Any]] = {}
+            for sg_id, meta in conn.execute(
+                sa.select(t.sequencing_group_assay.c.sequencing_group_id, t.assay.c.meta)
+                .join(t.assay, t.assay.c.id == t.sequencing_group_assay.c.assay_id)
+                .join(t.sample, t.sample.c.id == t.assay.c.sample_id)
+                .where(t.sample.c.project_id == project_id)
+            ):
+                assays.setdefault(sg_id, []).append({"meta": meta})
+            sample_eids = dict(
+                conn.execute(
+                    sa.select(t.sample_external_id.c.sample_id, t.sample_external_id.c.external_id).where(
+                        t.sample_external_id.c.project_id == project_id, t.sample_external_id.c.name == ""
+                    )
+                ).all()
+            )
+        fmt = codecs.sequencing_group.format
+        groups = [
+            {
+                "id": fmt(sg_id),
+                "externalIds": eids.get(sg_id, {}),
+                "assays": assays.get(sg_id, []),
+                "sample": {"externalId": sample_eids.get(sample_id, "")},
+            }
+            for sg_id, sample_id in sgs
+        ]
+        del sg_ids
+        return json.dumps({"data": {"project": {"sequencingGroups": groups}}}).encode()
+
+    return run
+
+
+def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def bench(url: str, label: str, sizes: list[int], repeat: int) -> list[dict[str, Any]]:
+    db = Database(url)
+    db.migrate()
+    svc = Service.create(ServerSettings(db=url, dev_user="bench"), db)
+    rows = []
+    with live_server(svc) as base, httpx.Client(base_url=base, timeout=600) as client:
+        for size in sizes:
+            name = f"bench-{size}-{uuid.uuid4().hex[:6]}"
+            started = time.perf_counter()
+            populate(db, name, size)
+            setup = time.perf_counter() - started
+
+            def post(query: str, project: str = name) -> Any:
+                response = client.post("/graphql", json={"query": query, "variables": {"p": project}})
+                response.raise_for_status()
+                body = response.json()
+                assert "errors" not in body, body["errors"]
+                return body
+
+            post(SGS_QUERY)  # warm up
+            sgs_s, body = timed(lambda: post(SGS_QUERY), repeat)
+            assert len(body["data"]["project"]["sequencingGroups"]) == size
+            analyses_s, _ = timed(lambda: post(ANALYSES_QUERY), repeat)
+            sql_s, _ = timed(hand_written(db, name, svc.codecs), repeat)
+            metamist = metamist_seconds(size)
+            rows.append(
+                {
+                    "db": label,
+                    "groups": size,
+                    "setup_s": setup,
+                    "sgs_s": sgs_s,
+                    "analyses_s": analyses_s,
+                    "sql_s": sql_s,
+                    "vs_metamist": metamist / sgs_s,
+                    "vs_sql": sgs_s / sql_s,
+                }
+            )
+            print(
+                f"{label:9} {size:>7,} groups  sgs {sgs_s * 1000:8.1f} ms  analyses {analyses_s * 1000:7.1f} ms  "
+                f"hand-written SQL {sql_s * 1000:8.1f} ms  | {metamist / sgs_s:5.1f}x faster than Metamist (~{metamist:.2f} s), "
+                f"{sgs_s / sql_s:4.1f}x the hand-written time",
+                flush=True,
+            )
+    db.dispose()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--postgres", help="PostgreSQL URL of a server to create a scratch database on")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON at the end")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        results += bench(f"sqlite:///{scratch}/bench.sqlite", "sqlite", args.sizes, args.repeat)
+    if args.postgres:
+        admin = sa.create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
+        name = f"genolog_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            url = (
+                sa.make_url(normalise_url(args.postgres))
+                .set(database=name)
+                .render_as_string(hide_password=False)
+            )
+            results += bench(url, "postgres", args.sizes, args.repeat)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if args.json:
+        print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
