@@ -7,8 +7,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,10 +18,12 @@ from strawberry.types import ExecutionResult
 from genolog.metadata.api.service import RequestContext, request_context
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.graphql.context import GraphQLContext
+from genolog.metadata.graphql.fast import FastExecutor
 from genolog.metadata.graphql.query import schema
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
 router = APIRouter(tags=["graphql"])
+fast_executor = FastExecutor(schema)
 log = logging.getLogger("genolog.graphql")
 
 
@@ -120,8 +123,15 @@ def graphiql() -> HTMLResponse:
 
 
 @router.post("/graphql", operation_id="graphql")
-def graphql(body: GraphQLRequest, ctx: RequestContext = Depends(request_context)) -> JSONResponse:
+def graphql(body: GraphQLRequest, ctx: RequestContext = Depends(request_context)) -> Response:
     """Run a GraphQL query; errors come back as ``{"errors": [...]}`` with HTTP 200, as in GraphQL over HTTP."""
+    if not _is_mutation(body.query, body.operation_name):
+        with ctx.read() as tx:
+            data = fast_executor.execute(
+                body.query, body.variables, body.operation_name, {"genolog": GraphQLContext(tx, ctx.caller)}
+            )
+        if data is not None:
+            return Response(orjson.dumps({"data": data}), media_type="application/json")
     transaction = ctx.write if _is_mutation(body.query, body.operation_name) else ctx.read
     try:
         with transaction() as tx:
