@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from genolog import __version__
+from genolog.qc.cli import qc
 
 app = typer.Typer(help="genolog: metadata service, SDK, analysis runner and read QC.", no_args_is_help=True)
 
@@ -18,3 +19,6 @@ def main() -> None:
 def version() -> None:
     """Print genolog's version."""
     typer.echo(__version__)
+
+
+app.command("qc")(qc)
