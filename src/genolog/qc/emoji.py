@@ -10,13 +10,10 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-import emoji as emoji_lib
-
 PHRED_CHARS = "".join(chr(c) for c in range(33, 127))
 """Every Phred+33 character, '!' (Q0) to '~' (Q93): the rows of `--scale`."""
 
 HEART_EYES = "\U0001f60d"  # 😍
-FASTQE_VERSIONS = ("0.5.2", "0.3.1")
 
 # Q0 .. Q40; Q41 and above fall back to 😍.
 _DEFAULT = [
@@ -125,6 +122,8 @@ def noemoji_table() -> SymbolTable:
 
 def emojize(text: str) -> str:
     """Replace `:shortcode:`s by emoji; unknown shortcodes stay as they are (as FastQE leaves them)."""
+    import emoji as emoji_lib  # its tables are large; only --custom needs them
+
     return emoji_lib.emojize(text, language="alias")
 
 

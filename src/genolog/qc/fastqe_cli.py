@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from genolog.qc.emoji import FASTQE_VERSIONS
+from genolog.qc import FASTQE_VERSIONS
 from genolog.qc.run import QcOptions, run
 
 PROG = "genolog-fastqe"
@@ -23,11 +23,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read one or more FASTQ files, compute quality stats for each file, print as emoji "
         "(FastQE-compatible; genolog implementation).",
     )
-    p.add_argument("--minlen", metavar="N", type=int, default=0, help="minimum read length to include in stats")
+    p.add_argument(
+        "--minlen", metavar="N", type=int, default=0, help="minimum read length to include in stats"
+    )
     p.add_argument("--scale", action="store_true", help="show the emoji scale before the output")
     p.add_argument("--version", action="version", version=f"fastqe {FASTQE_VERSION}")
-    p.add_argument("--mean", action="store_true", default=True, help="show mean quality per position (always)")
-    p.add_argument("--custom", metavar="CUSTOM_DICT", help="use the emoji mapping in CUSTOM_DICT (a Python dict)")
+    p.add_argument(
+        "--mean", action="store_true", default=True, help="show mean quality per position (always)"
+    )
+    p.add_argument(
+        "--custom", metavar="CUSTOM_DICT", help="use the emoji mapping in CUSTOM_DICT (a Python dict)"
+    )
     p.add_argument("--bin", action="store_true", help="use binned scores")
     p.add_argument("--noemoji", action="store_true", help="use a mapping without emoji (▁▂▃▄▅▆▇█)")
     p.add_argument("--noheader", action="store_true", help="hide the header before sample output")
@@ -40,13 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
         "the text output, as in fastqe 0.3.1)",
     )
     p.add_argument("--window", metavar="W", type=int, default=1, help="window length for the HTML report")
-    p.add_argument("--html_escape", action="store_true", help="accepted for compatibility; the HTML is always escaped")
+    p.add_argument(
+        "--html_escape", action="store_true", help="accepted for compatibility; the HTML is always escaped"
+    )
     p.add_argument("--min", action="store_true", help="show minimum quality per position")
     p.add_argument("--max", action="store_true", help="show maximum quality per position")
     p.add_argument("--output", metavar="OUTPUT_FILE", help="write output to OUTPUT_FILE instead of stdout")
-    p.add_argument("--long", metavar="READ_LENGTH", type=int, help="accepted for compatibility; any length works")
+    p.add_argument(
+        "--long", metavar="READ_LENGTH", type=int, help="accepted for compatibility; any length works"
+    )
     p.add_argument("--log", metavar="LOG_FILE", help="accepted for compatibility; errors go to stderr")
-    p.add_argument("--json", metavar="JSON_FILE", help="also write the statistics as JSON (genolog extension)")
+    p.add_argument(
+        "--json", metavar="JSON_FILE", help="also write the statistics as JSON (genolog extension)"
+    )
     p.add_argument(
         "--fastqe-version",
         choices=FASTQE_VERSIONS,

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from genolog import __version__
+from genolog.qc._parser import compute_stats
 from genolog.qc._reader import InputError, Source, iter_blocks, open_source
 from genolog.qc.emoji import CustomTableError, SymbolTable, choose_table
-from genolog.qc.stats import FileStats, FormatError, compute_stats
+from genolog.qc.stats import FileStats, FormatError
 from genolog.qc.text import HEADER, scale_lines, stat_lines
 
 STDIN_LABEL = "-"
@@ -100,7 +101,7 @@ def collect(options: QcOptions, report_error: Callable[[str, str], None]) -> QcR
             if progress is not None:
                 task = progress.add_task(label, total=None)
 
-                def on_advance(src: Source, task: int = task) -> None:  # type: ignore[misc]
+                def on_advance(src: Source, task: TaskID = task) -> None:
                     progress.update(task, completed=src.raw_position(), total=src.size)
 
             try:
@@ -176,13 +177,16 @@ def run(options: QcOptions, *, stderr: TextIO | None = None) -> int:
                 with_extra = options.html is None
                 for st in result.stats:
                     for line in stat_lines(
-                        st, table, show_min=options.show_min and with_extra, show_max=options.show_max and with_extra
+                        st,
+                        table,
+                        show_min=options.show_min and with_extra,
+                        show_max=options.show_max and with_extra,
                     ):
                         out.write(line + "\n")
                     if st.format == "fasta":
                         err.write(
-                            f"{options.program}: note: {st.name} is FASTA: it has no qualities, so only read-length "
-                            "statistics are reported (in --html and --json)\n"
+                            f"{options.program}: note: {st.name} is FASTA: it has no qualities, "
+                            "so only read-length statistics are reported (in --html and --json)\n"
                         )
             else:
                 out.write(render_html(result, table, options))
