@@ -159,7 +159,7 @@ class FastqParser:
     def _lines(self, buf: U8, nl: I64, final: bool) -> tuple[I64, I64]:
         """Start and end (exclusive, CR stripped) of each complete line (at EOF, also an unterminated one)."""
         ends = nl
-        if final and (not len(nl) or int(nl[-1]) + 1 < len(buf)):
+        if final and (int(nl[-1]) + 1 if len(nl) else 0) < len(buf):
             ends = np.append(nl, len(buf))
         starts = np.empty_like(ends)
         if len(ends):
@@ -180,17 +180,19 @@ class FastqParser:
         if final:
             nonblank = np.flatnonzero(ends > starts)  # blank lines at the very end are harmless
             nlines = int(nonblank[-1]) + 1 if len(nonblank) else 0
-            if nlines % 4:
-                self._fail(
-                    nlines - nlines % 4,
-                    f"the file ends inside a record (only {nlines % 4} of its 4 lines); is it truncated?",
-                )
         nrec = nlines // 4
         if not final:
             consumed = int(nl[4 * nrec - 1]) + 1 if nrec else 0
             self._carry = buf[consumed:].tobytes()
-        if nrec == 0:
-            return
+        if nrec:
+            self._fastq_records(buf, starts, ends, nrec)
+        if final and nlines % 4:
+            first = int(starts[4 * nrec])
+            if ends[4 * nrec] == first or buf[first] != _AT:
+                self._fail(0, "expected a FASTQ record header starting with '@'")
+            self._fail(0, f"the file ends inside a record (only {nlines % 4} of its 4 lines); is it truncated?")
+
+    def _fastq_records(self, buf: U8, starts: I64, ends: I64, nrec: int) -> None:
         s, e = starts[: 4 * nrec], ends[: 4 * nrec]
         head_s, seq_s, plus_s, qual_s = s[0::4], s[1::4], s[2::4], s[3::4]
         head_e, seq_e, plus_e, qual_e = e[0::4], e[1::4], e[2::4], e[3::4]
