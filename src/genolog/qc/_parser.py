@@ -190,7 +190,7 @@ class FastqParser:
             first = int(starts[4 * nrec])
             if ends[4 * nrec] == first or buf[first] != _AT:
                 self._fail(0, "expected a FASTQ record header starting with '@'")
-            self._fail(0, f"the file ends inside a record (only {nlines % 4} of its 4 lines); is it truncated?")
+            self._fail(0, f"the file ends inside a record (only {nlines % 4} of its 4 lines): truncated?")
 
     def _fastq_records(self, buf: U8, starts: I64, ends: I64, nrec: int) -> None:
         s, e = starts[: 4 * nrec], ends[: 4 * nrec]
