@@ -114,18 +114,39 @@ class Timing:
     note: str = ""
 
 
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def timed(cmd: list[str], stdout_path: str = os.devnull) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one run of `cmd`."""
+    """Wall seconds and peak RSS (MB) of one run of `cmd`.
+
+    Peak RSS is polled from /proc/PID/status (VmHWM): wait4's ru_maxrss would also count the memory of
+    this benchmark process, which the child inherits between fork and exec.
+    """
     with open(stdout_path, "wb") as out:
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak_kb = 0
+        while True:
+            peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid))
+            waited, status = os.waitpid(proc.pid, os.WNOHANG)
+            if waited:
+                break
+            time.sleep(0.005)
         elapsed = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, peak_kb / 1024
 
 
 def best_of(name: str, cmd: list[str], repeat: int, note: str = "") -> Timing:
