@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from qc_helpers import fastq_text, naive_stats, random_records
 
+from genolog.qc._bgzf import write_bgzf
 from genolog.qc._parser import compute_stats
 from genolog.qc._reader import InputError, iter_blocks, open_source
 from genolog.qc.run import analyse
@@ -201,3 +202,41 @@ def test_json_summary_has_exact_sums(write_fastq: Callable[..., Path]) -> None:
     assert per["sum"] == ref["sum"] and per["count"] == ref["count"] and per["mean_rounded"] == ref["mean"]
     assert np.allclose(per["mean"], np.array(ref["sum"]) / np.array(ref["count"]), atol=1e-4)
     assert d["num_seqs"] == 30
+
+
+def test_bgzf_is_inflated_in_parallel_blocks(tmp_path: Path) -> None:
+    records = random_records(seed=12, n=500, lengths=(30, 250))
+    text = fastq_text(records).encode()
+    path = tmp_path / "reads.fq.bgz"
+    with path.open("wb") as f:
+        write_bgzf(text, f, block_size=997)  # ~100 blocks, records cut at odd places
+    st = analyse(str(path))
+    assert st.compression == "bgzf"
+    assert _per_position(st) == naive_stats(records)
+    # a BGZF file is also valid multi-member gzip: the sequential reader agrees
+    assert gzip.decompress(path.read_bytes()) == text
+
+
+@pytest.mark.parametrize(("cut", "message"), [(-2000, "truncated bgzf file"), (-28, None)])
+def test_truncated_bgzf(tmp_path: Path, cut: int, message: str | None) -> None:
+    records = random_records(seed=13, n=200)
+    path = tmp_path / "reads.fq.bgz"
+    with path.open("wb") as f:
+        write_bgzf(fastq_text(records).encode(), f, block_size=4000)
+    path.write_bytes(path.read_bytes()[:cut])
+    if message is None:  # only the empty end-of-file marker block is missing: the content is complete
+        assert analyse(str(path)).num_seqs == 200
+        return
+    with pytest.raises(InputError, match=message):
+        analyse(str(path))
+
+
+def test_corrupt_bgzf_block_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "reads.fq.bgz"
+    with path.open("wb") as f:
+        write_bgzf(fastq_text(random_records(seed=14, n=100)).encode(), f, block_size=3000)
+    data = bytearray(path.read_bytes())
+    data[5000:5010] = b"\x00" * 10
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="bgzf"):
+        analyse(str(path))

@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
-from isal import igzip
+from isal import igzip, isal_zlib
 from numpy.typing import NDArray
+
+from genolog.qc._bgzf import BgzfReader, is_bgzf
 
 CHUNK_SIZE = 16 * 1024 * 1024
 """Bytes of decompressed text handed to the parser at a time (about 45,000 150 bp reads)."""
 
+_SNIFF = 18  # a BGZF header is 18 bytes
 _GZIP_MAGIC = b"\x1f\x8b"
 _BZIP2_MAGIC = b"BZh"
 _XZ_MAGIC = b"\xfd7zXZ\x00"
@@ -38,7 +41,7 @@ class Source:
     """An opened input: its label, its compression, and how far through the raw bytes we are."""
 
     label: str
-    compression: str  # "none", "gzip", "bzip2" or "xz"
+    compression: str  # "none", "gzip", "bgzf", "bzip2" or "xz"
     size: int | None  # raw (compressed) size in bytes, when known
     raw: BinaryIO
     stream: BinaryIO
@@ -60,8 +63,8 @@ class Source:
 def _sniff(raw: BinaryIO) -> bytes:
     peek = getattr(raw, "peek", None)
     if peek is not None:
-        return bytes(peek(6)[:6])
-    head = raw.read(6)
+        return bytes(peek(_SNIFF)[:_SNIFF])
+    head = raw.read(_SNIFF)
     raw.seek(0)
     return head
 
@@ -92,7 +95,10 @@ def open_source(path: str, stdin: BinaryIO | None = None) -> Source:
             raw.close()
         raise InputError(e.strerror or str(e)) from None
     stream: BinaryIO
-    if magic.startswith(_GZIP_MAGIC):
+    if is_bgzf(magic):
+        compression = "bgzf"
+        stream = BgzfReader(raw)  # type: ignore[assignment]
+    elif magic.startswith(_GZIP_MAGIC):
         compression = "gzip"
         stream = igzip.IGzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
     elif magic.startswith(_BZIP2_MAGIC):
@@ -114,7 +120,7 @@ def open_source(path: str, stdin: BinaryIO | None = None) -> Source:
 def _describe_read_error(e: BaseException, compression: str) -> str:
     if isinstance(e, EOFError):
         return f"truncated {compression} file: the compressed stream ends before its end-of-stream marker"
-    if isinstance(e, (OSError, ValueError)) and compression != "none":
+    if compression != "none":  # OSError, ValueError or the codec's own error type
         return f"corrupt {compression} data ({e})"
     if isinstance(e, OSError):
         return e.strerror or str(e)
@@ -122,6 +128,8 @@ def _describe_read_error(e: BaseException, compression: str) -> str:
 
 
 _READ_PIECE = 4 * 1024 * 1024
+# what reading a damaged or truncated input raises (the codecs have their own error types)
+_READ_ERRORS = (OSError, ValueError, EOFError, isal_zlib.error, lzma.LZMAError)
 
 
 def _fill(stream: BinaryIO, view: memoryview) -> int:
@@ -179,8 +187,10 @@ def iter_blocks(source: Source, chunk_size: int = CHUNK_SIZE) -> Iterator[NDArra
             item = full.get()
             if item is None:
                 return
-            if isinstance(item, BaseException):
+            if isinstance(item, _READ_ERRORS):
                 raise InputError(_describe_read_error(item, source.compression)) from item
+            if isinstance(item, BaseException):
+                raise item
             buf, n = item
             yield buf[:n]
             free.put(buf)
