@@ -14,7 +14,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 from isal import igzip, isal_zlib
@@ -129,7 +129,7 @@ def _describe_read_error(e: BaseException, compression: str) -> str:
 
 _READ_PIECE = 4 * 1024 * 1024
 # what reading a damaged or truncated input raises (the codecs have their own error types)
-_READ_ERRORS = (OSError, ValueError, EOFError, isal_zlib.error, lzma.LZMAError)
+_READ_ERRORS = (OSError, ValueError, EOFError, cast(type[Exception], isal_zlib.error), lzma.LZMAError)
 
 
 def _fill(stream: BinaryIO, view: memoryview) -> int:
