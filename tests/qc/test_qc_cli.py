@@ -155,5 +155,8 @@ def test_options_and_clean_errors(tmp_path: Path) -> None:
     res = _run("qc", "--output", "/nonexistent-dir/out.tsv", "r.fq", cwd=tmp_path)
     assert res.returncode == 1 and "cannot write" in res.stderr and "Traceback" not in res.stderr
     assert _run("--version", cwd=tmp_path, tool="genolog-fastqe").stdout.strip() == "fastqe 0.5.2"
+    res = _run("--log", "run.log", "r.fq", "gone.fq", cwd=tmp_path, tool="genolog-fastqe")
+    log = (tmp_path / "run.log").read_text()
+    assert res.returncode == 1 and "Processing FASTQ file from r.fq" in log and "gone.fq: no such file" in log
     res = _run("qc", "--fastqe-version", "9.9", "r.fq", cwd=tmp_path)
     assert res.returncode != 0 and "--fastqe-version" in res.stderr

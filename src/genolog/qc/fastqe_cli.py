@@ -8,6 +8,7 @@ written to the text output in place of the text lines.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from genolog.qc import FASTQE_VERSIONS
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--long", metavar="READ_LENGTH", type=int, help="accepted for compatibility; any length works"
     )
-    p.add_argument("--log", metavar="LOG_FILE", help="accepted for compatibility; errors go to stderr")
+    p.add_argument("--log", metavar="LOG_FILE", help="record progress in LOG_FILE")
     p.add_argument(
         "--json", metavar="JSON_FILE", help="also write the statistics as JSON (genolog extension)"
     )
@@ -73,6 +74,16 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.minlen < 0 or args.window < 1:
         build_parser().error("--minlen must be >= 0 and --window >= 1")
+    if args.log:
+        logging.basicConfig(
+            filename=args.log,
+            filemode="w",
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s - %(message)s",
+            datefmt="%m-%d-%Y %H:%M:%S",
+        )
+        logging.info("program started")
+        logging.info("command line: %s", " ".join(sys.argv))
     options = QcOptions(
         files=args.fastq_files,
         show_min=args.min,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -21,6 +22,7 @@ from genolog.qc.stats import FileStats, FormatError
 from genolog.qc.text import HEADER, scale_lines, stat_lines
 
 STDIN_LABEL = "-"
+log = logging.getLogger("genolog.qc")
 
 
 @dataclass
@@ -96,6 +98,7 @@ def collect(options: QcOptions, report_error: Callable[[str, str], None]) -> QcR
     progress = _progress(options.progress)
     with progress or nullcontext():
         for label in _inputs(options.files):
+            log.info("Processing FASTQ file from %s", "stdin" if label == STDIN_LABEL else label)
             task = None
             on_advance = None
             if progress is not None:
@@ -111,6 +114,7 @@ def collect(options: QcOptions, report_error: Callable[[str, str], None]) -> QcR
                 else:
                     stats.append(analyse(label, options.minlen, on_advance=on_advance))
             except (InputError, FormatError) as e:
+                log.error("%s: %s", label, e)
                 errors.append((label, str(e)))
                 report_error(label, str(e))
             finally:
