@@ -19,7 +19,7 @@ from isal import isal_zlib
 _HEADER = struct.Struct("<4s6xH2sH")  # magic+CM+FLG, (MTIME XFL OS), XLEN, SI1SI2, SLEN
 _BGZF_PREFIX = b"\x1f\x8b\x08\x04"
 _EOF_BLOCK = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
-_BATCH_BYTES = 4 * 1024 * 1024  # compressed bytes per task: about 10 MB of FASTQ
+_BATCH_BYTES = 2 * 1024 * 1024  # compressed bytes per task: about 5 MB of FASTQ
 _HEADER_LEN = 18
 
 
@@ -79,7 +79,7 @@ class BgzfReader(io.RawIOBase):
         return blocks
 
     def _fill_pipeline(self) -> None:
-        while len(self._pending) < self._threads + 1 and not (self._raw_eof and not self._compressed):
+        while len(self._pending) < self._threads and not (self._raw_eof and not self._compressed):
             blocks = self._cut_blocks()
             if not blocks:
                 break

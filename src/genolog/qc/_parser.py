@@ -175,30 +175,43 @@ class FastqParser:
         raise FormatError(f"line {self._lines_done + line_in_buffer + 1}: {message}")
 
     def _parse_fastq(self, buf: U8, nl: I64, final: bool) -> None:
-        starts, ends = self._lines(buf, nl, final)
-        nlines = len(ends)
-        if final:
-            nonblank = np.flatnonzero(ends > starts)  # blank lines at the very end are harmless
+        if final:  # the small tail: allow an unterminated last line and trailing blank lines
+            starts, ends = self._lines(buf, nl, final)
+            nonblank = np.flatnonzero(ends > starts)
             nlines = int(nonblank[-1]) + 1 if len(nonblank) else 0
+            terminators = np.append(nl, len(buf))[:nlines]
+        else:
+            nlines = len(nl)
+            terminators = nl
         nrec = nlines // 4
         if not final:
             consumed = int(nl[4 * nrec - 1]) + 1 if nrec else 0
             self._carry = buf[consumed:].tobytes()
         if nrec:
-            self._fastq_records(buf, starts, ends, nrec)
+            self._fastq_records(buf, terminators[: 4 * nrec])
         if final and nlines % 4:
             first = int(starts[4 * nrec])
             if ends[4 * nrec] == first or buf[first] != _AT:
                 self._fail(0, "expected a FASTQ record header starting with '@'")
             self._fail(0, f"the file ends inside a record (only {nlines % 4} of its 4 lines): truncated?")
 
-    def _fastq_records(self, buf: U8, starts: I64, ends: I64, nrec: int) -> None:
-        s, e = starts[: 4 * nrec], ends[: 4 * nrec]
-        head_s, seq_s, plus_s, qual_s = s[0::4], s[1::4], s[2::4], s[3::4]
-        head_e, seq_e, plus_e, qual_e = e[0::4], e[1::4], e[2::4], e[3::4]
+    def _fastq_records(self, buf: U8, nl: I64) -> None:
+        """Check and fold in whole records; `nl` holds the newline ending each of their 4 lines."""
+        nrec = len(nl) // 4
+        # only the lines that matter are located, straight from the newline positions
+        head_e, seq_e, plus_e, qual_e = nl[0::4], nl[1::4], nl[2::4], nl[3::4]
+        head_s = np.empty_like(head_e)
+        head_s[0] = 0
+        head_s[1:] = qual_e[:-1] + 1
+        seq_s, plus_s, qual_s = head_e + 1, seq_e + 1, plus_e + 1
+        # CRLF: the byte before a newline (for an empty line, the previous newline) is a CR
+        last = len(buf) - 1
+        head_e = head_e - (buf[np.clip(head_e - 1, 0, last)] == _CR)
+        seq_e = seq_e - (buf[np.clip(seq_e - 1, 0, last)] == _CR)
+        qual_e = qual_e - (buf[np.clip(qual_e - 1, 0, last)] == _CR)
         # an empty line's first byte is its newline, so the byte checks also catch empty lines
-        bad_head = (head_e == head_s) | (buf[np.minimum(head_s, len(buf) - 1)] != _AT)
-        bad_plus = (plus_e == plus_s) | (buf[np.minimum(plus_s, len(buf) - 1)] != _PLUS)
+        bad_head = (head_e <= head_s) | (buf[np.minimum(head_s, last)] != _AT)
+        bad_plus = buf[np.minimum(plus_s, last)] != _PLUS
         seq_len = seq_e - seq_s
         qual_len = qual_e - qual_s
         bad_len = seq_len != qual_len
