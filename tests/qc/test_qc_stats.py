@@ -121,6 +121,8 @@ def test_fasta_gives_length_statistics_only(block_size: int) -> None:
         (b"@a\nACG\n+\nII\n", "line 4: the quality string has 2 characters but the sequence has 3"),
         (b"@a\nAC\n+\nII\n@b\nAC\n+\nI \n", "line 8: quality character byte 0x20 is outside Phred+33"),
         (b"@a\nAC\n+\nI\xc3\n", "line 4: quality character byte 0xc3 is outside Phred+33"),
+        (b"@a\nACGTACGT\n+\nIIIIIIII\n@b\nACGTA\n+\nII\x00II\n", "line 8: quality character byte 0x00"),
+        (b"@a\nACGTACGT\n+\nIIIIIIII\n@b\nACGTA\n+\nII\x7fII\n", "line 8: quality character byte 0x7f"),
         (b"@a\nAC\n+\nII\n@b\nAC\n", "line 5: the file ends inside a record (only 2 of its 4 lines)"),
         (b"ACGT\n>x\nAC\n", "line 1: expected a FASTQ record header"),
         (b">x\nAC\n", None),

@@ -280,16 +280,23 @@ class FastqParser:
             for src, st, ln, ix in parts:
                 if not len(st):
                     continue
-                rows = sliding_window_view(src, w)[st]
-                valid = None if int(ln.min()) == w else np.arange(w) < ln[:, None]
-                # padding counts as 255 for the minimum and 0 for the maximum and the sums
-                low = rows if valid is None else np.where(valid, rows, np.uint8(255))
-                high = rows if valid is None else np.where(valid, rows, np.uint8(0))
-                lo, hi = low.min(axis=0), high.max(axis=0)
+                rows = sliding_window_view(src, w)[st]  # a fresh (reads x w) copy
+                valid = None
+                if int(ln.min()) == w:
+                    lo = rows.min(axis=0)
+                else:
+                    # padding must count as 255 for the minimum and as 0 for the maximum and the sums;
+                    # in-place arithmetic does that several times faster than np.where
+                    valid = np.arange(w) < ln[:, None]
+                    padding = np.logical_not(valid).view(np.uint8)
+                    np.multiply(padding, 255, out=padding)
+                    lo = np.bitwise_or(rows, padding).min(axis=0)
+                    np.multiply(rows, valid, out=rows)
+                hi = rows.max(axis=0)
                 if int(lo.min()) < _FIRST_QUAL or int(hi.max()) > _LAST_QUAL:
-                    self._report_bad_quality(rows, valid, ix, keep)
+                    self._report_bad_quality(sliding_window_view(src, w)[st], valid, ix, keep)
                 # uint32 is exact for one block: a 16 MB block holds far fewer than 2**32 / 126 reads
-                self._acc.add_quals(np.add.reduce(high, axis=0, dtype=np.uint32), lo, hi)
+                self._acc.add_quals(np.add.reduce(rows, axis=0, dtype=np.uint32), lo, hi)
 
     def _report_bad_quality(
         self, rows: U8, valid: NDArray[np.bool_] | None, ix: I64, keep: I64 | None
