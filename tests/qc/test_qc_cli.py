@@ -21,7 +21,7 @@ from genolog.qc.emoji import (
     noemoji_table,
 )
 from genolog.qc.html import cells, render_report
-from genolog.qc.run import analyse
+from genolog.qc.runner import analyse
 from genolog.qc.text import scale_lines
 
 BIN = Path(sys.executable).parent
@@ -160,3 +160,22 @@ def test_options_and_clean_errors(tmp_path: Path) -> None:
     assert res.returncode == 1 and "Processing FASTQ file from r.fq" in log and "gone.fq: no such file" in log
     res = _run("qc", "--fastqe-version", "9.9", "r.fq", cwd=tmp_path)
     assert res.returncode != 0 and "--fastqe-version" in res.stderr
+
+
+def test_run_as_a_library_with_redirected_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from genolog.qc import QcOptions, run
+
+    (tmp_path / "r.fq").write_text(EXAMPLE)
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    code = run(
+        QcOptions(files=[str(tmp_path / "r.fq"), str(tmp_path / "none.fq")], show_min=True), stderr=err
+    )
+    assert code == 1
+    assert out.getvalue().splitlines()[1:] == [
+        f"{tmp_path / 'r.fq'}\tmean\t😎 😎 😆 🙊 👺",
+        f"{tmp_path / 'r.fq'}\tmin\t😎 😎 🚨 👺 👺",
+    ]
+    assert "none.fq: no such file" in err.getvalue()

@@ -15,7 +15,7 @@ from qc_helpers import random_records
 
 from genolog.qc.emoji import default_table
 from genolog.qc.html import render_report
-from genolog.qc.run import analyse
+from genolog.qc.runner import analyse
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GENOLOG_CHROMIUM", "/usr/bin/chromium")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from genolog.qc.run import QcOptions, QcResult, analyse, run
+    from genolog.qc.runner import QcOptions, QcResult, analyse, run
     from genolog.qc.stats import FileStats, FormatError
 
 __all__ = ["FASTQE_VERSIONS", "FileStats", "FormatError", "QcOptions", "QcResult", "analyse", "run"]
@@ -19,7 +19,7 @@ FASTQE_VERSIONS = ("0.5.2", "0.3.1")
 
 def __getattr__(name: str) -> Any:
     if name in ("QcOptions", "QcResult", "analyse", "run"):
-        from genolog.qc import run as _run
+        from genolog.qc import runner as _run
 
         return getattr(_run, name)
     if name in ("FileStats", "FormatError"):

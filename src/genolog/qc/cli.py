@@ -1,4 +1,4 @@
-"""`genolog qc`: the typer command; parses options and hands them to genolog.qc.run."""
+"""`genolog qc`: the typer command; parses options and hands them to genolog.qc.runner."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def qc(
     ] = "0.5.2",
 ) -> None:
     """Per-position read quality as emoji, FastQE-compatible (text, HTML and JSON)."""
-    from genolog.qc.run import QcOptions, run
+    from genolog.qc.runner import QcOptions, run
 
     if fastqe_version not in FASTQE_VERSIONS:
         raise typer.BadParameter(f"choose one of {', '.join(FASTQE_VERSIONS)}", param_hint="--fastqe-version")

@@ -126,8 +126,13 @@ def collect(options: QcOptions, report_error: Callable[[str, str], None]) -> QcR
 @contextmanager
 def _text_out(path: str | None) -> Iterator[TextIO]:
     if path is None or path == STDIN_LABEL:
+        try:
+            fd = sys.stdout.fileno()
+        except (AttributeError, OSError, ValueError):  # stdout replaced by an in-memory stream
+            yield sys.stdout
+            return
         # UTF-8 whatever the locale: the emoji must survive a C locale
-        stream = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="\n", closefd=False)  # noqa: SIM115
+        stream = open(fd, "w", encoding="utf-8", newline="\n", closefd=False)  # noqa: SIM115
         try:
             yield stream
         finally:
