@@ -91,7 +91,11 @@ def _inputs(files: list[str]) -> list[str]:
     return files if files else [STDIN_LABEL]
 
 
-def collect(options: QcOptions, report_error: Callable[[str, str], None]) -> QcResult:
+def collect(
+    options: QcOptions,
+    report_error: Callable[[str, str], None],
+    on_file: Callable[[FileStats], None] | None = None,
+) -> QcResult:
     """Analyse every input in order; a failing input is reported and skipped, the others still run."""
     stats: list[FileStats] = []
     errors: list[tuple[str, str]] = []
@@ -107,12 +111,10 @@ def collect(options: QcOptions, report_error: Callable[[str, str], None]) -> QcR
                 def on_advance(src: Source, task: TaskID = task) -> None:
                     progress.update(task, completed=src.raw_position(), total=src.size)
 
+            st: FileStats | None = None
             try:
-                if label == STDIN_LABEL:
-                    stdin = sys.stdin.buffer
-                    stats.append(analyse(label, options.minlen, stdin=stdin, on_advance=on_advance))
-                else:
-                    stats.append(analyse(label, options.minlen, on_advance=on_advance))
+                stdin = sys.stdin.buffer if label == STDIN_LABEL else None
+                st = analyse(label, options.minlen, stdin=stdin, on_advance=on_advance)
             except (InputError, FormatError) as e:
                 log.error("%s: %s", label, e)
                 errors.append((label, str(e)))
@@ -120,6 +122,10 @@ def collect(options: QcOptions, report_error: Callable[[str, str], None]) -> QcR
             finally:
                 if progress is not None and task is not None:
                     progress.remove_task(task)
+            if st is not None:
+                stats.append(st)
+                if on_file is not None:
+                    on_file(st)
     return QcResult(stats, errors)
 
 
@@ -180,29 +186,30 @@ def run(options: QcOptions, *, stderr: TextIO | None = None) -> int:
                     "Processing FASTQ file from stdin, press Ctrl-C to cancel. "
                     f"{options.program} --help for more info\n"
                 )
-            result = collect(options, report_error)
-            if not html_to_text_output:
-                # FastQE 0.5.x prints only the mean line when an HTML report is requested
-                with_extra = options.html is None
-                for st in result.stats:
-                    for line in stat_lines(
-                        st,
-                        table,
-                        show_min=options.show_min and with_extra,
-                        show_max=options.show_max and with_extra,
-                    ):
-                        out.write(line + "\n")
-                    if st.format == "fasta":
-                        err.write(
-                            f"{options.program}: note: {st.name} is FASTA: it has no qualities, "
-                            "so only read-length statistics are reported (in --html and --json)\n"
-                        )
-            else:
+            # FastQE 0.5.x prints only the mean line when an HTML report is requested
+            with_extra = options.html is None
+
+            def print_file(st: FileStats) -> None:
+                """Each file's lines as soon as it is done, as FastQE prints them."""
+                if html_to_text_output:
+                    return
+                show_min, show_max = options.show_min and with_extra, options.show_max and with_extra
+                for line in stat_lines(st, table, show_min=show_min, show_max=show_max):
+                    out.write(line + "\n")
+                out.flush()
+                if st.format == "fasta":
+                    err.write(
+                        f"{options.program}: note: {st.name} is FASTA: it has no qualities, "
+                        "so only read-length statistics are reported (in --html and --json)\n"
+                    )
+
+            result = collect(options, report_error, on_file=print_file)
+            if html_to_text_output:
                 out.write(render_html(result, table, options))
         if options.html and not html_to_text_output:
             Path(options.html).write_text(render_html(result, table, options), encoding="utf-8")
         if options.json:
-            Path(options.json).write_text(json.dumps(json_report(result), indent=1) + "\n", encoding="utf-8")
+            Path(options.json).write_text(json.dumps(json_report(result)) + "\n", encoding="utf-8")
     except OSError as e:
         err.write(f"{options.program}: error: cannot write {e.filename or 'output'}: {e.strerror or e}\n")
         return 1
