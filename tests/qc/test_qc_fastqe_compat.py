@@ -84,6 +84,7 @@ CASES = {
     "q33-default": ["q33.fq"],
     "scale": ["--scale", "fixed.fq"],
     "scale-noemoji": ["--scale", "--noemoji", "extremes.fq"],
+    "scale-bin": ["--scale", "--bin", "--output", "bin.tsv", "binned.fq"],
     "custom": ["--custom", "custom.txt", "--scale", "--max", "extremes.fq", "fixed.fq"],
     "noheader": ["--noheader", "--min", "variable.fq"],
     "empty": ["--min", "--max", "empty.fq", "fixed.fq"],
