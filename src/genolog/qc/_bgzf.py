@@ -11,6 +11,7 @@ import io
 import os
 import struct
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
@@ -84,6 +85,14 @@ class BgzfReader(io.RawIOBase):
             if not blocks:
                 break
             self._pending.append(self._pool.submit(_inflate, blocks))
+
+    def batches(self) -> Iterator[bytes]:
+        """The decompressed content as whole batches, in order (no copy into a caller's buffer)."""
+        while True:
+            self._fill_pipeline()
+            if not self._pending:
+                return
+            yield self._pending.popleft().result()
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
         while not len(self._current):

@@ -151,6 +151,17 @@ def iter_blocks(source: Source, chunk_size: int = CHUNK_SIZE) -> Iterator[NDArra
     recycled (fresh 16 MB allocations cost page faults on every block), so a yielded array is only valid
     until the next one is requested. A read error is raised as InputError after the blocks before it.
     """
+    if isinstance(source.stream, BgzfReader):
+        # the thread pool already inflates ahead: hand its batches over as they are
+        batches = source.stream.batches()
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except _READ_ERRORS as e:
+                raise InputError(_describe_read_error(e, source.compression)) from e
+            yield np.frombuffer(batch, dtype=np.uint8)
     free: queue.Queue[NDArray[np.uint8]] = queue.Queue()
     for _ in range(3):  # one being filled, one queued, one with the caller
         free.put(np.empty(chunk_size, dtype=np.uint8))
