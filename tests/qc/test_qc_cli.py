@@ -179,3 +179,9 @@ def test_run_as_a_library_with_redirected_stdout(tmp_path: Path, monkeypatch: py
         f"{tmp_path / 'r.fq'}\tmin\t😎 😎 🚨 👺 👺",
     ]
     assert "none.fq: no such file" in err.getvalue()
+
+
+def test_each_error_is_printed_once(tmp_path: Path) -> None:
+    (tmp_path / "r.fq").write_text(EXAMPLE)
+    res = _run("qc", "r.fq", "nope.fq", cwd=tmp_path)
+    assert res.stderr.count("no such file") == 1

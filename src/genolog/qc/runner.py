@@ -23,6 +23,7 @@ from genolog.qc.text import HEADER, scale_lines, stat_lines
 
 STDIN_LABEL = "-"
 log = logging.getLogger("genolog.qc")
+log.addHandler(logging.NullHandler())  # errors reach stderr through report_error; `--log` adds a file
 
 
 @dataclass
