@@ -206,9 +206,12 @@ class FastqParser:
         seq_s, plus_s, qual_s = head_e + 1, seq_e + 1, plus_e + 1
         # CRLF: the byte before a newline (for an empty line, the previous newline) is a CR
         last = len(buf) - 1
-        head_e = head_e - (buf[np.clip(head_e - 1, 0, last)] == _CR)
-        seq_e = seq_e - (buf[np.clip(seq_e - 1, 0, last)] == _CR)
-        qual_e = qual_e - (buf[np.clip(qual_e - 1, 0, last)] == _CR)
+        seq_cr = buf[np.maximum(seq_e - 1, 0)] == _CR
+        qual_cr = buf[np.maximum(qual_e - 1, 0)] == _CR
+        if seq_cr.any() or qual_cr.any():  # LF-only files (nearly all) skip the rest
+            head_e = head_e - (buf[np.maximum(head_e - 1, 0)] == _CR)
+            seq_e = seq_e - seq_cr
+            qual_e = qual_e - qual_cr
         # an empty line's first byte is its newline, so the byte checks also catch empty lines
         bad_head = (head_e <= head_s) | (buf[np.minimum(head_s, last)] != _AT)
         bad_plus = buf[np.minimum(plus_s, last)] != _PLUS

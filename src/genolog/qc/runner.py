@@ -9,10 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TextIO
-
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from genolog import __version__
 from genolog.qc._parser import compute_stats
@@ -20,6 +17,9 @@ from genolog.qc._reader import InputError, Source, iter_blocks, open_source
 from genolog.qc.emoji import CustomTableError, SymbolTable, choose_table
 from genolog.qc.stats import FileStats, FormatError
 from genolog.qc.text import HEADER, scale_lines, stat_lines
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 STDIN_LABEL = "-"
 log = logging.getLogger("genolog.qc")
@@ -59,8 +59,12 @@ class QcResult:
 
 
 def _progress(enabled: bool) -> Progress | None:
+    """A progress bar per input on stderr, only for a person at a terminal."""
     if not enabled or not sys.stderr.isatty():
         return None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
