@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -243,3 +244,26 @@ def test_missing_file_does_not_stop_the_run(
     _, fixed_only = _ours(["fixed.fq"], data_dir, capfd, monkeypatch)
     assert code == 1
     assert ours == fixed_only
+
+
+@pytest.mark.parametrize(("window", "table_args"), [(1, []), (7, ["--bin"]), (40, ["--noemoji"])])
+def test_html_tooltip_values_match_fastqe_052(
+    window: int, table_args: list[str], fastqe_052: Path, data_dir: Path
+) -> None:
+    """Each position (or window) carries the same max/mean/min symbols as in fastqe's own report."""
+    from genolog.qc.emoji import choose_table
+    from genolog.qc.html import cells
+    from genolog.qc.runner import analyse
+
+    out = data_dir / f"fastqe-w{window}.html"
+    args = [*table_args, "--window", str(window), "--html", out.name, "variable.fq"]
+    assert _fastqe(fastqe_052, args, data_dir).returncode == 0
+    theirs = re.findall(
+        r"Pos:([0-9-]+)&lt;br&gt;Max:(.*?)&lt;br&gt;Mean:(.*?)&lt;br&gt;Min:(.*?)\"", out.read_text("utf-8")
+    )
+    table = choose_table(binned="--bin" in table_args, noemoji="--noemoji" in table_args)
+    ours = [
+        (c.pos, c.max, c.mean, c.min) for c in cells(analyse(str(data_dir / "variable.fq")), table, window)
+    ]
+    assert len(theirs) == len(ours) > 3
+    assert ours == theirs
