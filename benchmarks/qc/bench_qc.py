@@ -87,6 +87,55 @@ def make_batch(rng: np.random.Generator, first: int, n: int, read_len: int = REA
     return records.tobytes()
 
 
+def make_long_reads(path: Path, lengths: np.ndarray, seed: int = SEED) -> None:
+    """Plain FASTQ of reads with the given lengths (random bases, Q5-Q40), for the per-base cost check."""
+    rng = np.random.default_rng(seed)
+    with open(path, "wb") as out:
+        for i, n in enumerate(lengths.tolist()):
+            seq = np.frombuffer(b"ACGT", dtype=np.uint8)[rng.integers(0, 4, n)].tobytes()
+            qual = rng.integers(5 + 33, 41 + 33, n, dtype=np.uint8).tobytes()
+            out.write(b"@long%d\n%s\n+\n%s\n" % (i, seq, qual))
+
+
+def long_read_check(
+    genolog: str, fastqe: str | None, short_plain: Path, short_reads: int, repeat: int
+) -> None:
+    """Per-base cost for long reads against 150 bp reads, and fastqe's quadratic case (reference 6.6.3)."""
+    cache = short_plain.parent
+    rng = np.random.default_rng(SEED)
+    long_path = cache / "long_10000x1-20kb.fastq"
+    long_lengths = rng.integers(1_000, 20_001, 10_000)
+    if not long_path.exists():
+        make_long_reads(long_path, long_lengths)
+    rows = run_rounds(
+        [
+            ("genolog qc, 150 bp reads", [genolog, "qc", str(short_plain)], "uncompressed"),
+            (
+                "genolog qc, 1-20 kb reads",
+                [genolog, "qc", str(long_path)],
+                f"{long_lengths.sum() / 1e6:.0f} Mbases",
+            ),
+        ],
+        repeat,
+    )
+    bases = [short_reads * READ_LEN, float(long_lengths.sum())]
+    print("\nlong reads (uncompressed; startup included):")
+    for r, b in zip(rows, bases, strict=True):
+        rate = b / r.seconds / 1e6
+        print(f"  {r.name:28} {r.seconds:6.2f} s  {rate:6.1f} Mbases/s  {r.max_rss_mb:5.0f} MB  {r.note}")
+    if fastqe:
+        quad = cache / "long_200x1000.fastq"
+        if not quad.exists():
+            make_long_reads(quad, np.full(200, 1000))
+        slow = run_rounds([("fastqe, 200 x 1000 bp", [fastqe, str(quad)], "")], 1)[0]
+        fast = run_rounds([("fastqe --long 1000", [fastqe, "--long", "1000", str(quad)], "")], 1)[0]
+        ours = run_rounds([("genolog qc", [genolog, "qc", str(quad)], "")], repeat)[0]
+        print(
+            f"  fastqe on 200 x 1000 bp: {slow.seconds:.2f} s without --long, {fast.seconds:.2f} s with "
+            f"--long 1000; genolog {ours.seconds:.2f} s (no option needed)"
+        )
+
+
 def make_fastq_gz(path: Path, reads: int, seed: int = SEED, batch: int = 100_000) -> None:
     rng = np.random.default_rng(seed)
     tmp = path.with_suffix(".partial")
@@ -199,6 +248,7 @@ def main() -> None:
     ap.add_argument("--fastqe", help="path to a fastqe executable")
     ap.add_argument("--fastqe-full", action="store_true", help="time fastqe on the whole file (~100 s)")
     ap.add_argument("--gzip-only", action="store_true", help="skip the BGZF and uncompressed copies")
+    ap.add_argument("--long-reads", action="store_true", help="also check per-base cost on 1-20 kb reads")
     ap.add_argument("--fastqe-subset", type=int, default=100_000, help="reads for the scaled fastqe run")
     args = ap.parse_args()
 
@@ -274,6 +324,8 @@ def main() -> None:
             f"{fq.cpu / g.cpu:5.1f}x CPU   (target >= 80x)"
         )
     print(f"  genolog peak RSS              : {g.max_rss_mb:5.0f} MB (target < 200 MB)")
+    if args.long_reads:
+        long_read_check(genolog, fastqe, variants(data)[1], args.reads, args.repeat)
 
 
 if __name__ == "__main__":
