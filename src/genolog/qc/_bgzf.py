@@ -32,9 +32,12 @@ def is_bgzf(head: bytes) -> bool:
     return xlen >= 6 and tag == b"BC" and slen == 2
 
 
-def _inflate(blocks: list[bytes]) -> bytes:
-    # each block is a complete gzip member: wbits=31 checks its CRC32 and length too
-    return b"".join([isal_zlib.decompress(b, wbits=31) for b in blocks])
+def _inflate(blocks: list[memoryview]) -> bytes:
+    # Each block is a complete gzip member: wbits=31 checks its CRC32 and length too. Its trailer
+    # gives the inflated size, so the output buffer is allocated once instead of grown.
+    return b"".join(
+        [isal_zlib.decompress(b, wbits=31, bufsize=max(1, int.from_bytes(b[-4:], "little"))) for b in blocks]
+    )
 
 
 class BgzfReader(io.RawIOBase):
@@ -54,7 +57,7 @@ class BgzfReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def _cut_blocks(self) -> list[bytes]:
+    def _cut_blocks(self) -> list[memoryview]:
         """Read about one batch of compressed bytes and cut it into whole blocks."""
         data = self._compressed
         while len(data) < _BATCH_BYTES and not self._raw_eof:
@@ -71,7 +74,7 @@ class BgzfReader(io.RawIOBase):
             size = struct.unpack_from("<H", data, pos + 16)[0] + 1
             if pos + size > len(data):
                 break
-            blocks.append(bytes(view[pos : pos + size]))
+            blocks.append(view[pos : pos + size])  # a view: `data` is immutable and stays alive
             pos += size
         self._compressed = data[pos:]
         self._offset += pos
