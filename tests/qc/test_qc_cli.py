@@ -185,3 +185,17 @@ def test_each_error_is_printed_once(tmp_path: Path) -> None:
     (tmp_path / "r.fq").write_text(EXAMPLE)
     res = _run("qc", "r.fq", "nope.fq", cwd=tmp_path)
     assert res.stderr.count("no such file") == 1
+
+
+def test_html_groups_very_long_reads_automatically(tmp_path: Path) -> None:
+    path = tmp_path / "long.fq"
+    path.write_text("".join(f"@r{i}\n{'A' * 5000}\n+\n{'I' * 4999}#\n" for i in range(3)))
+    st = analyse(str(path))
+    html = render_report([st], default_table())
+    assert html.count('class="pos"') == 1000  # windows of 5 positions
+    assert "each shows a window of 5 positions" in html and "Pos: 4996-5000" in html
+    assert "Min: 😋 (Q32)" in html  # as in FastQE, a window shows the truncated mean: (4 x 40 + 2) / 5
+    polyline = re.search(r'class="mean" points="([^"]*)"', html)
+    assert polyline is not None and len(polyline.group(1).split()) <= 1500
+    # an explicit --window is kept as given
+    assert render_report([st], default_table(), window=2).count('class="pos"') == 2500

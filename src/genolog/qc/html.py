@@ -6,6 +6,7 @@ makes no network request, unlike FastQE's Bootstrap-from-a-CDN page.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from importlib import resources
 
@@ -19,6 +20,8 @@ from genolog.qc.stats import FileStats
 
 _PLOT_W, _PLOT_H, _PLOT_PAD = 720, 180, 28
 _PLOT_QMAX = 42
+MAX_CELLS = 2000  # emoji per row before positions are grouped automatically
+MAX_PLOT_POINTS = 1500
 
 
 @dataclass
@@ -71,14 +74,35 @@ def _points(xs: NDArray[np.float64], ys: NDArray[np.float64]) -> str:
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs.tolist(), ys.tolist(), strict=True))
 
 
+def _blocks(values: NDArray[np.float64], size: int, how: str) -> NDArray[np.float64]:
+    """Aggregate consecutive runs of `size` values (the last may be shorter) by max, min or mean."""
+    if size <= 1:
+        return values
+    padded = np.concatenate([values, np.full(-len(values) % size, np.nan)]).reshape(-1, size)
+    if how == "max":
+        return np.nanmax(padded, axis=1)
+    if how == "min":
+        return np.nanmin(padded, axis=1)
+    return np.nanmean(padded, axis=1)
+
+
 def plot(stats: FileStats) -> dict[str, object] | None:
-    """Coordinates for the inline SVG: the mean line over a min-max band, with Q20/Q30/Q40 guides."""
+    """Coordinates for the inline SVG: the mean line over a min-max band, with Q20/Q30/Q40 guides.
+
+    Long reads are drawn from blocks of positions (max of maxima, min of minima, mean of means) so the
+    plot has at most about MAX_PLOT_POINTS points.
+    """
     if stats.format != "fastq" or not len(stats.coverage):
         return None
     n = len(stats.coverage)
-    xs = _x(n)
-    upper = _points(xs, _y(stats.phred_max.astype(np.float64)))
-    lower = _points(xs[::-1], _y(stats.phred_min.astype(np.float64))[::-1])
+    size = math.ceil(n / MAX_PLOT_POINTS)
+    top = _blocks(stats.phred_max.astype(np.float64), size, "max")
+    bottom = _blocks(stats.phred_min.astype(np.float64), size, "min")
+    mean = _blocks(stats.mean, size, "mean")
+    centres = np.arange(len(mean)) * size + (size - 1) / 2  # in positions from 0
+    xs = _PLOT_PAD + centres * (_PLOT_W - 2 * _PLOT_PAD) / max(n - 1, 1)
+    upper = _points(xs, _y(top))
+    lower = _points(xs[::-1], _y(bottom)[::-1])
     step = max(10, (n // 8) // 10 * 10)
     ticks = [1, *range(step, n + 1, step)]
     return {
@@ -86,9 +110,9 @@ def plot(stats: FileStats) -> dict[str, object] | None:
         "h": _PLOT_H,
         "pad": _PLOT_PAD,
         "band": f"{upper} {lower}",
-        "mean": _points(xs, _y(stats.mean)),
+        "mean": _points(xs, _y(mean)),
         "guides": [{"q": q, "y": round(float(_y(np.array([float(q)]))[0]), 1)} for q in (20, 30, 40)],
-        "xticks": [{"pos": t, "x": round(float(xs[t - 1]), 1)} for t in ticks],
+        "xticks": [{"pos": t, "x": round(float(_x(n)[t - 1]), 1)} for t in ticks],
     }
 
 
@@ -110,21 +134,33 @@ def _template() -> jinja2.Template:
     return env.from_string(source)
 
 
+def auto_window(positions: int, window: int) -> int:
+    """The requested window, or for very long reads without one, a window that keeps the row readable
+    (and the page light: one element per position would be 100,000 elements for 100 kb reads)."""
+    if window > 1 or positions <= MAX_CELLS:
+        return max(window, 1)
+    return math.ceil(positions / (MAX_CELLS // 2))
+
+
 def render_report(
     stats_list: list[FileStats],
     table: SymbolTable,
     window: int = 1,
     errors: list[tuple[str, str]] | None = None,
 ) -> str:
-    files = [
-        {
-            "stats": st,
-            "cells": cells(st, table, window),
-            "plot": plot(st),
-            "summary": summary(st),
-        }
-        for st in stats_list
-    ]
+    files = []
+    for st in stats_list:
+        w = auto_window(len(st.coverage), window)
+        files.append(
+            {
+                "stats": st,
+                "window": w,
+                "auto_window": w != max(window, 1),
+                "cells": cells(st, table, w),
+                "plot": plot(st),
+                "summary": summary(st),
+            }
+        )
     return _template().render(
         files=files,
         errors=errors or [],
