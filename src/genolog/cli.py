@@ -16,6 +16,7 @@ from genolog import __version__
 from genolog.metadata import admin, server
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.settings import ServerSettings, SettingsError, load_settings
+from genolog.qc.cli import qc
 
 app = typer.Typer(help="genolog: metadata service, SDK, analysis runner and read QC.", no_args_is_help=True)
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
@@ -185,6 +186,9 @@ def run_status(run_dir: str = typer.Argument(..., help="A run directory printed 
         err_console.print(f"[red]error:[/] {e}")
         raise typer.Exit(1) from None
     Console(soft_wrap=True).print(run_table(record))
+
+
+app.command("qc")(qc)
 
 
 if __name__ == "__main__":
