@@ -13,10 +13,29 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from genolog import config
 from genolog.metadata.db import Database, normalise_url
 
 POSTGRES_URL = os.environ.get("GENOLOG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("GENOLOG_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Every test starts with no config paths and its own data folder, and leaves none behind.
+
+    ``set_config_paths`` writes the config-path variables straight into os.environ, so they are
+    restored by hand rather than through monkeypatch."""
+    saved = {var: os.environ.pop(var, None) for var in config.CONFIG_PATH_ENV_VARS}
+    monkeypatch.setenv("GENOLOG_DATA_DIR", str(tmp_path / "data"))
+    config._reset_for_tests()
+    yield
+    for var, value in saved.items():
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = value
+    config._reset_for_tests()
 
 
 def _postgres_reachable() -> str | None:

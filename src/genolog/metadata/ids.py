@@ -5,11 +5,13 @@ Production sequencing groups use prefix ``CPG`` with offset 0, so ``CPG327239`` 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from genolog.metadata.errors import BadRequest
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def luhn_check_digit(number: int) -> int:
     """The standard Luhn check digit for a non-negative integer."""
     total = 0

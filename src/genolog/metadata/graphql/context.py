@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from strawberry.types import Info
 
@@ -57,17 +58,24 @@ def context_of(info: Info[Any, Any]) -> GraphQLContext:
     return ctx
 
 
+# The primary keys of a group of nodes: the SELECT that found them (so children are fetched with a
+# subquery, however many parents there are), or a plain list when they came from elsewhere.
+IdSource = list[int] | sa.Select[Any]
+
+
 class Siblings(Generic[N]):
     """Nodes loaded together; each relation is fetched once for all of them."""
 
-    def __init__(self, ctx: GraphQLContext) -> None:
+    def __init__(self, ctx: GraphQLContext, ids_query: sa.Select[Any] | None = None) -> None:
         self.ctx = ctx
         self.nodes: list[N] = []
+        self.ids_query = ids_query
         self._cache: dict[Any, Any] = {}
 
-    def load(self, key: Any, fetch: Callable[[list[int]], Any]) -> Any:
+    def load(self, key: Any, fetch: Callable[[IdSource], Any]) -> Any:
         if key not in self._cache:
-            self._cache[key] = fetch([n.pk for n in self.nodes])
+            ids: IdSource = self.ids_query if self.ids_query is not None else [n.pk for n in self.nodes]
+            self._cache[key] = fetch(ids)
         return self._cache[key]
 
 

@@ -15,7 +15,6 @@ resolver, so they cannot disagree about data; the tests run each query through b
 from __future__ import annotations
 
 import datetime
-import enum
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,11 +168,7 @@ class _Walk:
         self.fragments = fragments
         self.variables = variables
         self.info = info
-        # Per request: a selection's fields and a field's arguments are the same for every row.
-        self._fields: dict[
-            tuple[str, tuple[int, ...]], list[tuple[str, list[FieldNode], GraphQLField | None]]
-        ] = {}
-        self._args: dict[int, dict[str, Any]] = {}
+        self._plans: dict[tuple[str, tuple[int, ...]], list[_Step]] = {}
 
     def _included(self, node: FieldNode | FragmentSpreadNode | InlineFragmentNode) -> bool:
         if not node.directives:
@@ -211,37 +206,84 @@ class _Walk:
     def object(
         self, node: Any, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]
     ) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, nodes in self._collect(type_, selection_sets).items():
+        info = self.info
+        return {
+            key: complete(resolve(node, info, args, self))
+            for key, resolve, args, complete in self._plan(type_, selection_sets)
+        }
+
+    def _plan(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> list[_Step]:
+        """How to answer a selection on a type: for each response key, a getter, its arguments and a completer.
+
+        Built once per request and selection; every row of a list reuses it."""
+        key = (type_.name, tuple(id(s) for s in selection_sets))
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        plan = []
+        for response_key, nodes in self._collect(type_, selection_sets).items():
             name = nodes[0].name.value
             if name == "__typename":
-                result[key] = type_.name
+                plan.append((response_key, _typename(type_.name), {}, _identity))
                 continue
             field = type_.fields.get(name)
             if field is None:
                 raise Unsupported(name)
-            resolve = self.executor.resolver(type_, name, field)
-            raw_args = get_argument_values(field, nodes[0], self.variables) if field.args else {}
-            value = resolve(node, self.info, raw_args, self)
-            result[key] = self.value(value, field.type, nodes)
-        return result
+            args = get_argument_values(field, nodes[0], self.variables) if field.args else {}
+            plan.append(
+                (
+                    response_key,
+                    self.executor.resolver(type_, name, field),
+                    args,
+                    self._completer(field.type, nodes),
+                )
+            )
+        self._plans[key] = plan
+        return plan
 
-    def value(self, value: Any, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Any:
+    def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Callable[[Any], Any]:
+        """Turns a resolved value into its JSON form for this output type."""
         if isinstance(type_, GraphQLNonNull):
             type_ = type_.of_type
-        if value is None:
-            return None
         if isinstance(type_, GraphQLList):
-            item_type = type_.of_type
-            return [self.value(item, item_type, nodes) for item in value]
+            item = self._completer(type_.of_type, nodes)
+            return lambda value: None if value is None else [item(v) for v in value]
         if isinstance(type_, GraphQLObjectType):
-            return self.object(value, type_, [n.selection_set for n in nodes if n.selection_set])
+            object_type, info = type_, self.info
+            selection_sets = [n.selection_set for n in nodes if n.selection_set]
+            plans: list[list[_Step]] = []  # planned on first use, then shared by every row
+
+            def complete_object(value: Any) -> Any:
+                if value is None:
+                    return None
+                if not plans:
+                    plans.append(self._plan(object_type, selection_sets))
+                return {key: done(get(value, info, args, self)) for key, get, args, done in plans[0]}
+
+            return complete_object
         if isinstance(type_, GraphQLScalarType):
             if type_.name in PASS_THROUGH_SCALARS:
-                return value.value if isinstance(value, enum.Enum) else value
-            if isinstance(value, datetime.datetime | datetime.date):
-                return value.isoformat()
-            return type_.serialize(value)
+                return _identity
+            scalar = type_
+            return lambda value: None if value is None else _serialize_scalar(scalar, value)
         if isinstance(type_, GraphQLEnumType):
-            return type_.serialize(value)
+            enum_type = type_
+            return lambda value: None if value is None else enum_type.serialize(value)
         raise Unsupported(str(type_))  # interfaces and unions
+
+
+_Step = tuple[str, Callable[[Any, Any, dict[str, Any], Any], Any], dict[str, Any], Callable[[Any], Any]]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _typename(name: str) -> Callable[[Any, Any, dict[str, Any], Any], str]:
+    return lambda _node, _info, _args, _walk: name
+
+
+def _serialize_scalar(scalar: GraphQLScalarType, value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return scalar.serialize(value)

@@ -8,24 +8,35 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from genolog.metadata import tables as t
-from genolog.metadata.graphql.context import GraphQLContext
+from genolog.metadata.graphql.context import GraphQLContext, IdSource
 
 Where = list[sa.ColumnElement[bool]]
 
 
-def rows(ctx: GraphQLContext, statement: sa.Select[Any]) -> list[RowMapping]:
-    return list(ctx.tx.conn.execute(statement).mappings())
+class Rows(list[RowMapping]):
+    """Fetched rows, with ``ids``: the same query selecting only their primary keys (for their children)."""
+
+    ids: sa.Select[Any] | None = None
 
 
-def projects(ctx: GraphQLContext, ids: list[int]) -> list[RowMapping]:
-    return rows(ctx, sa.select(t.project).where(t.project.c.id.in_(ids)).order_by(t.project.c.id))
+def rows(ctx: GraphQLContext, statement: sa.Select[Any], pk: sa.ColumnElement[Any] | None = None) -> Rows:
+    result = Rows(ctx.tx.conn.execute(statement).mappings().all())  # fetchall: one call, not one per row
+    if pk is not None:
+        result.ids = statement.with_only_columns(pk).order_by(None)
+    return result
 
 
-def samples(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
-    return rows(ctx, sa.select(t.sample).where(*where).order_by(t.sample.c.id))
+def projects(ctx: GraphQLContext, ids: list[int]) -> Rows:
+    return rows(
+        ctx, sa.select(t.project).where(t.project.c.id.in_(ids)).order_by(t.project.c.id), t.project.c.id
+    )
 
 
-def sequencing_groups(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
+def samples(ctx: GraphQLContext, where: Where) -> Rows:
+    return rows(ctx, sa.select(t.sample).where(*where).order_by(t.sample.c.id), t.sample.c.id)
+
+
+def sequencing_groups(ctx: GraphQLContext, where: Where) -> Rows:
     sg = t.sequencing_group
     return rows(
         ctx,
@@ -33,10 +44,11 @@ def sequencing_groups(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
         .join(t.sample, t.sample.c.id == sg.c.sample_id)
         .where(*where)
         .order_by(sg.c.id),
+        sg.c.id,
     )
 
 
-def assays_of_groups(ctx: GraphQLContext, sg_ids: list[int]) -> list[RowMapping]:
+def assays_of_groups(ctx: GraphQLContext, sg_ids: IdSource) -> Rows:
     link = t.sequencing_group_assay
     return rows(
         ctx,
@@ -44,26 +56,27 @@ def assays_of_groups(ctx: GraphQLContext, sg_ids: list[int]) -> list[RowMapping]
         .join(link, link.c.assay_id == t.assay.c.id)
         .where(link.c.sequencing_group_id.in_(sg_ids))
         .order_by(t.assay.c.id),
+        t.assay.c.id,
     )
 
 
-def assays(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
-    return rows(ctx, sa.select(t.assay).where(*where).order_by(t.assay.c.id))
+def assays(ctx: GraphQLContext, where: Where) -> Rows:
+    return rows(ctx, sa.select(t.assay).where(*where).order_by(t.assay.c.id), t.assay.c.id)
 
 
-def participants(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
-    return rows(ctx, sa.select(t.participant).where(*where).order_by(t.participant.c.id))
+def participants(ctx: GraphQLContext, where: Where) -> Rows:
+    return rows(ctx, sa.select(t.participant).where(*where).order_by(t.participant.c.id), t.participant.c.id)
 
 
-def families(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
-    return rows(ctx, sa.select(t.family).where(*where).order_by(t.family.c.id))
+def families(ctx: GraphQLContext, where: Where) -> Rows:
+    return rows(ctx, sa.select(t.family).where(*where).order_by(t.family.c.id), t.family.c.id)
 
 
-def analyses(ctx: GraphQLContext, where: Where) -> list[RowMapping]:
-    return rows(ctx, sa.select(t.analysis).where(*where).order_by(t.analysis.c.id))
+def analyses(ctx: GraphQLContext, where: Where) -> Rows:
+    return rows(ctx, sa.select(t.analysis).where(*where).order_by(t.analysis.c.id), t.analysis.c.id)
 
 
-def analyses_of_groups(ctx: GraphQLContext, sg_ids: list[int], where: Where) -> list[RowMapping]:
+def analyses_of_groups(ctx: GraphQLContext, sg_ids: IdSource, where: Where) -> Rows:
     link = t.analysis_sequencing_group
     return rows(
         ctx,
@@ -71,10 +84,11 @@ def analyses_of_groups(ctx: GraphQLContext, sg_ids: list[int], where: Where) -> 
         .join(link, link.c.analysis_id == t.analysis.c.id)
         .where(link.c.sequencing_group_id.in_(sg_ids), *where)
         .order_by(t.analysis.c.id),
+        t.analysis.c.id,
     )
 
 
-def group_ids_of_analyses(ctx: GraphQLContext, analysis_ids: list[int]) -> list[RowMapping]:
+def group_ids_of_analyses(ctx: GraphQLContext, analysis_ids: IdSource) -> Rows:
     link = t.analysis_sequencing_group
     return rows(
         ctx,
@@ -85,8 +99,8 @@ def group_ids_of_analyses(ctx: GraphQLContext, analysis_ids: list[int]) -> list[
 
 
 def family_members(
-    ctx: GraphQLContext, family_ids: list[int] | None, participant_ids: list[int] | None
-) -> list[RowMapping]:
+    ctx: GraphQLContext, family_ids: IdSource | None, participant_ids: IdSource | None
+) -> Rows:
     fp = t.family_participant
     statement = sa.select(fp)
     if family_ids is not None:
@@ -96,10 +110,30 @@ def family_members(
     return rows(ctx, statement.order_by(fp.c.family_id, fp.c.participant_id))
 
 
-def external_id_rows(ctx: GraphQLContext, entity: str, ids: list[int]) -> dict[int, dict[str, str]]:
+def external_id_rows(ctx: GraphQLContext, entity: str, ids: IdSource) -> dict[int, dict[str, str]]:
+    """entity id -> {organisation: external id}, for the entities that have any."""
     from genolog.metadata.store import external_ids
 
-    return external_ids.get_many(ctx.tx.conn, entity, ids)
+    table = external_ids.TABLES[entity]
+    id_col = table.c[f"{entity}_id"]
+    result: dict[int, dict[str, str]] = {}
+    statement = (
+        sa.select(id_col, table.c.name, table.c.external_id).where(id_col.in_(ids)).order_by(table.c.name)
+    )
+    for entity_id, org, value in ctx.tx.conn.execute(statement).all():
+        result.setdefault(entity_id, {})[org] = value
+    return result
+
+
+def phenotypes(ctx: GraphQLContext, participant_ids: IdSource) -> dict[int, dict[str, Any]]:
+    table = t.participant_phenotype
+    result: dict[int, dict[str, Any]] = {}
+    statement = sa.select(table.c.participant_id, table.c.name, table.c.value).where(
+        table.c.participant_id.in_(participant_ids)
+    )
+    for participant_id, name, value in ctx.tx.conn.execute(statement.order_by(table.c.name)).all():
+        result.setdefault(participant_id, {})[name] = value
+    return result
 
 
 def matching_external_ids(entity_table: sa.Table, entity: str, conditions: Where) -> sa.ColumnElement[bool]:

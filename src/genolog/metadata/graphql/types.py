@@ -16,7 +16,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, Siblings, group
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
 from genolog.metadata.graphql.filters import (
     AnalysisStatusGraphQLFilter,
     BoolGraphQLFilter,
@@ -42,8 +42,10 @@ def _utc(value: datetime.datetime | None) -> datetime.datetime | None:
 
 
 def _external_ids(sib: Siblings[Any], entity: str, pk: int) -> dict[str, str]:
-    eids: dict[str, str] = sib.load("eids", lambda ids: fetch.external_id_rows(sib.ctx, entity, ids))[pk]
-    return eids
+    eids: dict[int, dict[str, str]] = sib.load(
+        "eids", lambda ids: fetch.external_id_rows(sib.ctx, entity, ids)
+    )
+    return eids.get(pk, {})
 
 
 def _key(*parts: Any) -> str:
@@ -75,7 +77,7 @@ class GraphQLProject:
     ) -> list[GraphQLParticipant]:
         p = t.participant
 
-        def load(ids: list[int]) -> dict[int, list[GraphQLParticipant]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLParticipant]]:
             where = [p.c.project_id.in_(ids), *conditions(p.c.id, id), *meta_conditions(p.c.meta, meta)]
             where += conditions(p.c.reported_sex, reported_sex) + conditions(
                 p.c.reported_gender, reported_gender
@@ -107,7 +109,7 @@ class GraphQLProject:
         s = t.sample
         parse = self.sib.ctx.tx.codecs.sample.parse
 
-        def load(ids: list[int]) -> dict[int, list[GraphQLSample]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
             where = [
                 s.c.project_id.in_(ids),
                 s.c.active.is_(True),
@@ -142,7 +144,7 @@ class GraphQLProject:
         platform: StrGraphQLFilter | None = None,
         active_only: BoolGraphQLFilter | None = None,
     ) -> list[GraphQLSequencingGroup]:
-        def load(ids: list[int]) -> dict[int, list[GraphQLSequencingGroup]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
             where = sequencing_group_where(
                 self.sib.ctx, id, type, technology, platform, active_only, external_id
             )
@@ -164,7 +166,7 @@ class GraphQLProject:
     ) -> list[GraphQLAnalysis]:
         a = t.analysis
 
-        def load(project_ids: list[int]) -> dict[int, list[GraphQLAnalysis]]:
+        def load(project_ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
             where = [
                 a.c.project_id.in_(project_ids),
                 *analysis_where(status, type, meta, active),
@@ -185,7 +187,7 @@ class GraphQLProject:
     ) -> list[GraphQLFamily]:
         f = t.family
 
-        def load(project_ids: list[int]) -> dict[int, list[GraphQLFamily]]:
+        def load(project_ids: IdSource) -> dict[int, list[GraphQLFamily]]:
             where = [
                 f.c.project_id.in_(project_ids),
                 *conditions(f.c.id, id),
@@ -225,7 +227,9 @@ class GraphQLProject:
 
 
 def project_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLProject]:
-    sib: Siblings[GraphQLProject] = Siblings(ctx)
+    sib: Siblings[GraphQLProject] = Siblings(
+        ctx, getattr(rows, "ids", None)
+    )  # the query that found them, for their children
     sib.nodes = [
         GraphQLProject(pk=r["id"], sib=sib, id=r["id"], name=r["name"], dataset=r["dataset"], meta=r["meta"])
         for r in rows
@@ -271,9 +275,11 @@ class GraphQLParticipant:
 
     @strawberry.field
     def phenotypes(self) -> JSON:
-        from genolog.metadata.store import participants
 
-        return self.sib.load("phenotypes", lambda ids: participants.phenotypes(self.sib.ctx.tx, ids))[self.pk]
+        phenotypes: dict[int, dict[str, Any]] = self.sib.load(
+            "phenotypes", lambda ids: fetch.phenotypes(self.sib.ctx, ids)
+        )
+        return JSON(phenotypes.get(self.pk, {}))
 
     @strawberry.field
     def samples(
@@ -284,7 +290,7 @@ class GraphQLParticipant:
     ) -> list[GraphQLSample]:
         s = t.sample
 
-        def load(ids: list[int]) -> dict[int, list[GraphQLSample]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
             where = [
                 s.c.participant_id.in_(ids),
                 *conditions(s.c.type, type),
@@ -299,13 +305,22 @@ class GraphQLParticipant:
 
     @strawberry.field
     def families(self) -> list[GraphQLFamily]:
-        def load(ids: list[int]) -> dict[int, list[GraphQLFamily]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLFamily]]:
             members = fetch.family_members(self.sib.ctx, None, ids)
             nodes = {
                 n.pk: n
                 for n in family_nodes(
                     self.sib.ctx,
-                    fetch.families(self.sib.ctx, [t.family.c.id.in_({m["family_id"] for m in members})]),
+                    fetch.families(
+                        self.sib.ctx,
+                        [
+                            t.family.c.id.in_(
+                                sa.select(t.family_participant.c.family_id).where(
+                                    t.family_participant.c.participant_id.in_(ids)
+                                )
+                            )
+                        ],
+                    ),
                 )
             }
             result: dict[int, list[GraphQLFamily]] = {}
@@ -321,7 +336,9 @@ class GraphQLParticipant:
 
 
 def participant_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLParticipant]:
-    sib: Siblings[GraphQLParticipant] = Siblings(ctx)
+    sib: Siblings[GraphQLParticipant] = Siblings(
+        ctx, getattr(rows, "ids", None)
+    )  # the query that found them, for their children
     sib.nodes = [
         GraphQLParticipant(
             pk=r["id"],
@@ -364,14 +381,10 @@ class GraphQLSample:
 
     @strawberry.field
     def participant(self) -> GraphQLParticipant | None:
-        def load(_ids: list[int]) -> dict[int, GraphQLParticipant]:
-            wanted = {n.participant_id for n in self.sib.nodes if n.participant_id is not None}
-            return {
-                p.pk: p
-                for p in participant_nodes(
-                    self.sib.ctx, fetch.participants(self.sib.ctx, [t.participant.c.id.in_(wanted)])
-                )
-            }
+        def load(ids: IdSource) -> dict[int, GraphQLParticipant]:
+            wanted = sa.select(t.sample.c.participant_id).where(t.sample.c.id.in_(ids))
+            rows = fetch.participants(self.sib.ctx, [t.participant.c.id.in_(wanted)])
+            return {p.pk: p for p in participant_nodes(self.sib.ctx, rows)}
 
         return self.sib.load("participant", load).get(self.participant_id) if self.participant_id else None
 
@@ -379,7 +392,7 @@ class GraphQLSample:
     def assays(self, type: StrGraphQLFilter | None = None, meta: JSON | None = None) -> list[GraphQLAssay]:
         a = t.assay
 
-        def load(ids: list[int]) -> dict[int, list[GraphQLAssay]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
             where = [a.c.sample_id.in_(ids), *conditions(a.c.type, type), *meta_conditions(a.c.meta, meta)]
             return group(assay_nodes(self.sib.ctx, fetch.assays(self.sib.ctx, where)), lambda n: n.sample_pk)
 
@@ -395,7 +408,7 @@ class GraphQLSample:
         meta: JSON | None = None,
         active_only: BoolGraphQLFilter | None = None,
     ) -> list[GraphQLSequencingGroup]:
-        def load(ids: list[int]) -> dict[int, list[GraphQLSequencingGroup]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
             where = sequencing_group_where(self.sib.ctx, id, type, technology, platform, active_only, None)
             where += meta_conditions(t.sequencing_group.c.meta, meta)
             rows = fetch.sequencing_groups(self.sib.ctx, [t.sequencing_group.c.sample_id.in_(ids), *where])
@@ -409,8 +422,9 @@ class GraphQLSample:
         if pk is None:
             return None
 
-        def load(_ids: list[int]) -> dict[int, GraphQLSample]:
-            wanted = {getattr(n, key) for n in self.sib.nodes if getattr(n, key) is not None}
+        def load(ids: IdSource) -> dict[int, GraphQLSample]:
+            column = t.sample.c.parent_id if key == "parent_pk" else t.sample.c.root_id
+            wanted = sa.select(column).where(t.sample.c.id.in_(ids))
             return {
                 s.pk: s
                 for s in sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, [t.sample.c.id.in_(wanted)]))
@@ -433,7 +447,7 @@ class GraphQLSample:
     ) -> list[GraphQLSample]:
         s = t.sample
 
-        def load(ids: list[int]) -> dict[int, list[GraphQLSample]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
             where = [
                 s.c.parent_id.in_(ids),
                 s.c.active.is_(True),
@@ -453,7 +467,9 @@ class GraphQLSample:
 
 def sample_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLSample]:
     fmt = ctx.tx.codecs.sample.format
-    sib: Siblings[GraphQLSample] = Siblings(ctx)
+    sib: Siblings[GraphQLSample] = Siblings(
+        ctx, getattr(rows, "ids", None)
+    )  # the query that found them, for their children
     sib.nodes = [
         GraphQLSample(
             pk=r["id"],
@@ -491,8 +507,8 @@ class GraphQLAssay:
 
     @strawberry.field
     def sample(self) -> GraphQLSample:
-        def load(_ids: list[int]) -> dict[int, GraphQLSample]:
-            wanted = {n.sample_pk for n in self.sib.nodes}
+        def load(ids: IdSource) -> dict[int, GraphQLSample]:
+            wanted = sa.select(t.assay.c.sample_id).where(t.assay.c.id.in_(ids))
             return {
                 s.pk: s
                 for s in sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, [t.sample.c.id.in_(wanted)]))
@@ -503,7 +519,9 @@ class GraphQLAssay:
 
 
 def assay_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLAssay]:
-    sib: Siblings[GraphQLAssay] = Siblings(ctx)
+    sib: Siblings[GraphQLAssay] = Siblings(
+        ctx, getattr(rows, "ids", None)
+    )  # the query that found them, for their children
     sib.nodes = [
         GraphQLAssay(
             pk=r["id"],
@@ -566,8 +584,8 @@ class GraphQLSequencingGroup:
 
     @strawberry.field
     def sample(self) -> GraphQLSample:
-        def load(_ids: list[int]) -> dict[int, GraphQLSample]:
-            wanted = {n.sample_pk for n in self.sib.nodes}
+        def load(ids: IdSource) -> dict[int, GraphQLSample]:
+            wanted = sa.select(t.sequencing_group.c.sample_id).where(t.sequencing_group.c.id.in_(ids))
             return {
                 s.pk: s
                 for s in sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, [t.sample.c.id.in_(wanted)]))
@@ -578,7 +596,7 @@ class GraphQLSequencingGroup:
 
     @strawberry.field
     def assays(self) -> list[GraphQLAssay]:
-        def load(ids: list[int]) -> dict[int, list[GraphQLAssay]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
             return group(
                 assay_nodes(self.sib.ctx, fetch.assays_of_groups(self.sib.ctx, ids)), lambda n: n.group_pk
             )
@@ -594,7 +612,7 @@ class GraphQLSequencingGroup:
         active: BoolGraphQLFilter | None = None,
         project: StrGraphQLFilter | None = None,
     ) -> list[GraphQLAnalysis]:
-        def load(ids: list[int]) -> dict[int, list[GraphQLAnalysis]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
             where = analysis_where(status, type, meta, active)
             if project is not None:
                 readable = self.sib.ctx.readable_projects()
@@ -610,7 +628,9 @@ class GraphQLSequencingGroup:
 
 def sequencing_group_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLSequencingGroup]:
     fmt = ctx.tx.codecs.sequencing_group.format
-    sib: Siblings[GraphQLSequencingGroup] = Siblings(ctx)
+    sib: Siblings[GraphQLSequencingGroup] = Siblings(
+        ctx, getattr(rows, "ids", None)
+    )  # the query that found them, for their children
     sib.nodes = [
         GraphQLSequencingGroup(
             pk=r["id"],
@@ -653,14 +673,21 @@ class GraphQLAnalysis:
 
     @strawberry.field
     def sequencing_groups(self) -> list[GraphQLSequencingGroup]:
-        def load(ids: list[int]) -> dict[int, list[GraphQLSequencingGroup]]:
+        def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
             links = fetch.group_ids_of_analyses(self.sib.ctx, ids)
             nodes = {
                 n.pk: n
                 for n in sequencing_group_nodes(
                     self.sib.ctx,
                     fetch.sequencing_groups(
-                        self.sib.ctx, [t.sequencing_group.c.id.in_({r["sequencing_group_id"] for r in links})]
+                        self.sib.ctx,
+                        [
+                            t.sequencing_group.c.id.in_(
+                                sa.select(t.analysis_sequencing_group.c.sequencing_group_id).where(
+                                    t.analysis_sequencing_group.c.analysis_id.in_(ids)
+                                )
+                            )
+                        ],
                     ),
                 )
             }
@@ -677,7 +704,9 @@ class GraphQLAnalysis:
 
 
 def analysis_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLAnalysis]:
-    sib: Siblings[GraphQLAnalysis] = Siblings(ctx)
+    sib: Siblings[GraphQLAnalysis] = Siblings(
+        ctx, getattr(rows, "ids", None)
+    )  # the query that found them, for their children
     sib.nodes = [
         GraphQLAnalysis(
             pk=r["id"],
@@ -728,14 +757,21 @@ class GraphQLFamily:
         return _primary(self._eids())
 
     def _members(self) -> dict[int, list[tuple[RowMapping, GraphQLParticipant]]]:
-        def load(ids: list[int]) -> dict[int, list[tuple[RowMapping, GraphQLParticipant]]]:
+        def load(ids: IdSource) -> dict[int, list[tuple[RowMapping, GraphQLParticipant]]]:
             members = fetch.family_members(self.sib.ctx, ids, None)
             people = {
                 p.pk: p
                 for p in participant_nodes(
                     self.sib.ctx,
                     fetch.participants(
-                        self.sib.ctx, [t.participant.c.id.in_({m["participant_id"] for m in members})]
+                        self.sib.ctx,
+                        [
+                            t.participant.c.id.in_(
+                                sa.select(t.family_participant.c.participant_id).where(
+                                    t.family_participant.c.family_id.in_(ids)
+                                )
+                            )
+                        ],
                     ),
                 )
             }
@@ -764,7 +800,9 @@ class GraphQLFamily:
 
 
 def family_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLFamily]:
-    sib: Siblings[GraphQLFamily] = Siblings(ctx)
+    sib: Siblings[GraphQLFamily] = Siblings(
+        ctx, getattr(rows, "ids", None)
+    )  # the query that found them, for their children
     sib.nodes = [
         GraphQLFamily(
             pk=r["id"],
