@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import strawberry
 from strawberry.types.arguments import convert_arguments
 
@@ -130,7 +131,16 @@ class FastExecutor:
         if definition is None or name.startswith("__"):
             raise Unsupported(name)
         base = definition.base_resolver
-        if base is None:
+        raw_attribute = (definition.metadata or {}).get("raw_json")
+        if raw_attribute:  # JSON kept as text: embed it in the answer as it is, never parsed
+            raw_name: str = raw_attribute
+
+            def raw_json(node: Any, _info: Any, _args: dict[str, Any], _walk: Any) -> Any:
+                text = getattr(node, raw_name)
+                return None if text is None else orjson.Fragment(text)
+
+            found = raw_json
+        elif base is None:
             python_name = definition.python_name
 
             def attribute(node: Any, _info: Any, _args: dict[str, Any], _walk: Any) -> Any:

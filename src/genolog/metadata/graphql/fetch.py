@@ -19,6 +19,15 @@ class Rows(list[RowMapping]):
     ids: sa.Select[Any] | None = None
 
 
+def columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
+    """What the nodes need of a table: JSON columns as their text (parsed only if asked for), no audit columns."""
+    return [
+        sa.cast(column, sa.Text).label(column.name) if isinstance(column.type, sa.JSON) else column
+        for column in table.c
+        if column.name not in ("audit_log_id", "created_at")
+    ]
+
+
 def rows(ctx: GraphQLContext, statement: sa.Select[Any], pk: sa.ColumnElement[Any] | None = None) -> Rows:
     result = Rows(ctx.tx.conn.execute(statement).mappings().all())  # fetchall: one call, not one per row
     if pk is not None:
@@ -28,19 +37,21 @@ def rows(ctx: GraphQLContext, statement: sa.Select[Any], pk: sa.ColumnElement[An
 
 def projects(ctx: GraphQLContext, ids: list[int]) -> Rows:
     return rows(
-        ctx, sa.select(t.project).where(t.project.c.id.in_(ids)).order_by(t.project.c.id), t.project.c.id
+        ctx,
+        sa.select(*columns(t.project)).where(t.project.c.id.in_(ids)).order_by(t.project.c.id),
+        t.project.c.id,
     )
 
 
 def samples(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(ctx, sa.select(t.sample).where(*where).order_by(t.sample.c.id), t.sample.c.id)
+    return rows(ctx, sa.select(*columns(t.sample)).where(*where).order_by(t.sample.c.id), t.sample.c.id)
 
 
 def sequencing_groups(ctx: GraphQLContext, where: Where) -> Rows:
     sg = t.sequencing_group
     return rows(
         ctx,
-        sa.select(sg, t.sample.c.project_id)
+        sa.select(*columns(sg), t.sample.c.project_id)
         .join(t.sample, t.sample.c.id == sg.c.sample_id)
         .where(*where)
         .order_by(sg.c.id),
@@ -52,7 +63,7 @@ def assays_of_groups(ctx: GraphQLContext, sg_ids: IdSource) -> Rows:
     link = t.sequencing_group_assay
     return rows(
         ctx,
-        sa.select(t.assay, link.c.sequencing_group_id)
+        sa.select(*columns(t.assay), link.c.sequencing_group_id)
         .join(link, link.c.assay_id == t.assay.c.id)
         .where(link.c.sequencing_group_id.in_(sg_ids))
         .order_by(t.assay.c.id),
@@ -61,26 +72,28 @@ def assays_of_groups(ctx: GraphQLContext, sg_ids: IdSource) -> Rows:
 
 
 def assays(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(ctx, sa.select(t.assay).where(*where).order_by(t.assay.c.id), t.assay.c.id)
+    return rows(ctx, sa.select(*columns(t.assay)).where(*where).order_by(t.assay.c.id), t.assay.c.id)
 
 
 def participants(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(ctx, sa.select(t.participant).where(*where).order_by(t.participant.c.id), t.participant.c.id)
+    return rows(
+        ctx, sa.select(*columns(t.participant)).where(*where).order_by(t.participant.c.id), t.participant.c.id
+    )
 
 
 def families(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(ctx, sa.select(t.family).where(*where).order_by(t.family.c.id), t.family.c.id)
+    return rows(ctx, sa.select(*columns(t.family)).where(*where).order_by(t.family.c.id), t.family.c.id)
 
 
 def analyses(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(ctx, sa.select(t.analysis).where(*where).order_by(t.analysis.c.id), t.analysis.c.id)
+    return rows(ctx, sa.select(*columns(t.analysis)).where(*where).order_by(t.analysis.c.id), t.analysis.c.id)
 
 
 def analyses_of_groups(ctx: GraphQLContext, sg_ids: IdSource, where: Where) -> Rows:
     link = t.analysis_sequencing_group
     return rows(
         ctx,
-        sa.select(t.analysis, link.c.sequencing_group_id)
+        sa.select(*columns(t.analysis), link.c.sequencing_group_id)
         .join(link, link.c.analysis_id == t.analysis.c.id)
         .where(link.c.sequencing_group_id.in_(sg_ids), *where)
         .order_by(t.analysis.c.id),

@@ -201,7 +201,10 @@ class Query:
     def assay(self, info: Info[Any, Any], id: int) -> GraphQLAssay:
         ctx = context_of(info)
         rows = fetch.rows(
-            ctx, fetch.sa.select(t.assay, t.sample.c.project_id).join(t.sample).where(t.assay.c.id == id)
+            ctx,
+            fetch.sa.select(*fetch.columns(t.assay), t.sample.c.project_id)
+            .join(t.sample)
+            .where(t.assay.c.id == id),
         )
         if not rows or rows[0]["project_id"] not in ctx.readable_projects().values():
             raise NotFound(f"Assay {id} not found")

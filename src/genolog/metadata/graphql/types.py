@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 import strawberry
 from sqlalchemy.engine import RowMapping
@@ -48,6 +49,16 @@ def _external_ids(sib: Siblings[Any], entity: str, pk: int) -> dict[str, str]:
     return eids.get(pk, {})
 
 
+def raw_json(attribute: str) -> dict[str, str]:
+    """Field metadata: the value is stored as JSON text in ``attribute`` (the fast executor passes it
+    through unparsed; strawberry gets it parsed)."""
+    return {"raw_json": attribute}
+
+
+def parse_json(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
 def _key(*parts: Any) -> str:
     return repr(parts)
 
@@ -59,7 +70,11 @@ class GraphQLProject:
     id: int
     name: str
     dataset: str
-    meta: JSON
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
 
     @strawberry.field
     def roles(self) -> list[str]:
@@ -227,11 +242,12 @@ class GraphQLProject:
 
 
 def project_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLProject]:
-    sib: Siblings[GraphQLProject] = Siblings(
-        ctx, getattr(rows, "ids", None)
-    )  # the query that found them, for their children
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLProject] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
-        GraphQLProject(pk=r["id"], sib=sib, id=r["id"], name=r["name"], dataset=r["dataset"], meta=r["meta"])
+        GraphQLProject(
+            pk=r["id"], sib=sib, id=r["id"], name=r["name"], dataset=r["dataset"], meta_raw=r["meta"]
+        )
         for r in rows
     ]
     return sib.nodes
@@ -257,7 +273,12 @@ class GraphQLParticipant:
     sib: strawberry.Private[Siblings[GraphQLParticipant]]
     project_id: strawberry.Private[int]
     id: int
-    meta: JSON
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
     reported_sex: int | None
     reported_gender: str | None
     karyotype: str | None
@@ -336,16 +357,15 @@ class GraphQLParticipant:
 
 
 def participant_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLParticipant]:
-    sib: Siblings[GraphQLParticipant] = Siblings(
-        ctx, getattr(rows, "ids", None)
-    )  # the query that found them, for their children
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLParticipant] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
         GraphQLParticipant(
             pk=r["id"],
             sib=sib,
             project_id=r["project_id"],
             id=r["id"],
-            meta=r["meta"],
+            meta_raw=r["meta"],
             reported_sex=r["reported_sex"],
             reported_gender=r["reported_gender"],
             karyotype=r["karyotype"],
@@ -365,7 +385,12 @@ class GraphQLSample:
     root_pk: strawberry.Private[int | None]
     id: str
     active: bool
-    meta: JSON
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
     type: str
 
     def _eids(self) -> dict[str, str]:
@@ -467,9 +492,8 @@ class GraphQLSample:
 
 def sample_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLSample]:
     fmt = ctx.tx.codecs.sample.format
-    sib: Siblings[GraphQLSample] = Siblings(
-        ctx, getattr(rows, "ids", None)
-    )  # the query that found them, for their children
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLSample] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
         GraphQLSample(
             pk=r["id"],
@@ -480,7 +504,7 @@ def sample_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLSam
             root_pk=r["root_id"],
             id=fmt(r["id"]),
             active=r["active"],
-            meta=r["meta"],
+            meta_raw=r["meta"],
             type=r["type"],
         )
         for r in rows
@@ -496,7 +520,11 @@ class GraphQLAssay:
     group_pk: strawberry.Private[int | None]
     id: int
     type: str
-    meta: JSON
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
 
     def _eids(self) -> dict[str, str]:
         return _external_ids(self.sib, "assay", self.pk)
@@ -519,9 +547,8 @@ class GraphQLAssay:
 
 
 def assay_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLAssay]:
-    sib: Siblings[GraphQLAssay] = Siblings(
-        ctx, getattr(rows, "ids", None)
-    )  # the query that found them, for their children
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLAssay] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
         GraphQLAssay(
             pk=r["id"],
@@ -530,7 +557,7 @@ def assay_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLAssa
             group_pk=r.get("sequencing_group_id"),
             id=r["id"],
             type=r["type"],
-            meta=r["meta"],
+            meta_raw=r["meta"],
         )
         for r in rows
     ]
@@ -575,7 +602,12 @@ class GraphQLSequencingGroup:
     type: str
     technology: str
     platform: str
-    meta: JSON
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
     archived: bool | None
 
     @strawberry.field
@@ -628,9 +660,8 @@ class GraphQLSequencingGroup:
 
 def sequencing_group_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLSequencingGroup]:
     fmt = ctx.tx.codecs.sequencing_group.format
-    sib: Siblings[GraphQLSequencingGroup] = Siblings(
-        ctx, getattr(rows, "ids", None)
-    )  # the query that found them, for their children
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLSequencingGroup] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
         GraphQLSequencingGroup(
             pk=r["id"],
@@ -641,7 +672,7 @@ def sequencing_group_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[
             type=r["type"],
             technology=r["technology"],
             platform=r["platform"],
-            meta=r["meta"],
+            meta_raw=r["meta"],
             archived=r["archived"],
         )
         for r in rows
@@ -666,10 +697,19 @@ class GraphQLAnalysis:
     type: str
     status: GraphQLAnalysisStatus
     output: str | None
-    outputs: JSON | None
+    outputs_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("outputs_raw"))
+    def outputs(self) -> JSON | None:
+        return parse_json(self.outputs_raw)
+
     timestamp_completed: datetime.datetime | None
     active: bool
-    meta: JSON | None
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON | None:
+        return parse_json(self.meta_raw)
 
     @strawberry.field
     def sequencing_groups(self) -> list[GraphQLSequencingGroup]:
@@ -704,9 +744,8 @@ class GraphQLAnalysis:
 
 
 def analysis_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLAnalysis]:
-    sib: Siblings[GraphQLAnalysis] = Siblings(
-        ctx, getattr(rows, "ids", None)
-    )  # the query that found them, for their children
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLAnalysis] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
         GraphQLAnalysis(
             pk=r["id"],
@@ -717,10 +756,10 @@ def analysis_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLA
             type=r["type"],
             status=GraphQLAnalysisStatus(r["status"]),
             output=r["output"],
-            outputs=r["outputs"],
+            outputs_raw=r["outputs"],
             timestamp_completed=_utc(r["timestamp_completed"]),
             active=r["active"],
-            meta=r["meta"],
+            meta_raw=r["meta"],
         )
         for r in rows
     ]
@@ -743,7 +782,11 @@ class GraphQLFamily:
     id: int
     description: str | None
     coded_phenotype: str | None
-    meta: JSON
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
 
     def _eids(self) -> dict[str, str]:
         return _external_ids(self.sib, "family", self.pk)
@@ -800,9 +843,8 @@ class GraphQLFamily:
 
 
 def family_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLFamily]:
-    sib: Siblings[GraphQLFamily] = Siblings(
-        ctx, getattr(rows, "ids", None)
-    )  # the query that found them, for their children
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLFamily] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
         GraphQLFamily(
             pk=r["id"],
@@ -811,7 +853,7 @@ def family_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLFam
             id=r["id"],
             description=r["description"],
             coded_phenotype=r["coded_phenotype"],
-            meta=r["meta"],
+            meta_raw=r["meta"],
         )
         for r in rows
     ]
