@@ -166,3 +166,17 @@ def test_graphiql_on_get_is_served_without_any_cdn(api: Api) -> None:
     ):
         assert f"/graphql/static/{asset}" in page.text
         assert api.client.get(f"/graphql/static/{asset}").status_code == 200
+
+
+def test_too_deep_or_too_costly_queries_are_refused_before_running(api: Api) -> None:
+    seed(api)
+    nested = "sample { sequencingGroups { " * 5 + "id" + " } }" * 5
+    deep = gql(api, f'{{ project(name: "sandbox-test") {{ sequencingGroups {{ {nested} }} }} }}')
+    assert deep["data"] is None
+    assert "levels deep; the limit is 10" in deep["errors"][0]["message"]
+    wide = "sequencingGroups { assays { sample { sequencingGroups { assays { id type meta } } } } }"
+    costly = gql(api, f'{{ project(name: "sandbox-test") {{ samples {{ {wide} }} }} }}')
+    assert costly["data"] is None and "could return about" in costly["errors"][0]["message"]
+    assert data(api, SEED_QUERY, {"project": "sandbox-test", "sequencingGroupID": "CPG12344"}) == {
+        "project": {"sequencingGroups": []}
+    }

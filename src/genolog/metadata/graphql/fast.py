@@ -24,6 +24,7 @@ import orjson
 import strawberry
 from strawberry.types.arguments import convert_arguments
 
+from genolog.metadata.graphql.limits import QueryLimitsRule
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -42,6 +43,7 @@ from graphql import (
     SelectionSetNode,
     get_operation_ast,
     parse,
+    specified_rules,
     validate,
 )
 from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
@@ -85,7 +87,9 @@ class FastExecutor:
             except GraphQLError as e:
                 prepared = _Prepared(None, [e])
             else:
-                prepared = _Prepared(document, list(validate(self.core, document)))
+                prepared = _Prepared(
+                    document, list(validate(self.core, document, [*specified_rules, QueryLimitsRule]))
+                )
             self._cache[query] = prepared
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)

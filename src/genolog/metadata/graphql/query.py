@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.extensions import AddValidationRules
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext, Info
 
@@ -20,6 +21,7 @@ from genolog.metadata.graphql.filters import (
     conditions,
     meta_conditions,
 )
+from genolog.metadata.graphql.limits import QueryLimitsRule
 from genolog.metadata.graphql.mutations import Mutation
 from genolog.metadata.graphql.types import (
     GraphQLAnalysis,
@@ -252,4 +254,4 @@ class Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-schema = Schema(query=Query, mutation=Mutation)
+schema = Schema(query=Query, mutation=Mutation, extensions=[lambda: AddValidationRules([QueryLimitsRule])])
