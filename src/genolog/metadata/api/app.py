@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genolog import __version__
 from genolog.metadata.api import (
@@ -39,6 +39,30 @@ ROUTERS = (
 )
 
 
+class ProcessTimeMiddleware:
+    """Adds ``X-Process-Time: <ms>ms`` to every response, as Metamist does.
+
+    A plain ASGI middleware: the decorator form re-streams every body through a queue, which cost
+    more than the whole query on large GraphQL answers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def send_with_time(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                elapsed = f"{(time.perf_counter() - started) * 1000:.1f}ms"
+                message.setdefault("headers", []).append((b"x-process-time", elapsed.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_time)
+
+
 def create_app(svc: Service) -> FastAPI:
     app = FastAPIOffline(  # /docs with Swagger UI served from the package, so it works offline
         title="genolog metadata service",
@@ -48,14 +72,7 @@ def create_app(svc: Service) -> FastAPI:
     app.state.service = svc
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def _process_time(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Process-Time"] = f"{(time.perf_counter() - started) * 1000:.1f}ms"
-        return response
+    app.add_middleware(ProcessTimeMiddleware)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

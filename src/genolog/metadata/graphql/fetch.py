@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import RowMapping
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql.context import GraphQLContext, IdSource
@@ -13,7 +12,7 @@ from genolog.metadata.graphql.context import GraphQLContext, IdSource
 Where = list[sa.ColumnElement[bool]]
 
 
-class Rows(list[RowMapping]):
+class Rows(list[dict[str, Any]]):
     """Fetched rows, with ``ids``: the same query selecting only their primary keys (for their children)."""
 
     ids: sa.Select[Any] | None = None
@@ -29,7 +28,36 @@ def columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
 
 
 def rows(ctx: GraphQLContext, statement: sa.Select[Any], pk: sa.ColumnElement[Any] | None = None) -> Rows:
-    result = Rows(ctx.tx.conn.execute(statement).mappings().all())  # fetchall: one call, not one per row
+    """The statement's rows as dicts, fetched through the driver's cursor.
+
+    SQLAlchemy's result objects cost about as much again as the fetch itself, which matters at
+    100,000 rows; the SQL is still SQLAlchemy's, and its type processors still convert the values that
+    need it (booleans and datetimes on SQLite)."""
+    conn = ctx.tx.conn
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    args: Any = tuple(params[key] for key in compiled.positiontup) if compiled.positiontup else params
+    columns = list(statement.selected_columns)
+    keys = [str(column.key) for column in columns]
+    processors = [
+        (i, processor)
+        for i, column in enumerate(columns)
+        if (processor := column.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None))
+        is not None
+    ]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string, args)
+        fetched: list[Any] = list(cursor.fetchall())
+    finally:
+        cursor.close()
+    if processors:
+        for position, row in enumerate(fetched):
+            values = list(row)
+            for i, processor in processors:
+                values[i] = processor(values[i])
+            fetched[position] = values
+    result = Rows(dict(zip(keys, row, strict=True)) for row in fetched)
     if pk is not None:
         result.ids = statement.with_only_columns(pk).order_by(None)
     return result

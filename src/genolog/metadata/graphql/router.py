@@ -17,7 +17,7 @@ from strawberry.types import ExecutionResult
 
 from genolog.metadata.api.service import RequestContext, request_context
 from genolog.metadata.errors import MetadataError
-from genolog.metadata.graphql.context import GraphQLContext
+from genolog.metadata.graphql.context import GraphQLContext, gc_paused
 from genolog.metadata.graphql.fast import FastExecutor
 from genolog.metadata.graphql.query import schema
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
@@ -126,21 +126,26 @@ def graphiql() -> HTMLResponse:
 def graphql(body: GraphQLRequest, ctx: RequestContext = Depends(request_context)) -> Response:
     """Run a GraphQL query; errors come back as ``{"errors": [...]}`` with HTTP 200, as in GraphQL over HTTP."""
     if not _is_mutation(body.query, body.operation_name):
-        with ctx.read() as tx:
+        with gc_paused(), ctx.read() as tx:
+            context = GraphQLContext(tx, ctx.caller)
             data = fast_executor.execute(
-                body.query, body.variables, body.operation_name, {"genolog": GraphQLContext(tx, ctx.caller)}
+                body.query, body.variables, body.operation_name, {"genolog": context}
             )
-        if data is not None:
-            return Response(orjson.dumps({"data": data}), media_type="application/json")
+            answer = orjson.dumps({"data": data}) if data is not None else None
+            context.release()
+        if answer is not None:
+            return Response(answer, media_type="application/json")
     transaction = ctx.write if _is_mutation(body.query, body.operation_name) else ctx.read
     try:
         with transaction() as tx:
+            context = GraphQLContext(tx, ctx.caller)
             result = schema.execute_sync(
                 body.query,
                 variable_values=body.variables,
                 operation_name=body.operation_name,
-                context_value={"genolog": GraphQLContext(tx, ctx.caller)},
+                context_value={"genolog": context},
             )
+            context.release()
             if result.errors and tx.audit is not None:
                 raise _RolledBack(result)
     except _RolledBack as rolled_back:  # a mutation with any error writes nothing, so reports no data

@@ -7,12 +7,12 @@ Each node keeps its primary key and its ``Siblings`` group; relation fields load
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 import strawberry
-from sqlalchemy.engine import RowMapping
 from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
@@ -241,7 +241,7 @@ class GraphQLProject:
         return list(rows)
 
 
-def project_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLProject]:
+def project_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLProject]:
     # the query that found these rows, so their children are fetched by subquery
     sib: Siblings[GraphQLProject] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
@@ -356,7 +356,7 @@ class GraphQLParticipant:
         return _project_of(self.sib, self.project_id)
 
 
-def participant_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLParticipant]:
+def participant_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLParticipant]:
     # the query that found these rows, so their children are fetched by subquery
     sib: Siblings[GraphQLParticipant] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
@@ -490,7 +490,7 @@ class GraphQLSample:
         return _project_of(self.sib, self.project_id)
 
 
-def sample_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLSample]:
+def sample_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLSample]:
     fmt = ctx.tx.codecs.sample.format
     # the query that found these rows, so their children are fetched by subquery
     sib: Siblings[GraphQLSample] = Siblings(ctx, getattr(rows, "ids", None))
@@ -546,7 +546,7 @@ class GraphQLAssay:
         return node
 
 
-def assay_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLAssay]:
+def assay_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAssay]:
     # the query that found these rows, so their children are fetched by subquery
     sib: Siblings[GraphQLAssay] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
@@ -658,7 +658,9 @@ class GraphQLSequencingGroup:
         return self.sib.load(_key("analyses", status, type, meta, active, project), load).get(self.pk, [])
 
 
-def sequencing_group_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLSequencingGroup]:
+def sequencing_group_nodes(
+    ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]
+) -> list[GraphQLSequencingGroup]:
     fmt = ctx.tx.codecs.sequencing_group.format
     # the query that found these rows, so their children are fetched by subquery
     sib: Siblings[GraphQLSequencingGroup] = Siblings(ctx, getattr(rows, "ids", None))
@@ -743,7 +745,7 @@ class GraphQLAnalysis:
         return _project_of(self.sib, self.project_id)
 
 
-def analysis_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLAnalysis]:
+def analysis_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAnalysis]:
     # the query that found these rows, so their children are fetched by subquery
     sib: Siblings[GraphQLAnalysis] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
@@ -799,8 +801,8 @@ class GraphQLFamily:
     def external_id(self) -> str:
         return _primary(self._eids())
 
-    def _members(self) -> dict[int, list[tuple[RowMapping, GraphQLParticipant]]]:
-        def load(ids: IdSource) -> dict[int, list[tuple[RowMapping, GraphQLParticipant]]]:
+    def _members(self) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
+        def load(ids: IdSource) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
             members = fetch.family_members(self.sib.ctx, ids, None)
             people = {
                 p.pk: p
@@ -818,12 +820,14 @@ class GraphQLFamily:
                     ),
                 )
             }
-            result: dict[int, list[tuple[RowMapping, GraphQLParticipant]]] = {}
+            result: dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]] = {}
             for m in members:
                 result.setdefault(m["family_id"], []).append((m, people[m["participant_id"]]))
             return result
 
-        members: dict[int, list[tuple[RowMapping, GraphQLParticipant]]] = self.sib.load("members", load)
+        members: dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]] = self.sib.load(
+            "members", load
+        )
         return members
 
     @strawberry.field
@@ -842,7 +846,7 @@ class GraphQLFamily:
         return _project_of(self.sib, self.project_id)
 
 
-def family_nodes(ctx: GraphQLContext, rows: list[RowMapping]) -> list[GraphQLFamily]:
+def family_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLFamily]:
     # the query that found these rows, so their children are fetched by subquery
     sib: Siblings[GraphQLFamily] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
