@@ -45,3 +45,15 @@ def test_bad_config_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["serve", "--config", str(config)])
     assert result.exit_code == 1
     assert "Invalid server settings" in result.output and "Traceback" not in result.output
+
+
+def test_the_command_line_does_not_load_the_server_stack_until_a_command_needs_it() -> None:
+    """`genolog qc` runs in pipelines thousands of times: it must not pay for FastAPI and SQLAlchemy."""
+    import subprocess
+    import sys
+
+    probe = "import sys, genolog.cli; print(sorted(m for m in ('fastapi', 'sqlalchemy', 'strawberry', 'uvicorn') if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"

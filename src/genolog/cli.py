@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from genolog import __version__
-from genolog.metadata import admin, server
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.settings import ServerSettings, SettingsError, load_settings
 from genolog.qc.cli import qc
+
+# The server stack (FastAPI, SQLAlchemy, strawberry) is imported by the commands that need it, so
+# that `genolog qc` and friends start in a fraction of a second.
 
 app = typer.Typer(help="genolog: metadata service, SDK, analysis runner and read QC.", no_args_is_help=True)
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
@@ -73,6 +75,8 @@ def serve(
     config: ConfigOption = None,
 ) -> None:
     """Run the metadata service (REST API, docs at /docs)."""
+    from genolog.metadata import server
+
     settings = _settings(config, host=host, port=port, db=db, data_dir=data_dir, dev_user=dev_user)
     with _errors_as_messages():
         server.serve(settings, sandbox=sandbox, console=console)
@@ -81,6 +85,8 @@ def serve(
 @app.command()
 def migrate(db: DbOption = None, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     """Create or upgrade the database schema."""
+    from genolog.metadata import server
+
     settings = _settings(config, db=db, data_dir=data_dir)
     with _errors_as_messages():
         server.prepare(settings)
@@ -97,6 +103,8 @@ def token_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an API token; it is shown once and stored only as a hash."""
+    from genolog.metadata import admin
+
     settings = _settings(config, db=db, data_dir=data_dir)
     with _errors_as_messages():
         token_id, token = admin.create_token(settings, user, label)
@@ -115,6 +123,8 @@ def token_list(
     as_json: JsonOption = False,
 ) -> None:
     """List tokens (never their values)."""
+    from genolog.metadata import admin
+
     settings = _settings(config, db=db, data_dir=data_dir)
     with _errors_as_messages():
         tokens = admin.list_tokens(settings)
@@ -135,6 +145,8 @@ def token_revoke(
     config: ConfigOption = None,
 ) -> None:
     """Revoke a token: requests with it are refused from now on."""
+    from genolog.metadata import admin
+
     settings = _settings(config, db=db, data_dir=data_dir)
     with _errors_as_messages():
         admin.revoke_token(settings, token_id)
@@ -146,6 +158,8 @@ def user_grant(
     user: str, role: str, db: DbOption = None, data_dir: DataDirOption = None, config: ConfigOption = None
 ) -> None:
     """Grant a site-wide role."""
+    from genolog.metadata import admin
+
     settings = _settings(config, db=db, data_dir=data_dir)
     with _errors_as_messages():
         admin.set_site_role(settings, user, role, grant=True)
@@ -157,6 +171,8 @@ def user_revoke(
     user: str, role: str, db: DbOption = None, data_dir: DataDirOption = None, config: ConfigOption = None
 ) -> None:
     """Revoke a site-wide role."""
+    from genolog.metadata import admin
+
     settings = _settings(config, db=db, data_dir=data_dir)
     with _errors_as_messages():
         admin.set_site_role(settings, user, role, grant=False)

@@ -24,10 +24,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / 'genolog.sqlite'}"
-
-
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 

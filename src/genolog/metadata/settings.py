@@ -11,7 +11,6 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from genolog.config import default_data_dir
-from genolog.metadata.db import sqlite_url
 
 CONFIG_ENV = "GENOLOG_SERVER_CONFIG"
 
@@ -36,7 +35,7 @@ class ServerSettings(BaseSettings):
 
     @property
     def database_url(self) -> str:
-        return self.db or sqlite_url(self.data_dir)
+        return self.db or f"sqlite:///{self.data_dir / 'genolog.sqlite'}"
 
 
 class SettingsError(Exception):

@@ -22,9 +22,6 @@ from typing import Any
 
 import orjson
 import strawberry
-from strawberry.types.arguments import convert_arguments
-
-from genolog.metadata.graphql.limits import QueryLimitsRule
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -48,6 +45,9 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
 from graphql.type.directives import GraphQLIncludeDirective, GraphQLSkipDirective
+from strawberry.types.arguments import convert_arguments
+
+from genolog.metadata.graphql.limits import QueryLimitsRule
 
 DEFINITION_BACKREF = "strawberry-definition"
 PASS_THROUGH_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID", "JSON"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext, Info
@@ -42,7 +43,6 @@ from genolog.metadata.graphql.types import (
     viewer_projects,
 )
 from genolog.metadata.store import enums
-from graphql import GraphQLError
 
 
 @strawberry.type(name="GraphQLEnum")

@@ -11,6 +11,7 @@ import orjson
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 from strawberry.types import ExecutionResult
@@ -20,7 +21,6 @@ from genolog.metadata.errors import MetadataError
 from genolog.metadata.graphql.context import GraphQLContext, gc_paused
 from genolog.metadata.graphql.fast import FastExecutor
 from genolog.metadata.graphql.query import schema
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
 router = APIRouter(tags=["graphql"])
 fast_executor = FastExecutor(schema)
