@@ -7,7 +7,7 @@ import shutil
 import socket
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -105,3 +105,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url, enums = request.getfixturevalue("postgres_template")
     _reset_postgres(url, enums)
     return str(url)
+
+
+@pytest.fixture
+def toml_file(tmp_path: Path) -> Callable[[str, str], str]:
+    """Write a TOML file under tmp_path and return its path."""
+
+    def write(name: str, text: str) -> str:
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+
+    return write

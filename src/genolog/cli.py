@@ -153,17 +153,25 @@ def token_revoke(
     console.print(f"Token {token_id} revoked.")
 
 
+def _set_site_role(
+    user: str, role: str, grant: bool, db: str | None, data_dir: Path | None, config: Path | None
+) -> None:
+    from genolog.metadata import admin
+
+    settings = _settings(config, db=db, data_dir=data_dir)
+    with _errors_as_messages():
+        admin.set_site_role(settings, user, role, grant=grant)
+    console.print(
+        f"{user} now has the site role {role}." if grant else f"{user} no longer has the site role {role}."
+    )
+
+
 @user_app.command("grant")
 def user_grant(
     user: str, role: str, db: DbOption = None, data_dir: DataDirOption = None, config: ConfigOption = None
 ) -> None:
     """Grant a site-wide role."""
-    from genolog.metadata import admin
-
-    settings = _settings(config, db=db, data_dir=data_dir)
-    with _errors_as_messages():
-        admin.set_site_role(settings, user, role, grant=True)
-    console.print(f"{user} now has the site role {role}.")
+    _set_site_role(user, role, True, db, data_dir, config)
 
 
 @user_app.command("revoke")
@@ -171,37 +179,7 @@ def user_revoke(
     user: str, role: str, db: DbOption = None, data_dir: DataDirOption = None, config: ConfigOption = None
 ) -> None:
     """Revoke a site-wide role."""
-    from genolog.metadata import admin
-
-    settings = _settings(config, db=db, data_dir=data_dir)
-    with _errors_as_messages():
-        admin.set_site_role(settings, user, role, grant=False)
-    console.print(f"{user} no longer has the site role {role}.")
-
-
-@app.command("config")
-def show_config() -> None:
-    """Print the merged config (GENOLOG_CONFIG_PATH / CPG_CONFIG_PATH, else the local default) as JSON."""
-    from genolog.config import ConfigError, config_json
-
-    try:
-        typer.echo(config_json())
-    except ConfigError as e:
-        err_console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from None
-
-
-@app.command("run-status")
-def run_status(run_dir: str = typer.Argument(..., help="A run directory printed by Batch.run().")) -> None:
-    """Show each job of a local batch run: status, exit code, duration, attempts and log file."""
-    from genolog.batch import load_run, run_table
-
-    try:
-        record = load_run(run_dir)
-    except ValueError as e:
-        err_console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from None
-    Console(soft_wrap=True).print(run_table(record))
+    _set_site_role(user, role, False, db, data_dir, config)
 
 
 app.command("qc")(qc)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Connection
 
+from genolog.metadata import tables
 from genolog.metadata.api.app import create_app
 from genolog.metadata.api.service import Service
+from genolog.metadata.db import Database
 from genolog.metadata.store import identity
 
 
@@ -84,3 +88,33 @@ def sample_with_group(external_id: str, *reads: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+# --- whole-database snapshots: proving a refused request wrote nothing, and putting seeded data back ---
+
+Dump = dict[str, list[dict[str, Any]]]
+
+
+def dump(conn: Connection) -> Dump:
+    """Every row of every table, in primary-key order."""
+    return {
+        table.name: [dict(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key)).mappings()]
+        for table in tables.metadata.sorted_tables
+    }
+
+
+def restore(db: Database, snapshot: Dump) -> None:
+    """Put every table back as in ``snapshot`` (and, on PostgreSQL, the id sequences with them)."""
+    with db.write() as conn:
+        for table in reversed(tables.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for table in tables.metadata.sorted_tables:
+            if snapshot.get(table.name):
+                conn.execute(table.insert(), snapshot[table.name])
+        if conn.dialect.name == "postgresql":
+            for table in tables.metadata.sorted_tables:
+                if list(table.primary_key.columns.keys()) == ["id"]:
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                    )

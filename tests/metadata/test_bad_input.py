@@ -13,43 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Connection
 
-from genolog.metadata import tables
 from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.ids import IdCodec
 from genolog.metadata.settings import ServerSettings
-from tests.metadata.support import Api, sample_with_group, sequencing_assay
-
-Dump = dict[str, list[dict[str, Any]]]
-
-
-def dump(conn: Connection) -> Dump:
-    """Every row of every table, in primary-key order."""
-    return {
-        table.name: [dict(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key)).mappings()]
-        for table in tables.metadata.sorted_tables
-    }
-
-
-def restore(db: Database, snapshot: Dump) -> None:
-    """Put every table back as in ``snapshot`` (and, on PostgreSQL, the id sequences with them)."""
-    with db.write() as conn:
-        for table in reversed(tables.metadata.sorted_tables):
-            conn.execute(table.delete())
-        for table in tables.metadata.sorted_tables:
-            if snapshot.get(table.name):
-                conn.execute(table.insert(), snapshot[table.name])
-        if conn.dialect.name == "postgresql":
-            for table in tables.metadata.sorted_tables:
-                if list(table.primary_key.columns.keys()) == ["id"]:
-                    conn.exec_driver_sql(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-                    )
+from tests.metadata.support import Api, Dump, dump, restore, sample_with_group, sequencing_assay
 
 
 def wrong_check_digit(codec: IdCodec, raw: int) -> str:

@@ -26,7 +26,7 @@ from genolog.metadata.db import Database
 from genolog.metadata.models import Analysis, ParticipantUpsert
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import analyses, analysis_runner, families, identity, participants, projects
-from tests.metadata.support import sample_with_group, sequencing_assay
+from tests.metadata.support import dump, restore, sample_with_group, sequencing_assay
 
 PROJECT = "hidden"  # the project every route is aimed at; its name must never leak to outsiders
 ROLES = ("reader", "contributor", "writer", "project_admin", "project_member_admin")
@@ -440,14 +440,6 @@ def seed(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
 # --- one seeded database per backend, put back to its seeded state after any test that wrote to it ---
 
 
-def dump(conn: Connection) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table, in primary-key order."""
-    return {
-        table.name: [dict(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key)).mappings()]
-        for table in tables.metadata.sorted_tables
-    }
-
-
 def fingerprint(conn: Connection) -> tuple[Any, ...]:
     """Cheap evidence of a write: the audit-log high-water mark and the rows written without one."""
     return tuple(
@@ -484,23 +476,6 @@ class World:
 
     def restore(self) -> None:
         restore(self.svc.db, self.snapshot)
-
-
-def restore(db: Database, snapshot: dict[str, list[dict[str, Any]]]) -> None:
-    """Put every table back as in ``snapshot`` (and, on PostgreSQL, the id sequences with them)."""
-    with db.write() as conn:
-        for table in reversed(tables.metadata.sorted_tables):
-            conn.execute(table.delete())
-        for table in tables.metadata.sorted_tables:
-            if snapshot.get(table.name):
-                conn.execute(table.insert(), snapshot[table.name])
-        if conn.dialect.name == "postgresql":
-            for table in tables.metadata.sorted_tables:
-                if list(table.primary_key.columns.keys()) == ["id"]:
-                    conn.exec_driver_sql(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-                    )
 
 
 def _database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -6,12 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.metadata.live import free_port
+from tests.metadata.live import free_port, wait_until_healthy
 
 
 def test_serve_with_sandbox_answers_and_restarts_on_the_same_data(tmp_path: Path, db_url: str) -> None:
@@ -27,16 +26,7 @@ def test_serve_with_sandbox_answers_and_restarts_on_the_same_data(tmp_path: Path
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
+            wait_until_healthy(base, alive=lambda p=process: p.poll() is None)  # type: ignore[misc]
             projects = httpx.get(f"{base}/api/v1/project/").json()
             assert projects == ["sandbox", "sandbox-test"]
             groups = httpx.get(f"{base}/api/v1/sequencing-group/project/sandbox-test").json()

@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, N, Siblings, group
 from genolog.metadata.graphql.filters import (
     AnalysisStatusGraphQLFilter,
     BoolGraphQLFilter,
@@ -57,6 +57,19 @@ def raw_json(attribute: str) -> dict[str, str]:
 
 def parse_json(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
+
+
+def _linked(
+    links: Sequence[Mapping[str, Any]], parent_key: str, child_key: str, children: Sequence[N]
+) -> dict[int, list[tuple[Mapping[str, Any], N]]]:
+    """Children grouped under their parents through the rows of a link table (each with its link row)."""
+    by_pk = {child.pk: child for child in children}
+    result: dict[int, list[tuple[Mapping[str, Any], N]]] = {}
+    for link in links:
+        child = by_pk.get(link[child_key])
+        if child is not None:
+            result.setdefault(link[parent_key], []).append((link, child))
+    return result
 
 
 def _key(*parts: Any) -> str:
@@ -327,27 +340,14 @@ class GraphQLParticipant:
     @strawberry.field
     def families(self) -> list[GraphQLFamily]:
         def load(ids: IdSource) -> dict[int, list[GraphQLFamily]]:
-            members = fetch.family_members(self.sib.ctx, None, ids)
-            nodes = {
-                n.pk: n
-                for n in family_nodes(
-                    self.sib.ctx,
-                    fetch.families(
-                        self.sib.ctx,
-                        [
-                            t.family.c.id.in_(
-                                sa.select(t.family_participant.c.family_id).where(
-                                    t.family_participant.c.participant_id.in_(ids)
-                                )
-                            )
-                        ],
-                    ),
-                )
+            fp = t.family_participant
+            links = fetch.family_members(self.sib.ctx, None, ids)
+            linked = t.family.c.id.in_(sa.select(fp.c.family_id).where(fp.c.participant_id.in_(ids)))
+            families = family_nodes(self.sib.ctx, fetch.families(self.sib.ctx, [linked]))
+            return {
+                parent: [f for _, f in pairs]
+                for parent, pairs in _linked(links, "participant_id", "family_id", families).items()
             }
-            result: dict[int, list[GraphQLFamily]] = {}
-            for m in members:
-                result.setdefault(m["participant_id"], []).append(nodes[m["family_id"]])
-            return result
 
         return self.sib.load("families", load).get(self.pk, [])
 
@@ -716,27 +716,16 @@ class GraphQLAnalysis:
     @strawberry.field
     def sequencing_groups(self) -> list[GraphQLSequencingGroup]:
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
+            asg = t.analysis_sequencing_group
             links = fetch.group_ids_of_analyses(self.sib.ctx, ids)
-            nodes = {
-                n.pk: n
-                for n in sequencing_group_nodes(
-                    self.sib.ctx,
-                    fetch.sequencing_groups(
-                        self.sib.ctx,
-                        [
-                            t.sequencing_group.c.id.in_(
-                                sa.select(t.analysis_sequencing_group.c.sequencing_group_id).where(
-                                    t.analysis_sequencing_group.c.analysis_id.in_(ids)
-                                )
-                            )
-                        ],
-                    ),
-                )
+            linked = t.sequencing_group.c.id.in_(
+                sa.select(asg.c.sequencing_group_id).where(asg.c.analysis_id.in_(ids))
+            )
+            groups = sequencing_group_nodes(self.sib.ctx, fetch.sequencing_groups(self.sib.ctx, [linked]))
+            return {
+                parent: [g for _, g in pairs]
+                for parent, pairs in _linked(links, "analysis_id", "sequencing_group_id", groups).items()
             }
-            result: dict[int, list[GraphQLSequencingGroup]] = {}
-            for link in links:
-                result.setdefault(link["analysis_id"], []).append(nodes[link["sequencing_group_id"]])
-            return result
 
         return self.sib.load("sgs", load).get(self.pk, [])
 
@@ -803,27 +792,11 @@ class GraphQLFamily:
 
     def _members(self) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
         def load(ids: IdSource) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
-            members = fetch.family_members(self.sib.ctx, ids, None)
-            people = {
-                p.pk: p
-                for p in participant_nodes(
-                    self.sib.ctx,
-                    fetch.participants(
-                        self.sib.ctx,
-                        [
-                            t.participant.c.id.in_(
-                                sa.select(t.family_participant.c.participant_id).where(
-                                    t.family_participant.c.family_id.in_(ids)
-                                )
-                            )
-                        ],
-                    ),
-                )
-            }
-            result: dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]] = {}
-            for m in members:
-                result.setdefault(m["family_id"], []).append((m, people[m["participant_id"]]))
-            return result
+            fp = t.family_participant
+            links = fetch.family_members(self.sib.ctx, ids, None)
+            linked = t.participant.c.id.in_(sa.select(fp.c.participant_id).where(fp.c.family_id.in_(ids)))
+            people = participant_nodes(self.sib.ctx, fetch.participants(self.sib.ctx, [linked]))
+            return _linked(links, "family_id", "participant_id", people)
 
         members: dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]] = self.sib.load(
             "members", load
