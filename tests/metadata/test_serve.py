@@ -26,7 +26,7 @@ def test_serve_with_sandbox_answers_and_restarts_on_the_same_data(tmp_path: Path
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_until_healthy(base, alive=lambda p=process: p.poll() is None)  # type: ignore[misc]
+            wait_until_healthy(base, alive=lambda p=process: p.poll() is None)
             projects = httpx.get(f"{base}/api/v1/project/").json()
             assert projects == ["sandbox", "sandbox-test"]
             groups = httpx.get(f"{base}/api/v1/sequencing-group/project/sandbox-test").json()
