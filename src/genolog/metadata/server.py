@@ -30,7 +30,9 @@ def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console |
     base = f"http://{settings.host}:{settings.port}"
     where = settings.db if settings.db else f"{settings.database_url} (embedded SQLite)"
     console.print(f"[bold green]genolog[/] metadata service on [link={base}]{base}[/link], database {where}")
-    console.print(f"  API docs  {base}/docs      OpenAPI {base}/openapi.json      health {base}/health")
+    console.print(
+        f"  GraphiQL  {base}/graphql   API docs {base}/docs   OpenAPI {base}/openapi.json   health {base}/health"
+    )
     console.print(f"  REST      {base}/api/v1/project/all")
     if settings.dev_user:
         console.print(
