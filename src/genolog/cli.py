@@ -74,7 +74,7 @@ def serve(
     sandbox: Annotated[bool, typer.Option(help="Load the small sandbox projects if missing")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Run the metadata service (REST API, docs at /docs)."""
+    """Run the metadata service (REST API, GraphQL at /graphql, docs at /docs)."""
     from genolog.metadata import server
 
     settings = _settings(config, host=host, port=port, db=db, data_dir=data_dir, dev_user=dev_user)
@@ -180,6 +180,31 @@ def user_revoke(
 ) -> None:
     """Revoke a site-wide role."""
     _set_site_role(user, role, False, db, data_dir, config)
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the merged config (GENOLOG_CONFIG_PATH / CPG_CONFIG_PATH, else the local default) as JSON."""
+    from genolog.config import ConfigError, config_json
+
+    try:
+        typer.echo(config_json())
+    except ConfigError as e:
+        err_console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+
+
+@app.command("run-status")
+def run_status(run_dir: str = typer.Argument(..., help="A run directory printed by Batch.run().")) -> None:
+    """Show each job of a local batch run: status, exit code, duration, attempts and log file."""
+    from genolog.batch import load_run, run_table
+
+    try:
+        record = load_run(run_dir)
+    except ValueError as e:
+        err_console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    Console(soft_wrap=True).print(run_table(record))
 
 
 app.command("qc")(qc)
