@@ -34,9 +34,6 @@ def rows(ctx: GraphQLContext, statement: sa.Select[Any], pk: sa.ColumnElement[An
     100,000 rows; the SQL is still SQLAlchemy's, and its type processors still convert the values that
     need it (booleans and datetimes on SQLite)."""
     conn = ctx.tx.conn
-    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    args: Any = tuple(params[key] for key in compiled.positiontup) if compiled.positiontup else params
     columns = list(statement.selected_columns)
     keys = [str(column.key) for column in columns]
     processors = [
@@ -45,12 +42,11 @@ def rows(ctx: GraphQLContext, statement: sa.Select[Any], pk: sa.ColumnElement[An
         if (processor := column.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None))
         is not None
     ]
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor_result = conn.execute(statement)  # SQLAlchemy binds the parameters; rows come from the cursor itself
     try:
-        cursor.execute(compiled.string, args)
-        fetched: list[Any] = list(cursor.fetchall())
+        fetched: list[Any] = list(cursor_result.cursor.fetchall())
     finally:
-        cursor.close()
+        cursor_result.close()
     if processors:
         for position, row in enumerate(fetched):
             values = list(row)

@@ -110,8 +110,9 @@ def meta_conditions(column: sa.ColumnElement[Any], meta: Any) -> list[sa.ColumnE
 
 
 def _json_condition(element: Any, op: str, value: Any) -> sa.ColumnElement[bool]:
-    if op == "isnull":
-        return element.is_(None) if value else element.is_not(None)
+    if op == "isnull":  # as text, a missing key and a JSON null are both SQL NULL, on both databases
+        text = element.as_string()
+        return text.is_(None) if value else text.is_not(None)
     sample = value[0] if op in ("in_", "nin") and isinstance(value, list) and value else value
     if isinstance(sample, bool):
         typed = element.as_boolean()
@@ -126,7 +127,7 @@ def _json_condition(element: Any, op: str, value: Any) -> sa.ColumnElement[bool]
     if op in ("in_", "nin") and not isinstance(value, list):
         raise BadRequest(f"The meta filter operator {op} needs a list")
     if value is None:
-        return element.is_(None)
+        return element.as_string().is_(None)
     return _condition(typed, op, value, lambda v: v)
 
 
