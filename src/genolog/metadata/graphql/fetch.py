@@ -42,7 +42,8 @@ def rows(ctx: GraphQLContext, statement: sa.Select[Any], pk: sa.ColumnElement[An
         if (processor := column.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None))
         is not None
     ]
-    cursor_result = conn.execute(statement)  # SQLAlchemy binds the parameters; rows come from the cursor itself
+    # SQLAlchemy binds the parameters (JSON paths need its processing); the rows come from the cursor itself
+    cursor_result = conn.execute(statement)
     try:
         fetched: list[Any] = list(cursor_result.cursor.fetchall())
     finally:
