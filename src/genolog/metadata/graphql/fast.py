@@ -97,6 +97,14 @@ class FastExecutor:
             self._cache.move_to_end(query)
         return prepared
 
+    def operation_type(self, query: str, operation_name: str | None) -> OperationType | None:
+        """The operation a request would run (None when it does not parse or name one)."""
+        prepared = self._prepare(query)
+        if prepared.document is None:
+            return None
+        operation = get_operation_ast(prepared.document, operation_name)
+        return operation.operation if operation is not None else None
+
     def execute(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None, context: Any
     ) -> dict[str, Any] | None:

@@ -148,32 +148,6 @@ def family_members(
     return rows(ctx, statement.order_by(fp.c.family_id, fp.c.participant_id))
 
 
-def external_id_rows(ctx: GraphQLContext, entity: str, ids: IdSource) -> dict[int, dict[str, str]]:
-    """entity id -> {organisation: external id}, for the entities that have any."""
-    from genolog.metadata.store import external_ids
-
-    table = external_ids.TABLES[entity]
-    id_col = table.c[f"{entity}_id"]
-    result: dict[int, dict[str, str]] = {}
-    statement = (
-        sa.select(id_col, table.c.name, table.c.external_id).where(id_col.in_(ids)).order_by(table.c.name)
-    )
-    for entity_id, org, value in ctx.tx.conn.execute(statement).all():
-        result.setdefault(entity_id, {})[org] = value
-    return result
-
-
-def phenotypes(ctx: GraphQLContext, participant_ids: IdSource) -> dict[int, dict[str, Any]]:
-    table = t.participant_phenotype
-    result: dict[int, dict[str, Any]] = {}
-    statement = sa.select(table.c.participant_id, table.c.name, table.c.value).where(
-        table.c.participant_id.in_(participant_ids)
-    )
-    for participant_id, name, value in ctx.tx.conn.execute(statement.order_by(table.c.name)).all():
-        result.setdefault(participant_id, {})[name] = value
-    return result
-
-
 def matching_external_ids(entity_table: sa.Table, entity: str, conditions: Where) -> sa.ColumnElement[bool]:
     """``entity.id IN (ids whose external id matches)``, for ``externalId`` filters."""
     from genolog.metadata.store import external_ids

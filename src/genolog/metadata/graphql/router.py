@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import GraphQLError, OperationType
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 from strawberry.types import ExecutionResult
@@ -86,14 +86,6 @@ class _RolledBack(Exception):
         self.result = result
 
 
-def _is_mutation(query: str, operation_name: str | None) -> bool:
-    try:
-        operation = get_operation_ast(parse(query), operation_name)
-    except GraphQLError:
-        return False  # execution reports the syntax error
-    return operation is not None and operation.operation == OperationType.MUTATION
-
-
 GRAPHIQL_STATIC = "/graphql/static"
 _TEMPLATES = Environment(loader=PackageLoader("genolog.metadata.graphql"), autoescape=select_autoescape())
 _DEFAULT_QUERY = """# Welcome to genolog's GraphQL API. For example:
@@ -125,7 +117,9 @@ def graphiql() -> HTMLResponse:
 @router.post("/graphql", operation_id="graphql")
 def graphql(body: GraphQLRequest, ctx: RequestContext = Depends(request_context)) -> Response:
     """Run a GraphQL query; errors come back as ``{"errors": [...]}`` with HTTP 200, as in GraphQL over HTTP."""
-    if not _is_mutation(body.query, body.operation_name):
+    # parsed once and cached by the executor; a syntax error is reported by the full execution below
+    is_mutation = fast_executor.operation_type(body.query, body.operation_name) == OperationType.MUTATION
+    if not is_mutation:
         with gc_paused(), ctx.read() as tx:
             context = GraphQLContext(tx, ctx.caller)
             data = fast_executor.execute(
@@ -135,7 +129,7 @@ def graphql(body: GraphQLRequest, ctx: RequestContext = Depends(request_context)
             context.release()
         if answer is not None:
             return Response(answer, media_type="application/json")
-    transaction = ctx.write if _is_mutation(body.query, body.operation_name) else ctx.read
+    transaction = ctx.write if is_mutation else ctx.read
     try:
         with transaction() as tx:
             context = GraphQLContext(tx, ctx.caller)

@@ -27,7 +27,9 @@ from genolog.metadata.graphql.filters import (
     conditions,
     meta_conditions,
 )
+from genolog.metadata.store import external_ids
 from genolog.metadata.store import families as family_store
+from genolog.metadata.store import participants as participant_store
 
 PRIMARY = ""
 
@@ -44,7 +46,7 @@ def _utc(value: datetime.datetime | None) -> datetime.datetime | None:
 
 def _external_ids(sib: Siblings[Any], entity: str, pk: int) -> dict[str, str]:
     eids: dict[int, dict[str, str]] = sib.load(
-        "eids", lambda ids: fetch.external_id_rows(sib.ctx, entity, ids)
+        "eids", lambda ids: external_ids.get_many(sib.ctx.tx.conn, entity, ids)
     )
     return eids.get(pk, {})
 
@@ -70,6 +72,12 @@ def _linked(
         if child is not None:
             result.setdefault(link[parent_key], []).append((link, child))
     return result
+
+
+def _samples_of(sib: Siblings[Any], wanted: sa.Select[Any]) -> dict[int, GraphQLSample]:
+    """The samples a group of nodes points at (``wanted`` selects their ids), by id."""
+    rows = fetch.samples(sib.ctx, [t.sample.c.id.in_(wanted)])
+    return {s.pk: s for s in sample_nodes(sib.ctx, rows)}
 
 
 def _key(*parts: Any) -> str:
@@ -311,7 +319,7 @@ class GraphQLParticipant:
     def phenotypes(self) -> JSON:
 
         phenotypes: dict[int, dict[str, Any]] = self.sib.load(
-            "phenotypes", lambda ids: fetch.phenotypes(self.sib.ctx, ids)
+            "phenotypes", lambda ids: participant_store.phenotypes(self.sib.ctx.tx, ids)
         )
         return JSON(phenotypes.get(self.pk, {}))
 
@@ -449,11 +457,7 @@ class GraphQLSample:
 
         def load(ids: IdSource) -> dict[int, GraphQLSample]:
             column = t.sample.c.parent_id if key == "parent_pk" else t.sample.c.root_id
-            wanted = sa.select(column).where(t.sample.c.id.in_(ids))
-            return {
-                s.pk: s
-                for s in sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, [t.sample.c.id.in_(wanted)]))
-            }
+            return _samples_of(self.sib, sa.select(column).where(t.sample.c.id.in_(ids)))
 
         found: GraphQLSample | None = self.sib.load(key, load).get(pk)
         return found
@@ -536,11 +540,7 @@ class GraphQLAssay:
     @strawberry.field
     def sample(self) -> GraphQLSample:
         def load(ids: IdSource) -> dict[int, GraphQLSample]:
-            wanted = sa.select(t.assay.c.sample_id).where(t.assay.c.id.in_(ids))
-            return {
-                s.pk: s
-                for s in sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, [t.sample.c.id.in_(wanted)]))
-            }
+            return _samples_of(self.sib, sa.select(t.assay.c.sample_id).where(t.assay.c.id.in_(ids)))
 
         node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
         return node
@@ -617,11 +617,9 @@ class GraphQLSequencingGroup:
     @strawberry.field
     def sample(self) -> GraphQLSample:
         def load(ids: IdSource) -> dict[int, GraphQLSample]:
-            wanted = sa.select(t.sequencing_group.c.sample_id).where(t.sequencing_group.c.id.in_(ids))
-            return {
-                s.pk: s
-                for s in sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, [t.sample.c.id.in_(wanted)]))
-            }
+            return _samples_of(
+                self.sib, sa.select(t.sequencing_group.c.sample_id).where(t.sequencing_group.c.id.in_(ids))
+            )
 
         node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
         return node

@@ -7,6 +7,7 @@ unique per project for its entity kind.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -52,17 +53,22 @@ def normalise(entity: str, external_ids: Mapping[str, str | None] | None) -> dic
     return result
 
 
-def get_many(conn: Connection, entity: str, ids: Iterable[int]) -> dict[int, dict[str, str]]:
+def get_many(conn: Connection, entity: str, ids: Iterable[int] | sa.Select[Any]) -> dict[int, dict[str, str]]:
+    """entity id -> {organisation: external id}. Given a list, every id gets an entry (empty when it has
+    no external ids); given a subquery (GraphQL's batched loads), only the ids that have some."""
     table, id_col = TABLES[entity], _id_column(entity)
-    ids = list(ids)
-    result: dict[int, dict[str, str]] = {i: {} for i in ids}
-    if not ids:
-        return result
+    if isinstance(ids, sa.Select):
+        result: dict[int, dict[str, str]] = {}
+    else:
+        ids = list(ids)
+        result = {i: {} for i in ids}
+        if not ids:
+            return result
     rows = conn.execute(
         sa.select(id_col, table.c.name, table.c.external_id).where(id_col.in_(ids)).order_by(table.c.name)
     )
     for entity_id, org, value in rows:
-        result[entity_id][org] = value
+        result.setdefault(entity_id, {})[org] = value
     return result
 
 

@@ -16,15 +16,16 @@ from genolog.metadata.store import external_ids, samples
 FIELDS = ("reported_sex", "reported_gender", "karyotype")
 
 
-def phenotypes(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    result: dict[int, dict[str, Any]] = {i: {} for i in ids}
+def phenotypes(tx: Tx, ids: list[int] | sa.Select[Any]) -> dict[int, dict[str, Any]]:
+    """participant id -> {phenotype: value}; for a list every id gets an entry, for a subquery only those with some."""
+    result: dict[int, dict[str, Any]] = {} if isinstance(ids, sa.Select) else {i: {} for i in ids}
     rows = tx.conn.execute(
         sa.select(t.participant_phenotype)
         .where(t.participant_phenotype.c.participant_id.in_(ids))
         .order_by(t.participant_phenotype.c.name)
     ).mappings()
     for r in rows:
-        result[r["participant_id"]][r["name"]] = r["value"]
+        result.setdefault(r["participant_id"], {})[r["name"]] = r["value"]
     return result
 
 
