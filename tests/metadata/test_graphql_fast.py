@@ -45,6 +45,13 @@ QUERIES = [
         '{ sample(project: {eq: "proj"}, externalId: {in_: ["S1"]}) { id participant { externalId } sequencingGroups { id analyses(status: {eq: COMPLETED}) { id } } } }',
         {},
     ),
+    (  # pagination: connections with counts and cursors, per-parent pages, python-linked pages
+        """{ myProjectsConnection(first: 1) { totalCount pageInfo { hasNextPage endCursor }
+               nodes { samplesConnection(first: 2) { totalCount pageInfo { endCursor } nodes { id } }
+                       sequencingGroups(first: 1, after: null) { id analysesConnection { totalCount } } } }
+             analyses(id: {gte: 0}, first: 3) { id sequencingGroupsConnection(first: 1) { totalCount nodes { id } } } }""",
+        {},
+    ),
 ]
 
 

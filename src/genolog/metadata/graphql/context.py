@@ -20,6 +20,7 @@ from strawberry.types import Info
 
 from genolog.metadata import access
 from genolog.metadata.context import Tx
+from genolog.metadata.graphql.paging import Grouped, Page, PageList, page_of
 from genolog.metadata.permissions import READ, Caller
 
 
@@ -118,11 +119,18 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def group(nodes: Sequence[N], parent_of: Callable[[N], int | None]) -> dict[int, list[N]]:
-    """Nodes grouped under their parent's id."""
-    result: dict[int, list[N]] = {}
+def group(rows: Any, nodes: Sequence[N], parent_of: Callable[[N], int | None]) -> Grouped[N]:
+    """Nodes (made from ``rows``, a ``fetch.Rows``) grouped under their parent's id."""
+    result: Grouped[N] = Grouped(rows.counter)
     for node in nodes:
         parent = parent_of(node)
         if parent is not None:
             result.setdefault(parent, []).append(node)
     return result
+
+
+def root_page(rows: Any, nodes: Sequence[N], page: Page) -> PageList[N]:
+    """A root list's page (``rows`` were fetched with ``page`` and no parent)."""
+    grouped: Grouped[N] = Grouped(rows.counter)
+    grouped[None] = list(nodes)
+    return page_of(grouped, None, page)

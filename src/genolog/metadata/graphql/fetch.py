@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql.context import GraphQLContext, IdSource
+from genolog.metadata.graphql.paging import NO_PAGE, Page, count_statement, paged_statement
 
 Where = list[sa.ColumnElement[bool]]
+Column = sa.ColumnElement[Any]
 
 
 class Rows(list[dict[str, Any]]):
-    """Fetched rows, with ``ids``: the same query selecting only their primary keys (for their children)."""
+    """Fetched rows, with ``ids``: the same query selecting only their primary keys (for their children),
+    and ``counter``: how many rows match for each parent, ignoring the page (for ``totalCount``)."""
 
     ids: sa.Select[Any] | None = None
+    counter: Callable[[], dict[Any, int]] | None = None
 
 
 def columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
@@ -27,13 +32,23 @@ def columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
     ]
 
 
-def rows(ctx: GraphQLContext, statement: sa.Select[Any], pk: sa.ColumnElement[Any] | None = None) -> Rows:
-    """The statement's rows as dicts, fetched through the driver's cursor.
+def rows(
+    ctx: GraphQLContext,
+    statement: sa.Select[Any],
+    pk: Column | None = None,
+    page: Page = NO_PAGE,
+    parent: Column | None = None,
+) -> Rows:
+    """The statement's rows as dicts, fetched through the driver's cursor; with ``pk``, only ``page``'s
+    rows for each ``parent`` (see ``paging.paged_statement``).
 
     SQLAlchemy's result objects cost about as much again as the fetch itself, which matters at
     100,000 rows; the SQL is still SQLAlchemy's, and its type processors still convert the values that
     need it (booleans and datetimes on SQLite)."""
     conn = ctx.tx.conn
+    unpaged, ids = statement, None
+    if pk is not None:
+        statement, ids = paged_statement(statement, pk, page, parent)
     columns = list(statement.selected_columns)
     keys = [str(column.key) for column in columns]
     processors = [
@@ -56,74 +71,79 @@ def rows(ctx: GraphQLContext, statement: sa.Select[Any], pk: sa.ColumnElement[An
             fetched[position] = values
     result = Rows(dict(zip(keys, row, strict=True)) for row in fetched)
     if pk is not None:
-        result.ids = statement.with_only_columns(pk).order_by(None)
+        result.ids = ids
+        counts = count_statement(unpaged, parent)
+        result.counter = lambda: {key: int(n) for key, n in conn.execute(counts).all()}
     return result
 
 
-def projects(ctx: GraphQLContext, ids: list[int]) -> Rows:
-    return rows(
-        ctx,
-        sa.select(*columns(t.project)).where(t.project.c.id.in_(ids)).order_by(t.project.c.id),
-        t.project.c.id,
-    )
+def projects(ctx: GraphQLContext, ids: list[int], page: Page = NO_PAGE) -> Rows:
+    return entities(ctx, t.project, [t.project.c.id.in_(ids)], page)
 
 
-def samples(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(ctx, sa.select(*columns(t.sample)).where(*where).order_by(t.sample.c.id), t.sample.c.id)
+def entities(
+    ctx: GraphQLContext, table: sa.Table, where: Where, page: Page = NO_PAGE, parent: Column | None = None
+) -> Rows:
+    """Rows of one entity table matching ``where``, by id; ``page`` of them for each ``parent``."""
+    pk = table.c.id
+    return rows(ctx, sa.select(*columns(table)).where(*where).order_by(pk), pk, page, parent)
 
 
-def sequencing_groups(ctx: GraphQLContext, where: Where) -> Rows:
+def samples(ctx: GraphQLContext, where: Where, page: Page = NO_PAGE, parent: Column | None = None) -> Rows:
+    return entities(ctx, t.sample, where, page, parent)
+
+
+def sequencing_groups(
+    ctx: GraphQLContext, where: Where, page: Page = NO_PAGE, parent: Column | None = None
+) -> Rows:
     sg = t.sequencing_group
-    return rows(
-        ctx,
+    statement = (
         sa.select(*columns(sg), t.sample.c.project_id)
         .join(t.sample, t.sample.c.id == sg.c.sample_id)
         .where(*where)
-        .order_by(sg.c.id),
-        sg.c.id,
+        .order_by(sg.c.id)
     )
+    return rows(ctx, statement, sg.c.id, page, parent)
 
 
-def assays_of_groups(ctx: GraphQLContext, sg_ids: IdSource) -> Rows:
+def assays_of_groups(ctx: GraphQLContext, sg_ids: IdSource, page: Page = NO_PAGE) -> Rows:
     link = t.sequencing_group_assay
-    return rows(
-        ctx,
+    statement = (
         sa.select(*columns(t.assay), link.c.sequencing_group_id)
         .join(link, link.c.assay_id == t.assay.c.id)
         .where(link.c.sequencing_group_id.in_(sg_ids))
-        .order_by(t.assay.c.id),
-        t.assay.c.id,
+        .order_by(t.assay.c.id)
     )
+    return rows(ctx, statement, t.assay.c.id, page, link.c.sequencing_group_id)
 
 
-def assays(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(ctx, sa.select(*columns(t.assay)).where(*where).order_by(t.assay.c.id), t.assay.c.id)
+def assays(ctx: GraphQLContext, where: Where, page: Page = NO_PAGE, parent: Column | None = None) -> Rows:
+    return entities(ctx, t.assay, where, page, parent)
 
 
-def participants(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(
-        ctx, sa.select(*columns(t.participant)).where(*where).order_by(t.participant.c.id), t.participant.c.id
-    )
+def participants(
+    ctx: GraphQLContext, where: Where, page: Page = NO_PAGE, parent: Column | None = None
+) -> Rows:
+    return entities(ctx, t.participant, where, page, parent)
 
 
-def families(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(ctx, sa.select(*columns(t.family)).where(*where).order_by(t.family.c.id), t.family.c.id)
+def families(ctx: GraphQLContext, where: Where, page: Page = NO_PAGE, parent: Column | None = None) -> Rows:
+    return entities(ctx, t.family, where, page, parent)
 
 
-def analyses(ctx: GraphQLContext, where: Where) -> Rows:
-    return rows(ctx, sa.select(*columns(t.analysis)).where(*where).order_by(t.analysis.c.id), t.analysis.c.id)
+def analyses(ctx: GraphQLContext, where: Where, page: Page = NO_PAGE, parent: Column | None = None) -> Rows:
+    return entities(ctx, t.analysis, where, page, parent)
 
 
-def analyses_of_groups(ctx: GraphQLContext, sg_ids: IdSource, where: Where) -> Rows:
+def analyses_of_groups(ctx: GraphQLContext, sg_ids: IdSource, where: Where, page: Page = NO_PAGE) -> Rows:
     link = t.analysis_sequencing_group
-    return rows(
-        ctx,
+    statement = (
         sa.select(*columns(t.analysis), link.c.sequencing_group_id)
         .join(link, link.c.analysis_id == t.analysis.c.id)
         .where(link.c.sequencing_group_id.in_(sg_ids), *where)
-        .order_by(t.analysis.c.id),
-        t.analysis.c.id,
+        .order_by(t.analysis.c.id)
     )
+    return rows(ctx, statement, t.analysis.c.id, page, link.c.sequencing_group_id)
 
 
 def group_ids_of_analyses(ctx: GraphQLContext, analysis_ids: IdSource) -> Rows:

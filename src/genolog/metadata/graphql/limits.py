@@ -2,7 +2,8 @@
 
 The cost of a query estimates the objects it could return: every field costs 1, and the selection
 under a list field is multiplied by that list's expected length (its ``first`` argument when given,
-else ``LIST_FACTOR``). The seeds' queries cost a few hundred; ten nested lists cost 10^10.
+else ``LIST_FACTOR``); a connection (``xsConnection(first: n) { nodes }``) counts as its list. The seeds'
+queries cost a few hundred; ten nested lists cost 10^10.
 """
 
 from __future__ import annotations
@@ -70,9 +71,15 @@ class QueryLimitsRule(ValidationRule):
             )
 
     def _measure(
-        self, type_: GraphQLObjectType, selection_set: SelectionSetNode, depth: int, visiting: set[str]
+        self,
+        type_: GraphQLObjectType,
+        selection_set: SelectionSetNode,
+        depth: int,
+        visiting: set[str],
+        in_connection: bool = False,
     ) -> tuple[int, int]:
-        """(deepest level, cost) of a selection on ``type_``."""
+        """(deepest level, cost) of a selection on ``type_`` (``in_connection``: its lists are already
+        counted by the connection's length)."""
         deepest, cost = depth, 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
@@ -83,9 +90,13 @@ class QueryLimitsRule(ValidationRule):
                 inner, is_list = _unwrap(field.type)
                 if not isinstance(inner, GraphQLObjectType):
                     continue
-                sub_depth, sub_cost = self._measure(inner, selection.selection_set, depth + 1, visiting)
+                is_connection = inner.name.endswith("Connection")
+                sub_depth, sub_cost = self._measure(
+                    inner, selection.selection_set, depth + 1, visiting, is_connection
+                )
                 deepest = max(deepest, sub_depth)
-                cost += sub_cost * (self._list_length(selection) if is_list else 1)
+                counted = is_connection or (is_list and not in_connection)
+                cost += sub_cost * (self._list_length(selection) if counted else 1)
             else:
                 if isinstance(selection, FragmentSpreadNode):
                     name = selection.name.value
@@ -97,7 +108,7 @@ class QueryLimitsRule(ValidationRule):
                     sub_set = selection.selection_set
                 else:
                     continue
-                sub_depth, sub_cost = self._measure(type_, sub_set, depth, visiting)
+                sub_depth, sub_cost = self._measure(type_, sub_set, depth, visiting, in_connection)
                 deepest, cost = max(deepest, sub_depth), cost + sub_cost
         return deepest, cost
 

@@ -13,7 +13,7 @@ from strawberry.types import ExecutionContext, Info
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, MetadataError, NotFound
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import context_of
+from genolog.metadata.graphql.context import context_of, root_page
 from genolog.metadata.graphql.filters import (
     BoolGraphQLFilter,
     DateGraphQLFilter,
@@ -24,6 +24,11 @@ from genolog.metadata.graphql.filters import (
 )
 from genolog.metadata.graphql.limits import QueryLimitsRule
 from genolog.metadata.graphql.mutations import Mutation
+from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
+    Connection,  # noqa: F401
+    Page,
+    connection,
+)
 from genolog.metadata.graphql.types import (
     GraphQLAnalysis,
     GraphQLAssay,
@@ -109,8 +114,12 @@ class Query:
         return GraphQLViewer(username=ctx.caller.user, projects=viewer_projects(ctx))
 
     @strawberry.field
-    def my_projects(self, info: Info[Any, Any]) -> list[GraphQLProject]:
-        return viewer_projects(context_of(info))
+    def my_projects(
+        self, info: Info[Any, Any], first: int | None = None, after: str | None = None
+    ) -> list[GraphQLProject]:
+        return viewer_projects(context_of(info), Page.of(first, after))
+
+    my_projects_connection = connection(my_projects, "GraphQLProject")
 
     @strawberry.field
     def project(self, info: Info[Any, Any], name: str) -> GraphQLProject:
@@ -130,6 +139,8 @@ class Query:
         active: BoolGraphQLFilter | None = None,
         parent_id: StrGraphQLFilter | None = None,
         root_id: StrGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLSample]:
         if id is None and project is None:
             raise BadRequest("Query sample needs an id or a project filter")
@@ -137,6 +148,7 @@ class Query:
             raise BadRequest("Filtering samples by externalId needs a project filter")
         ctx = context_of(info)
         s, parse = t.sample, ctx.tx.codecs.sample.parse
+        page = Page.of(first, after, parse)
         where: fetch.Where = [
             s.c.project_id.in_(_project_ids(info, project)),
             *conditions(s.c.id, id, parse),
@@ -151,7 +163,10 @@ class Query:
                     s, "sample", conditions(t.sample_external_id.c.external_id, external_id)
                 )
             )
-        return sample_nodes(ctx, fetch.samples(ctx, where))
+        rows = fetch.samples(ctx, where, page)
+        return root_page(rows, sample_nodes(ctx, rows), page)
+
+    sample_connection = connection(sample, "GraphQLSample")
 
     @strawberry.field
     def sequencing_groups(
@@ -168,11 +183,14 @@ class Query:
         assay_meta: JSON | None = None,
         has_cram: bool | None = None,
         has_gvcf: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLSequencingGroup]:
         if id is None and project is None and sample_id is None:
             raise BadRequest("Query sequencingGroups needs a project, sampleId or id filter")
         ctx = context_of(info)
         sg = t.sequencing_group
+        page = Page.of(first, after, ctx.tx.codecs.sequencing_group.parse)
         where: fetch.Where = [t.sample.c.project_id.in_(_project_ids(info, project))]
         where += sequencing_group_where(ctx, id, type, technology, platform, active_only, None)
         where += conditions(sg.c.sample_id, sample_id, ctx.tx.codecs.sample.parse)
@@ -197,7 +215,10 @@ class Query:
                 where.append(sg.c.id.in_(with_type) if flag else sg.c.id.not_in(with_type))
         if created_on is not None:
             raise BadRequest("Filtering sequencing groups by createdOn is not supported yet")
-        return sequencing_group_nodes(ctx, fetch.sequencing_groups(ctx, where))
+        rows = fetch.sequencing_groups(ctx, where, page)
+        return root_page(rows, sequencing_group_nodes(ctx, rows), page)
+
+    sequencing_groups_connection = connection(sequencing_groups, "GraphQLSequencingGroup")
 
     @strawberry.field
     def assay(self, info: Info[Any, Any], id: int) -> GraphQLAssay:
@@ -233,11 +254,16 @@ class Query:
         return family_nodes(ctx, rows)[0]
 
     @strawberry.field
-    def analyses(self, info: Info[Any, Any], id: IntGraphQLFilter) -> list[GraphQLAnalysis]:
+    def analyses(
+        self, info: Info[Any, Any], id: IntGraphQLFilter, first: int | None = None, after: str | None = None
+    ) -> list[GraphQLAnalysis]:
         ctx = context_of(info)
-        a = t.analysis
+        a, page = t.analysis, Page.of(first, after)
         where = [a.c.project_id.in_(ctx.readable_projects().values()), *conditions(a.c.id, id)]
-        return analysis_nodes(ctx, fetch.analyses(ctx, where))
+        rows = fetch.analyses(ctx, where, page)
+        return root_page(rows, analysis_nodes(ctx, rows), page)
+
+    analyses_connection = connection(analyses, "GraphQLAnalysis")
 
 
 class Schema(strawberry.Schema):

@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, N, Siblings, group
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, N, Siblings, group, root_page
 from genolog.metadata.graphql.filters import (
     AnalysisStatusGraphQLFilter,
     BoolGraphQLFilter,
@@ -26,6 +26,13 @@ from genolog.metadata.graphql.filters import (
     StrGraphQLFilter,
     conditions,
     meta_conditions,
+)
+from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
+    Connection,  # noqa: F401
+    Grouped,
+    Page,
+    connection,
+    page_of,
 )
 from genolog.metadata.store import external_ids
 from genolog.metadata.store import families as family_store
@@ -110,8 +117,11 @@ class GraphQLProject:
         reported_sex: IntGraphQLFilter | None = None,
         reported_gender: StrGraphQLFilter | None = None,
         karyotype: StrGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLParticipant]:
         p = t.participant
+        page = Page.of(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLParticipant]]:
             where = [p.c.project_id.in_(ids), *conditions(p.c.id, id), *meta_conditions(p.c.meta, meta)]
@@ -125,12 +135,13 @@ class GraphQLProject:
                         p, "participant", conditions(t.participant_external_id.c.external_id, external_id)
                     )
                 )
-            nodes = participant_nodes(self.sib.ctx, fetch.participants(self.sib.ctx, where))
-            return group(nodes, lambda n: n.project_id)
+            rows = fetch.participants(self.sib.ctx, where, page, p.c.project_id)
+            return group(rows, participant_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
-        return self.sib.load(
-            _key("participants", id, external_id, meta, reported_sex, reported_gender, karyotype), load
-        ).get(self.pk, [])
+        key = _key("participants", id, external_id, meta, reported_sex, reported_gender, karyotype, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    participants_connection = connection(participants, "GraphQLParticipant")
 
     @strawberry.field
     def samples(
@@ -141,9 +152,12 @@ class GraphQLProject:
         meta: JSON | None = None,
         parent_id: StrGraphQLFilter | None = None,
         root_id: StrGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLSample]:
         s = t.sample
         parse = self.sib.ctx.tx.codecs.sample.parse
+        page = Page.of(first, after, parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
             where = [
@@ -163,12 +177,13 @@ class GraphQLProject:
                         s, "sample", conditions(t.sample_external_id.c.external_id, external_id)
                     )
                 )
-            nodes = sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, where))
-            return group(nodes, lambda n: n.project_id)
+            rows = fetch.samples(self.sib.ctx, where, page, s.c.project_id)
+            return group(rows, sample_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
-        return self.sib.load(_key("samples", type, external_id, id, meta, parent_id, root_id), load).get(
-            self.pk, []
-        )
+        key = _key("samples", type, external_id, id, meta, parent_id, root_id, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    samples_connection = connection(samples, "GraphQLSample")
 
     @strawberry.field
     def sequencing_groups(
@@ -179,17 +194,23 @@ class GraphQLProject:
         technology: StrGraphQLFilter | None = None,
         platform: StrGraphQLFilter | None = None,
         active_only: BoolGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLSequencingGroup]:
+        page = Page.of(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
+
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
             where = sequencing_group_where(
                 self.sib.ctx, id, type, technology, platform, active_only, external_id
             )
-            rows = fetch.sequencing_groups(self.sib.ctx, [t.sample.c.project_id.in_(ids), *where])
-            return group(sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.project_id)
+            project_id = t.sample.c.project_id
+            rows = fetch.sequencing_groups(self.sib.ctx, [project_id.in_(ids), *where], page, project_id)
+            return group(rows, sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
-        return self.sib.load(_key("sgs", id, external_id, type, technology, platform, active_only), load).get(
-            self.pk, []
-        )
+        key = _key("sgs", id, external_id, type, technology, platform, active_only, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    sequencing_groups_connection = connection(sequencing_groups, "GraphQLSequencingGroup")
 
     @strawberry.field
     def analyses(
@@ -199,8 +220,11 @@ class GraphQLProject:
         meta: JSON | None = None,
         active: BoolGraphQLFilter | None = None,
         ids: IntGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLAnalysis]:
         a = t.analysis
+        page = Page.of(first, after)
 
         def load(project_ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
             where = [
@@ -208,11 +232,13 @@ class GraphQLProject:
                 *analysis_where(status, type, meta, active),
                 *conditions(a.c.id, ids),
             ]
-            return group(
-                analysis_nodes(self.sib.ctx, fetch.analyses(self.sib.ctx, where)), lambda n: n.project_id
-            )
+            rows = fetch.analyses(self.sib.ctx, where, page, a.c.project_id)
+            return group(rows, analysis_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
-        return self.sib.load(_key("analyses", status, type, meta, active, ids), load).get(self.pk, [])
+        key = _key("analyses", status, type, meta, active, ids, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    analyses_connection = connection(analyses, "GraphQLAnalysis")
 
     @strawberry.field
     def families(
@@ -220,8 +246,11 @@ class GraphQLProject:
         id: IntGraphQLFilter | None = None,
         external_id: StrGraphQLFilter | None = None,
         meta: JSON | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLFamily]:
         f = t.family
+        page = Page.of(first, after)
 
         def load(project_ids: IdSource) -> dict[int, list[GraphQLFamily]]:
             where = [
@@ -235,11 +264,12 @@ class GraphQLProject:
                         f, "family", conditions(t.family_external_id.c.external_id, external_id)
                     )
                 )
-            return group(
-                family_nodes(self.sib.ctx, fetch.families(self.sib.ctx, where)), lambda n: n.project_id
-            )
+            rows = fetch.families(self.sib.ctx, where, page, f.c.project_id)
+            return group(rows, family_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
-        return self.sib.load(_key("families", id, external_id, meta), load).get(self.pk, [])
+        return page_of(self.sib.load(_key("families", id, external_id, meta, page), load), self.pk, page)
+
+    families_connection = connection(families, "GraphQLFamily")
 
     @strawberry.field
     def pedigree(
@@ -329,8 +359,11 @@ class GraphQLParticipant:
         type: StrGraphQLFilter | None = None,
         meta: JSON | None = None,
         active: BoolGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLSample]:
         s = t.sample
+        page = Page.of(first, after, self.sib.ctx.tx.codecs.sample.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
             where = [
@@ -339,25 +372,28 @@ class GraphQLParticipant:
                 *meta_conditions(s.c.meta, meta),
             ]
             where += conditions(s.c.active, active) if active is not None else [s.c.active.is_(True)]
-            return group(
-                sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, where)), lambda n: n.participant_id
-            )
+            rows = fetch.samples(self.sib.ctx, where, page, s.c.participant_id)
+            return group(rows, sample_nodes(self.sib.ctx, rows), lambda n: n.participant_id)
 
-        return self.sib.load(_key("samples", type, meta, active), load).get(self.pk, [])
+        return page_of(self.sib.load(_key("samples", type, meta, active, page), load), self.pk, page)
+
+    samples_connection = connection(samples, "GraphQLSample")
 
     @strawberry.field
-    def families(self) -> list[GraphQLFamily]:
-        def load(ids: IdSource) -> dict[int, list[GraphQLFamily]]:
+    def families(self, first: int | None = None, after: str | None = None) -> list[GraphQLFamily]:
+        def load(ids: IdSource) -> Grouped[GraphQLFamily]:
             fp = t.family_participant
             links = fetch.family_members(self.sib.ctx, None, ids)
             linked = t.family.c.id.in_(sa.select(fp.c.family_id).where(fp.c.participant_id.in_(ids)))
             families = family_nodes(self.sib.ctx, fetch.families(self.sib.ctx, [linked]))
-            return {
-                parent: [f for _, f in pairs]
-                for parent, pairs in _linked(links, "participant_id", "family_id", families).items()
-            }
+            result: Grouped[GraphQLFamily] = Grouped()
+            for parent, pairs in _linked(links, "participant_id", "family_id", families).items():
+                result[parent] = [f for _, f in pairs]
+            return result
 
-        return self.sib.load("families", load).get(self.pk, [])
+        return page_of(self.sib.load("families", load), self.pk, Page.of(first, after))
+
+    families_connection = connection(families, "GraphQLFamily")
 
     @strawberry.field
     def project(self) -> GraphQLProject:
@@ -422,14 +458,24 @@ class GraphQLSample:
         return self.sib.load("participant", load).get(self.participant_id) if self.participant_id else None
 
     @strawberry.field
-    def assays(self, type: StrGraphQLFilter | None = None, meta: JSON | None = None) -> list[GraphQLAssay]:
+    def assays(
+        self,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLAssay]:
         a = t.assay
+        page = Page.of(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
             where = [a.c.sample_id.in_(ids), *conditions(a.c.type, type), *meta_conditions(a.c.meta, meta)]
-            return group(assay_nodes(self.sib.ctx, fetch.assays(self.sib.ctx, where)), lambda n: n.sample_pk)
+            rows = fetch.assays(self.sib.ctx, where, page, a.c.sample_id)
+            return group(rows, assay_nodes(self.sib.ctx, rows), lambda n: n.sample_pk)
 
-        return self.sib.load(_key("assays", type, meta), load).get(self.pk, [])
+        return page_of(self.sib.load(_key("assays", type, meta, page), load), self.pk, page)
+
+    assays_connection = connection(assays, "GraphQLAssay")
 
     @strawberry.field
     def sequencing_groups(
@@ -440,16 +486,22 @@ class GraphQLSample:
         platform: StrGraphQLFilter | None = None,
         meta: JSON | None = None,
         active_only: BoolGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLSequencingGroup]:
+        page = Page.of(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
+
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
             where = sequencing_group_where(self.sib.ctx, id, type, technology, platform, active_only, None)
             where += meta_conditions(t.sequencing_group.c.meta, meta)
-            rows = fetch.sequencing_groups(self.sib.ctx, [t.sequencing_group.c.sample_id.in_(ids), *where])
-            return group(sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.sample_pk)
+            sample_id = t.sequencing_group.c.sample_id
+            rows = fetch.sequencing_groups(self.sib.ctx, [sample_id.in_(ids), *where], page, sample_id)
+            return group(rows, sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.sample_pk)
 
-        return self.sib.load(_key("sgs", id, type, technology, platform, meta, active_only), load).get(
-            self.pk, []
-        )
+        key = _key("sgs", id, type, technology, platform, meta, active_only, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    sequencing_groups_connection = connection(sequencing_groups, "GraphQLSequencingGroup")
 
     def _sample(self, key: str, pk: int | None) -> GraphQLSample | None:
         if pk is None:
@@ -472,9 +524,14 @@ class GraphQLSample:
 
     @strawberry.field
     def nested_samples(
-        self, type: StrGraphQLFilter | None = None, meta: JSON | None = None
+        self,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLSample]:
         s = t.sample
+        page = Page.of(first, after, self.sib.ctx.tx.codecs.sample.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
             where = [
@@ -483,11 +540,12 @@ class GraphQLSample:
                 *conditions(s.c.type, type),
                 *meta_conditions(s.c.meta, meta),
             ]
-            return group(
-                sample_nodes(self.sib.ctx, fetch.samples(self.sib.ctx, where)), lambda n: n.parent_pk
-            )
+            rows = fetch.samples(self.sib.ctx, where, page, s.c.parent_id)
+            return group(rows, sample_nodes(self.sib.ctx, rows), lambda n: n.parent_pk)
 
-        return self.sib.load(_key("nested", type, meta), load).get(self.pk, [])
+        return page_of(self.sib.load(_key("nested", type, meta, page), load), self.pk, page)
+
+    nested_samples_connection = connection(nested_samples, "GraphQLSample")
 
     @strawberry.field
     def project(self) -> GraphQLProject:
@@ -625,13 +683,16 @@ class GraphQLSequencingGroup:
         return node
 
     @strawberry.field
-    def assays(self) -> list[GraphQLAssay]:
-        def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
-            return group(
-                assay_nodes(self.sib.ctx, fetch.assays_of_groups(self.sib.ctx, ids)), lambda n: n.group_pk
-            )
+    def assays(self, first: int | None = None, after: str | None = None) -> list[GraphQLAssay]:
+        page = Page.of(first, after)
 
-        return self.sib.load("assays", load).get(self.pk, [])
+        def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
+            rows = fetch.assays_of_groups(self.sib.ctx, ids, page)
+            return group(rows, assay_nodes(self.sib.ctx, rows), lambda n: n.group_pk)
+
+        return page_of(self.sib.load(_key("assays", page), load), self.pk, page)
+
+    assays_connection = connection(assays, "GraphQLAssay")
 
     @strawberry.field
     def analyses(
@@ -641,7 +702,11 @@ class GraphQLSequencingGroup:
         meta: JSON | None = None,
         active: BoolGraphQLFilter | None = None,
         project: StrGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLAnalysis]:
+        page = Page.of(first, after)
+
         def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
             where = analysis_where(status, type, meta, active)
             if project is not None:
@@ -650,10 +715,13 @@ class GraphQLSequencingGroup:
                     t.project.c.id.in_(list(readable.values())), *conditions(t.project.c.name, project)
                 )
                 where.append(t.analysis.c.project_id.in_(names))
-            rows = fetch.analyses_of_groups(self.sib.ctx, ids, where)
-            return group(analysis_nodes(self.sib.ctx, rows), lambda n: n.group_pk)
+            rows = fetch.analyses_of_groups(self.sib.ctx, ids, where, page)
+            return group(rows, analysis_nodes(self.sib.ctx, rows), lambda n: n.group_pk)
 
-        return self.sib.load(_key("analyses", status, type, meta, active, project), load).get(self.pk, [])
+        key = _key("analyses", status, type, meta, active, project, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    analyses_connection = connection(analyses, "GraphQLAnalysis")
 
 
 def sequencing_group_nodes(
@@ -712,20 +780,26 @@ class GraphQLAnalysis:
         return parse_json(self.meta_raw)
 
     @strawberry.field
-    def sequencing_groups(self) -> list[GraphQLSequencingGroup]:
-        def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
+    def sequencing_groups(
+        self, first: int | None = None, after: str | None = None
+    ) -> list[GraphQLSequencingGroup]:
+        page = Page.of(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
+
+        def load(ids: IdSource) -> Grouped[GraphQLSequencingGroup]:
             asg = t.analysis_sequencing_group
             links = fetch.group_ids_of_analyses(self.sib.ctx, ids)
             linked = t.sequencing_group.c.id.in_(
                 sa.select(asg.c.sequencing_group_id).where(asg.c.analysis_id.in_(ids))
             )
             groups = sequencing_group_nodes(self.sib.ctx, fetch.sequencing_groups(self.sib.ctx, [linked]))
-            return {
-                parent: [g for _, g in pairs]
-                for parent, pairs in _linked(links, "analysis_id", "sequencing_group_id", groups).items()
-            }
+            result: Grouped[GraphQLSequencingGroup] = Grouped()
+            for parent, pairs in _linked(links, "analysis_id", "sequencing_group_id", groups).items():
+                result[parent] = [g for _, g in pairs]
+            return result
 
-        return self.sib.load("sgs", load).get(self.pk, [])
+        return page_of(self.sib.load("sgs", load), self.pk, page)
+
+    sequencing_groups_connection = connection(sequencing_groups, "GraphQLSequencingGroup")
 
     @strawberry.field
     def project(self) -> GraphQLProject:
@@ -757,6 +831,8 @@ def analysis_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> li
 
 @strawberry.type(name="GraphQLFamilyParticipant")
 class GraphQLFamilyParticipant:
+    pk: strawberry.Private[int]  # the participant's: a participant is in at most one family
+    id: strawberry.Private[int]  # its cursor
     affected: int | None
     notes: str | None
     participant: GraphQLParticipant
@@ -802,15 +878,27 @@ class GraphQLFamily:
         return members
 
     @strawberry.field
-    def participants(self) -> list[GraphQLParticipant]:
-        return [p for _, p in self._members().get(self.pk, [])]
+    def participants(self, first: int | None = None, after: str | None = None) -> list[GraphQLParticipant]:
+        people: Grouped[GraphQLParticipant] = Grouped()
+        people[self.pk] = [p for _, p in self._members().get(self.pk, [])]
+        return page_of(people, self.pk, Page.of(first, after))
+
+    participants_connection = connection(participants, "GraphQLParticipant")
 
     @strawberry.field
-    def family_participants(self) -> list[GraphQLFamilyParticipant]:
-        return [
-            GraphQLFamilyParticipant(affected=m["affected"], notes=m["notes"], participant=p, family=self)
+    def family_participants(
+        self, first: int | None = None, after: str | None = None
+    ) -> list[GraphQLFamilyParticipant]:
+        rows: Grouped[GraphQLFamilyParticipant] = Grouped()
+        rows[self.pk] = [
+            GraphQLFamilyParticipant(
+                pk=p.pk, id=p.pk, affected=m["affected"], notes=m["notes"], participant=p, family=self
+            )
             for m, p in self._members().get(self.pk, [])
         ]
+        return page_of(rows, self.pk, Page.of(first, after))
+
+    family_participants_connection = connection(family_participants, "GraphQLFamilyParticipant")
 
     @strawberry.field
     def project(self) -> GraphQLProject:
@@ -835,5 +923,6 @@ def family_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list
     return sib.nodes
 
 
-def viewer_projects(ctx: GraphQLContext) -> list[GraphQLProject]:
-    return project_nodes(ctx, fetch.projects(ctx, sorted(ctx.readable_projects().values())))
+def viewer_projects(ctx: GraphQLContext, page: Page = Page()) -> list[GraphQLProject]:
+    rows = fetch.projects(ctx, sorted(ctx.readable_projects().values()), page)
+    return root_page(rows, project_nodes(ctx, rows), page)
