@@ -254,7 +254,7 @@ class SampleMutations:
     @strawberry.mutation
     def upsert_samples(
         self, info: Info[Any, Any], project: str, samples: list[SampleUpsertInput]
-    ) -> list[GraphQLSample]:
+    ) -> list[GraphQLSample] | None:  # nullable, as in the published schema
         ctx = _writing(info)
         row = ctx.project(project, WRITE)
         return _samples(ctx, _upsert_samples(ctx, row["id"], samples))
@@ -293,6 +293,22 @@ class ParticipantMutations:
         ctx.project_by_id(current["project_id"], WRITE, f"Participant {participant_id} not found")
         participant.id = participant_id
         return _participants(ctx, _upsert_participants(ctx, current["project_id"], [participant]))[0]
+
+    @strawberry.mutation
+    def update_participant_family(
+        self, info: Info[Any, Any], participant_id: int, old_family_id: int, new_family_id: int
+    ) -> UpdateParticipantFamilyType:
+        ctx = _writing(info)
+        current = participants.get_row(ctx.tx, participant_id)
+        ctx.project_by_id(current["project_id"], WRITE, f"Participant {participant_id} not found")
+        families.move_participant(ctx.tx, participant_id, old_family_id, new_family_id)
+        return UpdateParticipantFamilyType(family_id=new_family_id, participant_id=participant_id)
+
+
+@strawberry.type(name="UpdateParticipantFamilyType")
+class UpdateParticipantFamilyType:
+    family_id: int
+    participant_id: int
 
 
 def _upsert_participants(

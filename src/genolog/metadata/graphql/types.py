@@ -7,6 +7,7 @@ Each node keeps its primary key and its ``Siblings`` group; relation fields load
 from __future__ import annotations
 
 import datetime
+import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from genolog.metadata.graphql.context import GraphQLContext, IdSource, N, Siblin
 from genolog.metadata.graphql.filters import (
     AnalysisStatusGraphQLFilter,
     BoolGraphQLFilter,
+    DatetimeGraphQLFilter,
     GraphQLAnalysisStatus,
     IntGraphQLFilter,
     StrGraphQLFilter,
@@ -37,6 +39,7 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
 from genolog.metadata.store import external_ids
 from genolog.metadata.store import families as family_store
 from genolog.metadata.store import participants as participant_store
+from genolog.metadata.store import sequencing_groups as sg_store
 
 PRIMARY = ""
 
@@ -91,6 +94,15 @@ def _key(*parts: Any) -> str:
     return repr(parts)
 
 
+@strawberry.enum(name="ProjectMemberRole")
+class ProjectMemberRole(enum.Enum):
+    reader = "reader"
+    contributor = "contributor"
+    writer = "writer"
+    project_admin = "project_admin"
+    project_member_admin = "project_member_admin"
+
+
 @strawberry.type(name="GraphQLProject")
 class GraphQLProject:
     pk: strawberry.Private[int]
@@ -105,8 +117,8 @@ class GraphQLProject:
         return parse_json(self.meta_raw)
 
     @strawberry.field
-    def roles(self) -> list[str]:
-        return sorted(self.sib.ctx.caller.roles_on(self.pk))
+    def roles(self) -> list[ProjectMemberRole]:
+        return [ProjectMemberRole(r) for r in sorted(self.sib.ctx.caller.roles_on(self.pk))]
 
     @strawberry.field
     def participants(
@@ -219,6 +231,7 @@ class GraphQLProject:
         type: StrGraphQLFilter | None = None,
         meta: JSON | None = None,
         active: BoolGraphQLFilter | None = None,
+        timestamp_completed: DatetimeGraphQLFilter | None = None,
         ids: IntGraphQLFilter | None = None,
         first: int | None = None,
         after: str | None = None,
@@ -231,11 +244,12 @@ class GraphQLProject:
                 a.c.project_id.in_(project_ids),
                 *analysis_where(status, type, meta, active),
                 *conditions(a.c.id, ids),
+                *conditions(a.c.timestamp_completed, timestamp_completed),
             ]
             rows = fetch.analyses(self.sib.ctx, where, page, a.c.project_id)
             return group(rows, analysis_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
-        key = _key("analyses", status, type, meta, active, ids, page)
+        key = _key("analyses", status, type, meta, active, timestamp_completed, ids, page)
         return page_of(self.sib.load(key, load), self.pk, page)
 
     analyses_connection = connection(analyses, "GraphQLAnalysis")
@@ -290,6 +304,24 @@ class GraphQLProject:
             empty_participant_value,
         )
         return list(rows)
+
+    @strawberry.field(
+        description="How many sequencing groups of each type and technology the project had at the end "
+        "of each day on which one was created"
+    )
+    def sequencing_group_history(self) -> list[GraphQLSequencingGroupsByDate]:
+        history: dict[int, list[dict[str, Any]]] = self.sib.load(
+            "sg_history", lambda ids: sg_store.creation_history(self.sib.ctx.tx.conn, ids)
+        )
+        return [GraphQLSequencingGroupsByDate(**day) for day in history.get(self.pk, [])]
+
+
+@strawberry.type(name="GraphQLSequencingGroupsByDate")
+class GraphQLSequencingGroupsByDate:
+    date: datetime.date
+    type: str
+    technology: str
+    count: int
 
 
 def project_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLProject]:
@@ -379,21 +411,38 @@ class GraphQLParticipant:
 
     samples_connection = connection(samples, "GraphQLSample")
 
-    @strawberry.field
-    def families(self, first: int | None = None, after: str | None = None) -> list[GraphQLFamily]:
-        def load(ids: IdSource) -> Grouped[GraphQLFamily]:
+    def _memberships(self) -> list[tuple[Mapping[str, Any], GraphQLFamily]]:
+        """This participant's pedigree rows, each with its family (a participant is in at most one)."""
+
+        def load(ids: IdSource) -> dict[int, list[tuple[Mapping[str, Any], GraphQLFamily]]]:
             fp = t.family_participant
             links = fetch.family_members(self.sib.ctx, None, ids)
             linked = t.family.c.id.in_(sa.select(fp.c.family_id).where(fp.c.participant_id.in_(ids)))
             families = family_nodes(self.sib.ctx, fetch.families(self.sib.ctx, [linked]))
-            result: Grouped[GraphQLFamily] = Grouped()
-            for parent, pairs in _linked(links, "participant_id", "family_id", families).items():
-                result[parent] = [f for _, f in pairs]
-            return result
+            return _linked(links, "participant_id", "family_id", families)
 
-        return page_of(self.sib.load("families", load), self.pk, Page.of(first, after))
+        memberships: list[tuple[Mapping[str, Any], GraphQLFamily]] = self.sib.load("families", load).get(
+            self.pk, []
+        )
+        return memberships
+
+    @strawberry.field
+    def families(self, first: int | None = None, after: str | None = None) -> list[GraphQLFamily]:
+        found: Grouped[GraphQLFamily] = Grouped()
+        found[self.pk] = [f for _, f in self._memberships()]
+        return page_of(found, self.pk, Page.of(first, after))
 
     families_connection = connection(families, "GraphQLFamily")
+
+    @strawberry.field
+    def family_participants(
+        self, first: int | None = None, after: str | None = None
+    ) -> list[GraphQLFamilyParticipant]:
+        rows: Grouped[GraphQLFamilyParticipant] = Grouped()
+        rows[self.pk] = [_family_participant(link, self, family) for link, family in self._memberships()]
+        return page_of(rows, self.pk, Page.of(first, after))
+
+    family_participants_connection = connection(family_participants, "GraphQLFamilyParticipant")
 
     @strawberry.field
     def project(self) -> GraphQLProject:
@@ -839,6 +888,19 @@ class GraphQLFamilyParticipant:
     family: GraphQLFamily
 
 
+def _family_participant(
+    link: Mapping[str, Any], participant: GraphQLParticipant, family: GraphQLFamily
+) -> GraphQLFamilyParticipant:
+    return GraphQLFamilyParticipant(
+        pk=participant.pk,
+        id=participant.pk,
+        affected=link["affected"],
+        notes=link["notes"],
+        participant=participant,
+        family=family,
+    )
+
+
 @strawberry.type(name="GraphQLFamily")
 class GraphQLFamily:
     pk: strawberry.Private[int]
@@ -890,12 +952,7 @@ class GraphQLFamily:
         self, first: int | None = None, after: str | None = None
     ) -> list[GraphQLFamilyParticipant]:
         rows: Grouped[GraphQLFamilyParticipant] = Grouped()
-        rows[self.pk] = [
-            GraphQLFamilyParticipant(
-                pk=p.pk, id=p.pk, affected=m["affected"], notes=m["notes"], participant=p, family=self
-            )
-            for m, p in self._members().get(self.pk, [])
-        ]
+        rows[self.pk] = [_family_participant(m, p, self) for m, p in self._members().get(self.pk, [])]
         return page_of(rows, self.pk, Page.of(first, after))
 
     family_participants_connection = connection(family_participants, "GraphQLFamilyParticipant")

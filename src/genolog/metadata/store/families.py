@@ -261,3 +261,26 @@ def pedigree(
         }
         for r in rows
     ]
+
+
+def move_participant(tx: Tx, participant_id: int, old_family_id: int, new_family_id: int) -> None:
+    """Move a participant's pedigree row from one family of its project to another (parents and
+    affected status stay as they were)."""
+    fp = t.family_participant
+    project_id = tx.conn.execute(
+        sa.select(t.participant.c.project_id).where(t.participant.c.id == participant_id)
+    ).scalar()
+    if project_id is None:
+        raise NotFound(f"Participant {participant_id} not found")
+    for family_id in (old_family_id, new_family_id):
+        if project_of(tx, family_id) != project_id:
+            raise BadRequest(f"Family {family_id} is not in the participant's project")
+    current = tx.conn.execute(sa.select(fp.c.family_id).where(fp.c.participant_id == participant_id)).scalar()
+    if current != old_family_id:
+        raise BadRequest(f"Participant {participant_id} is not in family {old_family_id}")
+    tx.touch("family", [old_family_id, new_family_id], project_id)
+    tx.conn.execute(
+        fp.update()
+        .where(fp.c.participant_id == participant_id)
+        .values(family_id=new_family_id, audit_log_id=tx.audit_log_id)
+    )

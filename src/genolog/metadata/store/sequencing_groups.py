@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -195,5 +196,36 @@ def ids_by_sample_by_type(tx: Tx, project_id: int) -> dict[str, dict[str, list[s
     for sample_id, sg_type, sg_id in rows:
         result.setdefault(tx.codecs.sample.format(sample_id), {}).setdefault(sg_type, []).append(
             tx.codecs.sequencing_group.format(sg_id)
+        )
+    return result
+
+
+def creation_history(
+    conn: sa.Connection, project_ids: list[int] | sa.Select[Any]
+) -> dict[int, list[dict[str, Any]]]:
+    """Per project, how many sequencing groups of each type and technology existed at the end of each
+    day on which one was created (a running total, by the date of the request that created them)."""
+    c, a, sg = t.change, t.audit_log, t.sequencing_group
+    day = sa.func.date(a.c.timestamp)
+    statement = (
+        sa.select(c.c.project_id, day.label("day"), sg.c.type, sg.c.technology, sa.func.count().label("n"))
+        .join(a, a.c.id == c.c.audit_log_id)
+        .join(sg, sg.c.id == c.c.entity_id)
+        .where(c.c.entity == "sequencing_group", c.c.operation == "create", c.c.project_id.in_(project_ids))
+        .group_by(c.c.project_id, day, sg.c.type, sg.c.technology)
+        .order_by(c.c.project_id, day, sg.c.type, sg.c.technology)
+    )
+    result: dict[int, list[dict[str, Any]]] = {}
+    totals: dict[tuple[int, str, str], int] = {}
+    for project_id, created_on, type_, technology, n in conn.execute(statement):
+        key = (project_id, type_, technology)
+        totals[key] = totals.get(key, 0) + n
+        result.setdefault(project_id, []).append(
+            {
+                "date": datetime.date.fromisoformat(str(created_on)[:10]),
+                "type": type_,
+                "technology": technology,
+                "count": totals[key],
+            }
         )
     return result
