@@ -20,7 +20,7 @@ from strawberry.types import Info
 
 from genolog.metadata import access
 from genolog.metadata.context import Tx
-from genolog.metadata.graphql.paging import Grouped, Page, PageList, page_of
+from genolog.metadata.graphql.paging import Grouped, Page, PageList, Parse, page_of, parse_int_cursor
 from genolog.metadata.permissions import READ, Caller
 
 
@@ -87,6 +87,10 @@ class Siblings(Generic[N]):
 
     def clear(self) -> None:
         self._cache.clear()
+
+    def page(self, first: int | None, after: str | None, parse: Parse = parse_int_cursor) -> Page:
+        """The page a list field of these nodes asks for."""
+        return Page.of(first, after, parse, one_parent=len(self.nodes) == 1)
 
     def load(self, key: Any, fetch: Callable[[IdSource], Any]) -> Any:
         if key not in self._cache:

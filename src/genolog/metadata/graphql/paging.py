@@ -40,12 +40,15 @@ class Page:
 
     first: int | None = None
     after: int | None = None
+    one_parent: bool = False  # for the children of a single node, a LIMIT does (no window needed)
 
     @classmethod
-    def of(cls, first: int | None, after: str | None, parse: Parse = parse_int_cursor) -> Page:
+    def of(
+        cls, first: int | None, after: str | None, parse: Parse = parse_int_cursor, one_parent: bool = False
+    ) -> Page:
         if first is not None and first < 0:
             raise BadRequest(f"'first' must be zero or more, not {first}")
-        return cls(first, None if after is None else parse(after))
+        return cls(first, None if after is None else parse(after), one_parent)
 
     def __bool__(self) -> bool:
         return self.first is not None or self.after is not None
@@ -60,12 +63,12 @@ def paged_statement(
     """The statement restricted to ``page`` (``first + 1`` rows per parent) and the same rows' primary keys.
 
     For one parent (or none) a LIMIT does it; for a group of parents, a window numbers the rows of each
-    parent. The keys keep their ORDER BY when there is a LIMIT: without it, LIMIT picks arbitrary rows."""
+    parent (which costs a scan of every parent's matches, even after the cursor). The keys keep their ORDER BY when there is a LIMIT: without it, LIMIT picks arbitrary rows."""
     if page.after is not None:
         statement = statement.where(pk > page.after)
     if page.first is None:
         return statement, statement.with_only_columns(pk).order_by(None)
-    if parent is None:
+    if parent is None or page.one_parent:
         limited = statement.limit(page.first + 1)
         return limited, limited.with_only_columns(pk)
     rank = sa.func.row_number().over(partition_by=parent, order_by=pk).label("page_rank")

@@ -133,7 +133,7 @@ class GraphQLProject:
         after: str | None = None,
     ) -> list[GraphQLParticipant]:
         p = t.participant
-        page = Page.of(first, after)
+        page = self.sib.page(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLParticipant]]:
             where = [p.c.project_id.in_(ids), *conditions(p.c.id, id), *meta_conditions(p.c.meta, meta)]
@@ -169,7 +169,7 @@ class GraphQLProject:
     ) -> list[GraphQLSample]:
         s = t.sample
         parse = self.sib.ctx.tx.codecs.sample.parse
-        page = Page.of(first, after, parse)
+        page = self.sib.page(first, after, parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
             where = [
@@ -209,7 +209,7 @@ class GraphQLProject:
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLSequencingGroup]:
-        page = Page.of(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
             where = sequencing_group_where(
@@ -237,7 +237,7 @@ class GraphQLProject:
         after: str | None = None,
     ) -> list[GraphQLAnalysis]:
         a = t.analysis
-        page = Page.of(first, after)
+        page = self.sib.page(first, after)
 
         def load(project_ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
             where = [
@@ -264,7 +264,7 @@ class GraphQLProject:
         after: str | None = None,
     ) -> list[GraphQLFamily]:
         f = t.family
-        page = Page.of(first, after)
+        page = self.sib.page(first, after)
 
         def load(project_ids: IdSource) -> dict[int, list[GraphQLFamily]]:
             where = [
@@ -395,7 +395,7 @@ class GraphQLParticipant:
         after: str | None = None,
     ) -> list[GraphQLSample]:
         s = t.sample
-        page = Page.of(first, after, self.sib.ctx.tx.codecs.sample.parse)
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sample.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
             where = [
@@ -430,7 +430,7 @@ class GraphQLParticipant:
     def families(self, first: int | None = None, after: str | None = None) -> list[GraphQLFamily]:
         found: Grouped[GraphQLFamily] = Grouped()
         found[self.pk] = [f for _, f in self._memberships()]
-        return page_of(found, self.pk, Page.of(first, after))
+        return page_of(found, self.pk, self.sib.page(first, after))
 
     families_connection = connection(families, "GraphQLFamily")
 
@@ -440,7 +440,7 @@ class GraphQLParticipant:
     ) -> list[GraphQLFamilyParticipant]:
         rows: Grouped[GraphQLFamilyParticipant] = Grouped()
         rows[self.pk] = [_family_participant(link, self, family) for link, family in self._memberships()]
-        return page_of(rows, self.pk, Page.of(first, after))
+        return page_of(rows, self.pk, self.sib.page(first, after))
 
     family_participants_connection = connection(family_participants, "GraphQLFamilyParticipant")
 
@@ -515,7 +515,7 @@ class GraphQLSample:
         after: str | None = None,
     ) -> list[GraphQLAssay]:
         a = t.assay
-        page = Page.of(first, after)
+        page = self.sib.page(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
             where = [a.c.sample_id.in_(ids), *conditions(a.c.type, type), *meta_conditions(a.c.meta, meta)]
@@ -538,7 +538,7 @@ class GraphQLSample:
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLSequencingGroup]:
-        page = Page.of(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
             where = sequencing_group_where(self.sib.ctx, id, type, technology, platform, active_only, None)
@@ -580,7 +580,7 @@ class GraphQLSample:
         after: str | None = None,
     ) -> list[GraphQLSample]:
         s = t.sample
-        page = Page.of(first, after, self.sib.ctx.tx.codecs.sample.parse)
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sample.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
             where = [
@@ -733,7 +733,7 @@ class GraphQLSequencingGroup:
 
     @strawberry.field
     def assays(self, first: int | None = None, after: str | None = None) -> list[GraphQLAssay]:
-        page = Page.of(first, after)
+        page = self.sib.page(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
             rows = fetch.assays_of_groups(self.sib.ctx, ids, page)
@@ -754,7 +754,7 @@ class GraphQLSequencingGroup:
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLAnalysis]:
-        page = Page.of(first, after)
+        page = self.sib.page(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
             where = analysis_where(status, type, meta, active)
@@ -832,7 +832,7 @@ class GraphQLAnalysis:
     def sequencing_groups(
         self, first: int | None = None, after: str | None = None
     ) -> list[GraphQLSequencingGroup]:
-        page = Page.of(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
 
         def load(ids: IdSource) -> Grouped[GraphQLSequencingGroup]:
             asg = t.analysis_sequencing_group
@@ -943,7 +943,7 @@ class GraphQLFamily:
     def participants(self, first: int | None = None, after: str | None = None) -> list[GraphQLParticipant]:
         people: Grouped[GraphQLParticipant] = Grouped()
         people[self.pk] = [p for _, p in self._members().get(self.pk, [])]
-        return page_of(people, self.pk, Page.of(first, after))
+        return page_of(people, self.pk, self.sib.page(first, after))
 
     participants_connection = connection(participants, "GraphQLParticipant")
 
@@ -953,7 +953,7 @@ class GraphQLFamily:
     ) -> list[GraphQLFamilyParticipant]:
         rows: Grouped[GraphQLFamilyParticipant] = Grouped()
         rows[self.pk] = [_family_participant(m, p, self) for m, p in self._members().get(self.pk, [])]
-        return page_of(rows, self.pk, Page.of(first, after))
+        return page_of(rows, self.pk, self.sib.page(first, after))
 
     family_participants_connection = connection(family_participants, "GraphQLFamilyParticipant")
 
