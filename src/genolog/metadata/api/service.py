@@ -41,7 +41,10 @@ class Service:
         )
 
 
-def service(request: Request) -> Service:
+# ``service`` and ``request_context`` only look things up, so they are ``async def``: FastAPI runs a plain
+# ``def`` dependency in its threadpool, a hop (and a thread wake-up) per dependency on every request.
+# ``authenticate`` reads the database and stays a ``def``.
+async def service(request: Request) -> Service:
     svc: Service = request.app.state.service
     return svc
 
@@ -116,7 +119,7 @@ class RequestContext:
         return access.readable_projects(tx, self.caller, names)
 
 
-def request_context(
+async def request_context(
     request: Request, svc: Service = Depends(service), caller: Caller = Depends(authenticate)
 ) -> RequestContext:
     return RequestContext(svc, caller, request)

@@ -64,9 +64,10 @@ def get_many(conn: Connection, entity: str, ids: Iterable[int] | sa.Select[Any])
         result = {i: {} for i in ids}
         if not ids:
             return result
+    # .all(): one fetchall, not a driver fetchone() per row (psycopg's costs ~0.5 µs each, 1,000s per query)
     rows = conn.execute(
         sa.select(id_col, table.c.name, table.c.external_id).where(id_col.in_(ids)).order_by(table.c.name)
-    )
+    ).all()
     for entity_id, org, value in rows:
         result.setdefault(entity_id, {})[org] = value
     return result
