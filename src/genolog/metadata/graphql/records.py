@@ -110,7 +110,7 @@ def audit_log_of_participants(sib: Siblings[Any], pk: int) -> GraphQLAuditLog | 
 
 @strawberry.type(name="GraphQLAnalysisRunner")
 class GraphQLAnalysisRunner:
-    sib: strawberry.Private[Siblings[Any]]  # keyed by ar_guid, not an int pk: only used for .project
+    sib: strawberry.Private[Siblings[Any]]
     project_id: strawberry.Private[int]
     ar_guid: str
     output_path: str
@@ -141,7 +141,9 @@ class GraphQLAnalysisRunner:
 def analysis_runner_nodes(
     ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]
 ) -> list[GraphQLAnalysisRunner]:
-    sib: Siblings[Any] = Siblings(ctx)
+    # no int primary key (ar_guid is one): the group is keyed by the rows' project ids, which is all that
+    # its only relation, .project, needs
+    sib: Siblings[Any] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [
         GraphQLAnalysisRunner(
             sib=sib,
@@ -172,7 +174,7 @@ def analysis_runners(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLAna
     """Analysis-runner logs, newest first (as the REST listing)."""
     ar = t.analysis_runner
     statement = sa.select(*fetch.columns(ar)).where(*where).order_by(ar.c.timestamp.desc(), ar.c.ar_guid)
-    return analysis_runner_nodes(ctx, fetch.rows(ctx, statement))
+    return analysis_runner_nodes(ctx, fetch.rows(ctx, statement, ar.c.project_id))
 
 
 def analysis_runners_of_projects(
