@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 
+from genolog.metadata.db import Database, alembic_config
 from tests.metadata.support import Api, dump, sample_with_group, sequencing_assay
 from tests.metadata.test_graphql import data, gql
 
@@ -267,3 +270,40 @@ def test_permissions(api: Api, sgs: dict[str, str]) -> None:
     )
     assert "needs one of the roles" in error(gql(api, update, {"id": made["id"]}, user="rita"))
     assert "not found" in error(gql(api, update, {"id": made["id"]}, user="olga"))
+
+
+def test_wiping_a_test_project_removes_its_cohorts_and_templates(api: Api, sgs: dict[str, str]) -> None:
+    api.ok("PUT", "/sample/proj-test/upsert-many", json=[sample_with_group("T1")])
+    variables = {"project": "proj-test", "spec": {"name": "t", "description": "d"}, "criteria": {}}
+    assert "errors" not in gql(api, CREATE, variables)
+    # a cohort of another project made from the test project's template outlives it
+    template_id = data(api, '{ cohortTemplates(project: {eq: "proj-test"}) { id } }')["cohortTemplates"][0][
+        "id"
+    ]
+    borrowed = created(api, "borrowed", None, spec={"templateId": template_id})["createdCohort"]
+    assert borrowed["project"] == {"name": "proj"} and len(borrowed["sequencingGroups"]) == 1
+    api.ok("DELETE", "/project/proj-test", params={"delete_project": True})
+    assert data(api, "{ cohorts { name } }")["cohorts"] == [{"name": "borrowed"}]
+    assert template_id not in [t["id"] for t in data(api, "{ cohortTemplates { id } }")["cohortTemplates"]]
+
+
+def test_migration_0002_keeps_existing_cohorts_and_their_links(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with db.engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        for statement in (
+            "INSERT INTO project (id, name, dataset, meta) VALUES (1, 'p', 'p', '{}')",
+            "INSERT INTO sample (id, project_id, type, active, meta, created_at) VALUES (1, 1, 'blood', 1, '{}', '2026-01-01')",
+            "INSERT INTO sequencing_group (id, sample_id, type, technology, platform, meta, archived) "
+            "VALUES (1, 1, 'genome', 'short-read', 'illumina', '{}', 0)",
+            "INSERT INTO cohort (id, project_id, name, status) VALUES (1, 1, 'old', 'active')",
+            "INSERT INTO cohort_sequencing_group (cohort_id, sequencing_group_id) VALUES (1, 1)",
+        ):
+            conn.exec_driver_sql(statement)
+    db.migrate()
+    with db.read() as conn:
+        assert conn.exec_driver_sql("SELECT template_id, timestamp FROM cohort").all() == [(None, None)]
+        assert conn.exec_driver_sql("SELECT cohort_id FROM cohort_sequencing_group").all() == [(1,)]
+    db.dispose()
