@@ -17,6 +17,7 @@ class IdCodecs:
     sample: IdCodec
     sequencing_group: IdCodec
     cohort: IdCodec
+    cohort_template: IdCodec = field(default=IdCodec("cohort template", "CTPL", 3))  # metamist's defaults
 
     @classmethod
     def create(

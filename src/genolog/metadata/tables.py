@@ -244,6 +244,20 @@ sequencing_group_assay = sa.Table(
 
 # --- cohorts and analyses -------------------------------------------------------------------------------
 
+# The criteria a cohort was built from: projects, SG ids to include or exclude, technology, platform and
+# sequencing type, sample type (as given, formatted ids and project names; see store/cohorts.py).
+cohort_template = sa.Table(
+    "cohort_template",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("criteria", JSON, nullable=False),
+    _audit_column(),
+    sa.Index("ix_cohort_template_project", "project_id"),
+)
+
 cohort = sa.Table(
     "cohort",
     metadata,
@@ -254,6 +268,9 @@ cohort = sa.Table(
     sa.Column("author", sa.String(255)),
     sa.Column("status", sa.String(16), nullable=False, default="active"),
     _audit_column(),
+    # null only for cohorts made before templates existed (migration 0002)
+    sa.Column("template_id", sa.Integer, sa.ForeignKey("cohort_template.id")),
+    sa.Column("timestamp", Timestamp),
 )
 
 cohort_sequencing_group = sa.Table(
@@ -341,6 +358,7 @@ PROJECT_DATA_TABLES = (
     "analysis_runner",
     "cohort_sequencing_group",
     "cohort",
+    "cohort_template",
     "sequencing_group_assay",
     "sequencing_group_external_id",
     "sequencing_group",

@@ -15,6 +15,7 @@ from genolog.metadata import models
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.cohorts import CohortMutations
 from genolog.metadata.graphql.context import GraphQLContext, context_of
 from genolog.metadata.graphql.filters import GraphQLAnalysisStatus
 from genolog.metadata.graphql.types import (
@@ -472,3 +473,7 @@ class Mutation:
     @strawberry.field
     def analysis_runner(self) -> AnalysisRunnerMutations:
         return AnalysisRunnerMutations()
+
+    @strawberry.field
+    def cohort(self) -> CohortMutations:
+        return CohortMutations()

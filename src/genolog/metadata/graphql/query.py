@@ -12,7 +12,10 @@ from strawberry.types import ExecutionContext, Info
 
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, MetadataError, NotFound
+from genolog.metadata.graphql import cohorts as cohort_types
 from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql import records as record_types
+from genolog.metadata.graphql.cohorts import CohortStatusGraphQLFilter, GraphQLCohort, GraphQLCohortTemplate
 from genolog.metadata.graphql.context import context_of, root_page
 from genolog.metadata.graphql.filters import (
     BoolGraphQLFilter,
@@ -29,6 +32,7 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     Page,
     connection,
 )
+from genolog.metadata.graphql.records import GraphQLAnalysisRunner
 from genolog.metadata.graphql.types import (
     GraphQLAnalysis,
     GraphQLAssay,
@@ -264,6 +268,44 @@ class Query:
         return root_page(rows, analysis_nodes(ctx, rows), page)
 
     analyses_connection = connection(analyses, "GraphQLAnalysis")
+
+    @strawberry.field
+    def cohorts(
+        self,
+        info: Info[Any, Any],
+        id: StrGraphQLFilter | None = None,
+        project: StrGraphQLFilter | None = None,
+        name: StrGraphQLFilter | None = None,
+        author: StrGraphQLFilter | None = None,
+        template_id: StrGraphQLFilter | None = None,
+        status: CohortStatusGraphQLFilter | None = None,
+    ) -> list[GraphQLCohort]:
+        ctx = context_of(info)
+        where = cohort_types.cohort_where(ctx, id, name, author, template_id, None, status)
+        return cohort_types.cohorts(ctx, [t.cohort.c.project_id.in_(_project_ids(info, project)), *where])
+
+    @strawberry.field
+    def cohort_templates(
+        self,
+        info: Info[Any, Any],
+        id: StrGraphQLFilter | None = None,
+        project: StrGraphQLFilter | None = None,
+    ) -> list[GraphQLCohortTemplate]:
+        ctx = context_of(info)
+        ct = t.cohort_template
+        where: fetch.Where = [ct.c.project_id.in_(_project_ids(info, project))]
+        where += conditions(ct.c.id, id, ctx.tx.codecs.cohort_template.parse)
+        return cohort_types.templates(ctx, where)
+
+    @strawberry.field
+    def analysis_runner(self, info: Info[Any, Any], ar_guid: str) -> GraphQLAnalysisRunner:
+        ctx = context_of(info)
+        ar = t.analysis_runner
+        readable = ctx.readable_projects().values()
+        found = record_types.analysis_runners(ctx, [ar.c.ar_guid == ar_guid, ar.c.project_id.in_(readable)])
+        if not found:
+            raise NotFound(f"No analysis-runner record {ar_guid!r}")
+        return found[0]
 
 
 class Schema(strawberry.Schema):

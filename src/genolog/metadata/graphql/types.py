@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import sqlalchemy as sa
@@ -40,6 +40,13 @@ from genolog.metadata.store import external_ids
 from genolog.metadata.store import families as family_store
 from genolog.metadata.store import participants as participant_store
 from genolog.metadata.store import sequencing_groups as sg_store
+
+if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
+    from genolog.metadata.graphql.cohorts import CohortStatusGraphQLFilter, GraphQLCohort
+    from genolog.metadata.graphql.records import GraphQLAnalysisRunner, GraphQLAuditLog
+
+COHORTS = "genolog.metadata.graphql.cohorts"
+RECORDS = "genolog.metadata.graphql.records"
 
 PRIMARY = ""
 
@@ -315,6 +322,37 @@ class GraphQLProject:
         )
         return [GraphQLSequencingGroupsByDate(**day) for day in history.get(self.pk, [])]
 
+    @strawberry.field
+    def cohorts(
+        self,
+        id: StrGraphQLFilter | None = None,
+        name: StrGraphQLFilter | None = None,
+        author: StrGraphQLFilter | None = None,
+        template_id: StrGraphQLFilter | None = None,
+        timestamp: DatetimeGraphQLFilter | None = None,
+        status: Annotated[CohortStatusGraphQLFilter, strawberry.lazy(COHORTS)] | None = None,
+    ) -> list[Annotated[GraphQLCohort, strawberry.lazy(COHORTS)]]:
+        from genolog.metadata.graphql import cohorts
+
+        return cohorts.cohorts_of_projects(
+            self.sib, self.pk, id, name, author, template_id, timestamp, status
+        )
+
+    @strawberry.field
+    def analysis_runner(
+        self,
+        ar_guid: StrGraphQLFilter | None = None,
+        author: StrGraphQLFilter | None = None,
+        repository: StrGraphQLFilter | None = None,
+        access_level: StrGraphQLFilter | None = None,
+        environment: StrGraphQLFilter | None = None,
+    ) -> list[Annotated[GraphQLAnalysisRunner, strawberry.lazy(RECORDS)]]:
+        from genolog.metadata.graphql import records
+
+        return records.analysis_runners_of_projects(
+            self.sib, self.pk, ar_guid, author, repository, access_level, environment
+        )
+
 
 @strawberry.type(name="GraphQLSequencingGroupsByDate")
 class GraphQLSequencingGroupsByDate:
@@ -447,6 +485,12 @@ class GraphQLParticipant:
     @strawberry.field
     def project(self) -> GraphQLProject:
         return _project_of(self.sib, self.project_id)
+
+    @strawberry.field
+    def audit_log(self) -> Annotated[GraphQLAuditLog, strawberry.lazy(RECORDS)] | None:
+        from genolog.metadata.graphql import records
+
+        return records.audit_log_of_participants(self.sib, self.pk)
 
 
 def participant_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLParticipant]:
@@ -853,6 +897,12 @@ class GraphQLAnalysis:
     @strawberry.field
     def project(self) -> GraphQLProject:
         return _project_of(self.sib, self.project_id)
+
+    @strawberry.field
+    def audit_logs(self) -> list[Annotated[GraphQLAuditLog, strawberry.lazy(RECORDS)]]:
+        from genolog.metadata.graphql import records
+
+        return records.audit_logs_of_analyses(self.sib, self.pk)
 
 
 def analysis_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAnalysis]:

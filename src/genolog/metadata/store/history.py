@@ -12,6 +12,7 @@ from genolog.metadata.context import Tx
 from genolog.metadata.store import (
     analyses,
     assays,
+    cohorts,
     families,
     participants,
     projects,
@@ -43,6 +44,8 @@ SNAPSHOTS: dict[str, Callable[[Tx, list[int]], dict[int, dict[str, Any]]]] = {
     "assay": assays.views,
     "sequencing_group": sequencing_groups.views,
     "analysis": analyses.views,
+    "cohort": cohorts.views,
+    "cohort_template": cohorts.template_views,
 }
 
 

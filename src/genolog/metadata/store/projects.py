@@ -124,6 +124,7 @@ def delete_data(tx: Tx, project_id: int, delete_project: bool) -> None:
     analysis_ids = sa.select(t.analysis.c.id).where(t.analysis.c.project_id == project_id)
     family_ids = sa.select(t.family.c.id).where(t.family.c.project_id == project_id)
     cohort_ids = sa.select(t.cohort.c.id).where(t.cohort.c.project_id == project_id)
+    template_ids = sa.select(t.cohort_template.c.id).where(t.cohort_template.c.project_id == project_id)
     deletes = [
         t.analysis_cohort.delete().where(t.analysis_cohort.c.analysis_id.in_(analysis_ids)),
         t.analysis_sequencing_group.delete().where(
@@ -136,6 +137,9 @@ def delete_data(tx: Tx, project_id: int, delete_project: bool) -> None:
         t.analysis_runner.delete().where(t.analysis_runner.c.project_id == project_id),
         t.cohort_sequencing_group.delete().where(t.cohort_sequencing_group.c.cohort_id.in_(cohort_ids)),
         t.cohort.delete().where(t.cohort.c.project_id == project_id),
+        # a cohort of another project may have been made from one of these templates: it keeps its SGs
+        t.cohort.update().where(t.cohort.c.template_id.in_(template_ids)).values(template_id=None),
+        t.cohort_template.delete().where(t.cohort_template.c.project_id == project_id),
         t.sequencing_group_assay.delete().where(t.sequencing_group_assay.c.sequencing_group_id.in_(sg_ids)),
         t.sequencing_group_external_id.delete().where(
             t.sequencing_group_external_id.c.project_id == project_id

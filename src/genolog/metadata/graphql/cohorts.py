@@ -1,0 +1,419 @@
+"""GraphQL cohorts and cohort templates: output types, filters, and the ``cohort`` mutations.
+
+Relations load through ``Siblings`` groups as in ``types.py``: one statement per level for all nodes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from genolog.metadata import tables as t
+from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of
+from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter, conditions
+from genolog.metadata.graphql.types import (
+    GraphQLAnalysis,
+    GraphQLProject,
+    GraphQLSequencingGroup,
+    _key,
+    _project_of,
+    analysis_nodes,
+    parse_json,
+    raw_json,
+    sequencing_group_nodes,
+    sequencing_group_where,
+)
+from genolog.metadata.permissions import CONTRIBUTE
+from genolog.metadata.store import cohorts as store
+
+DRY_RUN_ID = "DRY RUN"  # what a dry run's cohort is called: it has no id yet
+NEW_TEMPLATE_ID = "CREATE NEW"  # metamist's word for the template a dry run would create
+
+
+@strawberry.enum(name="CohortStatus")
+class CohortStatus(enum.Enum):
+    active = "active"
+    archived = "archived"
+    invalid = "invalid"
+
+
+@strawberry.enum(name="CohortUpdateStatus")
+class CohortUpdateStatus(enum.Enum):
+    active = "active"
+    archived = "archived"
+
+
+# A named subclass rather than an alias, so that types.py can refer to it lazily (no import cycle).
+@strawberry.input(name="CohortStatusGraphQLFilter", description="Filter for GraphQL queries")
+class CohortStatusGraphQLFilter(GraphQLFilter[CohortStatus]):
+    pass
+
+
+# --- output types -----------------------------------------------------------------------------------------
+
+
+@strawberry.type(name="GraphQLCohortTemplate")
+class GraphQLCohortTemplate:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLCohortTemplate]]
+    project_id: strawberry.Private[int]
+    id: str
+    name: str
+    description: str
+    criteria_raw: strawberry.Private[str]
+
+    @strawberry.field(metadata=raw_json("criteria_raw"))
+    def criteria(self) -> JSON:
+        return parse_json(self.criteria_raw)
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return _project_of(self.sib, self.project_id)
+
+
+def template_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLCohortTemplate]:
+    fmt = ctx.tx.codecs.cohort_template.format
+    sib: Siblings[GraphQLCohortTemplate] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [
+        GraphQLCohortTemplate(
+            pk=r["id"],
+            sib=sib,
+            project_id=r["project_id"],
+            id=fmt(r["id"]),
+            name=r["name"],
+            description=r["description"],
+            criteria_raw=r["criteria"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+def templates(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohortTemplate]:
+    ct = t.cohort_template
+    statement = sa.select(*fetch.columns(ct)).where(*where).order_by(ct.c.id)
+    return template_nodes(ctx, fetch.rows(ctx, statement, ct.c.id))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A dry run's cohort: what would be created, held in memory."""
+
+    sg_ids: list[int]
+    template: GraphQLCohortTemplate
+
+
+@strawberry.type(name="GraphQLCohort")
+class GraphQLCohort:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLCohort]]
+    project_id: strawberry.Private[int]
+    template_pk: strawberry.Private[int | None]
+    preview: strawberry.Private[Preview | None]
+    id: str
+    name: str
+    description: str
+    author: str
+    status: CohortStatus
+
+    @strawberry.field
+    def template(self) -> GraphQLCohortTemplate:
+        if self.preview is not None:
+            return self.preview.template
+
+        def load(ids: IdSource) -> dict[int, GraphQLCohortTemplate]:
+            wanted = sa.select(t.cohort.c.template_id).where(t.cohort.c.id.in_(ids))
+            return {n.pk: n for n in templates(self.sib.ctx, [t.cohort_template.c.id.in_(wanted)])}
+
+        found: GraphQLCohortTemplate | None = self.sib.load("template", load).get(self.template_pk)
+        if found is None:  # only cohorts made before templates existed
+            raise NotFound(f"Cohort {self.id} has no template")
+        return found
+
+    @strawberry.field
+    def sequencing_groups(self, active_only: BoolGraphQLFilter | None = None) -> list[GraphQLSequencingGroup]:
+        ctx = self.sib.ctx
+        active = sequencing_group_where(ctx, None, None, None, None, active_only, None)
+        if self.preview is not None:
+            wanted = [t.sequencing_group.c.id.in_(self.preview.sg_ids), *active]
+            return sequencing_group_nodes(ctx, fetch.sequencing_groups(ctx, wanted))
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
+            sg, link = t.sequencing_group, t.cohort_sequencing_group
+            statement = (
+                sa.select(*fetch.columns(sg), t.sample.c.project_id, link.c.cohort_id)
+                .join(t.sample, t.sample.c.id == sg.c.sample_id)
+                .join(link, link.c.sequencing_group_id == sg.c.id)
+                .where(link.c.cohort_id.in_(ids), *active)
+                .order_by(sg.c.id)
+            )
+            rows = fetch.rows(ctx, statement, sg.c.id)
+            return _by_parent(rows, sequencing_group_nodes(ctx, rows))
+
+        return self.sib.load(_key("sgs", active_only), load).get(self.pk, [])
+
+    @strawberry.field
+    def analyses(self) -> list[GraphQLAnalysis]:
+        if self.preview is not None:
+            return []
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
+            a, link = t.analysis, t.analysis_cohort
+            statement = (
+                sa.select(*fetch.columns(a), link.c.cohort_id)
+                .join(link, link.c.analysis_id == a.c.id)
+                .where(link.c.cohort_id.in_(ids))
+                .order_by(a.c.id)
+            )
+            rows = fetch.rows(self.sib.ctx, statement, a.c.id)
+            return _by_parent(rows, analysis_nodes(self.sib.ctx, rows))
+
+        return self.sib.load("analyses", load).get(self.pk, [])
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return _project_of(self.sib, self.project_id)
+
+
+def _by_parent(rows: Sequence[Mapping[str, Any]], nodes: Sequence[Any]) -> dict[int, list[Any]]:
+    """Nodes built from link-joined rows, grouped by the rows' ``cohort_id``."""
+    result: dict[int, list[Any]] = {}
+    for row, node in zip(rows, nodes, strict=True):
+        result.setdefault(row["cohort_id"], []).append(node)
+    return result
+
+
+def cohort_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLCohort]:
+    fmt = ctx.tx.codecs.cohort.format
+    sib: Siblings[GraphQLCohort] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [
+        GraphQLCohort(
+            pk=r["id"],
+            sib=sib,
+            project_id=r["project_id"],
+            template_pk=r["template_id"],
+            preview=None,
+            id=fmt(r["id"]),
+            name=r["name"],
+            description=r["description"] or "",
+            author=r["author"] or "",
+            status=CohortStatus(r["status"]),
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+def cohorts(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohort]:
+    c = t.cohort
+    statement = sa.select(*fetch.columns(c)).where(*where).order_by(c.c.id)
+    return cohort_nodes(ctx, fetch.rows(ctx, statement, c.c.id))
+
+
+def _as_utc(value: Any) -> Any:
+    """Filter datetimes compared as UTC (SQLite keeps the stored UTC wall time, without an offset)."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.UTC)
+    return value
+
+
+def cohort_where(
+    ctx: GraphQLContext,
+    id: Any = None,
+    name: Any = None,
+    author: Any = None,
+    template_id: Any = None,
+    timestamp: Any = None,
+    status: Any = None,
+) -> fetch.Where:
+    c, codecs = t.cohort, ctx.tx.codecs
+    where = conditions(c.c.id, id, codecs.cohort.parse) + conditions(c.c.name, name)
+    where += conditions(c.c.author, author) + conditions(
+        c.c.template_id, template_id, codecs.cohort_template.parse
+    )
+    where += conditions(c.c.timestamp, timestamp, _as_utc) + conditions(c.c.status, status)
+    return where
+
+
+def cohorts_of_projects(sib: Siblings[Any], pk: int, *filters: Any) -> list[GraphQLCohort]:
+    """``GraphQLProject.cohorts``: filters as ``cohort_where`` takes them (id, name, author, template,
+    timestamp, status)."""
+
+    def load(ids: IdSource) -> dict[int, list[GraphQLCohort]]:
+        result: dict[int, list[GraphQLCohort]] = {}
+        for node in cohorts(sib.ctx, [t.cohort.c.project_id.in_(ids), *cohort_where(sib.ctx, *filters)]):
+            result.setdefault(node.project_id, []).append(node)
+        return result
+
+    found: list[GraphQLCohort] = sib.load(_key("cohorts", *filters), load).get(pk, [])
+    return found
+
+
+# --- mutations --------------------------------------------------------------------------------------------
+
+
+@strawberry.input(name="CohortCriteriaInput")
+class CohortCriteriaInput:
+    projects: list[str] | None = None
+    sg_ids_internal: list[str] | None = None
+    excluded_sgs_internal: list[str] | None = None
+    sg_technology: list[str] | None = None
+    sg_platform: list[str] | None = None
+    sg_type: list[str] | None = None
+    sample_type: list[str] | None = None
+
+    def to_criteria(self) -> store.Criteria:
+        return store.Criteria.from_json(
+            {key: getattr(self, key) for key in store.Criteria.__dataclass_fields__}
+        )
+
+
+@strawberry.input(name="CohortBodyInput")
+class CohortBodyInput:
+    name: str
+    description: str
+    template_id: str | None = None
+
+
+@strawberry.input(name="CohortTemplateInput")
+class CohortTemplateInput:
+    id: int | None = None
+    name: str
+    description: str
+    criteria: CohortCriteriaInput
+
+
+@strawberry.input(name="CohortUpdateBodyInput")
+class CohortUpdateBodyInput:
+    name: str | None = None
+    description: str | None = None
+    status: CohortUpdateStatus | None = None
+
+
+@strawberry.type(name="CreatedGraphQLCohort")
+class CreatedGraphQLCohort:
+    created_cohort: GraphQLCohort
+    excluded_ineligible_sg_ids_internal: list[str] | None
+
+
+def _writing(info: Info[Any, Any]) -> GraphQLContext:
+    ctx = context_of(info)
+    if ctx.tx.audit is None:
+        raise BadRequest("Mutations must be sent as a mutation operation")
+    return ctx
+
+
+def _preview(ctx: GraphQLContext, created: store.CreatedCohort) -> GraphQLCohort:
+    """The cohort a dry run would create, with its (existing or would-be) template."""
+    if created.template_id is not None:
+        [template] = templates(ctx, [t.cohort_template.c.id == created.template_id])
+    else:
+        template_sib: Siblings[GraphQLCohortTemplate] = Siblings(ctx)
+        template = GraphQLCohortTemplate(
+            pk=0,
+            sib=template_sib,
+            project_id=created.project_id,
+            id=NEW_TEMPLATE_ID,
+            name=created.name,
+            description=created.description,
+            criteria_raw=orjson.dumps(created.selection.criteria.as_json()).decode(),
+        )
+        template_sib.nodes = [template]
+    sib: Siblings[GraphQLCohort] = Siblings(ctx)
+    sib.nodes = [
+        GraphQLCohort(
+            pk=0,
+            sib=sib,
+            project_id=created.project_id,
+            template_pk=created.template_id,
+            preview=Preview(created.selection.sg_ids, template),
+            id=DRY_RUN_ID,
+            name=created.name,
+            description=created.description,
+            author=created.author,
+            status=CohortStatus.active,
+        )
+    ]
+    return sib.nodes[0]
+
+
+@strawberry.type
+class CohortMutations:
+    @strawberry.mutation
+    def create_cohort_from_criteria(
+        self,
+        info: Info[Any, Any],
+        project: str,
+        cohort_spec: CohortBodyInput,
+        cohort_criteria: CohortCriteriaInput | None = None,
+        dry_run: bool = False,
+        exclude_ineligible_sg_ids_internal: bool = False,
+    ) -> CreatedGraphQLCohort:
+        ctx = _writing(info)
+        row = ctx.project(project, CONTRIBUTE)
+        template_id = (
+            None
+            if cohort_spec.template_id is None
+            else ctx.tx.codecs.cohort_template.parse(cohort_spec.template_id)
+        )
+        created = store.create_cohort_from_criteria(
+            ctx.tx,
+            row["id"],
+            ctx.caller.user,
+            cohort_spec.name,
+            cohort_spec.description,
+            template_id,
+            None if cohort_criteria is None else cohort_criteria.to_criteria(),
+            dry_run,
+            exclude_ineligible_sg_ids_internal,
+            caller=ctx.caller,
+        )
+        excluded = created.selection.excluded_ineligible
+        fmt = ctx.tx.codecs.sequencing_group.format
+        if created.cohort_id is None:
+            cohort = _preview(ctx, created)
+        else:
+            [cohort] = cohorts(ctx, [t.cohort.c.id == created.cohort_id])
+        return CreatedGraphQLCohort(
+            created_cohort=cohort,
+            excluded_ineligible_sg_ids_internal=None if excluded is None else [fmt(i) for i in excluded],
+        )
+
+    @strawberry.mutation
+    def create_cohort_template(
+        self, info: Info[Any, Any], project: str, template: CohortTemplateInput
+    ) -> GraphQLCohortTemplate:
+        ctx = _writing(info)
+        if template.id is not None:
+            raise BadRequest("createCohortTemplate makes a new template: leave out 'id'")
+        row = ctx.project(project, CONTRIBUTE)
+        template_id = store.create_template(
+            ctx.tx,
+            row["id"],
+            template.name,
+            template.description,
+            template.criteria.to_criteria(),
+            caller=ctx.caller,
+        )
+        return templates(ctx, [t.cohort_template.c.id == template_id])[0]
+
+    @strawberry.mutation
+    def update_cohort(self, info: Info[Any, Any], id: str, cohort: CohortUpdateBodyInput) -> GraphQLCohort:
+        ctx = _writing(info)
+        cohort_id = ctx.tx.codecs.cohort.parse(id)
+        current = store.get_cohort(ctx.tx, cohort_id)
+        ctx.project_by_id(current["project_id"], CONTRIBUTE, f"Cohort {id} not found")
+        status = None if cohort.status is None else cohort.status.value
+        store.update_cohort(ctx.tx, cohort_id, cohort.name, cohort.description, status)
+        return cohorts(ctx, [t.cohort.c.id == cohort_id])[0]

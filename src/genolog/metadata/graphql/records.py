@@ -1,0 +1,204 @@
+"""GraphQL types for records about the data: analysis-runner logs and audit-log entries.
+
+Loaders take a ``Siblings`` group and fetch the relation once for all of its nodes, as in ``types.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+import strawberry
+from strawberry.scalars import JSON
+
+from genolog.metadata import tables as t
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
+from genolog.metadata.graphql.filters import conditions
+from genolog.metadata.graphql.types import (
+    GraphQLProject,
+    _key,
+    _project_of,
+    _utc,
+    parse_json,
+    raw_json,
+)
+
+
+@strawberry.type(name="GraphQLAuditLog")
+class GraphQLAuditLog:
+    pk: strawberry.Private[int]
+    owner_pk: strawberry.Private[int]  # the entity whose change this entry records
+    id: int
+    author: str
+    timestamp: datetime.datetime
+    ar_guid: str | None
+    comment: str | None
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
+
+def audit_log_nodes(rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAuditLog]:
+    return [
+        GraphQLAuditLog(
+            pk=r["id"],
+            owner_pk=r["owner_id"],
+            id=r["id"],
+            author=r["author"],
+            timestamp=_utc(r["timestamp"]) or r["timestamp"],
+            ar_guid=r["ar_guid"],
+            comment=r["comment"],
+            meta_raw=r["meta"],
+        )
+        for r in rows
+    ]
+
+
+def _audit_logs_by_owner(ctx: GraphQLContext, pairs: sa.Subquery) -> dict[int, list[GraphQLAuditLog]]:
+    """Audit-log entries for (owner_id, audit_log_id) pairs, grouped by owner, oldest first."""
+    a = t.audit_log
+    statement = (
+        sa.select(pairs.c.owner_id, *fetch.columns(a))
+        .join(a, a.c.id == pairs.c.audit_log_id)
+        .order_by(pairs.c.owner_id, a.c.id)
+    )
+    rows = fetch.rows(ctx, statement)
+    return group(rows, audit_log_nodes(rows), lambda n: n.owner_pk)
+
+
+def audit_logs_of_analyses(sib: Siblings[Any], pk: int) -> list[GraphQLAuditLog]:
+    """Every audit-log entry under which an analysis changed: its creation and each update.
+
+    The change record has one row per request that changed the analysis; the analysis row itself names the
+    last writer (which covers analyses written before the change record kept them)."""
+    c, an = t.change, t.analysis
+
+    def load(ids: IdSource) -> dict[int, list[GraphQLAuditLog]]:
+        pairs = sa.union(
+            sa.select(c.c.entity_id.label("owner_id"), c.c.audit_log_id).where(
+                c.c.entity == "analysis", c.c.entity_id.in_(ids)
+            ),
+            sa.select(an.c.id.label("owner_id"), an.c.audit_log_id).where(
+                an.c.id.in_(ids), an.c.audit_log_id.is_not(None)
+            ),
+        ).subquery()
+        return _audit_logs_by_owner(sib.ctx, pairs)
+
+    found: list[GraphQLAuditLog] = sib.load("audit_logs", load).get(pk, [])
+    return found
+
+
+def audit_log_of_participants(sib: Siblings[Any], pk: int) -> GraphQLAuditLog | None:
+    """The audit-log entry of the request that last wrote a participant's row."""
+    p = t.participant
+
+    def load(ids: IdSource) -> dict[int, list[GraphQLAuditLog]]:
+        pairs = (
+            sa.select(p.c.id.label("owner_id"), p.c.audit_log_id)
+            .where(p.c.id.in_(ids), p.c.audit_log_id.is_not(None))
+            .subquery()
+        )
+        return _audit_logs_by_owner(sib.ctx, pairs)
+
+    found: list[GraphQLAuditLog] = sib.load("audit_log", load).get(pk, [])
+    return found[0] if found else None
+
+
+@strawberry.type(name="GraphQLAnalysisRunner")
+class GraphQLAnalysisRunner:
+    sib: strawberry.Private[Siblings[Any]]
+    project_id: strawberry.Private[int]
+    ar_guid: str
+    output_path: str
+    timestamp: datetime.datetime
+    access_level: str
+    repository: str
+    commit: str
+    script: str
+    description: str
+    driver_image: str
+    config_path: str | None
+    cwd: str | None
+    environment: str
+    hail_version: str | None
+    batch_url: str
+    submitting_user: str
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return _project_of(self.sib, self.project_id)
+
+
+def analysis_runner_nodes(
+    ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]
+) -> list[GraphQLAnalysisRunner]:
+    # no int primary key (ar_guid is one): the group is keyed by the rows' project ids, which is all that
+    # its only relation, .project, needs
+    sib: Siblings[Any] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [
+        GraphQLAnalysisRunner(
+            sib=sib,
+            project_id=r["project_id"],
+            ar_guid=r["ar_guid"],
+            output_path=r["output_path"],
+            timestamp=_utc(r["timestamp"]) or r["timestamp"],
+            access_level=r["access_level"],
+            repository=r["repository"],
+            commit=r["commit"],
+            script=r["script"],
+            description=r["description"],
+            driver_image=r["driver_image"],
+            config_path=r["config_path"],
+            cwd=r["cwd"],
+            environment=r["environment"],
+            hail_version=r["hail_version"],
+            batch_url=r["batch_url"],
+            submitting_user=r["submitting_user"],
+            meta_raw=r["meta"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+def analysis_runners(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLAnalysisRunner]:
+    """Analysis-runner logs, newest first (as the REST listing)."""
+    ar = t.analysis_runner
+    statement = sa.select(*fetch.columns(ar)).where(*where).order_by(ar.c.timestamp.desc(), ar.c.ar_guid)
+    return analysis_runner_nodes(ctx, fetch.rows(ctx, statement, ar.c.project_id))
+
+
+def analysis_runners_of_projects(
+    sib: Siblings[Any],
+    pk: int,
+    ar_guid: Any,
+    author: Any,
+    repository: Any,
+    access_level: Any,
+    environment: Any,
+) -> list[GraphQLAnalysisRunner]:
+    """A project's analysis-runner logs; ``author`` filters on the submitting user."""
+    ar = t.analysis_runner
+
+    def load(ids: IdSource) -> dict[int, list[GraphQLAnalysisRunner]]:
+        where = [ar.c.project_id.in_(ids), *conditions(ar.c.ar_guid, ar_guid)]
+        where += conditions(ar.c.submitting_user, author) + conditions(ar.c.repository, repository)
+        where += conditions(ar.c.access_level, access_level) + conditions(ar.c.environment, environment)
+        by_project: dict[int, list[GraphQLAnalysisRunner]] = {}
+        for node in analysis_runners(sib.ctx, where):
+            by_project.setdefault(node.project_id, []).append(node)
+        return by_project
+
+    key = _key("analysis_runner", ar_guid, author, repository, access_level, environment)
+    found: list[GraphQLAnalysisRunner] = sib.load(key, load).get(pk, [])
+    return found
