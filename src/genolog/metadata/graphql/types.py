@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import sqlalchemy as sa
@@ -38,7 +38,19 @@ from genolog.metadata.store import external_ids
 from genolog.metadata.store import families as family_store
 from genolog.metadata.store import participants as participant_store
 
+if TYPE_CHECKING:
+    from genolog.metadata.graphql.comments import GraphQLDiscussion
+
 PRIMARY = ""
+
+# comments.py imports this module, so its types are referenced lazily
+Discussion = Annotated["GraphQLDiscussion", strawberry.lazy("genolog.metadata.graphql.comments")]
+
+
+def _discussion(sib: Siblings[Any], entity: str, pk: int) -> GraphQLDiscussion:
+    from genolog.metadata.graphql import comments
+
+    return comments.discussion(sib, entity, pk)
 
 
 def _primary(eids: dict[str, str]) -> str:
@@ -291,6 +303,10 @@ class GraphQLProject:
         )
         return list(rows)
 
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "project", self.pk)
+
 
 def project_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLProject]:
     # the query that found these rows, so their children are fetched by subquery
@@ -398,6 +414,10 @@ class GraphQLParticipant:
     @strawberry.field
     def project(self) -> GraphQLProject:
         return _project_of(self.sib, self.project_id)
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "participant", self.pk)
 
 
 def participant_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLParticipant]:
@@ -551,6 +571,10 @@ class GraphQLSample:
     def project(self) -> GraphQLProject:
         return _project_of(self.sib, self.project_id)
 
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "sample", self.pk)
+
 
 def sample_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLSample]:
     fmt = ctx.tx.codecs.sample.format
@@ -602,6 +626,10 @@ class GraphQLAssay:
 
         node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
         return node
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "assay", self.pk)
 
 
 def assay_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAssay]:
@@ -722,6 +750,10 @@ class GraphQLSequencingGroup:
         return page_of(self.sib.load(key, load), self.pk, page)
 
     analyses_connection = connection(analyses, "GraphQLAnalysis")
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "sequencing_group", self.pk)
 
 
 def sequencing_group_nodes(
@@ -903,6 +935,10 @@ class GraphQLFamily:
     @strawberry.field
     def project(self) -> GraphQLProject:
         return _project_of(self.sib, self.project_id)
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "family", self.pk)
 
 
 def family_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLFamily]:
