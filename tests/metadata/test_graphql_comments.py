@@ -45,9 +45,15 @@ def world(api: Api) -> World:
     )
     s1 = sample_with_group("S1")
     s1["nested_samples"] = [
-        {"external_ids": {"": "S1a"}, "type": "blood", "nested_samples": [{"external_ids": {"": "S1b"}, "type": "blood"}]}
+        {
+            "external_ids": {"": "S1a"},
+            "type": "blood",
+            "nested_samples": [{"external_ids": {"": "S1b"}, "type": "blood"}],
+        }
     ]
-    [p1] = api.ok("PUT", "/participant/proj/upsert-many", json=[{"external_ids": {"": "P1"}, "samples": [s1]}])
+    [p1] = api.ok(
+        "PUT", "/participant/proj/upsert-many", json=[{"external_ids": {"": "P1"}, "samples": [s1]}]
+    )
     [s2] = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S2")])
     api.ok("POST", "/family/proj/pedigree", files={"file": ("f.ped", "F1 P1 0 0 1 2\n")})
     sample = p1["samples"][0]
@@ -81,11 +87,18 @@ def add(api: Api, kind: str, entity_id: Any, content: str, user: str = "carl") -
 
 def comment_mutation(api: Api, name: str, args: str, variables: dict[str, Any], user: str) -> dict[str, Any]:
     declared = ", ".join(f"${k}: {'Int!' if isinstance(v, int) else 'String!'}" for k, v in variables.items())
-    body = gql(api, f"mutation ({declared}) {{ comment {{ {name}({args}) {{ {COMMENT} versions {{ content author status timestamp }} }} }} }}", variables, user)
+    body = gql(
+        api,
+        f"mutation ({declared}) {{ comment {{ {name}({args}) {{ {COMMENT} versions {{ content author status timestamp }} }} }} }}",
+        variables,
+        user,
+    )
     return body
 
 
-def ok_mutation(api: Api, name: str, args: str, variables: dict[str, Any], user: str = "carl") -> dict[str, Any]:
+def ok_mutation(
+    api: Api, name: str, args: str, variables: dict[str, Any], user: str = "carl"
+) -> dict[str, Any]:
     body = comment_mutation(api, name, args, variables, user)
     assert "errors" not in body, body["errors"]
     comment: dict[str, Any] = body["data"]["comment"][name]
@@ -106,14 +119,16 @@ def discussion_of(api: Api, kind: str, entity_id: Any, user: str = "admin") -> d
     if kind == "project":
         query, path = f'{{ project(name: "proj") {{ {DISCUSSION} }} }}', ["project"]
     elif kind in ("sample", "S1a", "S1b", "S2"):
-        query = f'query ($id: String!) {{ sample(id: {{eq: $id}}) {{ {DISCUSSION} }} }}'
+        query = f"query ($id: String!) {{ sample(id: {{eq: $id}}) {{ {DISCUSSION} }} }}"
         path = ["sample", 0]
     elif kind == "sequencingGroup":
-        query = f'query ($id: String!) {{ sequencingGroups(id: {{eq: $id}}) {{ {DISCUSSION} }} }}'
+        query = f"query ($id: String!) {{ sequencingGroups(id: {{eq: $id}}) {{ {DISCUSSION} }} }}"
         path = ["sequencingGroups", 0]
     elif kind == "assay":
-        query = f'query ($id: String!) {{ sequencingGroups(id: {{eq: $id}}) {{ assays {{ {DISCUSSION} }} }} }}'
-        path, entity_id = ["sequencingGroups", 0, "assays", 0], entity_id
+        query = (
+            f"query ($id: String!) {{ sequencingGroups(id: {{eq: $id}}) {{ assays {{ {DISCUSSION} }} }} }}"
+        )
+        path = ["sequencingGroups", 0, "assays", 0]  # an assay is reached through its group
     elif kind == "participant":
         query = f'query ($id: Int!) {{ project(name: "proj") {{ participants(id: {{eq: $id}}) {{ {DISCUSSION} }} }} }}'
         path = ["project", "participants", 0]
@@ -153,14 +168,18 @@ def test_add_comment_through_every_entity_namespace(api: Api) -> None:
         )["comment"]["updateComment"]["entity"]
         key = "sid" if kind in ("sample", "sequencingGroup") else "id"
         assert entity == {"__typename": typename, key: w.ids[kind]}
-        direct = discussion_of(api, kind, w.ids["sequencingGroup"] if kind == "assay" else w.ids[kind])["directComments"]
+        direct = discussion_of(api, kind, w.ids["sequencingGroup"] if kind == "assay" else w.ids[kind])[
+            "directComments"
+        ]
         assert [(c["id"], c["content"], c["author"]) for c in direct] == [(comment["id"], "again", "carl")]
 
 
 def test_replies_form_one_thread_in_time_order(api: Api) -> None:
     w = world(api)
     top = add(api, "sample", w.ids["sample"], "is this contaminated?")
-    first = ok_mutation(api, "addCommentToThread", "parentId: $p, content: $c", {"p": top["id"], "c": "yes"}, user="wes")
+    first = ok_mutation(
+        api, "addCommentToThread", "parentId: $p, content: $c", {"p": top["id"], "c": "yes"}, user="wes"
+    )
     second = ok_mutation(
         api, "addCommentToThread", "parentId: $p, content: $c", {"p": first["id"], "c": "re-run it"}
     )  # a reply to a reply joins the top comment's thread
@@ -173,7 +192,7 @@ def test_replies_form_one_thread_in_time_order(api: Api) -> None:
     ]
     entity = data(
         api,
-        "mutation ($id: Int!) { comment { updateComment(id: $id, content: \"re-run\") { entity { ... on GraphQLSample { id } } thread { id } } } }",
+        'mutation ($id: Int!) { comment { updateComment(id: $id, content: "re-run") { entity { ... on GraphQLSample { id } } thread { id } } } }',
         {"id": second["id"]},
         user="carl",
     )["comment"]["updateComment"]
@@ -198,9 +217,15 @@ def test_an_edit_keeps_the_earlier_versions_and_records_its_request(api: Api) ->
             .join(t.comment, t.comment.c.audit_log_id == t.audit_log.c.id)
             .where(t.comment.c.id == comment["id"])
         ).one()
-        version_audits = conn.execute(
-            sa.select(t.comment_version.c.audit_log_id).where(t.comment_version.c.comment_id == comment["id"])
-        ).scalars().all()
+        version_audits = (
+            conn.execute(
+                sa.select(t.comment_version.c.audit_log_id).where(
+                    t.comment_version.c.comment_id == comment["id"]
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert audit.author == "carl" and audit.meta["path"] == "/graphql"
     assert len(set(version_audits)) == 2 and None not in version_audits
 
@@ -215,9 +240,13 @@ def test_delete_marks_deleted_and_restore_brings_it_back(api: Api) -> None:
     assert listed["status"] == "deleted"
     again = ok_mutation(api, "deleteComment", "id: $id", {"id": comment["id"]})
     assert len(again["versions"]) == 1  # already deleted: nothing changes
-    refused = comment_mutation(api, "updateComment", "id: $id, content: $c", {"id": comment["id"], "c": "x"}, "carl")
+    refused = comment_mutation(
+        api, "updateComment", "id: $id, content: $c", {"id": comment["id"], "c": "x"}, "carl"
+    )
     assert "is deleted: restore it before editing" in error_of(refused)
-    reply = comment_mutation(api, "addCommentToThread", "parentId: $id, content: $c", {"id": comment["id"], "c": "x"}, "carl")
+    reply = comment_mutation(
+        api, "addCommentToThread", "parentId: $id, content: $c", {"id": comment["id"], "c": "x"}, "carl"
+    )
     assert "is deleted: restore it before replying" in error_of(reply)
     restored = ok_mutation(api, "restoreComment", "id: $id", {"id": comment["id"]})
     assert restored["status"] == "active"
@@ -228,9 +257,9 @@ def test_delete_marks_deleted_and_restore_brings_it_back(api: Api) -> None:
 def test_readers_read_but_cannot_comment_and_outsiders_see_nothing(api: Api) -> None:
     w = world(api)
     comment = add(api, "sample", w.ids["sample"], "carl's note")
-    assert [c["content"] for c in discussion_of(api, "sample", w.ids["sample"], user="rita")["directComments"]] == [
-        "carl's note"
-    ]
+    assert [
+        c["content"] for c in discussion_of(api, "sample", w.ids["sample"], user="rita")["directComments"]
+    ] == ["carl's note"]
     refused = gql(
         api,
         'mutation ($id: String!) { sample { addComment(id: $id, content: "hi") { id } } }',
@@ -238,13 +267,20 @@ def test_readers_read_but_cannot_comment_and_outsiders_see_nothing(api: Api) -> 
         user="rita",
     )
     assert "needs one of the roles contributor, writer" in error_of(refused)
-    reply = comment_mutation(api, "addCommentToThread", "parentId: $id, content: $c", {"id": comment["id"], "c": "x"}, "rita")
+    reply = comment_mutation(
+        api, "addCommentToThread", "parentId: $id, content: $c", {"id": comment["id"], "c": "x"}, "rita"
+    )
     assert "needs one of the roles contributor, writer" in error_of(reply)
 
     api.user("olga")  # a user with no role on the project
     hidden = gql(api, f'{{ project(name: "proj") {{ {DISCUSSION} }} }}', user="olga")
     assert "Could not find projects" in hidden["errors"][0]["message"]
-    assert data(api, f"query ($id: String!) {{ sample(id: {{eq: $id}}) {{ {DISCUSSION} }} }}", {"id": w.ids["sample"]}, user="olga") == {"sample": []}
+    assert data(
+        api,
+        f"query ($id: String!) {{ sample(id: {{eq: $id}}) {{ {DISCUSSION} }} }}",
+        {"id": w.ids["sample"]},
+        user="olga",
+    ) == {"sample": []}
     outsider = gql(
         api,
         'mutation ($id: String!) { sample { addComment(id: $id, content: "hi") { id } } }',
@@ -267,15 +303,21 @@ def test_only_the_author_or_a_project_admin_changes_a_comment(api: Api) -> None:
         "rita": "needs one of the roles contributor, project_admin, writer",
     }
     for user, refusal in refusals.items():
-        edit = comment_mutation(api, "updateComment", "id: $id, content: $c", {"id": comment["id"], "c": "mine"}, user)
+        edit = comment_mutation(
+            api, "updateComment", "id: $id, content: $c", {"id": comment["id"], "c": "mine"}, user
+        )
         assert refusal in error_of(edit)
         for name in ("deleteComment", "restoreComment"):
             assert refusal in error_of(comment_mutation(api, name, "id: $id", {"id": comment["id"]}, user))
-    by_author = ok_mutation(api, "updateComment", "id: $id, content: $c", {"id": comment["id"], "c": "carl's, edited"})
+    by_author = ok_mutation(
+        api, "updateComment", "id: $id, content: $c", {"id": comment["id"], "c": "carl's, edited"}
+    )
     assert by_author["content"] == "carl's, edited"
     by_admin = ok_mutation(api, "deleteComment", "id: $id", {"id": comment["id"]}, user="pam")
     assert by_admin["status"] == "deleted" and by_admin["author"] == "carl"
-    assert ok_mutation(api, "restoreComment", "id: $id", {"id": comment["id"]}, user="pam")["status"] == "active"
+    assert (
+        ok_mutation(api, "restoreComment", "id: $id", {"id": comment["id"]}, user="pam")["status"] == "active"
+    )
     [listed] = discussion_of(api, "assay", w.ids["sequencingGroup"])["directComments"]
     assert listed["content"] == "carl's, edited"
 
@@ -284,9 +326,21 @@ def test_direct_and_related_comments_follow_the_entity_graph(api: Api) -> None:
     w = world(api)
     on = {
         kind: add(api, "sample" if kind in ("S1a", "S1b", "S2") else kind, w.ids[kind], kind)["id"]
-        for kind in ("project", "participant", "family", "sample", "sequencingGroup", "assay", "S1a", "S1b", "S2")
+        for kind in (
+            "project",
+            "participant",
+            "family",
+            "sample",
+            "sequencingGroup",
+            "assay",
+            "S1a",
+            "S1b",
+            "S2",
+        )
     }
-    add_reply = ok_mutation(api, "addCommentToThread", "parentId: $p, content: $c", {"p": on["sample"], "c": "a reply"})
+    add_reply = ok_mutation(
+        api, "addCommentToThread", "parentId: $p, content: $c", {"p": on["sample"], "c": "a reply"}
+    )
     expected_related = {
         "project": {"participant", "family", "sample", "sequencingGroup", "assay", "S1a", "S1b", "S2"},
         "participant": {"sample", "sequencingGroup", "assay", "S1a", "S1b"},
@@ -315,11 +369,19 @@ def test_direct_and_related_comments_follow_the_entity_graph(api: Api) -> None:
         ('assay { addComment(id: $id, content: "x") { id } }', {"id": 9999}, "Assay 9999 not found"),
         ('project { addComment(id: $id, content: "x") { id } }', {"id": 9999}, "Project 9999 not found"),
         ('family { addComment(id: $id, content: "x") { id } }', {"id": 9999}, "Family 9999 not found"),
-        ('participant { addComment(id: $id, content: "x") { id } }', {"id": 9999}, "Participant 9999 not found"),
-        ('comment { addCommentToThread(parentId: $id, content: "x") { id } }', {"id": 9999}, "Comment 9999 not found"),
+        (
+            'participant { addComment(id: $id, content: "x") { id } }',
+            {"id": 9999},
+            "Participant 9999 not found",
+        ),
+        (
+            'comment { addCommentToThread(parentId: $id, content: "x") { id } }',
+            {"id": 9999},
+            "Comment 9999 not found",
+        ),
         ('comment { updateComment(id: $id, content: "x") { id } }', {"id": 9999}, "Comment 9999 not found"),
         ('comment { updateComment(id: $id, content: "") { id } }', {"id": "comment"}, "needs some content"),
-        ('comment { deleteComment(id: $id) { id } }', {"id": 9999}, "Comment 9999 not found"),
+        ("comment { deleteComment(id: $id) { id } }", {"id": 9999}, "Comment 9999 not found"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_writes_nothing(
@@ -351,10 +413,14 @@ def test_discussions_of_many_siblings_cost_a_fixed_number_of_statements(api: Api
     world(api)
     counts = []
     for size in (3, 30):
-        created = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group(f"N{size}-{i}") for i in range(size)])
+        created = api.ok(
+            "PUT", "/sample/proj/upsert-many", json=[sample_with_group(f"N{size}-{i}") for i in range(size)]
+        )
         for s in created:
             comment = add(api, "sample", s["id"], "note")
-            ok_mutation(api, "addCommentToThread", "parentId: $p, content: $c", {"p": comment["id"], "c": "reply"})
+            ok_mutation(
+                api, "addCommentToThread", "parentId: $p, content: $c", {"p": comment["id"], "c": "reply"}
+            )
             ok_mutation(api, "updateComment", "id: $id, content: $c", {"id": comment["id"], "c": "edited"})
             add(api, "sequencingGroup", s["sequencing_groups"][0]["id"], "on the group")
         data(api, query)  # warm: the caller's token and roles

@@ -52,7 +52,12 @@ class CommentStatus(enum.Enum):
 
 
 GraphQLCommentEntity = Annotated[
-    GraphQLSample | GraphQLAssay | GraphQLSequencingGroup | GraphQLProject | GraphQLParticipant | GraphQLFamily,
+    GraphQLSample
+    | GraphQLAssay
+    | GraphQLSequencingGroup
+    | GraphQLProject
+    | GraphQLParticipant
+    | GraphQLFamily,
     strawberry.union("GraphQLCommentEntity"),
 ]
 
@@ -112,7 +117,7 @@ class GraphQLComment:
     @strawberry.field
     def entity(self) -> GraphQLCommentEntity:
         found: dict[tuple[str, int], Any] = self.sib.load("entity", lambda _ids: _entities(self.sib))
-        return found[(self.entity_kind, self.entity_pk)]  # type: ignore[no-any-return]
+        return found[(self.entity_kind, self.entity_pk)]
 
 
 def comment_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLComment]:
@@ -254,7 +259,9 @@ def add_comment(info: Info[Any, Any], entity: str, entity_id: int | str, content
 def _editable(ctx: GraphQLContext, comment_id: int) -> None:
     """Refuse unless the caller wrote the comment (and may still contribute) or is a project admin."""
     row = store.get_row(ctx.tx.conn, comment_id)
-    project = ctx.project_by_id(row["project_id"], CONTRIBUTE | PROJECT_ADMIN, f"Comment {comment_id} not found")
+    project = ctx.project_by_id(
+        row["project_id"], CONTRIBUTE | PROJECT_ADMIN, f"Comment {comment_id} not found"
+    )
     roles = ctx.caller.roles_on(row["project_id"])
     if roles & PROJECT_ADMIN:
         return

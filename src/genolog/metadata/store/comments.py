@@ -51,7 +51,9 @@ def _checked(content: str) -> str:
     if not content or not content.strip():
         raise BadRequest("A comment needs some content (it was empty)")
     if len(content) > MAX_CONTENT:
-        raise BadRequest(f"A comment may be at most {MAX_CONTENT:,} characters long (it was {len(content):,})")
+        raise BadRequest(
+            f"A comment may be at most {MAX_CONTENT:,} characters long (it was {len(content):,})"
+        )
     return content
 
 
@@ -171,7 +173,7 @@ def _through(
 ) -> sa.Select[Any]:
     """Comments on the entities ``link`` names, owned by ``owner`` (both columns of one joined table)."""
     table = owner.table
-    return _owned(owner, owner.in_(ids)).join_from(c, table, c.c[entity_column] == link)  # type: ignore[arg-type]
+    return _owned(owner, owner.in_(ids)).join_from(c, table, c.c[entity_column] == link)
 
 
 def related_statement(entity: str, ids: IdSource) -> sa.Select[Any]:
@@ -198,9 +200,9 @@ def related_statement(entity: str, ids: IdSource) -> sa.Select[Any]:
             _through("assay_id", a.c.id, a.c.sample_id, ids),
             _through("sample_id", nested.c.id, nested.c.parent_id, ids),
             # under a root sample, beyond its children (its children are counted once, above)
-            _owned(nested.c.root_id, nested.c.root_id.in_(ids), nested.c.parent_id != nested.c.root_id).join_from(
-                c, nested, c.c.sample_id == nested.c.id
-            ),
+            _owned(
+                nested.c.root_id, nested.c.root_id.in_(ids), nested.c.parent_id != nested.c.root_id
+            ).join_from(c, nested, c.c.sample_id == nested.c.id),
             _through("participant_id", s.c.participant_id, s.c.id, ids),
         ]
     elif entity == "sequencing_group":
