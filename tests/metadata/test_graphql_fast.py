@@ -14,6 +14,7 @@ from genolog.metadata.graphql.fast import FastExecutor
 from genolog.metadata.graphql.query import schema
 from genolog.metadata.permissions import Caller
 from tests.metadata.support import Api, sample_with_group
+from tests.metadata.test_graphql import data
 
 QUERIES = [
     (
@@ -43,6 +44,15 @@ QUERIES = [
     ),
     (
         '{ sample(project: {eq: "proj"}, externalId: {in_: ["S1"]}) { id participant { externalId } sequencingGroups { id analyses(status: {eq: COMPLETED}) { id } } } }',
+        {},
+    ),
+    (  # comments: direct and related, threads and versions, on several kinds of entity
+        """{ project(name: "proj") { discussion { directComments { id content author status createdAt thread { id } } }
+               participants { discussion { directComments { id } relatedComments { id content } } }
+               samples { discussion { directComments { id parentId content author status updatedAt
+                                                       thread { id author } versions { content author status timestamp } }
+                                      relatedComments { id } }
+                         sequencingGroups { discussion { relatedComments { id } } } } } }""",
         {},
     ),
     (  # pagination: connections with counts and cursors, per-parent pages, python-linked pages
@@ -77,7 +87,24 @@ def filled(api: Api) -> Service:
             },
         )
     api.ok("POST", "/family/proj/pedigree", files={"file": ("f.ped", "F1 P1 0 0 1 2\n")})
+    add_comments(api, p["samples"][0]["id"])
     return api.svc
+
+
+def add_comments(api: Api, sample_id: str) -> None:
+    """A project comment, and an edited sample comment with a reply."""
+    data(api, 'mutation { project { addComment(id: 1, content: "project note") { id } } }')
+    comment = data(
+        api,
+        'mutation ($id: String!) { sample { addComment(id: $id, content: "draft") { id } } }',
+        {"id": sample_id},
+    )["sample"]["addComment"]["id"]
+    data(
+        api,
+        'mutation ($id: Int!) { comment { updateComment(id: $id, content: "final") { id } '
+        'addCommentToThread(parentId: $id, content: "a reply") { id } } }',
+        {"id": comment},
+    )
 
 
 def run_both(svc: Service, query: str, variables: dict[str, Any]) -> tuple[Any, Any]:
@@ -110,6 +137,7 @@ def test_fast_and_full_executors_agree(filled: Service, query: str, variables: d
         '{ project(name: "nope") { name } }',  # an error: strawberry reports it
         "{ project { name } }",  # invalid
         'mutation { project { createProject(name: "x", dataset: "x", createTestProject: false) { name } } }',
+        '{ project(name: "proj") { discussion { directComments { entity { __typename } } } } }',  # a union
     ],
 )
 def test_the_fast_executor_steps_aside(filled: Service, query: str) -> None:
@@ -121,3 +149,31 @@ def test_the_fast_executor_steps_aside(filled: Service, query: str) -> None:
             )
             is None
         )
+
+
+def test_the_fast_executor_answers_discussions_with_their_comments(filled: Service) -> None:
+    query = next(q for q, _ in QUERIES if "discussion" in q)
+    fast, full = run_both(filled, query, {})
+    assert fast is not None and orjson.loads(orjson.dumps(fast)) == full
+    project = full["project"]
+    assert [c["content"] for c in project["discussion"]["directComments"]] == ["project note"]
+    [sample_comment] = [c for s in project["samples"] for c in s["discussion"]["directComments"]]
+    assert sample_comment["content"] == "final" and [v["content"] for v in sample_comment["versions"]] == [
+        "draft"
+    ]
+    assert [r["author"] for r in sample_comment["thread"]] == ["admin"]
+    [participant] = project["participants"]
+    assert [c["content"] for c in participant["discussion"]["relatedComments"]] == ["final"]
+    union = (
+        '{ project(name: "proj") { samples { discussion { directComments { entity { __typename } } } } } }'
+    )
+    with filled.db.read() as conn:
+        answer = schema.execute_sync(
+            union,
+            context_value={"genolog": GraphQLContext(Tx(conn, filled.codecs), Caller("admin", {"admin"}))},
+        )
+    assert not answer.errors and answer.data is not None
+    entities = [
+        c["entity"] for s in answer.data["project"]["samples"] for c in s["discussion"]["directComments"]
+    ]
+    assert entities == [{"__typename": "GraphQLSample"}]

@@ -350,8 +350,67 @@ analysis_runner = sa.Table(
     sa.Index("ix_analysis_runner_project", "project_id"),
 )
 
+# --- comments ("discussion") ---------------------------------------------------------------------------
+
+# The entity kinds a comment can be on, and the column of ``comment`` naming it (a project comment names none).
+COMMENT_ENTITY_COLUMNS = {
+    "sample": "sample_id",
+    "assay": "assay_id",
+    "sequencing_group": "sequencing_group_id",
+    "participant": "participant_id",
+    "family": "family_id",
+}
+
+
+def _comment_entity_column(entity: str) -> sa.Column[int]:
+    return sa.Column(
+        COMMENT_ENTITY_COLUMNS[entity], sa.Integer, sa.ForeignKey(f"{entity}.id", ondelete="CASCADE")
+    )
+
+
+# One nullable foreign key per entity kind (so a comment goes when its entity does); a reply
+# (``parent_id``) copies its thread's entity columns. ``author`` is who wrote the comment, kept across edits.
+comment = sa.Table(
+    "comment",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+    *(_comment_entity_column(entity) for entity in COMMENT_ENTITY_COLUMNS),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("comment.id", ondelete="CASCADE")),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("author", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, default="active"),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    _audit_column(),
+    sa.CheckConstraint(
+        " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in COMMENT_ENTITY_COLUMNS.values())
+        + " <= 1",
+        name="one_entity",
+    ),
+    sa.Index("ix_comment_project", "project_id"),
+    sa.Index("ix_comment_parent", "parent_id"),
+    *(sa.Index(f"ix_comment_{c}", c) for c in COMMENT_ENTITY_COLUMNS.values()),
+)
+
+# The earlier versions of a comment: what it was before each edit, delete or restore.
+comment_version = sa.Table(
+    "comment_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("comment_id", sa.Integer, sa.ForeignKey("comment.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("author", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("timestamp", Timestamp, nullable=False),  # when this version was written
+    _audit_column(),
+    sa.Index("ix_comment_version_comment", "comment_id"),
+)
+
 # Tables wiped, children first, when a -test project's data is deleted.
 PROJECT_DATA_TABLES = (
+    "comment_version",
+    "comment",
     "analysis_cohort",
     "analysis_sequencing_group",
     "analysis",

@@ -16,6 +16,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.cohorts import CohortMutations
+from genolog.metadata.graphql.comments import CommentMutations, GraphQLComment, add_comment
 from genolog.metadata.graphql.context import GraphQLContext, context_of
 from genolog.metadata.graphql.filters import GraphQLAnalysisStatus
 from genolog.metadata.graphql.types import (
@@ -243,6 +244,10 @@ class AnalysisMutations:
 @strawberry.type
 class SampleMutations:
     @strawberry.mutation
+    def add_comment(self, info: Info[Any, Any], content: str, id: str) -> GraphQLComment:
+        return add_comment(info, "sample", id, content)
+
+    @strawberry.mutation
     def create_sample(self, info: Info[Any, Any], project: str, sample: SampleUpsertInput) -> GraphQLSample:
         if sample.id is not None:
             raise BadRequest(
@@ -277,6 +282,10 @@ def _upsert_samples(ctx: GraphQLContext, project_id: int, items: list[SampleUpse
 
 @strawberry.type
 class ParticipantMutations:
+    @strawberry.mutation
+    def add_comment(self, info: Info[Any, Any], content: str, id: int) -> GraphQLComment:
+        return add_comment(info, "participant", id, content)
+
     @strawberry.mutation
     def upsert_participants(
         self, info: Info[Any, Any], project: str, participants: list[ParticipantUpsertInput]
@@ -322,6 +331,10 @@ def _upsert_participants(
 @strawberry.type
 class AssayMutations:
     @strawberry.mutation
+    def add_comment(self, info: Info[Any, Any], content: str, id: int) -> GraphQLComment:
+        return add_comment(info, "assay", id, content)
+
+    @strawberry.mutation
     def create_assay(self, info: Info[Any, Any], assay: AssayUpsertInput) -> GraphQLAssay:
         ctx = _writing(info)
         if assay.id is not None or not assay.sample_id:
@@ -347,6 +360,10 @@ class AssayMutations:
 
 @strawberry.type
 class SequencingGroupMutations:
+    @strawberry.mutation
+    def add_comment(self, info: Info[Any, Any], content: str, id: str) -> GraphQLComment:
+        return add_comment(info, "sequencing_group", id, content)
+
     @strawberry.mutation
     def update_sequencing_group(
         self, info: Info[Any, Any], project: str, sequencing_group: SequencingGroupMetaUpdateInput
@@ -380,6 +397,10 @@ class SequencingGroupMutations:
 @strawberry.type
 class FamilyMutations:
     @strawberry.mutation
+    def add_comment(self, info: Info[Any, Any], content: str, id: int) -> GraphQLComment:
+        return add_comment(info, "family", id, content)
+
+    @strawberry.mutation
     def update_family(self, info: Info[Any, Any], family: FamilyUpdateInput) -> GraphQLFamily:
         ctx = _writing(info)
         project_id = families.project_of(ctx.tx, family.id)
@@ -390,6 +411,10 @@ class FamilyMutations:
 
 @strawberry.type
 class ProjectMutations:
+    @strawberry.mutation
+    def add_comment(self, info: Info[Any, Any], content: str, id: int) -> GraphQLComment:
+        return add_comment(info, "project", id, content)
+
     @strawberry.mutation
     def create_project(
         self, info: Info[Any, Any], name: str, dataset: str, create_test_project: bool
@@ -469,6 +494,10 @@ class Mutation:
     @strawberry.field
     def project(self) -> ProjectMutations:
         return ProjectMutations()
+
+    @strawberry.field
+    def comment(self) -> CommentMutations:
+        return CommentMutations()
 
     @strawberry.field
     def analysis_runner(self) -> AnalysisRunnerMutations:

@@ -48,7 +48,19 @@ if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolve
 COHORTS = "genolog.metadata.graphql.cohorts"
 RECORDS = "genolog.metadata.graphql.records"
 
+if TYPE_CHECKING:
+    from genolog.metadata.graphql.comments import GraphQLDiscussion
+
 PRIMARY = ""
+
+# comments.py imports this module, so its types are referenced lazily
+Discussion = Annotated["GraphQLDiscussion", strawberry.lazy("genolog.metadata.graphql.comments")]
+
+
+def _discussion(sib: Siblings[Any], entity: str, pk: int) -> GraphQLDiscussion:
+    from genolog.metadata.graphql import comments
+
+    return comments.discussion(sib, entity, pk)
 
 
 def _primary(eids: dict[str, str]) -> str:
@@ -353,6 +365,10 @@ class GraphQLProject:
             self.sib, self.pk, ar_guid, author, repository, access_level, environment
         )
 
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "project", self.pk)
+
 
 @strawberry.type(name="GraphQLSequencingGroupsByDate")
 class GraphQLSequencingGroupsByDate:
@@ -491,6 +507,10 @@ class GraphQLParticipant:
         from genolog.metadata.graphql import records
 
         return records.audit_log_of_participants(self.sib, self.pk)
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "participant", self.pk)
 
 
 def participant_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLParticipant]:
@@ -644,6 +664,10 @@ class GraphQLSample:
     def project(self) -> GraphQLProject:
         return _project_of(self.sib, self.project_id)
 
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "sample", self.pk)
+
 
 def sample_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLSample]:
     fmt = ctx.tx.codecs.sample.format
@@ -695,6 +719,10 @@ class GraphQLAssay:
 
         node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
         return node
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "assay", self.pk)
 
 
 def assay_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAssay]:
@@ -815,6 +843,10 @@ class GraphQLSequencingGroup:
         return page_of(self.sib.load(key, load), self.pk, page)
 
     analyses_connection = connection(analyses, "GraphQLAnalysis")
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "sequencing_group", self.pk)
 
 
 def sequencing_group_nodes(
@@ -1010,6 +1042,10 @@ class GraphQLFamily:
     @strawberry.field
     def project(self) -> GraphQLProject:
         return _project_of(self.sib, self.project_id)
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return _discussion(self.sib, "family", self.pk)
 
 
 def family_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLFamily]:
