@@ -205,3 +205,34 @@ def test_a_query_costs_the_same_statements_for_3_or_30_rows(api: Api) -> None:
         counts.append(len(statements))
     assert counts[0] == counts[1]
     assert counts[0] <= 16, counts
+
+
+def test_cohorts_and_their_sequencing_groups_page(api: Api) -> None:
+    api.project("proj")
+    sg_ids = [c["sequencing_groups"][0]["id"] for c in fill(api, "proj", 5)]
+    create = """mutation ($name: String!, $sgs: [String!]) { cohort { createCohortFromCriteria(project: "proj",
+        cohortSpec: {name: $name, description: "d"}, cohortCriteria: {sgIdsInternal: $sgs}) { createdCohort { id } } } }"""
+    cohort_ids = [
+        data(api, create, {"name": name, "sgs": sgs})["cohort"]["createCohortFromCriteria"]["createdCohort"][
+            "id"
+        ]
+        for name, sgs in (("all", sg_ids), ("two", sg_ids[:2]), ("one", sg_ids[4:]))
+    ]
+    page = data(
+        api,
+        """query ($after: String) { cohortsConnection(project: {eq: "proj"}, first: 2, after: $after) {
+            totalCount nodes { id sequencingGroupsConnection(first: 2) { totalCount nodes { id } } } } }""",
+        {"after": cohort_ids[0]},
+    )["cohortsConnection"]
+    assert page["totalCount"] == 3 and [c["id"] for c in page["nodes"]] == cohort_ids[1:]
+    assert [c["sequencingGroupsConnection"] for c in page["nodes"]] == [
+        {"totalCount": 2, "nodes": [{"id": i} for i in sg_ids[:2]]},
+        {"totalCount": 1, "nodes": [{"id": sg_ids[4]}]},
+    ]
+    within = data(
+        api,
+        """query ($after: String) { project(name: "proj") { cohorts(name: {eq: "all"}) {
+            sequencingGroups(first: 2, after: $after) { id } } } }""",
+        {"after": sg_ids[1]},
+    )
+    assert within["project"]["cohorts"][0]["sequencingGroups"] == [{"id": i} for i in sg_ids[2:4]]

@@ -20,8 +20,16 @@ from strawberry.types import Info
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of, group
 from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter, conditions
+from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
+    Connection,  # noqa: F401
+    Grouped,
+    Page,
+    PageList,
+    connection,
+    page_of,
+)
 from genolog.metadata.graphql.types import (
     GraphQLAnalysis,
     GraphQLProject,
@@ -101,9 +109,7 @@ def template_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> li
 
 
 def templates(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohortTemplate]:
-    ct = t.cohort_template
-    statement = sa.select(*fetch.columns(ct)).where(*where).order_by(ct.c.id)
-    return template_nodes(ctx, fetch.rows(ctx, statement, ct.c.id))
+    return template_nodes(ctx, fetch.entities(ctx, t.cohort_template, where))
 
 
 @dataclass(frozen=True)
@@ -142,12 +148,18 @@ class GraphQLCohort:
         return found
 
     @strawberry.field
-    def sequencing_groups(self, active_only: BoolGraphQLFilter | None = None) -> list[GraphQLSequencingGroup]:
+    def sequencing_groups(
+        self, active_only: BoolGraphQLFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> list[GraphQLSequencingGroup]:
         ctx = self.sib.ctx
+        page = self.sib.page(first, after, ctx.tx.codecs.sequencing_group.parse)
         active = sequencing_group_where(ctx, None, None, None, None, active_only, None)
         if self.preview is not None:
             wanted = [t.sequencing_group.c.id.in_(self.preview.sg_ids), *active]
-            return sequencing_group_nodes(ctx, fetch.sequencing_groups(ctx, wanted))
+            rows = fetch.sequencing_groups(ctx, wanted, page)
+            preview: Grouped[GraphQLSequencingGroup] = Grouped(rows.counter)
+            preview[None] = sequencing_group_nodes(ctx, rows)
+            return page_of(preview, None, page)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
             sg, link = t.sequencing_group, t.cohort_sequencing_group
@@ -158,15 +170,18 @@ class GraphQLCohort:
                 .where(link.c.cohort_id.in_(ids), *active)
                 .order_by(sg.c.id)
             )
-            rows = fetch.rows(ctx, statement, sg.c.id)
+            rows = fetch.rows(ctx, statement, sg.c.id, page, link.c.cohort_id)
             return _by_parent(rows, sequencing_group_nodes(ctx, rows))
 
-        return self.sib.load(_key("sgs", active_only), load).get(self.pk, [])
+        return page_of(self.sib.load(_key("sgs", active_only, page), load), self.pk, page)
+
+    sequencing_groups_connection = connection(sequencing_groups, "GraphQLSequencingGroup")
 
     @strawberry.field
-    def analyses(self) -> list[GraphQLAnalysis]:
+    def analyses(self, first: int | None = None, after: str | None = None) -> list[GraphQLAnalysis]:
+        page = self.sib.page(first, after)
         if self.preview is not None:
-            return []
+            return PageList()
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
             a, link = t.analysis, t.analysis_cohort
@@ -176,19 +191,21 @@ class GraphQLCohort:
                 .where(link.c.cohort_id.in_(ids))
                 .order_by(a.c.id)
             )
-            rows = fetch.rows(self.sib.ctx, statement, a.c.id)
+            rows = fetch.rows(self.sib.ctx, statement, a.c.id, page, link.c.cohort_id)
             return _by_parent(rows, analysis_nodes(self.sib.ctx, rows))
 
-        return self.sib.load("analyses", load).get(self.pk, [])
+        return page_of(self.sib.load(_key("analyses", page), load), self.pk, page)
+
+    analyses_connection = connection(analyses, "GraphQLAnalysis")
 
     @strawberry.field
     def project(self) -> GraphQLProject:
         return _project_of(self.sib, self.project_id)
 
 
-def _by_parent(rows: Sequence[Mapping[str, Any]], nodes: Sequence[Any]) -> dict[int, list[Any]]:
+def _by_parent(rows: fetch.Rows, nodes: Sequence[Any]) -> Grouped[Any]:
     """Nodes built from link-joined rows, grouped by the rows' ``cohort_id``."""
-    result: dict[int, list[Any]] = {}
+    result: Grouped[Any] = Grouped(rows.counter)
     for row, node in zip(rows, nodes, strict=True):
         result.setdefault(row["cohort_id"], []).append(node)
     return result
@@ -216,9 +233,7 @@ def cohort_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list
 
 
 def cohorts(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohort]:
-    c = t.cohort
-    statement = sa.select(*fetch.columns(c)).where(*where).order_by(c.c.id)
-    return cohort_nodes(ctx, fetch.rows(ctx, statement, c.c.id))
+    return cohort_nodes(ctx, fetch.entities(ctx, t.cohort, where))
 
 
 def _as_utc(value: Any) -> Any:
@@ -246,18 +261,17 @@ def cohort_where(
     return where
 
 
-def cohorts_of_projects(sib: Siblings[Any], pk: int, *filters: Any) -> list[GraphQLCohort]:
+def cohorts_of_projects(sib: Siblings[Any], pk: int, page: Page, *filters: Any) -> PageList[GraphQLCohort]:
     """``GraphQLProject.cohorts``: filters as ``cohort_where`` takes them (id, name, author, template,
     timestamp, status)."""
+    project_id = t.cohort.c.project_id
 
-    def load(ids: IdSource) -> dict[int, list[GraphQLCohort]]:
-        result: dict[int, list[GraphQLCohort]] = {}
-        for node in cohorts(sib.ctx, [t.cohort.c.project_id.in_(ids), *cohort_where(sib.ctx, *filters)]):
-            result.setdefault(node.project_id, []).append(node)
-        return result
+    def load(ids: IdSource) -> Grouped[GraphQLCohort]:
+        where = [project_id.in_(ids), *cohort_where(sib.ctx, *filters)]
+        rows = fetch.entities(sib.ctx, t.cohort, where, page, project_id)
+        return group(rows, cohort_nodes(sib.ctx, rows), lambda n: n.project_id)
 
-    found: list[GraphQLCohort] = sib.load(_key("cohorts", *filters), load).get(pk, [])
-    return found
+    return page_of(sib.load(_key("cohorts", page, *filters), load), pk, page)
 
 
 # --- mutations --------------------------------------------------------------------------------------------

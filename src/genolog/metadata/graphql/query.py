@@ -279,10 +279,17 @@ class Query:
         author: StrGraphQLFilter | None = None,
         template_id: StrGraphQLFilter | None = None,
         status: CohortStatusGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLCohort]:
         ctx = context_of(info)
+        page = Page.of(first, after, ctx.tx.codecs.cohort.parse)
         where = cohort_types.cohort_where(ctx, id, name, author, template_id, None, status)
-        return cohort_types.cohorts(ctx, [t.cohort.c.project_id.in_(_project_ids(info, project)), *where])
+        where.append(t.cohort.c.project_id.in_(_project_ids(info, project)))
+        rows = fetch.entities(ctx, t.cohort, where, page)
+        return root_page(rows, cohort_types.cohort_nodes(ctx, rows), page)
+
+    cohorts_connection = connection(cohorts, "GraphQLCohort")
 
     @strawberry.field
     def cohort_templates(
@@ -290,12 +297,20 @@ class Query:
         info: Info[Any, Any],
         id: StrGraphQLFilter | None = None,
         project: StrGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[GraphQLCohortTemplate]:
         ctx = context_of(info)
-        ct = t.cohort_template
-        where: fetch.Where = [ct.c.project_id.in_(_project_ids(info, project))]
-        where += conditions(ct.c.id, id, ctx.tx.codecs.cohort_template.parse)
-        return cohort_types.templates(ctx, where)
+        ct, parse = t.cohort_template, ctx.tx.codecs.cohort_template.parse
+        page = Page.of(first, after, parse)
+        where: fetch.Where = [
+            ct.c.project_id.in_(_project_ids(info, project)),
+            *conditions(ct.c.id, id, parse),
+        ]
+        rows = fetch.entities(ctx, ct, where, page)
+        return root_page(rows, cohort_types.template_nodes(ctx, rows), page)
+
+    cohort_templates_connection = connection(cohort_templates, "GraphQLCohortTemplate")
 
     @strawberry.field
     def analysis_runner(self, info: Info[Any, Any], ar_guid: str) -> GraphQLAnalysisRunner:

@@ -343,12 +343,17 @@ class GraphQLProject:
         template_id: StrGraphQLFilter | None = None,
         timestamp: DatetimeGraphQLFilter | None = None,
         status: Annotated[CohortStatusGraphQLFilter, strawberry.lazy(COHORTS)] | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[Annotated[GraphQLCohort, strawberry.lazy(COHORTS)]]:
         from genolog.metadata.graphql import cohorts
 
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.cohort.parse)
         return cohorts.cohorts_of_projects(
-            self.sib, self.pk, id, name, author, template_id, timestamp, status
+            self.sib, self.pk, page, id, name, author, template_id, timestamp, status
         )
+
+    cohorts_connection = connection(cohorts, "GraphQLCohort")
 
     @strawberry.field
     def analysis_runner(
@@ -931,10 +936,16 @@ class GraphQLAnalysis:
         return _project_of(self.sib, self.project_id)
 
     @strawberry.field
-    def audit_logs(self) -> list[Annotated[GraphQLAuditLog, strawberry.lazy(RECORDS)]]:
+    def audit_logs(
+        self, first: int | None = None, after: str | None = None
+    ) -> list[Annotated[GraphQLAuditLog, strawberry.lazy(RECORDS)]]:
         from genolog.metadata.graphql import records
 
-        return records.audit_logs_of_analyses(self.sib, self.pk)
+        logs: Grouped[GraphQLAuditLog] = Grouped()
+        logs[self.pk] = records.audit_logs_of_analyses(self.sib, self.pk)
+        return page_of(logs, self.pk, self.sib.page(first, after))
+
+    audit_logs_connection = connection(audit_logs, "GraphQLAuditLog")
 
 
 def analysis_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAnalysis]:
