@@ -80,6 +80,12 @@ def test_project_analyses_filter_on_completion_time(api: Api) -> None:
         '{ project(name: "proj") { analyses(timestampCompleted: {gte: "2024-03-01T00:00:00+00:00"}) { id } } }',
     )
     assert result["project"]["analyses"] == [{"id": ids["2024-06-01"]}]
+    # an offset is honoured: 02:00+02:00 is midnight UTC, when the first analysis completed
+    exact = data(
+        api,
+        '{ project(name: "proj") { analyses(timestampCompleted: {eq: "2024-01-01T02:00:00+02:00"}) { id } } }',
+    )
+    assert exact["project"]["analyses"] == [{"id": ids["2024-01-01"]}]
 
 
 def test_sequencing_group_history_is_a_running_total_by_day(api: Api) -> None:

@@ -5,7 +5,6 @@ Relations load through ``Siblings`` groups as in ``types.py``: one statement per
 
 from __future__ import annotations
 
-import datetime
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of, group
-from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter, conditions
+from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter, as_utc, conditions
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
     Grouped,
@@ -236,13 +235,6 @@ def cohorts(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohort]:
     return cohort_nodes(ctx, fetch.entities(ctx, t.cohort, where))
 
 
-def _as_utc(value: Any) -> Any:
-    """Filter datetimes compared as UTC (SQLite keeps the stored UTC wall time, without an offset)."""
-    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-        return value.astimezone(datetime.UTC)
-    return value
-
-
 def cohort_where(
     ctx: GraphQLContext,
     id: Any = None,
@@ -257,7 +249,7 @@ def cohort_where(
     where += conditions(c.c.author, author) + conditions(
         c.c.template_id, template_id, codecs.cohort_template.parse
     )
-    where += conditions(c.c.timestamp, timestamp, _as_utc) + conditions(c.c.status, status)
+    where += conditions(c.c.timestamp, timestamp, as_utc) + conditions(c.c.status, status)
     return where
 
 

@@ -44,6 +44,14 @@ class GraphQLAnalysisStatus(enum.Enum):
     UNKNOWN = "unknown"
 
 
+def as_utc(value: Any) -> Any:
+    """A datetime filter value in UTC: SQLite keeps the stored UTC wall time without its offset, so an
+    aware value must be converted before it is compared."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.UTC)
+    return value
+
+
 def conditions(
     column: sa.ColumnElement[Any], spec: Any, convert: Callable[[Any], Any] = lambda v: v
 ) -> list[sa.ColumnElement[bool]]:

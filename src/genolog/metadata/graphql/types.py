@@ -26,6 +26,7 @@ from genolog.metadata.graphql.filters import (
     GraphQLAnalysisStatus,
     IntGraphQLFilter,
     StrGraphQLFilter,
+    as_utc,
     conditions,
     meta_conditions,
 )
@@ -263,7 +264,7 @@ class GraphQLProject:
                 a.c.project_id.in_(project_ids),
                 *analysis_where(status, type, meta, active),
                 *conditions(a.c.id, ids),
-                *conditions(a.c.timestamp_completed, timestamp_completed),
+                *conditions(a.c.timestamp_completed, timestamp_completed, as_utc),
             ]
             rows = fetch.analyses(self.sib.ctx, where, page, a.c.project_id)
             return group(rows, analysis_nodes(self.sib.ctx, rows), lambda n: n.project_id)
