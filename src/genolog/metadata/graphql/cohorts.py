@@ -1,6 +1,6 @@
 """GraphQL cohorts and cohort templates: output types, filters, and the ``cohort`` mutations.
 
-Relations load through ``Siblings`` groups as in ``types.py``: one statement per level for all nodes.
+Relations load through ``Siblings`` groups as in ``nodes.py``: one statement per level for all nodes.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from strawberry.types import Info
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of, group
 from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter, as_utc, conditions
+from genolog.metadata.graphql.nodes import cache_key, parse_json, project_of, raw_json
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
     Grouped,
@@ -29,15 +31,9 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     connection,
     page_of,
 )
-from genolog.metadata.graphql.types import (
-    GraphQLAnalysis,
-    GraphQLProject,
+from genolog.metadata.graphql.projects import GraphQLProject
+from genolog.metadata.graphql.sequencing_groups import (
     GraphQLSequencingGroup,
-    _key,
-    _project_of,
-    analysis_nodes,
-    parse_json,
-    raw_json,
     sequencing_group_nodes,
     sequencing_group_where,
 )
@@ -61,7 +57,7 @@ class CohortUpdateStatus(enum.Enum):
     archived = "archived"
 
 
-# A named subclass rather than an alias, so that types.py can refer to it lazily (no import cycle).
+# A named subclass rather than an alias, so that projects.py can refer to it lazily (no import cycle).
 @strawberry.input(name="CohortStatusGraphQLFilter", description="Filter for GraphQL queries")
 class CohortStatusGraphQLFilter(GraphQLFilter[CohortStatus]):
     pass
@@ -86,7 +82,7 @@ class GraphQLCohortTemplate:
 
     @strawberry.field
     def project(self) -> GraphQLProject:
-        return _project_of(self.sib, self.project_id)
+        return project_of(self.sib, self.project_id)
 
 
 def template_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLCohortTemplate]:
@@ -172,7 +168,7 @@ class GraphQLCohort:
             rows = fetch.rows(ctx, statement, sg.c.id, page, link.c.cohort_id)
             return _by_parent(rows, sequencing_group_nodes(ctx, rows))
 
-        return page_of(self.sib.load(_key("sgs", active_only, page), load), self.pk, page)
+        return page_of(self.sib.load(cache_key("sgs", active_only, page), load), self.pk, page)
 
     sequencing_groups_connection = connection(sequencing_groups, "GraphQLSequencingGroup")
 
@@ -193,13 +189,13 @@ class GraphQLCohort:
             rows = fetch.rows(self.sib.ctx, statement, a.c.id, page, link.c.cohort_id)
             return _by_parent(rows, analysis_nodes(self.sib.ctx, rows))
 
-        return page_of(self.sib.load(_key("analyses", page), load), self.pk, page)
+        return page_of(self.sib.load(cache_key("analyses", page), load), self.pk, page)
 
     analyses_connection = connection(analyses, "GraphQLAnalysis")
 
     @strawberry.field
     def project(self) -> GraphQLProject:
-        return _project_of(self.sib, self.project_id)
+        return project_of(self.sib, self.project_id)
 
 
 def _by_parent(rows: fetch.Rows, nodes: Sequence[Any]) -> Grouped[Any]:
@@ -263,7 +259,7 @@ def cohorts_of_projects(sib: Siblings[Any], pk: int, page: Page, *filters: Any) 
         rows = fetch.entities(sib.ctx, t.cohort, where, page, project_id)
         return group(rows, cohort_nodes(sib.ctx, rows), lambda n: n.project_id)
 
-    return page_of(sib.load(_key("cohorts", page, *filters), load), pk, page)
+    return page_of(sib.load(cache_key("cohorts", page, *filters), load), pk, page)
 
 
 # --- mutations --------------------------------------------------------------------------------------------

@@ -28,17 +28,17 @@ from strawberry.types import Info
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql import types as nodes
 from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of
 from genolog.metadata.graphql.paging import Grouped
-from genolog.metadata.graphql.types import (
-    GraphQLAssay,
+from genolog.metadata.graphql.participants import (
     GraphQLFamily,
     GraphQLParticipant,
-    GraphQLProject,
-    GraphQLSample,
-    GraphQLSequencingGroup,
+    family_nodes,
+    participant_nodes,
 )
+from genolog.metadata.graphql.projects import GraphQLProject, project_nodes
+from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
+from genolog.metadata.graphql.sequencing_groups import GraphQLSequencingGroup, sequencing_group_nodes
 from genolog.metadata.permissions import CONTRIBUTE, PROJECT_ADMIN
 from genolog.metadata.store import assays, families, participants, projects, samples
 from genolog.metadata.store import comments as store
@@ -152,18 +152,18 @@ def _grouped(ctx: GraphQLContext, statement: sa.Select[Any]) -> Grouped[GraphQLC
     return result
 
 
-# Each kind's nodes by id, built as types.py builds them (so an entity answers every field it has).
+# Each kind's nodes by id, built as the node modules build them (so an entity answers every field it has).
 _ENTITY_NODES: dict[str, Callable[[GraphQLContext, list[int]], Sequence[Any]]] = {
-    "project": lambda ctx, ids: nodes.project_nodes(ctx, fetch.projects(ctx, ids)),
-    "sample": lambda ctx, ids: nodes.sample_nodes(ctx, fetch.samples(ctx, [t.sample.c.id.in_(ids)])),
-    "assay": lambda ctx, ids: nodes.assay_nodes(ctx, fetch.assays(ctx, [t.assay.c.id.in_(ids)])),
-    "sequencing_group": lambda ctx, ids: nodes.sequencing_group_nodes(
+    "project": lambda ctx, ids: project_nodes(ctx, fetch.projects(ctx, ids)),
+    "sample": lambda ctx, ids: sample_nodes(ctx, fetch.samples(ctx, [t.sample.c.id.in_(ids)])),
+    "assay": lambda ctx, ids: assay_nodes(ctx, fetch.assays(ctx, [t.assay.c.id.in_(ids)])),
+    "sequencing_group": lambda ctx, ids: sequencing_group_nodes(
         ctx, fetch.sequencing_groups(ctx, [t.sequencing_group.c.id.in_(ids)])
     ),
-    "participant": lambda ctx, ids: nodes.participant_nodes(
+    "participant": lambda ctx, ids: participant_nodes(
         ctx, fetch.participants(ctx, [t.participant.c.id.in_(ids)])
     ),
-    "family": lambda ctx, ids: nodes.family_nodes(ctx, fetch.families(ctx, [t.family.c.id.in_(ids)])),
+    "family": lambda ctx, ids: family_nodes(ctx, fetch.families(ctx, [t.family.c.id.in_(ids)])),
 }
 
 
@@ -202,7 +202,7 @@ class GraphQLDiscussion:
 
 
 def discussion(owners: Siblings[Any], entity: str, pk: int) -> GraphQLDiscussion:
-    """The ``discussion`` of one entity of a sibling group (see types.py)."""
+    """The ``discussion`` of one entity of a sibling group (see nodes.py)."""
     return GraphQLDiscussion(owners=owners, entity=entity, pk=pk)
 
 

@@ -15,26 +15,20 @@ from genolog.metadata import models
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.cohorts import CohortMutations
 from genolog.metadata.graphql.comments import CommentMutations, GraphQLComment, add_comment
 from genolog.metadata.graphql.context import GraphQLContext, context_of
 from genolog.metadata.graphql.filters import GraphQLAnalysisStatus
-from genolog.metadata.graphql.types import (
-    GraphQLAnalysis,
-    GraphQLAssay,
+from genolog.metadata.graphql.participants import (
     GraphQLFamily,
     GraphQLParticipant,
-    GraphQLProject,
-    GraphQLSample,
-    GraphQLSequencingGroup,
-    analysis_nodes,
-    assay_nodes,
     family_nodes,
     participant_nodes,
-    project_nodes,
-    sample_nodes,
-    sequencing_group_nodes,
 )
+from genolog.metadata.graphql.projects import GraphQLProject, project_nodes
+from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
+from genolog.metadata.graphql.sequencing_groups import GraphQLSequencingGroup, sequencing_group_nodes
 from genolog.metadata.permissions import CONTRIBUTE, MEMBER_ADMIN, PROJECT_ADMIN, WRITE
 from genolog.metadata.store import analyses, assays, families, participants, projects, samples
 from genolog.metadata.store import analysis_runner as runner_store

@@ -15,6 +15,7 @@ from genolog.metadata.errors import BadRequest, MetadataError, NotFound
 from genolog.metadata.graphql import cohorts as cohort_types
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql import records as record_types
+from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.cohorts import CohortStatusGraphQLFilter, GraphQLCohort, GraphQLCohortTemplate
 from genolog.metadata.graphql.context import context_of, root_page
 from genolog.metadata.graphql.filters import (
@@ -32,24 +33,19 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     Page,
     connection,
 )
-from genolog.metadata.graphql.records import GraphQLAnalysisRunner
-from genolog.metadata.graphql.types import (
-    GraphQLAnalysis,
-    GraphQLAssay,
+from genolog.metadata.graphql.participants import (
     GraphQLFamily,
     GraphQLParticipant,
-    GraphQLProject,
-    GraphQLSample,
-    GraphQLSequencingGroup,
-    analysis_nodes,
-    assay_nodes,
     family_nodes,
     participant_nodes,
-    project_nodes,
-    sample_nodes,
+)
+from genolog.metadata.graphql.projects import GraphQLProject, project_nodes, viewer_projects
+from genolog.metadata.graphql.records import GraphQLAnalysisRunner
+from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
+from genolog.metadata.graphql.sequencing_groups import (
+    GraphQLSequencingGroup,
     sequencing_group_nodes,
     sequencing_group_where,
-    viewer_projects,
 )
 from genolog.metadata.store import enums
 

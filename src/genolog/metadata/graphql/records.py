@@ -1,6 +1,6 @@
 """GraphQL types for records about the data: analysis-runner logs and audit-log entries.
 
-Loaders take a ``Siblings`` group and fetch the relation once for all of its nodes, as in ``types.py``.
+Loaders take a ``Siblings`` group and fetch the relation once for all of its nodes, as in ``nodes.py``.
 """
 
 from __future__ import annotations
@@ -17,14 +17,8 @@ from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
 from genolog.metadata.graphql.filters import conditions
-from genolog.metadata.graphql.types import (
-    GraphQLProject,
-    _key,
-    _project_of,
-    _utc,
-    parse_json,
-    raw_json,
-)
+from genolog.metadata.graphql.nodes import cache_key, parse_json, project_of, raw_json, utc
+from genolog.metadata.graphql.projects import GraphQLProject
 
 
 @strawberry.type(name="GraphQLAuditLog")
@@ -50,7 +44,7 @@ def audit_log_nodes(rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAuditLog]:
             owner_pk=r["owner_id"],
             id=r["id"],
             author=r["author"],
-            timestamp=_utc(r["timestamp"]) or r["timestamp"],
+            timestamp=utc(r["timestamp"]) or r["timestamp"],
             ar_guid=r["ar_guid"],
             comment=r["comment"],
             meta_raw=r["meta"],
@@ -136,7 +130,7 @@ class GraphQLAnalysisRunner:
 
     @strawberry.field
     def project(self) -> GraphQLProject:
-        return _project_of(self.sib, self.project_id)
+        return project_of(self.sib, self.project_id)
 
 
 def analysis_runner_nodes(
@@ -151,7 +145,7 @@ def analysis_runner_nodes(
             project_id=r["project_id"],
             ar_guid=r["ar_guid"],
             output_path=r["output_path"],
-            timestamp=_utc(r["timestamp"]) or r["timestamp"],
+            timestamp=utc(r["timestamp"]) or r["timestamp"],
             access_level=r["access_level"],
             repository=r["repository"],
             commit=r["commit"],
@@ -199,6 +193,6 @@ def analysis_runners_of_projects(
             by_project.setdefault(node.project_id, []).append(node)
         return by_project
 
-    key = _key("analysis_runner", ar_guid, author, repository, access_level, environment)
+    key = cache_key("analysis_runner", ar_guid, author, repository, access_level, environment)
     found: list[GraphQLAnalysisRunner] = sib.load(key, load).get(pk, [])
     return found

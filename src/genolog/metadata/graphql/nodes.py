@@ -1,0 +1,100 @@
+"""Conventions and helpers shared by the GraphQL node types (projects.py, participants.py, samples.py,
+sequencing_groups.py, analyses.py and friends).
+
+Each node keeps its primary key and its ``Siblings`` group; relation fields load through the group
+(see ``context.py``), so nested lists cost one SQL statement per level. JSON columns stay text until
+asked for (``raw_json``). Types defined in modules that import the node modules (cohorts, records,
+comments) are referred to lazily.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+import strawberry
+
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import N, Siblings
+from genolog.metadata.store import external_ids
+
+if TYPE_CHECKING:
+    from genolog.metadata.graphql.comments import GraphQLDiscussion
+    from genolog.metadata.graphql.projects import GraphQLProject
+
+COHORTS = "genolog.metadata.graphql.cohorts"
+RECORDS = "genolog.metadata.graphql.records"
+
+PRIMARY = ""
+
+# comments.py imports the node modules, so its types are referred to lazily
+Discussion = Annotated["GraphQLDiscussion", strawberry.lazy("genolog.metadata.graphql.comments")]
+
+
+def discussion_of(sib: Siblings[Any], entity: str, pk: int) -> GraphQLDiscussion:
+    from genolog.metadata.graphql import comments
+
+    return comments.discussion(sib, entity, pk)
+
+
+def primary_external_id(eids: dict[str, str]) -> str:
+    return eids.get(PRIMARY, "")
+
+
+def utc(value: datetime.datetime | None) -> datetime.datetime | None:
+    if value is not None and value.tzinfo is None:  # SQLite returns naive datetimes, stored as UTC
+        return value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def external_ids_of(sib: Siblings[Any], entity: str, pk: int) -> dict[str, str]:
+    eids: dict[int, dict[str, str]] = sib.load(
+        "eids", lambda ids: external_ids.get_many(sib.ctx.tx.conn, entity, ids)
+    )
+    return eids.get(pk, {})
+
+
+def raw_json(attribute: str) -> dict[str, str]:
+    """Field metadata: the value is stored as JSON text in ``attribute`` (the fast executor passes it
+    through unparsed; strawberry gets it parsed)."""
+    return {"raw_json": attribute}
+
+
+def parse_json(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def children_by_parent(
+    links: Sequence[Mapping[str, Any]], parent_key: str, child_key: str, children: Sequence[N]
+) -> dict[int, list[tuple[Mapping[str, Any], N]]]:
+    """Children grouped under their parents through the rows of a link table (each with its link row)."""
+    by_pk = {child.pk: child for child in children}
+    result: dict[int, list[tuple[Mapping[str, Any], N]]] = {}
+    for link in links:
+        child = by_pk.get(link[child_key])
+        if child is not None:
+            result.setdefault(link[parent_key], []).append((link, child))
+    return result
+
+
+def cache_key(*parts: Any) -> str:
+    return repr(parts)
+
+
+def project_of(sib: Siblings[Any], project_id: int) -> GraphQLProject:
+    """The project of a node of ``sib`` (all the group's projects are loaded at once)."""
+    from genolog.metadata.graphql import projects
+
+    by_id = sib.load(
+        "projects",
+        lambda _ids: {
+            p.pk: p
+            for p in projects.project_nodes(
+                sib.ctx, fetch.projects(sib.ctx, sorted({n.project_id for n in sib.nodes}))
+            )
+        },
+    )
+    node: GraphQLProject = by_id[project_id]
+    return node

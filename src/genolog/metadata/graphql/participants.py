@@ -1,0 +1,283 @@
+"""GraphQL participants and families: GraphQLParticipant, GraphQLFamily and their pedigree rows
+(GraphQLFamilyParticipant), in both directions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
+import sqlalchemy as sa
+import strawberry
+from strawberry.scalars import JSON
+
+from genolog.metadata import tables as t
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
+from genolog.metadata.graphql.filters import (
+    BoolGraphQLFilter,
+    StrGraphQLFilter,
+    conditions,
+    meta_conditions,
+)
+from genolog.metadata.graphql.nodes import (
+    RECORDS,
+    Discussion,
+    cache_key,
+    children_by_parent,
+    discussion_of,
+    external_ids_of,
+    parse_json,
+    primary_external_id,
+    project_of,
+    raw_json,
+)
+from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
+    Connection,  # noqa: F401
+    Grouped,
+    connection,
+    page_of,
+)
+from genolog.metadata.store import participants as participant_store
+
+if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
+    from genolog.metadata.graphql.records import GraphQLAuditLog
+
+
+@strawberry.type(name="GraphQLParticipant")
+class GraphQLParticipant:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLParticipant]]
+    project_id: strawberry.Private[int]
+    id: int
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
+    reported_sex: int | None
+    reported_gender: str | None
+    karyotype: str | None
+
+    def _eids(self) -> dict[str, str]:
+        return external_ids_of(self.sib, "participant", self.pk)
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(self._eids())
+
+    @strawberry.field
+    def external_id(self) -> str:
+        return primary_external_id(self._eids())
+
+    @strawberry.field
+    def phenotypes(self) -> JSON:
+
+        phenotypes: dict[int, dict[str, Any]] = self.sib.load(
+            "phenotypes", lambda ids: participant_store.phenotypes(self.sib.ctx.tx, ids)
+        )
+        return JSON(phenotypes.get(self.pk, {}))
+
+    @strawberry.field
+    def samples(
+        self,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        active: BoolGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLSample]:
+        s = t.sample
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sample.parse)
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
+            where = [
+                s.c.participant_id.in_(ids),
+                *conditions(s.c.type, type),
+                *meta_conditions(s.c.meta, meta),
+            ]
+            where += conditions(s.c.active, active) if active is not None else [s.c.active.is_(True)]
+            rows = fetch.samples(self.sib.ctx, where, page, s.c.participant_id)
+            return group(rows, sample_nodes(self.sib.ctx, rows), lambda n: n.participant_id)
+
+        return page_of(self.sib.load(cache_key("samples", type, meta, active, page), load), self.pk, page)
+
+    samples_connection = connection(samples, "GraphQLSample")
+
+    def _memberships(self) -> list[tuple[Mapping[str, Any], GraphQLFamily]]:
+        """This participant's pedigree rows, each with its family (a participant is in at most one)."""
+
+        def load(ids: IdSource) -> dict[int, list[tuple[Mapping[str, Any], GraphQLFamily]]]:
+            fp = t.family_participant
+            links = fetch.family_members(self.sib.ctx, None, ids)
+            linked = t.family.c.id.in_(sa.select(fp.c.family_id).where(fp.c.participant_id.in_(ids)))
+            families = family_nodes(self.sib.ctx, fetch.families(self.sib.ctx, [linked]))
+            return children_by_parent(links, "participant_id", "family_id", families)
+
+        memberships: list[tuple[Mapping[str, Any], GraphQLFamily]] = self.sib.load("families", load).get(
+            self.pk, []
+        )
+        return memberships
+
+    @strawberry.field
+    def families(self, first: int | None = None, after: str | None = None) -> list[GraphQLFamily]:
+        found: Grouped[GraphQLFamily] = Grouped()
+        found[self.pk] = [f for _, f in self._memberships()]
+        return page_of(found, self.pk, self.sib.page(first, after))
+
+    families_connection = connection(families, "GraphQLFamily")
+
+    @strawberry.field
+    def family_participants(
+        self, first: int | None = None, after: str | None = None
+    ) -> list[GraphQLFamilyParticipant]:
+        rows: Grouped[GraphQLFamilyParticipant] = Grouped()
+        rows[self.pk] = [_family_participant(link, self, family) for link, family in self._memberships()]
+        return page_of(rows, self.pk, self.sib.page(first, after))
+
+    family_participants_connection = connection(family_participants, "GraphQLFamilyParticipant")
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return project_of(self.sib, self.project_id)
+
+    @strawberry.field
+    def audit_log(self) -> Annotated[GraphQLAuditLog, strawberry.lazy(RECORDS)] | None:
+        from genolog.metadata.graphql import records
+
+        return records.audit_log_of_participants(self.sib, self.pk)
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return discussion_of(self.sib, "participant", self.pk)
+
+
+def participant_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLParticipant]:
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLParticipant] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [
+        GraphQLParticipant(
+            pk=r["id"],
+            sib=sib,
+            project_id=r["project_id"],
+            id=r["id"],
+            meta_raw=r["meta"],
+            reported_sex=r["reported_sex"],
+            reported_gender=r["reported_gender"],
+            karyotype=r["karyotype"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+@strawberry.type(name="GraphQLFamilyParticipant")
+class GraphQLFamilyParticipant:
+    pk: strawberry.Private[int]  # the participant's: a participant is in at most one family
+    id: strawberry.Private[int]  # its cursor
+    affected: int | None
+    notes: str | None
+    participant: GraphQLParticipant
+    family: GraphQLFamily
+
+
+def _family_participant(
+    link: Mapping[str, Any], participant: GraphQLParticipant, family: GraphQLFamily
+) -> GraphQLFamilyParticipant:
+    return GraphQLFamilyParticipant(
+        pk=participant.pk,
+        id=participant.pk,
+        affected=link["affected"],
+        notes=link["notes"],
+        participant=participant,
+        family=family,
+    )
+
+
+@strawberry.type(name="GraphQLFamily")
+class GraphQLFamily:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLFamily]]
+    project_id: strawberry.Private[int]
+    id: int
+    description: str | None
+    coded_phenotype: str | None
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
+    def _eids(self) -> dict[str, str]:
+        return external_ids_of(self.sib, "family", self.pk)
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(self._eids())
+
+    @strawberry.field
+    def external_id(self) -> str:
+        return primary_external_id(self._eids())
+
+    def _members(self) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
+        def load(ids: IdSource) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
+            fp = t.family_participant
+            links = fetch.family_members(self.sib.ctx, ids, None)
+            linked = t.participant.c.id.in_(sa.select(fp.c.participant_id).where(fp.c.family_id.in_(ids)))
+            people = participant_nodes(self.sib.ctx, fetch.participants(self.sib.ctx, [linked]))
+            return children_by_parent(links, "family_id", "participant_id", people)
+
+        members: dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]] = self.sib.load(
+            "members", load
+        )
+        return members
+
+    @strawberry.field
+    def participants(self, first: int | None = None, after: str | None = None) -> list[GraphQLParticipant]:
+        people: Grouped[GraphQLParticipant] = Grouped()
+        people[self.pk] = [p for _, p in self._members().get(self.pk, [])]
+        return page_of(people, self.pk, self.sib.page(first, after))
+
+    participants_connection = connection(participants, "GraphQLParticipant")
+
+    @strawberry.field
+    def family_participants(
+        self, first: int | None = None, after: str | None = None
+    ) -> list[GraphQLFamilyParticipant]:
+        rows: Grouped[GraphQLFamilyParticipant] = Grouped()
+        rows[self.pk] = [_family_participant(m, p, self) for m, p in self._members().get(self.pk, [])]
+        return page_of(rows, self.pk, self.sib.page(first, after))
+
+    family_participants_connection = connection(family_participants, "GraphQLFamilyParticipant")
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return project_of(self.sib, self.project_id)
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return discussion_of(self.sib, "family", self.pk)
+
+
+def family_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLFamily]:
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLFamily] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [
+        GraphQLFamily(
+            pk=r["id"],
+            sib=sib,
+            project_id=r["project_id"],
+            id=r["id"],
+            description=r["description"],
+            coded_phenotype=r["coded_phenotype"],
+            meta_raw=r["meta"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+# The node modules refer to each other; importing at the end lets any of them load first.
+from genolog.metadata.graphql.projects import GraphQLProject  # noqa: E402
+from genolog.metadata.graphql.samples import GraphQLSample, sample_nodes  # noqa: E402

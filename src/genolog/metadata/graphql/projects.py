@@ -1,0 +1,351 @@
+"""GraphQL projects: GraphQLProject and its lists (participants, samples, sequencing groups, analyses,
+families, cohorts, analysis-runner logs), pedigree and sequencing-group history.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from genolog.metadata import tables as t
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, root_page
+from genolog.metadata.graphql.filters import (
+    AnalysisStatusGraphQLFilter,
+    BoolGraphQLFilter,
+    DatetimeGraphQLFilter,
+    IntGraphQLFilter,
+    StrGraphQLFilter,
+    as_utc,
+    conditions,
+    meta_conditions,
+)
+from genolog.metadata.graphql.nodes import (
+    COHORTS,
+    RECORDS,
+    Discussion,
+    cache_key,
+    discussion_of,
+    parse_json,
+    raw_json,
+)
+from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
+    Connection,  # noqa: F401
+    Page,
+    connection,
+    page_of,
+)
+from genolog.metadata.store import families as family_store
+from genolog.metadata.store import sequencing_groups as sg_store
+
+if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
+    from genolog.metadata.graphql.cohorts import CohortStatusGraphQLFilter, GraphQLCohort
+    from genolog.metadata.graphql.records import GraphQLAnalysisRunner
+
+
+@strawberry.enum(name="ProjectMemberRole")
+class ProjectMemberRole(enum.Enum):
+    reader = "reader"
+    contributor = "contributor"
+    writer = "writer"
+    project_admin = "project_admin"
+    project_member_admin = "project_member_admin"
+
+
+@strawberry.type(name="GraphQLProject")
+class GraphQLProject:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLProject]]
+    id: int
+    name: str
+    dataset: str
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
+    @strawberry.field
+    def roles(self) -> list[ProjectMemberRole]:
+        return [ProjectMemberRole(r) for r in sorted(self.sib.ctx.caller.roles_on(self.pk))]
+
+    @strawberry.field
+    def participants(
+        self,
+        id: IntGraphQLFilter | None = None,
+        external_id: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        reported_sex: IntGraphQLFilter | None = None,
+        reported_gender: StrGraphQLFilter | None = None,
+        karyotype: StrGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLParticipant]:
+        p = t.participant
+        page = self.sib.page(first, after)
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLParticipant]]:
+            where = [p.c.project_id.in_(ids), *conditions(p.c.id, id), *meta_conditions(p.c.meta, meta)]
+            where += conditions(p.c.reported_sex, reported_sex) + conditions(
+                p.c.reported_gender, reported_gender
+            )
+            where += conditions(p.c.karyotype, karyotype)
+            if external_id is not None:
+                where.append(
+                    fetch.matching_external_ids(
+                        p, "participant", conditions(t.participant_external_id.c.external_id, external_id)
+                    )
+                )
+            rows = fetch.participants(self.sib.ctx, where, page, p.c.project_id)
+            return group(rows, participant_nodes(self.sib.ctx, rows), lambda n: n.project_id)
+
+        key = cache_key("participants", id, external_id, meta, reported_sex, reported_gender, karyotype, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    participants_connection = connection(participants, "GraphQLParticipant")
+
+    @strawberry.field
+    def samples(
+        self,
+        type: StrGraphQLFilter | None = None,
+        external_id: StrGraphQLFilter | None = None,
+        id: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        parent_id: StrGraphQLFilter | None = None,
+        root_id: StrGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLSample]:
+        s = t.sample
+        parse = self.sib.ctx.tx.codecs.sample.parse
+        page = self.sib.page(first, after, parse)
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
+            where = [
+                s.c.project_id.in_(ids),
+                s.c.active.is_(True),
+                *conditions(s.c.type, type),
+                *meta_conditions(s.c.meta, meta),
+            ]
+            where += (
+                conditions(s.c.id, id, parse)
+                + conditions(s.c.parent_id, parent_id, parse)
+                + conditions(s.c.root_id, root_id, parse)
+            )
+            if external_id is not None:
+                where.append(
+                    fetch.matching_external_ids(
+                        s, "sample", conditions(t.sample_external_id.c.external_id, external_id)
+                    )
+                )
+            rows = fetch.samples(self.sib.ctx, where, page, s.c.project_id)
+            return group(rows, sample_nodes(self.sib.ctx, rows), lambda n: n.project_id)
+
+        key = cache_key("samples", type, external_id, id, meta, parent_id, root_id, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    samples_connection = connection(samples, "GraphQLSample")
+
+    @strawberry.field
+    def sequencing_groups(
+        self,
+        id: StrGraphQLFilter | None = None,
+        external_id: StrGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        technology: StrGraphQLFilter | None = None,
+        platform: StrGraphQLFilter | None = None,
+        active_only: BoolGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLSequencingGroup]:
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
+            where = sequencing_group_where(
+                self.sib.ctx, id, type, technology, platform, active_only, external_id
+            )
+            project_id = t.sample.c.project_id
+            rows = fetch.sequencing_groups(self.sib.ctx, [project_id.in_(ids), *where], page, project_id)
+            return group(rows, sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.project_id)
+
+        key = cache_key("sgs", id, external_id, type, technology, platform, active_only, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    sequencing_groups_connection = connection(sequencing_groups, "GraphQLSequencingGroup")
+
+    @strawberry.field
+    def analyses(
+        self,
+        status: AnalysisStatusGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        active: BoolGraphQLFilter | None = None,
+        timestamp_completed: DatetimeGraphQLFilter | None = None,
+        ids: IntGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLAnalysis]:
+        a = t.analysis
+        page = self.sib.page(first, after)
+
+        def load(project_ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
+            where = [
+                a.c.project_id.in_(project_ids),
+                *analysis_where(status, type, meta, active),
+                *conditions(a.c.id, ids),
+                *conditions(a.c.timestamp_completed, timestamp_completed, as_utc),
+            ]
+            rows = fetch.analyses(self.sib.ctx, where, page, a.c.project_id)
+            return group(rows, analysis_nodes(self.sib.ctx, rows), lambda n: n.project_id)
+
+        key = cache_key("analyses", status, type, meta, active, timestamp_completed, ids, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    analyses_connection = connection(analyses, "GraphQLAnalysis")
+
+    @strawberry.field
+    def families(
+        self,
+        id: IntGraphQLFilter | None = None,
+        external_id: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLFamily]:
+        f = t.family
+        page = self.sib.page(first, after)
+
+        def load(project_ids: IdSource) -> dict[int, list[GraphQLFamily]]:
+            where = [
+                f.c.project_id.in_(project_ids),
+                *conditions(f.c.id, id),
+                *meta_conditions(f.c.meta, meta),
+            ]
+            if external_id is not None:
+                where.append(
+                    fetch.matching_external_ids(
+                        f, "family", conditions(t.family_external_id.c.external_id, external_id)
+                    )
+                )
+            rows = fetch.families(self.sib.ctx, where, page, f.c.project_id)
+            return group(rows, family_nodes(self.sib.ctx, rows), lambda n: n.project_id)
+
+        return page_of(self.sib.load(cache_key("families", id, external_id, meta, page), load), self.pk, page)
+
+    families_connection = connection(families, "GraphQLFamily")
+
+    @strawberry.field
+    def pedigree(
+        self,
+        internal_family_ids: list[int] | None = None,
+        replace_with_participant_external_ids: bool = True,
+        replace_with_family_external_ids: bool = True,
+        include_participants_not_in_families: bool = False,
+        empty_participant_value: str | None = None,
+    ) -> list[JSON]:
+        rows: list[Any] = family_store.pedigree(
+            self.sib.ctx.tx,
+            self.pk,
+            internal_family_ids,
+            replace_with_participant_external_ids,
+            replace_with_family_external_ids,
+            include_participants_not_in_families,
+            empty_participant_value,
+        )
+        return list(rows)
+
+    @strawberry.field(
+        description="How many sequencing groups of each type and technology the project had at the end "
+        "of each day on which one was created"
+    )
+    def sequencing_group_history(self) -> list[GraphQLSequencingGroupsByDate]:
+        history: dict[int, list[dict[str, Any]]] = self.sib.load(
+            "sg_history", lambda ids: sg_store.creation_history(self.sib.ctx.tx.conn, ids)
+        )
+        return [GraphQLSequencingGroupsByDate(**day) for day in history.get(self.pk, [])]
+
+    @strawberry.field
+    def cohorts(
+        self,
+        id: StrGraphQLFilter | None = None,
+        name: StrGraphQLFilter | None = None,
+        author: StrGraphQLFilter | None = None,
+        template_id: StrGraphQLFilter | None = None,
+        timestamp: DatetimeGraphQLFilter | None = None,
+        status: Annotated[CohortStatusGraphQLFilter, strawberry.lazy(COHORTS)] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[Annotated[GraphQLCohort, strawberry.lazy(COHORTS)]]:
+        from genolog.metadata.graphql import cohorts
+
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.cohort.parse)
+        return cohorts.cohorts_of_projects(
+            self.sib, self.pk, page, id, name, author, template_id, timestamp, status
+        )
+
+    cohorts_connection = connection(cohorts, "GraphQLCohort")
+
+    @strawberry.field
+    def analysis_runner(
+        self,
+        ar_guid: StrGraphQLFilter | None = None,
+        author: StrGraphQLFilter | None = None,
+        repository: StrGraphQLFilter | None = None,
+        access_level: StrGraphQLFilter | None = None,
+        environment: StrGraphQLFilter | None = None,
+    ) -> list[Annotated[GraphQLAnalysisRunner, strawberry.lazy(RECORDS)]]:
+        from genolog.metadata.graphql import records
+
+        return records.analysis_runners_of_projects(
+            self.sib, self.pk, ar_guid, author, repository, access_level, environment
+        )
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return discussion_of(self.sib, "project", self.pk)
+
+
+@strawberry.type(name="GraphQLSequencingGroupsByDate")
+class GraphQLSequencingGroupsByDate:
+    date: datetime.date
+    type: str
+    technology: str
+    count: int
+
+
+def project_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLProject]:
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLProject] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [
+        GraphQLProject(
+            pk=r["id"], sib=sib, id=r["id"], name=r["name"], dataset=r["dataset"], meta_raw=r["meta"]
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+def viewer_projects(ctx: GraphQLContext, page: Page = Page()) -> list[GraphQLProject]:
+    rows = fetch.projects(ctx, sorted(ctx.readable_projects().values()), page)
+    return root_page(rows, project_nodes(ctx, rows), page)
+
+
+# The node modules refer to each other; importing at the end lets any of them load first.
+from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes, analysis_where  # noqa: E402
+from genolog.metadata.graphql.participants import (  # noqa: E402
+    GraphQLFamily,
+    GraphQLParticipant,
+    family_nodes,
+    participant_nodes,
+)
+from genolog.metadata.graphql.samples import GraphQLSample, sample_nodes  # noqa: E402
+from genolog.metadata.graphql.sequencing_groups import (  # noqa: E402
+    GraphQLSequencingGroup,
+    sequencing_group_nodes,
+    sequencing_group_where,
+)

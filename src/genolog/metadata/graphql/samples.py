@@ -1,0 +1,267 @@
+"""GraphQL samples and assays: GraphQLSample (participant, assays, sequencing groups, parent, root and
+nested samples) and GraphQLAssay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import strawberry
+from strawberry.scalars import JSON
+
+from genolog.metadata import tables as t
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
+from genolog.metadata.graphql.filters import (
+    BoolGraphQLFilter,
+    StrGraphQLFilter,
+    conditions,
+    meta_conditions,
+)
+from genolog.metadata.graphql.nodes import (
+    Discussion,
+    cache_key,
+    discussion_of,
+    external_ids_of,
+    parse_json,
+    primary_external_id,
+    project_of,
+    raw_json,
+)
+from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
+    Connection,  # noqa: F401
+    connection,
+    page_of,
+)
+
+if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
+    pass
+
+
+@strawberry.type(name="GraphQLSample")
+class GraphQLSample:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLSample]]
+    project_id: strawberry.Private[int]
+    participant_id: strawberry.Private[int | None]
+    parent_pk: strawberry.Private[int | None]
+    root_pk: strawberry.Private[int | None]
+    id: str
+    active: bool
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
+    type: str
+
+    def _eids(self) -> dict[str, str]:
+        return external_ids_of(self.sib, "sample", self.pk)
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(self._eids())
+
+    @strawberry.field
+    def external_id(self) -> str:
+        return primary_external_id(self._eids())
+
+    @strawberry.field
+    def participant(self) -> GraphQLParticipant | None:
+        def load(ids: IdSource) -> dict[int, GraphQLParticipant]:
+            wanted = sa.select(t.sample.c.participant_id).where(t.sample.c.id.in_(ids))
+            rows = fetch.participants(self.sib.ctx, [t.participant.c.id.in_(wanted)])
+            return {p.pk: p for p in participant_nodes(self.sib.ctx, rows)}
+
+        return self.sib.load("participant", load).get(self.participant_id) if self.participant_id else None
+
+    @strawberry.field
+    def assays(
+        self,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLAssay]:
+        a = t.assay
+        page = self.sib.page(first, after)
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
+            where = [a.c.sample_id.in_(ids), *conditions(a.c.type, type), *meta_conditions(a.c.meta, meta)]
+            rows = fetch.assays(self.sib.ctx, where, page, a.c.sample_id)
+            return group(rows, assay_nodes(self.sib.ctx, rows), lambda n: n.sample_pk)
+
+        return page_of(self.sib.load(cache_key("assays", type, meta, page), load), self.pk, page)
+
+    assays_connection = connection(assays, "GraphQLAssay")
+
+    @strawberry.field
+    def sequencing_groups(
+        self,
+        id: StrGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        technology: StrGraphQLFilter | None = None,
+        platform: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        active_only: BoolGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLSequencingGroup]:
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
+            where = sequencing_group_where(self.sib.ctx, id, type, technology, platform, active_only, None)
+            where += meta_conditions(t.sequencing_group.c.meta, meta)
+            sample_id = t.sequencing_group.c.sample_id
+            rows = fetch.sequencing_groups(self.sib.ctx, [sample_id.in_(ids), *where], page, sample_id)
+            return group(rows, sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.sample_pk)
+
+        key = cache_key("sgs", id, type, technology, platform, meta, active_only, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    sequencing_groups_connection = connection(sequencing_groups, "GraphQLSequencingGroup")
+
+    def _sample(self, key: str, pk: int | None) -> GraphQLSample | None:
+        if pk is None:
+            return None
+
+        def load(ids: IdSource) -> dict[int, GraphQLSample]:
+            column = t.sample.c.parent_id if key == "parent_pk" else t.sample.c.root_id
+            return samples_of(self.sib, sa.select(column).where(t.sample.c.id.in_(ids)))
+
+        found: GraphQLSample | None = self.sib.load(key, load).get(pk)
+        return found
+
+    @strawberry.field
+    def parent_sample(self) -> GraphQLSample | None:
+        return self._sample("parent_pk", self.parent_pk)
+
+    @strawberry.field
+    def root_sample(self) -> GraphQLSample | None:
+        return self._sample("root_pk", self.root_pk)
+
+    @strawberry.field
+    def nested_samples(
+        self,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLSample]:
+        s = t.sample
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sample.parse)
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
+            where = [
+                s.c.parent_id.in_(ids),
+                s.c.active.is_(True),
+                *conditions(s.c.type, type),
+                *meta_conditions(s.c.meta, meta),
+            ]
+            rows = fetch.samples(self.sib.ctx, where, page, s.c.parent_id)
+            return group(rows, sample_nodes(self.sib.ctx, rows), lambda n: n.parent_pk)
+
+        return page_of(self.sib.load(cache_key("nested", type, meta, page), load), self.pk, page)
+
+    nested_samples_connection = connection(nested_samples, "GraphQLSample")
+
+    @strawberry.field
+    def project(self) -> GraphQLProject:
+        return project_of(self.sib, self.project_id)
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return discussion_of(self.sib, "sample", self.pk)
+
+
+def sample_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLSample]:
+    fmt = ctx.tx.codecs.sample.format
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLSample] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [
+        GraphQLSample(
+            pk=r["id"],
+            sib=sib,
+            project_id=r["project_id"],
+            participant_id=r["participant_id"],
+            parent_pk=r["parent_id"],
+            root_pk=r["root_id"],
+            id=fmt(r["id"]),
+            active=r["active"],
+            meta_raw=r["meta"],
+            type=r["type"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+@strawberry.type(name="GraphQLAssay")
+class GraphQLAssay:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLAssay]]
+    sample_pk: strawberry.Private[int]
+    group_pk: strawberry.Private[int | None]
+    id: int
+    type: str
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
+    def _eids(self) -> dict[str, str]:
+        return external_ids_of(self.sib, "assay", self.pk)
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(self._eids())
+
+    @strawberry.field
+    def sample(self) -> GraphQLSample:
+        def load(ids: IdSource) -> dict[int, GraphQLSample]:
+            return samples_of(self.sib, sa.select(t.assay.c.sample_id).where(t.assay.c.id.in_(ids)))
+
+        node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
+        return node
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return discussion_of(self.sib, "assay", self.pk)
+
+
+def assay_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAssay]:
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLAssay] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [
+        GraphQLAssay(
+            pk=r["id"],
+            sib=sib,
+            sample_pk=r["sample_id"],
+            group_pk=r.get("sequencing_group_id"),
+            id=r["id"],
+            type=r["type"],
+            meta_raw=r["meta"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+def samples_of(sib: Siblings[Any], wanted: sa.Select[Any]) -> dict[int, GraphQLSample]:
+    """The samples a group of nodes points at (``wanted`` selects their ids), by id."""
+    rows = fetch.samples(sib.ctx, [t.sample.c.id.in_(wanted)])
+    return {s.pk: s for s in sample_nodes(sib.ctx, rows)}
+
+
+# The node modules refer to each other; importing at the end lets any of them load first.
+from genolog.metadata.graphql.participants import GraphQLParticipant, participant_nodes  # noqa: E402
+from genolog.metadata.graphql.projects import GraphQLProject  # noqa: E402
+from genolog.metadata.graphql.sequencing_groups import (  # noqa: E402
+    GraphQLSequencingGroup,
+    sequencing_group_nodes,
+    sequencing_group_where,
+)

@@ -1,0 +1,171 @@
+"""GraphQL sequencing groups: GraphQLSequencingGroup (sample, assays, analyses) and its filters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import strawberry
+from strawberry.scalars import JSON
+
+from genolog.metadata import tables as t
+from genolog.metadata.graphql import fetch
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
+from genolog.metadata.graphql.filters import (
+    AnalysisStatusGraphQLFilter,
+    BoolGraphQLFilter,
+    StrGraphQLFilter,
+    conditions,
+)
+from genolog.metadata.graphql.nodes import (
+    Discussion,
+    cache_key,
+    discussion_of,
+    external_ids_of,
+    parse_json,
+    raw_json,
+)
+from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
+    Connection,  # noqa: F401
+    connection,
+    page_of,
+)
+
+if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
+    pass
+
+
+def sequencing_group_where(
+    ctx: GraphQLContext,
+    id: Any,
+    type: Any,
+    technology: Any,
+    platform: Any,
+    active_only: Any,
+    external_id: Any,
+) -> fetch.Where:
+    sg = t.sequencing_group
+    where = conditions(sg.c.id, id, ctx.tx.codecs.sequencing_group.parse)
+    where += (
+        conditions(sg.c.type, type)
+        + conditions(sg.c.technology, technology)
+        + conditions(sg.c.platform, platform)
+    )
+    only_active = True if active_only is None else active_only.eq
+    if only_active:
+        where.append(sg.c.archived.is_(False))
+    if external_id is not None:
+        where.append(
+            fetch.matching_external_ids(
+                sg, "sequencing_group", conditions(t.sequencing_group_external_id.c.external_id, external_id)
+            )
+        )
+    return where
+
+
+@strawberry.type(name="GraphQLSequencingGroup")
+class GraphQLSequencingGroup:
+    pk: strawberry.Private[int]
+    sib: strawberry.Private[Siblings[GraphQLSequencingGroup]]
+    sample_pk: strawberry.Private[int]
+    project_id: strawberry.Private[int]
+    id: str
+    type: str
+    technology: str
+    platform: str
+    meta_raw: strawberry.Private[str | None]
+
+    @strawberry.field(metadata=raw_json("meta_raw"))
+    def meta(self) -> JSON:
+        return parse_json(self.meta_raw)
+
+    archived: bool | None
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(external_ids_of(self.sib, "sequencing_group", self.pk))
+
+    @strawberry.field
+    def sample(self) -> GraphQLSample:
+        def load(ids: IdSource) -> dict[int, GraphQLSample]:
+            return samples_of(
+                self.sib, sa.select(t.sequencing_group.c.sample_id).where(t.sequencing_group.c.id.in_(ids))
+            )
+
+        node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
+        return node
+
+    @strawberry.field
+    def assays(self, first: int | None = None, after: str | None = None) -> list[GraphQLAssay]:
+        page = self.sib.page(first, after)
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
+            rows = fetch.assays_of_groups(self.sib.ctx, ids, page)
+            return group(rows, assay_nodes(self.sib.ctx, rows), lambda n: n.group_pk)
+
+        return page_of(self.sib.load(cache_key("assays", page), load), self.pk, page)
+
+    assays_connection = connection(assays, "GraphQLAssay")
+
+    @strawberry.field
+    def analyses(
+        self,
+        status: AnalysisStatusGraphQLFilter | None = None,
+        type: StrGraphQLFilter | None = None,
+        meta: JSON | None = None,
+        active: BoolGraphQLFilter | None = None,
+        project: StrGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[GraphQLAnalysis]:
+        page = self.sib.page(first, after)
+
+        def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
+            where = analysis_where(status, type, meta, active)
+            if project is not None:
+                readable = self.sib.ctx.readable_projects()
+                names = sa.select(t.project.c.id).where(
+                    t.project.c.id.in_(list(readable.values())), *conditions(t.project.c.name, project)
+                )
+                where.append(t.analysis.c.project_id.in_(names))
+            rows = fetch.analyses_of_groups(self.sib.ctx, ids, where, page)
+            return group(rows, analysis_nodes(self.sib.ctx, rows), lambda n: n.group_pk)
+
+        key = cache_key("analyses", status, type, meta, active, project, page)
+        return page_of(self.sib.load(key, load), self.pk, page)
+
+    analyses_connection = connection(analyses, "GraphQLAnalysis")
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return discussion_of(self.sib, "sequencing_group", self.pk)
+
+
+def sequencing_group_nodes(
+    ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]
+) -> list[GraphQLSequencingGroup]:
+    fmt = ctx.tx.codecs.sequencing_group.format
+    # the query that found these rows, so their children are fetched by subquery
+    sib: Siblings[GraphQLSequencingGroup] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [
+        GraphQLSequencingGroup(
+            pk=r["id"],
+            sib=sib,
+            sample_pk=r["sample_id"],
+            project_id=r["project_id"],
+            id=fmt(r["id"]),
+            type=r["type"],
+            technology=r["technology"],
+            platform=r["platform"],
+            meta_raw=r["meta"],
+            archived=r["archived"],
+        )
+        for r in rows
+    ]
+    return sib.nodes
+
+
+# The node modules refer to each other; importing at the end lets any of them load first.
+from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes, analysis_where  # noqa: E402
+from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, samples_of  # noqa: E402
