@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, nodes_of
 from genolog.metadata.graphql.filters import (
     GraphQLAnalysisStatus,
     conditions,
@@ -110,10 +110,10 @@ class GraphQLAnalysis:
 
 
 def analysis_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAnalysis]:
-    # the query that found these rows, so their children are fetched by subquery
-    sib: Siblings[GraphQLAnalysis] = Siblings(ctx, getattr(rows, "ids", None))
-    sib.nodes = [
-        GraphQLAnalysis(
+    return nodes_of(
+        ctx,
+        rows,
+        lambda r, sib: GraphQLAnalysis(
             pk=r["id"],
             sib=sib,
             project_id=r["project_id"],
@@ -126,10 +126,8 @@ def analysis_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> li
             timestamp_completed=utc(r["timestamp_completed"]),
             active=r["active"],
             meta_raw=r["meta"],
-        )
-        for r in rows
-    ]
-    return sib.nodes
+        ),
+    )
 
 
 # The node modules refer to each other; importing at the end lets any of them load first.

@@ -20,7 +20,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of, group
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of, group, nodes_of
 from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter, as_utc, conditions
 from genolog.metadata.graphql.nodes import cache_key, parse_json, project_of, raw_json
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
@@ -87,9 +87,10 @@ class GraphQLCohortTemplate:
 
 def template_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLCohortTemplate]:
     fmt = ctx.tx.codecs.cohort_template.format
-    sib: Siblings[GraphQLCohortTemplate] = Siblings(ctx, getattr(rows, "ids", None))
-    sib.nodes = [
-        GraphQLCohortTemplate(
+    return nodes_of(
+        ctx,
+        rows,
+        lambda r, sib: GraphQLCohortTemplate(
             pk=r["id"],
             sib=sib,
             project_id=r["project_id"],
@@ -97,10 +98,8 @@ def template_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> li
             name=r["name"],
             description=r["description"],
             criteria_raw=r["criteria"],
-        )
-        for r in rows
-    ]
-    return sib.nodes
+        ),
+    )
 
 
 def templates(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohortTemplate]:
@@ -208,9 +207,10 @@ def _by_parent(rows: fetch.Rows, nodes: Sequence[Any]) -> Grouped[Any]:
 
 def cohort_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLCohort]:
     fmt = ctx.tx.codecs.cohort.format
-    sib: Siblings[GraphQLCohort] = Siblings(ctx, getattr(rows, "ids", None))
-    sib.nodes = [
-        GraphQLCohort(
+    return nodes_of(
+        ctx,
+        rows,
+        lambda r, sib: GraphQLCohort(
             pk=r["id"],
             sib=sib,
             project_id=r["project_id"],
@@ -221,10 +221,8 @@ def cohort_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list
             description=r["description"] or "",
             author=r["author"] or "",
             status=CohortStatus(r["status"]),
-        )
-        for r in rows
-    ]
-    return sib.nodes
+        ),
+    )
 
 
 def cohorts(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohort]:
@@ -249,7 +247,7 @@ def cohort_where(
     return where
 
 
-def cohorts_of_projects(sib: Siblings[Any], pk: int, page: Page, *filters: Any) -> PageList[GraphQLCohort]:
+def cohorts_of_projects(sib: Siblings[Any], pk: int, page: Page, *filters: Any) -> list[GraphQLCohort]:
     """``GraphQLProject.cohorts``: filters as ``cohort_where`` takes them (id, name, author, template,
     timestamp, status)."""
     project_id = t.cohort.c.project_id

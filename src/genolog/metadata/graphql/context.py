@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -20,7 +20,7 @@ from strawberry.types import Info
 
 from genolog.metadata import access
 from genolog.metadata.context import Tx
-from genolog.metadata.graphql.paging import Grouped, Page, PageList, Parse, page_of, parse_int_cursor
+from genolog.metadata.graphql.paging import NO_PAGE, Grouped, Page, Parse, page_of, parse_int_cursor
 from genolog.metadata.permissions import READ, Caller
 
 
@@ -89,7 +89,9 @@ class Siblings(Generic[N]):
         self._cache.clear()
 
     def page(self, first: int | None, after: str | None, parse: Parse = parse_int_cursor) -> Page:
-        """The page a list field of these nodes asks for."""
+        """The page a list field of these nodes asks for (asked once per node: no page costs nothing)."""
+        if first is None and after is None:
+            return NO_PAGE
         return Page.of(first, after, parse, one_parent=len(self.nodes) == 1)
 
     def load(self, key: Any, fetch: Callable[[IdSource], Any]) -> Any:
@@ -123,6 +125,18 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+def nodes_of(
+    ctx: GraphQLContext,
+    rows: Sequence[Mapping[str, Any]],
+    make: Callable[[Mapping[str, Any], Siblings[N]], N],
+) -> list[N]:
+    """Nodes made from ``rows``, one sibling group; it keeps the query that found the rows (``rows.ids``),
+    so their children are fetched by subquery."""
+    sib: Siblings[N] = Siblings(ctx, getattr(rows, "ids", None))
+    sib.nodes = [make(r, sib) for r in rows]
+    return sib.nodes
+
+
 def group(rows: Any, nodes: Sequence[N], parent_of: Callable[[N], int | None]) -> Grouped[N]:
     """Nodes (made from ``rows``, a ``fetch.Rows``) grouped under their parent's id."""
     result: Grouped[N] = Grouped(rows.counter)
@@ -133,7 +147,7 @@ def group(rows: Any, nodes: Sequence[N], parent_of: Callable[[N], int | None]) -
     return result
 
 
-def root_page(rows: Any, nodes: Sequence[N], page: Page) -> PageList[N]:
+def root_page(rows: Any, nodes: Sequence[N], page: Page) -> list[N]:
     """A root list's page (``rows`` were fetched with ``page`` and no parent)."""
     grouped: Grouped[N] = Grouped(rows.counter)
     grouped[None] = list(nodes)

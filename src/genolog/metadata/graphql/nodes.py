@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import orjson
 import strawberry
+from strawberry.scalars import JSON
 
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.context import N, Siblings
@@ -56,6 +57,34 @@ def external_ids_of(sib: Siblings[Any], entity: str, pk: int) -> dict[str, str]:
     return eids.get(pk, {})
 
 
+@strawberry.type
+class ExternalIds:
+    """A node's ``externalIds``, loaded once for its whole sibling group from the ``entity``'s table.
+
+    (A base of node types, not a type of the schema: its fields are inherited.)"""
+
+    entity: ClassVar[str]
+    if TYPE_CHECKING:
+        pk: int
+        sib: Siblings[Any]
+
+    def all_external_ids(self) -> dict[str, str]:
+        return external_ids_of(self.sib, self.entity, self.pk)
+
+    @strawberry.field
+    def external_ids(self) -> JSON:
+        return JSON(self.all_external_ids())
+
+
+@strawberry.type
+class PrimaryExternalId(ExternalIds):
+    """``externalIds`` and ``externalId``, the primary one."""
+
+    @strawberry.field
+    def external_id(self) -> str:
+        return primary_external_id(self.all_external_ids())
+
+
 def raw_json(attribute: str) -> dict[str, str]:
     """Field metadata: the value is stored as JSON text in ``attribute`` (the fast executor passes it
     through unparsed; strawberry gets it parsed)."""
@@ -79,8 +108,14 @@ def children_by_parent(
     return result
 
 
-def cache_key(*parts: Any) -> str:
-    return repr(parts)
+def cache_key(*parts: Any) -> Any:
+    """A relation's cache key from its arguments: the tuple itself, or its repr when a filter input
+    (a dataclass, unhashable) is among them. Asked once per node, so the common case stays cheap."""
+    try:
+        hash(parts)
+    except TypeError:
+        return repr(parts)
+    return parts
 
 
 def project_of(sib: Siblings[Any], project_id: int) -> GraphQLProject:

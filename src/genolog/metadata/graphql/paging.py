@@ -115,10 +115,14 @@ class PageList(list[T]):
     total: Callable[[], int]
 
 
-def page_of(grouped: Grouped[T], key: Any, page: Page) -> PageList[T]:
+def page_of(grouped: Grouped[T], key: Any, page: Page) -> list[T]:
     """``key``'s page of a loaded relation. SQL has already applied ``page`` where it could; applying it
-    again here is a no-op then, and does the paging for relations linked in Python."""
+    again here is a no-op then, and does the paging for relations linked in Python.
+
+    Without a page it is the whole list, as loaded (every match: its length is the total count)."""
     nodes: Sequence[Any] = grouped.get(key, [])
+    if not page:
+        return nodes  # type: ignore[return-value]
     if page.after is not None:
         nodes = [n for n in nodes if n.pk > page.after]
     result: PageList[T] = PageList(nodes if page.first is None else nodes[: page.first])
@@ -146,7 +150,12 @@ class Connection(Generic[T]):
         return self.items.total()
 
 
-def connection_of(items: PageList[Any]) -> Connection[Any]:
+def connection_of(items: list[Any]) -> Connection[Any]:
+    """A list field's answer as a connection (a plain list is a whole list: no next page)."""
+    if not isinstance(items, PageList):
+        whole = items
+        items = PageList(whole)
+        items.total = lambda: len(whole)
     end = str(items[-1].id) if items else None
     return Connection(
         nodes=items, page_info=GraphQLPageInfo(has_next_page=items.has_next_page, end_cursor=end), items=items

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, nodes_of
 from genolog.metadata.graphql.filters import (
     BoolGraphQLFilter,
     StrGraphQLFilter,
@@ -23,12 +23,11 @@ from genolog.metadata.graphql.filters import (
 from genolog.metadata.graphql.nodes import (
     RECORDS,
     Discussion,
+    PrimaryExternalId,
     cache_key,
     children_by_parent,
     discussion_of,
-    external_ids_of,
     parse_json,
-    primary_external_id,
     project_of,
     raw_json,
 )
@@ -45,7 +44,8 @@ if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolve
 
 
 @strawberry.type(name="GraphQLParticipant")
-class GraphQLParticipant:
+class GraphQLParticipant(PrimaryExternalId):
+    entity = "participant"
     pk: strawberry.Private[int]
     sib: strawberry.Private[Siblings[GraphQLParticipant]]
     project_id: strawberry.Private[int]
@@ -59,17 +59,6 @@ class GraphQLParticipant:
     reported_sex: int | None
     reported_gender: str | None
     karyotype: str | None
-
-    def _eids(self) -> dict[str, str]:
-        return external_ids_of(self.sib, "participant", self.pk)
-
-    @strawberry.field
-    def external_ids(self) -> JSON:
-        return JSON(self._eids())
-
-    @strawberry.field
-    def external_id(self) -> str:
-        return primary_external_id(self._eids())
 
     @strawberry.field
     def phenotypes(self) -> JSON:
@@ -154,10 +143,10 @@ class GraphQLParticipant:
 
 
 def participant_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLParticipant]:
-    # the query that found these rows, so their children are fetched by subquery
-    sib: Siblings[GraphQLParticipant] = Siblings(ctx, getattr(rows, "ids", None))
-    sib.nodes = [
-        GraphQLParticipant(
+    return nodes_of(
+        ctx,
+        rows,
+        lambda r, sib: GraphQLParticipant(
             pk=r["id"],
             sib=sib,
             project_id=r["project_id"],
@@ -166,10 +155,8 @@ def participant_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) ->
             reported_sex=r["reported_sex"],
             reported_gender=r["reported_gender"],
             karyotype=r["karyotype"],
-        )
-        for r in rows
-    ]
-    return sib.nodes
+        ),
+    )
 
 
 @strawberry.type(name="GraphQLFamilyParticipant")
@@ -196,7 +183,8 @@ def _family_participant(
 
 
 @strawberry.type(name="GraphQLFamily")
-class GraphQLFamily:
+class GraphQLFamily(PrimaryExternalId):
+    entity = "family"
     pk: strawberry.Private[int]
     sib: strawberry.Private[Siblings[GraphQLFamily]]
     project_id: strawberry.Private[int]
@@ -208,17 +196,6 @@ class GraphQLFamily:
     @strawberry.field(metadata=raw_json("meta_raw"))
     def meta(self) -> JSON:
         return parse_json(self.meta_raw)
-
-    def _eids(self) -> dict[str, str]:
-        return external_ids_of(self.sib, "family", self.pk)
-
-    @strawberry.field
-    def external_ids(self) -> JSON:
-        return JSON(self._eids())
-
-    @strawberry.field
-    def external_id(self) -> str:
-        return primary_external_id(self._eids())
 
     def _members(self) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
         def load(ids: IdSource) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
@@ -261,10 +238,10 @@ class GraphQLFamily:
 
 
 def family_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLFamily]:
-    # the query that found these rows, so their children are fetched by subquery
-    sib: Siblings[GraphQLFamily] = Siblings(ctx, getattr(rows, "ids", None))
-    sib.nodes = [
-        GraphQLFamily(
+    return nodes_of(
+        ctx,
+        rows,
+        lambda r, sib: GraphQLFamily(
             pk=r["id"],
             sib=sib,
             project_id=r["project_id"],
@@ -272,10 +249,8 @@ def family_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list
             description=r["description"],
             coded_phenotype=r["coded_phenotype"],
             meta_raw=r["meta"],
-        )
-        for r in rows
-    ]
-    return sib.nodes
+        ),
+    )
 
 
 # The node modules refer to each other; importing at the end lets any of them load first.

@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, root_page
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, nodes_of, root_page
 from genolog.metadata.graphql.filters import (
     AnalysisStatusGraphQLFilter,
     BoolGraphQLFilter,
@@ -319,15 +319,13 @@ class GraphQLSequencingGroupsByDate:
 
 
 def project_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLProject]:
-    # the query that found these rows, so their children are fetched by subquery
-    sib: Siblings[GraphQLProject] = Siblings(ctx, getattr(rows, "ids", None))
-    sib.nodes = [
-        GraphQLProject(
+    return nodes_of(
+        ctx,
+        rows,
+        lambda r, sib: GraphQLProject(
             pk=r["id"], sib=sib, id=r["id"], name=r["name"], dataset=r["dataset"], meta_raw=r["meta"]
-        )
-        for r in rows
-    ]
-    return sib.nodes
+        ),
+    )
 
 
 def viewer_projects(ctx: GraphQLContext, page: Page = Page()) -> list[GraphQLProject]:

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, nodes_of
 from genolog.metadata.graphql.filters import (
     BoolGraphQLFilter,
     StrGraphQLFilter,
@@ -22,11 +22,11 @@ from genolog.metadata.graphql.filters import (
 )
 from genolog.metadata.graphql.nodes import (
     Discussion,
+    ExternalIds,
+    PrimaryExternalId,
     cache_key,
     discussion_of,
-    external_ids_of,
     parse_json,
-    primary_external_id,
     project_of,
     raw_json,
 )
@@ -41,7 +41,8 @@ if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolve
 
 
 @strawberry.type(name="GraphQLSample")
-class GraphQLSample:
+class GraphQLSample(PrimaryExternalId):
+    entity = "sample"
     pk: strawberry.Private[int]
     sib: strawberry.Private[Siblings[GraphQLSample]]
     project_id: strawberry.Private[int]
@@ -57,17 +58,6 @@ class GraphQLSample:
         return parse_json(self.meta_raw)
 
     type: str
-
-    def _eids(self) -> dict[str, str]:
-        return external_ids_of(self.sib, "sample", self.pk)
-
-    @strawberry.field
-    def external_ids(self) -> JSON:
-        return JSON(self._eids())
-
-    @strawberry.field
-    def external_id(self) -> str:
-        return primary_external_id(self._eids())
 
     @strawberry.field
     def participant(self) -> GraphQLParticipant | None:
@@ -179,10 +169,10 @@ class GraphQLSample:
 
 def sample_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLSample]:
     fmt = ctx.tx.codecs.sample.format
-    # the query that found these rows, so their children are fetched by subquery
-    sib: Siblings[GraphQLSample] = Siblings(ctx, getattr(rows, "ids", None))
-    sib.nodes = [
-        GraphQLSample(
+    return nodes_of(
+        ctx,
+        rows,
+        lambda r, sib: GraphQLSample(
             pk=r["id"],
             sib=sib,
             project_id=r["project_id"],
@@ -193,14 +183,13 @@ def sample_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list
             active=r["active"],
             meta_raw=r["meta"],
             type=r["type"],
-        )
-        for r in rows
-    ]
-    return sib.nodes
+        ),
+    )
 
 
 @strawberry.type(name="GraphQLAssay")
-class GraphQLAssay:
+class GraphQLAssay(ExternalIds):
+    entity = "assay"
     pk: strawberry.Private[int]
     sib: strawberry.Private[Siblings[GraphQLAssay]]
     sample_pk: strawberry.Private[int]
@@ -212,13 +201,6 @@ class GraphQLAssay:
     @strawberry.field(metadata=raw_json("meta_raw"))
     def meta(self) -> JSON:
         return parse_json(self.meta_raw)
-
-    def _eids(self) -> dict[str, str]:
-        return external_ids_of(self.sib, "assay", self.pk)
-
-    @strawberry.field
-    def external_ids(self) -> JSON:
-        return JSON(self._eids())
 
     @strawberry.field
     def sample(self) -> GraphQLSample:
@@ -234,10 +216,10 @@ class GraphQLAssay:
 
 
 def assay_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAssay]:
-    # the query that found these rows, so their children are fetched by subquery
-    sib: Siblings[GraphQLAssay] = Siblings(ctx, getattr(rows, "ids", None))
-    sib.nodes = [
-        GraphQLAssay(
+    return nodes_of(
+        ctx,
+        rows,
+        lambda r, sib: GraphQLAssay(
             pk=r["id"],
             sib=sib,
             sample_pk=r["sample_id"],
@@ -245,10 +227,8 @@ def assay_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[
             id=r["id"],
             type=r["type"],
             meta_raw=r["meta"],
-        )
-        for r in rows
-    ]
-    return sib.nodes
+        ),
+    )
 
 
 def samples_of(sib: Siblings[Any], wanted: sa.Select[Any]) -> dict[int, GraphQLSample]:

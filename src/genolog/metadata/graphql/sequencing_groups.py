@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, nodes_of
 from genolog.metadata.graphql.filters import (
     AnalysisStatusGraphQLFilter,
     BoolGraphQLFilter,
@@ -20,9 +20,9 @@ from genolog.metadata.graphql.filters import (
 )
 from genolog.metadata.graphql.nodes import (
     Discussion,
+    ExternalIds,
     cache_key,
     discussion_of,
-    external_ids_of,
     parse_json,
     raw_json,
 )
@@ -65,7 +65,8 @@ def sequencing_group_where(
 
 
 @strawberry.type(name="GraphQLSequencingGroup")
-class GraphQLSequencingGroup:
+class GraphQLSequencingGroup(ExternalIds):
+    entity = "sequencing_group"
     pk: strawberry.Private[int]
     sib: strawberry.Private[Siblings[GraphQLSequencingGroup]]
     sample_pk: strawberry.Private[int]
@@ -81,10 +82,6 @@ class GraphQLSequencingGroup:
         return parse_json(self.meta_raw)
 
     archived: bool | None
-
-    @strawberry.field
-    def external_ids(self) -> JSON:
-        return JSON(external_ids_of(self.sib, "sequencing_group", self.pk))
 
     @strawberry.field
     def sample(self) -> GraphQLSample:
@@ -146,10 +143,10 @@ def sequencing_group_nodes(
     ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]
 ) -> list[GraphQLSequencingGroup]:
     fmt = ctx.tx.codecs.sequencing_group.format
-    # the query that found these rows, so their children are fetched by subquery
-    sib: Siblings[GraphQLSequencingGroup] = Siblings(ctx, getattr(rows, "ids", None))
-    sib.nodes = [
-        GraphQLSequencingGroup(
+    return nodes_of(
+        ctx,
+        rows,
+        lambda r, sib: GraphQLSequencingGroup(
             pk=r["id"],
             sib=sib,
             sample_pk=r["sample_id"],
@@ -160,10 +157,8 @@ def sequencing_group_nodes(
             platform=r["platform"],
             meta_raw=r["meta"],
             archived=r["archived"],
-        )
-        for r in rows
-    ]
-    return sib.nodes
+        ),
+    )
 
 
 # The node modules refer to each other; importing at the end lets any of them load first.
