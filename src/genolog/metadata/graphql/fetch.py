@@ -12,6 +12,7 @@ from genolog.metadata.graphql.context import GraphQLContext, IdSource
 from genolog.metadata.graphql.paging import NO_PAGE, Page, count_statement, paged_statement
 
 Where = list[sa.ColumnElement[bool]]
+MAX_LISTED_IDS = 10_000  # a page with more rows than this passes its query to its children instead
 Column = sa.ColumnElement[Any]
 
 
@@ -19,7 +20,7 @@ class Rows(list[dict[str, Any]]):
     """Fetched rows, with ``ids``: the same query selecting only their primary keys (for their children),
     and ``counter``: how many rows match for each parent, ignoring the page (for ``totalCount``)."""
 
-    ids: sa.Select[Any] | None = None
+    ids: IdSource | None = None
     counter: Callable[[], dict[Any, int]] | None = None
 
 
@@ -71,8 +72,12 @@ def rows(
             fetched[position] = values
     result = Rows(dict(zip(keys, row, strict=True)) for row in fetched)
     if pk is not None:
-        result.ids = ids
-        counts = count_statement(unpaged, parent)
+        # A page's children are fetched by its ids, not by re-running the page's query in a subquery:
+        # a database cannot stop a join early at the page's end, so every nested level would pay for a
+        # scan of the whole list again. A page is small, so its ids are a short list.
+        small_page = page.first is not None and len(result) <= MAX_LISTED_IDS
+        result.ids = [row[str(pk.key)] for row in result] if small_page else ids
+        counts = count_statement(unpaged, pk, parent)
         result.counter = lambda: {key: int(n) for key, n in conn.execute(counts).all()}
     return result
 

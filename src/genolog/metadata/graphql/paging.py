@@ -82,11 +82,15 @@ def paged_statement(
     return windowed, windowed.with_only_columns(ranked.c[str(pk.key)]).order_by(None)
 
 
-def count_statement(statement: sa.Select[Any], parent: sa.ColumnElement[Any] | None) -> sa.Select[Any]:
-    """``(parent, count)`` rows of a statement's matches (one ``(None, count)`` row without a parent)."""
-    matches = statement.order_by(None).subquery()
+def count_statement(
+    statement: sa.Select[Any], pk: sa.ColumnElement[Any], parent: sa.ColumnElement[Any] | None
+) -> sa.Select[Any]:
+    """``(parent, count)`` rows of a statement's matches (one ``(None, count)`` row without a parent).
+    Only the keys are selected: SQLite would otherwise compute every column of every match."""
     if parent is None:
+        matches = statement.with_only_columns(pk).order_by(None).subquery()
         return sa.select(sa.null(), sa.func.count()).select_from(matches)  # type: ignore[return-value]
+    matches = statement.with_only_columns(pk, parent).order_by(None).subquery()
     by = matches.c[str(parent.key)]
     return sa.select(by, sa.func.count()).group_by(by)
 
