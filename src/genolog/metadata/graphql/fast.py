@@ -131,6 +131,31 @@ class FastExecutor:
         except Exception:
             return None
 
+    def arguments(self, field: GraphQLField, raw_args: dict[str, Any], info: _Info) -> dict[str, Any]:
+        """A resolver method's keyword arguments: the query's, converted to Python once per selection
+        (every row of a list gets the same ones), and ``info`` where it asks for it."""
+        definition = (field.extensions or {}).get(DEFINITION_BACKREF)
+        if (
+            definition is None
+            or definition.base_resolver is None
+            or (definition.metadata or {}).get("raw_json")
+        ):
+            return raw_args  # an attribute: its getter takes no arguments
+        base = definition.base_resolver
+        kwargs = (
+            convert_arguments(
+                raw_args,
+                definition.arguments,
+                self.schema.schema_converter.scalar_registry,
+                self.schema.config,
+            )
+            if raw_args
+            else {}
+        )
+        if base.info_parameter is not None:
+            kwargs[base.info_parameter.name] = info
+        return kwargs
+
     def resolver(
         self, type_: GraphQLObjectType, name: str, field: GraphQLField
     ) -> Callable[[Any, Any, dict[str, Any], Any], Any]:
@@ -161,16 +186,8 @@ class FastExecutor:
             found = attribute
         else:
             function = base.wrapped_func
-            wants_info = base.info_parameter is not None
-            info_name = base.info_parameter.name if wants_info else ""
-            arguments = definition.arguments
-            scalar_registry = self.schema.schema_converter.scalar_registry
-            config = self.schema.config
 
-            def call(node: Any, info: Any, raw_args: dict[str, Any], _walk: Any) -> Any:
-                kwargs = convert_arguments(raw_args, arguments, scalar_registry, config) if raw_args else {}
-                if wants_info:
-                    kwargs[info_name] = info
+            def call(node: Any, _info: Any, kwargs: dict[str, Any], _walk: Any) -> Any:
                 return function(node, **kwargs)
 
             found = call
@@ -252,14 +269,9 @@ class _Walk:
             if field is None:
                 raise Unsupported(name)
             args = get_argument_values(field, nodes[0], self.variables) if field.args else {}
-            plan.append(
-                (
-                    response_key,
-                    self.executor.resolver(type_, name, field),
-                    args,
-                    self._completer(field.type, nodes),
-                )
-            )
+            getter = self.executor.resolver(type_, name, field)
+            kwargs = self.executor.arguments(field, args, self.info)
+            plan.append((response_key, getter, kwargs, self._completer(field.type, nodes)))
         self._plans[key] = plan
         return plan
 
