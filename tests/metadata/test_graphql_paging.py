@@ -236,3 +236,22 @@ def test_cohorts_and_their_sequencing_groups_page(api: Api) -> None:
         {"after": sg_ids[1]},
     )
     assert within["project"]["cohorts"][0]["sequencingGroups"] == [{"id": i} for i in sg_ids[2:4]]
+
+
+def test_comments_page_in_the_order_they_were_written(api: Api) -> None:
+    api.project("proj")
+    [sample] = fill(api, "proj", 1)
+    add = "mutation ($id: String!, $c: String!) { sample { addComment(id: $id, content: $c) { id } } }"
+    ids = [
+        data(api, add, {"id": sample["id"], "c": f"note {i}"})["sample"]["addComment"]["id"] for i in range(3)
+    ]
+    query = """query ($id: String!, $after: String) { sample(id: {eq: $id}) { discussion {
+        directCommentsConnection(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+                                                             nodes { content } } } } }"""
+    first = data(api, query, {"id": sample["id"]})["sample"][0]["discussion"]["directCommentsConnection"]
+    assert first["totalCount"] == 3 and [n["content"] for n in first["nodes"]] == ["note 0", "note 1"]
+    assert first["pageInfo"] == {"hasNextPage": True, "endCursor": str(ids[1])}
+    rest = data(api, query, {"id": sample["id"], "after": first["pageInfo"]["endCursor"]})
+    assert [n["content"] for n in rest["sample"][0]["discussion"]["directCommentsConnection"]["nodes"]] == [
+        "note 2"
+    ]

@@ -29,7 +29,13 @@ from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of
-from genolog.metadata.graphql.paging import Grouped
+from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
+    Connection,  # noqa: F401
+    Grouped,
+    Page,
+    connection,
+    page_of,
+)
 from genolog.metadata.graphql.participants import (
     GraphQLFamily,
     GraphQLParticipant,
@@ -90,12 +96,13 @@ class GraphQLComment:
     status: CommentStatus
 
     @strawberry.field
-    def thread(self) -> list[GraphQLComment]:
+    def thread(self, first: int | None = None, after: str | None = None) -> list[GraphQLComment]:
         def load(ids: IdSource) -> Grouped[GraphQLComment]:
             return _grouped(self.sib.ctx, store.thread_statement(ids))
 
-        replies: Grouped[GraphQLComment] = self.sib.load("thread", load)
-        return replies.get(self.pk, [])
+        return page_of(self.sib.load("thread", load), self.pk, self.sib.page(first, after))
+
+    thread_connection = connection(thread, "GraphQLComment")
 
     @strawberry.field
     def versions(self) -> list[GraphQLCommentVersion]:
@@ -185,20 +192,27 @@ class GraphQLDiscussion:
     entity: strawberry.Private[str]
     pk: strawberry.Private[int]
 
-    def _load(self, which: str, statement: Callable[[str, IdSource], sa.Select[Any]]) -> list[GraphQLComment]:
+    def _load(
+        self, which: str, statement: Callable[[str, IdSource], sa.Select[Any]], page: Page
+    ) -> list[GraphQLComment]:
+        """Comments are in the order they were written; the paging is done here (a discussion is short)."""
+
         def load(ids: IdSource) -> Grouped[GraphQLComment]:
             return _grouped(self.owners.ctx, statement(self.entity, ids))
 
-        found: Grouped[GraphQLComment] = self.owners.load(f"discussion:{which}", load)
-        return found.get(self.pk, [])
+        return page_of(self.owners.load(f"discussion:{which}", load), self.pk, page)
 
     @strawberry.field
-    def direct_comments(self) -> list[GraphQLComment]:
-        return self._load("direct", store.direct_statement)
+    def direct_comments(self, first: int | None = None, after: str | None = None) -> list[GraphQLComment]:
+        return self._load("direct", store.direct_statement, self.owners.page(first, after))
+
+    direct_comments_connection = connection(direct_comments, "GraphQLComment")
 
     @strawberry.field
-    def related_comments(self) -> list[GraphQLComment]:
-        return self._load("related", store.related_statement)
+    def related_comments(self, first: int | None = None, after: str | None = None) -> list[GraphQLComment]:
+        return self._load("related", store.related_statement, self.owners.page(first, after))
+
+    related_comments_connection = connection(related_comments, "GraphQLComment")
 
 
 def discussion(owners: Siblings[Any], entity: str, pk: int) -> GraphQLDiscussion:
