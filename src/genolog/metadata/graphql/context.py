@@ -71,17 +71,18 @@ def context_of(info: Info[Any, Any]) -> GraphQLContext:
 
 
 # The primary keys of a group of nodes: the SELECT that found them (so children are fetched with a
-# subquery, however many parents there are), or a plain list when they came from elsewhere.
+# subquery, however many parents there are), or a plain list when they came from elsewhere or are a
+# page (see fetch.rows).
 IdSource = list[int] | sa.Select[Any]
 
 
 class Siblings(Generic[N]):
     """Nodes loaded together; each relation is fetched once for all of them."""
 
-    def __init__(self, ctx: GraphQLContext, ids_query: sa.Select[Any] | None = None) -> None:
+    def __init__(self, ctx: GraphQLContext, ids: IdSource | None = None) -> None:
         self.ctx = ctx
         self.nodes: list[N] = []
-        self.ids_query = ids_query
+        self.ids = ids  # the nodes' keys for their children's queries: the query that found them, or a list
         self._cache: dict[Any, Any] = {}
         ctx.groups.append(self)
 
@@ -96,7 +97,7 @@ class Siblings(Generic[N]):
 
     def load(self, key: Any, fetch: Callable[[IdSource], Any]) -> Any:
         if key not in self._cache:
-            ids: IdSource = self.ids_query if self.ids_query is not None else [n.pk for n in self.nodes]
+            ids: IdSource = self.ids if self.ids is not None else [n.pk for n in self.nodes]
             self._cache[key] = fetch(ids)
         return self._cache[key]
 
