@@ -63,7 +63,8 @@ def paged_statement(
     """The statement restricted to ``page`` (``first + 1`` rows per parent) and the same rows' primary keys.
 
     For one parent (or none) a LIMIT does it; for a group of parents, a window numbers the rows of each
-    parent (which costs a scan of every parent's matches, even after the cursor). The keys keep their ORDER BY when there is a LIMIT: without it, LIMIT picks arbitrary rows."""
+    parent (which costs a scan of every parent's matches, even after the cursor). The keys keep their
+    ORDER BY when there is a LIMIT: without it, LIMIT picks arbitrary rows."""
     if page.after is not None:
         statement = statement.where(pk > page.after)
     if page.first is None:
