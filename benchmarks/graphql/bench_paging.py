@@ -41,9 +41,10 @@ from tests.metadata.live import live_server  # noqa: E402
 
 FIELDS = "id externalIds assays { meta } sample { externalId }"
 UNPAGED = f"query ($p: String!) {{ project(name: $p) {{ sequencingGroups {{ {FIELDS} }} }} }}"
-PAGED = f"""query ($p: String!, $first: Int!, $after: String) {{ project(name: $p) {{
+# totalCount is asked for on the first page only, as a client would (counting scans the whole list)
+PAGED = f"""query ($p: String!, $first: Int!, $after: String, $count: Boolean!) {{ project(name: $p) {{
   sequencingGroupsConnection(first: $first, after: $after) {{
-    totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {FIELDS} }} }} }} }}"""
+    totalCount @include(if: $count) pageInfo {{ hasNextPage endCursor }} nodes {{ {FIELDS} }} }} }} }}"""
 
 
 def measured(read: Callable[[], int]) -> tuple[float, float, int]:
@@ -82,14 +83,16 @@ def bench(url: str, label: str, groups: int, page: int) -> None:
         def paged() -> int:
             seen, after = 0, None
             while True:
-                connection = post(PAGED, first=page, after=after)["project"]["sequencingGroupsConnection"]
-                assert connection["totalCount"] == groups
+                connection = post(PAGED, first=page, after=after, count=after is None)["project"][
+                    "sequencingGroupsConnection"
+                ]
+                assert connection.get("totalCount", groups) == groups
                 seen += len(connection["nodes"])
                 if not connection["pageInfo"]["hasNextPage"]:
                     return seen
                 after = connection["pageInfo"]["endCursor"]
 
-        post(PAGED, first=page, after=None)  # warm up
+        post(PAGED, first=page, after=None, count=True)  # warm up
         whole_s, whole_mb, whole_n = measured(unpaged)
         paged_s, paged_mb, paged_n = measured(paged)
     db.dispose()

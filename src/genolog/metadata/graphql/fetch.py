@@ -72,11 +72,12 @@ def rows(
             fetched[position] = values
     result = Rows(dict(zip(keys, row, strict=True)) for row in fetched)
     if pk is not None:
-        # A page's children are fetched by its ids, not by re-running the page's query in a subquery:
-        # a database cannot stop a join early at the page's end, so every nested level would pay for a
-        # scan of the whole list again. A page is small, so its ids are a short list.
-        small_page = page.first is not None and len(result) <= MAX_LISTED_IDS
-        result.ids = [row[str(pk.key)] for row in result] if small_page else ids
+        # On SQLite a page's children are fetched by its ids, not by re-running the page's query in a
+        # subquery: SQLite sorts all of a parent's rows to find a page, so every nested level would pay
+        # for a scan of the whole list again. PostgreSQL walks the primary key and stops at the page's
+        # end, and plans a query with a long IN list slowly, so it keeps the subquery.
+        listed = conn.dialect.name == "sqlite" and page.first is not None and len(result) <= MAX_LISTED_IDS
+        result.ids = [row[str(pk.key)] for row in result] if listed else ids
         counts = count_statement(unpaged, pk, parent)
         result.counter = lambda: {key: int(n) for key, n in conn.execute(counts).all()}
     return result
