@@ -58,15 +58,25 @@ def external_ids_of(sib: Siblings[Any], entity: str, pk: int) -> dict[str, str]:
 
 
 @strawberry.type
-class ExternalIds:
-    """A node's ``externalIds``, loaded once for its whole sibling group from the ``entity``'s table.
+class EntityNode:
+    """A node for a row of an ``entity`` table (``project``, ``sample``, ...), with its ``discussion``.
 
-    (A base of node types, not a type of the schema: its fields are inherited.)"""
+    This and the classes below are bases of node types, not types of the schema: their fields are
+    inherited."""
 
     entity: ClassVar[str]
     if TYPE_CHECKING:
         pk: int
         sib: Siblings[Any]
+
+    @strawberry.field
+    def discussion(self) -> Discussion:
+        return discussion_of(self.sib, self.entity, self.pk)
+
+
+@strawberry.type
+class ExternalIds(EntityNode):
+    """A node's ``externalIds``, loaded once for its whole sibling group from the ``entity``'s table."""
 
     def all_external_ids(self) -> dict[str, str]:
         return external_ids_of(self.sib, self.entity, self.pk)

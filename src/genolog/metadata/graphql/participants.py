@@ -22,11 +22,9 @@ from genolog.metadata.graphql.filters import (
 )
 from genolog.metadata.graphql.nodes import (
     RECORDS,
-    Discussion,
     PrimaryExternalId,
     cache_key,
     children_by_parent,
-    discussion_of,
     parse_json,
     project_of,
     raw_json,
@@ -137,10 +135,6 @@ class GraphQLParticipant(PrimaryExternalId):
 
         return records.audit_log_of_participants(self.sib, self.pk)
 
-    @strawberry.field
-    def discussion(self) -> Discussion:
-        return discussion_of(self.sib, "participant", self.pk)
-
 
 def participant_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLParticipant]:
     return nodes_of(
@@ -231,10 +225,6 @@ class GraphQLFamily(PrimaryExternalId):
     @strawberry.field
     def project(self) -> GraphQLProject:
         return project_of(self.sib, self.project_id)
-
-    @strawberry.field
-    def discussion(self) -> Discussion:
-        return discussion_of(self.sib, "family", self.pk)
 
 
 def family_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLFamily]:

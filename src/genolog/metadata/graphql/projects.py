@@ -28,9 +28,8 @@ from genolog.metadata.graphql.filters import (
 from genolog.metadata.graphql.nodes import (
     COHORTS,
     RECORDS,
-    Discussion,
+    EntityNode,
     cache_key,
-    discussion_of,
     parse_json,
     raw_json,
 )
@@ -58,7 +57,8 @@ class ProjectMemberRole(enum.Enum):
 
 
 @strawberry.type(name="GraphQLProject")
-class GraphQLProject:
+class GraphQLProject(EntityNode):
+    entity = "project"
     pk: strawberry.Private[int]
     sib: strawberry.Private[Siblings[GraphQLProject]]
     id: int
@@ -304,10 +304,6 @@ class GraphQLProject:
         return records.analysis_runners_of_projects(
             self.sib, self.pk, ar_guid, author, repository, access_level, environment
         )
-
-    @strawberry.field
-    def discussion(self) -> Discussion:
-        return discussion_of(self.sib, "project", self.pk)
 
 
 @strawberry.type(name="GraphQLSequencingGroupsByDate")

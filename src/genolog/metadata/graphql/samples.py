@@ -21,11 +21,9 @@ from genolog.metadata.graphql.filters import (
     meta_conditions,
 )
 from genolog.metadata.graphql.nodes import (
-    Discussion,
     ExternalIds,
     PrimaryExternalId,
     cache_key,
-    discussion_of,
     parse_json,
     project_of,
     raw_json,
@@ -162,10 +160,6 @@ class GraphQLSample(PrimaryExternalId):
     def project(self) -> GraphQLProject:
         return project_of(self.sib, self.project_id)
 
-    @strawberry.field
-    def discussion(self) -> Discussion:
-        return discussion_of(self.sib, "sample", self.pk)
-
 
 def sample_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLSample]:
     fmt = ctx.tx.codecs.sample.format
@@ -209,10 +203,6 @@ class GraphQLAssay(ExternalIds):
 
         node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
         return node
-
-    @strawberry.field
-    def discussion(self) -> Discussion:
-        return discussion_of(self.sib, "assay", self.pk)
 
 
 def assay_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAssay]:

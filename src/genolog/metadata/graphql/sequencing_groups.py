@@ -19,10 +19,8 @@ from genolog.metadata.graphql.filters import (
     conditions,
 )
 from genolog.metadata.graphql.nodes import (
-    Discussion,
     ExternalIds,
     cache_key,
-    discussion_of,
     parse_json,
     raw_json,
 )
@@ -133,10 +131,6 @@ class GraphQLSequencingGroup(ExternalIds):
         return page_of(self.sib.load(key, load), self.pk, page)
 
     analyses_connection = connection(analyses, "GraphQLAnalysis")
-
-    @strawberry.field
-    def discussion(self) -> Discussion:
-        return discussion_of(self.sib, "sequencing_group", self.pk)
 
 
 def sequencing_group_nodes(
