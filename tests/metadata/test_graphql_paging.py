@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tests.metadata.support import Api, sample_with_group
 from tests.metadata.test_graphql import data, gql
+from tests.metadata.test_graphql_records import RUN
 
 SAMPLES_PAGE = """query ($p: String!, $first: Int, $after: String) {
   project(name: $p) {
@@ -255,3 +256,21 @@ def test_comments_page_in_the_order_they_were_written(api: Api) -> None:
     assert [n["content"] for n in rest["sample"][0]["discussion"]["directCommentsConnection"]["nodes"]] == [
         "note 2"
     ]
+
+
+def test_analysis_runner_logs_page_newest_first(api: Api) -> None:
+    api.project("proj")
+    for i in range(3):
+        api.ok("PUT", "/analysis-runner/proj/", params={**RUN, "ar_guid": f"ar-{i}"}, json={})
+    query = """query ($after: String) { project(name: "proj") {
+        analysisRunnerConnection(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+                                                            nodes { arGuid } } } }"""
+    first = data(api, query)["project"]["analysisRunnerConnection"]
+    newest = [n["arGuid"] for n in first["nodes"]]
+    assert first["totalCount"] == 3 and len(newest) == 2
+    assert first["pageInfo"] == {"hasNextPage": True, "endCursor": newest[-1]}
+    rest = data(api, query, {"after": newest[-1]})["project"]["analysisRunnerConnection"]
+    assert len(rest["nodes"]) == 1 and rest["pageInfo"]["hasNextPage"] is False
+    assert {*newest, rest["nodes"][0]["arGuid"]} == {"ar-0", "ar-1", "ar-2"}
+    unknown = gql(api, '{ project(name: "proj") { analysisRunner(after: "ar-9") { arGuid } } }')
+    assert "Invalid cursor 'ar-9'" in unknown["errors"][0]["message"]

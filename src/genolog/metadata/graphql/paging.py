@@ -15,7 +15,7 @@ import functools
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 import strawberry
@@ -136,6 +136,22 @@ def page_of(grouped: Grouped[T], key: Any, page: Page) -> list[T]:
     return result
 
 
+def page_by_position(items: list[T], first: int | None, after: str | None) -> PageList[T]:
+    """A page of a list that is not in its keys' order (analysis-runner logs are newest first): the item
+    whose ``id`` is ``after`` is looked up by position."""
+    Page.of(first, None)  # checks first
+    start = 0
+    if after is not None:
+        start = next((i + 1 for i, item in enumerate(items) if str(item.id) == after), -1)  # type: ignore[attr-defined]
+        if start < 0:
+            raise BadRequest(f"Invalid cursor {after!r}: 'after' takes the id of an item of this list")
+    rest = items[start:]
+    result: PageList[T] = PageList(rest if first is None else rest[:first])
+    result.has_next_page = first is not None and len(rest) > first
+    result.total = lambda: len(items)
+    return result
+
+
 @strawberry.type(name="GraphQLPageInfo")
 class GraphQLPageInfo:
     has_next_page: bool
@@ -167,8 +183,9 @@ def connection_of(items: list[Any]) -> Connection[Any]:
     )
 
 
-def connection(list_field: Any, node_type: str) -> Any:
-    """The ``xsConnection`` companion of a list field: same arguments, a ``Connection`` of its nodes."""
+def connection(list_field: Any, node_type: str, lazy_from: str | None = None) -> Any:
+    """The ``xsConnection`` companion of a list field: same arguments, a ``Connection`` of its nodes
+    (``lazy_from``: the module that defines ``node_type``, when it is not importable here)."""
     function = list_field.base_resolver.wrapped_func
 
     @functools.wraps(function)
@@ -178,6 +195,8 @@ def connection(list_field: Any, node_type: str) -> Any:
     signature = inspect.signature(function)
     resolve.__signature__ = signature.replace(  # type: ignore[attr-defined]
         return_annotation=f"Connection[{node_type}]"
+        if lazy_from is None
+        else Connection[Annotated[node_type, strawberry.lazy(lazy_from)]]  # type: ignore[valid-type]
     )
     del resolve.__wrapped__  # strawberry reads the signature above, not the list field's
     return strawberry.field(resolve, description=f"A page of the list of {node_type}, with its total count")

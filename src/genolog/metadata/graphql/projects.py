@@ -37,6 +37,7 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     Connection,  # noqa: F401
     Page,
     connection,
+    page_by_position,
     page_of,
 )
 from genolog.metadata.store import families as family_store
@@ -298,12 +299,17 @@ class GraphQLProject(EntityNode):
         repository: StrGraphQLFilter | None = None,
         access_level: StrGraphQLFilter | None = None,
         environment: StrGraphQLFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[Annotated[GraphQLAnalysisRunner, strawberry.lazy(RECORDS)]]:
         from genolog.metadata.graphql import records
 
-        return records.analysis_runners_of_projects(
+        logs = records.analysis_runners_of_projects(
             self.sib, self.pk, ar_guid, author, repository, access_level, environment
         )
+        return logs if first is None and after is None else page_by_position(logs, first, after)
+
+    analysis_runner_connection = connection(analysis_runner, "GraphQLAnalysisRunner", RECORDS)
 
 
 @strawberry.type(name="GraphQLSequencingGroupsByDate")

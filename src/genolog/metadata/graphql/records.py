@@ -106,6 +106,7 @@ def audit_log_of_participants(sib: Siblings[Any], pk: int) -> GraphQLAuditLog | 
 @strawberry.type(name="GraphQLAnalysisRunner")
 class GraphQLAnalysisRunner:
     sib: strawberry.Private[Siblings[Any]]
+    id: strawberry.Private[str]  # its cursor: the ar_guid
     project_id: strawberry.Private[int]
     ar_guid: str
     output_path: str
@@ -142,6 +143,7 @@ def analysis_runner_nodes(
     sib.nodes = [
         GraphQLAnalysisRunner(
             sib=sib,
+            id=r["ar_guid"],
             project_id=r["project_id"],
             ar_guid=r["ar_guid"],
             output_path=r["output_path"],
