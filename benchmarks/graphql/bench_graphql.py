@@ -13,8 +13,8 @@ times over HTTP:
 against two baselines: Metamist on this machine class (REFERENCE 1.12: 0.44-0.66 s for 1,000 groups,
 about 0.55 s of Python per 1,000 beyond that) and hand-written SQL that fetches the same rows and
 serialises the same JSON in-process (no HTTP). It prints the median time (and the median CPU time of
-this process, which runs the server: steadier than the wall time on a busy machine), the ratio to each baseline,
-and the server's peak memory for a paged read.
+this process, which runs the server: steadier than the wall time on a busy machine), and the ratio to each
+baseline. The memory of paged reads is bench_paging.py's.
 """
 
 from __future__ import annotations
