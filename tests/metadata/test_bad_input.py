@@ -355,13 +355,21 @@ CASES = [
         ("'D1'",),
         json=[sample_with_group("D1"), {"external_ids": {"": "D1"}, "type": "blood"}],
     ),
-    Case(
+    Case(  # createSample makes a new sample; upsert-many would update S1 instead
         "duplicate-sample-eid-existing",
+        "PUT",
+        "/sample/proj/",
+        409,
+        ("'S1'",),
+        json={"external_ids": {"": "S1"}, "type": "blood"},
+    ),
+    Case(  # a new sample naming another sample's id under a second organisation
+        "sample-eid-of-another-sample",
         "PUT",
         "/sample/proj/upsert-many",
         409,
-        ("'S1'",),
-        json=[sample_with_group("S9"), {"external_ids": {"": "S1"}, "type": "blood"}],
+        ("'S1'", "item 2", "organisation 'kccg'"),
+        json=[sample_with_group("S9"), {"external_ids": {"": "S10", "kccg": "S1"}, "type": "blood"}],
     ),
     Case(
         "duplicate-sample-eid-other-org",
@@ -384,8 +392,8 @@ CASES = [
         "PUT",
         "/participant/proj/upsert-many",
         409,
-        ("'KID'",),
-        json=[{"external_ids": {"": "P9"}}, {"external_ids": {"": "KID"}}],
+        ("'KID'", "item 2"),
+        json=[{"external_ids": {"": "P9"}}, {"external_ids": {"": "P10", "other": "KID"}}],
     ),
     Case(
         "rename-participant-to-existing-eid",
