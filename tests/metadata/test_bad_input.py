@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,7 +18,15 @@ from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.ids import IdCodec
 from genolog.metadata.settings import ServerSettings
-from tests.metadata.support import Api, Dump, dump, restore, sample_with_group, sequencing_assay
+from tests.metadata.support import (
+    Api,
+    Dump,
+    assert_rejected,
+    dump,
+    restore,
+    sample_with_group,
+    sequencing_assay,
+)
 
 
 def wrong_check_digit(codec: IdCodec, raw: int) -> str:
@@ -96,17 +103,6 @@ def world(seeded: Seeded) -> Iterator[Seeded]:
         restore(seeded.api.svc.db, seeded.snapshot)
         changed = [name for name, rows in after.items() if rows != seeded.snapshot[name]]
         pytest.fail(f"a rejected request changed the database: tables {changed}")
-
-
-def assert_rejected(response: httpx.Response, status: int, *fragments: str) -> dict[str, Any]:
-    """A JSON ``{name, description}`` error with this status, whose description names the problem."""
-    assert response.status_code < 500, f"{response.status_code} {response.text}"
-    assert response.status_code == status, f"{response.status_code} {response.text}"
-    body = response.json()
-    assert set(body) == {"name", "description"}, body
-    for fragment in fragments:
-        assert fragment in body["description"], f"{fragment!r} not in {body['description']!r}"
-    return body
 
 
 SAMPLE = IdCodec("sample", "XPG")  # the default settings, as the tests' services use
