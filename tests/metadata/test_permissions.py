@@ -198,6 +198,8 @@ ROUTES = [
         WRITE,
         json=lambda i: [sample_with_group("S9")],
     ),
+    # bulk ingest: one NDJSON line is a JSON object
+    Route("ingest", "POST", "/ingest/{project}", WRITE, json=lambda i: {"sample": sample_with_group("S9")}),
     Route(
         "getSampleIdMapByExternal", "POST", "/sample/{project}/id-map/external", READ, json=lambda i: ["S1"]
     ),

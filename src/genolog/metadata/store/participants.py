@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,18 +34,20 @@ def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
     ).mappings()
     eids = external_ids.get_many(tx.conn, "participant", ids)
     phenos = phenotypes(tx, ids)
+    return {r["id"]: view(r, eids[r["id"]], phenos[r["id"]]) for r in rows}
+
+
+def view(row: Mapping[Any, Any], eids: dict[str, str], phenotypes: dict[str, Any]) -> dict[str, Any]:
+    """A participant as the API shows it (and as its change history records it)."""
     return {
-        r["id"]: {
-            "id": r["id"],
-            "external_ids": eids[r["id"]],
-            "reported_sex": r["reported_sex"],
-            "reported_gender": r["reported_gender"],
-            "karyotype": r["karyotype"],
-            "meta": r["meta"],
-            "project": r["project_id"],
-            "phenotypes": phenos[r["id"]],
-        }
-        for r in rows
+        "id": row["id"],
+        "external_ids": eids,
+        "reported_sex": row["reported_sex"],
+        "reported_gender": row["reported_gender"],
+        "karyotype": row["karyotype"],
+        "meta": row["meta"],
+        "project": row["project_id"],
+        "phenotypes": phenotypes,
     }
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import Tx
+from genolog.metadata.context import IdCodecs, Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import assays, external_ids
@@ -39,22 +40,30 @@ def views(tx: Tx, ids: list[int], *, with_assays: bool = False) -> dict[int, dic
     eids = external_ids.get_many(tx.conn, "sequencing_group", ids)
     links = assay_ids(tx, ids)
     assay_views = assays.views(tx, [a for v in links.values() for a in v]) if with_assays else {}
-    fmt, fmt_sample = tx.codecs.sequencing_group.format, tx.codecs.sample.format
-    result = {}
-    for r in rows:
-        view: dict[str, Any] = {
-            "id": fmt(r["id"]),
-            "type": r["type"],
-            "technology": r["technology"],
-            "platform": r["platform"],
-            "meta": r["meta"],
-            "sample_id": fmt_sample(r["sample_id"]),
-            "external_ids": eids[r["id"]],
-            "archived": r["archived"],
-        }
-        view["assays"] = [assay_views[a] for a in links[r["id"]]] if with_assays else links[r["id"]]
-        result[r["id"]] = view
-    return result
+    return {
+        r["id"]: view(
+            tx.codecs,
+            r,
+            eids[r["id"]],
+            [assay_views[a] for a in links[r["id"]]] if with_assays else links[r["id"]],
+        )
+        for r in rows
+    }
+
+
+def view(codecs: IdCodecs, row: Mapping[Any, Any], eids: dict[str, str], assays: list[Any]) -> dict[str, Any]:
+    """A sequencing group as the API shows it (and, with assay ids, as its change history records it)."""
+    return {
+        "id": codecs.sequencing_group.format(row["id"]),
+        "type": row["type"],
+        "technology": row["technology"],
+        "platform": row["platform"],
+        "meta": row["meta"],
+        "sample_id": codecs.sample.format(row["sample_id"]),
+        "external_ids": eids,
+        "archived": row["archived"],
+        "assays": assays,
+    }
 
 
 def get_row(tx: Tx, sg_id: int) -> dict[str, Any]:

@@ -57,7 +57,13 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
     batch.tx.touch("assay", [n.id for n in changed if n.id is not None], batch.project_id)
     _rows.insert(batch, t.assay, created)
     _rows.update(batch, t.assay, changed, ("type", "meta"))
-    batch.tx.created("assay", [n.id for n in created if n.id is not None], batch.project_id)
+    codecs = batch.tx.codecs
+    batch.tx.created(
+        "assay",
+        [n.id for n in created if n.id is not None],
+        batch.project_id,
+        [assays.view(codecs, {**n.values, "id": n.id}, _eids.after_write(n)) for n in created],
+    )
     _eids.write(batch, [*created, *changed])
     changed_set = set(map(id, changed))
     for node in nodes:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from genolog.metadata.db import insert_many
 from genolog.metadata.errors import BadRequest, Conflict
 from genolog.metadata.store import external_ids
 from genolog.metadata.store.external_ids import LABELS, PRIMARY, TABLES
@@ -95,6 +96,17 @@ def changes(node: Node) -> tuple[dict[str, str], list[str]]:
     return to_set, to_delete
 
 
+def after_write(node: Node, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The node's external ids once written, ordered by organisation (as ``external_ids.get_many`` reads)."""
+    ids = {**node.old_eids, **(extra or {})}
+    for org, value in node.eids.items():
+        if value is None:
+            ids.pop(org, None)
+        else:
+            ids[org] = value
+    return dict(sorted(ids.items()))
+
+
 def check_required(batch: Batch, node: Node) -> None:
     label = LABELS[node.kind]
     if PRIMARY in node.eids and node.eids[PRIMARY] is None:
@@ -141,4 +153,4 @@ def write(batch: Batch, nodes: Sequence[Node], extra: dict[int, dict[str, str]] 
             deletes,
         )
     if inserts:
-        batch.conn.execute(table.insert(), inserts)
+        insert_many(batch.conn, table, inserts)

@@ -59,7 +59,15 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
     batch.tx.touch("participant", [n.id for n in changed if n.id is not None], batch.project_id)
     _rows.insert(batch, t.participant, created)
     _rows.update(batch, t.participant, changed, [*FIELDS, "meta"])
-    batch.tx.created("participant", [n.id for n in created if n.id is not None], batch.project_id)
+    batch.tx.created(
+        "participant",
+        [n.id for n in created if n.id is not None],
+        batch.project_id,
+        [
+            participants.view({**n.values, "id": n.id}, _eids.after_write(n), _new_phenotypes(n))
+            for n in created
+        ],
+    )
     _eids.write(batch, [*created, *changed])
     _write_phenotypes(batch, [n for n in [*created, *changed] if n.item.phenotypes])
     changed_set = set(map(id, changed))
@@ -73,6 +81,10 @@ def _phenotypes(batch: Batch, ids: list[int]) -> dict[int, dict[str, Any]]:
     for part in chunked(ids):
         result.update(participants.phenotypes(batch.tx, part))
     return result
+
+
+def _new_phenotypes(node: Node) -> dict[str, Any]:
+    return {name: v for name, v in sorted((node.item.phenotypes or {}).items()) if v is not None}
 
 
 def _phenotype_changes(old: dict[str, Any], given: dict[str, Any] | None) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from genolog.metadata.db import insert_many
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
 
@@ -27,8 +28,7 @@ def insert(batch: Batch, table: sa.Table, nodes: Sequence[Node]) -> None:
     if not nodes:
         return
     audit = batch.tx.audit_log_id
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    ids = batch.conn.execute(statement, [{**n.values, "audit_log_id": audit} for n in nodes]).scalars().all()
+    ids = insert_many(batch.conn, table, [{**n.values, "audit_log_id": audit} for n in nodes], new_ids=True)
     for node, new_id in zip(nodes, ids, strict=True):
         node.id = new_id
 

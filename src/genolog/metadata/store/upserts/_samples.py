@@ -8,6 +8,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import utcnow
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.meta import merge_patch
+from genolog.metadata.store import samples
 from genolog.metadata.store.upserts import _eids, _rows
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
@@ -50,7 +51,13 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
     batch.tx.touch("sample", [n.id for n in changed if n.id is not None], batch.project_id)
     _rows.insert(batch, t.sample, created)
     _rows.update(batch, t.sample, changed, COLUMNS)
-    batch.tx.created("sample", [n.id for n in created if n.id is not None], batch.project_id)
+    codecs = batch.tx.codecs
+    batch.tx.created(
+        "sample",
+        [n.id for n in created if n.id is not None],
+        batch.project_id,
+        [samples.view(codecs, {**n.values, "id": n.id}, _eids.after_write(n)) for n in created],
+    )
     _eids.write(batch, [*created, *changed])
     changed_set = set(map(id, changed))
     for node in nodes:

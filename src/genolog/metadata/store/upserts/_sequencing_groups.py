@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
+from genolog.metadata.db import insert_many
 from genolog.metadata.errors import BadRequest, Conflict, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import sequencing_groups
@@ -91,10 +92,21 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
     fresh = [*created, *replaced]
     assays_of = {id(n): n.values.pop("assays") for n in nodes}
     _rows.insert(batch, t.sequencing_group, fresh)
-    batch.tx.created("sequencing_group", [n.id for n in fresh if n.id is not None], batch.project_id)
-    _link(batch, [(n.id, a) for n in fresh for a in assays_of[id(n)] if n.id is not None])
     for node in replaced:
         node.old_eids = {}
+    codecs = batch.tx.codecs
+    batch.tx.created(
+        "sequencing_group",
+        [n.id for n in fresh if n.id is not None],
+        batch.project_id,
+        [
+            sequencing_groups.view(
+                codecs, {**n.values, "id": n.id}, _eids.after_write(n, carried.get(id(n))), assays_of[id(n)]
+            )
+            for n in fresh
+        ],
+    )
+    _link(batch, [(n.id, a) for n in fresh for a in assays_of[id(n)] if n.id is not None])
     _eids.write(batch, fresh, extra={n.id: carried[id(n)] for n in replaced if n.id is not None})
     changed_set, created_set = set(map(id, changed)), set(map(id, fresh))
     for node in nodes:
@@ -185,7 +197,8 @@ def _archive(batch: Batch, nodes: list[Node]) -> dict[int, dict[str, str]]:
 def _link(batch: Batch, pairs: list[tuple[int, int]]) -> None:
     if pairs:
         audit = batch.tx.audit_log_id
-        batch.conn.execute(
-            t.sequencing_group_assay.insert(),
+        insert_many(
+            batch.conn,
+            t.sequencing_group_assay,
             [{"sequencing_group_id": s, "assay_id": a, "audit_log_id": audit} for s, a in pairs],
         )
