@@ -52,7 +52,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "affected": ("affected", "affected status", "affection", "affection status"),
 }
 REQUIRED = ("sample", "filenames")
-DESCRIPTIONS = {"sample": "sample id", "filenames": "filenames"}
+LABELS = {"participant": "participant id", "sample": "sample id"}
+
+
+def label(name: str) -> str:
+    """How messages call a field: ``sample id``, ``read length``."""
+    return LABELS.get(name, name.replace("_", " "))
+
 
 _BY_ALIAS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 
@@ -94,7 +100,7 @@ def resolve(cells: list[str], source: str, line: int) -> tuple[Header, list[Issu
                     source,
                     line,
                     None,
-                    f"columns '{header.names[name]}' and '{written}' both give the {name.replace('_', ' ')}",
+                    f"columns '{header.names[name]}' and '{written}' both give the {label(name)}",
                 )
             )
         else:
@@ -107,7 +113,7 @@ def resolve(cells: list[str], source: str, line: int) -> tuple[Header, list[Issu
                     source,
                     line,
                     None,
-                    f"no {DESCRIPTIONS[name]} column (accepted headers: {', '.join(ALIASES[name])})",
+                    f"no {label(name)} column (accepted headers: {', '.join(ALIASES[name])})",
                 )
             )
     return header, issues

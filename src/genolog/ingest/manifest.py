@@ -41,7 +41,7 @@ class Row:
     sample: str
     participant: str | None
     files: list[FileCell]
-    sample_type: str
+    sample_type: str | None  # None when the cell is empty: the default applies unless another row gives one
     sequencing_type: str
     sequencing_technology: str
     sequencing_platform: str
@@ -168,7 +168,7 @@ def _row(
         sample=sample,
         participant=participant,
         files=files,
-        sample_type=raw.get("sample_type") or defaults.sample_type,
+        sample_type=raw.get("sample_type") or None,
         sequencing_type=raw.get("sequencing_type") or defaults.sequencing_type,
         sequencing_technology=raw.get("sequencing_technology") or defaults.sequencing_technology,
         sequencing_platform=raw.get("sequencing_platform") or defaults.sequencing_platform,

@@ -107,15 +107,48 @@ def locate(
 
 
 @dataclass
+class Given:
+    """Attributes that several rows of one entity may give: each value, and the row that first gave it."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    rows: dict[str, Row] = field(default_factory=dict)
+
+    def check(self, row: Row, names: Sequence[str], entity: str) -> list[Issue]:
+        """Rows of one entity must not disagree; an empty cell agrees with anything."""
+        issues = []
+        for name in names:
+            value, first_value = getattr(row, name), self.values.get(name)
+            if value is not None and first_value is not None and value != first_value:
+                first = self.rows[name]
+                on = where(first.source, first.line, row.source)
+                issues.append(
+                    Issue(
+                        row.source,
+                        row.line,
+                        row.column(name),
+                        f"{entity} is {value} here but {first_value} on {on}",
+                    )
+                )
+        return issues
+
+    def fill(self, row: Row, names: Sequence[str]) -> None:
+        for name in names:
+            if self.values.get(name) is None and getattr(row, name) is not None:
+                self.values[name], self.rows[name] = getattr(row, name), row
+
+
+PARTICIPANT_ATTRS = ("sex", "affected")
+SAMPLE_ATTRS = ("sample_type",)
+ASSAY_ATTRS = ("facility", "library", "read_end_type", "read_length")
+
+
+@dataclass
 class SequencingGroupPlan:
     first: Row
     type: str
     technology: str
     platform: str
-    facility: str | None
-    library: str | None
-    read_end_type: str | None
-    read_length: int | None
+    given: Given = field(default_factory=Given)
     files: list[ReadFile] = field(default_factory=list)
     pairs: list[tuple[ReadFile, ReadFile]] = field(default_factory=list)
     single: ReadFile | None = None  # a BAM or CRAM
@@ -130,17 +163,21 @@ class SequencingGroupPlan:
 class SamplePlan:
     first: Row
     external_id: str
-    type: str
     participant: str | None
+    default_type: str
+    given: Given = field(default_factory=Given)
     groups: dict[tuple[str, str, str], SequencingGroupPlan] = field(default_factory=dict)
+
+    @property
+    def type(self) -> str:
+        return str(self.given.values.get("sample_type") or self.default_type)
 
 
 @dataclass
 class ParticipantPlan:
     first: Row
     external_id: str
-    sex: int | None
-    affected: int | None
+    given: Given = field(default_factory=Given)
     samples: list[SamplePlan] = field(default_factory=list)
 
 
@@ -148,24 +185,6 @@ class ParticipantPlan:
 class Plan:
     #: in order of first appearance: participants (with their samples) and samples without one
     units: list[ParticipantPlan | SamplePlan]
-
-
-def _value(value: object) -> str:
-    return "none" if value is None else str(value)
-
-
-def _agree(
-    issues: list[Issue], row: Row, name: str, entity: str, value: object, first_value: object, first: Row
-) -> None:
-    if value != first_value:
-        issues.append(
-            Issue(
-                row.source,
-                row.line,
-                row.column(name),
-                f"{entity} is {_value(value)} here but {_value(first_value)} on {where(first.source, first.line, row.source)}",
-            )
-        )
 
 
 def _participant_conflict(row: Row, sample: SamplePlan) -> Issue:
@@ -181,62 +200,52 @@ def _participant_conflict(row: Row, sample: SamplePlan) -> Issue:
     )
 
 
-def group(rows: Sequence[Row], located: Located) -> tuple[Plan, list[Issue]]:
+def group(rows: Sequence[Row], located: Located, default_sample_type: str) -> tuple[Plan, list[Issue]]:
     """Check the rows agree with each other and group them; FASTQs are paired per sequencing group."""
     issues: list[Issue] = []
     units: list[ParticipantPlan | SamplePlan] = []
     participants: dict[str, ParticipantPlan] = {}
     samples: dict[str, SamplePlan] = {}
     for row in rows:
-        before = len(issues)
+        found: list[Issue] = []
         participant = participants.get(row.participant) if row.participant else None
         if participant is not None:
-            for name in ("sex", "affected"):
-                if getattr(row, name) is not None and getattr(participant, name) is not None:
-                    _agree(
-                        issues,
-                        row,
-                        name,
-                        f"participant {row.participant}",
-                        getattr(row, name),
-                        getattr(participant, name),
-                        participant.first,
-                    )
+            found += participant.given.check(row, PARTICIPANT_ATTRS, f"participant {row.participant}")
         sample = samples.get(row.sample)
         if sample is not None:
             if sample.participant != row.participant:
-                issues.append(_participant_conflict(row, sample))
-            _agree(
-                issues, row, "sample_type", f"sample {row.sample}", row.sample_type, sample.type, sample.first
-            )
+                found.append(_participant_conflict(row, sample))
+            found += sample.given.check(row, SAMPLE_ATTRS, f"sample {row.sample}")
         key = (row.sequencing_type, row.sequencing_technology, row.sequencing_platform)
         sg = sample.groups.get(key) if sample is not None else None
         if sg is not None:
-            entity = f"sequencing group {'/'.join(key)} of sample {row.sample}"
-            for name in ("facility", "library", "read_end_type", "read_length"):
-                _agree(issues, row, name, entity, getattr(row, name), getattr(sg, name), sg.first)
-        if len(issues) > before:
+            found += sg.given.check(
+                row, ASSAY_ATTRS, f"sequencing group {'/'.join(key)} of sample {row.sample}"
+            )
+        if found:
+            issues += found
             continue  # a conflicting row joins nothing
         if row.participant and participant is None:
-            participant = ParticipantPlan(row, row.participant, row.sex, row.affected)
+            participant = ParticipantPlan(row, row.participant)
             participants[row.participant] = participant
             units.append(participant)
-        elif participant is not None:
-            participant.sex = participant.sex if participant.sex is not None else row.sex
-            participant.affected = participant.affected if participant.affected is not None else row.affected
+        if participant is not None:
+            participant.given.fill(row, PARTICIPANT_ATTRS)
         if sample is None:
-            sample = SamplePlan(row, row.sample, row.sample_type, row.participant)
+            sample = SamplePlan(row, row.sample, row.participant, default_sample_type)
             samples[row.sample] = sample
             if participant is not None:
                 participant.samples.append(sample)
             else:
                 units.append(sample)
+        sample.given.fill(row, SAMPLE_ATTRS)
         row_files = located.get(row.key, [])
         if not row_files:
             continue
         if sg is None:
-            sg = SequencingGroupPlan(row, *key, row.facility, row.library, row.read_end_type, row.read_length)
+            sg = SequencingGroupPlan(row, *key)
             sample.groups[key] = sg
+        sg.given.fill(row, ASSAY_ATTRS)
         sg.files += row_files
     for sample in samples.values():
         for sg in sample.groups.values():
@@ -322,12 +331,13 @@ def _assay(sg: SequencingGroupPlan) -> dict[str, Any]:
         "sequencing_technology": sg.technology,
         "sequencing_platform": sg.platform,
     }
-    for key, value in (
-        ("sequencing_facility", sg.facility),
-        ("sequencing_library", sg.library),
-        ("read_end_type", sg.read_end_type),
-        ("read_length", sg.read_length),
+    for key, name in (
+        ("sequencing_facility", "facility"),
+        ("sequencing_library", "library"),
+        ("read_end_type", "read_end_type"),
+        ("read_length", "read_length"),
     ):
+        value = sg.given.values.get(name)
         if value is not None:
             meta[key] = value
     if sg.gvcf is not None:
@@ -347,10 +357,11 @@ def _sample(sample: SamplePlan) -> dict[str, Any]:
 
 def _participant(participant: ParticipantPlan) -> dict[str, Any]:
     body: dict[str, Any] = {"external_ids": {"": participant.external_id}}
-    if participant.sex is not None:
-        body["reported_sex"] = participant.sex
-    if participant.affected is not None:
-        body["meta"] = {"affected": participant.affected}
+    sex, affected = participant.given.values.get("sex"), participant.given.values.get("affected")
+    if sex is not None:
+        body["reported_sex"] = sex
+    if affected is not None:
+        body["meta"] = {"affected": affected}
     body["samples"] = [_sample(s) for s in participant.samples]
     return body
 

@@ -57,7 +57,7 @@ def check(
     issues += problems
     fatal = [i for i in issues if i.whole_file]
     if not skip_bad_rows or fatal:
-        plan, problems = records.group(rows, located)
+        plan, problems = records.group(rows, located, defaults.sample_type)
         issues += problems
         if issues:
             return Prepared(errors=_sorted(issues, manifests), rows=len(rows))
@@ -66,7 +66,7 @@ def check(
     bad: set[RowKey] = {key for i in issues for key in i.row_keys}
     while True:
         kept = [r for r in rows if r.key not in bad]
-        plan, problems = records.group(kept, located)
+        plan, problems = records.group(kept, located, defaults.sample_type)
         if not problems:
             break
         skipped += problems
