@@ -95,7 +95,8 @@ def read(path: Path, source: str, defaults: Defaults) -> tuple[list[Row], list[I
         return [], [Issue(source, 0, None, "manifest not found", whole_file=True)]
     except UnicodeDecodeError:
         return [], [Issue(source, 1, None, "manifest is not UTF-8 text", whole_file=True)]
-    records = _records(text, delimiter_for(path, text))
+    delimiter = delimiter_for(path, text)
+    records = _records(text, delimiter)
     if not records:
         return [], [Issue(source, 1, None, "manifest has no header row", whole_file=True)]
     header_line, header_cells = records[0]
@@ -104,7 +105,7 @@ def read(path: Path, source: str, defaults: Defaults) -> tuple[list[Row], list[I
         return [], [dataclasses.replace(i, whole_file=True) for i in issues]
     rows: list[Row] = []
     for line, cells in records[1:]:
-        row, row_issues = _row(source, line, cells, header, defaults)
+        row, row_issues = _row(source, line, cells, header, defaults, delimiter)
         issues += row_issues
         if row is not None:
             rows.append(row)
@@ -118,7 +119,7 @@ def _split(cell: str) -> list[str]:
 
 
 def _row(
-    source: str, line: int, cells: list[str], header: columns.Header, defaults: Defaults
+    source: str, line: int, cells: list[str], header: columns.Header, defaults: Defaults, delimiter: str
 ) -> tuple[Row | None, list[Issue]]:
     issues: list[Issue] = []
 
@@ -126,7 +127,8 @@ def _row(
         issues.append(Issue(source, line, header.column(name) if name else None, message))
 
     if len(cells) > header.width and any(c.strip() for c in cells[header.width :]):
-        issue(None, f"{len(cells)} cells but the header has {header.width} columns")
+        hint = " (quote cells that hold commas)" if delimiter == "," else ""
+        issue(None, f"{len(cells)} cells but the header has {header.width} columns{hint}")
     raw = {name: header.cell(cells, name) for name in header.positions}
     sample = raw.get("sample", "")
     if not sample:
