@@ -143,3 +143,40 @@ def test_a_bad_header_stops_even_with_skip_bad_rows(manifests: list[str], fake_c
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:3] == EXPECTED[:3]
     assert fake_client.calls == []
+
+
+def test_more_problems_across_manifests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_client: FakeClient
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_reads(tmp_path, "A.bam", "B.bam", "C_1.fq", "C_2.fq")
+    (tmp_path / "B.bam.md5").write_text("not a checksum\n")
+    write_manifest(
+        tmp_path / "one.csv",
+        [["participant", "sample", "files"], ["P1", "A", "A.bam"], ["P1", "C", "C_1.fq,C_2.fq"]],
+        ",",
+    )
+    write_manifest(
+        tmp_path / "two.tsv",
+        [
+            ["participant", "sample", "files", "checksum", "sample type"],
+            ["P2", "A", "", "", ""],
+            ["P3", "B", "B.bam", "", ""],
+            ["P4", "D", "C_1.fq", f"{'0' * 32},{'1' * 32}", ""],
+        ],
+    )
+    result = runner.invoke(app, ["ingest", "manifest", "proj", "one.csv", "two.tsv", "gone.tsv"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "one.csv:3: 4 cells but the header has 3 columns (quote cells that hold commas)",
+        # (the row's cells were split at the comma, so C_2.fq is not in it)
+        "one.csv:3: column 'files': FASTQ C_1.fq has no mate (sample C (genome): every FASTQ needs its R1/R2 "
+        "partner)",
+        "two.tsv:2: column 'participant': sample A is under participant P2 here but under P1 on one.csv:2",
+        "two.tsv:3: column 'files': B.bam.md5 does not hold an md5 checksum",
+        "two.tsv:4: column 'checksum': 2 checksums for 1 file",
+        "two.tsv:4: column 'files': file C_1.fq is listed twice (also on one.csv:3)",
+        "gone.tsv: manifest not found",
+        "7 problems: nothing was sent (--skip-bad-rows ingests the rest)",
+    ]
+    assert fake_client.calls == []

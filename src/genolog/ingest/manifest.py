@@ -114,6 +114,10 @@ def read(path: Path, source: str, defaults: Defaults) -> tuple[list[Row], list[I
     return rows, issues
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
 def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(",") if part.strip()]
 
@@ -137,7 +141,7 @@ def _row(
     checksums = _split(raw.get("checksum", ""))
     if checksums:
         if len(checksums) != len(files):
-            issue("checksum", f"{len(checksums)} checksums for {len(files)} files")
+            issue("checksum", f"{_n(len(checksums), 'checksum')} for {_n(len(files), 'file')}")
         for cell, text in zip(files, checksums, strict=False):
             cell.checksum = parse_md5(text)
             if cell.checksum is None:
