@@ -134,3 +134,32 @@ def test_big_files_get_a_progress_bar_on_a_terminal(manifest: Path, monkeypatch:
     run.hash_missing(prepared.plan, Console(file=out, force_terminal=True, width=100))
     assert "md5" in out.getvalue()
     assert all(f.checksum for f in run.records.files_of(prepared.plan))
+
+
+def test_storage_errors_are_messages_and_stop_the_ingest(
+    manifest: Path, fake_client: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from genolog.ingest import files
+
+    def broken(path: object, advance: object = None) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(files, "compute_md5", broken)
+    result = runner.invoke(app, ["ingest", "manifest", "proj", "m.tsv", "--search-path", "data"])
+    assert result.exit_code == 1
+    assert (
+        "m.tsv:3: column 'files': cannot read file B.cram to compute its md5: PermissionError: [Errno 13] "
+        "Permission denied" in result.stderr
+    )
+
+    def unreachable(name: str, search_paths: object) -> None:
+        raise ConnectionError("no route to storage")
+
+    monkeypatch.setattr(files, "find", unreachable)
+    result = runner.invoke(app, ["ingest", "manifest", "proj", "m.tsv", "--search-path", "gs://b"])
+    assert result.exit_code == 1
+    assert (
+        "m.tsv:3: column 'files': cannot look for file B.cram: ConnectionError: no route to storage"
+        in result.stderr
+    )
+    assert fake_client.calls == []

@@ -46,7 +46,11 @@ def ingest_manifest(
         err_console.print(Text("error: no rows left to ingest"))
         return 1
     if compute_md5:
-        run.hash_missing(prepared.plan, err_console)
+        unreadable = run.hash_missing(prepared.plan, err_console)
+        if unreadable:
+            report.print_issues(unreadable, err_console)
+            err_console.print(Text(f"{len(unreadable)} unreadable files: nothing was sent"))
+            return 1
     run.finish(prepared)
     out = err_console if as_json else console
     out.print(Text(report.plan_line(prepared.plan, prepared.rows)))

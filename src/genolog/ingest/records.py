@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from genolog.ingest import files, reads
 from genolog.ingest.issues import Issue, RowKey, where
-from genolog.ingest.manifest import Row
+from genolog.ingest.manifest import FileCell, Row
 
 if TYPE_CHECKING:
     from cloudpathlib import CloudPath
@@ -55,52 +55,44 @@ def locate(
     issues: list[Issue] = []
     seen: dict[str, Row] = {}
     for row in rows:
-        column = row.column("filenames")
         found: list[ReadFile] = []
         for cell in row.files:
-            default_folder = None if search_paths else manifest_folders[row.source]
-            path = files.find(cell.name, search_paths or [manifest_folders[row.source]])
-            if path is None:
-                issues.append(
-                    Issue(row.source, row.line, column, _not_found(cell.name, search_paths, default_folder))
-                )
-                continue
-            location = files.location_of(path)
-            basename = location.rsplit("/", 1)[-1]
-            kind = reads.kind_of(basename)
-            if kind is None:
-                issues.append(
-                    Issue(
-                        row.source,
-                        row.line,
-                        column,
-                        f"file {cell.name} is not a read file (expected {reads.EXPECTED_EXTENSIONS})",
-                    )
-                )
-                continue
-            if location in seen:
-                first = seen[location]
-                issues.append(
-                    Issue(
-                        row.source,
-                        row.line,
-                        column,
-                        f"file {cell.name} is listed twice (also on {where(first.source, first.line, row.source)})",
-                    )
-                )
-                continue
-            seen[location] = row
-            checksum = cell.checksum
-            if checksum is None:
-                checksum, had_sibling = files.sibling_md5(path)
-                if had_sibling and checksum is None:
-                    issues.append(
-                        Issue(row.source, row.line, column, f"{basename}.md5 does not hold an md5 checksum")
-                    )
-                    continue
-            found.append(ReadFile(row, cell.name, path, location, kind, files.size_of(path), checksum))
+            try:
+                result = _locate_one(row, cell, search_paths, manifest_folders[row.source], seen)
+            except (
+                Exception
+            ) as e:  # a cloud client's error (credentials, network): a message, not a traceback
+                result = f"cannot look for file {cell.name}: {type(e).__name__}: {e}"
+            if isinstance(result, str):
+                issues.append(Issue(row.source, row.line, row.column("filenames"), result))
+            else:
+                found.append(result)
+                seen[result.location] = row
         located[row.key] = found
     return located, issues
+
+
+def _locate_one(
+    row: Row, cell: FileCell, search_paths: Sequence[str], manifest_folder: str, seen: dict[str, Row]
+) -> ReadFile | str:
+    """The file, or what is wrong with it."""
+    path = files.find(cell.name, search_paths or [manifest_folder])
+    if path is None:
+        return _not_found(cell.name, search_paths, None if search_paths else manifest_folder)
+    location = files.location_of(path)
+    basename = location.rsplit("/", 1)[-1]
+    kind = reads.kind_of(basename)
+    if kind is None:
+        return f"file {cell.name} is not a read file (expected {reads.EXPECTED_EXTENSIONS})"
+    if location in seen:
+        first = seen[location]
+        return f"file {cell.name} is listed twice (also on {where(first.source, first.line, row.source)})"
+    checksum = cell.checksum
+    if checksum is None:
+        checksum, had_sibling = files.sibling_md5(path)
+        if had_sibling and checksum is None:
+            return f"{basename}.md5 does not hold an md5 checksum"
+    return ReadFile(row, cell.name, path, location, kind, files.size_of(path), checksum)
 
 
 # --- grouping ---

@@ -85,8 +85,10 @@ def _prepared(plan: Plan, rows: int) -> Prepared:
     return Prepared(plan=plan, rows=rows)
 
 
-def hash_missing(plan: Plan, console: Console) -> None:
-    """Compute the md5 of every file that has none from the manifest or a sibling ``.md5``."""
+def hash_missing(plan: Plan, console: Console) -> list[Issue]:
+    """Compute the md5 of every file that has none from the manifest or a sibling ``.md5``; returns the
+    files that could not be read."""
+    failed: list[Issue] = []
     todo = [f for f in records.files_of(plan) if f.checksum is None]
     total = sum(f.size for f in todo)
     show = console.is_terminal and total >= PROGRESS_MIN_BYTES
@@ -104,7 +106,18 @@ def hash_missing(plan: Plan, console: Console) -> None:
         for f in todo:
             progress.update(task, description=f.basename)
             advance: Callable[[int], None] = lambda n: progress.advance(task, n)  # noqa: E731
-            f.checksum = files.compute_md5(f.path, advance)
+            try:
+                f.checksum = files.compute_md5(f.path, advance)
+            except Exception as e:  # OSError, or a cloud client's error
+                failed.append(
+                    Issue(
+                        f.row.source,
+                        f.row.line,
+                        f.row.column("filenames"),
+                        f"cannot read file {f.name} to compute its md5: {type(e).__name__}: {e}",
+                    )
+                )
+    return failed
 
 
 def finish(prepared: Prepared) -> Prepared:
