@@ -10,7 +10,7 @@ from genolog import client
 from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.settings import ServerSettings
-from tests.ingest.support import FakeClient, FakeIngestError
+from tests.ingest.support import FakeClient
 from tests.metadata.live import live_server
 from tests.metadata.support import Api
 
@@ -18,8 +18,7 @@ from tests.metadata.support import Api
 @pytest.fixture
 def fake_client(monkeypatch: pytest.MonkeyPatch) -> FakeClient:
     fake = FakeClient()
-    monkeypatch.setattr(client, "ingest", fake.ingest, raising=False)
-    monkeypatch.setattr(client, "IngestError", FakeIngestError, raising=False)
+    monkeypatch.setattr(client, "ingest", fake.ingest)
     return fake
 
 

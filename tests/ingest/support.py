@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from genolog.client import IngestError
+
 
 def write_reads(folder: Path, *names: str) -> dict[str, str]:
     """Small files whose contents follow from their names; returns name -> md5."""
@@ -26,15 +28,13 @@ def write_manifest(path: Path, rows: Iterable[Iterable[str]], delimiter: str = "
     return path
 
 
-class FakeIngestError(Exception):
-    def __init__(self, message: str, status: int, line: int | None) -> None:
-        super().__init__(message)
-        self.message, self.status, self.line = message, status, line
+class FakeIngestError(IngestError):
+    """What the real client raises, made by the stand-in."""
 
 
 @dataclass
 class FakeClient:
-    """Stands in for ``genolog.client.ingest`` until the server side lands: records what it is sent."""
+    """Stands in for ``genolog.client.ingest`` where a test needs a particular answer: records what it is sent."""
 
     calls: list[tuple[str, list[dict[str, Any]], bool]] = field(default_factory=list)
     refuse: FakeIngestError | None = None

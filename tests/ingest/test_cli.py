@@ -19,6 +19,7 @@ from genolog.ingest import run
 from genolog.ingest.manifest import Defaults
 from genolog.paths import to_path
 from tests.ingest.support import FakeClient, FakeIngestError, write_manifest, write_reads
+from tests.metadata.support import Api
 
 runner = CliRunner()
 
@@ -163,3 +164,42 @@ def test_storage_errors_are_messages_and_stop_the_ingest(
         in result.stderr
     )
     assert fake_client.calls == []
+
+
+def test_a_manifest_ingests_then_reingests_unchanged_against_a_live_server(
+    manifest: Path, live_api: Api, tmp_path: Path
+) -> None:
+    args = ["ingest", "manifest", "proj", "m.tsv", "--search-path", "data", "--json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    created = json.loads(first.stdout)["counts"]
+    assert {k: v["created"] for k, v in created.items()} == {
+        "participant": 1,
+        "sample": 2,
+        "sequencing_group": 2,
+        "assay": 2,
+    }
+    samples = live_api.ok("POST", "/sample/", json={"project_ids": ["proj"]})
+    assert sorted(s["external_ids"][""] for s in samples) == ["A", "B"]
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    counts = json.loads(again.stdout)["counts"]
+    assert all(c["created"] == c["updated"] == 0 and c["unchanged"] > 0 for c in counts.values())
+    write_reads(tmp_path / "data", "C_1.fq.gz", "C_2.fq.gz")
+    with (tmp_path / "m.tsv").open("a") as f:
+        f.write("P1\tC\tC_1.fq.gz,C_2.fq.gz\n")
+    dry = runner.invoke(app, ["ingest", "manifest", "proj", "m.tsv", "--search-path", "data", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Would change" in dry.stdout and "C" in dry.stdout
+    assert (
+        len(live_api.ok("POST", "/sample/", json={"project_ids": ["proj"]})) == 2
+    )  # a dry run wrote nothing
+
+
+def test_a_server_refusal_names_the_manifest_row(manifest: Path, live_api: Api) -> None:
+    result = runner.invoke(
+        app, ["ingest", "manifest", "proj", "m.tsv", "--search-path", "data", "--sequencing-type", "hologram"]
+    )
+    assert result.exit_code != 0
+    assert "m.tsv:2" in result.output and "Unknown sequencing type 'hologram'" in result.output
+    assert live_api.ok("POST", "/sample/", json={"project_ids": ["proj"]}) == []

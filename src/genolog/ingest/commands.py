@@ -68,21 +68,14 @@ def ingest_manifest(
 
 
 def _send(project: str, prepared: run.Prepared, dry_run: bool, err_console: Console) -> dict[str, Any] | None:
-    from genolog import client
+    from genolog.client import IngestError, ingest
 
-    ingest = getattr(client, "ingest", None)
-    error_type = getattr(client, "IngestError", None)
-    if ingest is None or error_type is None:
-        err_console.print(Text("error: this genolog's client has no ingest() (genolog.client.ingest)"))
-        return None
     try:
         result: dict[str, Any] = ingest(project, prepared.records, dry_run=dry_run)
-    except Exception as e:
-        if not isinstance(e, error_type):
-            raise
-        origin = run.origin_of(prepared, getattr(e, "line", None))
+    except IngestError as e:
+        origin = run.origin_of(prepared, e.line)
         where = f"{origin}: " if origin is not None else ""
-        err_console.print(Text(f"error: {where}{getattr(e, 'message', str(e))}"), soft_wrap=True)
+        err_console.print(Text(f"error: {where}{e.message}"), soft_wrap=True)
         return None
     return result
 
