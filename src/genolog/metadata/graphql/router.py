@@ -122,6 +122,7 @@ def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(servi
     the REST endpoints do, then writes in a transaction of its own."""
     # parsed once and cached by the executor; a syntax error is reported by the full execution below
     is_mutation = fast_executor.operation_type(body.query, body.operation_name) == OperationType.MUTATION
+    ctx: RequestContext | None = None
     if not is_mutation:
         with gc_paused(), authenticated_read(request, svc) as (ctx, tx):
             context = GraphQLContext(tx, ctx.caller)
@@ -132,7 +133,8 @@ def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(servi
             context.release()
         if answer is not None:
             return Response(answer, media_type="application/json")
-    ctx = RequestContext(svc, authenticate(request, svc), request)
+    if ctx is None:  # a query the fast executor left to strawberry keeps its caller
+        ctx = RequestContext(svc, authenticate(request, svc), request)
     transaction = ctx.write if is_mutation else ctx.read
     try:
         with transaction() as tx:
