@@ -35,7 +35,7 @@ def chunked(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
         yield part
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """One entity of the request: what was asked for, which row it matched and what became of it."""
 
