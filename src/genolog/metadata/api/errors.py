@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from starlette.exceptions import HTTPException
 
 from genolog.metadata.errors import MetadataError
@@ -56,6 +56,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _overflow_error(_request: Request, error: OverflowError) -> JSONResponse:
         # SQLite's driver refuses integers beyond 64 bits (for example an id of 10**20) before the query runs.
         return error_response(400, "BadRequest", f"A number in the request is out of range: {error}")
+
+    @app.exception_handler(StatementError)
+    async def _statement_error(request: Request, error: StatementError) -> JSONResponse:
+        # An error raised while SQLAlchemy prepared a statement's parameters, before the database saw it:
+        # the JSON serializer refusing a value (a BadRequest), or a driver refusing a number.
+        if isinstance(error.orig, MetadataError):
+            return await _metadata_error(request, error.orig)
+        if isinstance(error.orig, OverflowError):
+            return await _overflow_error(request, error.orig)
+        return await _unexpected(request, error)
 
     @app.exception_handler(OperationalError)
     async def _operational_error(_request: Request, error: OperationalError) -> JSONResponse:
