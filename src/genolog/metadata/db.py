@@ -16,6 +16,9 @@ from sqlalchemy.engine import Connection, Engine
 from genolog.metadata.errors import BadRequest
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The threads that serve requests at once: uvicorn runs FastAPI's plain ``def`` endpoints and dependencies
+# on anyio's default thread limiter, 40 threads.
+SERVER_THREADS = 40
 
 
 def normalise_url(url: str) -> str:
@@ -68,8 +71,11 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_deserializer", _json_loads)
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url, **kwargs)
+    # Enough connections for every request thread at once: a writer waiting on a lock holds its
+    # connection, and with fewer connections than threads the rest of the requests would wait for one and
+    # fail (pool timeout, a 503) though the database itself would soon answer them.
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("max_overflow", SERVER_THREADS - 10)
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
 
@@ -78,6 +84,11 @@ def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:
     path = sa.make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # No cap on connections (SQLAlchemy's default for a file is 5 + 10): writers queue on SQLite's
+        # write lock (busy_timeout, below) holding their connections, and while a long write runs the
+        # other requests must queue there too, not time out waiting for a pooled connection.
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", -1)
     kwargs.setdefault("connect_args", {})
     kwargs["connect_args"].setdefault("timeout", 60)
     kwargs["connect_args"].setdefault("check_same_thread", False)

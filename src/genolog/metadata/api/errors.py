@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from genolog.metadata.errors import MetadataError
@@ -70,6 +71,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _operational_error(_request: Request, error: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", error)
+        return error_response(503, "DatabaseUnavailable", "The database is busy or unavailable; retry later")
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(_request: Request, error: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy for the pool's whole timeout.
+        log.error("no database connection free: %s", error)
         return error_response(503, "DatabaseUnavailable", "The database is busy or unavailable; retry later")
 
     @app.exception_handler(HTTPException)
