@@ -56,6 +56,17 @@ class Api:
         return name
 
 
+def assert_rejected(response: httpx.Response, status: int, *fragments: str) -> dict[str, Any]:
+    """A JSON ``{name, description}`` error with this status, whose description names the problem."""
+    assert response.status_code < 500, f"{response.status_code} {response.text}"
+    assert response.status_code == status, f"{response.status_code} {response.text}"
+    body = response.json()
+    assert set(body) == {"name", "description"}, body
+    for fragment in fragments:
+        assert fragment in body["description"], f"{fragment!r} not in {body['description']!r}"
+    return body
+
+
 def sequencing_assay(*reads: str, **meta: Any) -> dict[str, Any]:
     """An assay upsert body for sequencing reads, with the required sequencing meta."""
     return {

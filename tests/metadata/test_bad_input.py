@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,7 +18,15 @@ from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.ids import IdCodec
 from genolog.metadata.settings import ServerSettings
-from tests.metadata.support import Api, Dump, dump, restore, sample_with_group, sequencing_assay
+from tests.metadata.support import (
+    Api,
+    Dump,
+    assert_rejected,
+    dump,
+    restore,
+    sample_with_group,
+    sequencing_assay,
+)
 
 
 def wrong_check_digit(codec: IdCodec, raw: int) -> str:
@@ -96,17 +103,6 @@ def world(seeded: Seeded) -> Iterator[Seeded]:
         restore(seeded.api.svc.db, seeded.snapshot)
         changed = [name for name, rows in after.items() if rows != seeded.snapshot[name]]
         pytest.fail(f"a rejected request changed the database: tables {changed}")
-
-
-def assert_rejected(response: httpx.Response, status: int, *fragments: str) -> dict[str, Any]:
-    """A JSON ``{name, description}`` error with this status, whose description names the problem."""
-    assert response.status_code < 500, f"{response.status_code} {response.text}"
-    assert response.status_code == status, f"{response.status_code} {response.text}"
-    body = response.json()
-    assert set(body) == {"name", "description"}, body
-    for fragment in fragments:
-        assert fragment in body["description"], f"{fragment!r} not in {body['description']!r}"
-    return body
 
 
 SAMPLE = IdCodec("sample", "XPG")  # the default settings, as the tests' services use
@@ -396,13 +392,21 @@ CASES = [
         ("'D1'",),
         json=[sample_with_group("D1"), {"external_ids": {"": "D1"}, "type": "blood"}],
     ),
-    Case(
+    Case(  # createSample makes a new sample; upsert-many would update S1 instead
         "duplicate-sample-eid-existing",
+        "PUT",
+        "/sample/proj/",
+        409,
+        ("'S1'",),
+        json={"external_ids": {"": "S1"}, "type": "blood"},
+    ),
+    Case(  # a new sample naming another sample's id under a second organisation
+        "sample-eid-of-another-sample",
         "PUT",
         "/sample/proj/upsert-many",
         409,
-        ("'S1'",),
-        json=[sample_with_group("S9"), {"external_ids": {"": "S1"}, "type": "blood"}],
+        ("'S1'", "item 2", "organisation 'kccg'"),
+        json=[sample_with_group("S9"), {"external_ids": {"": "S10", "kccg": "S1"}, "type": "blood"}],
     ),
     Case(
         "duplicate-sample-eid-other-org",
@@ -425,8 +429,8 @@ CASES = [
         "PUT",
         "/participant/proj/upsert-many",
         409,
-        ("'KID'",),
-        json=[{"external_ids": {"": "P9"}}, {"external_ids": {"": "KID"}}],
+        ("'KID'", "item 2"),
+        json=[{"external_ids": {"": "P9"}}, {"external_ids": {"": "P10", "other": "KID"}}],
     ),
     Case(
         "rename-participant-to-existing-eid",

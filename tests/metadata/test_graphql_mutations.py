@@ -146,10 +146,10 @@ def test_a_mutation_with_an_error_writes_nothing_and_readers_cannot_write(api: A
         api,
         """mutation ($sg: String!, $e: JSON) { a: analysis { createAnalysis(project: "proj", analysis: {type: "qc", status: QUEUED,
            sequencingGroupIds: [$sg], meta: {}}) { id } }
-           b: sample { upsertSamples(project: "proj", samples: [{externalIds: $e, type: "blood"}]) { id } } }""",
+           b: sample { upsertSamples(project: "proj", samples: [{externalIds: $e, type: "goo"}]) { id } } }""",
         {"sg": sg1, "e": {"": "S1"}},
     )
-    assert body["data"] is None and "already used" in body["errors"][0]["message"]
+    assert body["data"] is None and "Unknown sample type 'goo'" in body["errors"][0]["message"]
     assert (
         api.ok("POST", "/analysis/query", json={"projects": ["proj"]}) == []
     )  # the first part was rolled back

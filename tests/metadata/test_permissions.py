@@ -25,7 +25,8 @@ from genolog.metadata.context import AuditInfo, IdCodecs, Tx
 from genolog.metadata.db import Database
 from genolog.metadata.models import Analysis, ParticipantUpsert
 from genolog.metadata.settings import ServerSettings
-from genolog.metadata.store import analyses, analysis_runner, families, identity, participants, projects
+from genolog.metadata.store import analyses, analysis_runner, families, identity, projects
+from genolog.metadata.store.upserts import upsert_items
 from tests.metadata.support import dump, restore, sample_with_group, sequencing_assay
 
 PROJECT = "hidden"  # the project every route is aimed at; its name must never leak to outsiders
@@ -197,6 +198,8 @@ ROUTES = [
         WRITE,
         json=lambda i: [sample_with_group("S9")],
     ),
+    # bulk ingest: one NDJSON line is a JSON object
+    Route("ingest", "POST", "/ingest/{project}", WRITE, json=lambda i: {"sample": sample_with_group("S9")}),
     Route(
         "getSampleIdMapByExternal", "POST", "/sample/{project}/id-map/external", READ, json=lambda i: ["S1"]
     ),
@@ -384,7 +387,9 @@ def seed(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
 
         body: dict[str, Any] = {"external_ids": {"": "P1"}, "samples": [sample_with_group("S1")]}
         body["samples"][0]["sequencing_groups"][0]["assays"][0]["external_ids"] = {"": "A1"}
-        participant = participants.upsert_many(tx, project_id, [ParticipantUpsert.model_validate(body)])[0]
+        participant = upsert_items(
+            tx, project_id, [ParticipantUpsert.model_validate(body)], echo=True
+        ).results[0]
         sample = participant["samples"][0]
         sg = sample["sequencing_groups"][0]
         families.import_pedigree(

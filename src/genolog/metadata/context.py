@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
+from genolog.metadata.db import insert_many
 from genolog.metadata.ids import IdCodec
 
 
@@ -65,6 +66,7 @@ class Tx:
         self._audit_log_id: int | None = None
         # (entity, id) -> (project_id, snapshot before the change, or None when created by this request)
         self._touched: dict[tuple[str, int], tuple[int | None, dict[str, Any] | None]] = {}
+        self._written: dict[tuple[str, int], dict[str, Any]] = {}  # new snapshots given by ``created``
 
     @property
     def audit_log_id(self) -> int:
@@ -96,10 +98,19 @@ class Tx:
         for i in fresh:
             self._touched[(entity, i)] = (project_id, snapshots.get(i))
 
-    def created(self, entity: str, ids: list[int], project_id: int | None) -> None:
-        """Call after inserting these entities."""
-        for i in ids:
+    def created(
+        self,
+        entity: str,
+        ids: list[int],
+        project_id: int | None,
+        snapshots: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Call after inserting these entities; ``snapshots`` (one per id, as ``history.snapshot`` would
+        read them back) spare ``finish`` re-reading what the caller just wrote."""
+        for position, i in enumerate(ids):
             self._touched.setdefault((entity, i), (project_id, None))
+            if snapshots is not None:
+                self._written[(entity, i)] = snapshots[position]
 
     def finish(self) -> None:
         """Record the changes of this request; call once, just before commit."""
@@ -107,27 +118,30 @@ class Tx:
 
         by_entity: dict[str, list[int]] = {}
         for entity, i in self._touched:
-            by_entity.setdefault(entity, []).append(i)
+            if (entity, i) not in self._written:
+                by_entity.setdefault(entity, []).append(i)
+        after = {
+            (e, i): view for e, ids in by_entity.items() for i, view in history.snapshot(self, e, ids).items()
+        }
+        after.update(self._written)
         rows = []
-        for entity, ids in by_entity.items():
-            after = history.snapshot(self, entity, ids)
-            for i in ids:
-                project_id, old = self._touched[(entity, i)]
-                new = after.get(i)
-                if old == new:
-                    continue
-                operation = "create" if old is None else "delete" if new is None else "update"
-                rows.append(
-                    {
-                        "audit_log_id": self.audit_log_id,
-                        "entity": entity,
-                        "entity_id": i,
-                        "project_id": project_id,
-                        "operation": operation,
-                        "old": old,
-                        "new": new,
-                    }
-                )
+        for (entity, i), (project_id, old) in self._touched.items():
+            new = after.get((entity, i))
+            if old == new:
+                continue
+            operation = "create" if old is None else "delete" if new is None else "update"
+            rows.append(
+                {
+                    "audit_log_id": self.audit_log_id,
+                    "entity": entity,
+                    "entity_id": i,
+                    "project_id": project_id,
+                    "operation": operation,
+                    "old": old,
+                    "new": new,
+                }
+            )
         if rows:
-            self.conn.execute(t.change.insert(), rows)
+            insert_many(self.conn, t.change, rows)
         self._touched.clear()
+        self._written.clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,58 @@ def normalise_url(url: str) -> str:
         if url.startswith(plain):
             return "postgresql+psycopg://" + url[len(plain) :]
     return url
+
+
+def insert_many(
+    conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, new_ids: bool = False
+) -> list[int]:
+    """Insert ``rows`` (all with the same keys) in one DBAPI executemany; with ``new_ids``, allocate and
+    return their ids (in order).
+
+    SQLAlchemy's own executemany costs ~10 µs of Python per row (parameter construction, per-row bind
+    processing); bulk ingest writes millions of rows, so this converts values with each column's bind
+    processor once per value and hands plain tuples to the driver.
+    """
+    if not rows:
+        return []
+    columns = list(rows[0])
+    dialect = conn.dialect
+    processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]  # private, but stable
+    params = [
+        tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True)) for row in rows
+    ]
+    ids: list[int] = []
+    if new_ids:
+        ids = _allocate_ids(conn, table, len(rows))
+        columns = ["id", *columns]
+        params = [(i, *values) for i, values in zip(ids, params, strict=True)]
+    quote = dialect.identifier_preparer.quote
+    target = f"{quote(table.name)} ({', '.join(map(quote, columns))})"
+    if dialect.name == "postgresql":  # COPY: one stream instead of a round of parse/bind/execute per row
+        raw = conn.connection.dbapi_connection
+        statement = f"COPY {target} FROM STDIN"
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for values in params:
+                    copy.write_row(values)
+        except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy's own statements raise it
+            raise sa.exc.DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
+    else:
+        conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join(['?'] * len(columns))})", params)
+    return ids
+
+
+def _allocate_ids(conn: Connection, table: sa.Table, count: int) -> list[int]:
+    if conn.dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        return list(
+            conn.execute(
+                sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+            ).scalars()
+        )
+    # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so max(id) cannot move under us
+    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+    return list(range(start + 1, start + 1 + count))
 
 
 def _json_dumps(value: Any) -> str:

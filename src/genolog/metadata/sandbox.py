@@ -8,7 +8,8 @@ from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.models import AssayUpsert, ParticipantUpsert, SampleUpsert, SequencingGroupUpsert
 from genolog.metadata.pedigree import PedigreeRow
-from genolog.metadata.store import families, participants, projects
+from genolog.metadata.store import families, projects
+from genolog.metadata.store.upserts import upsert_items
 
 SANDBOX = "sandbox"
 
@@ -72,7 +73,7 @@ def load_sandbox(svc: Service, owner: str, participants_per_project: int = 6) ->
             bucket = (
                 f"{svc.settings.data_dir.resolve()}/{SANDBOX}-{namespace}-upload"  # as genolog.paths names it
             )
-            participants.upsert_many(
+            upsert_items(
                 tx,
                 project["id"],
                 [_participant(rng, i, bucket) for i in range(1, participants_per_project + 1)],

@@ -15,6 +15,7 @@ from genolog.metadata.api import (
     assays,
     enums,
     families,
+    ingest,
     participants,
     projects,
     samples,
@@ -36,6 +37,7 @@ ROUTERS = (
     analyses,
     analysis_runner,
     enums,
+    ingest,
 )
 
 

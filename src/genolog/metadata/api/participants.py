@@ -11,6 +11,7 @@ from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.store import history, participants
+from genolog.metadata.store.upserts import upsert_items
 
 router = APIRouter(prefix="/participant", tags=["participant"])
 
@@ -43,7 +44,7 @@ def upsert_participants(
     """Insert participants without ids, update those with ids, with nested samples. All or nothing."""
     with ctx.write() as tx:
         row = ctx.project(tx, project, WRITE)
-        return participants.upsert_many(tx, row["id"], items)
+        return upsert_items(tx, row["id"], items, echo=True).results
 
 
 @router.post("/{participant_id}/update-participant", operation_id="updateParticipant")
@@ -55,9 +56,8 @@ def update_participant(
     with ctx.write() as tx:
         row = participants.get_row(tx, participant_id)
         ctx.project_by_id(tx, row["project_id"], WRITE, f"Participant {participant_id} not found")
-        return participants.upsert(
-            tx, row["project_id"], participant.model_copy(update={"id": participant_id})
-        )
+        update = participant.model_copy(update={"id": participant_id})
+        return upsert_items(tx, row["project_id"], [update], echo=True).results[0]
 
 
 @router.post("/{project}/id-map/external", operation_id="getParticipantIdMapByExternalIds")

@@ -11,6 +11,7 @@ from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.store import external_ids, history, samples
+from genolog.metadata.store.upserts import upsert_items
 
 router = APIRouter(prefix="/sample", tags=["sample"])
 
@@ -59,17 +60,18 @@ def create_sample(project: str, sample: SampleUpsert, ctx: RequestContext = Depe
         raise BadRequest("createSample makes a new sample: leave out 'id' (use updateSample to change one)")
     with ctx.write() as tx:
         row = ctx.project(tx, project, WRITE)
-        return str(samples.upsert_many(tx, row["id"], [sample])[0]["id"])
+        return tx.codecs.sample.format(upsert_items(tx, row["id"], [sample], create_only=True).ids[0])
 
 
 @router.put("/{project}/upsert-many", operation_id="upsertSamples")
 def upsert_samples(
     project: str, samples_in: list[SampleUpsert] = Body(...), ctx: RequestContext = Depends(request_context)
 ) -> list[dict[str, Any]]:
-    """Insert samples without ids, update those with ids; nested groups and assays likewise. All or nothing."""
+    """Update samples given by id or primary external id, insert the rest; nested groups and assays
+    likewise (see ``store.upserts`` for how they match). All or nothing."""
     with ctx.write() as tx:
         row = ctx.project(tx, project, WRITE)
-        return samples.upsert_many(tx, row["id"], samples_in)
+        return upsert_items(tx, row["id"], samples_in, echo=True).results
 
 
 @router.post("/{project}/id-map/external", operation_id="getSampleIdMapByExternal")
@@ -131,5 +133,5 @@ def update_sample(id_: str, sample: SampleUpsert, ctx: RequestContext = Depends(
             raise BadRequest(f"The body's id {sample.id!r} does not match the path's {id_!r}")
         row = samples.get_row(tx, sample_id)
         ctx.project_by_id(tx, row["project_id"], WRITE, f"Sample {id_} not found")
-        samples.upsert_many(tx, row["project_id"], [sample.model_copy(update={"id": id_})])
+        upsert_items(tx, row["project_id"], [sample.model_copy(update={"id": id_})])
         return id_

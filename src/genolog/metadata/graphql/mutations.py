@@ -33,6 +33,7 @@ from genolog.metadata.permissions import CONTRIBUTE, MEMBER_ADMIN, PROJECT_ADMIN
 from genolog.metadata.store import analyses, assays, families, participants, projects, samples
 from genolog.metadata.store import analysis_runner as runner_store
 from genolog.metadata.store import sequencing_groups as sg_store
+from genolog.metadata.store.upserts import upsert_items
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -271,7 +272,7 @@ class SampleMutations:
 
 def _upsert_samples(ctx: GraphQLContext, project_id: int, items: list[SampleUpsertInput]) -> list[str]:
     upserts = [_model(models.SampleUpsert, item) for item in items]
-    return [str(result["id"]) for result in samples.upsert_many(ctx.tx, project_id, upserts)]
+    return [ctx.tx.codecs.sample.format(i) for i in upsert_items(ctx.tx, project_id, upserts).ids]
 
 
 @strawberry.type
@@ -319,7 +320,7 @@ def _upsert_participants(
     ctx: GraphQLContext, project_id: int, items: list[ParticipantUpsertInput]
 ) -> list[int]:
     upserts = [_model(models.ParticipantUpsert, item) for item in items]
-    return [int(result["id"]) for result in participants.upsert_many(ctx.tx, project_id, upserts)]
+    return upsert_items(ctx.tx, project_id, upserts).ids
 
 
 @strawberry.type

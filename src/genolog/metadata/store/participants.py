@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,9 +10,7 @@ import sqlalchemy as sa
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
-from genolog.metadata.meta import merge_patch
-from genolog.metadata.models import ParticipantUpsert
-from genolog.metadata.store import external_ids, samples
+from genolog.metadata.store import external_ids
 
 FIELDS = ("reported_sex", "reported_gender", "karyotype")
 
@@ -35,18 +34,20 @@ def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
     ).mappings()
     eids = external_ids.get_many(tx.conn, "participant", ids)
     phenos = phenotypes(tx, ids)
+    return {r["id"]: view(r, eids[r["id"]], phenos[r["id"]]) for r in rows}
+
+
+def view(row: Mapping[Any, Any], eids: dict[str, str], phenotypes: dict[str, Any]) -> dict[str, Any]:
+    """A participant as the API shows it (and as its change history records it)."""
     return {
-        r["id"]: {
-            "id": r["id"],
-            "external_ids": eids[r["id"]],
-            "reported_sex": r["reported_sex"],
-            "reported_gender": r["reported_gender"],
-            "karyotype": r["karyotype"],
-            "meta": r["meta"],
-            "project": r["project_id"],
-            "phenotypes": phenos[r["id"]],
-        }
-        for r in rows
+        "id": row["id"],
+        "external_ids": eids,
+        "reported_sex": row["reported_sex"],
+        "reported_gender": row["reported_gender"],
+        "karyotype": row["karyotype"],
+        "meta": row["meta"],
+        "project": row["project_id"],
+        "phenotypes": phenotypes,
     }
 
 
@@ -59,59 +60,6 @@ def get_row(tx: Tx, participant_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"Participant {participant_id} not found")
     return dict(row)
-
-
-def upsert_many(tx: Tx, project_id: int, items: list[ParticipantUpsert]) -> list[dict[str, Any]]:
-    return [upsert(tx, project_id, item) for item in items]
-
-
-def upsert(tx: Tx, project_id: int, item: ParticipantUpsert) -> dict[str, Any]:
-    values = {f: getattr(item, f) for f in FIELDS if f in item.model_fields_set}
-    if item.id is None:
-        participant_id = tx.conn.execute(
-            t.participant.insert()
-            .values(
-                project_id=project_id,
-                meta=merge_patch({}, item.meta or {}),
-                audit_log_id=tx.audit_log_id,
-                **values,
-            )
-            .returning(t.participant.c.id)
-        ).scalar_one()
-        external_ids.write(tx, "participant", project_id, participant_id, item.external_ids, creating=True)
-        tx.created("participant", [participant_id], project_id)
-    else:
-        participant_id = item.id
-        row = get_row(tx, participant_id)
-        if row["project_id"] != project_id:
-            raise NotFound(f"Participant {participant_id} not found in this project")
-        tx.touch("participant", [participant_id], project_id)
-        tx.conn.execute(
-            t.participant.update()
-            .where(t.participant.c.id == participant_id)
-            .values(meta=merge_patch(row["meta"], item.meta or {}), audit_log_id=tx.audit_log_id, **values)
-        )
-        external_ids.write(tx, "participant", project_id, participant_id, item.external_ids, creating=False)
-    if item.phenotypes:
-        _write_phenotypes(tx, participant_id, item.phenotypes)
-    result = item.model_dump(exclude_unset=True, exclude={"samples"})
-    result["id"] = participant_id
-    if item.samples is not None:
-        result["samples"] = samples.upsert_many(tx, project_id, item.samples, participant_id)
-    return result
-
-
-def _write_phenotypes(tx: Tx, participant_id: int, values: dict[str, Any]) -> None:
-    table = t.participant_phenotype
-    names = list(values)
-    tx.conn.execute(table.delete().where(table.c.participant_id == participant_id, table.c.name.in_(names)))
-    rows = [
-        {"participant_id": participant_id, "name": n, "value": v, "audit_log_id": tx.audit_log_id}
-        for n, v in values.items()
-        if v is not None
-    ]
-    if rows:
-        tx.conn.execute(table.insert(), rows)
 
 
 def ids_in_project(tx: Tx, project_id: int, ids: list[int]) -> list[int]:

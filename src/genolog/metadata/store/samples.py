@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import Tx, utcnow
-from genolog.metadata.errors import BadRequest, NotFound
-from genolog.metadata.meta import merge_patch
-from genolog.metadata.models import SampleUpsert
-from genolog.metadata.store import assays, enums, external_ids, sequencing_groups
+from genolog.metadata.context import IdCodecs, Tx
+from genolog.metadata.errors import NotFound
+from genolog.metadata.store import external_ids
 from genolog.metadata.store.filters import meta_matches
+
+
+def view(codecs: IdCodecs, row: Mapping[Any, Any], eids: dict[str, str]) -> dict[str, Any]:
+    """A sample as the API shows it (and as its change history records it)."""
+    fmt = codecs.sample.format
+    return {
+        "id": fmt(row["id"]),
+        "external_ids": eids,
+        "participant_id": row["participant_id"],
+        "active": row["active"],
+        "meta": row["meta"],
+        "type": row["type"],
+        "project": row["project_id"],
+        "sample_parent_id": fmt(row["parent_id"]) if row["parent_id"] else None,
+        "sample_root_id": fmt(row["root_id"]) if row["root_id"] else None,
+    }
 
 
 def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -20,21 +35,7 @@ def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
         sa.select(t.sample).where(t.sample.c.id.in_(ids)).order_by(t.sample.c.id)
     ).mappings()
     eids = external_ids.get_many(tx.conn, "sample", ids)
-    fmt = tx.codecs.sample.format
-    return {
-        r["id"]: {
-            "id": fmt(r["id"]),
-            "external_ids": eids[r["id"]],
-            "participant_id": r["participant_id"],
-            "active": r["active"],
-            "meta": r["meta"],
-            "type": r["type"],
-            "project": r["project_id"],
-            "sample_parent_id": fmt(r["parent_id"]) if r["parent_id"] else None,
-            "sample_root_id": fmt(r["root_id"]) if r["root_id"] else None,
-        }
-        for r in rows
-    }
+    return {r["id"]: view(tx.codecs, r, eids[r["id"]]) for r in rows}
 
 
 def get_row(tx: Tx, sample_id: int) -> dict[str, Any]:
@@ -42,111 +43,6 @@ def get_row(tx: Tx, sample_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"Sample {tx.codecs.sample.format(sample_id)} not found")
     return dict(row)
-
-
-def upsert_many(
-    tx: Tx, project_id: int, items: list[SampleUpsert], participant_id: int | None = None
-) -> list[dict[str, Any]]:
-    return [_upsert(tx, project_id, item, participant_id, None) for item in items]
-
-
-def _upsert(
-    tx: Tx,
-    project_id: int,
-    item: SampleUpsert,
-    participant_id: int | None,
-    parent: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """Upsert one sample and everything nested in it; returns the request echoed back with ids filled in."""
-    if item.participant_id is not None:
-        participant_id = item.participant_id
-    if participant_id is not None:
-        _check_participant(tx, project_id, participant_id)
-    parent_id = parent["id"] if parent else None
-    root_id = (parent["root_id"] or parent["id"]) if parent else None
-    if item.id is None:
-        if not item.type:
-            raise BadRequest("A new sample needs a type (for example 'blood')")
-        sample_id = tx.conn.execute(
-            t.sample.insert()
-            .values(
-                project_id=project_id,
-                participant_id=participant_id,
-                type=enums.check(tx.conn, "sample_type", item.type),
-                active=True if item.active is None else item.active,
-                meta=merge_patch({}, item.meta or {}),
-                parent_id=parent_id,
-                root_id=root_id,
-                created_at=utcnow(),
-                audit_log_id=tx.audit_log_id,
-            )
-            .returning(t.sample.c.id)
-        ).scalar_one()
-        external_ids.write(tx, "sample", project_id, sample_id, item.external_ids, creating=True)
-        tx.created("sample", [sample_id], project_id)
-    else:
-        sample_id = tx.codecs.sample.parse(item.id)
-        row = get_row(tx, sample_id)
-        if row["project_id"] != project_id:
-            raise NotFound(f"Sample {item.id} not found in this project")
-        values: dict[str, Any] = {"meta": merge_patch(row["meta"], item.meta or {})}
-        if item.type:
-            values["type"] = enums.check(tx.conn, "sample_type", item.type)
-        if item.active is not None:
-            values["active"] = item.active
-        if participant_id is not None:
-            values["participant_id"] = participant_id
-        if parent is not None:
-            if sample_id in _ancestors(tx, parent["id"]):
-                raise BadRequest(f"Sample {item.id} cannot be nested inside itself or its own descendant")
-            values.update(parent_id=parent_id, root_id=root_id)
-        tx.touch("sample", [sample_id], project_id)
-        tx.conn.execute(
-            t.sample.update().where(t.sample.c.id == sample_id).values(audit_log_id=tx.audit_log_id, **values)
-        )
-        external_ids.write(tx, "sample", project_id, sample_id, item.external_ids, creating=False)
-    me = get_row(tx, sample_id)
-    result = item.model_dump(exclude_unset=True, exclude={"nested_samples", "sequencing_groups", "project"})
-    result["id"] = tx.codecs.sample.format(sample_id)
-    if item.sequencing_groups is not None:
-        result["sequencing_groups"] = []
-        for sg in item.sequencing_groups:
-            sg_id, assay_ids = sequencing_groups.upsert(tx, project_id, sample_id, sg)
-            sg_result = sg.model_dump(exclude_unset=True, exclude={"assays"})
-            sg_result["id"] = tx.codecs.sequencing_group.format(sg_id)
-            sg_result["assays"] = [
-                {**a.model_dump(exclude_unset=True), "id": assay_id}
-                for a, assay_id in zip(sg.assays or [], assay_ids, strict=True)
-            ]
-            result["sequencing_groups"].append(sg_result)
-    if item.non_sequencing_assays is not None:
-        result["non_sequencing_assays"] = [
-            {**a.model_dump(exclude_unset=True), "id": assays.upsert(tx, project_id, sample_id, a)}
-            for a in item.non_sequencing_assays
-        ]
-    if item.nested_samples is not None:
-        result["nested_samples"] = [
-            _upsert(tx, project_id, nested, participant_id, me) for nested in item.nested_samples
-        ]
-    return result
-
-
-def _ancestors(tx: Tx, sample_id: int) -> set[int]:
-    """The sample and every sample above it (parent, grandparent, ...)."""
-    seen: set[int] = set()
-    current: int | None = sample_id
-    while current is not None and current not in seen:
-        seen.add(current)
-        current = tx.conn.execute(sa.select(t.sample.c.parent_id).where(t.sample.c.id == current)).scalar()
-    return seen
-
-
-def _check_participant(tx: Tx, project_id: int, participant_id: int) -> None:
-    found = tx.conn.execute(
-        sa.select(t.participant.c.project_id).where(t.participant.c.id == participant_id)
-    ).scalar()
-    if found != project_id:
-        raise BadRequest(f"Participant {participant_id} does not exist in this project")
 
 
 def query(

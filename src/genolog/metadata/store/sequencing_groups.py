@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import Tx
-from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.context import IdCodecs, Tx
+from genolog.metadata.errors import NotFound
 from genolog.metadata.meta import merge_patch
-from genolog.metadata.models import SequencingGroupUpsert
-from genolog.metadata.store import assays, enums, external_ids
+from genolog.metadata.store import assays, external_ids
 
 FIELDS = ("type", "technology", "platform")
 
@@ -40,22 +40,30 @@ def views(tx: Tx, ids: list[int], *, with_assays: bool = False) -> dict[int, dic
     eids = external_ids.get_many(tx.conn, "sequencing_group", ids)
     links = assay_ids(tx, ids)
     assay_views = assays.views(tx, [a for v in links.values() for a in v]) if with_assays else {}
-    fmt, fmt_sample = tx.codecs.sequencing_group.format, tx.codecs.sample.format
-    result = {}
-    for r in rows:
-        view: dict[str, Any] = {
-            "id": fmt(r["id"]),
-            "type": r["type"],
-            "technology": r["technology"],
-            "platform": r["platform"],
-            "meta": r["meta"],
-            "sample_id": fmt_sample(r["sample_id"]),
-            "external_ids": eids[r["id"]],
-            "archived": r["archived"],
-        }
-        view["assays"] = [assay_views[a] for a in links[r["id"]]] if with_assays else links[r["id"]]
-        result[r["id"]] = view
-    return result
+    return {
+        r["id"]: view(
+            tx.codecs,
+            r,
+            eids[r["id"]],
+            [assay_views[a] for a in links[r["id"]]] if with_assays else links[r["id"]],
+        )
+        for r in rows
+    }
+
+
+def view(codecs: IdCodecs, row: Mapping[Any, Any], eids: dict[str, str], assays: list[Any]) -> dict[str, Any]:
+    """A sequencing group as the API shows it (and, with assay ids, as its change history records it)."""
+    return {
+        "id": codecs.sequencing_group.format(row["id"]),
+        "type": row["type"],
+        "technology": row["technology"],
+        "platform": row["platform"],
+        "meta": row["meta"],
+        "sample_id": codecs.sample.format(row["sample_id"]),
+        "external_ids": eids,
+        "archived": row["archived"],
+        "assays": assays,
+    }
 
 
 def get_row(tx: Tx, sg_id: int) -> dict[str, Any]:
@@ -71,97 +79,6 @@ def get_row(tx: Tx, sg_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"Sequencing group {tx.codecs.sequencing_group.format(sg_id)} not found")
     return dict(row)
-
-
-def _fields(
-    tx: Tx, sg: SequencingGroupUpsert, current: dict[str, Any] | None, linked: list[int]
-) -> dict[str, str]:
-    """type/technology/platform: as given, else as before, else from the assays' sequencing meta."""
-    from_assays = assays.sequencing_fields(tx, linked)
-    values: dict[str, str] = {}
-    for position, name in enumerate(FIELDS):
-        value = getattr(sg, name) or (current or {}).get(name)
-        if not value:
-            found = {f[position] for f in from_assays.values() if f[position]}
-            value = found.pop() if len(found) == 1 else None
-        if not value:
-            raise BadRequest(
-                f"A sequencing group needs a {name} (none given and none found in its assays' meta)"
-            )
-        values[name] = enums.check(tx.conn, f"sequencing_{name}", value)
-        for assay_id, fields in from_assays.items():
-            if fields[position] and fields[position] != values[name]:
-                raise BadRequest(
-                    f"Assay {assay_id} has sequencing_{name} {fields[position]!r} but its sequencing group "
-                    f"has {name} {values[name]!r}"
-                )
-    return values
-
-
-def upsert(tx: Tx, project_id: int, sample_id: int, sg: SequencingGroupUpsert) -> tuple[int, list[int]]:
-    """Upsert a sequencing group and its assays; returns (sequencing group id, assay ids)."""
-    linked = [assays.upsert(tx, project_id, sample_id, a) for a in sg.assays or []]
-    if sg.id is None:
-        fields = _fields(tx, sg, None, linked)
-        sg_id = _insert(tx, project_id, sample_id, fields, merge_patch({}, sg.meta or {}), sg.external_ids)
-        _link(tx, sg_id, linked)
-        return sg_id, linked
-    sg_id = tx.codecs.sequencing_group.parse(sg.id)
-    current = get_row(tx, sg_id)
-    if current["project_id"] != project_id:
-        raise NotFound(f"Sequencing group {sg.id} not found in this project")
-    if current["sample_id"] != sample_id:
-        raise BadRequest(f"Sequencing group {sg.id} belongs to another sample")
-    if current["archived"]:
-        raise BadRequest(f"Sequencing group {sg.id} is archived and cannot change")
-    old_assays = assay_ids(tx, [sg_id])[sg_id]
-    new_assays = linked if sg.assays is not None else old_assays
-    fields = _fields(tx, sg, current, new_assays)
-    meta = merge_patch(current["meta"], sg.meta or {})
-    if sorted(new_assays) == sorted(old_assays) and all(fields[f] == current[f] for f in FIELDS):
-        tx.touch("sequencing_group", [sg_id], project_id)
-        tx.conn.execute(
-            t.sequencing_group.update()
-            .where(t.sequencing_group.c.id == sg_id)
-            .values(meta=meta, audit_log_id=tx.audit_log_id)
-        )
-        external_ids.write(tx, "sequencing_group", project_id, sg_id, sg.external_ids, creating=False)
-        return sg_id, linked
-    # A different set of assays is a different sequencing group: archive this one, carry its ids over.
-    carried = external_ids.get_many(tx.conn, "sequencing_group", [sg_id])[sg_id]
-    archive(tx, project_id, [sg_id])
-    new_id = _insert(tx, project_id, sample_id, fields, meta, {**carried, **(sg.external_ids or {})})
-    _link(tx, new_id, new_assays)
-    return new_id, linked
-
-
-def _insert(
-    tx: Tx,
-    project_id: int,
-    sample_id: int,
-    fields: dict[str, str],
-    meta: dict[str, Any],
-    eids: dict[str, str | None] | None,
-) -> int:
-    sg_id = tx.conn.execute(
-        t.sequencing_group.insert()
-        .values(sample_id=sample_id, meta=meta, archived=False, audit_log_id=tx.audit_log_id, **fields)
-        .returning(t.sequencing_group.c.id)
-    ).scalar_one()
-    external_ids.write(tx, "sequencing_group", project_id, sg_id, eids, creating=False)
-    tx.created("sequencing_group", [sg_id], project_id)
-    return int(sg_id)
-
-
-def _link(tx: Tx, sg_id: int, linked_assays: list[int]) -> None:
-    if linked_assays:
-        tx.conn.execute(
-            t.sequencing_group_assay.insert(),
-            [
-                {"sequencing_group_id": sg_id, "assay_id": a, "audit_log_id": tx.audit_log_id}
-                for a in dict.fromkeys(linked_assays)
-            ],
-        )
 
 
 def archive(tx: Tx, project_id: int, sg_ids: list[int]) -> None:

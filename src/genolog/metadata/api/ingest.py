@@ -1,0 +1,121 @@
+"""Bulk ingest: a stream of participant or sample trees (NDJSON) upserted in one transaction.
+
+The body is read as it arrives and upserted a chunk at a time (see ``store.upserts``), so a 100,000-sample
+request needs memory for one chunk, not for the whole request; the transaction still spans the request,
+so it is all or nothing. ``dry_run`` does everything, reports it, and rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import anyio.from_thread
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ValidationError, model_validator
+from starlette.concurrency import run_in_threadpool
+
+from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.errors import BadRequest
+from genolog.metadata.models import ParticipantUpsert, SampleUpsert
+from genolog.metadata.permissions import WRITE
+from genolog.metadata.store.upserts import UpsertReport, upsert_items
+
+router = APIRouter(prefix="/ingest", tags=["ingest"])
+
+NDJSON_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": 'One JSON object per line: {"participant": ParticipantUpsert} or {"sample": SampleUpsert}.',
+        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+    }
+}
+
+
+class IngestRecord(BaseModel):
+    """One line of the body: a participant (with nested samples) or a sample without a participant."""
+
+    participant: ParticipantUpsert | None = None
+    sample: SampleUpsert | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> IngestRecord:
+        if (self.participant is None) == (self.sample is None):
+            raise ValueError("give exactly one of 'participant' or 'sample'")
+        return self
+
+    @property
+    def item(self) -> ParticipantUpsert | SampleUpsert:
+        return self.participant or self.sample  # type: ignore[return-value]
+
+
+class IngestReport(BaseModel):
+    dry_run: bool
+    records: int
+    counts: dict[str, dict[str, int]]
+    changes: list[dict[str, Any]] | None = None  # what was (or would be) created or updated, on dry runs
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll it back after a dry run."""
+
+
+@router.post("/{project}", operation_id="ingest", openapi_extra=NDJSON_BODY)
+async def ingest(
+    project: str, request: Request, dry_run: bool = False, ctx: RequestContext = Depends(request_context)
+) -> IngestReport:
+    """Upsert NDJSON records, matching existing entities by external id: re-sending changes nothing."""
+    chunks = request.stream()
+    counted: list[int] = [0]
+
+    def records() -> Iterator[ParticipantUpsert | SampleUpsert]:
+        # runs in the worker thread; pulls the body from the event loop a network chunk at a time
+        for number, line in enumerate(_lines(lambda: anyio.from_thread.run(_next, chunks)), start=1):
+            counted[0] = number
+            yield _parse(number, line)
+
+    def upsert() -> UpsertReport:
+        with ctx.write() as tx:
+            row = ctx.project(tx, project, WRITE)
+            report = upsert_items(tx, row["id"], records(), label="record", keep_changes=dry_run)
+            if dry_run:
+                raise _DryRun(report)
+            return report
+
+    try:
+        report = await run_in_threadpool(upsert)
+    except _DryRun as rolled_back:
+        report = rolled_back.args[0]
+    return IngestReport(
+        dry_run=dry_run, records=counted[0], counts=report.counts, changes=report.changes if dry_run else None
+    )
+
+
+async def _next(chunks: AsyncIterator[bytes]) -> bytes:
+    try:
+        return await chunks.__anext__()
+    except StopAsyncIteration:
+        return b""
+
+
+def _lines(read: Any) -> Iterator[bytes]:
+    """Complete lines of the body; ``read()`` returns the next chunk, ``b""`` at the end."""
+    pending = b""
+    while chunk := read():
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        yield from complete
+    if pending.strip():
+        yield pending
+
+
+def _parse(number: int, line: bytes) -> ParticipantUpsert | SampleUpsert:
+    if not line.strip():
+        raise BadRequest(f"record {number}: empty line (send one JSON object per line)")
+    try:
+        return IngestRecord.model_validate_json(line).item
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in error.errors()[:5]
+        )
+        raise BadRequest(f"record {number}: {problems}") from None

@@ -1,0 +1,90 @@
+"""Set-based upserts of participant → sample → sequencing group → assay trees, matched on the server.
+
+Items without internal ids match existing entities by primary external id (sequencing groups also by
+type/technology/platform on their sample, assays by read location), so re-sending a manifest updates
+what changed and leaves the rest alone. Each chunk of items costs a few statements per entity kind; all
+chunks share the caller's transaction, so a request is all or nothing while memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from genolog.metadata.context import Tx
+from genolog.metadata.models import ParticipantUpsert, SampleUpsert
+from genolog.metadata.store.upserts import _assays, _participants, _samples, _sequencing_groups
+from genolog.metadata.store.upserts._batch import Batch, Node, chunked, flatten
+
+# Top-level items resolved and written together: large enough to amortise each statement, small enough
+# that a 100,000-sample request never holds more than this many trees in memory.
+CHUNK = 1_000
+
+
+@dataclass
+class UpsertReport:
+    counts: dict[str, dict[str, int]]
+    changes: list[dict[str, Any]] = field(default_factory=list)  # only when asked for
+    ids: list[int] = field(default_factory=list)  # the internal id of each top-level item, in order
+    results: list[dict[str, Any]] = field(default_factory=list)  # the items echoed back with ids, if asked
+
+
+def upsert_items(
+    tx: Tx,
+    project_id: int,
+    items: Iterable[ParticipantUpsert | SampleUpsert],
+    *,
+    label: str = "item",
+    echo: bool = False,
+    create_only: bool = False,
+    keep_changes: bool = False,
+) -> UpsertReport:
+    """Upsert trees of participants or samples; errors name the 1-based ``label`` number of the item."""
+    batch = Batch(tx, project_id, label=label, create_only=create_only, keep_changes=keep_changes)
+    report = UpsertReport(batch.counts, batch.changes)
+    record = 1
+    for chunk in chunked(items, CHUNK):
+        levels = flatten(chunk, record, label)
+        _participants.upsert(batch, levels.participants)
+        for depth in levels.samples:
+            _samples.upsert(batch, depth)
+        _assays.upsert(batch, levels.assays)
+        _sequencing_groups.upsert(batch, levels.sequencing_groups)
+        report.ids.extend(root.id for root in levels.roots if root.id is not None)
+        if echo:
+            report.results.extend(_echo(tx, root) for root in levels.roots)
+        tx.finish()  # the chunk's change records, so snapshots never span more than one chunk
+        record += len(chunk)
+    return report
+
+
+def _echo(tx: Tx, node: Node) -> dict[str, Any]:
+    """The item as sent, with the ids it got (the shape of metamist's upsert responses)."""
+    item = node.item
+    if node.kind == "participant":
+        result = item.model_dump(exclude_unset=True, exclude={"samples"})
+        result["id"] = node.id
+        if item.samples is not None:
+            result["samples"] = [_echo(tx, child) for child in node.children]
+        return result
+    if node.kind == "assay":
+        return {**item.model_dump(exclude_unset=True), "id": node.id}
+    if node.kind == "sequencing_group":
+        result = item.model_dump(exclude_unset=True, exclude={"assays"})
+        result["id"] = tx.codecs.sequencing_group.format(node.id or 0)
+        result["assays"] = [_echo(tx, child) for child in node.children]
+        return result
+    result = item.model_dump(
+        exclude_unset=True,
+        exclude={"nested_samples", "sequencing_groups", "non_sequencing_assays", "project"},
+    )
+    result["id"] = tx.codecs.sample.format(node.id or 0)
+    for key, kind in (
+        ("sequencing_groups", "sequencing_group"),
+        ("non_sequencing_assays", "assay"),
+        ("nested_samples", "sample"),
+    ):
+        if getattr(item, key) is not None:
+            result[key] = [_echo(tx, c) for c in node.children if c.kind == kind]
+    return result

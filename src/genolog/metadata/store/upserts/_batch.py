@@ -1,0 +1,170 @@
+"""The state of one set-based upsert: the request's items flattened into nodes, one list per entity kind.
+
+A request is a list of trees (participant → samples → sequencing groups → assays, plus nested samples and
+non-sequencing assays). ``flatten`` turns each tree into ``Node`` objects so that every entity kind can be
+resolved and written with a few statements for the whole chunk, level by level, parents first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, NoReturn, TypeVar
+
+import sqlalchemy as sa
+
+from genolog.metadata import tables as t
+from genolog.metadata.context import Tx
+from genolog.metadata.errors import BadRequest, MetadataError
+from genolog.metadata.models import AssayUpsert, ParticipantUpsert, SampleUpsert, SequencingGroupUpsert
+from genolog.metadata.store import external_ids
+
+KINDS = ("participant", "sample", "sequencing_group", "assay")
+OUTCOMES = ("created", "updated", "unchanged")
+
+# Ids per IN (...) list: far below PostgreSQL's 65,535 and SQLite's 32,766 bound parameters per statement.
+IN_CHUNK = 5_000
+
+T = TypeVar("T")
+
+
+def chunked(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    iterator = iter(values)
+    while part := list(islice(iterator, size)):
+        yield part
+
+
+@dataclass(eq=False)
+class Node:
+    """One entity of the request: what was asked for, which row it matched and what became of it."""
+
+    kind: str
+    item: Any  # ParticipantUpsert | SampleUpsert | SequencingGroupUpsert | AssayUpsert
+    record: int  # 1-based number of the top-level item it came from, for messages
+    parent: Node | None = None  # participant of a top-level sample, parent sample of a nested one
+    sample: Node | None = None  # the sample of a sequencing group or assay
+    # a participant's samples; a sample's sequencing groups, non-sequencing assays and nested samples;
+    # a sequencing group's assays
+    children: list[Node] = field(default_factory=list)
+    eids: dict[str, str | None] = field(default_factory=dict)
+    id: int | None = None
+    old: dict[str, Any] | None = None  # the matched row, None for a new entity
+    old_eids: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)  # the row as it will be written
+    outcome: str = ""  # created | updated | unchanged
+
+    @property
+    def primary(self) -> str | None:
+        return self.eids.get(external_ids.PRIMARY) or self.old_eids.get(external_ids.PRIMARY)
+
+
+class Batch:
+    """One request's upsert: the transaction, its project, counts, and checks shared by the levels."""
+
+    def __init__(
+        self, tx: Tx, project_id: int, *, label: str, create_only: bool = False, keep_changes: bool = False
+    ) -> None:
+        self.tx = tx
+        self.conn = tx.conn
+        self.project_id = project_id
+        self.label = label
+        self.create_only = create_only
+        self.keep_changes = keep_changes
+        self.counts: dict[str, dict[str, int]] = {k: dict.fromkeys(OUTCOMES, 0) for k in KINDS}
+        self.counts["sequencing_group"]["archived"] = 0
+        self.changes: list[dict[str, Any]] = []
+        # external id -> record that named it, per kind: the same entity may appear once per request
+        self.seen: dict[str, dict[str, int]] = {k: {} for k in KINDS}
+        self._enums: dict[str, set[str]] = {}
+
+    def fail(self, node: Node, message: str, error: type[MetadataError] = BadRequest) -> NoReturn:
+        raise error(f"{self.label} {node.record}: {message}")
+
+    def enum(self, node: Node, kind: str, value: str) -> str:
+        """``value`` if it is a known value of the vocabulary ``kind``; else a 400 listing the known ones."""
+        from genolog.metadata.store import enums
+
+        if kind not in self._enums:
+            self._enums[kind] = set(enums.values(self.conn, kind))
+        if value not in self._enums[kind]:
+            allowed = ", ".join(sorted(self._enums[kind]))
+            self.fail(node, f"Unknown {enums.LABELS[kind]} {value!r}; known values: {allowed}")
+        return value
+
+    def record_outcome(self, node: Node, outcome: str, shown_id: str | int) -> None:
+        node.outcome = outcome
+        self.counts[node.kind][outcome] += 1
+        if outcome != "unchanged" and self.keep_changes:
+            self.changes.append(
+                {
+                    "entity": node.kind,
+                    "id": shown_id,
+                    "external_id": node.primary,
+                    "operation": "create" if outcome == "created" else "update",
+                    self.label: node.record,
+                }
+            )
+
+    def sample_projects(self, sample_ids: Sequence[int]) -> dict[int, int]:
+        result: dict[int, int] = {}
+        for part in chunked(sample_ids):
+            rows = self.conn.execute(
+                sa.select(t.sample.c.id, t.sample.c.project_id).where(t.sample.c.id.in_(part))
+            )
+            result.update(rows.all())
+        return result
+
+
+@dataclass
+class Levels:
+    """The nodes of a chunk by kind; samples by nesting depth, so parents are written before children."""
+
+    participants: list[Node] = field(default_factory=list)
+    samples: list[list[Node]] = field(default_factory=list)
+    sequencing_groups: list[Node] = field(default_factory=list)
+    assays: list[Node] = field(default_factory=list)
+    roots: list[Node] = field(default_factory=list)  # the top-level node of each item, in order
+
+
+def flatten(items: Sequence[ParticipantUpsert | SampleUpsert], first_record: int, label: str) -> Levels:
+    levels = Levels()
+    for offset, item in enumerate(items):
+        record = first_record + offset
+        try:
+            if isinstance(item, ParticipantUpsert):
+                node = Node("participant", item, record, eids=_eids("participant", item))
+                levels.participants.append(node)
+                node.children = [_add_sample(levels, s, record, node, 0) for s in item.samples or []]
+            else:
+                node = _add_sample(levels, item, record, None, 0)
+        except BadRequest as error:
+            raise BadRequest(f"{label} {record}: {error}") from None
+        levels.roots.append(node)
+    return levels
+
+
+def _eids(kind: str, item: Any) -> dict[str, str | None]:
+    return external_ids.normalise(kind, item.external_ids)
+
+
+def _add_sample(levels: Levels, item: SampleUpsert, record: int, parent: Node | None, depth: int) -> Node:
+    node = Node("sample", item, record, parent=parent, eids=_eids("sample", item))
+    while len(levels.samples) <= depth:
+        levels.samples.append([])
+    levels.samples[depth].append(node)
+    for sg in item.sequencing_groups or []:
+        sg_node = _add(levels.sequencing_groups, "sequencing_group", sg, record, node)
+        sg_node.children = [_add(levels.assays, "assay", a, record, node) for a in sg.assays or []]
+        node.children.append(sg_node)
+    node.children += [_add(levels.assays, "assay", a, record, node) for a in item.non_sequencing_assays or []]
+    node.children += [_add_sample(levels, n, record, node, depth + 1) for n in item.nested_samples or []]
+    return node
+
+
+def _add(
+    into: list[Node], kind: str, item: SequencingGroupUpsert | AssayUpsert, record: int, sample: Node
+) -> Node:
+    node = Node(kind, item, record, sample=sample, eids=_eids(kind, item))
+    into.append(node)
+    return node

@@ -1,0 +1,49 @@
+"""Reading and writing one level's rows in bulk: by-id loads, inserts that return ids, executemany updates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from genolog.metadata.db import insert_many
+from genolog.metadata.store.upserts._batch import Batch, Node, chunked
+
+
+def by_id(batch: Batch, table: sa.Table, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    result: dict[int, dict[str, Any]] = {}
+    for part in chunked(dict.fromkeys(ids)):
+        for row in batch.conn.execute(sa.select(table).where(table.c.id.in_(part))).mappings():
+            result[row["id"]] = dict(row)
+    return result
+
+
+def differs(values: dict[str, Any], old: dict[str, Any]) -> bool:
+    return any(old.get(key) != value for key, value in values.items())
+
+
+def insert(batch: Batch, table: sa.Table, nodes: Sequence[Node]) -> None:
+    """Insert the nodes' ``values`` (stamped with the request's audit entry) and set their new ids."""
+    if not nodes:
+        return
+    audit = batch.tx.audit_log_id
+    ids = insert_many(batch.conn, table, [{**n.values, "audit_log_id": audit} for n in nodes], new_ids=True)
+    for node, new_id in zip(nodes, ids, strict=True):
+        node.id = new_id
+
+
+def update(batch: Batch, table: sa.Table, nodes: Sequence[Node], columns: Sequence[str]) -> None:
+    """Write ``columns`` of the nodes' ``values`` onto their rows, one executemany for the level."""
+    if not nodes:
+        return
+    statement = (
+        table.update()
+        .where(table.c.id == sa.bindparam("_id"))
+        .values({c: sa.bindparam(f"_{c}") for c in [*columns, "audit_log_id"]})
+    )
+    audit = batch.tx.audit_log_id
+    batch.conn.execute(
+        statement,
+        [{"_id": n.id, "_audit_log_id": audit, **{f"_{c}": n.values[c] for c in columns}} for n in nodes],
+    )

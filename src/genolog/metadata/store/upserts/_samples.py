@@ -1,0 +1,127 @@
+"""The sample level of a set-based upsert (one nesting depth at a time, parents first)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from genolog.metadata import tables as t
+from genolog.metadata.context import utcnow
+from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.meta import merge_patch
+from genolog.metadata.store import samples
+from genolog.metadata.store.upserts import _eids, _rows
+from genolog.metadata.store.upserts._batch import Batch, Node, chunked
+
+COLUMNS = ("participant_id", "type", "active", "meta", "parent_id", "root_id")
+
+
+def upsert(batch: Batch, nodes: list[Node]) -> None:
+    if not nodes:
+        return
+    codec = batch.tx.codecs.sample
+    _eids.check_unique_in_request(batch, nodes)
+    for node in nodes:
+        if node.item.id is not None:
+            try:
+                node.id = codec.parse(node.item.id)
+            except BadRequest as error:
+                batch.fail(node, str(error))
+    found = _eids.match_primary(batch, nodes)
+    rows = _rows.by_id(batch, t.sample, [n.id for n in nodes if n.id is not None])
+    for node in nodes:
+        if node.id is not None:
+            node.old = rows.get(node.id)
+            if node.old is None or node.old["project_id"] != batch.project_id:
+                batch.fail(node, f"Sample {codec.format(node.id)} not found in this project", NotFound)
+    _eids.check_clashes(batch, nodes, found)
+    _eids.load_current(batch, nodes)
+    _check_participants(batch, nodes)
+    now = utcnow()
+    for node in nodes:
+        _eids.check_required(batch, node)
+        node.values = _values(batch, node)
+        if node.old is None:
+            node.values.update(project_id=batch.project_id, created_at=now)
+    created = [n for n in nodes if n.old is None]
+    changed = [
+        n
+        for n in nodes
+        if n.old is not None and (_rows.differs(n.values, n.old) or _eids.changes(n) != ({}, []))
+    ]
+    batch.tx.touch("sample", [n.id for n in changed if n.id is not None], batch.project_id)
+    _rows.insert(batch, t.sample, created)
+    _rows.update(batch, t.sample, changed, COLUMNS)
+    codecs = batch.tx.codecs
+    batch.tx.created(
+        "sample",
+        [n.id for n in created if n.id is not None],
+        batch.project_id,
+        [samples.view(codecs, {**n.values, "id": n.id}, _eids.after_write(n)) for n in created],
+    )
+    _eids.write(batch, [*created, *changed])
+    changed_set = set(map(id, changed))
+    for node in nodes:
+        outcome = "created" if node.old is None else "updated" if id(node) in changed_set else "unchanged"
+        batch.record_outcome(node, outcome, codec.format(node.id or 0))
+
+
+def _values(batch: Batch, node: Node) -> dict[str, object]:
+    item, old = node.item, node.old
+    parent = node.parent
+    if item.participant_id is not None:
+        participant_id = item.participant_id
+    elif parent is not None:  # a participant's sample, or a nested sample of its parent's participant
+        participant_id = parent.id if parent.kind == "participant" else parent.values["participant_id"]
+    else:
+        participant_id = old["participant_id"] if old else None
+    if parent is not None and parent.kind == "sample":
+        parent_id, root_id = parent.id, parent.values.get("root_id") or parent.id
+        if old is not None and parent.id is not None and node.id in _ancestors(batch, parent.id):
+            batch.fail(node, f"Sample {item.id} cannot be nested inside itself or its own descendant")
+    else:
+        parent_id, root_id = (old["parent_id"], old["root_id"]) if old else (None, None)
+    if old is None:
+        if not item.type:
+            batch.fail(node, "A new sample needs a type (for example 'blood')")
+        sample_type, active, meta = item.type, True if item.active is None else item.active, {}
+    else:
+        sample_type = item.type or old["type"]
+        active = old["active"] if item.active is None else item.active
+        meta = old["meta"]
+    return {
+        "participant_id": participant_id,
+        "type": batch.enum(node, "sample_type", sample_type),
+        "active": active,
+        "meta": merge_patch(meta, item.meta or {}),
+        "parent_id": parent_id,
+        "root_id": root_id,
+    }
+
+
+def _check_participants(batch: Batch, nodes: list[Node]) -> None:
+    """Explicit ``participant_id``s must name participants of this project."""
+    wanted = [n.item.participant_id for n in nodes if n.item.participant_id is not None]
+    if not wanted:
+        return
+    known: set[int] = set()
+    for part in chunked(dict.fromkeys(wanted)):
+        known.update(
+            batch.conn.execute(
+                sa.select(t.participant.c.id).where(
+                    t.participant.c.project_id == batch.project_id, t.participant.c.id.in_(part)
+                )
+            ).scalars()
+        )
+    for node in nodes:
+        if node.item.participant_id is not None and node.item.participant_id not in known:
+            batch.fail(node, f"Participant {node.item.participant_id} does not exist in this project")
+
+
+def _ancestors(batch: Batch, sample_id: int) -> set[int]:
+    """The sample and every sample above it (parent, grandparent, ...)."""
+    seen: set[int] = set()
+    current: int | None = sample_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = batch.conn.execute(sa.select(t.sample.c.parent_id).where(t.sample.c.id == current)).scalar()
+    return seen
