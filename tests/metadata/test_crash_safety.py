@@ -1,10 +1,11 @@
 """Crash safety: SIGKILL the server in the middle of a large bulk write, restart it, and find no partial request.
 
 The server runs as its own process (``genolog serve``) on a scratch database. Each round sends one large
-``upsert-many`` (samples, each with a sequencing group and an assay) that is acknowledged, then a second
-that is killed in flight at a seeded random moment. After every restart, every acknowledged request's
+bulk write (1,000 samples, each with a sequencing group and an assay) that is acknowledged, then a second
+that is killed in flight at a seeded random moment: ``PUT /sample/{project}/upsert-many`` in even rounds,
+the streaming NDJSON ``POST /ingest/{project}`` (samples, and participants with a sample) in odd ones. After every restart, every acknowledged request's
 samples must all be there, each with its group and assay, and the killed request's must be all there or
-none of them. Rounds accumulate on the same database, so a restart must also keep every earlier round.
+none of them. Rounds accumulate on the same database, so a restart must also keep every earlier round. Participants are checked likewise.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import sqlalchemy as sa
 
@@ -32,8 +34,8 @@ from genolog.metadata.db import normalise_url
 from tests.metadata.live import free_port, wait_until_healthy
 from tests.metadata.support import sample_with_group
 
-ROUNDS = 3
-SAMPLES_PER_REQUEST = 400
+ROUNDS = 4  # even rounds send PUT .../upsert-many (JSON), odd ones POST /ingest/... (NDJSON)
+SAMPLES_PER_REQUEST = 1000
 SEED = 7031
 PROJECT = "crash"
 USER = "crash-tester"
@@ -41,18 +43,40 @@ USER = "crash-tester"
 
 @dataclass
 class Request:
-    """One upsert-many: its samples' external ids, and whether the server acknowledged it."""
+    """One bulk write: its samples' (and participants') external ids, and whether it was acknowledged.
+
+    ``upsert-many`` sends samples, each with a sequencing group and an assay; ``ingest`` sends the same
+    as NDJSON records, every other sample inside a participant record of its own."""
 
     name: str
+    route: str  # "upsert-many" or "ingest"
     external_ids: list[str]
     acknowledged: bool = False
     outcome: str | None = None  # for a killed request: "all" or "none", as found after the restart
 
-    def body(self) -> list[dict[str, Any]]:
+    @property
+    def participant_ids(self) -> list[str]:
+        return [f"P-{e}" for e in self.external_ids[::2]] if self.route == "ingest" else []
+
+    def _samples(self) -> list[dict[str, Any]]:
         bodies = [sample_with_group(e) for e in self.external_ids]
         for body in bodies:
             body["meta"] = {"request": self.name}
         return bodies
+
+    def send(self, client: httpx.Client) -> httpx.Response:
+        if self.route == "upsert-many":
+            return client.put(f"/sample/{PROJECT}/upsert-many", json=self._samples())
+        records = [
+            {"participant": {"external_ids": {"": f"P-{s['external_ids']['']}"}, "samples": [s]}}
+            if i % 2 == 0
+            else {"sample": s}
+            for i, s in enumerate(self._samples())
+        ]
+        body = b"".join(orjson.dumps(r) + b"\n" for r in records)
+        return client.post(
+            f"/ingest/{PROJECT}", content=body, headers={"Content-Type": "application/x-ndjson"}
+        )
 
 
 @dataclass
@@ -141,8 +165,20 @@ def _check(client: httpx.Client, requests: list[Request]) -> None:
     assays = Counter(
         a["sample_id"] for a in _ok(client.post("/assay/criteria", json={"projects": [PROJECT]}))
     )
-    expected = 0
+    participants = {
+        eid
+        for p in _ok(client.post(f"/participant/{PROJECT}", json={}))
+        for eid in p["external_ids"].values()
+    }
+    expected = expected_participants = 0
     for request in requests:
+        stored_participants = [p for p in request.participant_ids if p in participants]
+        assert len(stored_participants) == (
+            len(request.participant_ids) if present_all(request, by_external) else 0
+        ), (
+            f"request {request.name}: {len(stored_participants)} of {len(request.participant_ids)} participants"
+        )
+        expected_participants += len(stored_participants)
         present = [e for e in request.external_ids if e in by_external]
         if request.acknowledged:
             assert len(present) == len(request.external_ids), (
@@ -160,11 +196,16 @@ def _check(client: httpx.Client, requests: list[Request]) -> None:
         expected += len(present)
     assert len(by_external) == expected, "samples from no request were stored"
     assert sum(assays.values()) == expected
+    assert len(participants) == expected_participants, "participants from no request were stored"
+
+
+def present_all(request: Request, by_external: dict[str, str]) -> bool:
+    return bool(request.external_ids) and request.external_ids[0] in by_external
 
 
 def _send(client: httpx.Client, request: Request, done: dict[str, Any]) -> None:
     try:
-        response = client.put(f"/sample/{PROJECT}/upsert-many", json=request.body())
+        response = request.send(client)
     except httpx.HTTPError as e:  # the server was killed under it
         done["error"] = e
         return
@@ -182,9 +223,9 @@ def test_a_killed_server_keeps_acknowledged_bulk_writes_and_no_partial_one(
     requests: list[Request] = []
     ids = iter(range(10**9))
 
-    def new_request(name: str) -> Request:
+    def new_request(name: str, route: str) -> Request:
         tag = rng.randrange(16**6)
-        return Request(name, [f"{name}-{tag:06x}-{next(ids)}" for _ in range(SAMPLES_PER_REQUEST)])
+        return Request(name, route, [f"{name}-{tag:06x}-{next(ids)}" for _ in range(SAMPLES_PER_REQUEST)])
 
     killed_mid_request = killed_mid_write = 0
     for round_ in range(ROUNDS):
@@ -194,14 +235,15 @@ def test_a_killed_server_keeps_acknowledged_bulk_writes_and_no_partial_one(
                 roster = [{"member": USER, "roles": ["reader", "writer"]}]
                 _ok(client.patch(f"/project/{PROJECT}/members", json=roster))
             _check(client, requests)
-            acknowledged = new_request(f"r{round_}a")
+            route = "upsert-many" if round_ % 2 == 0 else "ingest"
+            acknowledged = new_request(f"r{round_}a", route)
             started = time.monotonic()
-            _ok(client.put(f"/sample/{PROJECT}/upsert-many", json=acknowledged.body()))
+            _ok(acknowledged.send(client))
             duration = time.monotonic() - started
             acknowledged.acknowledged = True
             requests.append(acknowledged)
 
-            in_flight = new_request(f"r{round_}b")
+            in_flight = new_request(f"r{round_}b", route)
             requests.append(in_flight)
             done: dict[str, Any] = {}
             sender = threading.Thread(target=_send, args=(client, in_flight, done))

@@ -31,7 +31,7 @@ from genolog.metadata.db import Database
 from genolog.metadata.sandbox import SANDBOX, load_sandbox
 from genolog.metadata.settings import ServerSettings
 
-EXAMPLES_PER_MODE = 20  # per operation, for each of the positive and the negative mode
+EXAMPLES_PER_MODE = 15  # per operation, for each of the positive and the negative mode
 USER = "fuzzer"
 
 
