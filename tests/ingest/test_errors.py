@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from genolog.cli import app
 from tests.ingest.support import FakeClient, write_manifest, write_reads
+from tests.metadata.support import Api
 
 runner = CliRunner()
 
@@ -104,7 +105,7 @@ def manifests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ["bad-header.csv", "manifest.tsv"]
 
 
-def test_every_problem_is_reported_and_nothing_is_sent(manifests: list[str], fake_client: FakeClient) -> None:
+def test_every_problem_is_reported_and_nothing_is_written(manifests: list[str], live_api: Api) -> None:
     result = runner.invoke(app, ["ingest", "manifest", "proj", *manifests, "--search-path", "data/"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -112,12 +113,11 @@ def test_every_problem_is_reported_and_nothing_is_sent(manifests: list[str], fak
         f"{len(EXPECTED)} problems: nothing was sent (--skip-bad-rows ingests the rest)",
     ]
     assert result.stdout == ""
-    assert fake_client.calls == []
+    assert live_api.ok("POST", "/participant/proj", json={}) == []
+    assert live_api.ok("POST", "/sample/", json={"project_ids": ["proj"]}) == []
 
 
-def test_skip_bad_rows_reports_each_row_and_ingests_the_rest(
-    manifests: list[str], fake_client: FakeClient
-) -> None:
+def test_skip_bad_rows_reports_each_row_and_ingests_the_rest(manifests: list[str], live_api: Api) -> None:
     result = runner.invoke(
         app,
         ["ingest", "manifest", "proj", manifests[1], "--search-path", "data/", "--skip-bad-rows", "--json"],
@@ -130,10 +130,12 @@ def test_skip_bad_rows_reports_each_row_and_ingests_the_rest(
     # their other ones (found when rows are grouped) are never looked for
     assert skipped == [line for line in EXPECTED[3:] if "S7.fastq.gz" not in line and "nextera" not in line]
     assert "skipped 17 rows with problems" in result.stderr
-    [(project, records, dry_run)] = fake_client.calls
-    assert (project, dry_run) == ("proj", False)
-    assert [r["participant"]["external_ids"][""] for r in records] == ["P1", "P8", "P14"]
-    assert [s["external_ids"][""] for s in records[0]["participant"]["samples"]] == ["S1"]
+    participants = live_api.ok("POST", "/participant/proj", json={})
+    assert sorted(p["external_ids"][""] for p in participants) == ["P1", "P14", "P8"]
+    samples = live_api.ok(
+        "POST", "/sample/", json={"project_ids": ["proj"], "participant_ids": [participants[0]["id"]]}
+    )
+    assert [s["external_ids"][""] for s in samples] == ["S1"]
 
 
 def test_a_bad_header_stops_even_with_skip_bad_rows(manifests: list[str], fake_client: FakeClient) -> None:

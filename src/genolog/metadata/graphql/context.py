@@ -96,10 +96,15 @@ class Siblings(Generic[N]):
         return Page.of(first, after, parse, one_parent=len(self.nodes) == 1)
 
     def load(self, key: Any, fetch: Callable[[IdSource], Any]) -> Any:
-        if key not in self._cache:
+        # asked once per node and field: one lookup (hashing the key) when it is cached
+        found = self._cache.get(key, _MISSING)
+        if found is _MISSING:
             ids: IdSource = self.ids if self.ids is not None else [n.pk for n in self.nodes]
-            self._cache[key] = fetch(ids)
-        return self._cache[key]
+            found = self._cache[key] = fetch(ids)
+        return found
+
+
+_MISSING = object()
 
 
 _gc_lock = threading.Lock()

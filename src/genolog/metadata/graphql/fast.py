@@ -15,6 +15,8 @@ resolver, so they cannot disagree about data; the tests run each query through b
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,7 +78,6 @@ class FastExecutor:
         self.core = schema._schema
         self._cache: OrderedDict[str, _Prepared] = OrderedDict()
         self._cache_size = cache_size
-        self._resolvers: dict[tuple[str, str], Callable[[Any, Any, dict[str, Any], Any], Any]] = {}
 
     def _prepare(self, query: str) -> _Prepared:
         """Parse and validate once per distinct query text (the seeds send the same text again and again)."""
@@ -131,17 +132,27 @@ class FastExecutor:
         except Exception:
             return None
 
-    def arguments(self, field: GraphQLField, raw_args: dict[str, Any], info: _Info) -> dict[str, Any]:
-        """A resolver method's keyword arguments: the query's, converted to Python once per selection
-        (every row of a list gets the same ones), and ``info`` where it asks for it."""
+    def getter(
+        self, type_: GraphQLObjectType, name: str, field: GraphQLField, raw_args: dict[str, Any], info: _Info
+    ) -> Getter:
+        """How to get a field's value from a node, as a one-argument function: an attribute, or the
+        resolver method with the query's arguments (converted to Python once per selection: every row of
+        a list gets the same ones) and ``info`` where it asks for it."""
         definition = (field.extensions or {}).get(DEFINITION_BACKREF)
-        if (
-            definition is None
-            or definition.base_resolver is None
-            or (definition.metadata or {}).get("raw_json")
-        ):
-            return raw_args  # an attribute: its getter takes no arguments
+        if definition is None or name.startswith("__"):
+            raise Unsupported(name)
+        raw_attribute = (definition.metadata or {}).get("raw_json")
+        if raw_attribute:  # JSON kept as text: embed it in the answer as it is, never parsed
+            text_of = operator.attrgetter(raw_attribute)
+
+            def raw_json(node: Any) -> Any:
+                text = text_of(node)
+                return None if text is None else orjson.Fragment(text)
+
+            return raw_json
         base = definition.base_resolver
+        if base is None:  # C-level getters: these run once per field of every row
+            return operator.attrgetter(definition.python_name)
         kwargs = (
             convert_arguments(
                 raw_args,
@@ -154,45 +165,8 @@ class FastExecutor:
         )
         if base.info_parameter is not None:
             kwargs[base.info_parameter.name] = info
-        return kwargs
-
-    def resolver(
-        self, type_: GraphQLObjectType, name: str, field: GraphQLField
-    ) -> Callable[[Any, Any, dict[str, Any], Any], Any]:
-        """How to get a field's value from a node: an attribute, or the resolver method with converted arguments."""
-        key = (type_.name, name)
-        found = self._resolvers.get(key)
-        if found is not None:
-            return found
-        definition = (field.extensions or {}).get(DEFINITION_BACKREF)
-        if definition is None or name.startswith("__"):
-            raise Unsupported(name)
-        base = definition.base_resolver
-        raw_attribute = (definition.metadata or {}).get("raw_json")
-        if raw_attribute:  # JSON kept as text: embed it in the answer as it is, never parsed
-            raw_name: str = raw_attribute
-
-            def raw_json(node: Any, _info: Any, _args: dict[str, Any], _walk: Any) -> Any:
-                text = getattr(node, raw_name)
-                return None if text is None else orjson.Fragment(text)
-
-            found = raw_json
-        elif base is None:
-            python_name = definition.python_name
-
-            def attribute(node: Any, _info: Any, _args: dict[str, Any], _walk: Any) -> Any:
-                return getattr(node, python_name)
-
-            found = attribute
-        else:
-            function = base.wrapped_func
-
-            def call(node: Any, _info: Any, kwargs: dict[str, Any], _walk: Any) -> Any:
-                return function(node, **kwargs)
-
-            found = call
-        self._resolvers[key] = found
-        return found
+        function: Getter = base.wrapped_func
+        return functools.partial(function, **kwargs) if kwargs else function
 
 
 class _Walk:
@@ -245,16 +219,14 @@ class _Walk:
     def object(
         self, node: Any, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]
     ) -> dict[str, Any]:
-        info = self.info
-        return {
-            key: complete(resolve(node, info, args, self))
-            for key, resolve, args, complete in self._plan(type_, selection_sets)
-        }
+        return {key: step(node) for key, step in self._plan(type_, selection_sets)}
 
     def _plan(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> list[_Step]:
-        """How to answer a selection on a type: for each response key, a getter, its arguments and a completer.
+        """How to answer a selection on a type: for each response key, a function from a node to the
+        key's finished JSON value (its getter, followed by its completer unless that does nothing).
 
-        Built once per request and selection; every row of a list reuses it."""
+        Built once per request and selection; every row of a list reuses it, so a row costs one call per
+        field."""
         key = (type_.name, tuple(id(s) for s in selection_sets))
         plan = self._plans.get(key)
         if plan is not None:
@@ -263,27 +235,28 @@ class _Walk:
         for response_key, nodes in self._collect(type_, selection_sets).items():
             name = nodes[0].name.value
             if name == "__typename":
-                plan.append((response_key, _typename(type_.name), {}, _identity))
+                plan.append((response_key, _typename(type_.name)))
                 continue
             field = type_.fields.get(name)
             if field is None:
                 raise Unsupported(name)
             args = get_argument_values(field, nodes[0], self.variables) if field.args else {}
-            getter = self.executor.resolver(type_, name, field)
-            kwargs = self.executor.arguments(field, args, self.info)
-            plan.append((response_key, getter, kwargs, self._completer(field.type, nodes)))
+            getter = self.executor.getter(type_, name, field, args, self.info)
+            plan.append((response_key, _then(getter, self._completer(field.type, nodes))))
         self._plans[key] = plan
         return plan
 
-    def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Callable[[Any], Any]:
-        """Turns a resolved value into its JSON form for this output type."""
+    def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Callable[[Any], Any] | None:
+        """Turns a resolved value into its JSON form for this output type (``None``: it already is)."""
         if isinstance(type_, GraphQLNonNull):
             type_ = type_.of_type
         if isinstance(type_, GraphQLList):
             item = self._completer(type_.of_type, nodes)
+            if item is None:
+                return lambda value: None if value is None else list(value)
             return lambda value: None if value is None else [item(v) for v in value]
         if isinstance(type_, GraphQLObjectType):
-            object_type, info = type_, self.info
+            object_type = type_
             selection_sets = [n.selection_set for n in nodes if n.selection_set]
             plans: list[list[_Step]] = []  # planned on first use, then shared by every row
 
@@ -292,12 +265,12 @@ class _Walk:
                     return None
                 if not plans:
                     plans.append(self._plan(object_type, selection_sets))
-                return {key: done(get(value, info, args, self)) for key, get, args, done in plans[0]}
+                return {key: step(value) for key, step in plans[0]}
 
             return complete_object
         if isinstance(type_, GraphQLScalarType):
             if type_.name in PASS_THROUGH_SCALARS:
-                return _identity
+                return None
             scalar = type_
             return lambda value: None if value is None else _serialize_scalar(scalar, value)
         if isinstance(type_, GraphQLEnumType):
@@ -306,15 +279,18 @@ class _Walk:
         raise Unsupported(str(type_))  # interfaces and unions
 
 
-_Step = tuple[str, Callable[[Any, Any, dict[str, Any], Any], Any], dict[str, Any], Callable[[Any], Any]]
+Getter = Callable[[Any], Any]
+_Step = tuple[str, Getter]
 
 
-def _identity(value: Any) -> Any:
-    return value
+def _then(getter: Getter, complete: Callable[[Any], Any] | None) -> Getter:
+    if complete is None:
+        return getter
+    return lambda node: complete(getter(node))
 
 
-def _typename(name: str) -> Callable[[Any, Any, dict[str, Any], Any], str]:
-    return lambda _node, _info, _args, _walk: name
+def _typename(name: str) -> Getter:
+    return lambda _node: name
 
 
 def _serialize_scalar(scalar: GraphQLScalarType, value: Any) -> Any:

@@ -70,7 +70,7 @@ def rows(
             for i, processor in processors:
                 values[i] = processor(values[i])
             fetched[position] = values
-    result = Rows(dict(zip(keys, row, strict=True)) for row in fetched)
+    result = Rows([dict(zip(keys, row, strict=True)) for row in fetched])
     if pk is not None:
         # On SQLite a page's children are fetched by its ids, not by re-running the page's query in a
         # subquery: SQLite sorts all of a parent's rows to find a page, so every nested level would pay
@@ -78,8 +78,10 @@ def rows(
         # end, and plans a query with a long IN list slowly, so it keeps the subquery.
         listed = conn.dialect.name == "sqlite" and page.first is not None and len(result) <= MAX_LISTED_IDS
         result.ids = [row[str(pk.key)] for row in result] if listed else ids
-        counts = count_statement(unpaged, pk, parent)
-        result.counter = lambda: {key: int(n) for key, n in conn.execute(counts).all()}
+        # built only when a totalCount asks: building the statement costs as much as running a small one
+        result.counter = lambda: {
+            key: int(n) for key, n in conn.execute(count_statement(unpaged, pk, parent)).all()
+        }
     return result
 
 

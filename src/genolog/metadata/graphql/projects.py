@@ -9,6 +9,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
+import orjson
 import strawberry
 from strawberry.scalars import JSON
 
@@ -328,6 +329,13 @@ def project_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> lis
             pk=r["id"], sib=sib, id=r["id"], name=r["name"], dataset=r["dataset"], meta_raw=r["meta"]
         ),
     )
+
+
+def project_node(ctx: GraphQLContext, row: Mapping[Any, Any]) -> GraphQLProject:
+    """A project's node from a row of the ``project`` table as the store reads it (``meta`` parsed, where
+    the nodes keep it as text)."""
+    meta = row["meta"]
+    return project_nodes(ctx, [{**row, "meta": None if meta is None else orjson.dumps(meta).decode()}])[0]
 
 
 def viewer_projects(ctx: GraphQLContext, page: Page = Page()) -> list[GraphQLProject]:

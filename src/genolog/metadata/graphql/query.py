@@ -39,7 +39,7 @@ from genolog.metadata.graphql.participants import (
     family_nodes,
     participant_nodes,
 )
-from genolog.metadata.graphql.projects import GraphQLProject, project_nodes, viewer_projects
+from genolog.metadata.graphql.projects import GraphQLProject, project_node, viewer_projects
 from genolog.metadata.graphql.records import GraphQLAnalysisRunner
 from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
 from genolog.metadata.graphql.sequencing_groups import (
@@ -124,7 +124,7 @@ class Query:
     @strawberry.field
     def project(self, info: Info[Any, Any], name: str) -> GraphQLProject:
         ctx = context_of(info)
-        return project_nodes(ctx, fetch.projects(ctx, [ctx.project_id(name)]))[0]
+        return project_node(ctx, ctx.project(name))  # the access check's row: no second SELECT
 
     @strawberry.field
     def sample(

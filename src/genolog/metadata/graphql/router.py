@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from graphql import GraphQLError, OperationType
@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 from strawberry.types import ExecutionResult
 
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.service import RequestContext, Service, authenticate, authenticated_read, service
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.graphql.context import GraphQLContext, gc_paused
 from genolog.metadata.graphql.fast import FastExecutor
@@ -115,12 +115,16 @@ def graphiql() -> HTMLResponse:
 
 
 @router.post("/graphql", operation_id="graphql")
-def graphql(body: GraphQLRequest, ctx: RequestContext = Depends(request_context)) -> Response:
-    """Run a GraphQL query; errors come back as ``{"errors": [...]}`` with HTTP 200, as in GraphQL over HTTP."""
+def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(service)) -> Response:
+    """Run a GraphQL query; errors come back as ``{"errors": [...]}`` with HTTP 200, as in GraphQL over HTTP.
+
+    A query authenticates in its own read transaction (``authenticated_read``); a mutation first, as
+    the REST endpoints do, then writes in a transaction of its own."""
     # parsed once and cached by the executor; a syntax error is reported by the full execution below
     is_mutation = fast_executor.operation_type(body.query, body.operation_name) == OperationType.MUTATION
+    ctx: RequestContext | None = None
     if not is_mutation:
-        with gc_paused(), ctx.read() as tx:
+        with gc_paused(), authenticated_read(request, svc) as (ctx, tx):
             context = GraphQLContext(tx, ctx.caller)
             data = fast_executor.execute(
                 body.query, body.variables, body.operation_name, {"genolog": context}
@@ -129,6 +133,8 @@ def graphql(body: GraphQLRequest, ctx: RequestContext = Depends(request_context)
             context.release()
         if answer is not None:
             return Response(answer, media_type="application/json")
+    if ctx is None:  # a query the fast executor left to strawberry keeps its caller
+        ctx = RequestContext(svc, authenticate(request, svc), request)
     transaction = ctx.write if is_mutation else ctx.read
     try:
         with transaction() as tx:

@@ -105,7 +105,9 @@ def _match_by_location(batch: Batch, nodes: list[Node]) -> None:
     by_location: dict[tuple[int, str], int] = {}
     rows: dict[int, dict[str, Any]] = {}
     for part in chunked(sample_ids):
-        for row in batch.conn.execute(sa.select(t.assay).where(t.assay.c.sample_id.in_(part))).mappings():
+        for row in batch.conn.execute(
+            sa.select(t.assay).where(batch.among(t.assay.c.sample_id, part))
+        ).mappings():
             rows[row["id"]] = dict(row)
             for location in locations((row["meta"] or {}).get("reads")):
                 by_location[(row["sample_id"], location)] = row["id"]

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NoReturn, TypeVar
 
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
@@ -35,7 +37,7 @@ def chunked(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
         yield part
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """One entity of the request: what was asked for, which row it matched and what became of it."""
 
@@ -106,11 +108,20 @@ class Batch:
                 }
             )
 
+    def among(self, column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
+        """``column IN (values)`` as one bound parameter: an array on PostgreSQL, a JSON array on SQLite.
+        A plain IN binds one parameter per value, and for thousands of values rendering, sending and
+        planning those costs more than the query."""
+        if self.conn.dialect.name == "postgresql":
+            return column == sa.any_(sa.literal(list(values), ARRAY(column.type)))
+        array = sa.literal(orjson.dumps(list(values)).decode())
+        return column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(array)))
+
     def sample_projects(self, sample_ids: Sequence[int]) -> dict[int, int]:
         result: dict[int, int] = {}
         for part in chunked(sample_ids):
             rows = self.conn.execute(
-                sa.select(t.sample.c.id, t.sample.c.project_id).where(t.sample.c.id.in_(part))
+                sa.select(t.sample.c.id, t.sample.c.project_id).where(self.among(t.sample.c.id, part))
             )
             result.update(rows.all())
         return result

@@ -13,16 +13,21 @@ import sqlalchemy as sa
 
 from genolog.metadata.db import insert_many
 from genolog.metadata.errors import BadRequest, Conflict
-from genolog.metadata.store import external_ids
 from genolog.metadata.store.external_ids import LABELS, PRIMARY, TABLES
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
 
 def lookup(batch: Batch, kind: str, values: Sequence[str]) -> dict[str, int]:
     """external id (any organisation) -> entity id, within the batch's project."""
+    table = TABLES[kind]
     result: dict[str, int] = {}
     for part in chunked(dict.fromkeys(values)):
-        result.update(external_ids.lookup(batch.conn, kind, batch.project_id, part))
+        rows = batch.conn.execute(
+            sa.select(table.c.external_id, table.c[f"{kind}_id"]).where(
+                table.c.project_id == batch.project_id, batch.among(table.c.external_id, part)
+            )
+        )
+        result.update(rows.all())
     return result
 
 
@@ -82,9 +87,13 @@ def load_current(batch: Batch, nodes: Sequence[Node]) -> None:
     if not matched:
         return
     kind = matched[0].kind
+    table = TABLES[kind]
+    id_col = table.c[f"{kind}_id"]
     current: dict[int, dict[str, str]] = {}
     for part in chunked([n.id for n in matched if n.id is not None]):
-        current.update(external_ids.get_many(batch.conn, kind, part))
+        statement = sa.select(id_col, table.c.name, table.c.external_id).where(batch.among(id_col, part))
+        for entity_id, org, value in batch.conn.execute(statement.order_by(table.c.name)).all():
+            current.setdefault(entity_id, {})[org] = value
     for node in matched:
         node.old_eids = current.get(node.id, {}) if node.id is not None else {}
 

@@ -14,7 +14,7 @@ from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 def by_id(batch: Batch, table: sa.Table, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     result: dict[int, dict[str, Any]] = {}
     for part in chunked(dict.fromkeys(ids)):
-        for row in batch.conn.execute(sa.select(table).where(table.c.id.in_(part))).mappings():
+        for row in batch.conn.execute(sa.select(table).where(batch.among(table.c.id, part))).mappings():
             result[row["id"]] = dict(row)
     return result
 

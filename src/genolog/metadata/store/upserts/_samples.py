@@ -108,7 +108,7 @@ def _check_participants(batch: Batch, nodes: list[Node]) -> None:
         known.update(
             batch.conn.execute(
                 sa.select(t.participant.c.id).where(
-                    t.participant.c.project_id == batch.project_id, t.participant.c.id.in_(part)
+                    t.participant.c.project_id == batch.project_id, batch.among(t.participant.c.id, part)
                 )
             ).scalars()
         )

@@ -151,7 +151,9 @@ def _match_by_fields(batch: Batch, nodes: list[Node]) -> None:
     rows: dict[int, dict[str, Any]] = {}
     by_fields: dict[tuple[Any, ...], list[int]] = {}
     for part in chunked(sample_ids):
-        statement = sa.select(sg).where(sg.c.sample_id.in_(part), sg.c.archived.is_(False)).order_by(sg.c.id)
+        statement = (
+            sa.select(sg).where(batch.among(sg.c.sample_id, part), sg.c.archived.is_(False)).order_by(sg.c.id)
+        )
         for row in batch.conn.execute(statement).mappings():
             rows[row["id"]] = dict(row)
             by_fields.setdefault((row["sample_id"], *(row[f] for f in FIELDS)), []).append(row["id"])
@@ -176,9 +178,14 @@ def _match_by_fields(batch: Batch, nodes: list[Node]) -> None:
 
 
 def _links(batch: Batch, sg_ids: list[int]) -> dict[int, list[int]]:
+    link = t.sequencing_group_assay
     result: dict[int, list[int]] = {}
     for part in chunked(sg_ids):
-        result.update(sequencing_groups.assay_ids(batch.tx, part))
+        statement = sa.select(link.c.sequencing_group_id, link.c.assay_id).where(
+            batch.among(link.c.sequencing_group_id, part)
+        )
+        for sg_id, assay_id in batch.conn.execute(statement.order_by(link.c.assay_id)).all():
+            result.setdefault(sg_id, []).append(assay_id)
     return result
 
 
