@@ -45,3 +45,16 @@ def test_update_many_sets_primary_external_ids(api: Api) -> None:
     assert api.ok("POST", "/participant/proj/id-map/external", json=["NEW"]) == {"NEW": p["id"]}
     gone = api.call("POST", "/participant/proj/id-map/external", json=["OLD"])
     assert gone.status_code == 404
+
+
+def test_phenotype_values_may_be_bare_json_numbers(api: Api) -> None:
+    """SQLite keeps a bare JSON number in a JSON column as a number, not text; it must still read back."""
+    api.project()
+    values = {"age": 42, "bmi": 21.5, "zero": 0, "negative": -3, "flag": True, "text": "7"}
+    [created] = api.ok("PUT", "/participant/proj/upsert-many", json=[{"external_ids": {"": "P1"}}])
+    updated = api.ok("POST", f"/participant/{created['id']}/update-participant", json={"phenotypes": values})
+    assert updated["phenotypes"] == values
+    [read] = api.ok("POST", "/participant/proj", json={})
+    assert read["phenotypes"] == values
+    history = api.ok("GET", f"/participant/{created['id']}/history")
+    assert history[-1]["new"]["phenotypes"] == values

@@ -13,7 +13,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
+from genolog.metadata.errors import BadRequest
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The threads that serve requests at once: uvicorn runs FastAPI's plain ``def`` endpoints and dependencies
+# on anyio's default thread limiter, 40 threads.
+SERVER_THREADS = 40
 
 
 def normalise_url(url: str) -> str:
@@ -77,18 +82,52 @@ def _allocate_ids(conn: Connection, table: sa.Table, count: int) -> list[int]:
 
 
 def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError as e:
+        # orjson (like the JSON types of most clients) holds integers in 64 bits. Refuse the value rather
+        # than store a number that reads back changed. SQLAlchemy wraps this in a StatementError, which
+        # the API answers with the BadRequest inside it (see api/errors.py).
+        big = _first_big_int(value)
+        if big is None:
+            raise
+        raise BadRequest(
+            f"A number in the request is out of range: JSON integers must lie between -2**63 and 2**64-1 "
+            f"(got {big})"
+        ) from e
+
+
+def _first_big_int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if not -(2**63) <= value < 2**64 else None
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else ()
+    for child in children:
+        found = _first_big_int(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _json_loads(value: str | bytes | float) -> Any:
+    # SQLite gives a column declared JSON numeric affinity: a bare JSON number ("3", "0.5") is stored, and
+    # read back, as an SQLite INTEGER or REAL rather than as text (a phenotype's value can be a number).
+    if isinstance(value, int | float):
+        return value
+    return orjson.loads(value)
 
 
 def create_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     # orjson reads and writes JSON columns (meta, reads, outputs) several times faster than json
     kwargs.setdefault("json_serializer", _json_dumps)
-    kwargs.setdefault("json_deserializer", orjson.loads)
+    kwargs.setdefault("json_deserializer", _json_loads)
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url, **kwargs)
+    # Enough connections for every request thread at once: a writer waiting on a lock holds its
+    # connection, and with fewer connections than threads the rest of the requests would wait for one and
+    # fail (pool timeout, a 503) though the database itself would soon answer them.
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("max_overflow", SERVER_THREADS - 10)
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
 
@@ -97,6 +136,11 @@ def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:
     path = sa.make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # No cap on connections (SQLAlchemy's default for a file is 5 + 10): writers queue on SQLite's
+        # write lock (busy_timeout, below) holding their connections, and while a long write runs the
+        # other requests must queue there too, not time out waiting for a pooled connection.
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", -1)
     kwargs.setdefault("connect_args", {})
     kwargs["connect_args"].setdefault("timeout", 60)
     kwargs["connect_args"].setdefault("check_same_thread", False)

@@ -7,7 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from genolog.metadata.errors import MetadataError
@@ -57,9 +58,25 @@ def install_error_handlers(app: FastAPI) -> None:
         # SQLite's driver refuses integers beyond 64 bits (for example an id of 10**20) before the query runs.
         return error_response(400, "BadRequest", f"A number in the request is out of range: {error}")
 
+    @app.exception_handler(StatementError)
+    async def _statement_error(request: Request, error: StatementError) -> JSONResponse:
+        # An error raised while SQLAlchemy prepared a statement's parameters, before the database saw it:
+        # the JSON serializer refusing a value (a BadRequest), or a driver refusing a number.
+        if isinstance(error.orig, MetadataError):
+            return await _metadata_error(request, error.orig)
+        if isinstance(error.orig, OverflowError):
+            return await _overflow_error(request, error.orig)
+        return await _unexpected(request, error)
+
     @app.exception_handler(OperationalError)
     async def _operational_error(_request: Request, error: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", error)
+        return error_response(503, "DatabaseUnavailable", "The database is busy or unavailable; retry later")
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(_request: Request, error: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy for the pool's whole timeout.
+        log.error("no database connection free: %s", error)
         return error_response(503, "DatabaseUnavailable", "The database is busy or unavailable; retry later")
 
     @app.exception_handler(HTTPException)

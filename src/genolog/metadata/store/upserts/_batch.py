@@ -114,7 +114,10 @@ class Batch:
         planning those costs more than the query."""
         if self.conn.dialect.name == "postgresql":
             return column == sa.any_(sa.literal(list(values), ARRAY(column.type)))
-        array = sa.literal(orjson.dumps(list(values)).decode())
+        try:
+            array = sa.literal(orjson.dumps(list(values)).decode())
+        except TypeError as error:  # an integer beyond 64 bits: a 400 (api/errors.py), as when bound alone
+            raise OverflowError(f"{error} in {column.name}") from error
         return column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(array)))
 
     def sample_projects(self, sample_ids: Sequence[int]) -> dict[int, int]:
