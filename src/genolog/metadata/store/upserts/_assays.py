@@ -8,67 +8,35 @@ from typing import Any
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.errors import BadRequest, Conflict, NotFound
+from genolog.metadata.errors import BadRequest, Conflict
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import assays
-from genolog.metadata.store.upserts import _eids, _rows
+from genolog.metadata.store.upserts import _eids, _level
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
 
 def upsert(batch: Batch, nodes: list[Node]) -> None:
     if not nodes:
         return
-    _eids.check_unique_in_request(batch, nodes)
-    for node in nodes:
-        node.id = node.item.id
-    found = _eids.match_primary(batch, nodes)
-    rows = _rows.by_id(batch, t.assay, [n.id for n in nodes if n.id is not None])
-    projects = batch.sample_projects([r["sample_id"] for r in rows.values()])
-    for node in nodes:
-        if node.id is None:
-            continue
-        node.old = rows.get(node.id)
-        if node.old is None or projects.get(node.old["sample_id"]) != batch.project_id:
-            batch.fail(node, f"Assay {node.id} not found in this project", NotFound)
+    found = _level.match(batch, nodes, t.assay, label="Assay")
     _match_by_location(batch, [n for n in nodes if n.id is None and n.sample and n.sample.old is not None])
-    matched: dict[int, Node] = {}
+    _level.check_matched_once(batch, nodes, "assay", str)
     for node in nodes:
         assert node.sample is not None
-        if node.id is None:
-            continue
-        if node.id in matched:
-            first = matched[node.id]
-            batch.fail(
-                node, f"assay {node.id} is also in {batch.label} {first.record} of this request", Conflict
-            )
-        matched[node.id] = node
         if node.old is not None and node.old["sample_id"] != node.sample.id:
             batch.fail(node, f"Assay {node.id} belongs to another sample and cannot be moved")
     _eids.check_clashes(batch, nodes, found)
     _eids.load_current(batch, nodes)
     for node in nodes:
         node.values = _values(batch, node)
-    created = [n for n in nodes if n.old is None]
-    changed = [
-        n
-        for n in nodes
-        if n.old is not None and (_rows.differs(n.values, n.old) or _eids.changes(n) != ({}, []))
-    ]
-    batch.tx.touch("assay", [n.id for n in changed if n.id is not None], batch.project_id)
-    _rows.insert(batch, t.assay, created)
-    _rows.update(batch, t.assay, changed, ("type", "meta"))
     codecs = batch.tx.codecs
-    batch.tx.created(
-        "assay",
-        [n.id for n in created if n.id is not None],
-        batch.project_id,
-        [assays.view(codecs, {**n.values, "id": n.id}, _eids.after_write(n)) for n in created],
+    _level.write(
+        batch,
+        nodes,
+        t.assay,
+        ("type", "meta"),
+        snapshot=lambda n: assays.view(codecs, {**n.values, "id": n.id}, _eids.after_write(n)),
     )
-    _eids.write(batch, [*created, *changed])
-    changed_set = set(map(id, changed))
-    for node in nodes:
-        outcome = "created" if node.old is None else "updated" if id(node) in changed_set else "unchanged"
-        batch.record_outcome(node, outcome, node.id or 0)
 
 
 def _values(batch: Batch, node: Node) -> dict[str, Any]:

@@ -7,10 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.errors import NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import participants
-from genolog.metadata.store.upserts import _eids, _rows
+from genolog.metadata.store.upserts import _eids, _level
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
 FIELDS = participants.FIELDS
@@ -19,16 +18,7 @@ FIELDS = participants.FIELDS
 def upsert(batch: Batch, nodes: list[Node]) -> None:
     if not nodes:
         return
-    _eids.check_unique_in_request(batch, nodes)
-    for node in nodes:
-        node.id = node.item.id
-    found = _eids.match_primary(batch, nodes)
-    rows = _rows.by_id(batch, t.participant, [n.id for n in nodes if n.id is not None])
-    for node in nodes:
-        if node.id is not None:
-            node.old = rows.get(node.id)
-            if node.old is None or node.old["project_id"] != batch.project_id:
-                batch.fail(node, f"Participant {node.id} not found in this project", NotFound)
+    found = _level.match(batch, nodes, t.participant, label="Participant")
     _eids.check_clashes(batch, nodes, found)
     _eids.load_current(batch, nodes)
     old_phenotypes = _phenotypes(batch, [n.id for n in nodes if n.id is not None])
@@ -45,35 +35,17 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
             **given,
             "meta": merge_patch(node.old["meta"], item.meta or {}),
         }
-    created = [n for n in nodes if n.old is None]
-    changed = [
-        n
-        for n in nodes
-        if n.old is not None
-        and (
-            _rows.differs(n.values, n.old)
-            or _eids.changes(n) != ({}, [])
-            or _phenotype_changes(old_phenotypes.get(n.id or 0, {}), n.item.phenotypes)
-        )
-    ]
-    batch.tx.touch("participant", [n.id for n in changed if n.id is not None], batch.project_id)
-    _rows.insert(batch, t.participant, created)
-    _rows.update(batch, t.participant, changed, [*FIELDS, "meta"])
-    batch.tx.created(
-        "participant",
-        [n.id for n in created if n.id is not None],
-        batch.project_id,
-        [
-            participants.view({**n.values, "id": n.id}, _eids.after_write(n), _new_phenotypes(n))
-            for n in created
-        ],
+    written = _level.write(
+        batch,
+        nodes,
+        t.participant,
+        [*FIELDS, "meta"],
+        snapshot=lambda n: participants.view(
+            {**n.values, "id": n.id}, _eids.after_write(n), _new_phenotypes(n)
+        ),
+        also_changed=lambda n: _phenotype_changes(old_phenotypes.get(n.id or 0, {}), n.item.phenotypes),
     )
-    _eids.write(batch, [*created, *changed])
-    _write_phenotypes(batch, [n for n in [*created, *changed] if n.item.phenotypes])
-    changed_set = set(map(id, changed))
-    for node in nodes:
-        outcome = "created" if node.old is None else "updated" if id(node) in changed_set else "unchanged"
-        batch.record_outcome(node, outcome, node.id or 0)
+    _write_phenotypes(batch, [n for n in written if n.item.phenotypes])
 
 
 def _phenotypes(batch: Batch, ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -6,10 +6,9 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import utcnow
-from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import samples
-from genolog.metadata.store.upserts import _eids, _rows
+from genolog.metadata.store.upserts import _eids, _level
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
 COLUMNS = ("participant_id", "type", "active", "meta", "parent_id", "root_id")
@@ -18,21 +17,10 @@ COLUMNS = ("participant_id", "type", "active", "meta", "parent_id", "root_id")
 def upsert(batch: Batch, nodes: list[Node]) -> None:
     if not nodes:
         return
-    codec = batch.tx.codecs.sample
-    _eids.check_unique_in_request(batch, nodes)
-    for node in nodes:
-        if node.item.id is not None:
-            try:
-                node.id = codec.parse(node.item.id)
-            except BadRequest as error:
-                batch.fail(node, str(error))
-    found = _eids.match_primary(batch, nodes)
-    rows = _rows.by_id(batch, t.sample, [n.id for n in nodes if n.id is not None])
-    for node in nodes:
-        if node.id is not None:
-            node.old = rows.get(node.id)
-            if node.old is None or node.old["project_id"] != batch.project_id:
-                batch.fail(node, f"Sample {codec.format(node.id)} not found in this project", NotFound)
+    codecs = batch.tx.codecs
+    found = _level.match(
+        batch, nodes, t.sample, label="Sample", parse=codecs.sample.parse, shown=codecs.sample.format
+    )
     _eids.check_clashes(batch, nodes, found)
     _eids.load_current(batch, nodes)
     _check_participants(batch, nodes)
@@ -42,27 +30,14 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
         node.values = _values(batch, node)
         if node.old is None:
             node.values.update(project_id=batch.project_id, created_at=now)
-    created = [n for n in nodes if n.old is None]
-    changed = [
-        n
-        for n in nodes
-        if n.old is not None and (_rows.differs(n.values, n.old) or _eids.changes(n) != ({}, []))
-    ]
-    batch.tx.touch("sample", [n.id for n in changed if n.id is not None], batch.project_id)
-    _rows.insert(batch, t.sample, created)
-    _rows.update(batch, t.sample, changed, COLUMNS)
-    codecs = batch.tx.codecs
-    batch.tx.created(
-        "sample",
-        [n.id for n in created if n.id is not None],
-        batch.project_id,
-        [samples.view(codecs, {**n.values, "id": n.id}, _eids.after_write(n)) for n in created],
+    _level.write(
+        batch,
+        nodes,
+        t.sample,
+        COLUMNS,
+        snapshot=lambda n: samples.view(codecs, {**n.values, "id": n.id}, _eids.after_write(n)),
+        shown=codecs.sample.format,
     )
-    _eids.write(batch, [*created, *changed])
-    changed_set = set(map(id, changed))
-    for node in nodes:
-        outcome = "created" if node.old is None else "updated" if id(node) in changed_set else "unchanged"
-        batch.record_outcome(node, outcome, codec.format(node.id or 0))
 
 
 def _values(batch: Batch, node: Node) -> dict[str, object]:

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.db import insert_many
-from genolog.metadata.errors import BadRequest, Conflict, NotFound
+from genolog.metadata.errors import Conflict
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import sequencing_groups
-from genolog.metadata.store.upserts import _eids, _rows
+from genolog.metadata.store.upserts import _eids, _level, _rows
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
 FIELDS = sequencing_groups.FIELDS
@@ -26,39 +26,20 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
     if not nodes:
         return
     codec = batch.tx.codecs.sequencing_group
-    _eids.check_unique_in_request(batch, nodes)
+    found = _level.match(
+        batch, nodes, t.sequencing_group, label="Sequencing group", parse=codec.parse, shown=codec.format
+    )
     for node in nodes:
-        if node.item.id is not None:
-            try:
-                node.id = codec.parse(node.item.id)
-            except BadRequest as error:
-                batch.fail(node, str(error))
-    found = _eids.match_primary(batch, nodes)
-    rows = _rows.by_id(batch, t.sequencing_group, [n.id for n in nodes if n.id is not None])
-    projects = batch.sample_projects([r["sample_id"] for r in rows.values()])
-    for node in nodes:
-        if node.id is not None:
-            node.old = rows.get(node.id)
-            shown = codec.format(node.id)
-            if node.old is None or projects.get(node.old["sample_id"]) != batch.project_id:
-                batch.fail(node, f"Sequencing group {shown} not found in this project", NotFound)
-            if node.old["archived"]:
-                batch.fail(node, f"Sequencing group {shown} is archived and cannot change")
+        if node.old is not None and node.old["archived"]:
+            batch.fail(node, f"Sequencing group {codec.format(node.id or 0)} is archived and cannot change")
         node.values = _fields(batch, node)
     _match_by_fields(batch, [n for n in nodes if n.id is None and n.sample and n.sample.old is not None])
-    matched: dict[int, Node] = {}
-    for node in nodes:
-        assert node.sample is not None
-        if node.id is None or node.old is None:
-            continue
-        if node.id in matched:
-            shown = codec.format(node.id)
-            batch.fail(
-                node, f"sequencing group {shown} is also in {batch.label} {matched[node.id].record}", Conflict
-            )
-        matched[node.id] = node
+    _level.check_matched_once(batch, nodes, "sequencing group", codec.format)
+    matched = {n.id: n for n in nodes if n.id is not None and n.old is not None}
+    for node in matched.values():
+        assert node.sample is not None and node.old is not None
         if node.old["sample_id"] != node.sample.id:
-            batch.fail(node, f"Sequencing group {codec.format(node.id)} belongs to another sample")
+            batch.fail(node, f"Sequencing group {codec.format(node.old['id'])} belongs to another sample")
     _eids.check_clashes(batch, nodes, found)
     _eids.load_current(batch, nodes)
     links = _links(batch, list(matched))
