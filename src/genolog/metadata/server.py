@@ -42,9 +42,15 @@ def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console |
             f"for the metamist client: SM_ENVIRONMENT=local SM_URL={base}"
         )
     app = create_app(svc)
-    # A bulk ingest or a 100,000-row GraphQL answer makes millions of short-lived objects; with Python's
-    # default threshold (700) the young-generation collector runs thousands of times per request and
-    # costs about a third of the time. Freeze what startup made, and collect the young far less often.
+    tune_gc()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+def tune_gc() -> None:
+    """Garbage collection for a server process (``serve`` calls it; benchmarks that host the app do too).
+
+    A bulk ingest or a 100,000-row GraphQL answer makes millions of short-lived objects; with Python's
+    default threshold (700) the young-generation collector runs thousands of times per request and costs
+    about a third of the time. Freeze what startup made, and collect the young far less often."""
     gc.freeze()
     gc.set_threshold(20_000, 20, 10)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
