@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
+from genolog.metadata.db import one_of
 from genolog.metadata.errors import BadRequest, Conflict
 
 PRIMARY = ""
@@ -65,8 +66,9 @@ def get_many(conn: Connection, entity: str, ids: Iterable[int] | sa.Select[Any])
         if not ids:
             return result
     # .all(): one fetchall, not a driver fetchone() per row (psycopg's costs ~0.5 µs each, 1,000s per query)
+    among = id_col.in_(ids) if isinstance(ids, sa.Select) else one_of(conn, id_col, ids)
     rows = conn.execute(
-        sa.select(id_col, table.c.name, table.c.external_id).where(id_col.in_(ids)).order_by(table.c.name)
+        sa.select(id_col, table.c.name, table.c.external_id).where(among).order_by(table.c.name)
     ).all()
     for entity_id, org, value in rows:
         result.setdefault(entity_id, {})[org] = value
@@ -81,7 +83,7 @@ def lookup(conn: Connection, entity: str, project_id: int, external_ids: Iterabl
         return {}
     rows = conn.execute(
         sa.select(table.c.external_id, id_col).where(
-            table.c.project_id == project_id, table.c.external_id.in_(wanted)
+            table.c.project_id == project_id, one_of(conn, table.c.external_id, wanted)
         )
     )
     return {eid: entity_id for eid, entity_id in rows}

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import IdCodecs, Tx
+from genolog.metadata.db import one_of
 from genolog.metadata.errors import NotFound
 from genolog.metadata.store import external_ids
 from genolog.metadata.store.filters import meta_matches
@@ -90,6 +91,6 @@ def all_internal_to_external(tx: Tx, project_id: int) -> dict[str, str]:
 
 def projects_of(tx: Tx, sample_ids: list[int]) -> dict[int, int]:
     rows = tx.conn.execute(
-        sa.select(t.sample.c.id, t.sample.c.project_id).where(t.sample.c.id.in_(sample_ids))
+        sa.select(t.sample.c.id, t.sample.c.project_id).where(one_of(tx.conn, t.sample.c.id, sample_ids))
     )
     return dict(rows.all())

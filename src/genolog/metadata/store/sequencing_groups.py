@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import IdCodecs, Tx
+from genolog.metadata.db import one_of
 from genolog.metadata.errors import NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import assays, external_ids
@@ -21,7 +22,7 @@ def assay_ids(tx: Tx, sg_ids: list[int]) -> dict[int, list[int]]:
     result: dict[int, list[int]] = {i: [] for i in sg_ids}
     rows = tx.conn.execute(
         sa.select(t.sequencing_group_assay.c.sequencing_group_id, t.sequencing_group_assay.c.assay_id)
-        .where(t.sequencing_group_assay.c.sequencing_group_id.in_(sg_ids))
+        .where(one_of(tx.conn, t.sequencing_group_assay.c.sequencing_group_id, sg_ids))
         .order_by(t.sequencing_group_assay.c.assay_id)
     )
     for sg_id, assay_id in rows:

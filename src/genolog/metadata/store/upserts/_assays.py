@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
+from genolog.metadata.db import one_of
 from genolog.metadata.errors import BadRequest, Conflict
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import assays
@@ -74,7 +75,7 @@ def _match_by_location(batch: Batch, nodes: list[Node]) -> None:
     rows: dict[int, dict[str, Any]] = {}
     for part in chunked(sample_ids):
         for row in batch.conn.execute(
-            sa.select(t.assay).where(batch.among(t.assay.c.sample_id, part))
+            sa.select(t.assay).where(one_of(batch.conn, t.assay.c.sample_id, part))
         ).mappings():
             rows[row["id"]] = dict(row)
             for location in locations((row["meta"] or {}).get("reads")):

@@ -12,11 +12,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NoReturn, TypeVar
 
-import orjson
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
-
-from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, MetadataError
 from genolog.metadata.models import AssayUpsert, ParticipantUpsert, SampleUpsert, SequencingGroupUpsert
@@ -108,25 +103,12 @@ class Batch:
                 }
             )
 
-    def among(self, column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
-        """``column IN (values)`` as one bound parameter: an array on PostgreSQL, a JSON array on SQLite.
-        A plain IN binds one parameter per value, and for thousands of values rendering, sending and
-        planning those costs more than the query."""
-        if self.conn.dialect.name == "postgresql":
-            return column == sa.any_(sa.literal(list(values), ARRAY(column.type)))
-        try:
-            array = sa.literal(orjson.dumps(list(values)).decode())
-        except TypeError as error:  # an integer beyond 64 bits: a 400 (api/errors.py), as when bound alone
-            raise OverflowError(f"{error} in {column.name}") from error
-        return column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(array)))
-
     def sample_projects(self, sample_ids: Sequence[int]) -> dict[int, int]:
+        from genolog.metadata.store import samples
+
         result: dict[int, int] = {}
-        for part in chunked(sample_ids):
-            rows = self.conn.execute(
-                sa.select(t.sample.c.id, t.sample.c.project_id).where(self.among(t.sample.c.id, part))
-            )
-            result.update(rows.all())
+        for part in chunked(dict.fromkeys(sample_ids)):
+            result.update(samples.projects_of(self.tx, part))
         return result
 
 

@@ -12,22 +12,17 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from genolog.metadata.db import insert_many
-from genolog.metadata.errors import BadRequest, Conflict
+from genolog.metadata.errors import Conflict
+from genolog.metadata.store import external_ids
 from genolog.metadata.store.external_ids import LABELS, PRIMARY, TABLES
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
 
 def lookup(batch: Batch, kind: str, values: Sequence[str]) -> dict[str, int]:
     """external id (any organisation) -> entity id, within the batch's project."""
-    table = TABLES[kind]
     result: dict[str, int] = {}
     for part in chunked(dict.fromkeys(values)):
-        rows = batch.conn.execute(
-            sa.select(table.c.external_id, table.c[f"{kind}_id"]).where(
-                table.c.project_id == batch.project_id, batch.among(table.c.external_id, part)
-            )
-        )
-        result.update(rows.all())
+        result.update(external_ids.lookup(batch.conn, kind, batch.project_id, part))
     return result
 
 
@@ -87,13 +82,9 @@ def load_current(batch: Batch, nodes: Sequence[Node]) -> None:
     if not matched:
         return
     kind = matched[0].kind
-    table = TABLES[kind]
-    id_col = table.c[f"{kind}_id"]
     current: dict[int, dict[str, str]] = {}
     for part in chunked([n.id for n in matched if n.id is not None]):
-        statement = sa.select(id_col, table.c.name, table.c.external_id).where(batch.among(id_col, part))
-        for entity_id, org, value in batch.conn.execute(statement.order_by(table.c.name)).all():
-            current.setdefault(entity_id, {})[org] = value
+        current.update(external_ids.get_many(batch.conn, kind, part))
     for node in matched:
         node.old_eids = current.get(node.id, {}) if node.id is not None else {}
 
@@ -143,9 +134,9 @@ def write(batch: Batch, nodes: Sequence[Node], extra: dict[int, dict[str, str]] 
                 deletes.append({"entity_id": node.id, "org": org})
         for org, value in to_set.items():
             if value in node.old_eids.values() and node.old_eids.get(org) != value:
-                raise BadRequest(
-                    f"{batch.label} {node.record}: the {LABELS[kind]} external id {value!r} is already its id "
-                    "for another organisation"
+                batch.fail(
+                    node,
+                    f"the {LABELS[kind]} external id {value!r} is already its id for another organisation",
                 )
             inserts.append(
                 {

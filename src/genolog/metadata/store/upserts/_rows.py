@@ -7,14 +7,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from genolog.metadata.db import insert_many
+from genolog.metadata.db import insert_many, one_of
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
 
 def by_id(batch: Batch, table: sa.Table, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     result: dict[int, dict[str, Any]] = {}
     for part in chunked(dict.fromkeys(ids)):
-        for row in batch.conn.execute(sa.select(table).where(batch.among(table.c.id, part))).mappings():
+        for row in batch.conn.execute(
+            sa.select(table).where(one_of(batch.conn, table.c.id, part))
+        ).mappings():
             result[row["id"]] = dict(row)
     return result
 

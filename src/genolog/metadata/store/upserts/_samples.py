@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import utcnow
+from genolog.metadata.db import one_of
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import samples
 from genolog.metadata.store.upserts import _eids, _level
@@ -83,7 +84,8 @@ def _check_participants(batch: Batch, nodes: list[Node]) -> None:
         known.update(
             batch.conn.execute(
                 sa.select(t.participant.c.id).where(
-                    t.participant.c.project_id == batch.project_id, batch.among(t.participant.c.id, part)
+                    t.participant.c.project_id == batch.project_id,
+                    one_of(batch.conn, t.participant.c.id, part),
                 )
             ).scalars()
         )

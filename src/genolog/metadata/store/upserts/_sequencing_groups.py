@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.db import insert_many
+from genolog.metadata.db import insert_many, one_of
 from genolog.metadata.errors import Conflict
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import sequencing_groups
@@ -133,7 +133,9 @@ def _match_by_fields(batch: Batch, nodes: list[Node]) -> None:
     by_fields: dict[tuple[Any, ...], list[int]] = {}
     for part in chunked(sample_ids):
         statement = (
-            sa.select(sg).where(batch.among(sg.c.sample_id, part), sg.c.archived.is_(False)).order_by(sg.c.id)
+            sa.select(sg)
+            .where(one_of(batch.conn, sg.c.sample_id, part), sg.c.archived.is_(False))
+            .order_by(sg.c.id)
         )
         for row in batch.conn.execute(statement).mappings():
             rows[row["id"]] = dict(row)
@@ -159,14 +161,9 @@ def _match_by_fields(batch: Batch, nodes: list[Node]) -> None:
 
 
 def _links(batch: Batch, sg_ids: list[int]) -> dict[int, list[int]]:
-    link = t.sequencing_group_assay
     result: dict[int, list[int]] = {}
     for part in chunked(sg_ids):
-        statement = sa.select(link.c.sequencing_group_id, link.c.assay_id).where(
-            batch.among(link.c.sequencing_group_id, part)
-        )
-        for sg_id, assay_id in batch.conn.execute(statement.order_by(link.c.assay_id)).all():
-            result.setdefault(sg_id, []).append(assay_id)
+        result.update(sequencing_groups.assay_ids(batch.tx, part))
     return result
 
 
