@@ -91,6 +91,7 @@ def run(
             cancelled = True
             _stop(process)
         pump.join(timeout=10)
+        process.stdout.close()
     duration = time.monotonic() - started
     if local_log != log_path:
         try:
