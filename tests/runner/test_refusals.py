@@ -38,7 +38,9 @@ def test_a_dataset_the_caller_has_no_role_on_reads_as_unknown(server: Server, re
 
 def test_a_reader_may_not_run_at_test_access(server: Server, repo: Path) -> None:
     server.act_as("reader")
-    message = assert_refused(cli(*run_args(*HELLO)), "may not run analyses", "contributor", f"'{DATASET}-test'")
+    message = assert_refused(
+        cli(*run_args(*HELLO)), "may not run analyses", "contributor", f"'{DATASET}-test'"
+    )
     assert "has reader" in message
     assert_nothing_recorded(server)
 

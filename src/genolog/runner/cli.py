@@ -35,7 +35,6 @@ runner_app = typer.Typer(
     "Modes: run (the default), config, logs, list.",
     no_args_is_help=True,
 )
-_console = Console(soft_wrap=True)
 
 Dataset = Annotated[str, typer.Option("--dataset", help="The dataset (a project on the metadata server)")]
 
@@ -208,4 +207,4 @@ def list_command(dataset: Dataset, as_json: AsJson = False) -> None:
     if as_json:
         typer.echo(json.dumps(runs, indent=2, default=str))
     else:
-        _console.print(runs_table(runs))
+        Console(soft_wrap=True).print(runs_table(runs))

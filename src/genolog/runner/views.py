@@ -74,17 +74,20 @@ def runs_of(server: MetadataServer, dataset: str) -> list[dict[str, Any]]:
 
 
 def runs_table(runs: list[dict[str, Any]]) -> Table:
-    table = Table("ar-guid", "started", "project", "access", "status", "exit", "duration", "user", "script")
+    table = Table()
+    for name in ("ar-guid", "started", "access", "status"):
+        table.add_column(name, no_wrap=True)  # what `logs` needs and what a reader looks for stay whole
+    for name in ("exit", "duration", "user", "description"):
+        table.add_column(name)
     for r in runs:
         table.add_row(
             str(r["ar_guid"]),
-            str(r.get("timestamp") or "")[:19].replace("T", " "),
-            str(r.get("project") or ""),
+            str(r.get("timestamp") or "")[:16].replace("T", " "),
             str(r.get("access_level") or ""),
             str(r.get("status") or ""),
             "" if r.get("exit_code") is None else str(r["exit_code"]),
             duration(r),
             str(r.get("submitting_user") or ""),
-            str(r.get("script") or ""),
+            str(r.get("description") or ""),
         )
     return table
