@@ -54,10 +54,17 @@ def baseline(spec: RunSpec, ar_guid: str, server_url: str | None) -> dict[str, A
     return config
 
 
+def images(spec: RunSpec) -> dict[str, Any]:
+    """genolog's images (``genolog.config.DEFAULT_IMAGES`` where the package defines them) and the driver."""
+    from genolog import config
+
+    return {**dict(getattr(config, "DEFAULT_IMAGES", {})), "driver": spec.driver_image}
+
+
 def templates(spec: RunSpec) -> dict[str, Any]:
     return {
         "storage": local_storage_config(default_data_dir(), [spec.dataset], access_level=spec.access_level),
-        "images": {"driver": spec.driver_image},
+        "images": images(spec),
         "references": {"genome_build": "GRCh38"},
     }
 
