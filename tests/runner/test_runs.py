@@ -178,3 +178,16 @@ def test_the_outcome_route_refuses_a_status_that_is_not_final(server: Server) ->
         headers={"Authorization": f"Bearer {server.token('contrib')}"},
     )
     assert response.status_code == 404
+
+
+def test_logs_of_an_unknown_run_is_one_sentence(server: Server) -> None:
+    result = cli("analysis-runner", "logs", "nosuch-guid")
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip() == "error: There is no analysis-runner record 'nosuch-guid' that you can read."
+    )
+
+
+def test_list_of_an_unknown_dataset_is_one_sentence(server: Server) -> None:
+    result = cli("analysis-runner", "list", "--dataset", "nosuch")
+    assert result.exit_code == 1 and result.stderr.startswith("error: ") and "nosuch" in result.stderr

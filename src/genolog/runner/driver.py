@@ -20,6 +20,8 @@ from genolog.runner.errors import RunnerError
 
 #: How long a driver gets to stop after Ctrl-C before it is terminated, then killed.
 STOP_GRACE_S = 10.0
+#: How long the driver may take to stop on the Ctrl-C its terminal sent it before the runner passes it on.
+FIRST_WAIT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,14 @@ def _pump(source: IO[bytes], log: IO[bytes], echo: IO[bytes]) -> None:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Ctrl-C reached the driver too (same terminal); give it time, then terminate, then kill."""
+    """After Ctrl-C: a terminal's Ctrl-C reaches the driver too, so first let it stop on its own; then
+    pass the interrupt on (the runner alone may have been signalled), then terminate, then kill."""
+    try:
+        process.wait(timeout=FIRST_WAIT_S)
+        return
+    except subprocess.TimeoutExpired:
+        pass
     for sig, wait in ((signal.SIGINT, STOP_GRACE_S), (signal.SIGTERM, 5.0)):
-        if process.poll() is not None:
-            return
         try:
             process.send_signal(sig)
             process.wait(timeout=wait)

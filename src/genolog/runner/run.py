@@ -89,9 +89,7 @@ def record_of(prepared: Prepared) -> tuple[dict[str, Any], dict[str, Any]]:
         "environment": "local",
         "batch_url": prepared.log_path if "://" in prepared.log_path else f"file://{prepared.log_path}",
         "submitting_user": prepared.user,
-        "output_path": os.path.join(
-            str(prepared.config["storage"].get(spec.dataset, {}).get("default", "")), spec.output_dir
-        ),
+        "output_path": os.path.join(runconfig.storage_prefix(prepared.config, spec.dataset), spec.output_dir),
         "status": "running",
     }
     meta = {

@@ -84,14 +84,21 @@ def build(spec: RunSpec, ar_guid: str, server_url: str | None = None) -> dict[st
     return merged
 
 
-def tmp_prefix(config: Mapping[str, Any], dataset: str) -> str:
-    """The dataset's tmp storage in this config (its ``[storage.<dataset>]`` table, else ``default``)."""
+def storage_prefix(config: Mapping[str, Any], dataset: str, category: str = "default") -> str:
+    """The dataset's storage of this category in this config (``[storage.<dataset>]``, else ``default``)."""
     storage = config.get("storage") or {}
     section = storage.get(dataset) or storage.get("default") or {}
-    prefix = section.get("tmp") if isinstance(section, Mapping) else None
+    prefix = section.get(category) if isinstance(section, Mapping) else None
     if not prefix:
-        raise RunnerError(f"The config has no tmp storage for dataset {dataset!r} ([storage.{dataset}] tmp).")
+        raise RunnerError(
+            f"The config has no {category} storage for dataset {dataset!r} ([storage.{dataset}] {category})."
+        )
     return str(prefix)
+
+
+def tmp_prefix(config: Mapping[str, Any], dataset: str) -> str:
+    """The dataset's tmp storage, where the run's config and log are kept."""
+    return storage_prefix(config, dataset, "tmp")
 
 
 def run_files(config: Mapping[str, Any], dataset: str, ar_guid: str) -> tuple[str, str]:
