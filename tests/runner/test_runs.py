@@ -116,11 +116,11 @@ def test_a_successful_run_records_everything_and_the_driver_sees_its_config(
 
 def test_a_failing_script_records_its_failure_and_exit_code(server: Server, repo: Path) -> None:
     commit_probe(repo, "fail.py", "import sys\nprint('about to fail')\nsys.exit(3)\n")
-    result = cli(*run_args("python3", "scripts/fail.py"))
+    result = cli(*run_args("--", "python3", "scripts/fail.py"))  # `--` before the script is fine too
     assert result.exit_code == 3
     assert "about to fail" in result.stdout and "failed (exit code 3)" in result.stderr
     [run] = server.runs(f"{DATASET}-test")
-    assert (run["status"], run["exit_code"]) == ("failed", 3)
+    assert (run["status"], run["exit_code"]) == ("failed", 3) and run["script"] == "python3 scripts/fail.py"
     assert run["duration_seconds"] is not None and run["finished_at"]
 
 
