@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from genolog.runner import runconfig
+from genolog.runner.runconfig import to_toml
 from genolog.runner.spec import make_spec
-from genolog.runner.toml_writer import dumps
 from tests.runner.conftest import cli
 
 
@@ -96,5 +96,9 @@ def test_ar_guids_always_start_with_a_letter() -> None:
         {"list_of_tables": [{"k": 1}, {"k": 2}], "when": datetime.date(2026, 1, 2), "inf": float("inf")},
     ],
 )
-def test_the_toml_writer_round_trips(data: dict) -> None:  # type: ignore[type-arg]
-    assert tomllib.loads(dumps(data)) == data
+def test_the_config_toml_round_trips(data: dict) -> None:  # type: ignore[type-arg]
+    assert tomllib.loads(to_toml(data)) == data
+
+
+def test_none_is_left_out_of_the_config_toml() -> None:
+    assert tomllib.loads(to_toml({"a": {"b": None, "c": [1, None]}, "d": None})) == {"a": {"c": [1]}}

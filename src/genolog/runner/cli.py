@@ -153,7 +153,7 @@ def config_command(
 ) -> None:
     """Print the merged config a run would use (as TOML), without running anything."""
     from genolog.runner.run import config_for
-    from genolog.runner.toml_writer import dumps
+    from genolog.runner.runconfig import to_toml
 
     try:
         spec = _spec(
@@ -166,7 +166,7 @@ def config_command(
         merged = config_for(spec)
     except RunnerError as e:
         raise _fail(e) from None
-    typer.echo(json.dumps(merged, indent=2, default=str) if as_json else dumps(merged), nl=as_json)
+    typer.echo(json.dumps(merged, indent=2, default=str) if as_json else to_toml(merged), nl=as_json)
 
 
 @runner_app.command("logs")
