@@ -185,9 +185,9 @@ def _steps(
 
 
 def results_table(rows: list[dict[str, Any]], samples: set[str]) -> Table:
-    table = Table(
-        "analysis", "sequencing group", "sample", "status", "active", "display URL", title="FastQE reports"
-    )
+    table = Table("analysis", "sequencing group", "sample", "status", "active", title="FastQE reports")
+    table.add_column("display URL", overflow="fold")  # never cut: wrapped in a narrow terminal
+
     def sample_of(row: dict[str, Any]) -> str:
         return min((g["sample"]["externalId"] for g in row["sequencingGroups"]), default="")
 
