@@ -92,7 +92,7 @@ def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
     first, seconds = demo(data, port)
     assert first.returncode == 0, first.stdout + first.stderr
     assert seconds < 60, f"the demo took {seconds:.1f} s"
-    for text in ("[6/6]", "FastQE reports", "Open in a browser", f"http://127.0.0.1:{port}/graphql"):
+    for text in ("[6/6]", "FastQE reports", "all reports", f"http://127.0.0.1:{port}/graphql"):
         assert text in first.stdout, first.stdout
 
     with serve(data, port) as url:
@@ -116,6 +116,9 @@ def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
             assert report.headers["content-type"] == "text/html; charset=utf-8"
             reads = [f["basename"] for pair in group["assays"][0]["meta"]["reads"] for f in pair]
             assert all(name in report.text for name in reads), (sgid, reads)
+
+        index = httpx.get(f"{url}/web/sandbox-test/fastqe/", timeout=30)
+        assert index.status_code == 200 and index.text.count("<li>") == 10
 
     # a second run reuses everything: no new samples, no new analyses, no QC job
     second, _ = demo(data, port)

@@ -15,6 +15,7 @@ skips sequencing groups whose report exists.
 from __future__ import annotations
 
 import getpass
+import html
 import os
 import subprocess
 import sys
@@ -180,7 +181,8 @@ def _steps(
     with steps.step(f"The analyses of {PROJECT}"):
         rows = analysis.query(ANALYSES_TABLE_QUERY, {"project": PROJECT})["project"]["analyses"]
         console.print(results_table(rows, wanted), soft_wrap=False)
-        print_urls(console, server.url, rows)
+        index = write_index(Path(storage["web"]) / OUTPUT_DIR, rows)
+        print_urls(console, server.url, rows, index)
     return DemoResult(server.url, rows, 0.0)
 
 
@@ -208,9 +210,32 @@ def results_table(rows: list[dict[str, Any]], samples: set[str]) -> Table:
     return table
 
 
-def print_urls(console: Console, url: str, rows: list[dict[str, Any]]) -> None:
+def write_index(folder: Path, rows: list[dict[str, Any]]) -> str | None:
+    """An index.html beside the reports (the web storage serves it for the folder); its URL."""
+    reports = sorted(
+        (g["sample"]["externalId"], g["id"], r["meta"]["display_url"])
+        for r in rows
+        if r["active"] and (r["meta"] or {}).get("display_url") and r["status"].lower() == "completed"
+        for g in r["sequencingGroups"]
+    )
+    if not reports or not folder.is_dir():
+        return None
+    items = "\n".join(
+        f'<li><a href="{html.escape(url.rsplit("/", 1)[-1])}">{html.escape(sample)}</a> ({html.escape(sg)})</li>'
+        for sample, sg, url in reports
+    )
+    (folder / "index.html").write_text(
+        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>FastQE reports</title></head>\n'
+        f"<body><h1>FastQE reports of {PROJECT}</h1>\n<ul>\n{items}\n</ul></body></html>\n"
+    )
+    return reports[0][2].rsplit("/", 1)[0] + "/"
+
+
+def print_urls(console: Console, url: str, rows: list[dict[str, Any]], index: str | None) -> None:
     shown = [r for r in rows if r["active"] and (r["meta"] or {}).get("display_url")]
     console.print("Open in a browser:")
+    if index:
+        console.print(f"  all reports  {index}")
     if shown:
         console.print(f"  a report     {shown[0]['meta']['display_url']}")
     console.print(
