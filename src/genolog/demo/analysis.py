@@ -8,6 +8,7 @@ one the runner writes (GENOLOG_CONFIG_PATH); then it becomes the analysis-runner
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -41,6 +42,21 @@ def run_fastqe_analysis(
     arguments = ["--sgids", *sgids] + (["--force"] if force else [])
     driver_env = {**env, "GENOLOG_CONFIG_PATH": str(config), "CPG_CONFIG_PATH": str(config)}
     return subprocess.call([sys.executable, script.name, *arguments], cwd=script.parent, env=driver_env)
+
+
+def _through_analysis_runner(script: Path, *, sgids: list[str], force: bool, env: Mapping[str, str]) -> int:
+    """``genolog analysis-runner --dataset sandbox --access-level test -o fastqe ... python3 <script>``,
+    from the script's git workspace (the runner records its commit and writes the config)."""
+    arguments = ["--sgids", *sgids] + (["--force"] if force else [])
+    command = [
+        sys.executable, "-m", "genolog.cli", "analysis-runner",
+        "--dataset", DATASET, "--access-level", ACCESS_LEVEL, "-o", OUTPUT_DIR,
+        "--description", "genolog demo: FastQE on the sandbox sequencing groups",
+        "python3", script.name, *arguments,
+    ]  # fmt: skip
+    # `python3` in the driver is this interpreter (its environment has genolog)
+    path = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.call(command, cwd=script.parent, env={**env, "PATH": path})
 
 
 def _driver_config(data_dir: Path, server_url: str) -> Path:
