@@ -187,7 +187,7 @@ def _steps(
 
 
 def results_table(rows: list[dict[str, Any]], samples: set[str]) -> Table:
-    table = Table("analysis", "sequencing group", "sample", "status", "active", title="FastQE reports")
+    table = Table("id", "seq. group", "sample", "status", title="FastQE reports (active analyses)")
     table.add_column("display URL", overflow="fold")  # never cut: wrapped in a narrow terminal
 
     def sample_of(row: dict[str, Any]) -> str:
@@ -195,7 +195,7 @@ def results_table(rows: list[dict[str, Any]], samples: set[str]) -> Table:
 
     for row in sorted(rows, key=lambda r: (sample_of(r), r["id"])):
         groups = [g for g in row["sequencingGroups"] if g["sample"]["externalId"] in samples]
-        if not groups:
+        if not groups or not row["active"]:
             continue
         status = row["status"].lower()
         colour = {"completed": "green", "failed": "red"}.get(status, "yellow")
@@ -204,7 +204,6 @@ def results_table(rows: list[dict[str, Any]], samples: set[str]) -> Table:
             ", ".join(g["id"] for g in groups),
             ", ".join(g["sample"]["externalId"] for g in groups),
             f"[{colour}]{status}[/]",
-            "yes" if row["active"] else "no",
             (row["meta"] or {}).get("display_url", ""),
         )
     return table
