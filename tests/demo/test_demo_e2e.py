@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,32 +24,6 @@ query { project(name: "sandbox-test") {
   sequencingGroups { id sample { externalId } assays { meta }
     analyses { id status active output meta } } } }
 """
-
-
-def demo(data: Path, port: int, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
-    env = {**os.environ, "USER": "demo-tester", "COLUMNS": "200"}
-    for var in ("GENOLOG_CONFIG_PATH", "CPG_CONFIG_PATH", "GENOLOG_URL", "GENOLOG_TOKEN"):
-        env.pop(var, None)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "genolog.cli",
-            "demo",
-            "--no-serve",
-            "--data-dir",
-            str(data),
-            "--port",
-            str(port),
-            *args,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return done, time.perf_counter() - started
 
 
 @contextmanager
@@ -87,15 +62,47 @@ def graphql(url: str, query: str) -> dict[str, object]:
     return data
 
 
+def demo_env() -> dict[str, str]:
+    env = {**os.environ, "USER": "demo-tester", "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    for var in ("GENOLOG_CONFIG_PATH", "CPG_CONFIG_PATH", "GENOLOG_URL", "GENOLOG_TOKEN"):
+        env.pop(var, None)
+    return env
+
+
+@contextmanager
+def serving_demo(data: Path, port: int) -> Iterator[tuple[str, list[str], float]]:
+    """`genolog demo` as the Quickstart runs it (serving at the end); yields when it says it serves,
+    and stops it with Ctrl-C (SIGINT) afterwards, which must end it cleanly."""
+    command = [sys.executable, "-m", "genolog.cli", "demo", "--data-dir", str(data), "--port", str(port)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        command, env=demo_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Serving on"):
+                break
+        else:
+            pytest.fail("the demo ended before serving:\n" + "".join(lines))
+        yield f"http://127.0.0.1:{port}", lines, time.perf_counter() - started
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, "".join(lines) + rest
+    assert "Stopping." in rest
+
+
 def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
     data, port = tmp_path / "genolog data", free_port()
-    first, seconds = demo(data, port)
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert seconds < 60, f"the demo took {seconds:.1f} s"
-    for text in ("[6/6]", "FastQE reports", "all reports", f"http://127.0.0.1:{port}/graphql"):
-        assert text in first.stdout, first.stdout
+    with serving_demo(data, port) as (url, lines, seconds):
+        output = "".join(lines)
+        assert seconds < 60, f"the demo took {seconds:.1f} s to serve its results"
+        for text in ("[6/6]", "FastQE reports", "all reports", f"{url}/graphql"):
+            assert text in output, output
 
-    with serve(data, port) as url:
         groups = graphql(url, SAMPLES_QUERY)["project"]["sequencingGroups"]  # type: ignore[index]
         demo_groups = {g["id"]: g for g in groups if g["sample"]["externalId"].startswith("DEMO")}
         assert sorted(g["sample"]["externalId"] for g in demo_groups.values()) == [
@@ -111,20 +118,36 @@ def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
             assert analysis["output"] == str(data / "sandbox-test-web" / "fastqe" / f"{sgid}.html")
             display_url = analysis["meta"]["display_url"]
             assert display_url == f"{url}/web/sandbox-test/fastqe/{sgid}.html"
+            assert display_url in output  # printed in the table
             report = httpx.get(display_url, timeout=30)
             assert report.status_code == 200
             assert report.headers["content-type"] == "text/html; charset=utf-8"
             reads = [f["basename"] for pair in group["assays"][0]["meta"]["reads"] for f in pair]
             assert all(name in report.text for name in reads), (sgid, reads)
-
         index = httpx.get(f"{url}/web/sandbox-test/fastqe/", timeout=30)
         assert index.status_code == 200 and index.text.count("<li>") == 10
 
     # a second run reuses everything: no new samples, no new analyses, no QC job
-    second, _ = demo(data, port)
+    second = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "genolog.cli",
+            "demo",
+            "--no-serve",
+            "--data-dir",
+            str(data),
+            "--port",
+            str(port),
+        ],
+        env=demo_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert second.returncode == 0, second.stdout + second.stderr
     assert "10 already reported (skipped), 0 to register, 0 to run" in second.stdout
-    assert "both exist" in second.stdout
+    assert "both exist" in second.stdout and "Serving on" not in second.stdout
     with serve(data, port) as url:
         assert len(graphql(url, SEEDS_ANALYSES_QUERY)["project"]["analyses"]) == 10  # type: ignore[index]
         samples = graphql(url, '{ project(name: "sandbox-test") { samples { id } } }')
