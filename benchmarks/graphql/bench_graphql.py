@@ -4,7 +4,7 @@
     python benchmarks/graphql/bench_graphql.py --sizes 1000 10000 100000 --postgres postgresql://postgres@127.0.0.1/postgres
 
 For each size it builds a project (seeded: each sequencing group has a sample with an external id and one
-assay with two read files; one analysis per ten groups) straight through SQL, starts genolog's server, and
+assay with two read files; one analysis per ten groups) straight through SQL, starts `genolog serve` in its own process, and
 times over HTTP:
 
 - sgs:      project { sequencingGroups { id externalIds assays { meta } sample { externalId } } }
@@ -12,8 +12,8 @@ times over HTTP:
 
 against two baselines: Metamist on this machine class (REFERENCE 1.12: 0.44-0.66 s for 1,000 groups,
 about 0.55 s of Python per 1,000 beyond that) and hand-written SQL that fetches the same rows and
-serialises the same JSON in-process (no HTTP). It prints the median time (and the median CPU time of
-this process, which runs the server: steadier than the wall time on a busy machine), and the ratio to each
+serialises the same JSON in-process (no HTTP). It prints the median time (and the server's mean CPU time per
+query: steadier than the wall time on a busy machine), and the ratio to each
 baseline. The memory of paged reads is bench_paging.py's.
 """
 
@@ -36,14 +36,14 @@ import httpx
 import orjson
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # for tests.metadata.live
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for _support
 
-from genolog.metadata import tables as t  # noqa: E402
-from genolog.metadata.api.service import Service  # noqa: E402
-from genolog.metadata.db import Database, normalise_url  # noqa: E402
-from genolog.metadata.settings import ServerSettings  # noqa: E402
-from tests.metadata.live import live_server  # noqa: E402
+from _support import Served, genolog_serve, scratch_postgres
+
+from genolog.metadata import tables as t
+from genolog.metadata.api.service import Service
+from genolog.metadata.db import Database
+from genolog.metadata.settings import ServerSettings
 
 SGS_QUERY = """query ($p: String!) { project(name: $p) { sequencingGroups {
   id externalIds assays { meta } sample { externalId } } } }"""
@@ -237,20 +237,22 @@ def hand_written(db: Database, name: str, codecs: Any) -> Callable[[], bytes]:
 
 
 def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    return timed_cpu(run, repeat)[0::2]
-
-
-def timed_cpu(run: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
-    """Median wall time, median CPU time of this process and the last result. The server runs in this
-    process, so the CPU time is its Python work plus the client's (not the database server's): a figure
-    that other load on the machine hardly moves, unlike the wall time."""
-    times, cpu, result = [], [], None
+    """Median wall time and the last result."""
+    times, result = [], None
     for _ in range(repeat):
-        started, cpu_started = time.perf_counter(), time.process_time()
+        started = time.perf_counter()
         result = run()
         times.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - cpu_started)
-    return statistics.median(times), statistics.median(cpu), result
+    return statistics.median(times), result
+
+
+def timed_server_cpu(run: Callable[[], Any], repeat: int, server: Served) -> tuple[float, float, Any]:
+    """Median wall time, the server's mean CPU time per run and the last result. The CPU time (the
+    server's Python work, plus SQLite's, not PostgreSQL's) is a figure that other load on the machine
+    hardly moves, unlike the wall time."""
+    cpu_started = server.cpu_seconds()
+    median, result = timed(run, repeat)
+    return median, (server.cpu_seconds() - cpu_started) / repeat, result
 
 
 def bench(url: str, label: str, sizes: list[int], repeat: int) -> list[dict[str, Any]]:
@@ -258,7 +260,7 @@ def bench(url: str, label: str, sizes: list[int], repeat: int) -> list[dict[str,
     db.migrate()
     svc = Service.create(ServerSettings(db=url, dev_user="bench"), db)
     rows = []
-    with live_server(svc) as base, httpx.Client(base_url=base, timeout=600) as client:
+    with genolog_serve(url) as server, httpx.Client(base_url=server.url, timeout=600) as client:
         for size in sizes:
             name = f"bench-{size}-{uuid.uuid4().hex[:6]}"
             started = time.perf_counter()
@@ -277,7 +279,7 @@ def bench(url: str, label: str, sizes: list[int], repeat: int) -> list[dict[str,
                 return body
 
             check(post(SGS_QUERY))  # warm up
-            sgs_s, sgs_cpu_s, content = timed_cpu(lambda: post(SGS_QUERY), repeat)
+            sgs_s, sgs_cpu_s, content = timed_server_cpu(lambda: post(SGS_QUERY), repeat, server)
             assert len(check(content)["data"]["project"]["sequencingGroups"]) == size
             analyses_s, content = timed(lambda: post(ANALYSES_QUERY), repeat)
             check(content)
@@ -319,20 +321,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         results += bench(f"sqlite:///{scratch}/bench.sqlite", "sqlite", args.sizes, args.repeat)
     if args.postgres:
-        admin = sa.create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
-        name = f"genolog_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            url = (
-                sa.make_url(normalise_url(args.postgres))
-                .set(database=name)
-                .render_as_string(hide_password=False)
-            )
+        with scratch_postgres(args.postgres, "genolog_bench") as url:
             results += bench(url, "postgres", args.sizes, args.repeat)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     if args.json:
         print(json.dumps(results, indent=2))
 

@@ -19,27 +19,22 @@ It prints samples per second for each phase, the ratio to Metamist's ~300 sample
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # for tests.metadata.live
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for _support
 
-from genolog.client import ingest  # noqa: E402
-from genolog.client._server import ServerSettings  # noqa: E402
-from genolog.metadata.db import normalise_url  # noqa: E402
-from tests.metadata.live import free_port, wait_until_healthy  # noqa: E402
+from _support import genolog_serve, scratch_postgres
+
+from genolog.client import ingest
+from genolog.client._server import ServerSettings
 
 METAMIST_SAMPLES_PER_SECOND = 300
 PROJECT = "bench-ingest"
@@ -93,40 +88,15 @@ def records(samples: int, *, changed_every: int = 0, seed: int = 11) -> Iterator
         }
 
 
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def run_backend(label: str, db_url: str, samples: int) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from genolog.cli import app; app()",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            db_url,
-            "--dev-user",
-            "bench",
-        ],
-        env={**os.environ, "GENOLOG_CONFIG_PATH": ""},
-    )
-    try:
-        wait_until_healthy(url, alive=lambda: server.poll() is None, timeout=60)
-        api = httpx.Client(base_url=f"{url}/api/v1", timeout=60)
+    with genolog_serve(db_url) as server:
+        api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=60)
         api.put("/project/", params={"name": PROJECT, "dataset": PROJECT}).raise_for_status()
         api.patch(
             f"/project/{PROJECT}/members", json=[{"member": "bench", "roles": ["reader", "writer"]}]
         ).raise_for_status()
-        settings = ServerSettings(url=url, token=None)
-        print(f"\n{label}: {samples:,} samples (server idle: {peak_rss_mib(server.pid):.0f} MiB peak RSS)")
+        settings = ServerSettings(url=server.url, token=None)
+        print(f"\n{label}: {samples:,} samples (server idle: {server.peak_rss_mib():.0f} MiB peak RSS)")
         print(
             f"  {'phase':<12} {'seconds':>8} {'samples/s':>10} {'x Metamist':>11}  counts (created/updated/unchanged)"
         )
@@ -145,10 +115,7 @@ def run_backend(label: str, db_url: str, samples: int) -> None:
             print(
                 f"  {phase:<12} {seconds:>8.2f} {rate:>10,.0f} {rate / METAMIST_SAMPLES_PER_SECOND:>10.1f}x  {shown}"
             )
-        print(f"  server peak RSS: {peak_rss_mib(server.pid):.0f} MiB")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        print(f"  server peak RSS: {server.peak_rss_mib():.0f} MiB")
 
 
 def main() -> None:
@@ -163,24 +130,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             run_backend("SQLite", f"sqlite:///{tmp}/bench.db", args.samples)
     if args.postgres:
-        admin = sa.create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
-        scratch = f"genolog_bench_ingest_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
-        try:
-            run_backend(
-                "PostgreSQL",
-                str(
-                    sa.make_url(normalise_url(args.postgres))
-                    .set(database=scratch)
-                    .render_as_string(hide_password=False)
-                ),
-                args.samples,
-            )
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-            admin.dispose()
+        with scratch_postgres(args.postgres, "genolog_bench_ingest") as url:
+            run_backend("PostgreSQL", url, args.samples)
 
 
 if __name__ == "__main__":

@@ -45,9 +45,14 @@ def insert_many(
     columns = list(rows[0])
     dialect = conn.dialect
     processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]  # private, but stable
-    params = [
-        tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True)) for row in rows
-    ]
+    # only the columns with a processor (JSON, dates) go through Python per value
+    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        converting = [row[c] for c in columns]
+        for i, process in converted:
+            converting[i] = process(converting[i])
+        params.append(tuple(converting))
     ids: list[int] = []
     if new_ids:
         ids = _allocate_ids(conn, table, len(rows))
