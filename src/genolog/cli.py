@@ -16,6 +16,7 @@ from genolog import __version__
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.settings import ServerSettings, SettingsError, load_settings
 from genolog.qc.cli import qc
+from genolog.runner.cli import runner_app
 
 # The server stack (FastAPI, SQLAlchemy, strawberry) is imported by the commands that need it, so
 # that `genolog qc` and friends start in a fraction of a second.
@@ -29,6 +30,7 @@ ingest_app = typer.Typer(help="Load manifests and pedigrees into a metadata serv
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(runner_app, name="analysis-runner")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # never break a message inside a path
 

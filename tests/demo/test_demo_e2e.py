@@ -62,6 +62,13 @@ def graphql(url: str, query: str) -> dict[str, object]:
     return data
 
 
+RUNS_QUERY = """
+query { project(name: "sandbox-test") { analysisRunner {
+  arGuid commit repository script configPath accessLevel outputPath status exitCode durationSeconds
+  submittingUser } } }
+"""
+
+
 def demo_env() -> dict[str, str]:
     env = {**os.environ, "USER": "demo-tester", "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
     for var in ("GENOLOG_CONFIG_PATH", "CPG_CONFIG_PATH", "GENOLOG_URL", "GENOLOG_TOKEN"):
@@ -127,6 +134,18 @@ def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
         index = httpx.get(f"{url}/web/sandbox-test/fastqe/", timeout=30)
         assert index.status_code == 200 and index.text.count("<li>") == 10
 
+        # the run went through the analysis runner, recorded with its commit and config
+        [run] = graphql(url, RUNS_QUERY)["project"]["analysisRunner"]  # type: ignore[index]
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=data / "demo-workspace", capture_output=True, text=True
+        )
+        assert run["commit"] == head.stdout.strip() and len(run["commit"]) == 40
+        assert run["status"] == "succeeded" and run["exitCode"] == 0 and run["durationSeconds"] > 0
+        assert (run["accessLevel"], run["outputPath"]) == ("test", str(data / "sandbox-test" / "fastqe"))
+        assert "fastqe_analysis.py" in run["script"] and run["submittingUser"] == "demo-tester"
+        assert run["configPath"] and Path(run["configPath"]).is_file()
+        assert run["repository"] and run["arGuid"] in output
+
     # a second run reuses everything: no new samples, no new analyses, no QC job
     second = subprocess.run(
         [
@@ -147,6 +166,7 @@ def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
     )
     assert second.returncode == 0, second.stdout + second.stderr
     assert "10 already reported (skipped), 0 to register, 0 to run" in second.stdout
+    assert "analysis-runner: succeeded" in second.stderr
     assert "both exist" in second.stdout and "Serving on" not in second.stdout
     with serve(data, port) as url:
         assert len(graphql(url, SEEDS_ANALYSES_QUERY)["project"]["analyses"]) == 10  # type: ignore[index]

@@ -1,4 +1,4 @@
-"""The demo's pieces: deterministic FASTQs with varied profiles, the workspace, the config writer, packaging."""
+"""The demo's pieces: deterministic FASTQs with varied profiles, the workspace, packaging."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from genolog.demo import fastq
-from genolog.demo.analysis import to_toml
 from genolog.demo.workspace import SCRIPT, example_folder, prepare_workspace
-from genolog.paths import local_storage_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,14 +67,6 @@ def test_workspace_commits_the_example_once(tmp_path: Path) -> None:
     (newer_example / SCRIPT).write_text("print('v2')\n")
     _, newer = prepare_workspace(tmp_path / "ws", newer_example)
     assert newer != commit and script.read_text() == "print('v2')\n"
-
-
-def test_the_config_writer_round_trips(tmp_path: Path) -> None:
-    document = {
-        "workflow": {"dataset": "sandbox", "access_level": "test", "ar-guid": "x1", "dry_run": False, "n": 2},
-        "storage": local_storage_config(tmp_path / 'with "quotes" and spaces', ["sandbox"], "standard"),
-    }
-    assert tomllib.loads(to_toml(document)) == document
 
 
 def test_the_wheel_ships_the_example() -> None:

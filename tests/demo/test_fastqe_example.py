@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from genolog.config import DEFAULT_IMAGES
-from genolog.demo.analysis import to_toml
 from genolog.demo.workspace import SCRIPT, example_folder
 from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.settings import ServerSettings
 from genolog.paths import local_storage_config
+from genolog.runner.runconfig import to_toml
 from tests.metadata.live import live_server
 from tests.metadata.support import Api, sample_with_group
 

@@ -357,6 +357,22 @@ ROUTES = [
         json=lambda i: {"outcome": "ok"},
     ),
     Route(
+        "updateAnalysisRunnerLogOutcome",
+        "PATCH",
+        "/analysis-runner/{ar_guid}/outcome",
+        CONTRIBUTE,
+        json=lambda i: {"status": "succeeded", "exit_code": 0, "duration_seconds": 1.5},
+    ),
+    # the runner's pre-flight check (at standard access: writer on the dataset's own project)
+    Route(
+        "checkAnalysisRunnerAccess-standard",
+        "GET",
+        "/analysis-runner/{project}/access",
+        WRITE,
+        params={"access_level": "standard"},
+        template="/analysis-runner/{dataset}/access",
+    ),
+    Route(
         "getAnalysisRunnerLog",
         "GET",
         "/analysis/analysis-runner",

@@ -170,9 +170,7 @@ def _steps(
         except WorkspaceError as e:
             raise DemoError(str(e)) from None
         console.print(f"      {script} at commit {commit[:10]}")
-        code = analysis.run_fastqe_analysis(
-            script, data_dir=data_dir, server_url=server.url, sgids=sgids, force=options.force, env=env
-        )
+        code = analysis.run_fastqe_analysis(script, sgids=sgids, force=options.force, env=env)
         if code != 0:
             console.print(
                 f"      [yellow]the analysis exited with code {code}[/] (failed QC jobs are registered as failed)"

@@ -16,3 +16,10 @@ RECORD_FIELDS = (
     "submitting_user",
     "output_path",
 )
+
+#: genolog's additions, which the runner sets: the run's status and, once the driver ends, its outcome.
+OUTCOME_FIELDS = ("status", "exit_code", "duration_seconds", "finished_at")
+
+#: A run is `running` from its start until the driver ends; records made by other clients are `unknown`.
+RUN_STATUSES = ("unknown", "running", "succeeded", "failed", "cancelled")
+FINAL_STATUSES = ("succeeded", "failed", "cancelled")

@@ -346,6 +346,11 @@ analysis_runner = sa.Table(
     sa.Column("submitting_user", sa.String(255), nullable=False),
     sa.Column("output_path", sa.Text, nullable=False),
     sa.Column("meta", JSON, nullable=False, default=dict),
+    # the run's outcome, which the runner records when its driver ends (not part of metamist's record)
+    sa.Column("status", sa.String(16), nullable=False, server_default="unknown"),
+    sa.Column("exit_code", sa.Integer),
+    sa.Column("duration_seconds", sa.Float),
+    sa.Column("finished_at", Timestamp),
     _audit_column(),
     sa.Index("ix_analysis_runner_project", "project_id"),
 )

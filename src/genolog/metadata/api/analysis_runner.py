@@ -1,14 +1,17 @@
-"""Analysis-runner records: create (fields as query parameters, meta as the body, as the published client sends them) and list."""
+"""Analysis-runner records: create (fields as query parameters, meta as the body, as the published client
+sends them), record a run's outcome, list; and the runner's pre-flight check of the caller's access."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel, ConfigDict
 
 from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.errors import BadRequest, Forbidden, NotFound
 from genolog.metadata.permissions import CONTRIBUTE, READ, WRITE
-from genolog.metadata.store import analysis_runner
+from genolog.metadata.store import analysis_runner, projects
 
 router = APIRouter(tags=["analysis-runner"])
 
@@ -30,9 +33,11 @@ def create_analysis_runner_log(
     output_path: str,
     hail_version: str | None = None,
     cwd: str | None = None,
+    status: str | None = None,
     meta: dict[str, Any] = Body(default_factory=dict),
     ctx: RequestContext = Depends(request_context),
 ) -> str:
+    """Record a run; ``status`` (genolog's addition, default ``unknown``) is ``running`` for the runner."""
     record = {
         "ar_guid": ar_guid,
         "access_level": access_level,
@@ -50,10 +55,74 @@ def create_analysis_runner_log(
         "output_path": output_path,
     }
     # test-level runs need contributor, others writer (as the analysis runner checks before it runs)
-    needed = CONTRIBUTE if access_level == "test" else WRITE
     with ctx.write() as tx:
-        row = ctx.project(tx, project, needed)
-        return analysis_runner.create(tx, row["id"], record, meta)
+        row = ctx.project(tx, project, needed_roles(access_level))
+        return analysis_runner.create(tx, row["id"], record, meta, status)
+
+
+def needed_roles(access_level: str) -> frozenset[str]:
+    """Test-level runs need contributor, others writer (on the project the run is recorded on)."""
+    return CONTRIBUTE if access_level == "test" else WRITE
+
+
+class RunOutcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str
+    exit_code: int | None = None
+    duration_seconds: float | None = None
+
+
+@router.patch("/analysis-runner/{ar_guid}/outcome", operation_id="updateAnalysisRunnerLogOutcome")
+def update_analysis_runner_log_outcome(
+    ar_guid: str, outcome: RunOutcome, ctx: RequestContext = Depends(request_context)
+) -> dict[str, Any]:
+    """Record how a run ended (succeeded, failed or cancelled), its exit code and duration."""
+    with ctx.write() as tx:
+        ctx.project_by_id(
+            tx, analysis_runner.project_of(tx, ar_guid), CONTRIBUTE, f"No analysis-runner record {ar_guid!r}"
+        )
+        return analysis_runner.finish(
+            tx, ar_guid, outcome.status, outcome.exit_code, outcome.duration_seconds
+        )
+
+
+@router.get("/analysis-runner/{dataset}/access", operation_id="checkAnalysisRunnerAccess")
+def check_analysis_runner_access(
+    dataset: str, access_level: str = "test", ctx: RequestContext = Depends(request_context)
+) -> dict[str, Any]:
+    """May the caller run analyses on this dataset at this access level? The runner asks before it runs.
+
+    The run is recorded on ``<dataset>-test`` at the test level and on ``<dataset>`` otherwise; the caller
+    needs contributor (test) or writer (standard, full) there. Refusals are one sentence each."""
+    if access_level not in ("test", "standard", "full"):
+        raise BadRequest(f"The access level must be test, standard or full, not {access_level!r}")
+    target = f"{dataset}-test" if access_level == "test" and not dataset.endswith("-test") else dataset
+    with ctx.read() as tx:
+        # a dataset on which the caller holds no role does not exist for it, as everywhere else
+        found = {name: projects.get_by_name(tx.conn, name) for name in {dataset, target}}
+        visible = {name: row for name, row in found.items() if row and ctx.caller.roles_on(row["id"])}
+        if not visible:
+            raise NotFound(f"Dataset {dataset!r} is not known to the metadata server")
+        row = found[target]
+        if row is None:
+            raise NotFound(f"Dataset {dataset!r} has no test project {target!r} on the metadata server")
+        roles = ctx.caller.roles_on(row["id"])
+        needed = needed_roles(access_level)
+        if not roles & needed:
+            role = "contributor" if access_level == "test" else "writer"
+            raise Forbidden(
+                f"User {ctx.caller.user!r} may not run analyses on dataset {dataset!r} at {access_level} "
+                f"access: that needs the {role} role on project {target!r} "
+                f"(has {', '.join(sorted(roles)) or 'no role'})"
+            )
+    return {
+        "dataset": dataset,
+        "project": target,
+        "access_level": access_level,
+        "user": ctx.caller.user,
+        "roles": sorted(roles),
+    }
 
 
 @router.patch("/analysis-runner/{ar_guid}/meta", operation_id="updateAnalysisRunnerLogMeta")

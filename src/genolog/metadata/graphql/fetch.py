@@ -52,10 +52,12 @@ def rows(
         statement, ids = paged_statement(statement, pk, page, parent)
     columns = list(statement.selected_columns)
     keys = [str(column.key) for column in columns]
+    # floats come from every driver as floats; PostgreSQL's numeric processor would need the cursor's type code
     processors = [
         (i, processor)
         for i, column in enumerate(columns)
-        if (processor := column.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None))
+        if not isinstance(column.type, sa.Float)
+        and (processor := column.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None))
         is not None
     ]
     # SQLAlchemy binds the parameters (JSON paths need its processing); the rows come from the cursor itself

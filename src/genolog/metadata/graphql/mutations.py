@@ -178,6 +178,7 @@ class AnalysisRunnerInput:
     output_path: str
     hail_version: str | None = None
     cwd: str | None = None
+    status: str | None = None
 
 
 # --- read back what was written -----------------------------------------------------------------------------
@@ -452,12 +453,30 @@ class AnalysisRunnerMutations:
         ctx = _writing(info)
         record = _plain(analysis_runner)
         meta = record.pop("meta", {})
+        status = record.pop("status", None)
         row = ctx.project(project, CONTRIBUTE if record["access_level"] == "test" else WRITE)
         record.setdefault("cwd", None)
         record.setdefault("hail_version", None)
         if not isinstance(meta, dict):
             raise BadRequest("meta must be a JSON object")
-        return runner_store.create(ctx.tx, row["id"], record, meta)
+        return runner_store.create(ctx.tx, row["id"], record, meta, status)
+
+    @strawberry.mutation
+    def update_analysis_runner_log_outcome(
+        self,
+        info: Info[Any, Any],
+        ar_guid: str,
+        status: str,
+        exit_code: int | None = None,
+        duration_seconds: float | None = None,
+    ) -> str:
+        """Record how a run ended (succeeded, failed or cancelled), its exit code and duration."""
+        ctx = _writing(info)
+        ctx.project_by_id(
+            runner_store.project_of(ctx.tx, ar_guid), CONTRIBUTE, f"No analysis-runner record {ar_guid!r}"
+        )
+        runner_store.finish(ctx.tx, ar_guid, status, exit_code, duration_seconds)
+        return ar_guid
 
 
 @strawberry.type

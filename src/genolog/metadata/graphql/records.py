@@ -123,6 +123,10 @@ class GraphQLAnalysisRunner:
     hail_version: str | None
     batch_url: str
     submitting_user: str
+    status: str
+    exit_code: int | None
+    duration_seconds: float | None
+    finished_at: datetime.datetime | None
     meta_raw: strawberry.Private[str | None]
 
     @strawberry.field(metadata=raw_json("meta_raw"))
@@ -160,6 +164,10 @@ def analysis_runner_nodes(
             hail_version=r["hail_version"],
             batch_url=r["batch_url"],
             submitting_user=r["submitting_user"],
+            status=r["status"],
+            exit_code=r["exit_code"],
+            duration_seconds=r["duration_seconds"],
+            finished_at=utc(r["finished_at"]),
             meta_raw=r["meta"],
         )
         for r in rows

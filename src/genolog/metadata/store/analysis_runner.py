@@ -7,24 +7,42 @@ from typing import Any
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.analysis_runner_fields import RECORD_FIELDS
+from genolog.metadata.analysis_runner_fields import FINAL_STATUSES, RECORD_FIELDS, RUN_STATUSES
 from genolog.metadata.context import Tx, utcnow
 from genolog.metadata.errors import BadRequest, Conflict, NotFound
 from genolog.metadata.meta import merge_patch
 
 
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value.isoformat() if value.tzinfo else value.isoformat() + "+00:00")
+
+
 def _view(row: Any, project_name: str) -> dict[str, Any]:
-    timestamp = row["timestamp"]
     return {
         **{field: row[field] for field in RECORD_FIELDS},
-        "timestamp": timestamp.isoformat() if timestamp.tzinfo else timestamp.isoformat() + "+00:00",
+        "timestamp": _iso(row["timestamp"]),
         "meta": row["meta"],
+        "status": row["status"],
+        "exit_code": row["exit_code"],
+        "duration_seconds": row["duration_seconds"],
+        "finished_at": _iso(row["finished_at"]),
         "project": project_name,
         "audit_log_id": row["audit_log_id"],
     }
 
 
-def create(tx: Tx, project_id: int, record: dict[str, Any], meta: dict[str, Any]) -> str:
+def check_status(status: str, allowed: tuple[str, ...] = RUN_STATUSES) -> str:
+    if status not in allowed:
+        raise BadRequest(f"An analysis-runner status must be one of {', '.join(allowed)}, not {status!r}")
+    return status
+
+
+def create(
+    tx: Tx, project_id: int, record: dict[str, Any], meta: dict[str, Any], status: str | None = None
+) -> str:
+    status = check_status(status or "unknown")
     missing = [f for f in RECORD_FIELDS if f not in ("cwd", "hail_version") and not record.get(f)]
     if missing:
         raise BadRequest(f"An analysis-runner record needs: {', '.join(missing)}")
@@ -35,7 +53,12 @@ def create(tx: Tx, project_id: int, record: dict[str, Any], meta: dict[str, Any]
         raise Conflict(f"An analysis-runner record with ar_guid {record['ar_guid']!r} already exists")
     tx.conn.execute(
         t.analysis_runner.insert().values(
-            project_id=project_id, timestamp=utcnow(), meta=meta, audit_log_id=tx.audit_log_id, **record
+            project_id=project_id,
+            timestamp=utcnow(),
+            meta=meta,
+            status=status,
+            audit_log_id=tx.audit_log_id,
+            **record,
         )
     )
     return str(record["ar_guid"])
@@ -54,6 +77,35 @@ def update_meta(tx: Tx, ar_guid: str, patch: dict[str, Any]) -> None:
         .where(t.analysis_runner.c.ar_guid == ar_guid)
         .values(meta=merge_patch(row["meta"], patch), audit_log_id=tx.audit_log_id)
     )
+
+
+def finish(
+    tx: Tx, ar_guid: str, status: str, exit_code: int | None, duration_seconds: float | None
+) -> dict[str, Any]:
+    """Record how a run ended: a final status, the driver's exit code and how long it ran."""
+    check_status(status, FINAL_STATUSES)
+    if duration_seconds is not None and duration_seconds < 0:
+        raise BadRequest("duration_seconds must not be negative")
+    result = tx.conn.execute(
+        t.analysis_runner.update()
+        .where(t.analysis_runner.c.ar_guid == ar_guid)
+        .values(
+            status=status,
+            exit_code=exit_code,
+            duration_seconds=duration_seconds,
+            finished_at=utcnow(),
+            audit_log_id=tx.audit_log_id,
+        )
+    )
+    if not result.rowcount:
+        raise NotFound(f"No analysis-runner record {ar_guid!r}")
+    row = (
+        tx.conn.execute(sa.select(t.analysis_runner).where(t.analysis_runner.c.ar_guid == ar_guid))
+        .mappings()
+        .one()
+    )
+    name = tx.conn.execute(sa.select(t.project.c.name).where(t.project.c.id == row["project_id"])).scalar()
+    return _view(row, str(name))
 
 
 def project_of(tx: Tx, ar_guid: str) -> int:

@@ -1,0 +1,210 @@
+"""``genolog analysis-runner``: parse the command line and call the runner; nothing else.
+
+The first argument picks the mode, as upstream: ``config``, ``logs`` or ``list``; anything else is a run
+(``genolog analysis-runner --dataset D --description … -o OUT python3 script.py --its args``).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from genolog.runner.errors import RunnerError
+
+MODES = ("config", "logs", "list")
+
+
+class _RunnerGroup(TyperGroup):
+    """A group whose default command is ``run``: options and the script may come straight after it."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in (*self.commands, "--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+runner_app = typer.Typer(
+    cls=_RunnerGroup,
+    help="Run a script from a git repository as an analysis-runner driver, recorded in the metadata service. "
+    "Modes: run (the default), config, logs, list.",
+    no_args_is_help=True,
+)
+
+Dataset = Annotated[str, typer.Option("--dataset", help="The dataset (a project on the metadata server)")]
+
+
+class Level(enum.StrEnum):
+    test = "test"
+    standard = "standard"
+    full = "full"
+
+
+AccessLevel = Annotated[
+    Level,
+    typer.Option(
+        "--access-level",
+        help="test (the -test project and test storage), standard or full (reviewed code only)",
+    ),
+]
+OutputDir = Annotated[
+    str, typer.Option("-o", "--output-dir", help="Output prefix inside the dataset's storage (no gs://)")
+]
+Image = Annotated[str | None, typer.Option("--image", help="The driver image (recorded; runs locally)")]
+Cpu = Annotated[str | None, typer.Option("--cpu", help="The driver's CPUs (Hail syntax; recorded)")]
+Memory = Annotated[str | None, typer.Option("--memory", help="The driver's memory (Hail syntax; recorded)")]
+Storage = Annotated[
+    str | None, typer.Option("--storage", help="The driver's storage (Hail syntax; recorded)")
+]
+Preemptible = Annotated[bool, typer.Option("--preemptible/--no-preemptible", help="Spot driver (recorded)")]
+Env = Annotated[
+    list[str] | None, typer.Option("-e", "--env", help="KEY=VAL for the driver's environment (repeatable)")
+]
+ConfigFiles = Annotated[
+    list[Path] | None,
+    typer.Option("--config", help="TOML merged over the runner's config (repeatable; later files win)"),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
+
+
+def _fail(error: RunnerError) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(1)
+
+
+def _spec(**values: Any) -> Any:
+    from genolog.runner.spec import make_spec
+
+    values["env"] = values.get("env") or []
+    values["config_files"] = values.get("config_files") or []
+    return make_spec(**values)
+
+
+@runner_app.command(
+    "run",
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": False,
+    },
+)
+def run_command(
+    dataset: Dataset,
+    description: Annotated[str, typer.Option("--description", help="What the run is for (recorded)")],
+    output_dir: OutputDir,
+    command: Annotated[
+        list[str], typer.Argument(help="The script and its arguments, e.g. python3 scripts/x.py --flag")
+    ],
+    access_level: AccessLevel = Level.test,
+    image: Image = None,
+    cpu: Cpu = None,
+    memory: Memory = None,
+    storage: Storage = None,
+    preemptible: Preemptible = True,
+    env: Env = None,
+    config: ConfigFiles = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to confirm full access")] = False,
+) -> None:
+    """Run a script (the default mode): checks, config, record, driver, outcome."""
+    from genolog.runner.run import execute
+
+    try:
+        if not description.strip():
+            raise RunnerError("The description must not be empty: say what the run is for.")
+        spec = _spec(
+            dataset=dataset,
+            access_level=access_level.value,
+            output_dir=output_dir,
+            description=description,
+            image=image,
+            cpu=cpu,
+            memory=memory,
+            storage=storage,
+            preemptible=preemptible,
+            env=env,
+            config_files=config,
+            command=command,
+        )
+        if (
+            spec.access_level == "full"
+            and not yes
+            and not typer.confirm(f"Run at full access on {dataset}? It can change all of its data", err=True)
+        ):
+            raise RunnerError("The run was not started: full access was not confirmed.")
+        code = execute(spec, say=lambda text: typer.echo(text, err=True))
+    except RunnerError as e:
+        raise _fail(e) from None
+    raise typer.Exit(code)
+
+
+@runner_app.command("config")
+def config_command(
+    dataset: Dataset,
+    output_dir: OutputDir,
+    access_level: AccessLevel = Level.test,
+    image: Image = None,
+    config: ConfigFiles = None,
+    as_json: AsJson = False,
+) -> None:
+    """Print the merged config a run would use (as TOML), without running anything."""
+    from genolog.runner.run import config_for
+    from genolog.runner.runconfig import to_toml
+
+    try:
+        spec = _spec(
+            dataset=dataset,
+            access_level=access_level.value,
+            output_dir=output_dir,
+            image=image,
+            config_files=config,
+        )
+        merged = config_for(spec)
+    except RunnerError as e:
+        raise _fail(e) from None
+    typer.echo(json.dumps(merged, indent=2, default=str) if as_json else to_toml(merged), nl=as_json)
+
+
+@runner_app.command("logs")
+def logs_command(
+    ar_guid: Annotated[str, typer.Argument(help="The run's ar-guid")],
+    as_json: AsJson = False,
+) -> None:
+    """Show a run's record and the driver's captured output."""
+    from genolog.runner.service import MetadataServer
+    from genolog.runner.views import driver_log, record_lines
+
+    try:
+        record = MetadataServer().record(ar_guid)
+    except RunnerError as e:
+        raise _fail(e) from None
+    log = driver_log(record)
+    if as_json:
+        typer.echo(json.dumps({**record, "log": log}, indent=2, default=str))
+        return
+    for line in record_lines(record):
+        typer.echo(line)
+    typer.echo("")
+    typer.echo("--- driver output ---" if log is not None else "--- driver output not available ---")
+    if log:
+        typer.echo(log, nl=not log.endswith("\n"))
+
+
+@runner_app.command("list")
+def list_command(dataset: Dataset, as_json: AsJson = False) -> None:
+    """List a dataset's runs (and its -test twin's), newest first."""
+    from genolog.runner.service import MetadataServer
+    from genolog.runner.views import runs_of, runs_table
+
+    try:
+        runs = runs_of(MetadataServer(), dataset)
+    except RunnerError as e:
+        raise _fail(e) from None
+    if as_json:
+        typer.echo(json.dumps(runs, indent=2, default=str))
+    else:
+        Console(soft_wrap=True).print(runs_table(runs))

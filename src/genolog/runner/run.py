@@ -1,0 +1,142 @@
+"""One analysis-runner run: check, configure, record, drive, record the outcome.
+
+The order is the upstream one: the server decides whether the caller may run on the dataset at that
+access level, then the git gate, then the config is built and stored, the run is recorded as ``running``,
+the driver runs, and its outcome (succeeded, failed or cancelled, exit code, duration) is recorded.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from genolog.config import CONFIG_PATH_ENV_VARS
+from genolog.runner import driver, gitinfo, runconfig
+from genolog.runner.errors import RunnerError
+from genolog.runner.service import MetadataServer
+from genolog.runner.spec import RunSpec
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    spec: RunSpec
+    ar_guid: str
+    checkout: gitinfo.Checkout
+    user: str
+    config: dict[str, Any]
+    config_path: str
+    log_path: str
+
+
+def config_for(spec: RunSpec, server: MetadataServer | None = None) -> dict[str, Any]:
+    """The config a run would use (``config`` mode): nothing is checked against the server or git."""
+    url = server.url if server is not None else MetadataServer().url
+    return runconfig.build(spec, runconfig.new_ar_guid(), url)
+
+
+def prepare(spec: RunSpec, server: MetadataServer, cwd: Path | None = None) -> Prepared:
+    """Every check, then the stored config; raises `RunnerError` with the first refusal."""
+    access = server.check_access(spec.dataset, spec.access_level)
+    checkout = gitinfo.inspect(spec.command, cwd)
+    if spec.access_level != "test":
+        gitinfo.require_reviewed(checkout, spec.access_level)
+    ar_guid = runconfig.new_ar_guid()
+    config = runconfig.build(spec, ar_guid, server.url)
+    config_path, log_path = runconfig.run_files(config, spec.dataset, ar_guid)
+    config_path = runconfig.write(config, config_path)
+    return Prepared(spec, ar_guid, checkout, str(access["user"]), config, config_path, log_path)
+
+
+def driver_env(
+    prepared: Prepared, server: MetadataServer, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The caller's environment, the user's ``-e`` values, then the runner's: config path, server, guid."""
+    env = dict(os.environ if base is None else base)
+    env.update(prepared.spec.env)
+    for var in CONFIG_PATH_ENV_VARS:
+        env[var] = prepared.config_path
+    env["GENOLOG_URL"] = server.url
+    if server.settings.token:
+        env["GENOLOG_TOKEN"] = server.settings.token
+    else:
+        env.pop("GENOLOG_TOKEN", None)
+    env["GENOLOG_AR_GUID"] = prepared.ar_guid
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def record_of(prepared: Prepared) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The analysis-runner record's fields and its meta."""
+    spec, checkout = prepared.spec, prepared.checkout
+    script = " ".join(driver.driver_command(spec.command, checkout.workdir))
+    record = {
+        "ar_guid": prepared.ar_guid,
+        "access_level": spec.access_level,
+        "repository": checkout.repository,
+        "commit": checkout.commit,
+        "script": script,
+        "description": spec.description,
+        "driver_image": spec.driver_image,
+        "config_path": prepared.config_path,
+        "cwd": checkout.cwd,
+        "environment": "local",
+        "batch_url": prepared.log_path if "://" in prepared.log_path else f"file://{prepared.log_path}",
+        "submitting_user": prepared.user,
+        "output_path": os.path.join(runconfig.storage_prefix(prepared.config, spec.dataset), spec.output_dir),
+        "status": "running",
+    }
+    meta = {
+        "branch": checkout.branch,
+        "dirty": checkout.dirty,
+        "log_path": prepared.log_path,
+        "command": list(spec.command),
+        "cpu": spec.cpu,
+        "memory": spec.memory,
+        "storage": spec.storage,
+        "preemptible": spec.preemptible,
+        "env": spec.env,
+        "local_user": getpass.getuser(),
+        "backend": "local",
+    }
+    return record, {k: v for k, v in meta.items() if v is not None}
+
+
+def execute(
+    spec: RunSpec, server: MetadataServer | None = None, say: Say | None = None, cwd: Path | None = None
+) -> int:
+    """Run ``spec`` to its end and return the driver's exit code (130 when cancelled)."""
+    server = server or MetadataServer()
+    tell: Say = say or (lambda text: print(text, file=sys.stderr))
+    prepared = prepare(spec, server, cwd)
+    record, meta = record_of(prepared)
+    project = spec.record_project
+    server.create_record(project, record, meta)
+    tell(f"analysis-runner: run {prepared.ar_guid} on {project} ({spec.access_level} access)")
+    tell(
+        f"  commit {prepared.checkout.commit[:12]} of {prepared.checkout.repository}, cwd {prepared.checkout.cwd}"
+    )
+    tell(f"  config {prepared.config_path}")
+    tell(f"  log    {prepared.log_path}")
+    result = driver.run(
+        spec.command, prepared.checkout.workdir, driver_env(prepared, server), prepared.log_path
+    )
+    try:
+        server.finish_record(prepared.ar_guid, result.status, result.exit_code, result.duration_seconds)
+    except RunnerError as e:
+        tell(f"analysis-runner: the run ended ({result.status}) but its outcome was not recorded: {e}")
+    tell(
+        f"analysis-runner: {result.status} (exit code {result.exit_code}) in {result.duration_seconds:.1f} s; "
+        f"see `genolog analysis-runner logs {prepared.ar_guid}`"
+    )
+    if result.status == "cancelled":
+        return 130
+    if result.exit_code is None:
+        return 1
+    return result.exit_code if result.exit_code >= 0 else 128 - result.exit_code  # killed by a signal

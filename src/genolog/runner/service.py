@@ -1,0 +1,72 @@
+"""The metadata server's side of a run: the access check, the run's record and its outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from genolog.client import server_settings
+from genolog.client._server import ServerSettings
+from genolog.runner.errors import RunnerError
+
+API = "/api/v1"
+TIMEOUT_S = 30.0
+
+
+class MetadataServer:
+    """The caller's server (``GENOLOG_URL``/``GENOLOG_TOKEN`` or the ``[metadata]`` config), as the caller."""
+
+    def __init__(self, settings: ServerSettings | None = None) -> None:
+        self.settings = settings or server_settings()
+
+    @property
+    def url(self) -> str:
+        return self.settings.url
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = httpx.request(
+                method, f"{self.url}{API}{path}", headers=self.settings.headers, timeout=TIMEOUT_S, **kwargs
+            )
+        except httpx.HTTPError as e:
+            raise RunnerError(f"Cannot reach the metadata server at {self.url} ({e}).") from None
+        if response.status_code >= 400:
+            try:
+                reason = str(response.json().get("description") or response.text)
+            except ValueError:
+                reason = response.text or response.reason_phrase
+            raise RunnerError(reason.rstrip(".") + ".")
+        return response.json()
+
+    def check_access(self, dataset: str, access_level: str) -> dict[str, Any]:
+        """The caller's user name and roles when it may run at this level; a `RunnerError` otherwise."""
+        result: dict[str, Any] = self._call(
+            "GET", f"/analysis-runner/{dataset}/access", params={"access_level": access_level}
+        )
+        return result
+
+    def create_record(self, project: str, record: dict[str, Any], meta: dict[str, Any]) -> str:
+        params = {k: v for k, v in record.items() if v is not None}
+        return str(self._call("PUT", f"/analysis-runner/{project}/", params=params, json=meta))
+
+    def finish_record(
+        self, ar_guid: str, status: str, exit_code: int | None, duration_seconds: float
+    ) -> dict[str, Any]:
+        body = {"status": status, "exit_code": exit_code, "duration_seconds": round(duration_seconds, 3)}
+        result: dict[str, Any] = self._call("PATCH", f"/analysis-runner/{ar_guid}/outcome", json=body)
+        return result
+
+    def update_meta(self, ar_guid: str, patch: dict[str, Any]) -> None:
+        self._call("PATCH", f"/analysis-runner/{ar_guid}/meta", json=patch)
+
+    def record(self, ar_guid: str) -> dict[str, Any]:
+        found = self._call("GET", "/analysis/analysis-runner", params={"ar_guid": ar_guid})
+        if not found:
+            raise RunnerError(f"There is no analysis-runner record {ar_guid!r} that you can read.")
+        result: dict[str, Any] = found[0]
+        return result
+
+    def records(self, project: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", f"/analysis-runner/{project}/")
+        return result
