@@ -291,6 +291,33 @@ def ingest_pedigree(
     raise typer.Exit(code)
 
 
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Where the database, files and reports go")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Keep serving after the analysis (until Ctrl-C)")
+    ] = True,
+    force: Annotated[bool, typer.Option("--force", help="Run QC again where a report exists")] = False,
+) -> None:
+    """The seeds' FastQE tutorial end to end: service, project, FASTQs, ingest, analysis, reports."""
+    from genolog.config import default_data_dir
+    from genolog.demo.run import DemoOptions, run_demo
+    from genolog.demo.service import DemoError
+
+    options = DemoOptions(
+        data_dir=data_dir or default_data_dir(), host=host, port=port, serve=serve, force=force
+    )
+    try:
+        run_demo(options, Console(soft_wrap=True))
+    except DemoError as e:
+        err_console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+
+
 app.command("qc")(qc)
 
 

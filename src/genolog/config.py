@@ -19,6 +19,9 @@ from genolog._frozen import FrozenDict
 
 __all__ = [
     "CONFIG_PATH_ENV_VARS",
+    "DEFAULT_IMAGES",
+    "DEFAULT_SERVER_URL",
+    "FASTQE_IMAGE",
     "ConfigError",
     "FrozenDict",
     "append_config_paths",
@@ -45,6 +48,13 @@ __all__ = [
 #: processes (and jobs, via `copy_common_env`) see the same list whichever name they read.
 CONFIG_PATH_ENV_VARS = ("GENOLOG_CONFIG_PATH", "CPG_CONFIG_PATH")
 ACCESS_LEVELS = ("test", "standard", "full")
+#: The metadata server when neither ``GENOLOG_URL`` nor ``[metadata] url`` says otherwise.
+DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
+#: genolog's FastQE image. Without a container runtime the local backend runs jobs using it on the
+#: host, with a ``fastqe`` command on their PATH that runs genolog's QC (``genolog-fastqe``).
+FASTQE_IMAGE = "localhost/genolog-fastqe:0.5.2"
+#: The ``[images]`` table of the local default config (and of analysis-runner's baseline).
+DEFAULT_IMAGES: Mapping[str, str] = {"fastqe": FASTQE_IMAGE}
 
 _log = logging.getLogger(__name__)
 
@@ -172,6 +182,7 @@ def default_config() -> dict[str, Any]:
     return {
         "workflow": {"dataset": "sandbox", "access_level": "test"},
         "storage": local_storage_config(default_data_dir(), ["sandbox"], access_level="test"),
+        "images": dict(DEFAULT_IMAGES),
         "hail": {"backend": "local"},
         "references": {"genome_build": "GRCh38"},
     }

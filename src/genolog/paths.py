@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genolog.config import (
+    DEFAULT_SERVER_URL,
     ConfigError,
     config_retrieve,
     genome_build,
@@ -32,6 +33,8 @@ __all__ = [
     "image_path",
     "is_cloud_path",
     "local_storage_config",
+    "local_web_folder",
+    "local_web_url",
     "output_path",
     "reference_path",
     "to_path",
@@ -151,25 +154,58 @@ def reference_path(key: str) -> str:
     return str(config_retrieve(["references", *key.strip("/").split("/")]))
 
 
+#: Where `genolog serve` publishes local web storage: ``<server>/web/<project>/<path>``.
+WEB_ROUTE = "/web"
+
+
+def _project_namespace(project: str) -> tuple[str, str]:
+    """``sandbox-test`` -> (``sandbox``, ``test``); ``sandbox`` -> (``sandbox``, ``main``)."""
+    if project.endswith("-test"):
+        return project.removesuffix("-test"), "test"
+    return project, "main"
+
+
+def local_web_folder(root: str | os.PathLike[str], project: str) -> Path:
+    """The local web folder of a metadata project: ``<root>/<dataset>-<test|main>-web``.
+
+    The test project ``<dataset>-test`` holds the test namespace, the project ``<dataset>`` the main
+    one, as `local_storage_config` lays them out (and as `genolog serve` looks them up)."""
+    dataset, namespace = _project_namespace(project)
+    return Path(os.path.abspath(os.fspath(root))) / f"{dataset}-{namespace}-web"
+
+
+def local_web_url(server_url: str, project: str) -> str:
+    """Where `genolog serve` at `server_url` serves `local_web_folder(..., project)`."""
+    return f"{server_url.rstrip('/')}{WEB_ROUTE}/{project}"
+
+
 def local_storage_config(
-    root: str | os.PathLike[str], datasets: Iterable[str], access_level: str = "test"
+    root: str | os.PathLike[str],
+    datasets: Iterable[str],
+    access_level: str = "test",
+    server_url: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """A `[storage]` section mapping each dataset (and `default`, the first one) to local folders.
 
     Folders are named like the cloud buckets, ``<root>/<dataset>-<test|main>[-tmp|-web|...]``; in
-    the main namespace each dataset also gets the `.test` table that `test=True` reads.
+    the main namespace each dataset also gets the `.test` table that `test=True` reads. `web_url`
+    is where a metadata server whose data dir is `root` serves the web folder to the project's
+    readers: ``<server_url>/web/<dataset>[-test]`` (`server_url` defaults to ``GENOLOG_URL``, else
+    ``http://127.0.0.1:8000``).
     """
     root = os.path.abspath(os.fspath(root))
+    server = server_url or os.environ.get("GENOLOG_URL") or DEFAULT_SERVER_URL
 
     def table(dataset: str, namespace: str) -> dict[str, Any]:
         base = os.path.join(root, f"{dataset}-{namespace}")
+        project = dataset if namespace == "main" else f"{dataset}-test"
         return {
             "default": base,
             "tmp": f"{base}-tmp",
             "web": f"{base}-web",
             "analysis": f"{base}-analysis",
             "upload": f"{base}-upload",
-            "web_url": f"file://{base}-web",
+            "web_url": local_web_url(server, project),
         }
 
     namespace = get_cpg_namespace(access_level)

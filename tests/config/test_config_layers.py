@@ -181,7 +181,10 @@ def test_default_config_maps_sandbox_to_local_folders(tmp_path: os.PathLike[str]
     assert cfg["hail"]["backend"] == "local"
     assert cfg["storage"]["default"]["default"] == os.path.join(data, "sandbox-test")
     assert cfg["storage"]["sandbox"]["web"] == os.path.join(data, "sandbox-test-web")
-    assert all("://" not in v or v.startswith("file://") for v in cfg["storage"]["default"].values())
+    local = {k: v for k, v in cfg["storage"]["default"].items() if k != "web_url"}
+    assert all("://" not in v for v in local.values())
+    assert cfg["storage"]["default"]["web_url"] == "http://127.0.0.1:8000/web/sandbox-test"
+    assert cfg["images"]["fastqe"] == config.FASTQE_IMAGE
 
 
 class TestGetters:

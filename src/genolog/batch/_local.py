@@ -45,6 +45,7 @@ from genolog.batch._resource import (
     ResourceGroup,
 )
 from genolog.batch._scheduler import Task, schedule
+from genolog.batch._shims import shim_folder
 from genolog.batch._transfer import TransferError, copy_input_to_output, copy_out, localise
 from genolog.batch._units import job_memory_bytes, parse_cpu
 from genolog.config import config_retrieve
@@ -167,7 +168,7 @@ class _Run:
     def _path(self, r: Resource) -> Path:
         return self.scratch / r._relpath()
 
-    def _bash_script(self, job: BashJob) -> str:
+    def _bash_script(self, job: BashJob, write_tools: bool = True) -> str:
         """The job's script: enter scratch, export its variables (quoted, unlike upstream), run commands.
 
         Like upstream, commands are brace groups one after another, without `set -e`.
@@ -175,6 +176,10 @@ class _Run:
         scratch = shlex.quote(str(self.scratch))
         lines = [f"cd {scratch}", f"export BATCH_TMPDIR={scratch}"]
         lines += [f"export {key}={shlex.quote(value)}" for key, value in job._env.items()]
+        if job._image and not self.runtime:
+            tools = shim_folder(self.scratch, job._image, create=write_tools)
+            if tools is not None:
+                lines.append(f'export PATH={shlex.quote(str(tools))}:"$PATH"')
         if self.verbose:
             lines.append("set -x")
         lines += [f"{{\n{c.strip()}\n}}" for c in job._command]
@@ -183,7 +188,11 @@ class _Run:
     def print_scripts(self) -> None:
         for i, job in enumerate(self.jobs, 1):
             kind = "python" if isinstance(job, PythonJob) else (job._shell or DEFAULT_SHELL)
-            body = self._bash_script(job) if isinstance(job, BashJob) else repr([c[1] for c in job._calls])
+            body = (
+                self._bash_script(job, write_tools=False)
+                if isinstance(job, BashJob)
+                else repr([c[1] for c in job._calls])
+            )
             console.print(f"# {i}: {job.name or ''} ({kind}, image {job._image})\n{body}\n", markup=False)
         console.print("Batch completed successfully! (dry run)")
 

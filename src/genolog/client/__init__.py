@@ -7,14 +7,21 @@
 
 The server and token come from ``GENOLOG_URL`` / ``GENOLOG_TOKEN``, else the ``[metadata]`` table of
 genolog's config (``url``, ``token``), else ``http://127.0.0.1:8000`` without a token. ``ingest`` streams
-participant and sample records to the server's bulk ingest route.
+participant and sample records to the server's bulk ingest route. ``AnalysisApi`` (with ``Analysis``,
+``AnalysisStatus`` and ``AnalysisUpdateModel``) creates and updates analyses like metamist's client.
 """
 
+from genolog.client._analyses import Analysis, AnalysisApi, AnalysisStatus, AnalysisUpdateModel, ApiError
 from genolog.client._graphql import GraphQLQuery, QueryError, gql, query, query_async
 from genolog.client._ingest import IngestError, ingest
 from genolog.client._server import server_settings
 
 __all__ = [
+    "Analysis",
+    "AnalysisApi",
+    "AnalysisStatus",
+    "AnalysisUpdateModel",
+    "ApiError",
     "GraphQLQuery",
     "IngestError",
     "QueryError",

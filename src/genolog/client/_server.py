@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-DEFAULT_URL = "http://127.0.0.1:8000"
+from genolog.config import DEFAULT_SERVER_URL as DEFAULT_URL
 
 
 @dataclass(frozen=True)

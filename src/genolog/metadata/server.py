@@ -36,6 +36,7 @@ def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console |
         f"  GraphiQL  {base}/graphql   API docs {base}/docs   OpenAPI {base}/openapi.json   health {base}/health"
     )
     console.print(f"  REST      {base}/api/v1/project/all")
+    console.print(f"  web       {base}/web/<project>/...  (local web storage under {settings.data_dir})")
     if settings.dev_user:
         console.print(
             f"  [yellow]development mode:[/] unauthenticated requests act as admin user {settings.dev_user!r}; "

@@ -102,3 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         program=PROG,
     )
     sys.exit(run(options))
+
+
+if __name__ == "__main__":
+    main()

@@ -25,6 +25,7 @@ from genolog.metadata.api.errors import install_error_handlers
 from genolog.metadata.api.service import Service
 from genolog.metadata.graphql.router import GRAPHIQL_STATIC, graphiql_assets
 from genolog.metadata.graphql.router import router as graphql_router
+from genolog.web import storage as web_storage
 
 API_PREFIX = "/api/v1"
 ROUTERS = (
@@ -85,5 +86,6 @@ def create_app(svc: Service) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(graphql_router)
+    app.include_router(web_storage.router)
     app.mount(GRAPHIQL_STATIC, graphiql_assets(), name="graphiql-static")
     return app

@@ -1,0 +1,95 @@
+"""The demo's metadata service: `genolog serve`'s app in a background thread of the demo process."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+from genolog.metadata.api.app import create_app
+from genolog.metadata.api.service import Service
+from genolog.metadata.context import AuditInfo, Tx
+from genolog.metadata.server import prepare
+from genolog.metadata.settings import ServerSettings
+from genolog.metadata.store import projects
+
+
+class DemoError(Exception):
+    """A step of the demo could not be done; the message says which and why."""
+
+
+@dataclass
+class RunningServer:
+    svc: Service
+    server: uvicorn.Server
+    thread: threading.Thread
+    url: str
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.svc.db.dispose()
+
+    def wait(self) -> None:
+        """Until the server stops (Ctrl-C in the main thread raises KeyboardInterrupt here)."""
+        while self.thread.is_alive():
+            self.thread.join(0.5)
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def start(settings: ServerSettings) -> RunningServer:
+    """Migrate the database and serve it on settings.host:port until `stop()`."""
+    if not port_free(settings.host, settings.port):
+        raise DemoError(
+            f"port {settings.port} on {settings.host} is in use (another `genolog serve`?): "
+            "stop it or pick another with --port"
+        )
+    svc = prepare(settings)
+    config = uvicorn.Config(create_app(svc), host=settings.host, port=settings.port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="genolog-demo-server", daemon=True)
+    thread.start()
+    url = f"http://{settings.host}:{settings.port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return RunningServer(svc, server, thread, url)
+        except httpx.HTTPError:
+            pass
+        if not thread.is_alive() or time.monotonic() > deadline:
+            svc.db.dispose()
+            raise DemoError(f"the metadata service did not start on {url}")
+        time.sleep(0.05)
+
+
+def ensure_projects(svc: Service, dataset: str, owner: str) -> list[str]:
+    """Create `dataset` and its `-test` twin when missing (`owner` a member of both); returns the
+    names created."""
+    created = []
+    with svc.db.write() as conn:
+        tx = Tx(conn, svc.codecs, AuditInfo(author=owner, comment="genolog demo"))
+        if projects.get_by_name(conn, dataset) is None:
+            projects.create(tx, dataset, dataset, create_test_project=True)
+            created += [dataset, f"{dataset}-test"]
+        elif projects.get_by_name(conn, f"{dataset}-test") is None:
+            projects.create(tx, f"{dataset}-test", dataset, create_test_project=False)
+            created.append(f"{dataset}-test")
+        for name in created:
+            row = projects.get_by_name(conn, name)
+            assert row is not None
+            projects.set_members(tx, row["id"], [(owner, ["reader", "writer", "project_admin"])])
+        tx.finish()
+    return created

@@ -1,0 +1,143 @@
+"""examples/fastqe against a live server: reports and analyses, a failed QC job, re-runs and --force."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from genolog.config import DEFAULT_IMAGES
+from genolog.demo.workspace import SCRIPT, example_folder
+from genolog.metadata.api.service import Service
+from genolog.metadata.db import Database
+from genolog.metadata.settings import ServerSettings
+from genolog.paths import local_storage_config
+from genolog.runner.runconfig import to_toml
+from tests.metadata.live import live_server
+from tests.metadata.support import Api, sample_with_group
+
+
+@dataclass
+class Setup:
+    api: Api
+    url: str
+    data: Path
+    config: Path
+    sgids: dict[str, str]  # sample -> sequencing group
+    env: dict[str, str]
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(example_folder() / SCRIPT), *args],
+            env=self.env,
+            cwd=self.data,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    def analyses(self) -> list[dict[str, object]]:
+        rows: list[dict[str, object]] = self.api.ok(
+            "POST", "/analysis/query", json={"projects": ["proj-test"]}
+        )
+        return sorted(rows, key=lambda r: int(str(r["id"])))
+
+
+def _fastq(path: Path, quality: str, reads: int = 20) -> str:
+    with gzip.open(path, "wt") as f:
+        for i in range(reads):
+            f.write(f"@r{i}\n{'A' * len(quality)}\n+\n{quality}\n")
+    return str(path)
+
+
+@pytest.fixture
+def setup(tmp_path: Path, sqlite_template: Path) -> Iterator[Setup]:
+    db = tmp_path / "db.sqlite"
+    shutil.copy(sqlite_template, db)
+    data = tmp_path / "data"
+    data.mkdir()
+    svc = Service.create(ServerSettings(db=f"sqlite:///{db}", data_dir=data), Database(f"sqlite:///{db}"))
+    api = Api(svc)
+    api.project("proj")
+    reads = tmp_path / "reads"
+    reads.mkdir()
+    samples = []
+    for name, quality in (("GOOD", "IIIIHHHGGF"), ("FAIR", "99887766")):
+        samples.append(
+            sample_with_group(
+                name, _fastq(reads / f"{name}_R1.fq.gz", quality), _fastq(reads / f"{name}_R2.fq.gz", quality)
+            )
+        )
+    corrupt = reads / "BAD_R1.fq.gz"
+    corrupt.write_bytes(gzip.compress(b"this is not a FASTQ file\n"))
+    samples.append(sample_with_group("BAD", str(corrupt), _fastq(reads / "BAD_R2.fq.gz", "IIII")))
+    created = api.ok("PUT", "/sample/proj-test/upsert-many", json=samples)
+    sgids = {s["external_ids"][""]: s["sequencing_groups"][0]["id"] for s in created}
+    token = api.user("admin", "admin")["Authorization"].removeprefix("Bearer ")
+    with live_server(svc) as url:
+        config = tmp_path / "ar.toml"
+        config.write_text(
+            to_toml(
+                {
+                    "workflow": {"dataset": "proj", "access_level": "test", "output_prefix": "fastqe"},
+                    "storage": local_storage_config(data, ["proj"], "test", server_url=url),
+                    "images": dict(DEFAULT_IMAGES),
+                    "hail": {"backend": "local"},
+                    "metadata": {"url": url},
+                }
+            )
+        )
+        env = {**os.environ, "GENOLOG_CONFIG_PATH": str(config), "GENOLOG_URL": url, "GENOLOG_TOKEN": token}
+        env.pop("CPG_CONFIG_PATH", None)
+        yield Setup(api, url, data, config, sgids, env)
+    svc.db.dispose()
+
+
+def test_reports_failed_qc_reruns_and_force(setup: Setup) -> None:
+    good, fair, bad = setup.sgids["GOOD"], setup.sgids["FAIR"], setup.sgids["BAD"]
+    web = setup.data / "proj-test-web" / "fastqe"
+
+    first = setup.run()
+    assert first.returncode == 1, first.stdout + first.stderr  # the corrupt FASTQ fails its QC job
+    assert "registered as `failed` analyses" in first.stderr
+    assert sorted(p.name for p in web.iterdir()) == sorted([f"{good}.html", f"{fair}.html"])
+    analyses = {a["sequencing_group_ids"][0]: a for a in setup.analyses()}  # type: ignore[index]
+    assert set(analyses) == {good, fair, bad}
+    for sg in (good, fair):
+        a = analyses[sg]
+        assert (a["type"], a["status"], a["active"]) == ("web", "completed", True)
+        assert a["output"] == str(web / f"{sg}.html")
+        url = a["meta"]["display_url"]  # type: ignore[index]
+        assert url == f"{setup.url}/web/proj-test/fastqe/{sg}.html"
+        response = httpx.get(url, headers={"Authorization": f"Bearer {setup.env['GENOLOG_TOKEN']}"})
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+        assert "_R1.fq.gz" in response.text and "<html" in response.text.lower()
+    failed = analyses[bad]
+    assert failed["status"] == "failed" and failed["output"] is None
+    assert "wrote no report" in failed["meta"]["error"]  # type: ignore[index]
+
+    # again: the reported groups are skipped, the failed one is tried again (and fails again)
+    second = setup.run()
+    assert "2 already reported (skipped)" in second.stdout, second.stdout
+    after = setup.analyses()
+    assert len(after) == 4
+    assert [a["status"] for a in after if a["active"]] == ["completed", "completed", "failed"]
+
+    # a report without its analysis is only registered; --force re-runs all and replaces the old ones
+    setup.api.ok("PATCH", f"/analysis/{analyses[good]['id']}/", json={"active": False})
+    third = setup.run("--sgids", good, fair)
+    assert third.returncode == 0 and "1 already reported (skipped), 1 to register, 0 to run" in third.stdout
+    forced = setup.run("--sgids", good, "--force")
+    assert forced.returncode == 0 and "0 already reported (skipped), 0 to register, 1 to run" in forced.stdout
+    active = [a for a in setup.analyses() if a["active"]]
+    by_sg = {a["sequencing_group_ids"][0]: a for a in active}  # type: ignore[index]
+    assert len(active) == 3 and by_sg[good]["status"] == "completed" and by_sg[bad]["status"] == "failed"
+    assert by_sg[good]["id"] == max(int(str(a["id"])) for a in setup.analyses())
