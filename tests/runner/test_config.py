@@ -37,6 +37,18 @@ def test_config_mode_prints_the_baseline_storage_and_templates(tmp_path: Path) -
     assert config["metadata"]["url"].startswith("http")
 
 
+def test_web_urls_point_at_the_callers_server_even_when_set_only_in_its_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GENOLOG_URL", raising=False)
+    settings = tmp_path / "caller.toml"
+    settings.write_text('[metadata]\nurl = "http://metadata.example:9000"\n')
+    monkeypatch.setenv("GENOLOG_CONFIG_PATH", str(settings))
+    config = config_mode()
+    assert config["metadata"]["url"] == "http://metadata.example:9000"
+    assert config["storage"]["fewgenomes"]["web_url"] == "http://metadata.example:9000/web/fewgenomes-test"
+
+
 def test_standard_access_uses_the_main_namespace_with_a_test_table(tmp_path: Path) -> None:
     config = config_mode("--access-level", "standard", "--image", "my/driver:1")
     section = config["storage"]["fewgenomes"]

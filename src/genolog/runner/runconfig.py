@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from genolog.config import ConfigError, default_data_dir, read_configs, update_dict
+from genolog.config import DEFAULT_IMAGES, ConfigError, default_data_dir, read_configs, update_dict
 from genolog.paths import local_storage_config, to_path
 from genolog.runner.errors import RunnerError
 from genolog.runner.spec import RunSpec
@@ -56,15 +56,17 @@ def baseline(spec: RunSpec, ar_guid: str, server_url: str | None) -> dict[str, A
 
 
 def images(spec: RunSpec) -> dict[str, Any]:
-    """genolog's images (``genolog.config.DEFAULT_IMAGES`` where the package defines them) and the driver."""
-    from genolog import config
-
-    return {**dict(getattr(config, "DEFAULT_IMAGES", {})), "driver": spec.driver_image}
+    """genolog's images (``genolog.config.DEFAULT_IMAGES``) and the driver."""
+    return {**DEFAULT_IMAGES, "driver": spec.driver_image}
 
 
-def templates(spec: RunSpec) -> dict[str, Any]:
+def templates(spec: RunSpec, server_url: str | None = None) -> dict[str, Any]:
+    """Storage (web URLs on the caller's server), images and references."""
+    storage = local_storage_config(
+        default_data_dir(), [spec.dataset], access_level=spec.access_level, server_url=server_url
+    )
     return {
-        "storage": local_storage_config(default_data_dir(), [spec.dataset], access_level=spec.access_level),
+        "storage": storage,
         "images": images(spec),
         "references": {"genome_build": "GRCh38"},
     }
@@ -80,7 +82,7 @@ def user_config(spec: RunSpec) -> dict[str, Any]:
 def build(spec: RunSpec, ar_guid: str, server_url: str | None = None) -> dict[str, Any]:
     """The merged config of a run; the user's files win over the baseline and the templates."""
     merged = baseline(spec, ar_guid, server_url)
-    update_dict(merged, templates(spec))
+    update_dict(merged, templates(spec, server_url))
     update_dict(merged, user_config(spec))
     return merged
 
