@@ -33,6 +33,7 @@ print(json.dumps({
     "output_path": output_path("result.txt"),
     "web_path": output_path("report.html", "web"),
     "viewer": query("{ viewer { username } }")["viewer"]["username"],
+    "python": sys.executable,
 }))
 """
 
@@ -52,6 +53,7 @@ def test_a_successful_run_records_everything_and_the_driver_sees_its_config(
     server: Server, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal for the list's table
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # a shell without genolog's venv: python3 is still genolog's
     commit_probe(repo)
     command = ("python3", "scripts/probe.py", "--project", "x", "--sgids", "A", "B")
     result = cli(*run_args(*command, out="fastqe/v1/", env="EXTRA=yes"))
@@ -65,6 +67,7 @@ def test_a_successful_run_records_everything_and_the_driver_sees_its_config(
     assert driver["EXTRA"] == "yes" and driver["GENOLOG_URL"] == server.url
     assert driver["viewer"] == "contrib"  # the driver reaches the same server as the caller
     assert Path(driver["cwd"]) == repo
+    assert Path(driver["python"]).parent == Path(sys.executable).parent
     data = tmp_path / "data"
     assert driver["output_path"] == str(data / f"{DATASET}-test" / "fastqe" / "v1" / "result.txt")
     assert driver["web_path"] == str(data / f"{DATASET}-test-web" / "fastqe" / "v1" / "report.html")

@@ -57,8 +57,13 @@ def prepare(spec: RunSpec, server: MetadataServer, cwd: Path | None = None) -> P
 def driver_env(
     prepared: Prepared, server: MetadataServer, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The caller's environment, the user's ``-e`` values, then the runner's: config path, server, guid."""
+    """The caller's environment, the user's ``-e`` values, then the runner's: config path, server, guid.
+
+    The local driver's "image" is this installation: its interpreter's folder leads ``PATH``, so the
+    script's ``python3`` imports genolog even from a shell that has not activated genolog's venv."""
     env = dict(os.environ if base is None else base)
+    interpreter_bin = os.path.dirname(sys.executable)
+    env["PATH"] = os.pathsep.join([interpreter_bin, *(p for p in env.get("PATH", "").split(os.pathsep) if p)])
     env.update(prepared.spec.env)
     for var in CONFIG_PATH_ENV_VARS:
         env[var] = prepared.config_path
