@@ -137,6 +137,7 @@ def read_files(assay: dict[str, Any]) -> list[dict[str, Any]]:
 @router.get("/projects/{project}/samples/{sample_id}", response_class=HTMLResponse)
 def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
     with page_read(request) as (caller, tx):
+        access.project_by_name(tx, caller, project, READ)  # the API's 404 wording, before GraphQL's
         data = graph.query(tx, caller, SAMPLE_QUERY, {"project": project, "id": sample_id})["project"]
         if not data["samples"]:
             raise NotFound(f"Sample {sample_id!r} not found in project {project!r}")
@@ -198,6 +199,7 @@ def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLRespo
     if not analysis_id.isdigit():
         raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
     with page_read(request) as (caller, tx):
+        access.project_by_name(tx, caller, project, READ)  # the API's 404 wording, before GraphQL's
         data = graph.query(tx, caller, ANALYSIS_QUERY, {"project": project, "id": int(analysis_id)})[
             "project"
         ]

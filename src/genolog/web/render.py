@@ -65,7 +65,7 @@ def _json(value: Any) -> str:
 
 
 def _value(value: Any) -> str:
-    return value if isinstance(value, str) else orjson.dumps(value).decode()
+    return value if isinstance(value, str) else orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 templates = Environment(loader=PackageLoader("genolog.web"), autoescape=select_autoescape(["html"]))
