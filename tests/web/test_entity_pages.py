@@ -80,3 +80,32 @@ def test_an_analysis_without_a_run(site: Site) -> None:
     assert page.status_code == 200 and "Not linked to an analysis-runner run." in page.text
     site.api.ok("PATCH", f"/analysis/{analysis}/", json={"active": False})
     assert "(inactive)" in reader.get(f"/projects/proj/analyses/{analysis}").text
+
+
+def test_display_links_are_only_web_addresses(site: Site) -> None:
+    reader = signed_in(site.api, "reader")
+    for url, linked in (
+        ("javascript:alert(1)", False),
+        (" JavaScript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("//evil.example/x", False),
+        ("/web/proj/qc/S2.html", True),
+        ("https://reports.example.org/S2.html", True),
+    ):
+        analysis = site.api.ok(
+            "PUT",
+            "/analysis/proj/",
+            json={
+                "type": "web",
+                "status": "completed",
+                "sequencing_group_ids": [site.groups[1]],
+                "meta": {"display_url": url},
+            },
+        )
+        for path in (f"/projects/proj/samples/{site.samples[1]}", f"/projects/proj/analyses/{analysis}"):
+            page = reader.get(path).text
+            assert ("<script>" not in page) and ("alert(1)</script>" not in page)
+            links = re.findall(r'class="display-link" href="([^"]*)"', page)
+            assert (url.strip() in links) == linked, (url, path, links)
+            assert not any(link.lower().lstrip().startswith(("javascript", "data", "//")) for link in links)
+        site.api.ok("PATCH", f"/analysis/{analysis}/", json={"active": False})

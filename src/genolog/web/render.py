@@ -60,6 +60,18 @@ def _size(value: Any) -> str:
     return ""
 
 
+def link_target(value: Any) -> str | None:
+    """A URL from the data (an analysis' ``meta.display_url``) that is safe as a link: http(s) or a path
+    on this server; anything else (``javascript:``, ``data:``) is shown as text, never linked."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    scheme = urllib.parse.urlsplit(text).scheme.lower()
+    if scheme in ("http", "https") or (not scheme and text.startswith("/") and not text.startswith("//")):
+        return text
+    return None
+
+
 def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
 
@@ -72,7 +84,7 @@ templates = Environment(loader=PackageLoader("genolog.web"), autoescape=select_a
 templates.filters.update(
     when=_when, size=_size, json=_json, value=_value, q=lambda v: urllib.parse.quote(str(v), safe="")
 )
-templates.globals.update(static=STATIC, version=__version__)
+templates.globals.update(static=STATIC, version=__version__, link_target=link_target)
 
 
 def render(
