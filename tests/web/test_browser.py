@@ -184,7 +184,7 @@ def test_open_a_sample_and_its_analysis_display_link(
     _, tokens = demo_server
     sign_in(page, tokens["demo-tester"])
     page.goto(f"/projects/{PROJECT}?f.external_id==DEMO01-DNA")
-    page.locator("#sample-grid tbody tr").first.get_by_role("link").click()
+    page.locator("#sample-grid tbody tr").first.get_by_role("link").first.click()
     page.wait_for_url("**/samples/XPG*")
     assert "DEMO01-DNA" in page.locator("h1").inner_text()
     files = page.locator("table.files tbody tr")

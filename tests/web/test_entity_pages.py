@@ -109,3 +109,22 @@ def test_display_links_are_only_web_addresses(site: Site) -> None:
             assert (url.strip() in links) == linked, (url, path, links)
             assert not any(link.lower().lstrip().startswith(("javascript", "data", "//")) for link in links)
         site.api.ok("PATCH", f"/analysis/{analysis}/", json={"active": False})
+
+
+def test_the_participant_page(site: Site) -> None:
+    reader = signed_in(site.api, "reader")
+    grid = reader.get("/projects/proj").text
+    link = re.search(r'<a href="(/projects/proj/participants/\d+)">P2</a>', grid)
+    assert link, "the grid links each participant"
+    page = reader.get(link.group(1))
+    assert page.status_code == 200 and "<h1>Participant P2 <span" in page.text
+    assert "<dd>male</dd>" in page.text and "<dt>meta.cohort</dt><dd>c2</dd>" in page.text
+    samples = section(page.text, "samples-heading")
+    assert f'href="/projects/proj/samples/{site.samples[1]}">{site.samples[1]}</a>' in samples
+    assert f"#sg-{site.groups[1]}" in samples
+    assert "create participant" in section(page.text, "history-heading")
+    sample_page = reader.get(f"/projects/proj/samples/{site.samples[1]}").text
+    assert f'href="{link.group(1)}">P2</a>' in sample_page
+    assert signed_in(site.api, "stranger").get(link.group(1)).status_code == 404
+    assert reader.get(link.group(1).replace("/proj/", "/proj-test/")).status_code == 404
+    assert reader.get("/projects/proj/participants/x").status_code == 404

@@ -160,6 +160,7 @@ def test_every_page_costs_a_fixed_number_of_statements(api: Api) -> None:
         "/projects/proj/samples.csv",
         f"/projects/proj/samples/{s.samples[0]}",
         f"/projects/proj/analyses/{s.analysis}",
+        "/projects/proj/participants/1",
     ]
     few = statements(small, paths(small))
     more = [

@@ -216,3 +216,34 @@ def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLRespo
     return render(
         request, "analysis.html", caller, project=data["name"], analysis=analysis, run=run, ar_guid=guid
     )
+
+
+PARTICIPANT_QUERY = """
+query ($project: String!, $id: Int!) {
+  project(name: $project) {
+    name
+    participants(id: {eq: $id}) {
+      id externalId externalIds reportedSex reportedGender karyotype meta phenotypes
+      samples { id externalId type active sequencingGroups { id type technology platform } }
+      families { id externalId }
+    }
+  }
+}
+"""
+
+
+@router.get("/projects/{project}/participants/{participant_id}", response_class=HTMLResponse)
+def participant_page(request: Request, project: str, participant_id: str) -> HTMLResponse:
+    if not participant_id.isdigit():
+        raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
+    with page_read(request) as (caller, tx):
+        access.project_by_name(tx, caller, project, READ)  # the API's 404 wording, before GraphQL's
+        variables = {"project": project, "id": int(participant_id)}
+        data = graph.query(tx, caller, PARTICIPANT_QUERY, variables)["project"]
+        if not data["participants"]:
+            raise NotFound(f"Participant {participant_id} not found in project {project!r}")
+        participant = data["participants"][0]
+        history = changes.history(tx.conn, {"participant": [participant["id"]]})
+    return render(
+        request, "participant.html", caller, project=data["name"], participant=participant, history=history
+    )
