@@ -7,7 +7,8 @@ local storage, ``genolog serve`` plays that part: ``GET /web/<project>/<path>`` 
 which is where `genolog.paths.local_storage_config` puts the ``web`` category and what its ``web_url``
 names. The rules:
 
-- authentication as for the REST API (a bearer token, or the development user); only callers who may
+- authentication as for the REST API (a bearer token, or the development user), or the web interface's
+  session cookie (so a display link opens in the signed-in browser); only callers who may
   read the project see its files, everyone else gets the 404 an unknown project gets;
 - nothing outside the folder is reachable: ``..`` segments (also percent-encoded), absolute parts and
   symbolic links leading out are refused with a 404, as are hidden files and folders;
@@ -23,11 +24,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
 from genolog.metadata import access
-from genolog.metadata.api.service import Service, caller_of, service
+from genolog.metadata.api.service import Service, service
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.permissions import READ
 from genolog.paths import WEB_ROUTE, local_web_folder
+from genolog.web.session import file_caller
 
 router = APIRouter(prefix=WEB_ROUTE, tags=["web"])
 
@@ -68,7 +70,7 @@ def media_type(path: Path) -> str:
 def web_file(project: str, path: str, request: Request, svc: Service = Depends(service)) -> FileResponse:
     """A file of the project's local web storage (readers of the project only)."""
     with svc.db.read() as conn:
-        caller = caller_of(conn, request, svc)
+        caller = file_caller(conn, request, svc)
         access.project_by_name(Tx(conn, svc.codecs), caller, project, READ)
     target = resolve_inside(local_web_folder(svc.settings.data_dir, project), path)
     if target is None:

@@ -1,0 +1,117 @@
+"""Benchmark: the web interface's server time per page on a large project, against the issue's budget.
+
+    python benchmarks/web/bench_pages.py                     # SQLite, 10,000 samples
+    python benchmarks/web/bench_pages.py --samples 2000 --postgres postgresql://postgres@127.0.0.1/postgres
+
+It loads a project of N participants, each with one sample (two meta keys) and a genome sequencing
+group with two read files, through the REST API's upsert, signs in as a reader and asks each page
+several times in this process. It prints the median server time (the ``X-Process-Time`` header: from
+the request's arrival to its last byte, without the client) and its ratio to the budget: 200 ms per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from genolog.metadata.api.service import Service  # noqa: E402
+from genolog.metadata.db import Database, normalise_url  # noqa: E402
+from genolog.metadata.settings import ServerSettings  # noqa: E402
+from tests.metadata.support import Api, sample_with_group  # noqa: E402
+from tests.web.support import signed_in  # noqa: E402
+
+BUDGET_MS = 200.0
+
+
+def populate(api: Api, samples: int) -> None:
+    api.project(members={"reader": ["reader"]})
+    for start in range(0, samples, 1000):
+        body: list[dict[str, Any]] = []
+        for i in range(start, min(start + 1000, samples)):
+            sample = sample_with_group(f"S{i:06d}")
+            sample["meta"] = {"batch": i % 17, "site": ("north", "south", "east")[i % 3]}
+            body.append(
+                {
+                    "external_ids": {"": f"P{i:06d}"},
+                    "reported_sex": 1 + i % 2,
+                    "meta": {"cohort": f"c{i % 5}"},
+                    "samples": [sample],
+                }
+            )
+        api.ok("PUT", "/participant/proj/upsert-many", json=body)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (a scratch database is created on it)")
+    args = parser.parse_args()
+
+    scratch = None
+    if args.postgres:
+        admin = sa.create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
+        scratch = f"genolog_bench_web_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
+        url = (
+            sa.make_url(normalise_url(args.postgres))
+            .set(database=scratch)
+            .render_as_string(hide_password=False)
+        )
+    else:
+        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite'}"
+    db = Database(url)
+    db.migrate()
+    svc = Service.create(ServerSettings(db=url), db)
+    try:
+        api = Api(svc)
+        started = time.perf_counter()
+        populate(api, args.samples)
+        print(
+            f"{args.samples:,} samples loaded in {time.perf_counter() - started:.1f} s ({db.engine.dialect.name})"
+        )
+        client = signed_in(api, "reader")
+        sample = client.get("/projects/proj").text.split("/samples/", 1)[1].split('"', 1)[0]
+        pages = {
+            "home": "/",
+            "project (page 1)": "/projects/proj",
+            "project, sorted by meta, page 50": "/projects/proj?sort=meta.site&desc=1&page=50",
+            "project, 2 filters, sorted": "/projects/proj?f.meta.batch=%3E10&f.external_id=S0&sort=participant",
+            "project, participant meta, 200 rows": "/projects/proj?f.participant.meta.cohort=c3&per=200",
+            "sample": f"/projects/proj/samples/{sample}",
+            "export (CSV, all rows)": "/projects/proj/samples.csv",
+        }
+        print(f"{'page':40} {'median ms':>10} {'x budget':>9}")
+        for name, path in pages.items():
+            times = []
+            for _ in range(args.repeat):
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code, response.text[:300])
+                times.append(float(response.headers["x-process-time"].removesuffix("ms")))
+            median = statistics.median(times)
+            print(f"{name:40} {median:10.1f} {median / BUDGET_MS:9.2f}")
+        print(f"budget: {BUDGET_MS:.0f} ms per page (issue 8); the export is a download, not a page")
+    finally:
+        svc.db.dispose()
+        if scratch:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The change history of several entities at once (a sample with its assays and sequencing groups), in
+one statement, newest first, with author and time: what ``store.history.read`` gives for one entity."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from genolog.metadata import tables as t
+from genolog.web.overview import as_utc
+
+
+@dataclass
+class Change:
+    timestamp: datetime.datetime
+    author: str
+    on_behalf_of: str | None
+    ar_guid: str | None
+    entity: str
+    entity_id: int
+    operation: str
+    fields: dict[str, tuple[Any, Any]]  # field -> (old, new), only those that differ
+
+
+def _differences(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[str, tuple[Any, Any]]:
+    old, new = old or {}, new or {}
+    return {k: (old.get(k), new.get(k)) for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)}
+
+
+def history(conn: Connection, entities: Mapping[str, Sequence[int]], limit: int = 200) -> list[Change]:
+    """Changes of ``entities`` (kind -> ids), newest first (at most ``limit``)."""
+    c, a = t.change, t.audit_log
+    wanted = [sa.and_(c.c.entity == kind, c.c.entity_id.in_(ids)) for kind, ids in entities.items() if ids]
+    if not wanted:
+        return []
+    rows = conn.execute(
+        sa.select(c, a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid)
+        .join(a, a.c.id == c.c.audit_log_id)
+        .where(sa.or_(*wanted))
+        .order_by(c.c.id.desc())
+        .limit(limit)
+    ).mappings()
+    return [
+        Change(
+            timestamp=as_utc(r["timestamp"]),
+            author=r["author"],
+            on_behalf_of=r["on_behalf_of"],
+            ar_guid=r["ar_guid"],
+            entity=r["entity"],
+            entity_id=r["entity_id"],
+            operation=r["operation"],
+            fields=_differences(r["old"], r["new"]),
+        )
+        for r in rows
+    ]

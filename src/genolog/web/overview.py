@@ -1,0 +1,138 @@
+"""Counts per project and recent activity from the audit log, for the home and project pages.
+
+Each function is a fixed number of grouped SQL statements for any number of projects.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from genolog.metadata import tables as t
+
+
+@dataclass
+class ProjectCounts:
+    participants: int = 0
+    samples: int = 0
+    sequencing_groups: dict[str, int] = field(default_factory=dict)  # by type
+    analyses: dict[str, int] = field(default_factory=dict)  # active ones, by status
+
+    @property
+    def sequencing_group_total(self) -> int:
+        return sum(self.sequencing_groups.values())
+
+    @property
+    def analysis_total(self) -> int:
+        return sum(self.analyses.values())
+
+
+def counts(conn: Connection, project_ids: Sequence[int]) -> dict[int, ProjectCounts]:
+    """Four statements: participants, active samples, sequencing groups by type, active analyses by status."""
+    result = {pid: ProjectCounts() for pid in project_ids}
+    if not project_ids:
+        return result
+    p, s, sg, a = t.participant, t.sample, t.sequencing_group, t.analysis
+    n = sa.func.count()
+    for pid, count in conn.execute(
+        sa.select(p.c.project_id, n).where(p.c.project_id.in_(project_ids)).group_by(p.c.project_id)
+    ):
+        result[pid].participants = int(count)
+    for pid, count in conn.execute(
+        sa.select(s.c.project_id, n)
+        .where(s.c.project_id.in_(project_ids), s.c.active.is_(True))
+        .group_by(s.c.project_id)
+    ):
+        result[pid].samples = int(count)
+    for pid, kind, count in conn.execute(
+        sa.select(s.c.project_id, sg.c.type, n)
+        .join(s, s.c.id == sg.c.sample_id)
+        .where(s.c.project_id.in_(project_ids), s.c.active.is_(True), sg.c.archived.is_(False))
+        .group_by(s.c.project_id, sg.c.type)
+        .order_by(sg.c.type)
+    ):
+        result[pid].sequencing_groups[kind] = int(count)
+    for pid, status, count in conn.execute(
+        sa.select(a.c.project_id, a.c.status, n)
+        .where(a.c.project_id.in_(project_ids), a.c.active.is_(True))
+        .group_by(a.c.project_id, a.c.status)
+        .order_by(a.c.status)
+    ):
+        result[pid].analyses[status] = int(count)
+    return result
+
+
+@dataclass
+class Activity:
+    """One request that changed something: who, when, and how many of what it changed where."""
+
+    audit_log_id: int
+    timestamp: datetime.datetime
+    author: str
+    on_behalf_of: str | None
+    ar_guid: str | None
+    path: str | None
+    project: str
+    changes: list[tuple[str, str, int]] = field(default_factory=list)  # (operation, entity, count)
+
+
+def recent_activity(conn: Connection, projects: dict[int, str], limit: int = 15) -> list[Activity]:
+    """The latest ``limit`` audit-log entries that changed something in ``projects`` (id -> name), newest
+    first: two statements.
+
+    The counts group ``change`` rows by entry in one pass (the table has no index on ``audit_log_id``,
+    and joining it to ``audit_log`` cost a scan per entry); the entries' rows come by primary key."""
+    if not projects:
+        return []
+    c, a = t.change, t.audit_log
+    ids = list(projects)
+    latest = (
+        sa.select(c.c.audit_log_id)
+        .where(c.c.project_id.in_(ids))
+        .group_by(c.c.audit_log_id)
+        .order_by(c.c.audit_log_id.desc())
+        .limit(limit)
+    )
+    counted = conn.execute(
+        sa.select(c.c.audit_log_id, c.c.project_id, c.c.entity, c.c.operation, sa.func.count())
+        .where(c.c.audit_log_id.in_(latest), c.c.project_id.in_(ids))
+        .group_by(c.c.audit_log_id, c.c.project_id, c.c.entity, c.c.operation)
+        .order_by(c.c.audit_log_id.desc(), c.c.project_id, c.c.entity, c.c.operation)
+    ).all()
+    entries = {
+        r["id"]: r
+        for r in conn.execute(
+            sa.select(
+                a.c.id,
+                a.c.timestamp,
+                a.c.author,
+                a.c.on_behalf_of,
+                a.c.ar_guid,
+                a.c.meta["path"].as_string().label("path"),
+            ).where(a.c.id.in_({row[0] for row in counted}))
+        ).mappings()
+    }
+    found: dict[tuple[int, int], Activity] = {}
+    for audit_log_id, project_id, entity, operation, n in counted:
+        entry = found.get((audit_log_id, project_id))
+        if entry is None:
+            r = entries[audit_log_id]
+            entry = found[(audit_log_id, project_id)] = Activity(
+                audit_log_id=audit_log_id,
+                timestamp=as_utc(r["timestamp"]),
+                author=r["author"],
+                on_behalf_of=r["on_behalf_of"],
+                ar_guid=r["ar_guid"],
+                path=r["path"],
+                project=projects[project_id],
+            )
+        entry.changes.append((operation, entity, int(n)))
+    return list(found.values())
+
+
+def as_utc(value: datetime.datetime) -> datetime.datetime:
+    return value.replace(tzinfo=datetime.UTC) if value.tzinfo is None else value.astimezone(datetime.UTC)

@@ -1,0 +1,249 @@
+"""The web interface's routes: sign-in and out, home, project (grid and export), sample and analysis.
+
+Pages read through the GraphQL API in-process (``graph.query``) for entities, and through the grouped
+SQL of ``overview``, ``grid`` and ``changes`` for counts, the sample grid and histories; every page runs
+a fixed number of statements in one read transaction, whatever the project's size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from genolog.metadata import access
+from genolog.metadata.api.service import Service
+from genolog.metadata.errors import NotFound
+from genolog.metadata.permissions import READ
+from genolog.web import changes, graph, grid, overview, session
+from genolog.web.render import PageRoute, page_read, render, sign_in_page
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
+    return sign_in_page(request, next_path=session.safe_next(next))
+
+
+@router.post("/signin", response_class=HTMLResponse)
+def sign_in(request: Request, token: str = Form(""), next: str = Form("/")) -> Response:
+    svc: Service = request.app.state.service
+    target = session.safe_next(next)
+    token = token.strip()
+    if not token:
+        return sign_in_page(
+            request, 400, "Enter an API token (make one with `genolog token create`).", target
+        )
+    with svc.db.read() as conn:
+        caller = session.caller_for_token(conn, token)
+    if caller is None:
+        return sign_in_page(request, 401, "That API token is unknown or revoked.", target)
+    response = RedirectResponse(target, status_code=303)
+    session.start(response, request, token)
+    return response
+
+
+@router.post("/signout")
+def sign_out(request: Request) -> Response:
+    response = RedirectResponse("/signin" if not request.app.state.service.settings.dev_user else "/", 303)
+    session.end(response, request)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    with page_read(request) as (caller, tx):
+        readable = dict(sorted(access.readable_projects(tx, caller).items(), key=lambda item: item[1]))
+        counts = overview.counts(tx.conn, list(readable))
+        activity = overview.recent_activity(tx.conn, readable)
+    projects = [(name, counts[pid]) for pid, name in readable.items()]
+    return render(request, "home.html", caller, projects=projects, activity=activity)
+
+
+@router.get("/projects/{project}", response_class=HTMLResponse)
+def project_page(request: Request, project: str) -> HTMLResponse:
+    query = grid.GridQuery.from_params(request.query_params)
+    with page_read(request) as (caller, tx):
+        row = access.project_by_name(tx, caller, project, READ)
+        counts = overview.counts(tx.conn, [row["id"]])[row["id"]]
+        page = grid.grid_page(tx, row["id"], query)
+        activity = overview.recent_activity(tx.conn, {row["id"]: row["name"]}, limit=10)
+    return render(
+        request,
+        "project.html",
+        caller,
+        project=row["name"],
+        dataset=row["dataset"],
+        counts=counts,
+        grid=page,
+        activity=activity,
+    )
+
+
+@router.get("/projects/{project}/samples.{kind}")
+def export_samples(request: Request, project: str, kind: str) -> Response:
+    delimiters = {"csv": ",", "tsv": "\t"}
+    if kind not in delimiters:
+        raise NotFound(f"No export format {kind!r}: use samples.csv or samples.tsv")
+    query = grid.GridQuery.from_params(request.query_params)
+    with page_read(request) as (caller, tx):
+        row = access.project_by_name(tx, caller, project, READ)
+        text = grid.export(tx, row["id"], query, delimiters[kind])
+    media = "text/csv" if kind == "csv" else "text/tab-separated-values"
+    return Response(
+        text,
+        media_type=f"{media}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{row["name"]}-samples.{kind}"'},
+    )
+
+
+SAMPLE_QUERY = """
+query ($project: String!, $id: String!) {
+  project(name: $project) {
+    name
+    samples(id: {eq: $id}) {
+      id externalId externalIds type meta active
+      participant { id externalId externalIds reportedSex reportedGender karyotype meta }
+      assays { id type meta }
+      sequencingGroups {
+        id type technology platform archived meta
+        analyses(active: {in_: [true, false]}) { id type status active output meta timestampCompleted }
+      }
+    }
+  }
+}
+"""
+
+
+def read_files(assay: dict[str, Any]) -> list[dict[str, Any]]:
+    """An assay's read files (``meta.reads``: files, or lists of them per lane or pair)."""
+    files: list[dict[str, Any]] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            files.append(value)
+            for secondary in value.get("secondaryFiles") or []:
+                visit(secondary)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    visit((assay.get("meta") or {}).get("reads"))
+    return files
+
+
+@router.get("/projects/{project}/samples/{sample_id}", response_class=HTMLResponse)
+def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
+    with page_read(request) as (caller, tx):
+        access.project_by_name(tx, caller, project, READ)  # the API's 404 wording, before GraphQL's
+        data = graph.query(tx, caller, SAMPLE_QUERY, {"project": project, "id": sample_id})["project"]
+        if not data["samples"]:
+            raise NotFound(f"Sample {sample_id!r} not found in project {project!r}")
+        sample = data["samples"][0]
+        codecs = tx.codecs
+        entities = {
+            "sample": [codecs.sample.parse(sample["id"])],
+            "assay": [a["id"] for a in sample["assays"]],
+            "sequencing_group": [codecs.sequencing_group.parse(g["id"]) for g in sample["sequencingGroups"]],
+        }
+        if sample["participant"]:
+            entities["participant"] = [sample["participant"]["id"]]
+        history = changes.history(tx.conn, entities)
+    names = {
+        ("sample", entities["sample"][0]): sample["id"],
+        **{
+            ("sequencing_group", pk): g["id"]
+            for pk, g in zip(entities["sequencing_group"], sample["sequencingGroups"], strict=True)
+        },
+    }
+    return render(
+        request,
+        "sample.html",
+        caller,
+        project=data["name"],
+        sample=sample,
+        files={a["id"]: read_files(a) for a in sample["assays"]},
+        history=history,
+        names=names,
+    )
+
+
+ANALYSIS_QUERY = """
+query ($project: String!, $id: Int!) {
+  project(name: $project) {
+    name
+    analyses(ids: {eq: $id}, active: {in_: [true, false]}) {
+      id type status active output outputs meta timestampCompleted
+      sequencingGroups { id type technology platform sample { id externalId } }
+      auditLogs { id author timestamp arGuid comment meta }
+    }
+  }
+}
+"""
+
+RUN_QUERY = """
+query ($guid: String!) {
+  analysisRunner(arGuid: $guid) {
+    arGuid timestamp accessLevel repository commit script description driverImage configPath cwd
+    environment batchUrl submittingUser outputPath status exitCode durationSeconds finishedAt meta
+    project { name }
+  }
+}
+"""
+
+
+@router.get("/projects/{project}/analyses/{analysis_id}", response_class=HTMLResponse)
+def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLResponse:
+    if not analysis_id.isdigit():
+        raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
+    with page_read(request) as (caller, tx):
+        access.project_by_name(tx, caller, project, READ)  # the API's 404 wording, before GraphQL's
+        data = graph.query(tx, caller, ANALYSIS_QUERY, {"project": project, "id": int(analysis_id)})[
+            "project"
+        ]
+        if not data["analyses"]:
+            raise NotFound(f"Analysis {analysis_id} not found in project {project!r}")
+        analysis = data["analyses"][0]
+        guid = next((log["arGuid"] for log in analysis["auditLogs"] if log["arGuid"]), None)
+        run = None
+        if guid:
+            try:
+                run = graph.query(tx, caller, RUN_QUERY, {"guid": guid})["analysisRunner"]
+            except NotFound:
+                run = None  # recorded on a project the caller cannot read
+    return render(
+        request, "analysis.html", caller, project=data["name"], analysis=analysis, run=run, ar_guid=guid
+    )
+
+
+PARTICIPANT_QUERY = """
+query ($project: String!, $id: Int!) {
+  project(name: $project) {
+    name
+    participants(id: {eq: $id}) {
+      id externalId externalIds reportedSex reportedGender karyotype meta phenotypes
+      samples { id externalId type active sequencingGroups { id type technology platform } }
+      families { id externalId }
+    }
+  }
+}
+"""
+
+
+@router.get("/projects/{project}/participants/{participant_id}", response_class=HTMLResponse)
+def participant_page(request: Request, project: str, participant_id: str) -> HTMLResponse:
+    if not participant_id.isdigit():
+        raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
+    with page_read(request) as (caller, tx):
+        access.project_by_name(tx, caller, project, READ)  # the API's 404 wording, before GraphQL's
+        variables = {"project": project, "id": int(participant_id)}
+        data = graph.query(tx, caller, PARTICIPANT_QUERY, variables)["project"]
+        if not data["participants"]:
+            raise NotFound(f"Participant {participant_id} not found in project {project!r}")
+        participant = data["participants"][0]
+        history = changes.history(tx.conn, {"participant": [participant["id"]]})
+    return render(
+        request, "participant.html", caller, project=data["name"], participant=participant, history=history
+    )

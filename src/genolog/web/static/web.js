@@ -1,0 +1,16 @@
+// A little progressive enhancement; every page works without it.
+document.addEventListener("DOMContentLoaded", () => {
+  // the grid's rows-per-page choice applies at once
+  for (const select of document.querySelectorAll("select[data-autosubmit]")) {
+    select.addEventListener("change", () => select.form && select.form.requestSubmit());
+  }
+  // empty filters stay out of the URL (and so out of bookmarks and export links)
+  const form = document.getElementById("grid-form");
+  if (form) {
+    form.addEventListener("submit", () => {
+      for (const input of form.querySelectorAll("tr.filters input")) {
+        if (!input.value.trim()) input.disabled = true;
+      }
+    });
+  }
+});

@@ -1,0 +1,14 @@
+"""The web interface's tests use the metadata service's fixtures (a service on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.metadata.conftest import api, svc  # noqa: F401  (fixtures)
+from tests.metadata.support import Api
+from tests.web.support import Site, build_site
+
+
+@pytest.fixture
+def site(api: Api) -> Site:  # noqa: F811
+    return build_site(api)

@@ -1,0 +1,187 @@
+"""Home and project pages: counts, activity, the sample grid (filters, sorting, pages), exports, and
+what each user may see."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import sqlalchemy as sa
+
+from tests.metadata.support import Api
+from tests.web.support import Site, browser, build_site, signed_in
+
+
+def grid_ids(html: str) -> list[str]:
+    body = html.split('id="sample-grid"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
+    return re.findall(r'/samples/(XPG\d+)">', body)
+
+
+def test_home_shows_readable_projects_with_counts_and_activity(site: Site) -> None:
+    page = signed_in(site.api, "reader").get("/")
+    assert page.status_code == 200
+    assert 'href="/projects/proj"' in page.text and 'href="/projects/proj-test"' in page.text
+    assert "/projects/other" not in page.text  # no role on it
+    card = page.text.split('href="/projects/proj"', 1)[1].split("</li>", 1)[0]
+    assert re.search(r"<dt>Participants</dt><dd>3</dd>", card)
+    assert re.search(r"<dt>Samples</dt><dd>3</dd>", card)
+    assert "3 <span" in card and "(3 genome)" in card
+    assert "1 completed</span>" in card
+    activity = page.text.split('id="activity-heading"', 1)[1]
+    assert "created 3 participants" in activity and "created 3 samples" in activity
+    assert "created 1 analysis" in activity and "run-0001"[:8] in activity
+    assert "/projects/other" not in activity
+    assert 'href="/graphql"' in page.text and 'href="/docs"' in page.text
+
+
+def test_non_members_get_404_pages(site: Site) -> None:
+    stranger = signed_in(site.api, "stranger")
+    home = stranger.get("/")
+    assert home.status_code == 200 and "You have no role on any project" in home.text
+    paths = [
+        "/projects/proj",
+        "/projects/proj/samples.csv",
+        f"/projects/proj/samples/{site.samples[0]}",
+        f"/projects/proj/analyses/{site.analysis}",
+    ]
+    for path in paths:
+        response = stranger.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Project &#39;proj&#39; not found" in response.text, response.text
+    reader = signed_in(site.api, "reader")
+    assert reader.get("/projects/other").status_code == 404
+    assert reader.get("/projects/nope").status_code == 404
+    # another project's sample or analysis under a readable project's name is not there either
+    assert reader.get(f"/projects/proj-test/samples/{site.samples[0]}").status_code == 404
+    assert reader.get(f"/projects/proj-test/analyses/{site.analysis}").status_code == 404
+
+
+def test_the_grid_filters_sorts_and_pages_on_the_server(site: Site) -> None:
+    reader = signed_in(site.api, "reader")
+    s1, s2, s3 = site.samples
+    page = reader.get("/projects/proj")
+    assert grid_ids(page.text) == [s1, s2, s3]
+    assert "Rows 1–3 of 3" in page.text
+    for label in ("meta.batch", "meta.site", "participant meta.cohort"):
+        assert f'aria-label="Filter {label}"' in page.text
+    cases = {
+        "f.external_id=s2": [s2],
+        "f.external_id==S1": [s1],
+        "f.meta.site=north": [s1, s3],
+        "f.meta.batch=>1": [s1, s3],  # S1 and S3 have batch 2
+        "f.meta.batch==1": [s2],
+        "f.participant.meta.cohort=c3": [s3],
+        "f.participant=P2": [s2],
+        "f.sex=female": [s1, s3],
+        "f.type=blood&f.meta.site=south": [s2],
+        f"f.sample={s2}": [s2],
+        "f.sequencing_groups=exome": [],
+        "sort=external_id&desc=1": [s3, s2, s1],
+        "sort=meta.site": [s1, s3, s2],
+        "sort=participant.meta.cohort&desc=1": [s3, s2, s1],
+    }
+    for query, expected in cases.items():
+        response = reader.get(f"/projects/proj?{query}")
+        assert response.status_code == 200, (query, response.text)
+        assert grid_ids(response.text) == expected, query
+    sorted_desc = reader.get("/projects/proj?sort=external_id&desc=1").text
+    assert 'aria-sort="descending"' in sorted_desc
+    assert "No samples match" in reader.get("/projects/proj?f.external_id=zzz").text
+    bad = reader.get("/projects/proj?f.sample=nonsense")
+    assert bad.status_code == 400 and "Sample filter" in bad.text
+
+
+def test_pages_of_the_grid(api: Api) -> None:
+    site = build_site(api, n=30)
+    reader = signed_in(api, "reader")
+    first = reader.get("/projects/proj?per=25")
+    assert grid_ids(first.text) == site.samples[:25] and "Page 1 of 2" in first.text
+    assert 'rel="next" href="/projects/proj?per=25&amp;page=2"' not in first.text  # page comes before per
+    assert 'rel="next" href="/projects/proj?page=2&amp;per=25"' in first.text
+    second = reader.get("/projects/proj?page=2&per=25")
+    assert grid_ids(second.text) == site.samples[25:] and "Rows 26–30 of 30" in second.text
+    beyond = reader.get("/projects/proj?page=9&per=25")  # past the end: the last page
+    assert grid_ids(beyond.text) == site.samples[25:]
+    filtered = reader.get("/projects/proj?f.meta.site=south&per=25&sort=external_id")
+    assert (
+        "of 15" in filtered.text
+        and 'href="/projects/proj/samples.csv?f.meta.site=south&amp;sort=external_id' in filtered.text
+    )
+
+
+def test_export_has_the_filtered_rows_in_grid_order(site: Site) -> None:
+    reader = signed_in(site.api, "reader")
+    s1, _, s3 = site.samples
+    response = reader.get(
+        "/projects/proj/samples.csv?f.meta.site=north&sort=external_id&desc=1&page=2&per=25"
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="proj-samples.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["Sample"] for r in rows] == [s3, s1]  # every filtered row, whatever the page
+    assert (
+        rows[0]["External id"] == "S3" and rows[0]["Participant"] == "P3" and rows[0]["meta.site"] == "north"
+    )
+    assert rows[0]["participant meta.cohort"] == "c3" and rows[0]["Sequencing groups"] == "1 genome"
+    tsv = reader.get("/projects/proj/samples.tsv?f.participant=P2")
+    assert tsv.headers["content-type"] == "text/tab-separated-values; charset=utf-8"
+    lines = tsv.text.splitlines()
+    assert len(lines) == 2 and lines[0].split("\t")[:3] == ["Sample", "External id", "Type"]
+    assert lines[1].split("\t")[1] == "S2"
+    assert reader.get("/projects/proj/samples.xlsx").status_code == 404
+
+
+def test_every_page_costs_a_fixed_number_of_statements(api: Api) -> None:
+    def statements(site: Site, paths: list[str]) -> list[int]:
+        client = signed_in(site.api, "reader")
+        counts = []
+        engine = site.api.svc.db.engine
+        for path in paths:
+            seen: list[str] = []
+
+            def count(*args: object, seen: list[str] = seen) -> None:
+                seen.append(str(args[2]))
+
+            sa.event.listen(engine, "before_cursor_execute", count)
+            try:
+                assert client.get(path).status_code == 200, path
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", count)
+            counts.append(len(seen))
+        return counts
+
+    small = build_site(api, n=3)
+    paths = lambda s: [  # noqa: E731
+        "/",
+        "/projects/proj?per=200",
+        "/projects/proj/samples.csv",
+        f"/projects/proj/samples/{s.samples[0]}",
+        f"/projects/proj/analyses/{s.analysis}",
+        "/projects/proj/participants/1",
+    ]
+    few = statements(small, paths(small))
+    more = [
+        {"external_ids": {"": f"Q{i}"}, "samples": [{"external_ids": {"": f"T{i}"}, "type": "blood"}]}
+        for i in range(40)
+    ]
+    api.ok("PUT", "/participant/proj/upsert-many", json=more)
+    many = statements(small, paths(small))
+    assert few == many, (few, many)
+
+
+def test_the_apis_and_web_storage_still_answer_beside_the_pages(site: Site) -> None:
+    client = browser(site.api)
+    assert client.get("/graphql").status_code == 200 and "graphiql" in client.get("/graphql").text.lower()
+    assert client.get("/docs").status_code == 200
+    assert client.get("/openapi.json").status_code == 200
+    assert client.get("/static/web/web.css").headers["content-type"].startswith("text/css")
+    assert client.get("/api/v1/project/").status_code == 401  # the API takes no cookie ...
+    signed = signed_in(site.api, "reader")
+    assert signed.get("/api/v1/project/").status_code == 401  # ... even a valid one
+    assert signed.post("/graphql", json={"query": "{ myProjects { name } }"}).status_code == 401
+    assert signed.get("/web/proj/missing.html").status_code == 404  # web storage: the reader is let in
+    assert browser(site.api).get("/web/proj/missing.html").status_code == 401
+    assert signed_in(site.api, "stranger").get("/web/proj/missing.html").status_code == 404
