@@ -126,6 +126,13 @@ class Levels:
     assays: list[Node] = field(default_factory=list)
     roots: list[Node] = field(default_factory=list)  # the top-level node of each item, in order
 
+    def release(self) -> None:
+        """Break the nodes' parent/child cycles, so reference counting frees them (see ``upsert_items``)."""
+        for nodes in (self.participants, *self.samples, self.sequencing_groups, self.assays):
+            for node in nodes:
+                node.parent = node.sample = None
+                node.children = []
+
 
 def flatten(items: Sequence[ParticipantUpsert | SampleUpsert], first_record: int, label: str) -> Levels:
     levels = Levels()
