@@ -107,10 +107,13 @@ class Tx:
     ) -> None:
         """Call after inserting these entities; ``snapshots`` (one per id, as ``history.snapshot`` would
         read them back) spare ``finish`` re-reading what the caller just wrote."""
-        for position, i in enumerate(ids):
-            self._touched.setdefault((entity, i), (project_id, None))
-            if snapshots is not None:
-                self._written[(entity, i)] = snapshots[position]
+        keys = [(entity, i) for i in ids]
+        touched = self._touched
+        for key in keys:
+            if key not in touched:
+                touched[key] = (project_id, None)
+        if snapshots is not None:
+            self._written.update(zip(keys, snapshots, strict=True))
 
     def finish(self) -> None:
         """Record the changes of this request; call once, just before commit."""

@@ -2,6 +2,10 @@
 
 Every table that users change carries ``audit_log_id``: the audit-log entry of the request that last
 wrote the row. Old and new values of every change are kept in ``change`` (see ``history.py``).
+
+On PostgreSQL the ``audit_log_id`` foreign keys, and the external-id tables' ``project_id`` ones, are not
+created (migration 0005, ``_sqlite_only`` at the end of this module): the service guarantees what they
+would check, and their per-row triggers were half the database's work in a bulk ingest.
 """
 
 from __future__ import annotations
@@ -437,3 +441,20 @@ PROJECT_DATA_TABLES = (
     "participant_external_id",
     "participant",
 )
+
+
+def _sqlite_only(constraint: sa.ForeignKeyConstraint) -> bool:
+    """The foreign keys PostgreSQL does without (migration 0005): ``audit_log_id`` → ``audit_log`` on every
+    table (each row names the audit entry its request just inserted; audit entries are never deleted) and
+    ``project_id`` → ``project`` on the external-id tables (their entity's cascading key covers it). On
+    PostgreSQL their per-row trigger checks were half the database's CPU time in a bulk ingest; SQLite
+    keeps them (dropping them there means recreating the tables)."""
+    referred = constraint.referred_table.name
+    table = constraint.table.name
+    return referred == "audit_log" or (referred == "project" and table.endswith("_external_id"))
+
+
+for _table in metadata.tables.values():
+    for _constraint in _table.foreign_key_constraints:
+        if _sqlite_only(_constraint):
+            _constraint.ddl_if(dialect="sqlite")

@@ -7,10 +7,7 @@ of SQL statements per level of nesting, whatever the number of rows (no N+1).
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -105,30 +102,6 @@ class Siblings(Generic[N]):
 
 
 _MISSING = object()
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large answer is built.
-
-    Building 100,000 nodes triggers many full collections, each scanning every object in the process,
-    which made answers twice as slow. The request breaks its own cycles (``GraphQLContext.release``),
-    so nothing accumulates; with several requests at once the collector resumes after the last."""
-    global _gc_pauses
-    with _gc_lock:
-        _gc_pauses += 1
-        gc.disable()
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0:
-                gc.enable()
 
 
 def nodes_of(

@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from strawberry.types import ExecutionResult
 
 from genolog.metadata.api.service import RequestContext, Service, authenticate, authenticated_read, service
+from genolog.metadata.collector import gc_paused
 from genolog.metadata.errors import MetadataError
-from genolog.metadata.graphql.context import GraphQLContext, gc_paused
+from genolog.metadata.graphql.context import GraphQLContext
 from genolog.metadata.graphql.fast import FastExecutor
 from genolog.metadata.graphql.query import schema
 

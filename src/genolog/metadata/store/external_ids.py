@@ -42,8 +42,20 @@ def _id_column(entity: str) -> sa.Column[int]:
 
 def normalise(entity: str, external_ids: Mapping[str, str | None] | None) -> dict[str, str | None]:
     """Lower-case organisation names and check the values are non-empty strings (or None to delete)."""
+    if not external_ids:
+        return {}
     result: dict[str, str | None] = {}
-    for org, value in (external_ids or {}).items():
+    for org, value in external_ids.items():
+        if (
+            type(org) is str
+            and type(value) is str
+            and value
+            and not value[0].isspace()
+            and not value[-1].isspace()
+            and org == org.lower()
+        ):  # the common case, a lower-case organisation and a clean value: kept as it is
+            result[org] = value
+            continue
         if not isinstance(org, str):
             raise BadRequest(f"{LABELS[entity].capitalize()} external id organisation must be a string")
         if value is not None and (not isinstance(value, str) or not value.strip()):

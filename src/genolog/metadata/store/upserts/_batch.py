@@ -7,7 +7,7 @@ resolved and written with a few statements for the whole chunk, level by level, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NoReturn, TypeVar
@@ -80,23 +80,27 @@ class Batch:
 
     def enum(self, node: Node, kind: str, value: str) -> str:
         """``value`` if it is a known value of the vocabulary ``kind``; else a 400 listing the known ones."""
+        known = self._enums.get(kind)
+        if known is not None and value in known:
+            return value
         from genolog.metadata.store import enums
 
-        if kind not in self._enums:
-            self._enums[kind] = set(enums.values(self.conn, kind))
-        if value not in self._enums[kind]:
+        if known is None:
+            known = self._enums[kind] = set(enums.values(self.conn, kind))
+        if value not in known:
             allowed = ", ".join(sorted(self._enums[kind]))
             self.fail(node, f"Unknown {enums.LABELS[kind]} {value!r}; known values: {allowed}")
         return value
 
-    def record_outcome(self, node: Node, outcome: str, shown_id: str | int) -> None:
+    def record_outcome(self, node: Node, outcome: str, shown: Callable[[int], str | int]) -> None:
+        """Count the node's outcome; ``shown`` formats its id, only when changes are kept."""
         node.outcome = outcome
         self.counts[node.kind][outcome] += 1
         if outcome != "unchanged" and self.keep_changes:
             self.changes.append(
                 {
                     "entity": node.kind,
-                    "id": shown_id,
+                    "id": shown(node.id or 0),
                     "external_id": node.primary,
                     "operation": "create" if outcome == "created" else "update",
                     self.label: node.record,
@@ -121,6 +125,13 @@ class Levels:
     sequencing_groups: list[Node] = field(default_factory=list)
     assays: list[Node] = field(default_factory=list)
     roots: list[Node] = field(default_factory=list)  # the top-level node of each item, in order
+
+    def release(self) -> None:
+        """Break the nodes' parent/child cycles, so reference counting frees them (see ``upsert_items``)."""
+        for nodes in (self.participants, *self.samples, self.sequencing_groups, self.assays):
+            for node in nodes:
+                node.parent = node.sample = None
+                node.children = []
 
 
 def flatten(items: Sequence[ParticipantUpsert | SampleUpsert], first_record: int, label: str) -> Levels:

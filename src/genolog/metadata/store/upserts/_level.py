@@ -92,5 +92,5 @@ def write(
     changed_set = set(map(id, changed))
     for node in nodes:
         outcome = "created" if node.old is None else "updated" if id(node) in changed_set else "unchanged"
-        batch.record_outcome(node, outcome, shown(node.id or 0))
+        batch.record_outcome(node, outcome, shown)
     return [*created, *changed]

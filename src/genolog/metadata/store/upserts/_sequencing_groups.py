@@ -94,7 +94,7 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
         outcome = (
             "created" if id(node) in created_set else "updated" if id(node) in changed_set else "unchanged"
         )
-        batch.record_outcome(node, outcome, codec.format(node.id or 0))
+        batch.record_outcome(node, outcome, codec.format)
     batch.counts["sequencing_group"]["archived"] += len(replaced)
 
 
