@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +13,8 @@ import httpx
 import pytest
 
 from genolog.demo.run import SEEDS_ANALYSES_QUERY
-from tests.metadata.live import free_port, wait_until_healthy
+from tests.demo.support import GENOLOG, demo_env, run_demo_headless, serve
+from tests.metadata.live import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -24,33 +23,6 @@ query { project(name: "sandbox-test") {
   sequencingGroups { id sample { externalId } assays { meta }
     analyses { id status active output meta } } } }
 """
-
-
-@contextmanager
-def serve(data: Path, port: int) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "genolog.cli",
-            "serve",
-            "--data-dir",
-            str(data),
-            "--port",
-            str(port),
-            "--dev-user",
-            "demo-tester",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, alive=lambda: proc.poll() is None)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def graphql(url: str, query: str) -> dict[str, object]:
@@ -69,18 +41,11 @@ query { project(name: "sandbox-test") { analysisRunner {
 """
 
 
-def demo_env() -> dict[str, str]:
-    env = {**os.environ, "USER": "demo-tester", "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
-    for var in ("GENOLOG_CONFIG_PATH", "CPG_CONFIG_PATH", "GENOLOG_URL", "GENOLOG_TOKEN"):
-        env.pop(var, None)
-    return env
-
-
 @contextmanager
 def serving_demo(data: Path, port: int) -> Iterator[tuple[str, list[str], float]]:
     """`genolog demo` as the Quickstart runs it (serving at the end); yields when it says it serves,
     and stops it with Ctrl-C (SIGINT) afterwards, which must end it cleanly."""
-    command = [sys.executable, "-m", "genolog.cli", "demo", "--data-dir", str(data), "--port", str(port)]
+    command = [*GENOLOG, "demo", "--data-dir", str(data), "--port", str(port)]
     started = time.perf_counter()
     proc = subprocess.Popen(
         command, env=demo_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -147,28 +112,12 @@ def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
         assert run["repository"] and run["arGuid"] in output
 
     # a second run reuses everything: no new samples, no new analyses, no QC job
-    second = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "genolog.cli",
-            "demo",
-            "--no-serve",
-            "--data-dir",
-            str(data),
-            "--port",
-            str(port),
-        ],
-        env=demo_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    second = run_demo_headless(data, port)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "10 already reported (skipped), 0 to register, 0 to run" in second.stdout
     assert "analysis-runner: succeeded" in second.stderr
     assert "both exist" in second.stdout and "Serving on" not in second.stdout
-    with serve(data, port) as url:
+    with serve(data, port, dev_user="demo-tester") as url:
         assert len(graphql(url, SEEDS_ANALYSES_QUERY)["project"]["analyses"]) == 10  # type: ignore[index]
         samples = graphql(url, '{ project(name: "sandbox-test") { samples { id } } }')
         assert len(samples["project"]["samples"]) == 10  # type: ignore[index]

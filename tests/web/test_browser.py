@@ -11,10 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +19,8 @@ import pytest
 
 from genolog.metadata.db import Database
 from genolog.metadata.store import identity
-from tests.demo.test_demo_e2e import demo_env
-from tests.metadata.live import free_port, wait_until_healthy
+from tests.demo.support import run_demo_headless, serve
+from tests.metadata.live import free_port
 from tests.published import IN_CI
 from tests.qc.test_qc_html_browser import CHROMIUM, LAUNCH_ARGS, ROOT
 
@@ -49,23 +46,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     port, so the analyses' display URLs point at it; tokens for the demo's user and for an outsider."""
     data = tmp_path_factory.mktemp("web-demo") / "data"
     port = free_port()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "genolog.cli",
-            "demo",
-            "--no-serve",
-            "--data-dir",
-            str(data),
-            "--port",
-            str(port),
-        ],
-        env=demo_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_demo_headless(data, port)
     assert done.returncode == 0, done.stdout + done.stderr
     db = Database(f"sqlite:///{data / 'genolog.sqlite'}")
     with db.write() as conn:
@@ -73,22 +54,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
             user: identity.create_token(conn, user, "browser test")[1] for user in ("demo-tester", "outsider")
         }
     db.dispose()
-    with serve_without_dev_user(data, port) as url:
+    with serve(data, port) as url:
         yield url, tokens
-
-
-@contextmanager
-def serve_without_dev_user(data: Path, port: int) -> Iterator[str]:
-    """`genolog serve` on the demo's data dir, without development mode: the pages ask to sign in."""
-    command = [sys.executable, "-m", "genolog.cli", "serve", "--data-dir", str(data), "--port", str(port)]
-    proc = subprocess.Popen(command, env=demo_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, alive=lambda: proc.poll() is None)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
