@@ -26,16 +26,17 @@ from typing import Any
 
 import httpx
 import orjson
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for _support
 
+from _support import scratch_postgres  # noqa: E402
 from bench_graphql import populate  # noqa: E402
 
 from genolog.metadata.api.service import Service  # noqa: E402
-from genolog.metadata.db import Database, normalise_url  # noqa: E402
+from genolog.metadata.db import Database  # noqa: E402
 from genolog.metadata.settings import ServerSettings  # noqa: E402
 from tests.metadata.live import live_server  # noqa: E402
 
@@ -117,16 +118,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         bench(f"sqlite:///{scratch}/paging.sqlite", "sqlite", args.groups, args.page)
     if args.postgres:
-        admin = sa.create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
-        database = f"genolog_paging_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
-        try:
-            url = sa.make_url(normalise_url(args.postgres)).set(database=database).render_as_string(False)
+        with scratch_postgres(args.postgres, "genolog_paging") as url:
             bench(url, "postgres", args.groups, args.page)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

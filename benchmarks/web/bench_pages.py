@@ -16,17 +16,18 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # for _support
+
+from _support import scratch_postgres  # noqa: E402
 
 from genolog.metadata.api.service import Service  # noqa: E402
-from genolog.metadata.db import Database, normalise_url  # noqa: E402
+from genolog.metadata.db import Database  # noqa: E402
 from genolog.metadata.settings import ServerSettings  # noqa: E402
 from tests.metadata.support import Api, sample_with_group  # noqa: E402
 from tests.web.support import signed_in  # noqa: E402
@@ -61,28 +62,24 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a scratch database is created on it)")
     args = parser.parse_args()
 
-    scratch = None
-    if args.postgres:
-        admin = sa.create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
-        scratch = f"genolog_bench_web_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
-        url = (
-            sa.make_url(normalise_url(args.postgres))
-            .set(database=scratch)
-            .render_as_string(hide_password=False)
-        )
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite'}"
+    with ExitStack() as stack:
+        if args.postgres:
+            url = stack.enter_context(scratch_postgres(args.postgres, "genolog_bench_web"))
+        else:
+            url = f"sqlite:///{Path(stack.enter_context(tempfile.TemporaryDirectory())) / 'bench.sqlite'}"
+        run(url, args.samples, args.repeat)
+
+
+def run(url: str, samples: int, repeat: int) -> None:
     db = Database(url)
     db.migrate()
     svc = Service.create(ServerSettings(db=url), db)
     try:
         api = Api(svc)
         started = time.perf_counter()
-        populate(api, args.samples)
+        populate(api, samples)
         print(
-            f"{args.samples:,} samples loaded in {time.perf_counter() - started:.1f} s ({db.engine.dialect.name})"
+            f"{samples:,} samples loaded in {time.perf_counter() - started:.1f} s ({db.engine.dialect.name})"
         )
         client = signed_in(api, "reader")
         sample = client.get("/projects/proj").text.split("/samples/", 1)[1].split('"', 1)[0]
@@ -98,7 +95,7 @@ def main() -> None:
         print(f"{'page':40} {'median ms':>10} {'x budget':>9}")
         for name, path in pages.items():
             times = []
-            for _ in range(args.repeat):
+            for _ in range(repeat):
                 response = client.get(path)
                 assert response.status_code == 200, (path, response.status_code, response.text[:300])
                 times.append(float(response.headers["x-process-time"].removesuffix("ms")))
@@ -107,10 +104,6 @@ def main() -> None:
         print(f"budget: {BUDGET_MS:.0f} ms per page (issue 8); the export is a download, not a page")
     finally:
         svc.db.dispose()
-        if scratch:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-            admin.dispose()
 
 
 if __name__ == "__main__":
