@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
+from genolog.metadata.store.history import changed_fields
 from genolog.web.overview import as_utc
 
 
@@ -25,11 +26,6 @@ class Change:
     entity_id: int
     operation: str
     fields: dict[str, tuple[Any, Any]]  # field -> (old, new), only those that differ
-
-
-def _differences(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[str, tuple[Any, Any]]:
-    old, new = old or {}, new or {}
-    return {k: (old.get(k), new.get(k)) for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)}
 
 
 def history(conn: Connection, entities: Mapping[str, Sequence[int]], limit: int = 200) -> list[Change]:
@@ -54,7 +50,7 @@ def history(conn: Connection, entities: Mapping[str, Sequence[int]], limit: int 
             entity=r["entity"],
             entity_id=r["entity_id"],
             operation=r["operation"],
-            fields=_differences(r["old"], r["new"]),
+            fields=changed_fields(r["old"], r["new"]),
         )
         for r in rows
     ]

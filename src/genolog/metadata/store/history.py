@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,11 +53,13 @@ def snapshot(tx: Tx, entity: str, ids: list[int]) -> dict[int, dict[str, Any]]:
     return SNAPSHOTS[entity](tx, ids)
 
 
-def _changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """Field -> {old, new} for the fields that differ."""
+def changed_fields(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> dict[str, tuple[Any, Any]]:
+    """Field -> (old, new) for the fields that differ between two snapshots, in the snapshots' order."""
     old, new = old or {}, new or {}
     return {
-        key: {"old": old.get(key), "new": new.get(key)}
+        key: (old.get(key), new.get(key))
         for key in dict.fromkeys([*old, *new])
         if old.get(key) != new.get(key)
     }
@@ -84,7 +86,9 @@ def read(tx: Tx, entity: str, entity_id: int) -> list[dict[str, Any]]:
                 "ar_guid": r["ar_guid"],
                 "meta": r["audit_meta"],
                 "operation": r["operation"],
-                "changes": _changes(r["old"], r["new"]),
+                "changes": {
+                    k: {"old": o, "new": n} for k, (o, n) in changed_fields(r["old"], r["new"]).items()
+                },
                 "old": r["old"],
                 "new": r["new"],
             }
