@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cloudpathlib.cloudpath import implementation_registry
+from cloudpathlib.local import LocalGSClient, LocalS3Client, local_gs_implementation, local_s3_implementation
 
 from genolog import config
 from genolog.metadata.db import Database, normalise_url
@@ -117,3 +119,13 @@ def toml_file(tmp_path: Path) -> Callable[[str, str], str]:
         return str(path)
 
     return write
+
+
+@pytest.fixture
+def fake_buckets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Route gs:// and s3:// to temporary local storage (no network, no credentials)."""
+    monkeypatch.setitem(implementation_registry, "gs", local_gs_implementation)
+    monkeypatch.setitem(implementation_registry, "s3", local_s3_implementation)
+    yield
+    LocalGSClient.reset_default_storage_dir()
+    LocalS3Client.reset_default_storage_dir()

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cloudpathlib.cloudpath import implementation_registry
-from cloudpathlib.local import (
-    LocalGSClient,
-    LocalS3Client,
-    local_gs_implementation,
-    local_s3_implementation,
-)
 
 from genolog import config
 from genolog.batch import Batch, LocalBackend
 from genolog.paths import output_path, to_path
-
-
-@pytest.fixture
-def fake_buckets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Route gs:// and s3:// to temporary local storage (no network, no credentials)."""
-    monkeypatch.setitem(implementation_registry, "gs", local_gs_implementation)
-    monkeypatch.setitem(implementation_registry, "s3", local_s3_implementation)
-    yield
-    LocalGSClient.reset_default_storage_dir()
-    LocalS3Client.reset_default_storage_dir()
 
 
 @pytest.mark.usefixtures("fake_buckets")

@@ -5,12 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cloudpathlib.cloudpath import implementation_registry
-from cloudpathlib.local import LocalGSClient, LocalS3Client, local_gs_implementation, local_s3_implementation
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -80,15 +77,6 @@ def test_no_compute_md5_leaves_checksums_out(manifest: Path, fake_client: FakeCl
     assert result.exit_code == 0, result.output
     reads = fake_client.calls[0][1][1]["sample"]["sequencing_groups"][0]["assays"][0]["meta"]["reads"]
     assert "checksum" not in reads and reads["size"] > 0
-
-
-@pytest.fixture
-def fake_buckets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setitem(implementation_registry, "gs", local_gs_implementation)
-    monkeypatch.setitem(implementation_registry, "s3", local_s3_implementation)
-    yield
-    LocalGSClient.reset_default_storage_dir()
-    LocalS3Client.reset_default_storage_dir()
 
 
 @pytest.mark.usefixtures("fake_buckets")
