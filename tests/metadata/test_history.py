@@ -1,5 +1,8 @@
 import json
 
+import sqlalchemy as sa
+
+from genolog.metadata import tables as t
 from tests.metadata.support import Api, sample_with_group
 
 
@@ -26,6 +29,9 @@ def test_every_change_is_kept_with_author_time_and_request_context(api: Api) -> 
         and created["meta"]["path"] == "/api/v1/sample/proj/upsert-many"
     )
     assert created["old"] is None and created["new"]["external_ids"] == {"": "S1"}
+    # the sample as it was created, not as it is now
+    assert created["new"]["meta"] == {} and created["new"]["type"] == "blood"
+    assert created["changes"]["type"] == {"old": None, "new": "blood"}
     assert first["author"] == "admin" and first["changes"] == {"meta": {"old": {}, "new": {"qc": "pass"}}}
     assert second["changes"] == {
         "meta": {"old": {"qc": "pass"}, "new": {}},
@@ -90,3 +96,29 @@ def test_participant_family_and_analysis_histories(api: Api) -> None:
     api.ok("PATCH", f"/analysis/{analysis_id}/", json={"status": "completed", "output": "gs://x/y.html"})
     statuses = [h["new"]["status"] for h in api.ok("GET", f"/analysis/{analysis_id}/history")]
     assert statuses == ["queued", "in-progress", "completed"]
+
+
+def test_a_creation_is_stored_without_a_snapshot_and_read_back_whole(api: Api) -> None:
+    api.project()
+    [s] = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S1", "gs://b/S1_R1.fq.gz")])
+    sg = s["sequencing_groups"][0]
+    with api.svc.db.read() as conn:
+        stored = conn.execute(
+            sa.select(t.change.c.entity, t.change.c.operation, t.change.c.new).where(
+                t.change.c.entity != "project"
+            )
+        ).all()
+    assert sorted((entity, operation) for entity, operation, _ in stored) == [
+        ("assay", "create"),
+        ("sample", "create"),
+        ("sequencing_group", "create"),
+    ]
+    assert all(new is None for _, _, new in stored)
+    # unchanged since: the creation reads as the entity's current state
+    [created] = api.ok("GET", f"/sample/{s['id']}/history")
+    current = api.ok("GET", f"/sample/{s['id']}")
+    assert created["new"]["id"] == s["id"] and created["new"]["meta"] == current["meta"]
+    assay = api.ok("GET", f"/assay/{sg['assays'][0]['id']}/history")[0]["new"]
+    assert assay["meta"]["reads"][0]["location"] == "gs://b/S1_R1.fq.gz"
+    [sg_created] = api.ok("GET", f"/sequencing-group/{sg['id']}/history")
+    assert sg_created["new"]["id"] == sg["id"] and sg_created["changes"]["type"]["new"] == "genome"

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
-from genolog.metadata.store.history import changed_fields
+from genolog.metadata.context import Tx
+from genolog.metadata.store.history import changed_fields, fill_creations
 from genolog.web.overview import as_utc
 
 
@@ -28,19 +28,23 @@ class Change:
     fields: dict[str, tuple[Any, Any]]  # field -> (old, new), only those that differ
 
 
-def history(conn: Connection, entities: Mapping[str, Sequence[int]], limit: int = 200) -> list[Change]:
+def history(tx: Tx, entities: Mapping[str, Sequence[int]], limit: int = 200) -> list[Change]:
     """Changes of ``entities`` (kind -> ids), newest first (at most ``limit``)."""
     c, a = t.change, t.audit_log
     wanted = [sa.and_(c.c.entity == kind, c.c.entity_id.in_(ids)) for kind, ids in entities.items() if ids]
     if not wanted:
         return []
-    rows = conn.execute(
-        sa.select(c, a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid)
-        .join(a, a.c.id == c.c.audit_log_id)
-        .where(sa.or_(*wanted))
-        .order_by(c.c.id.desc())
-        .limit(limit)
-    ).mappings()
+    rows = [
+        dict(r)
+        for r in tx.conn.execute(
+            sa.select(c, a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid)
+            .join(a, a.c.id == c.c.audit_log_id)
+            .where(sa.or_(*wanted))
+            .order_by(c.c.id.desc())
+            .limit(limit)
+        ).mappings()
+    ]
+    fill_creations(tx, rows[::-1])  # the newest rows, so every creation's later changes are among them
     return [
         Change(
             timestamp=as_utc(r["timestamp"]),

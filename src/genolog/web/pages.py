@@ -150,7 +150,7 @@ def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
         }
         if sample["participant"]:
             entities["participant"] = [sample["participant"]["id"]]
-        history = changes.history(tx.conn, entities)
+        history = changes.history(tx, entities)
     names = {
         ("sample", entities["sample"][0]): sample["id"],
         **{
@@ -243,7 +243,7 @@ def participant_page(request: Request, project: str, participant_id: str) -> HTM
         if not data["participants"]:
             raise NotFound(f"Participant {participant_id} not found in project {project!r}")
         participant = data["participants"][0]
-        history = changes.history(tx.conn, {"participant": [participant["id"]]})
+        history = changes.history(tx, {"participant": [participant["id"]]})
     return render(
         request, "participant.html", caller, project=data["name"], participant=participant, history=history
     )

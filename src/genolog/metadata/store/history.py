@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
+from genolog.metadata.db import one_of
 from genolog.metadata.store import (
     analyses,
     assays,
@@ -53,6 +54,36 @@ def snapshot(tx: Tx, entity: str, ids: list[int]) -> dict[int, dict[str, Any]]:
     return SNAPSHOTS[entity](tx, ids)
 
 
+def existing(tx: Tx, entity: str, ids: list[int]) -> list[int]:
+    """Which of ``ids`` still have a row (each entity kind has a table of its name)."""
+    table = t.metadata.tables[entity]
+    return list(tx.conn.execute(sa.select(table.c.id).where(one_of(tx.conn, table.c.id, ids))).scalars())
+
+
+def fill_creations(tx: Tx, changes: Sequence[MutableMapping[str, Any]]) -> None:
+    """Put back the ``new`` snapshot of each creation in ``changes`` (oldest first) that was stored
+    without one (see ``Tx``): the ``old`` of the entity's next change among ``changes``, else its current
+    state. ``changes`` must hold every change of an entity after its creation (any query that orders by
+    change and cuts off only the oldest rows does)."""
+    following: dict[tuple[str, int], MutableMapping[str, Any]] = {}
+    current: dict[str, list[int]] = {}
+    for change in reversed(changes):
+        key = (change["entity"], change["entity_id"])
+        if change["operation"] == "create" and change["new"] is None:
+            later = following.get(key)
+            if later is not None:
+                change["new"] = later["old"]
+            else:
+                current.setdefault(key[0], []).append(key[1])
+        following[key] = change
+    if not current:
+        return
+    views = {(e, i): view for e, ids in current.items() for i, view in snapshot(tx, e, ids).items()}
+    for change in changes:
+        if change["operation"] == "create" and change["new"] is None:
+            change["new"] = views.get((change["entity"], change["entity_id"]))
+
+
 def changed_fields(
     old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 ) -> dict[str, tuple[Any, Any]]:
@@ -68,12 +99,18 @@ def changed_fields(
 def read(tx: Tx, entity: str, entity_id: int) -> list[dict[str, Any]]:
     """Every recorded change of one entity, oldest first, with who made it and when."""
     c, a = t.change, t.audit_log
-    rows = tx.conn.execute(
-        sa.select(c, a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid, a.c.meta.label("audit_meta"))
-        .join(a, a.c.id == c.c.audit_log_id)
-        .where(c.c.entity == entity, c.c.entity_id == entity_id)
-        .order_by(c.c.id)
-    ).mappings()
+    rows = [
+        dict(r)
+        for r in tx.conn.execute(
+            sa.select(
+                c, a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid, a.c.meta.label("audit_meta")
+            )
+            .join(a, a.c.id == c.c.audit_log_id)
+            .where(c.c.entity == entity, c.c.entity_id == entity_id)
+            .order_by(c.c.id)
+        ).mappings()
+    ]
+    fill_creations(tx, rows)
     result = []
     for r in rows:
         timestamp = r["timestamp"]

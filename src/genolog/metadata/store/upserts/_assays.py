@@ -30,14 +30,7 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
     _eids.load_current(batch, nodes)
     for node in nodes:
         node.values = _values(batch, node)
-    codecs = batch.tx.codecs
-    _level.write(
-        batch,
-        nodes,
-        t.assay,
-        ("type", "meta"),
-        snapshot=lambda n: assays.view(codecs, {**n.values, "id": n.id}, _eids.after_write(n)),
-    )
+    _level.write(batch, nodes, t.assay, ("type", "meta"))
 
 
 def _values(batch: Batch, node: Node) -> dict[str, Any]:

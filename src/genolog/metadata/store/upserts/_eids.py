@@ -96,17 +96,6 @@ def changes(node: Node) -> tuple[dict[str, str], list[str]]:
     return to_set, to_delete
 
 
-def after_write(node: Node, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The node's external ids once written, ordered by organisation (as ``external_ids.get_many`` reads)."""
-    ids = {**node.old_eids, **(extra or {})}
-    for org, value in node.eids.items():
-        if value is None:
-            ids.pop(org, None)
-        else:
-            ids[org] = value
-    return dict(sorted(ids.items()))
-
-
 def check_required(batch: Batch, node: Node) -> None:
     label = LABELS[node.kind]
     if PRIMARY in node.eids and node.eids[PRIMARY] is None:

@@ -67,13 +67,11 @@ def write(
     table: sa.Table,
     columns: Sequence[str],
     *,
-    snapshot: Callable[[Node], dict[str, Any]],
     shown: Callable[[int], str | int] = int,
     also_changed: Callable[[Node], bool] = lambda node: False,
 ) -> list[Node]:
     """Insert the new nodes, update the changed ``columns`` of the rest, write their external ids, record
-    their history (``snapshot``: a new node as the entity's view) and count every outcome. Returns the
-    nodes written."""
+    their history and count every outcome. Returns the nodes written."""
     kind = nodes[0].kind
     created = [n for n in nodes if n.old is None]
     changed = [
@@ -85,9 +83,7 @@ def write(
     batch.tx.touch(kind, [n.id for n in changed if n.id is not None], batch.project_id)
     _rows.insert(batch, table, created)
     _rows.update(batch, table, changed, columns)
-    batch.tx.created(
-        kind, [n.id for n in created if n.id is not None], batch.project_id, [snapshot(n) for n in created]
-    )
+    batch.tx.created(kind, [n.id for n in created if n.id is not None], batch.project_id)
     _eids.write(batch, [*created, *changed])
     changed_set = set(map(id, changed))
     for node in nodes:

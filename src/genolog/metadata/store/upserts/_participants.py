@@ -40,9 +40,6 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
         nodes,
         t.participant,
         [*FIELDS, "meta"],
-        snapshot=lambda n: participants.view(
-            {**n.values, "id": n.id}, _eids.after_write(n), _new_phenotypes(n)
-        ),
         also_changed=lambda n: _phenotype_changes(old_phenotypes.get(n.id or 0, {}), n.item.phenotypes),
     )
     _write_phenotypes(batch, [n for n in written if n.item.phenotypes])
@@ -53,10 +50,6 @@ def _phenotypes(batch: Batch, ids: list[int]) -> dict[int, dict[str, Any]]:
     for part in chunked(ids):
         result.update(participants.phenotypes(batch.tx, part))
     return result
-
-
-def _new_phenotypes(node: Node) -> dict[str, Any]:
-    return {name: v for name, v in sorted((node.item.phenotypes or {}).items()) if v is not None}
 
 
 def _phenotype_changes(old: dict[str, Any], given: dict[str, Any] | None) -> bool:

@@ -8,7 +8,6 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import utcnow
 from genolog.metadata.db import one_of
 from genolog.metadata.meta import merge_patch
-from genolog.metadata.store import samples
 from genolog.metadata.store.upserts import _eids, _level
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
@@ -36,7 +35,6 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
         nodes,
         t.sample,
         COLUMNS,
-        snapshot=lambda n: samples.view(codecs, {**n.values, "id": n.id}, _eids.after_write(n)),
         shown=codecs.sample.format,
     )
 

@@ -75,18 +75,7 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
     _rows.insert(batch, t.sequencing_group, fresh)
     for node in replaced:
         node.old_eids = {}
-    codecs = batch.tx.codecs
-    batch.tx.created(
-        "sequencing_group",
-        [n.id for n in fresh if n.id is not None],
-        batch.project_id,
-        [
-            sequencing_groups.view(
-                codecs, {**n.values, "id": n.id}, _eids.after_write(n, carried.get(id(n))), assays_of[id(n)]
-            )
-            for n in fresh
-        ],
-    )
+    batch.tx.created("sequencing_group", [n.id for n in fresh if n.id is not None], batch.project_id)
     _link(batch, [(n.id, a) for n in fresh for a in assays_of[id(n)] if n.id is not None])
     _eids.write(batch, fresh, extra={n.id: carried[id(n)] for n in replaced if n.id is not None})
     changed_set, created_set = set(map(id, changed)), set(map(id, fresh))
