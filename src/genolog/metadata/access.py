@@ -15,7 +15,7 @@ def project_by_name(
 ) -> RowMapping:
     """The named project, if the caller holds one of the ``needed`` roles on it."""
     missing = not_found or f"Project {name!r} not found"
-    row = projects.get_by_name(tx.conn, name)
+    row = projects.get_by_name(tx.conn, name, lock=tx.writes)
     if row is None:
         raise NotFound(missing)
     caller.require(row["id"], name, needed, missing)
@@ -26,7 +26,7 @@ def project_by_id(
     tx: Tx, caller: Caller, project_id: int, needed: frozenset[str], not_found: str
 ) -> RowMapping:
     """The project of an entity; ``not_found`` (naming the entity) is the 404 when it is not visible."""
-    row = projects.get_by_id(tx.conn, project_id)
+    row = projects.get_by_id(tx.conn, project_id, lock=tx.writes)
     caller.require(row["id"], row["name"], needed, not_found)
     return row
 

@@ -73,6 +73,11 @@ class Tx:
         self._touched: dict[tuple[str, int], tuple[int | None, dict[str, Any] | None]] = {}
 
     @property
+    def writes(self) -> bool:
+        """Whether this is a write transaction (one with an audit context)."""
+        return self.audit is not None
+
+    @property
     def audit_log_id(self) -> int:
         if self._audit_log_id is None:
             if self.audit is None:
@@ -114,19 +119,15 @@ class Tx:
         from genolog.metadata.store import history
 
         changed: dict[str, list[int]] = {}
-        created: dict[str, list[int]] = {}
         for (entity, i), (_, old) in self._touched.items():
-            (created if old is None else changed).setdefault(entity, []).append(i)
+            if old is not None:
+                changed.setdefault(entity, []).append(i)
         after = {
             (e, i): view for e, ids in changed.items() for i, view in history.snapshot(self, e, ids).items()
         }
-        # an entity created and deleted again by this request leaves no record
-        existing = {(e, i) for e, ids in created.items() for i in history.existing(self, e, ids)}
         rows = []
         for (entity, i), (project_id, old) in self._touched.items():
-            if old is None:
-                if (entity, i) not in existing:
-                    continue
+            if old is None:  # entities are only deleted with their project, never by the request creating them
                 operation, new = "create", None
             else:
                 new = after.get((entity, i))

@@ -3,9 +3,10 @@
 Every table that users change carries ``audit_log_id``: the audit-log entry of the request that last
 wrote the row. Old and new values of every change are kept in ``change`` (see ``history.py``).
 
-On PostgreSQL the ``audit_log_id`` foreign keys, and the external-id tables' ``project_id`` ones, are not
-created (migration 0005, ``_sqlite_only`` at the end of this module): the service guarantees what they
-would check, and their per-row triggers were half the database's work in a bulk ingest.
+On PostgreSQL the ``audit_log_id`` foreign keys, the external-id tables' ``project_id`` ones and those from
+an entity's children to it are not created (migrations 0005 and 0006, ``_sqlite_only`` at the end of this
+module): the service guarantees what they would check, and their per-row triggers were most of the
+database's work in a bulk ingest.
 """
 
 from __future__ import annotations
@@ -443,15 +444,37 @@ PROJECT_DATA_TABLES = (
 )
 
 
+# (table, referred table) of the keys from an entity's children to it that PostgreSQL does without
+# (migration 0006): a bulk ingest writes parent and children together, and checking each key cost the
+# database more than writing the rows
+_CHILD_KEYS = {
+    *(
+        (f"{entity}_external_id", entity)
+        for entity in ("family", "participant", "sample", "assay", "sequencing_group")
+    ),
+    ("assay", "sample"),
+    ("sequencing_group", "sample"),
+    ("sequencing_group_assay", "sequencing_group"),
+    ("sequencing_group_assay", "assay"),
+}
+
+
 def _sqlite_only(constraint: sa.ForeignKeyConstraint) -> bool:
-    """The foreign keys PostgreSQL does without (migration 0005): ``audit_log_id`` → ``audit_log`` on every
-    table (each row names the audit entry its request just inserted; audit entries are never deleted) and
-    ``project_id`` → ``project`` on the external-id tables (their entity's cascading key covers it). On
-    PostgreSQL their per-row trigger checks were half the database's CPU time in a bulk ingest; SQLite
-    keeps them (dropping them there means recreating the tables)."""
+    """The foreign keys PostgreSQL does without, because the service guarantees what they check.
+
+    Migration 0005: ``audit_log_id`` → ``audit_log`` on every table (each row names the audit entry its
+    request just inserted; audit entries are never deleted) and ``project_id`` → ``project`` on the
+    external-id tables (their entity's key covers it). Migration 0006: the keys in ``_CHILD_KEYS`` (each
+    writer resolves the parent in the same transaction; children go only with their project, deleted
+    explicitly). On PostgreSQL their per-row trigger checks were most of the database's work in a bulk
+    ingest; SQLite keeps them (dropping them there means recreating the tables)."""
     referred = constraint.referred_table.name
     table = constraint.table.name
-    return referred == "audit_log" or (referred == "project" and table.endswith("_external_id"))
+    return (
+        referred == "audit_log"
+        or (referred == "project" and table.endswith("_external_id"))
+        or (table, referred) in _CHILD_KEYS
+    )
 
 
 for _table in metadata.tables.values():

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
-from genolog.metadata.db import one_of
 from genolog.metadata.store import (
     analyses,
     assays,
@@ -52,12 +51,6 @@ SNAPSHOTS: dict[str, Callable[[Tx, list[int]], dict[int, dict[str, Any]]]] = {
 
 def snapshot(tx: Tx, entity: str, ids: list[int]) -> dict[int, dict[str, Any]]:
     return SNAPSHOTS[entity](tx, ids)
-
-
-def existing(tx: Tx, entity: str, ids: list[int]) -> list[int]:
-    """Which of ``ids`` still have a row (each entity kind has a table of its name)."""
-    table = t.metadata.tables[entity]
-    return list(tx.conn.execute(sa.select(table.c.id).where(one_of(tx.conn, table.c.id, ids))).scalars())
 
 
 def fill_creations(tx: Tx, changes: Sequence[MutableMapping[str, Any]]) -> None:

@@ -19,12 +19,22 @@ def is_test_project(name: str) -> bool:
     return name.endswith(TEST_SUFFIX)
 
 
-def get_by_name(conn: Connection, name: str) -> RowMapping | None:
-    return conn.execute(sa.select(t.project).where(t.project.c.name == name)).mappings().first()
+def _select(lock: bool) -> sa.Select[Any]:
+    """The project row; with ``lock`` (a writer), held ``FOR KEY SHARE`` on PostgreSQL until commit.
+
+    Writers share the lock and ``delete_data`` takes the row ``FOR UPDATE``, so deleting a project waits
+    for the writes in flight and no writer adds a child under a parent being deleted: the database no
+    longer checks those keys (migration 0006). SQLite has one writer at a time anyway and renders none."""
+    statement = sa.select(t.project)
+    return statement.with_for_update(read=True, key_share=True) if lock else statement
 
 
-def get_by_id(conn: Connection, project_id: int) -> RowMapping:
-    row = conn.execute(sa.select(t.project).where(t.project.c.id == project_id)).mappings().first()
+def get_by_name(conn: Connection, name: str, *, lock: bool = False) -> RowMapping | None:
+    return conn.execute(_select(lock).where(t.project.c.name == name)).mappings().first()
+
+
+def get_by_id(conn: Connection, project_id: int, *, lock: bool = False) -> RowMapping:
+    row = conn.execute(_select(lock).where(t.project.c.id == project_id)).mappings().first()
     if row is None:
         raise NotFound(f"Project {project_id} not found")
     return row
@@ -117,6 +127,8 @@ def set_members(tx: Tx, project_id: int, new_members: list[tuple[str, list[str]]
 def delete_data(tx: Tx, project_id: int, delete_project: bool) -> None:
     """Hard-delete everything in a project (only ever called for ``-test`` projects)."""
     conn = tx.conn
+    # waits for the project's writers in flight, and keeps new ones out until this commits (``_select``)
+    conn.execute(sa.select(t.project.c.id).where(t.project.c.id == project_id).with_for_update())
     tx.touch("project", [project_id], project_id)
     sg_ids = sa.select(t.sequencing_group.c.id).join(t.sample).where(t.sample.c.project_id == project_id)
     sample_ids = sa.select(t.sample.c.id).where(t.sample.c.project_id == project_id)
