@@ -127,7 +127,8 @@ class Tx:
         }
         rows = []
         for (entity, i), (project_id, old) in self._touched.items():
-            if old is None:  # entities are only deleted with their project, never by the request creating them
+            if old is None:
+                # created by this request (entities are only ever deleted with their whole project)
                 operation, new = "create", None
             else:
                 new = after.get((entity, i))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,48 +33,78 @@ def normalise_url(url: str) -> str:
 def insert_many(
     conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, new_ids: bool = False
 ) -> list[int]:
-    """Insert ``rows`` (all with the same keys) in one DBAPI executemany; with ``new_ids``, allocate and
-    return their ids (in order).
+    """Insert ``rows`` (all with the same keys) in one DBAPI executemany (COPY on PostgreSQL); with
+    ``new_ids``, allocate and return their ids (in order).
 
     SQLAlchemy's own executemany costs ~10 µs of Python per row (parameter construction, per-row bind
-    processing); bulk ingest writes millions of rows, so this converts values with each column's bind
-    processor once per value and hands plain tuples to the driver.
+    processing); bulk ingest writes millions of rows, so this converts values once each and hands plain
+    tuples to the driver. On PostgreSQL each row is converted as it is streamed, so the database works on
+    the first rows while Python converts the rest.
     """
     if not rows:
         return []
     columns = list(rows[0])
     dialect = conn.dialect
-    processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]  # private, but stable
-    # only the columns with a processor (JSON, dates) go through Python per value; None is SQL NULL (a
-    # JSON column's processor would store it as JSON ``null``, which reads back as None all the same)
-    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
-    params: list[tuple[Any, ...]] = []
-    for row in rows:
-        converting = [row[c] for c in columns]
-        for i, process in converted:
-            value = converting[i]
-            if value is not None:
-                converting[i] = process(value)
-        params.append(tuple(converting))
-    ids: list[int] = []
-    if new_ids:
-        ids = _allocate_ids(conn, table, len(rows))
-        columns = ["id", *columns]
-        params = [(i, *values) for i, values in zip(ids, params, strict=True)]
+    # only the columns that need converting (JSON, dates) go through Python per value
+    converted = [(i, c) for i, c in enumerate(_converters(table, columns, dialect)) if c is not None]
+    ids = _allocate_ids(conn, table, len(rows)) if new_ids else []
+
+    def tuples() -> Iterator[tuple[Any, ...]]:
+        for n, row in enumerate(rows):
+            values = [row[c] for c in columns]
+            for i, convert in converted:
+                values[i] = convert(values[i])
+            yield (ids[n], *values) if new_ids else tuple(values)
+
     quote = dialect.identifier_preparer.quote
-    target = f"{quote(table.name)} ({', '.join(map(quote, columns))})"
+    names = ["id", *columns] if new_ids else columns
+    target = f"{quote(table.name)} ({', '.join(map(quote, names))})"
     if dialect.name == "postgresql":  # COPY: one stream instead of a round of parse/bind/execute per row
         raw = conn.connection.dbapi_connection
         statement = f"COPY {target} FROM STDIN"
         try:
             with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-                for values in params:
+                for values in tuples():
                     copy.write_row(values)
         except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy's own statements raise it
             raise sa.exc.DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
     else:
-        conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join(['?'] * len(columns))})", params)
+        placeholders = ", ".join(["?"] * len(names))
+        conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({placeholders})", list(tuples()))
     return ids
+
+
+def _converters(
+    table: sa.Table, columns: list[str], dialect: sa.Dialect
+) -> list[Callable[[Any], Any] | None]:
+    """Per column, what turns a Python value into the driver's, or None where the value goes as it is.
+
+    JSON is encoded straight to text (which both SQLite and PostgreSQL's COPY take), without SQLAlchemy's
+    wrapper or psycopg's adapter; other types use their bind processor (private, but stable), applied once
+    per distinct value object, as a request stamps one ``now`` on all its rows. None is always NULL (for
+    JSON, SQLAlchemy would store a JSON ``null``, which reads back as None all the same)."""
+    result: list[Callable[[Any], Any] | None] = []
+    for name in columns:
+        type_ = table.c[name].type
+        if isinstance(type_.dialect_impl(dialect), sa.JSON):
+            result.append(lambda value: None if value is None else _json_dumps(value))
+            continue
+        process = type_._cached_bind_processor(dialect)
+        result.append(None if process is None else _last_value_cached(process))
+    return result
+
+
+def _last_value_cached(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    last: list[Any] = [object(), None]  # (value, converted)
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return convert
 
 
 def one_of(conn: Connection, column: sa.ColumnElement[Any], values: Iterable[Any]) -> sa.ColumnElement[bool]:
@@ -85,8 +115,8 @@ def one_of(conn: Connection, column: sa.ColumnElement[Any], values: Iterable[Any
     values = list(values)
     if conn.dialect.name == "postgresql":
         # sent as the text of an array literal: psycopg's list adapter cost microseconds per element
-        array = sa.cast(sa.literal(_pg_array_text(values), sa.Text), ARRAY(column.type))
-        return column == sa.any_(array)
+        text = sa.literal(_pg_array_text(values), sa.Text)
+        return column == sa.any_(sa.cast(text, ARRAY(column.type)))
     try:
         array = sa.literal(orjson.dumps(values).decode())
     except TypeError as error:  # an integer beyond 64 bits: a 400 (api/errors.py), as when bound alone

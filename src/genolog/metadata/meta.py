@@ -13,6 +13,8 @@ def merge_patch(target: Any, patch: Any) -> Any:
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
-        else:
+        elif isinstance(value, dict):
             result[key] = merge_patch(result.get(key), value)
+        else:  # what merge_patch(anything, value) returns, without the call
+            result[key] = value
     return result
