@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
-from genolog.metadata.db import insert_many
+from genolog.metadata.db import id_values, insert_many
 from genolog.metadata.ids import IdCodec
 
 
@@ -126,25 +127,40 @@ class Tx:
             (e, i): view for e, ids in changed.items() for i, view in history.snapshot(self, e, ids).items()
         }
         rows = []
+        created: dict[tuple[str, int | None], list[int]] = {}
         for (entity, i), (project_id, old) in self._touched.items():
             if old is None:
                 # created by this request (entities are only ever deleted with their whole project)
-                operation, new = "create", None
-            else:
-                new = after.get((entity, i))
-                if old == new:
-                    continue
-                operation = "delete" if new is None else "update"
+                created.setdefault((entity, project_id), []).append(i)
+                continue
+            new = after.get((entity, i))
+            if old == new:
+                continue
             rows.append(
                 {
                     "audit_log_id": self.audit_log_id,
                     "entity": entity,
                     "entity_id": i,
                     "project_id": project_id,
-                    "operation": operation,
+                    "operation": "delete" if new is None else "update",
                     "old": old,
                     "new": new,
                 }
+            )
+        for (entity, project_id), ids in created.items():
+            # one statement per kind, the rows made by the database: a bulk ingest creates three a sample
+            listed = id_values(self.conn, ids).subquery()
+            self.conn.execute(
+                t.change.insert().from_select(
+                    ["audit_log_id", "entity", "entity_id", "project_id", "operation"],
+                    sa.select(
+                        sa.literal(self.audit_log_id, sa.Integer),
+                        sa.literal(entity, sa.String),
+                        listed.c.value,
+                        sa.literal(project_id, sa.Integer),
+                        sa.literal("create", sa.String),
+                    ),
+                )
             )
         if rows:
             insert_many(self.conn, t.change, rows)
