@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,17 @@ def insert_many(
     converted = [(i, c) for i, c in enumerate(_converters(table, columns, dialect)) if c is not None]
     ids = _allocate_ids(conn, table, len(rows)) if new_ids else []
 
+    pick = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+
     def tuples() -> Iterator[tuple[Any, ...]]:
         for n, row in enumerate(rows):
-            values = [row[c] for c in columns]
-            for i, convert in converted:
-                values[i] = convert(values[i])
-            yield (ids[n], *values) if new_ids else tuple(values)
+            values = pick(row)
+            if converted:
+                listed = list(values)
+                for i, convert in converted:
+                    listed[i] = convert(listed[i])
+                values = tuple(listed)
+            yield (ids[n], *values) if new_ids else values
 
     quote = dialect.identifier_preparer.quote
     names = ["id", *columns] if new_ids else columns

@@ -91,8 +91,11 @@ def load_current(batch: Batch, nodes: Sequence[Node]) -> None:
 
 def changes(node: Node) -> tuple[dict[str, str], list[str]]:
     """(organisation -> value to set, organisations to delete) against the node's current ids."""
-    to_set = {o: v for o, v in node.eids.items() if v is not None and node.old_eids.get(o) != v}
-    to_delete = [o for o, v in node.eids.items() if v is None and o in node.old_eids]
+    current = node.old_eids
+    if not current:  # a new entity, or one without external ids: set all that are given
+        return {o: v for o, v in node.eids.items() if v is not None}, []
+    to_set = {o: v for o, v in node.eids.items() if v is not None and current.get(o) != v}
+    to_delete = [o for o, v in node.eids.items() if v is None and o in current]
     return to_set, to_delete
 
 
@@ -118,11 +121,12 @@ def write(batch: Batch, nodes: Sequence[Node], extra: dict[int, dict[str, str]] 
         to_set, to_delete = changes(node)
         if extra and node.id in extra:
             to_set = {**{o: v for o, v in extra[node.id].items() if o not in node.eids}, **to_set}
-        for org in [*to_delete, *to_set]:
-            if org in node.old_eids:
+        current = node.old_eids
+        for org in [*to_delete, *to_set] if current else ():
+            if org in current:
                 deletes.append({"entity_id": node.id, "org": org})
         for org, value in to_set.items():
-            if value in node.old_eids.values() and node.old_eids.get(org) != value:
+            if current and value in current.values() and current.get(org) != value:
                 batch.fail(
                     node,
                     f"the {LABELS[kind]} external id {value!r} is already its id for another organisation",

@@ -87,27 +87,31 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
     batch.counts["sequencing_group"]["archived"] += len(replaced)
 
 
+# each field, and the assay meta key (also the vocabulary) it may come from
+_FROM_META = [(name, f"sequencing_{name}") for name in FIELDS]
+
+
 def _fields(batch: Batch, node: Node) -> dict[str, Any]:
     """type/technology/platform: as given, else as before, else from the assays' sequencing meta."""
     item, old = node.item, node.old
     metas = [a.values["meta"] for a in node.children]
     values: dict[str, Any] = {}
-    for name in FIELDS:
-        value = getattr(item, name) or (old or {}).get(name)
+    for name, key in _FROM_META:
+        in_meta = [meta.get(key) for meta in metas]
+        value = getattr(item, name) or (old[name] if old else None)
         if not value:
-            found = {m.get(f"sequencing_{name}") for m in metas} - {None, ""}
+            found = set(in_meta) - {None, ""}
             value = found.pop() if len(found) == 1 else None
         if not value:
             batch.fail(
                 node, f"A sequencing group needs a {name} (none given and none found in its assays' meta)"
             )
-        values[name] = batch.enum(node, f"sequencing_{name}", value)
-        for assay, meta in zip(node.children, metas, strict=True):
-            if meta.get(f"sequencing_{name}") and meta[f"sequencing_{name}"] != value:
+        values[name] = batch.enum(node, key, value)
+        for assay, given in zip(node.children, in_meta, strict=True):
+            if given and given != value:
                 batch.fail(
                     node,
-                    f"Assay {assay.id} has sequencing_{name} {meta[f'sequencing_{name}']!r} but its sequencing "
-                    f"group has {name} {value!r}",
+                    f"Assay {assay.id} has {key} {given!r} but its sequencing group has {name} {value!r}",
                 )
     return values
 
