@@ -14,8 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from genolog.metadata import access
 from genolog.metadata.api.service import Service
+from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
-from genolog.metadata.permissions import READ
+from genolog.metadata.permissions import READ, Caller
 from genolog.web import changes, graph, grid, overview, session
 from genolog.web.render import PageRoute, page_read, render, sign_in_page
 
@@ -137,11 +138,15 @@ def read_files(assay: dict[str, Any]) -> list[dict[str, Any]]:
 @router.get("/projects/{project}/samples/{sample_id}", response_class=HTMLResponse)
 def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
     with page_read(request) as (caller, tx):
-        access.project_by_name(tx, caller, project, READ)  # the API's 404 wording, before GraphQL's
-        data = graph.query(tx, caller, SAMPLE_QUERY, {"project": project, "id": sample_id})["project"]
-        if not data["samples"]:
-            raise NotFound(f"Sample {sample_id!r} not found in project {project!r}")
-        sample = data["samples"][0]
+        name, sample = _one(
+            tx,
+            caller,
+            project,
+            SAMPLE_QUERY,
+            {"project": project, "id": sample_id},
+            "samples",
+            f"Sample {sample_id!r}",
+        )
         codecs = tx.codecs
         entities = {
             "sample": [codecs.sample.parse(sample["id"])],
@@ -162,7 +167,7 @@ def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
         request,
         "sample.html",
         caller,
-        project=data["name"],
+        project=name,
         sample=sample,
         files={a["id"]: read_files(a) for a in sample["assays"]},
         history=history,
@@ -199,13 +204,10 @@ def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLRespo
     if not analysis_id.isdigit():
         raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
     with page_read(request) as (caller, tx):
-        access.project_by_name(tx, caller, project, READ)  # the API's 404 wording, before GraphQL's
-        data = graph.query(tx, caller, ANALYSIS_QUERY, {"project": project, "id": int(analysis_id)})[
-            "project"
-        ]
-        if not data["analyses"]:
-            raise NotFound(f"Analysis {analysis_id} not found in project {project!r}")
-        analysis = data["analyses"][0]
+        variables = {"project": project, "id": int(analysis_id)}
+        name, analysis = _one(
+            tx, caller, project, ANALYSIS_QUERY, variables, "analyses", f"Analysis {analysis_id}"
+        )
         guid = next((log["arGuid"] for log in analysis["auditLogs"] if log["arGuid"]), None)
         run = None
         if guid:
@@ -213,9 +215,7 @@ def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLRespo
                 run = graph.query(tx, caller, RUN_QUERY, {"guid": guid})["analysisRunner"]
             except NotFound:
                 run = None  # recorded on a project the caller cannot read
-    return render(
-        request, "analysis.html", caller, project=data["name"], analysis=analysis, run=run, ar_guid=guid
-    )
+    return render(request, "analysis.html", caller, project=name, analysis=analysis, run=run, ar_guid=guid)
 
 
 PARTICIPANT_QUERY = """
@@ -237,13 +237,22 @@ def participant_page(request: Request, project: str, participant_id: str) -> HTM
     if not participant_id.isdigit():
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
     with page_read(request) as (caller, tx):
-        access.project_by_name(tx, caller, project, READ)  # the API's 404 wording, before GraphQL's
         variables = {"project": project, "id": int(participant_id)}
-        data = graph.query(tx, caller, PARTICIPANT_QUERY, variables)["project"]
-        if not data["participants"]:
-            raise NotFound(f"Participant {participant_id} not found in project {project!r}")
-        participant = data["participants"][0]
+        name, participant = _one(
+            tx, caller, project, PARTICIPANT_QUERY, variables, "participants", f"Participant {participant_id}"
+        )
         history = changes.history(tx, {"participant": [participant["id"]]})
-    return render(
-        request, "participant.html", caller, project=data["name"], participant=participant, history=history
-    )
+    return render(request, "participant.html", caller, project=name, participant=participant, history=history)
+
+
+def _one(
+    tx: Tx, caller: Caller, project: str, query: str, variables: dict[str, Any], field: str, missing: str
+) -> tuple[str, dict[str, Any]]:
+    """The project's name and the one entity ``query`` finds under ``field``; else a 404 naming ``missing``.
+
+    The access check comes first, so an unreadable project gets the API's 404 wording, not GraphQL's."""
+    access.project_by_name(tx, caller, project, READ)
+    data = graph.query(tx, caller, query, variables)["project"]
+    if not data[field]:
+        raise NotFound(f"{missing} not found in project {project!r}")
+    return data["name"], data[field][0]
