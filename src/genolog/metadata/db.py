@@ -120,17 +120,14 @@ def one_of(conn: Connection, column: sa.ColumnElement[Any], values: Iterable[Any
     and planning them costs more than the query."""
     values = list(values)
     if conn.dialect.name == "postgresql":
-        # sent as the text of an array literal: psycopg's list adapter cost microseconds per element
-        text = sa.literal(_pg_array_text(values), sa.Text)
-        return column == sa.any_(sa.cast(text, ARRAY(column.type)))
+        return column == sa.any_(_pg_array(values, column.type))
     return column.in_(_sqlite_values(values, getattr(column, "name", column)))
 
 
 def id_values(conn: Connection, ids: Sequence[int]) -> sa.Select[Any]:
     """``SELECT value`` over ``ids``, in order, from one bound parameter (see ``one_of``)."""
     if conn.dialect.name == "postgresql":
-        text = sa.literal(_pg_array_text(list(ids)), sa.Text)
-        return sa.select(sa.func.unnest(sa.cast(text, ARRAY(sa.Integer))).label("value"))
+        return sa.select(sa.func.unnest(_pg_array(list(ids), sa.Integer())).label("value"))
     return _sqlite_values(list(ids), "id")
 
 
@@ -140,6 +137,12 @@ def _sqlite_values(values: list[Any], what: object) -> sa.Select[Any]:
     except TypeError as error:  # an integer beyond 64 bits: a 400 (api/errors.py), as when bound alone
         raise OverflowError(f"{error} in {what}") from error
     return sa.select(sa.column("value")).select_from(sa.func.json_each(array))
+
+
+def _pg_array(values: list[Any], item_type: Any) -> sa.Cast[Any]:
+    """``values`` as one PostgreSQL array parameter, sent as the text of an array literal: psycopg's list
+    adapter cost microseconds per element."""
+    return sa.cast(sa.literal(_pg_array_text(values), sa.Text), ARRAY(item_type))
 
 
 def _pg_array_text(values: list[Any]) -> str:
