@@ -1,4 +1,5 @@
-"""The web interface's tests use the metadata service's fixtures (a service on SQLite and PostgreSQL)."""
+"""The web interface's tests use the metadata service's fixtures (a service on SQLite and PostgreSQL), and
+the browser tests one live demo server for the whole session (``tests/web/browser.py``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from tests.metadata.conftest import api, svc  # noqa: F401  (fixtures)
 from tests.metadata.support import Api
+from tests.web.browser import browser, chromium, demo_server, page  # noqa: F401  (session-wide browser fixtures)
 from tests.web.support import Site, build_site
 
 

@@ -10,96 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from genolog.metadata.db import Database
-from genolog.metadata.store import identity
-from tests.demo.support import run_demo_headless, serve
-from tests.metadata.live import free_port
-from tests.published import IN_CI
-from tests.qc.test_qc_html_browser import CHROMIUM, LAUNCH_ARGS, ROOT
+from tests.web.browser import PROJECT, shot, sign_in
 
 pytestmark = pytest.mark.slow
-
-ARTIFACTS = Path(os.environ.get("GENOLOG_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "web"
-PROJECT = "sandbox-test"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if not (Path(CHROMIUM).exists()):
-        message = f"{CHROMIUM} not found: install Debian's chromium and chromium-driver (.ci/run does)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    """`genolog demo --no-serve` on a free port, then `genolog serve` (no development mode) on the same
-    port, so the analyses' display URLs point at it; tokens for the demo's user and for an outsider."""
-    data = tmp_path_factory.mktemp("web-demo") / "data"
-    port = free_port()
-    done = run_demo_headless(data, port)
-    assert done.returncode == 0, done.stdout + done.stderr
-    db = Database(f"sqlite:///{data / 'genolog.sqlite'}")
-    with db.write() as conn:
-        tokens = {
-            user: identity.create_token(conn, user, "browser test")[1] for user in ("demo-tester", "outsider")
-        }
-    db.dispose()
-    with serve(data, port) as url:
-        yield url, tokens
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Any, demo_server: tuple[str, dict[str, str]]) -> Iterator[Any]:
-    url, _ = demo_server
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, accept_downloads=True, base_url=url
-    )
-    requests: list[str] = []
-    context.on("request", lambda request: requests.append(request.url))
-    tab = context.new_page()
-    try:
-        yield tab
-    finally:
-        context.close()
-    strays = [r for r in requests if not r.startswith(url)]
-    assert not strays, f"the pages asked other servers: {strays}"
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 5_000
-
-
-def sign_in(page: Any, token: str) -> None:
-    page.goto("/")
-    assert page.url.endswith("/signin?next=%2F")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
 
 
 def test_sign_in_and_open_a_project(page: Any, demo_server: tuple[str, dict[str, str]]) -> None:
