@@ -4,13 +4,20 @@ what each user may see."""
 from __future__ import annotations
 
 import csv
+import gc
+import html
 import io
 import re
+from typing import Any
 
+import anyio
+import pytest
 import sqlalchemy as sa
 
+from genolog.metadata.api.app import create_app
+from genolog.web import grid
 from tests.metadata.support import Api
-from tests.web.support import Site, browser, build_site, signed_in
+from tests.web.support import Site, browser, build_site, signed_in, token_of
 
 
 def grid_ids(html: str) -> list[str]:
@@ -185,3 +192,160 @@ def test_the_apis_and_web_storage_still_answer_beside_the_pages(site: Site) -> N
     assert signed.get("/web/proj/missing.html").status_code == 404  # web storage: the reader is let in
     assert browser(site.api).get("/web/proj/missing.html").status_code == 401
     assert signed_in(site.api, "stranger").get("/web/proj/missing.html").status_code == 404
+
+
+def header_labels(page: str) -> list[str]:
+    head = page.split('id="sample-grid"', 1)[1].split("</tr>", 1)[0]
+    return [
+        html.unescape(re.sub(r"<[^>]+>|[▲▼]", "", cell)).strip()
+        for cell in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)
+    ]
+
+
+def grid_cells(page: str) -> list[list[str]]:
+    body = page.split('id="sample-grid"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [
+            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_column_chooser_keeps_its_choice_in_the_url(site: Site) -> None:
+    reader = signed_in(site.api, "reader")
+    everything = reader.get("/projects/proj").text
+    default = header_labels(everything)
+    assert default[:3] == ["Sample", "External id", "Type"] and "participant meta.cohort" in default
+    chooser = everything.split('id="column-chooser"', 1)[1].split("</details>", 1)[0]
+    assert "<summary>Columns</summary>" in chooser and "<legend>" in chooser
+    boxes = re.findall(r'<input type="checkbox" name="cols" value="([^"]+)" checked', chooser)
+    assert boxes == [
+        "sample",
+        "external_id",
+        "type",
+        "participant",
+        "sex",
+        "sequencing_groups",
+        "created",
+        "meta.batch",
+        "meta.site",
+        "participant.meta.cohort",
+    ]
+    query = "cols=meta.site&cols=external_id&f.meta.batch=2&sort=external_id&desc=1"
+    page = reader.get(f"/projects/proj?{query}").text
+    # the chosen columns in the grid's order, the sample id always; the rows as filtered and sorted
+    assert header_labels(page) == ["Sample", "External id", "meta.site"]
+    s1, _, s3 = site.samples
+    assert grid_cells(page) == [[s3, "S3", "north"], [s1, "S1", "north"]]
+    assert 'aria-label="Filter meta.batch"' not in page  # hidden, but its filter is kept and shown
+    assert (
+        '<input type="hidden" name="f.meta.batch" value="2">' in page and "<code>meta.batch 2</code>" in page
+    )
+    assert "(3 of 10 shown)" in page and 'id="column-chooser" open' in page
+    chosen = page.split('id="column-chooser"', 1)[1].split("</details>", 1)[0]
+    assert re.findall(r'name="cols" value="([^"]+)" checked', chosen) == [
+        "sample",
+        "external_id",
+        "meta.site",
+    ]
+    assert '<input type="hidden" name="cols" value="sample">' in chosen  # only the sample: cols=sample
+    # sorting, paging and export links keep the choice; the reset link drops it
+    kept = "f.meta.batch=2&amp;sort=external_id&amp;desc=1&amp;cols=meta.site&amp;cols=external_id"
+    assert f'id="export-csv" href="/projects/proj/samples.csv?{kept}"' in page
+    assert (
+        'href="/projects/proj?f.meta.batch=2&amp;sort=meta.site&amp;cols=meta.site&amp;cols=external_id"'
+        in page
+    )
+    assert 'id="columns-reset" href="/projects/proj?f.meta.batch=2&amp;sort=external_id&amp;desc=1"' in page
+    exported = reader.get(f"/projects/proj/samples.csv?{html.unescape(kept)}").text
+    assert exported == f"Sample,External id,meta.site\n{s3},S3,north\n{s1},S1,north\n"
+    # what a bare form sends: only the sample id; unknown names are left out, never an error
+    assert header_labels(reader.get("/projects/proj?cols=sample").text) == ["Sample"]
+    odd = reader.get("/projects/proj?cols=nope&cols=meta.nope&cols=participant.meta.cohort&cols=%3Cb%3E")
+    assert odd.status_code == 200 and header_labels(odd.text) == ["Sample", "participant meta.cohort"]
+    assert reader.get("/projects/proj/samples.tsv?cols=nope").text.splitlines()[0] == "Sample"
+    assert header_labels(reader.get("/projects/proj?cols=").text) == default  # empty: the default
+    # sorting by a hidden column still sorts
+    assert [r[0] for r in grid_cells(reader.get("/projects/proj?cols=sample&sort=meta.site").text)] == [
+        s1,
+        s3,
+        site.samples[1],
+    ]
+
+
+def test_the_export_streams_the_grids_rows(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = build_site(api, n=30)
+    reader = signed_in(api, "reader")
+    page = reader.get("/projects/proj?per=200&sort=meta.site&desc=1").text
+    cells = grid_cells(page)
+    assert len(cells) == 30
+    whole = reader.get("/projects/proj/samples.csv?sort=meta.site&desc=1")
+    assert "content-length" not in whole.headers  # streamed: sent chunked
+    rows = list(csv.reader(io.StringIO(whole.text)))
+    assert rows[0] == header_labels(page) and rows[1:] == cells  # what the grid shows, every row
+    monkeypatch.setattr(grid, "EXPORT_CHUNK_ROWS", 4)
+    assert reader.get("/projects/proj/samples.csv?sort=meta.site&desc=1").text == whole.text
+    bodies, headers = asgi_body(site, "/projects/proj/samples.csv", "sort=meta.site&desc=1")
+    assert headers[b"content-type"] == b"text/csv; charset=utf-8"
+    assert b"".join(bodies).decode() == whole.text
+    assert [len(b.decode().splitlines()) for b in bodies if b] == [1] + [4] * 7 + [
+        2
+    ]  # header, 4 rows at a time
+    assert api.svc.db.engine.pool.checkedout() == 0  # the read transaction ended with the stream
+    for leave_after in (1, 3):  # after the header, in the rows: the cursor and transaction end all the same
+        bodies, _ = asgi_body(site, "/projects/proj/samples.tsv", "", leave_after=leave_after)
+        assert len(bodies) < 9
+        gc.collect()
+        assert api.svc.db.engine.pool.checkedout() == 0
+
+
+def asgi_body(
+    site: Site, path: str, query: str, leave_after: int | None = None
+) -> tuple[list[bytes], dict[bytes, bytes]]:
+    """The body messages of one request straight through the app (no test client gathering them); the
+    client goes away after ``leave_after`` of them if given."""
+    app = create_app(site.api.svc)
+    token = token_of(site.api, "reader")
+    messages: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+    }
+
+    async def run() -> None:
+        finished = anyio.Event()
+        asked = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal asked
+            if not asked:
+                asked = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await finished.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            messages.append(message)
+            if leave_after is not None and len(messages) > leave_after:
+                finished.set()
+                await anyio.sleep(0.1)  # the disconnect arrives while the next chunk is on its way
+
+        await app(scope, receive, send)
+        finished.set()
+
+    anyio.run(run)
+    start = messages[0]
+    assert start["type"] == "http.response.start" and start["status"] == 200
+    return [m["body"] for m in messages[1:]], dict(start["headers"])

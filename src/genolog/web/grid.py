@@ -3,7 +3,8 @@ column (meta keys included), sorted, paged on the server and exported as CSV or 
 
 Filters use the GraphQL API's filter layer (``graphql.filters``), so a grid filter means what the same
 GraphQL filter means. A page costs a fixed number of statements: the meta keys (2), the count, the rows,
-and the rows' sequencing groups.
+and the rows' sequencing groups (when that column is shown). The column chooser's choice is in the URL
+(``cols``, repeated), so bookmarks and exports show the same columns; the export streams its rows.
 
 A filter's text: ``DEMO0`` (contains, any case), ``=DEMO01`` (equals; ``=`` alone: empty), ``>5``,
 ``>=5``, ``<5``, ``<=5`` (numbers compare as numbers in meta columns).
@@ -15,13 +16,14 @@ import csv
 import io
 import math
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
@@ -64,8 +66,12 @@ class GridQuery:
     page: int = 1
     per_page: int = 50
 
+    # the chosen columns' keys (``cols``, repeated), in any order; None: every column
+    columns: tuple[str, ...] | None = None
+
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> GridQuery:
+        """From the page's URL query (a ``QueryParams``, whose ``getlist`` gives every ``cols``)."""
         filters = {k[2:]: v.strip() for k, v in params.items() if k.startswith("f.") and v.strip()}
         try:
             page = max(1, int(params.get("page", "1")))
@@ -74,7 +80,10 @@ class GridQuery:
             raise BadRequest("'page' and 'per' must be whole numbers") from None
         if per_page not in PER_PAGE_CHOICES:
             per_page = 50
-        return cls(filters, params.get("sort", "sample"), params.get("desc") == "1", page, per_page)
+        getlist = getattr(params, "getlist", None)
+        chosen = getlist("cols") if getlist is not None else [params["cols"]] if "cols" in params else []
+        columns = tuple(dict.fromkeys(c.strip() for c in chosen if c.strip())) or None
+        return cls(filters, params.get("sort", "sample"), params.get("desc") == "1", page, per_page, columns)
 
     def params(self, **changes: Any) -> str:
         """The URL query of this view with ``changes`` (and back to page 1 unless a page is given)."""
@@ -88,7 +97,15 @@ class GridQuery:
             pairs.append(("page", str(q.page)))
         if q.per_page != 50:
             pairs.append(("per", str(q.per_page)))
+        pairs += [("cols", key) for key in q.columns or ()]
         return urllib.parse.urlencode(pairs)
+
+    def shown(self, available: list[Column]) -> list[Column]:
+        """The chosen columns in the grid's order (all by default); the sample id always, as it links each
+        row to its page. Unknown keys (a meta key no sample has any more) are left out."""
+        if self.columns is None:
+            return available
+        return [c for c in available if c.key == "sample" or c.key in self.columns]
 
     def sorted_by(self, key: str) -> str:
         """The URL query sorting by ``key`` (the other way round when it is already sorted by it)."""
@@ -97,10 +114,11 @@ class GridQuery:
 
 @dataclass
 class GridPage:
-    columns: list[Column]
+    columns: list[Column]  # those shown
     rows: list[dict[str, Any]]
     total: int
     query: GridQuery
+    available: list[Column] = field(default_factory=list)  # every column there is, for the chooser
 
     @property
     def pages(self) -> int:
@@ -285,7 +303,7 @@ def _display(value: Any) -> str:
 
 
 def _rows(
-    tx: Tx, fetched: list[Any], groups: dict[int, list[str]], columns: list[Column]
+    tx: Tx, fetched: Sequence[Any], groups: dict[int, list[str]], columns: list[Column]
 ) -> list[dict[str, Any]]:
     rows = []
     for r in fetched:
@@ -316,32 +334,97 @@ def _created(value: Any) -> str:
 
 
 def grid_page(tx: Tx, project_id: int, query: GridQuery) -> GridPage:
-    columns = columns_for(*meta_keys(tx.conn, project_id))
-    statement = _statement(tx, project_id, query, columns)
+    available = columns_for(*meta_keys(tx.conn, project_id))
+    shown = query.shown(available)
+    statement = _statement(tx, project_id, query, available)
     total = int(tx.conn.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one())
     pages = max(1, math.ceil(total / query.per_page))
     if query.page > pages:
         query = replace(query, page=pages)
     fetched = list(
         tx.conn.execute(
-            statement.order_by(*_order(query, columns))
+            statement.order_by(*_order(query, available))
             .limit(query.per_page)
             .offset((query.page - 1) * query.per_page)
         )
     )
-    groups = _groups(tx.conn, [r.id for r in fetched]) if fetched else {}
-    return GridPage(columns, _rows(tx, fetched, groups, columns), total, query)
+    groups = _groups(tx.conn, [r.id for r in fetched]) if fetched and _shows_groups(shown) else {}
+    return GridPage(shown, _rows(tx, fetched, groups, shown), total, query, available)
 
 
-def export(tx: Tx, project_id: int, query: GridQuery, delimiter: str) -> str:
-    """Every row the filters keep, in the grid's order, as CSV (``,``) or TSV (``\\t``) with a header."""
-    columns = columns_for(*meta_keys(tx.conn, project_id))
-    statement = _statement(tx, project_id, query, columns)
-    fetched = list(tx.conn.execute(statement.order_by(*_order(query, columns))))
-    groups = _groups(tx.conn, sa.select(statement.subquery().c.id))
+def _shows_groups(columns: list[Column]) -> bool:
+    return any(c.key == "sequencing_groups" for c in columns)
+
+
+EXPORT_CHUNK_ROWS = 2000
+
+
+def export(tx: Tx, project_id: int, query: GridQuery, delimiter: str) -> Generator[str, None, None]:
+    """Every row the filters keep, in the grid's order, with the chosen columns, as CSV (``,``) or TSV
+    (``\t``) text: the header, then one chunk per ``EXPORT_CHUNK_ROWS`` rows.
+
+    The rows come through a server-side cursor (``stream_results``: PostgreSQL's named cursor; SQLite's
+    cursor steps through the result as it is read), so memory stays bounded however many rows there are;
+    each chunk reads its rows' sequencing groups (one statement per chunk). The statement runs here, before
+    the first chunk, so a bad filter is an error page rather than a broken download. The chunks must be
+    read, or the generator closed (which closes the cursor), inside the same transaction: see ``Streamed``."""
+    available = columns_for(*meta_keys(tx.conn, project_id))
+    shown = query.shown(available)
+    statement = _statement(tx, project_id, query, available).order_by(*_order(query, available))
+    result = tx.conn.execute(statement.execution_options(stream_results=True, yield_per=EXPORT_CHUNK_ROWS))
+    chunks = _chunks(tx, result, shown, delimiter)
+    next(chunks)  # into its ``with result``: closing the generator from now on closes the cursor
+    return chunks
+
+
+def _chunks(
+    tx: Tx, result: CursorResult[Any], columns: list[Column], delimiter: str
+) -> Generator[str, None, None]:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow([c.label for c in columns])
-    for row in _rows(tx, fetched, groups, columns):
-        writer.writerow([row[c.key] for c in columns])
-    return out.getvalue()
+
+    def taken() -> str:
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    with result:
+        yield ""  # primed by ``export``
+        writer.writerow([c.label for c in columns])
+        yield taken()
+        for partition in result.partitions():
+            groups = _groups(tx.conn, [r.id for r in partition]) if _shows_groups(columns) else {}
+            writer.writerows([row[c.key] for c in columns] for row in _rows(tx, partition, groups, columns))
+            yield taken()
+
+
+class Streamed:
+    """Chunks read inside a transaction (``held``: the page's read, kept open) for a ``StreamingResponse``:
+    the chunks' generator and then the transaction are closed after the last chunk, on an error, or when the
+    response drops the iterator unfinished (the client went away), whichever comes first."""
+
+    def __init__(self, chunks: Generator[str, None, None], held: ExitStack) -> None:
+        self._chunks = chunks
+        self._held: ExitStack | None = held
+
+    def __iter__(self) -> Streamed:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._chunks)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            try:
+                self._chunks.close()
+            finally:
+                held.close()
+
+    def __del__(self) -> None:
+        self.close()

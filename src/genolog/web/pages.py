@@ -7,10 +7,11 @@ a fixed number of statements in one read transaction, whatever the project's siz
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from genolog.metadata import access
 from genolog.metadata.api.service import Service
@@ -89,14 +90,19 @@ def export_samples(request: Request, project: str, kind: str) -> Response:
     if kind not in delimiters:
         raise NotFound(f"No export format {kind!r}: use samples.csv or samples.tsv")
     query = grid.GridQuery.from_params(request.query_params)
-    with page_read(request) as (caller, tx):
+    with ExitStack() as stack:
+        caller, tx = stack.enter_context(page_read(request))
         row = access.project_by_name(tx, caller, project, READ)
-        text = grid.export(tx, row["id"], query, delimiters[kind])
+        chunks = grid.export(tx, row["id"], query, delimiters[kind])
+        held = stack.pop_all()  # the read transaction stays open while the rows stream out
     media = "text/csv" if kind == "csv" else "text/tab-separated-values"
-    return Response(
-        text,
+    return StreamingResponse(
+        grid.Streamed(chunks, held),
         media_type=f"{media}; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{row["name"]}-samples.{kind}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{row["name"]}-samples.{kind}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -14,3 +14,15 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// the column chooser: every column chosen is the default view, which needs no `cols` in the URL
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("grid-form");
+  if (!form) return;
+  form.addEventListener("submit", () => {
+    const boxes = [...form.querySelectorAll("#column-chooser input[type=checkbox][name=cols]")];
+    if (boxes.every((box) => box.checked)) {
+      for (const input of form.querySelectorAll("#column-chooser input[name=cols]")) input.disabled = true;
+    }
+  });
+});
