@@ -8,7 +8,7 @@ import re
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.metadata.support import Api, sample_with_group
+from tests.metadata.support import Api, sample_with_group, sequencing_assay
 from tests.metadata.test_graphql import gql
 from tests.metadata.test_graphql_cohorts import CREATE
 from tests.web.support import Site, browser, build_site, signed_in
@@ -131,6 +131,41 @@ def test_near_matches_are_bounded(api: Api) -> None:
     build_site(api, n=60)
     page = listed(signed_in(api, "reader"), "s")
     assert len(hit_links(page)) == 50 and "The first 50" in page
+
+
+def test_read_files_of_any_shape(site: Site) -> None:
+    """Reads per lane or pair (nested lists), secondary files, locations without a basename, and names
+    with characters JSON escapes."""
+    lanes = [
+        [{"location": "gs://x/lane1/T1_R1.fq.gz", "class": "File"}, {"location": "gs://x/lane1/T1_R2.fq.gz"}],
+        [{"location": "gs://x/lane2/T1_R1.fq.gz", "class": "File"}],
+    ]
+    cram = {
+        "location": "gs://x/T2.cram",
+        "basename": "T2.cram",
+        "secondaryFiles": [{"location": "gs://x/T2.cram.crai", "basename": "T2.cram.crai"}],
+    }
+    odd = {"location": 'gs://x/we"ird\\näme%_1.fq.gz', "basename": 'we"ird\\näme%_1.fq.gz'}
+    body = []
+    for external_id, reads in (("T1", lanes), ("T2", [cram]), ("T3", [odd])):
+        sample = sample_with_group(external_id)
+        sample["sequencing_groups"][0]["assays"] = [sequencing_assay(reads=reads)]
+        body.append(sample)
+    t1, t2, t3 = (s["id"] for s in site.api.ok("PUT", "/sample/proj/upsert-many", json=body))
+    reader = signed_in(site.api, "reader")
+    for q, sample in [
+        ("T1_R2.fq.gz", t1),
+        ("gs://x/lane2/T1_R1.fq.gz", t1),
+        ("T2.cram", t2),
+        ("T2.cram.crai", t2),
+        ('we"ird\\näme%_1.fq.gz', t3),
+    ]:
+        assert jumps(reader, q) == f"/projects/proj/samples/{sample}", q
+    # T1_R1.fq.gz names two files of T1 (lanes 1 and 2): one sample, both files said
+    page = reader.get("/search", params={"q": "T1_R1.fq.gz"})
+    assert page.url.path == f"/projects/proj/samples/{t1}"
+    for q in ("lane1/T1_R1.fq.gz", "T2.cr", "cram", "we", "%_1.fq.gz", "x"):
+        assert "matches for" not in listed(reader, q), q
 
 
 def test_bad_ids_and_odd_text_are_no_match(site: Site) -> None:

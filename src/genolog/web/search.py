@@ -29,6 +29,7 @@ import orjson
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from genolog.metadata import access
 from genolog.metadata import tables as t
@@ -215,36 +216,44 @@ def _near_statement(projects: list[int], q: str) -> sa.Select[Any]:
     )
 
 
-def _file_statement(projects: list[int], q: str) -> sa.Select[Any]:
-    """Active samples' assays whose meta text holds ``"q"`` or ``/q"`` (a JSON string equal to q, or
-    ending in a path part q), at most FILE_CANDIDATES of them."""
+def _file_statement(dialect: str, projects: list[int], q: str) -> sa.Select[Any]:
+    """Active samples' assays whose reads' JSON text holds ``"q"`` or ``/q"`` (a JSON string equal to q,
+    or ending in a path part q), at most FILE_CANDIDATES of them; ``reads`` is that JSON text.
+
+    SQLite keeps meta as text: it is read as it is. PostgreSQL keeps jsonb: only ``meta -> 'reads'`` is
+    turned into text, once per assay (``LIKE ANY`` of both patterns; its default escape is the backslash)."""
     a, s = t.assay, t.sample
     encoded = _like_escaped(orjson.dumps(q).decode()[1:-1])  # q as it is written inside a JSON string
-    text = sa.cast(a.c.meta, sa.Text)
+    patterns = [f'%"{encoded}"%', f'%/{encoded}"%']
+    text: sa.ColumnElement[str]
+    holds: sa.ColumnElement[bool]
+    if dialect == "postgresql":
+        text = sa.cast(a.c.meta["reads"], sa.Text)
+        holds = text.like(sa.any_(sa.cast(sa.bindparam("file_patterns", patterns), ARRAY(sa.Text))))
+    else:
+        text = sa.func.json_extract(a.c.meta, "$.reads")
+        holds = sa.or_(*(sa.cast(a.c.meta, sa.Text).like(p, escape="\\") for p in patterns))
     return (
         sa.select(
             a.c.sample_id,
             s.c.project_id,
-            text.label("meta"),
+            text.label("reads"),
             _primary_eid("sample", s.c.id).label("external_id"),
         )
         .join(s, s.c.id == a.c.sample_id)
-        .where(
-            s.c.project_id.in_(projects),
-            s.c.active.is_(True),
-            sa.or_(text.like(f'%"{encoded}"%', escape="\\"), text.like(f'%/{encoded}"%', escape="\\")),
-        )
+        .where(s.c.project_id.in_(projects), s.c.active.is_(True), holds)
         .order_by(a.c.sample_id, a.c.id)
         .limit(FILE_CANDIDATES)
     )
 
 
-def _read_named(meta_text: str, q: str) -> str | None:
-    """The location (or basename) of the read file of this assay meta that ``q`` names, if any."""
-    meta = orjson.loads(meta_text)
-    if not isinstance(meta, dict):
+def _read_named(reads_json: str | None, q: str) -> str | None:
+    """The location (or basename) of the read file in an assay's ``meta.reads`` that ``q`` names, if any."""
+    try:
+        reads = orjson.loads(reads_json) if isinstance(reads_json, str) else None
+    except orjson.JSONDecodeError:  # SQLite's json_extract gives a bare string unquoted: no files
         return None
-    for read in read_files({"meta": meta}):
+    for read in read_files({"meta": {"reads": reads}}):
         location = read.get("location")
         basename = read.get("basename")
         named = isinstance(location, str) and (location == q or location.rsplit("/", 1)[-1] == q)
@@ -283,8 +292,8 @@ def search(tx: Tx, projects: dict[int, str], q: str) -> Results:
     ids = list(projects)
     hits: dict[tuple[str, str, str], Hit] = {}
     _collect(tx.conn.execute(_exact_statement(tx, ids, q)), projects, tx, hits)
-    for r in tx.conn.execute(_file_statement(ids, q)):
-        location = _read_named(r.meta, q)
+    for r in tx.conn.execute(_file_statement(tx.conn.dialect.name, ids, q)):
+        location = _read_named(r.reads, q)
         if location is None:
             continue
         key = ("sample", projects[r.project_id], tx.codecs.sample.format(r.sample_id))
