@@ -8,6 +8,7 @@ import gc
 import html
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -345,7 +346,9 @@ def asgi_body(
         await app(scope, receive, send)
         finished.set()
 
-    anyio.run(run)
+    # in a thread of its own: playwright's session-wide event loop may be running in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, run).result()
     start = messages[0]
     assert start["type"] == "http.response.start" and start["status"] == 200
     return [m["body"] for m in messages[1:]], dict(start["headers"])
