@@ -54,9 +54,10 @@ def test_search_by_external_id_file_name_and_nothing(
     page.wait_for_url("**/search?q=1")
     assert page.get_by_role("heading", name="Participants").count() == 1
     assert page.get_by_role("heading", name="Analyses").count() == 1
+    shot(page, "search-several")
     page.get_by_role("region", name="Analyses").get_by_role("link", name="1", exact=True).click()
     page.wait_for_url(f"**/projects/{PROJECT}/analyses/1")
-    shot(page, "search-several-then-analysis")
+    shot(page, "search-then-analysis")
 
     search(page, "<nothing-like-this>")
     page.wait_for_url("**/search?q=*")
