@@ -24,6 +24,7 @@ LABEL = 16  # room for the external id under a shape
 INK = "#1b1f24"
 AFFECTED_FILL = "#1b1f24"
 OPEN_FILL = "#ffffff"
+STAGGER = (0, -1, 1, -2, 2)  # heights of overlapping sibship lines, in steps of 9 px
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def layout(people: Sequence[Person]) -> Layout:
     x: dict[int, float] = {}
     for row in range(max(depth.values(), default=-1) + 1):
         sequence = _row_order([p for p in people if depth[p.id] == row], known, partners, x)
-        desired = _desired_centres(sequence, known, x, step)
+        desired = _desired_centres(sequence, known, partners, x)
         previous: float | None = None
         for pid in sequence:
             centre = desired[pid] if previous is None else max(desired[pid], previous + step)
@@ -125,14 +126,19 @@ def _row_order(
     members: list[Person], known: dict[int, Person], partners: dict[int, list[int]], x: dict[int, float]
 ) -> list[int]:
     """A row left to right: children in order of their parents' midpoint (sibships together, in the
-    file's order within), each with the partners who married in beside them; then founders, couples side
-    by side (a chain of partners kept together)."""
+    file's order within), each with the partners who married in beside them (outside the sibship for its
+    first and last child); then founders, couples side by side (a chain of partners kept together)."""
     in_row = {p.id for p in members}
     order = {p.id: i for i, p in enumerate(members)}
     blood = [p for p in members if _parents(p, known)]
     blood.sort(
         key=lambda p: (sum(x.get(q, 0.0) for q in _parents(p, known)) / len(_parents(p, known)), order[p.id])
     )
+    sibships: dict[tuple[int, ...], list[int]] = {}
+    for p in blood:
+        sibships.setdefault(_parents(p, known), []).append(p.id)
+    eldest = {sibs[0] for sibs in sibships.values() if len(sibs) > 1}
+    younger = {i for sibs in sibships.values() if len(sibs) > 1 for i in sibs[1:]}
     sequence: list[int] = []
     placed: set[int] = set()
     for person in [*blood, *members]:
@@ -145,6 +151,10 @@ def _row_order(
         ]
         if len(spouses) >= 2:  # between the first two partners, any others after
             left, rest = [spouses[0]], spouses[1:]
+        elif person.id in eldest:
+            left, rest = spouses, []
+        elif person.id in younger:
+            left, rest = [], spouses
         elif spouses and known[spouses[0]].sex == 1 and person.sex != 1:
             left, rest = spouses, []  # a couple: the male on the left
         else:
@@ -157,22 +167,37 @@ def _row_order(
 
 
 def _desired_centres(
-    sequence: list[int], known: dict[int, Person], x: dict[int, float], step: float
+    sequence: list[int], known: dict[int, Person], partners: dict[int, list[int]], x: dict[int, float]
 ) -> dict[int, float]:
-    """Where each shape of a row would like to be: a sibship (with the partners placed among it) centred
-    under its parents; anyone else right after the shape before."""
+    """Where each shape of a row would like to be: a sibship, with the partners placed beside its
+    children, with its first and last child centred under the parents; anyone else after the shape before.
+    """
+    step = SIZE + GAP
+
+    def anchor(i: int) -> tuple[int, ...]:
+        # a married-in partner goes with the sibship of the partner beside them
+        own = _parents(known[sequence[i]], known)
+        if own:
+            return own
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(sequence) and sequence[j] in partners[sequence[i]]:
+                theirs = _parents(known[sequence[j]], known)
+                if theirs:
+                    return theirs
+        return ()
+
+    anchors = [anchor(i) for i in range(len(sequence))]
     desired: dict[int, float] = {}
     i = 0
     while i < len(sequence):
-        parents = _parents(known[sequence[i]], known)
         j = i + 1
-        while j < len(sequence) and (
-            not _parents(known[sequence[j]], known) or _parents(known[sequence[j]], known) == parents
-        ):
+        while j < len(sequence) and anchors[j] == anchors[i]:
             j += 1
+        parents = anchors[i]
         if parents:
+            children = [k for k in range(i, j) if _parents(known[sequence[k]], known)]
             centre = sum(x.get(q, 0.0) for q in parents) / len(parents)
-            start = centre - (j - i - 1) * step / 2
+            start = centre - ((children[0] + children[-1]) / 2 - i) * step
         else:
             start = desired[sequence[i - 1]] + step if i else 0.0
         for k, pid in enumerate(sequence[i:j]):
@@ -207,7 +232,8 @@ def _line(x1: float, y1: float, x2: float, y2: float, kind: str) -> str:
 
 def _lines(people: Sequence[Person], at: Layout) -> list[str]:
     """Mating lines, and for each sibship the drop from its parents and the sibship line with a short line
-    to each child."""
+    to each child. Sibship lines of one row that would overlap are drawn at different heights, so each
+    still shows whose children hang from it."""
     known = {p.id: p for p in people}
     half = SIZE / 2
     out: list[str] = []
@@ -216,19 +242,32 @@ def _lines(people: Sequence[Person], at: Layout) -> list[str]:
         parents = _parents(p, known)
         if parents:
             sibships.setdefault(tuple(sorted(parents)), []).append(p.id)
+    drawn: list[tuple[float, float, list[int]]] = []  # where the drop starts, the children
     for parents, children in sibships.items():
         if len(parents) == 2:
             a, b = sorted(parents, key=lambda q: at.x[q])
             ya, yb = at.y[a], at.y[b]
             out.append(_line(at.x[a] + half, ya, at.x[b] - half, yb, "mating"))
-            top_x, top_y = (at.x[a] + at.x[b]) / 2, (ya + yb) / 2
+            drawn.append(((at.x[a] + at.x[b]) / 2, (ya + yb) / 2, children))
         else:
-            top_x, top_y = at.x[parents[0]], at.y[parents[0]] + half
+            drawn.append((at.x[parents[0]], at.y[parents[0]] + half, children))
+    taken: dict[tuple[float, int], list[tuple[float, float]]] = {}  # (row, level) -> spans
+    for top_x, top_y, children in sorted(drawn, key=lambda d: min(d[0], *(at.x[c] for c in d[2]))):
+        xs = [at.x[c] for c in children]
+        left, right = min(*xs, top_x), max(*xs, top_x)
         child_top = min(at.y[c] for c in children) - half
-        bar = child_top - (ROW - SIZE - LABEL) / 2
-        xs = sorted(at.x[c] for c in children)
+        level = next(
+            (
+                n
+                for n in STAGGER
+                if all(right + 4 < lo or left - 4 > hi for lo, hi in taken.get((child_top, n), []))
+            ),
+            0,
+        )
+        taken.setdefault((child_top, level), []).append((left, right))
+        bar = child_top - (ROW - SIZE - LABEL) / 2 + level * 9
         out.append(_line(top_x, top_y, top_x, bar, "descent"))
-        out.append(_line(min(xs[0], top_x), bar, max(xs[-1], top_x), bar, "sibship"))
+        out.append(_line(left, bar, right, bar, "sibship"))
         out.extend(_line(at.x[c], bar, at.x[c], at.y[c] - half, "child") for c in children)
     return out
 
