@@ -51,6 +51,9 @@ def populate(api: Api, samples: int) -> None:
                 }
             )
         api.ok("PUT", "/participant/proj/upsert-many", json=body)
+    # one small family (a trio) for the family page: P000000, son of P000002 and P000001
+    trio = "FAM1\tP000002\t0\t0\t1\t1\nFAM1\tP000001\t0\t0\t2\t1\nFAM1\tP000000\tP000002\tP000001\t1\t2\n"
+    api.ok("POST", "/family/proj/pedigree", files={"file": ("trio.ped", trio)})
 
 
 def main() -> None:
@@ -83,6 +86,10 @@ def run(url: str, samples: int, repeat: int) -> None:
         )
         client = signed_in(api, "reader")
         sample = client.get("/projects/proj").text.split("/samples/", 1)[1].split('"', 1)[0]
+        group = client.get(f"/projects/proj/samples/{sample}").text.split("/sequencing-groups/", 1)[1]
+        group = group.split('"', 1)[0]
+        family = client.get("/projects/proj/families").text.split("/projects/proj/families/", 1)[1]
+        family = family.split('"', 1)[0]
         pages = {
             "home": "/",
             "project (page 1)": "/projects/proj",
@@ -90,6 +97,9 @@ def run(url: str, samples: int, repeat: int) -> None:
             "project, 2 filters, sorted": "/projects/proj?f.meta.batch=%3E10&f.external_id=S0&sort=participant",
             "project, participant meta, 200 rows": "/projects/proj?f.participant.meta.cohort=c3&per=200",
             "sample": f"/projects/proj/samples/{sample}",
+            "sequencing group": f"/projects/proj/sequencing-groups/{group}",
+            "families": "/projects/proj/families",
+            "family (trio, pedigree chart)": f"/projects/proj/families/{family}",
             "export (CSV, all rows)": "/projects/proj/samples.csv",
         }
         print(f"{'page':40} {'median ms':>10} {'x budget':>9}")
