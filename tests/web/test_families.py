@@ -6,9 +6,11 @@ import itertools
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from genolog.web import families
 from genolog.web.pedigree_svg import AFFECTED_FILL, OPEN_FILL, SIZE, Person, layout, pedigree_svg
 from tests.metadata.support import Api, sample_with_group
 from tests.web.support import Site, build_site, signed_in
@@ -306,3 +308,16 @@ def test_family_pages_are_only_for_readers_and_cost_fixed_statements(api: Api) -
     import_pedigree(api, "".join(f"F9\tQ{i}\t0\t0\t1\t1\n" for i in range(20)))
     many = [statements(reader, api, path) for path in paths]
     assert few == many, (few, many)
+
+
+def test_the_families_list_pages(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(families, "FAMILIES_PER_PAGE", 1)
+    import_pedigree(site.api, TRIO + "F0\tLONE\t0\t0\t0\t0\n")
+    reader = signed_in(site.api, "reader")
+    first = reader.get("/projects/proj/families")
+    assert "2 families, page 1 of 2" in first.text and first.text.count('href="/projects/proj/families/') == 1
+    assert 'rel="next" href="/projects/proj/families?page=2"' in first.text
+    second = reader.get("/projects/proj/families?page=2").text
+    assert 'rel="prev"' in second and second.count('href="/projects/proj/families/') == 1
+    assert "No families on this page" in reader.get("/projects/proj/families?page=9").text
+    assert "page 1 of 2" in reader.get("/projects/proj/families?page=x").text

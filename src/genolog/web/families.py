@@ -162,8 +162,8 @@ def chart(project: str, title: str, members: list[Member], standalone: bool = Fa
 
 
 @router.get("/projects/{project}/families", response_class=HTMLResponse)
-def families_page(request: Request, project: str, page: int = 1) -> HTMLResponse:
-    page = max(page, 1)
+def families_page(request: Request, project: str, page: str = "1") -> HTMLResponse:
+    number = max(int(page), 1) if page.isdigit() else 1  # a bad page number: the first page
     f, fp = t.family, t.family_participant
     with page_read(request) as (caller, tx):
         row = access.project_by_name(tx, caller, project, READ)
@@ -173,7 +173,7 @@ def families_page(request: Request, project: str, page: int = 1) -> HTMLResponse
             .where(f.c.project_id == row["id"])
             .order_by(f.c.id)
             .limit(FAMILIES_PER_PAGE)
-            .offset((page - 1) * FAMILIES_PER_PAGE)
+            .offset((number - 1) * FAMILIES_PER_PAGE)
         )
         family_rows = tx.conn.execute(
             sa.select(f.c.id, f.c.description, f.c.coded_phenotype).where(f.c.id.in_(shown)).order_by(f.c.id)
@@ -210,7 +210,7 @@ def families_page(request: Request, project: str, page: int = 1) -> HTMLResponse
         project=row["name"],
         families=families,
         total=total,
-        page=page,
+        page=number,
         pages=pages,
     )
 
