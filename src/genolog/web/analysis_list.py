@@ -57,9 +57,6 @@ class AnalysisQuery:
     descending: bool = True
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
-    # parsed from the text fields above by ``from_params``
-    first_day: datetime.date | None = field(default=None, compare=False, repr=False)
-    last_day: datetime.date | None = field(default=None, compare=False, repr=False)
 
     PARAMS: ClassVar[dict[str, str]] = {  # field -> URL parameter
         "type": "type",
@@ -102,14 +99,15 @@ class AnalysisQuery:
             descending=params.get("desc", "1" if sort not in SORTS or sort == "id" else "0") == "1",
             page=page,
             per_page=per_page,
-            first_day=first,
-            last_day=last,
         )
 
     @property
-    def filtered(self) -> bool:
-        defaults = AnalysisQuery()
-        return any(getattr(self, name) != getattr(defaults, name) for name in self.PARAMS)
+    def first_day(self) -> datetime.date | None:
+        return _date(self.date_from, "'from'")
+
+    @property
+    def last_day(self) -> datetime.date | None:
+        return _date(self.date_to, "'to'")
 
     def params(self, **changes: Any) -> str:
         """The URL query of this view with ``changes`` (and back to page 1 unless a page is given)."""

@@ -60,10 +60,6 @@ class RunQuery:
             per_page = DEFAULT_PER_PAGE
         return cls(status, params.get("user", "").strip(), page, per_page)
 
-    @property
-    def filtered(self) -> bool:
-        return bool(self.status or self.user)
-
     def params(self, **changes: Any) -> str:
         q = replace(self, **({"page": 1} | changes))
         pairs = [("status", q.status), ("user", q.user)]
@@ -201,7 +197,9 @@ def read_log(data_dir: Path, project: str, record: Mapping[str, Any], limit: int
     local = recorded.removeprefix("file://")
     folder = log_folder(data_dir, project, str(record.get("access_level") or ""))
     name = f"{guid}.log"
-    if not _SAFE_GUID.fullmatch(guid) or os.path.abspath(local) != str(folder / name):
+    # compared as real paths, so a data dir spelled through a symbolic link still matches; the file
+    # opened is always ``folder/name``, and only when it really is inside ``folder``
+    if not _SAFE_GUID.fullmatch(guid) or os.path.realpath(local) != os.path.realpath(folder / name):
         return RunLog(
             recorded,
             problem=f"The log was recorded at {recorded}, outside the run logs of this server's data "
