@@ -79,6 +79,9 @@ def test_another_sites_origin_or_referer_is_refused(admin_site: Site) -> None:
     assert snapshot(admin_site) == before
     ok = keeper.post(path, data=data, headers={"Origin": "http://testserver"}, follow_redirects=False)
     assert ok.status_code == 303
+    proxied = {"Origin": "https://genolog.example.org", "X-Forwarded-Host": "genolog.example.org"}
+    data["member"] = "proxied"
+    assert keeper.post(path, data=data, headers=proxied, follow_redirects=False).status_code == 303
     referred = {**data, "member": "guest"}
     headers = {"Referer": "http://testserver/projects/proj/members"}
     assert keeper.post(path, data=referred, headers=headers, follow_redirects=False).status_code == 303

@@ -74,8 +74,9 @@ def keep_nonce(request: Request, response: Response) -> None:
 
 
 def _same_origin(request: Request) -> bool:
-    """False when Origin (or, without it, Referer) names another host. The scheme is not compared: behind
-    a proxy that ends TLS the server sees http while the browser says https."""
+    """False when Origin (or, without it, Referer) names another host than the request's ``Host`` (or the
+    ``X-Forwarded-Host`` a reverse proxy sets: a cross-site form cannot set that header either). The
+    scheme is not compared: behind a proxy that ends TLS the server sees http while the browser says https."""
     origin = request.headers.get("origin")
     if origin is None:
         origin = request.headers.get("referer")
@@ -83,8 +84,11 @@ def _same_origin(request: Request) -> bool:
             return True
     if origin == "null":  # a sandboxed frame, a data: URL, a redirect from elsewhere
         return False
-    host = urllib.parse.urlsplit(origin).netloc.lower()
-    return host == (request.headers.get("host") or request.url.netloc).lower()
+    hosts = {request.headers.get("host") or request.url.netloc}
+    forwarded = request.headers.get("x-forwarded-host")
+    if forwarded:
+        hosts.add(forwarded.split(",", 1)[0].strip())
+    return urllib.parse.urlsplit(origin).netloc.lower() in {h.lower() for h in hosts}
 
 
 async def check(request: Request) -> None:
