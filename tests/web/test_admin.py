@@ -5,6 +5,7 @@ input is a 400 page that writes nothing."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -183,3 +184,20 @@ def test_the_members_page_costs_a_fixed_number_of_statements(api: Api) -> None:
     for i in range(15):
         assert change(keeper, "add", f"member{i}", "reader", "writer").status_code == 303
     assert statements() == few
+
+
+def test_member_admins_at_once_lose_no_change(staffed: Site) -> None:
+    """Each POST rewrites the list it read: two at once must not lose one another's member (PostgreSQL)."""
+    keeper = signed_in(staffed.api, "keeper")
+    boss_name = "site-members-admin"
+    staffed.api.user(boss_name, "members-admin")
+    boss = signed_in(staffed.api, boss_name)
+
+    def add(client: TestClient, prefix: str) -> list[int]:
+        return [change(client, "add", f"{prefix}{i}", "reader").status_code for i in range(6)]
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(add, (keeper, boss), ("k", "b")))
+    assert results == [[303] * 6, [303] * 6]
+    members = roster(staffed.api)
+    assert {f"{p}{i}" for p in "kb" for i in range(6)} <= set(members)
