@@ -2,8 +2,8 @@
 is refused the admin page, the demo's owner adds a member, and edits a sample's meta (the form posts with
 its CSRF token and the browser's own Origin).
 
-Members and meta keys added here are this module's own (``browser-admin-guest``, ``browser_edit``): the
-demo server is shared by every browser test module.
+The demo server is shared by every browser test module: the member added here is this module's own
+(``browser-admin-guest``), and the meta key it sets (``browser_edit``) it removes again.
 """
 
 from __future__ import annotations
@@ -73,3 +73,9 @@ def test_a_writer_edits_a_sample_meta_key(page: Any, demo_server: tuple[str, dic
     newest = page.locator("#history tbody tr").first.inner_text()
     assert "demo-tester" in newest and "browser_edit" in newest
     shot(page, "sample-meta-edited")
+    # and away again, so the other modules' grid sees no new meta column
+    page.get_by_label("Key").fill("browser_edit")
+    page.get_by_role("button", name="Remove key").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("status").inner_text() == "Removed meta.browser_edit."
+    assert "meta.browser_edit" not in page.locator(".facts").first.inner_text()
