@@ -25,7 +25,9 @@ from genolog.metadata.api.errors import install_error_handlers
 from genolog.metadata.api.service import Service
 from genolog.metadata.graphql.router import GRAPHIQL_STATIC, graphiql_assets
 from genolog.metadata.graphql.router import router as graphql_router
+from genolog.web import admin as web_admin
 from genolog.web import analyses as web_analyses
+from genolog.web import edits as web_edits
 from genolog.web import families as web_families
 from genolog.web import pages as web_pages
 from genolog.web import storage as web_storage
@@ -95,6 +97,8 @@ def create_app(svc: Service) -> FastAPI:
     app.include_router(web_pages.router)  # the web interface: /, /signin, /projects/...
     app.include_router(web_families.router)  # sequencing-group, family and pedigree pages
     app.include_router(web_analyses.router)  # analyses list, analysis-runner runs
+    app.include_router(web_admin.router)  # the members page
+    app.include_router(web_edits.router)  # writers' edit forms (meta, analysis status)
     app.mount(GRAPHIQL_STATIC, graphiql_assets(), name="graphiql-static")
     app.mount(WEB_STATIC, web_static_files(), name="web-static")
     return app
