@@ -25,6 +25,7 @@ from genolog.metadata.api.errors import install_error_handlers
 from genolog.metadata.api.service import Service
 from genolog.metadata.graphql.router import GRAPHIQL_STATIC, graphiql_assets
 from genolog.metadata.graphql.router import router as graphql_router
+from genolog.web import cohort_qc as web_cohort_qc
 from genolog.web import pages as web_pages
 from genolog.web import storage as web_storage
 from genolog.web.render import STATIC as WEB_STATIC
@@ -91,6 +92,7 @@ def create_app(svc: Service) -> FastAPI:
     app.include_router(graphql_router)
     app.include_router(web_storage.router)
     app.include_router(web_pages.router)  # the web interface: /, /signin, /projects/...
+    app.include_router(web_cohort_qc.router)  # /projects/{project}/qc and qc.tsv
     app.mount(GRAPHIQL_STATIC, graphiql_assets(), name="graphiql-static")
     app.mount(WEB_STATIC, web_static_files(), name="web-static")
     return app

@@ -1,0 +1,343 @@
+"""Cohort QC: the per-position mean quality of every sequencing group's latest QC, as one heat map with
+the outliers flagged (``/projects/{project}/qc``), and its summary as TSV (``/projects/{project}/qc.tsv``).
+
+The numbers are the QC summary an analysis carries in ``meta.qc`` (`genolog.qc.summary`, written by the
+FastQE example's registration job). A sequencing group's QC is its latest (highest id) active,
+completed analysis with ``meta.qc.mean_quality``; archived groups and inactive samples are left out.
+
+Outliers are found over the whole cohort, with robust statistics, in three statements whatever its
+size: the access check, the scalars of every row (read out of the JSON in SQL), and the full
+per-position arrays of the page's rows only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from genolog.metadata import access
+from genolog.metadata import tables as t
+from genolog.metadata.context import Tx
+from genolog.metadata.errors import BadRequest
+from genolog.metadata.permissions import READ
+from genolog.web import heatmap
+from genolog.web.render import PageRoute, link_target, page_read, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# -- the outlier rule ------------------------------------------------------------------------------------
+
+THRESHOLD = 3.5  # scaled MADs from the cohort median
+MAD_SCALE = 1.4826  # a MAD times this estimates a normal distribution's standard deviation
+MAD_FLOOR = 0.5  # Phred: a cohort of near-identical rows must not flag a row 0.2 below them
+MIN_COHORT = 5  # fewer rows are no cohort to compare with: only the absolute dip rule applies
+DIP_MIN = 5.0  # Phred: a smaller dip is never flagged
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str  # the ``meta.qc`` scalar
+    label: str
+    low: bool  # True: low values are bad; False: high ones
+
+
+RULES = (
+    Rule("mean_quality", "mean quality", low=True),
+    Rule("mean_quality_last_third", "mean quality over the last third", low=True),
+    Rule("dip", "mid-read dip", low=False),
+)
+
+
+def centre(values: Sequence[float]) -> tuple[float, float]:
+    """The median and the scaled MAD (at least `MAD_FLOOR`) of ``values``."""
+    median = statistics.median(values)
+    mad = statistics.median(abs(v - median) for v in values) * MAD_SCALE
+    return median, max(mad, MAD_FLOOR)
+
+
+def find_outliers(rows: Sequence[Mapping[str, float | None]]) -> list[tuple[list[str], float]]:
+    """For each row (scalars by `Rule.key`): the reasons it is an outlier (none: it is not) and its score,
+    the most scaled MADs any of its values lies on the bad side of the cohort median.
+
+    A value is an outlier when it lies more than `THRESHOLD` scaled MADs on its rule's bad side of the
+    median of the cohort's values (for a cohort of at least `MIN_COHORT`); a dip must also be at least
+    `DIP_MIN` deep, and one that deep is flagged in any cohort."""
+    result: list[tuple[list[str], float]] = [([], 0.0) for _ in rows]
+    for rule in RULES:
+        present = [(i, v) for i, row in enumerate(rows) if (v := row.get(rule.key)) is not None]
+        if not present:
+            continue
+        median, mad = centre([v for _, v in present])
+        cohort = len(present) >= MIN_COHORT
+        for i, value in present:
+            score = (median - value if rule.low else value - median) / mad
+            reasons, best = result[i]
+            result[i] = (reasons, max(best, score))
+            if rule.low:
+                if cohort and score > THRESHOLD:
+                    reasons.append(
+                        f"{rule.label} {value:.1f} is {score:.1f} scaled MADs below the cohort median "
+                        f"{median:.1f}"
+                    )
+            elif value >= DIP_MIN and (not cohort or score > THRESHOLD):
+                reasons.append(f"{rule.label} of {value:.1f} Phred")
+    return result
+
+
+# -- the rows --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QcRow:
+    sg_id: int
+    sequencing_group: str
+    sample: str
+    sample_external_id: str
+    analysis_id: int
+    scalars: dict[str, float | None]
+    dip_at: tuple[str, int] | None
+    display_url: str | None
+    reasons: list[str] = field(default_factory=list)
+    score: float = 0.0
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    bin_width: int = 1
+
+    @property
+    def mean_quality(self) -> float | None:
+        return self.scalars.get("mean_quality")
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def cohort(tx: Tx, project_id: int) -> list[QcRow]:
+    """Every sequencing group's latest QC summary (its scalars): one statement."""
+    a, asg, sg, s = t.analysis, t.analysis_sequencing_group, t.sequencing_group, t.sample
+    eid = t.sample_external_id
+    qc = ("qc",)
+    ranked = (
+        sa.select(
+            asg.c.sequencing_group_id,
+            a.c.id.label("analysis_id"),
+            sa.func.row_number()
+            .over(partition_by=asg.c.sequencing_group_id, order_by=a.c.id.desc())
+            .label("rank"),
+        )
+        .join(a, a.c.id == asg.c.analysis_id)
+        .where(
+            a.c.project_id == project_id,
+            a.c.active.is_(True),
+            a.c.status == "completed",
+            a.c.meta[(*qc, "mean_quality")].as_string().is_not(None),
+        )
+        .subquery()
+    )
+    scalars = [a.c.meta[(*qc, rule.key)].label(rule.key) for rule in RULES]
+    statement = (
+        sa.select(
+            sg.c.id.label("sg_id"),
+            s.c.id.label("sample_id"),
+            eid.c.external_id,
+            ranked.c.analysis_id,
+            a.c.meta["display_url"].label("display_url"),
+            a.c.meta[(*qc, "dip_read")].label("dip_read"),
+            a.c.meta[(*qc, "dip_position")].label("dip_position"),
+            *scalars,
+        )
+        .select_from(ranked)
+        .join(a, a.c.id == ranked.c.analysis_id)
+        .join(sg, sg.c.id == ranked.c.sequencing_group_id)
+        .join(s, s.c.id == sg.c.sample_id)
+        .outerjoin(eid, sa.and_(eid.c.sample_id == s.c.id, eid.c.name == ""))
+        .where(ranked.c.rank == 1, sg.c.archived.is_(False), s.c.active.is_(True))
+    )
+    codecs = tx.codecs
+    rows = []
+    for r in tx.conn.execute(statement).mappings():
+        dip_read, dip_position = r["dip_read"], r["dip_position"]
+        rows.append(
+            QcRow(
+                sg_id=r["sg_id"],
+                sequencing_group=codecs.sequencing_group.format(r["sg_id"]),
+                sample=codecs.sample.format(r["sample_id"]),
+                sample_external_id=r["external_id"] or "",
+                analysis_id=r["analysis_id"],
+                scalars={rule.key: _number(r[rule.key]) for rule in RULES},
+                dip_at=(dip_read, int(dip_position))
+                if isinstance(dip_read, str) and isinstance(dip_position, int)
+                else None,
+                display_url=r["display_url"] if isinstance(r["display_url"], str) else None,
+            )
+        )
+    for row, (reasons, score) in zip(rows, find_outliers([r.scalars for r in rows]), strict=True):
+        row.reasons, row.score = reasons, score
+    return rows
+
+
+def fill_curves(tx: Tx, rows: Sequence[QcRow]) -> None:
+    """The per-position arrays of ``rows``: one statement."""
+    if not rows:
+        return
+    a = t.analysis
+    by_id = {r.analysis_id: r for r in rows}
+    for analysis_id, by_read, bin_width in tx.conn.execute(
+        sa.select(a.c.id, a.c.meta[("qc", "mean_quality_by_position")], a.c.meta[("qc", "bin")]).where(
+            a.c.id.in_(list(by_id))
+        )
+    ):
+        row = by_id[analysis_id]
+        if isinstance(by_read, dict):
+            row.curves = {
+                str(read): [v for v in values if isinstance(v, int | float)]
+                for read, values in by_read.items()
+                if isinstance(values, list)
+            }
+        row.bin_width = bin_width if isinstance(bin_width, int) and bin_width > 0 else 1
+
+
+# -- the page --------------------------------------------------------------------------------------------
+
+SORTS = {
+    "outlier": "outliers first",
+    "sg": "sequencing group",
+    "sample": "sample external id",
+    "quality": "mean quality, lowest first",
+}
+PER_PAGE_CHOICES = (25, 50, 100, 200)
+
+
+@dataclass(frozen=True)
+class QcQuery:
+    sort: str = "outlier"
+    page: int = 1
+    per_page: int = 200
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> QcQuery:
+        try:
+            page = max(1, int(params.get("page", "1")))
+            per_page = int(params.get("per", "200"))
+        except ValueError:
+            raise BadRequest("'page' and 'per' must be whole numbers") from None
+        sort = params.get("sort", "outlier")
+        return cls(
+            sort if sort in SORTS else "outlier", page, per_page if per_page in PER_PAGE_CHOICES else 200
+        )
+
+    def params(self, **changes: Any) -> str:
+        q = replace(self, **changes)
+        pairs = [
+            (k, str(v))
+            for k, v, default in (("sort", q.sort, "outlier"), ("page", q.page, 1), ("per", q.per_page, 200))
+            if v != default
+        ]
+        return urllib.parse.urlencode(pairs)
+
+
+def _sort_key(sort: str) -> Any:
+    if sort == "sg":
+        return lambda r: r.sg_id
+    if sort == "sample":
+        return lambda r: (r.sample_external_id, r.sg_id)
+    if sort == "quality":
+        return lambda r: (r.mean_quality if r.mean_quality is not None else math.inf, r.sg_id)
+    return lambda r: (not r.reasons, -r.score, r.sg_id)
+
+
+def ordered(rows: list[QcRow], sort: str) -> list[QcRow]:
+    return sorted(rows, key=_sort_key(sort))
+
+
+@router.get("/projects/{project}/qc", response_class=HTMLResponse)
+def cohort_qc_page(request: Request, project: str) -> HTMLResponse:
+    query = QcQuery.from_params(request.query_params)
+    with page_read(request) as (caller, tx):
+        found = access.project_by_name(tx, caller, project, READ)
+        rows = ordered(cohort(tx, found["id"]), query.sort)
+        pages = max(1, math.ceil(len(rows) / query.per_page))
+        query = replace(query, page=min(query.page, pages))
+        first = (query.page - 1) * query.per_page
+        shown = rows[first : first + query.per_page]
+        fill_curves(tx, shown)
+    layout = heatmap.Layout.for_rows([(r.curves, r.bin_width) for r in shown])
+    drawn = [
+        (
+            row,
+            heatmap.row_svg(
+                layout,
+                row.curves,
+                row.bin_width,
+                f"Mean quality by position of {row.sequencing_group}",
+                row.dip_at if any("dip" in reason for reason in row.reasons) else None,
+            ),
+            link_target(row.display_url),
+        )
+        for row in shown
+    ]
+    return render(
+        request,
+        "cohort_qc.html",
+        caller,
+        project=found["name"],
+        query=query,
+        total=len(rows),
+        pages=pages,
+        first_row=first + 1,
+        rows=drawn,
+        flagged=[r for r in ordered(rows, "outlier") if r.reasons],
+        sorts=SORTS,
+        per_page_choices=PER_PAGE_CHOICES,
+        axis=heatmap.axis_svg(layout),
+        legend=heatmap.legend_svg(),
+        columns_per_read=layout.columns,
+        positions_per_column=layout.width,
+    )
+
+
+@router.get("/projects/{project}/qc.tsv")
+def cohort_qc_export(request: Request, project: str) -> Response:
+    query = QcQuery.from_params(request.query_params)
+    with page_read(request) as (caller, tx):
+        found = access.project_by_name(tx, caller, project, READ)
+        rows = ordered(cohort(tx, found["id"]), query.sort)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(
+        [
+            "sequencing_group",
+            "sample",
+            "sample_external_id",
+            "analysis",
+            *(r.key for r in RULES),
+            "outlier",
+            "reasons",
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.sequencing_group,
+                row.sample,
+                row.sample_external_id,
+                row.analysis_id,
+                *("" if (v := row.scalars[r.key]) is None else f"{v:.1f}" for r in RULES),
+                "yes" if row.reasons else "no",
+                "; ".join(row.reasons),
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/tab-separated-values; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{found["name"]}-qc.tsv"'},
+    )

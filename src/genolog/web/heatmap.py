@@ -1,0 +1,150 @@
+"""The Cohort QC heat map, drawn on the server as inline SVG: one small picture per row, a shared axis and
+a legend, on a fixed colour-blind-safe scale (viridis, Phred 0 to 40).
+
+Each cell is a ``<rect>`` with a ``<title>`` (its read, positions and mean quality) as its tooltip; no
+script is needed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+MAX_COLUMNS = 50  # per read: long reads are averaged over bins of positions
+CELL_W, CELL_H, GAP = 7, 14, 10
+Q_MAX = 40.0
+# viridis at 0, 1/8 ... 1 (colour-blind safe, readable in greyscale): low quality dark, high bright
+_VIRIDIS = (
+    (68, 1, 84),
+    (70, 50, 127),
+    (54, 92, 141),
+    (39, 127, 142),
+    (31, 161, 135),
+    (74, 194, 109),
+    (159, 218, 58),
+    (217, 227, 35),
+    (253, 231, 37),
+)
+
+
+def colour(quality: float) -> str:
+    """The scale's colour of a mean Phred quality (clamped to 0..40)."""
+    x = min(max(quality / Q_MAX, 0.0), 1.0) * (len(_VIRIDIS) - 1)
+    i = min(int(x), len(_VIRIDIS) - 2)
+    f = x - i
+    r, g, b = (round(a + (c - a) * f) for a, c in zip(_VIRIDIS[i], _VIRIDIS[i + 1], strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns of one page: reads in order, the positions each column covers, and the width."""
+
+    reads: tuple[str, ...]
+    width: int  # positions per column
+    columns: dict[str, int]  # read -> number of columns
+
+    @classmethod
+    def for_rows(cls, curves: Sequence[tuple[dict[str, list[float]], int]]) -> Layout:
+        """One layout for the page's rows (``(curves, bin)`` each), so columns line up across rows."""
+        lengths: dict[str, int] = {}
+        for by_read, bin_width in curves:
+            for read, values in by_read.items():
+                lengths[read] = max(lengths.get(read, 0), len(values) * bin_width)
+        reads = tuple(sorted(lengths, key=lambda r: (len(r), r)))
+        width = max(1, math.ceil(max(lengths.values(), default=1) / MAX_COLUMNS))
+        return cls(reads, width, {r: math.ceil(lengths[r] / width) for r in reads})
+
+    @property
+    def pixel_width(self) -> int:
+        return sum(n * CELL_W for n in self.columns.values()) + GAP * max(0, len(self.reads) - 1)
+
+    def offsets(self) -> dict[str, int]:
+        x, found = 0, {}
+        for read in self.reads:
+            found[read] = x
+            x += self.columns[read] * CELL_W + GAP
+        return found
+
+
+def binned(values: Sequence[float], bin_width: int, width: int) -> list[float]:
+    """Column means: column j covers positions [j*width, (j+1)*width) of a curve whose values each cover
+    ``bin_width`` positions."""
+    positions = len(values) * bin_width
+    out = []
+    for j in range(math.ceil(positions / width)):
+        lo = (j * width) // bin_width
+        hi = max(lo + 1, math.ceil(min((j + 1) * width, positions) / bin_width))
+        chunk = values[lo:hi]
+        out.append(sum(chunk) / len(chunk))
+    return out
+
+
+def row_svg(
+    layout: Layout,
+    by_read: dict[str, list[float]],
+    bin_width: int,
+    label: str,
+    dip: tuple[str, int] | None = None,
+) -> Markup:
+    """One row's cells; ``dip`` (read, 1-based position) outlines the cell of a flagged dip."""
+    parts = [
+        f'<svg class="qc-row" width="{layout.pixel_width}" height="{CELL_H}" role="img" '
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    offsets = layout.offsets()
+    for read in layout.reads:
+        values = by_read.get(read) or []
+        x0 = offsets[read]
+        for j, value in enumerate(binned(values, bin_width, layout.width)):
+            first, last = j * layout.width + 1, (j + 1) * layout.width
+            span = f"{first}" if first == last else f"{first}–{last}"
+            marked = dip is not None and dip[0] == read and first <= dip[1] <= last
+            stroke = ' stroke="#d00" stroke-width="2"' if marked else ""
+            note = " (dip)" if marked else ""
+            parts.append(
+                f'<rect x="{x0 + j * CELL_W}" y="0" width="{CELL_W}" height="{CELL_H}" '
+                f'fill="{colour(value)}"{stroke}><title>{read} {span}: Q {value:.1f}{note}</title></rect>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def axis_svg(layout: Layout) -> Markup:
+    """The reads' names and position ticks above the rows."""
+    height = 28
+    parts = [
+        f'<svg class="qc-axis" width="{layout.pixel_width}" height="{height}" role="img" '
+        f'aria-label="Columns: read positions of {escape(", ".join(layout.reads))}, '
+        f'{layout.width} per column" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for read, x0 in layout.offsets().items():
+        parts.append(f'<text x="{x0}" y="11" class="qc-read">{escape(read)}</text>')
+        n = layout.columns[read]
+        step = max(1, math.ceil(n / 5))
+        for j in range(0, n, step):
+            parts.append(f'<text x="{x0 + j * CELL_W}" y="25" class="qc-tick">{j * layout.width + 1}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def legend_svg() -> Markup:
+    """The colour scale, Phred 0 to 40 in steps of 5, with its numbers."""
+    steps = list(range(0, int(Q_MAX) + 1, 5))
+    box = 28
+    parts = [
+        f'<svg class="qc-legend" width="{box * len(steps) + 10}" height="34" role="img" '
+        'aria-label="Colour scale: mean Phred quality from 0 (dark purple) to 40 (yellow)" '
+        'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for i, q in enumerate(steps):
+        parts.append(
+            f'<rect x="{i * box}" y="0" width="{box}" height="14" fill="{colour(q)}"><title>Q {q}</title></rect>'
+            f'<text x="{i * box}" y="28" class="qc-tick">{q}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
