@@ -210,7 +210,7 @@ def test_the_outlier_rule(values: list[float], flagged: set[int]) -> None:
     assert {i for i, (reasons, _) in enumerate(result) if reasons} == flagged
     for i in flagged:
         reasons, score = result[i]
-        assert reasons[0].startswith(f"mean quality {values[i]:.1f} is") and score > 3.5
+        assert reasons[0].full.startswith(f"mean quality {values[i]:.1f} is") and score > 3.5
         assert max(s for _, s in result) == score
 
 
@@ -219,6 +219,6 @@ def test_dips_are_flagged_when_deep_whatever_the_cohort() -> None:
     rows = [{"mean_quality": 33.0, "mean_quality_last_third": 30.0, "dip": d} for d in dips]
     result = find_outliers(rows)
     assert [bool(r) for r, _ in result] == [False, False, False, False, True, False]  # 3.0 < 5 Phred
-    assert result[4][0] == ["mid-read dip of 14.0 Phred"]
-    assert find_outliers([{"dip": 6.0}])[0][0] == ["mid-read dip of 6.0 Phred"]
+    assert [r.full for r in result[4][0]] == ["mid-read dip of 14.0 Phred"]
+    assert [r.short for r in find_outliers([{"dip": 6.0}], ["R2 position 9"])[0][0]] == ["mid-read dip 6.0 at R2 position 9"]
     assert find_outliers([{"dip": 4.0}, {"dip": None}]) == [([], 0.0), ([], 0.0)]

@@ -65,14 +65,28 @@ def centre(values: Sequence[float]) -> tuple[float, float]:
     return median, max(mad, MAD_FLOOR)
 
 
-def find_outliers(rows: Sequence[Mapping[str, float | None]]) -> list[tuple[list[str], float]]:
+@dataclass(frozen=True)
+class Reason:
+    """Why a row is an outlier: in full (the list of outliers, the TSV) and in short (its row)."""
+
+    full: str
+    short: str
+
+    def __str__(self) -> str:
+        return self.full
+
+
+def find_outliers(
+    rows: Sequence[Mapping[str, float | None]], dips_at: Sequence[str | None] | None = None
+) -> list[tuple[list[Reason], float]]:
     """For each row (scalars by `Rule.key`): the reasons it is an outlier (none: it is not) and its score,
-    the most scaled MADs any of its values lies on the bad side of the cohort median.
+    the most scaled MADs any of its values lies on the bad side of the cohort median. ``dips_at`` (where
+    each row's dip is, as text) completes the dip's reason.
 
     A value is an outlier when it lies more than `THRESHOLD` scaled MADs on its rule's bad side of the
     median of the cohort's values (for a cohort of at least `MIN_COHORT`); a dip must also be at least
     `DIP_MIN` deep, and one that deep is flagged in any cohort."""
-    result: list[tuple[list[str], float]] = [([], 0.0) for _ in rows]
+    result: list[tuple[list[Reason], float]] = [([], 0.0) for _ in rows]
     for rule in RULES:
         present = [(i, v) for i, row in enumerate(rows) if (v := row.get(rule.key)) is not None]
         if not present:
@@ -85,12 +99,16 @@ def find_outliers(rows: Sequence[Mapping[str, float | None]]) -> list[tuple[list
             result[i] = (reasons, max(best, score))
             if rule.low:
                 if cohort and score > THRESHOLD:
-                    reasons.append(
+                    full = (
                         f"{rule.label} {value:.1f} is {score:.1f} scaled MADs below the cohort median "
                         f"{median:.1f}"
                     )
+                    reasons.append(Reason(full, f"low {rule.label} {value:.1f} (median {median:.1f})"))
             elif value >= DIP_MIN and (not cohort or score > THRESHOLD):
-                reasons.append(f"{rule.label} of {value:.1f} Phred")
+                where = f" at {dips_at[i]}" if dips_at and dips_at[i] else ""
+                reasons.append(
+                    Reason(f"{rule.label} of {value:.1f} Phred{where}", f"{rule.label} {value:.1f}{where}")
+                )
     return result
 
 
@@ -107,7 +125,7 @@ class QcRow:
     scalars: dict[str, float | None]
     dip_at: tuple[str, int] | None
     display_url: str | None
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     score: float = 0.0
     curves: dict[str, list[float]] = field(default_factory=dict)
     bin_width: int = 1
@@ -180,7 +198,8 @@ def cohort(tx: Tx, project_id: int) -> list[QcRow]:
                 display_url=r["display_url"] if isinstance(r["display_url"], str) else None,
             )
         )
-    for row, (reasons, score) in zip(rows, find_outliers([r.scalars for r in rows]), strict=True):
+    dips_at = [f"{r.dip_at[0]} position {r.dip_at[1]}" if r.dip_at else None for r in rows]
+    for row, (reasons, score) in zip(rows, find_outliers([r.scalars for r in rows], dips_at), strict=True):
         row.reasons, row.score = reasons, score
     return rows
 
@@ -279,7 +298,7 @@ def cohort_qc_page(request: Request, project: str) -> HTMLResponse:
                 row.curves,
                 row.bin_width,
                 f"Mean quality by position of {row.sequencing_group}",
-                row.dip_at if any("dip" in reason for reason in row.reasons) else None,
+                row.dip_at if any("dip" in reason.full for reason in row.reasons) else None,
             ),
             link_target(row.display_url),
         )
@@ -333,7 +352,7 @@ def cohort_qc_export(request: Request, project: str) -> Response:
                 row.analysis_id,
                 *("" if (v := row.scalars[r.key]) is None else f"{v:.1f}" for r in RULES),
                 "yes" if row.reasons else "no",
-                "; ".join(row.reasons),
+                "; ".join(map(str, row.reasons)),
             ]
         )
     return Response(

@@ -15,7 +15,7 @@ from html import escape
 from markupsafe import Markup
 
 MAX_COLUMNS = 50  # per read: long reads are averaged over bins of positions
-CELL_W, CELL_H, GAP = 7, 14, 10
+CELL_W, CELL_H, GAP = 5, 14, 10
 Q_MAX = 40.0
 # viridis at 0, 1/8 ... 1 (colour-blind safe, readable in greyscale): low quality dark, high bright
 _VIRIDIS = (
