@@ -53,6 +53,72 @@ def populate(api: Api, samples: int) -> None:
         api.ok("PUT", "/participant/proj/upsert-many", json=body)
 
 
+def populate_qc(api: Api, seed: int = 8) -> None:
+    """A QC analysis (``meta.qc`` as the FastQE example registers it) for every sequencing group of
+    ``proj``: seeded synthetic curves, 150 positions per read, a few poor rows and a few dips. Inserted
+    in bulk with SQL (the API would take minutes for 10,000 analyses)."""
+    import datetime
+    import random
+
+    import sqlalchemy as sa
+
+    from genolog.metadata import tables as t
+
+    rng = random.Random(seed)
+    now = datetime.datetime.now(datetime.UTC)
+    with api.svc.db.write() as conn:
+        project_id = conn.execute(sa.select(t.project.c.id).where(t.project.c.name == "proj")).scalar_one()
+        groups = conn.execute(
+            sa.select(t.sequencing_group.c.id)
+            .join(t.sample, t.sample.c.id == t.sequencing_group.c.sample_id)
+            .where(t.sample.c.project_id == project_id)
+            .order_by(t.sequencing_group.c.id)
+        ).scalars()
+        analyses, links = [], []
+        for sg_id in groups:
+            poor, dip = rng.random() < 0.01, rng.random() < 0.005
+            start, decay = (
+                (rng.uniform(30, 33), 0.12) if poor else (rng.uniform(36, 39), rng.uniform(0.02, 0.06))
+            )
+            curves = {}
+            for read, factor in (("R1", 1.0), ("R2", 1.3)):
+                values = [start - decay * factor * p + rng.gauss(0, 0.2) for p in range(150)]
+                if dip:
+                    values[60:80] = [v - 15 for v in values[60:80]]
+                curves[read] = [round(v, 1) for v in values]
+            flat = curves["R1"] + curves["R2"]
+            tail = curves["R1"][100:] + curves["R2"][100:]
+            qc = {
+                "version": 1,
+                "reads": 8000,
+                "mean_quality": round(sum(flat) / len(flat), 1),
+                "mean_quality_last_third": round(sum(tail) / len(tail), 1),
+                "dip": 15.0 if dip else 0.1,
+                "dip_read": "R1",
+                "dip_position": 80 if dip else 1,
+                "bin": 1,
+                "mean_quality_by_position": curves,
+            }
+            meta = {"display_url": f"http://127.0.0.1:8000/web/proj/fastqe/{sg_id}.html", "qc": qc}
+            analyses.append(
+                {
+                    "project_id": project_id,
+                    "type": "web",
+                    "status": "completed",
+                    "meta": meta,
+                    "active": True,
+                    "timestamp_completed": now,
+                    "created_at": now,
+                }
+            )
+            links.append(sg_id)
+        ids = conn.execute(sa.insert(t.analysis).returning(t.analysis.c.id), analyses).scalars().all()
+        conn.execute(
+            sa.insert(t.analysis_sequencing_group),
+            [{"analysis_id": a, "sequencing_group_id": g} for a, g in zip(ids, links, strict=True)],
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -78,6 +144,7 @@ def run(url: str, samples: int, repeat: int) -> None:
         api = Api(svc)
         started = time.perf_counter()
         populate(api, samples)
+        populate_qc(api)
         print(
             f"{samples:,} samples loaded in {time.perf_counter() - started:.1f} s ({db.engine.dialect.name})"
         )
@@ -91,6 +158,9 @@ def run(url: str, samples: int, repeat: int) -> None:
             "project, participant meta, 200 rows": "/projects/proj?f.participant.meta.cohort=c3&per=200",
             "sample": f"/projects/proj/samples/{sample}",
             "export (CSV, all rows)": "/projects/proj/samples.csv",
+            "cohort QC (200 rows)": "/projects/proj/qc",
+            "cohort QC, by mean quality, page 20": "/projects/proj/qc?sort=quality&page=20",
+            "cohort QC export (TSV, all rows)": "/projects/proj/qc.tsv",
         }
         print(f"{'page':40} {'median ms':>10} {'x budget':>9}")
         for name, path in pages.items():

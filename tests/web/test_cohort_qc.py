@@ -193,6 +193,22 @@ def test_the_page_costs_a_fixed_number_of_statements(api: Api) -> None:
         add_qc(api, sg, summary(25.0))  # a newer QC of the first groups
     many = [statements(p) for p in paths]
     assert few == many, (few, many)
+    assert few[1] == few[0] - 1  # the cohort had not changed since the first page: its scalars are kept
+
+
+def test_a_change_to_the_project_shows_at_once(api: Api) -> None:
+    site = cohort(api, 6)
+    reader = signed_in(api, "reader")
+    poor = add_qc(api, site.groups[0], summary(15.0))
+    assert "⚠ outlier" in dict(heatmap_rows(reader.get("/projects/proj/qc").text))[site.groups[0]]
+    api.ok("PATCH", f"/analysis/{poor}/", json={"active": False})  # back to the group's normal QC
+    after = dict(heatmap_rows(reader.get("/projects/proj/qc").text))
+    assert "outlier" not in after[site.groups[0]] and f"analyses/{poor}" not in after[site.groups[0]]
+    api.ok(
+        "PUT", "/sample/proj/upsert-many", json=[{"id": site.samples[1], "external_ids": {"": "S2-renamed"}}]
+    )
+    renamed = dict(heatmap_rows(reader.get("/projects/proj/qc").text))[site.groups[1]]
+    assert ">S2-renamed</a>" in renamed
 
 
 @pytest.mark.parametrize(
@@ -220,5 +236,7 @@ def test_dips_are_flagged_when_deep_whatever_the_cohort() -> None:
     result = find_outliers(rows)
     assert [bool(r) for r, _ in result] == [False, False, False, False, True, False]  # 3.0 < 5 Phred
     assert [r.full for r in result[4][0]] == ["mid-read dip of 14.0 Phred"]
-    assert [r.short for r in find_outliers([{"dip": 6.0}], ["R2 position 9"])[0][0]] == ["mid-read dip 6.0 at R2 position 9"]
+    assert [r.short for r in find_outliers([{"dip": 6.0}], ["R2 position 9"])[0][0]] == [
+        "mid-read dip 6.0 at R2 position 9"
+    ]
     assert find_outliers([{"dip": 4.0}, {"dip": None}]) == [([], 0.0), ([], 0.0)]

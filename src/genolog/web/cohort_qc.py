@@ -5,9 +5,10 @@ The numbers are the QC summary an analysis carries in ``meta.qc`` (`genolog.qc.s
 FastQE example's registration job). A sequencing group's QC is its latest (highest id) active,
 completed analysis with ``meta.qc.mean_quality``; archived groups and inactive samples are left out.
 
-Outliers are found over the whole cohort, with robust statistics, in three statements whatever its
-size: the access check, the scalars of every row (read out of the JSON in SQL), and the full
-per-position arrays of the page's rows only.
+Outliers are found over the whole cohort, with robust statistics, in a fixed number of statements
+whatever its size: the access check, the project's fingerprint (`fingerprint`), the scalars of every
+row read out of the JSON in SQL (only when the fingerprint has changed since this process last read
+them: `cohort_of`), and the full per-position arrays of the page's rows only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ import csv
 import io
 import math
 import statistics
+import threading
 import urllib.parse
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Engine
 
 from genolog.metadata import access
 from genolog.metadata import tables as t
@@ -127,8 +132,6 @@ class QcRow:
     display_url: str | None
     reasons: list[Reason] = field(default_factory=list)
     score: float = 0.0
-    curves: dict[str, list[float]] = field(default_factory=dict)
-    bin_width: int = 1
 
     @property
     def mean_quality(self) -> float | None:
@@ -136,14 +139,35 @@ class QcRow:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A JSON scalar read as text (PostgreSQL) or natively (SQLite), as a number if it is one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _scalar(dialect: str, *path: str) -> sa.ColumnElement[Any]:
+    """``meta`` at ``path`` as a plain SQL value: SQLite's ``json_extract`` gives numbers as numbers
+    (no JSON to decode per value), PostgreSQL's ``#>>`` gives text."""
+    if dialect == "sqlite":
+        return sa.func.json_extract(t.analysis.c.meta, "$." + ".".join(path))
+    return t.analysis.c.meta[path].as_string()
 
 
 def cohort(tx: Tx, project_id: int) -> list[QcRow]:
     """Every sequencing group's latest QC summary (its scalars): one statement."""
     a, asg, sg, s = t.analysis, t.analysis_sequencing_group, t.sequencing_group, t.sample
     eid = t.sample_external_id
-    qc = ("qc",)
+    dialect = tx.conn.dialect.name
     ranked = (
         sa.select(
             asg.c.sequencing_group_id,
@@ -157,21 +181,20 @@ def cohort(tx: Tx, project_id: int) -> list[QcRow]:
             a.c.project_id == project_id,
             a.c.active.is_(True),
             a.c.status == "completed",
-            a.c.meta[(*qc, "mean_quality")].as_string().is_not(None),
+            _scalar(dialect, "qc", "mean_quality").is_not(None),
         )
         .subquery()
     )
-    scalars = [a.c.meta[(*qc, rule.key)].label(rule.key) for rule in RULES]
     statement = (
         sa.select(
             sg.c.id.label("sg_id"),
             s.c.id.label("sample_id"),
             eid.c.external_id,
             ranked.c.analysis_id,
-            a.c.meta["display_url"].label("display_url"),
-            a.c.meta[(*qc, "dip_read")].label("dip_read"),
-            a.c.meta[(*qc, "dip_position")].label("dip_position"),
-            *scalars,
+            _scalar(dialect, "display_url").label("display_url"),
+            _scalar(dialect, "qc", "dip_read").label("dip_read"),
+            _scalar(dialect, "qc", "dip_position").label("dip_position"),
+            *(_scalar(dialect, "qc", rule.key).label(rule.key) for rule in RULES),
         )
         .select_from(ranked)
         .join(a, a.c.id == ranked.c.analysis_id)
@@ -180,22 +203,22 @@ def cohort(tx: Tx, project_id: int) -> list[QcRow]:
         .outerjoin(eid, sa.and_(eid.c.sample_id == s.c.id, eid.c.name == ""))
         .where(ranked.c.rank == 1, sg.c.archived.is_(False), s.c.active.is_(True))
     )
-    codecs = tx.codecs
+    sg_format, sample_format = tx.codecs.sequencing_group.format, tx.codecs.sample.format
     rows = []
-    for r in tx.conn.execute(statement).mappings():
-        dip_read, dip_position = r["dip_read"], r["dip_position"]
+    for sg_id, sample_id, external_id, analysis_id, url, dip_read, dip_position, *values in tx.conn.execute(
+        statement
+    ):
+        position = _number(dip_position)
         rows.append(
             QcRow(
-                sg_id=r["sg_id"],
-                sequencing_group=codecs.sequencing_group.format(r["sg_id"]),
-                sample=codecs.sample.format(r["sample_id"]),
-                sample_external_id=r["external_id"] or "",
-                analysis_id=r["analysis_id"],
-                scalars={rule.key: _number(r[rule.key]) for rule in RULES},
-                dip_at=(dip_read, int(dip_position))
-                if isinstance(dip_read, str) and isinstance(dip_position, int)
-                else None,
-                display_url=r["display_url"] if isinstance(r["display_url"], str) else None,
+                sg_id=sg_id,
+                sequencing_group=sg_format(sg_id),
+                sample=sample_format(sample_id),
+                sample_external_id=external_id or "",
+                analysis_id=analysis_id,
+                scalars={rule.key: _number(v) for rule, v in zip(RULES, values, strict=True)},
+                dip_at=(dip_read, int(position)) if isinstance(dip_read, str) and position else None,
+                display_url=_text(url),
             )
         )
     dips_at = [f"{r.dip_at[0]} position {r.dip_at[1]}" if r.dip_at else None for r in rows]
@@ -204,25 +227,86 @@ def cohort(tx: Tx, project_id: int) -> list[QcRow]:
     return rows
 
 
-def fill_curves(tx: Tx, rows: Sequence[QcRow]) -> None:
-    """The per-position arrays of ``rows``: one statement."""
+Curves = tuple[dict[str, list[float]], int]  # mean quality by position per read, positions per value
+
+
+def curves(tx: Tx, rows: Sequence[QcRow]) -> dict[int, Curves]:
+    """The per-position arrays of ``rows`` by analysis id: one statement (none for no rows)."""
     if not rows:
-        return
+        return {}
     a = t.analysis
-    by_id = {r.analysis_id: r for r in rows}
+    found: dict[int, Curves] = {}
     for analysis_id, by_read, bin_width in tx.conn.execute(
         sa.select(a.c.id, a.c.meta[("qc", "mean_quality_by_position")], a.c.meta[("qc", "bin")]).where(
-            a.c.id.in_(list(by_id))
+            a.c.id.in_([r.analysis_id for r in rows])
         )
     ):
-        row = by_id[analysis_id]
-        if isinstance(by_read, dict):
-            row.curves = {
-                str(read): [v for v in values if isinstance(v, int | float)]
-                for read, values in by_read.items()
-                if isinstance(values, list)
-            }
-        row.bin_width = bin_width if isinstance(bin_width, int) and bin_width > 0 else 1
+        reads = {
+            str(read): [v for v in values if isinstance(v, int | float)]
+            for read, values in (by_read.items() if isinstance(by_read, dict) else ())
+            if isinstance(values, list)
+        }
+        found[analysis_id] = (reads, bin_width if isinstance(bin_width, int) and bin_width > 0 else 1)
+    return found
+
+
+# -- the cohort of a project, kept while the project does not change ------------------------------------
+
+
+@dataclass
+class Cohort:
+    rows: list[QcRow]
+    _orders: dict[str, list[QcRow]] = field(default_factory=dict)
+
+    def ordered(self, sort: str) -> list[QcRow]:
+        if sort not in self._orders:
+            self._orders[sort] = sorted(self.rows, key=_sort_key(sort))
+        return self._orders[sort]
+
+
+CACHED_PROJECTS = 16
+_cohorts: weakref.WeakKeyDictionary[Engine, OrderedDict[int, tuple[tuple[Any, ...], Cohort]]]
+_cohorts = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def fingerprint(tx: Tx, project_id: int) -> tuple[Any, ...]:
+    """What changes whenever the project's cohort may have: its latest recorded change (every write
+    through the service records one, with its project), and its analyses' count and highest id: one
+    statement."""
+    c, a = t.change, t.analysis
+    mine = a.c.project_id == project_id
+    row = tx.conn.execute(
+        sa.select(
+            sa.select(sa.func.max(c.c.id)).where(c.c.project_id == project_id).scalar_subquery(),
+            sa.select(sa.func.max(a.c.id)).where(mine).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(a).where(mine).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
+
+
+def cohort_of(tx: Tx, project_id: int) -> Cohort:
+    """The project's cohort: one statement when it has not changed since it was last read in this
+    process, two when it has (the scalars of every row are then read again and the outliers found again).
+
+    Reading 10,000 rows' scalars out of their JSON costs SQLite most of a page's budget; a page of a
+    cohort that has not changed needs none of it."""
+    key = fingerprint(tx, project_id)
+    engine = tx.conn.engine
+    with _lock:
+        per_engine = _cohorts.get(engine)
+        kept = per_engine.get(project_id) if per_engine is not None else None
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    found = Cohort(cohort(tx, project_id))
+    with _lock:
+        per_engine = _cohorts.setdefault(engine, OrderedDict())
+        per_engine[project_id] = (key, found)
+        per_engine.move_to_end(project_id)
+        while len(per_engine) > CACHED_PROJECTS:
+            per_engine.popitem(last=False)
+    return found
 
 
 # -- the page --------------------------------------------------------------------------------------------
@@ -274,29 +358,26 @@ def _sort_key(sort: str) -> Any:
     return lambda r: (not r.reasons, -r.score, r.sg_id)
 
 
-def ordered(rows: list[QcRow], sort: str) -> list[QcRow]:
-    return sorted(rows, key=_sort_key(sort))
-
-
 @router.get("/projects/{project}/qc", response_class=HTMLResponse)
 def cohort_qc_page(request: Request, project: str) -> HTMLResponse:
     query = QcQuery.from_params(request.query_params)
     with page_read(request) as (caller, tx):
         found = access.project_by_name(tx, caller, project, READ)
-        rows = ordered(cohort(tx, found["id"]), query.sort)
+        known = cohort_of(tx, found["id"])
+        rows = known.ordered(query.sort)
         pages = max(1, math.ceil(len(rows) / query.per_page))
         query = replace(query, page=min(query.page, pages))
         first = (query.page - 1) * query.per_page
         shown = rows[first : first + query.per_page]
-        fill_curves(tx, shown)
-    layout = heatmap.Layout.for_rows([(r.curves, r.bin_width) for r in shown])
+        arrays = curves(tx, shown)
+    empty: Curves = ({}, 1)
+    layout = heatmap.Layout.for_rows([arrays.get(r.analysis_id, empty) for r in shown])
     drawn = [
         (
             row,
             heatmap.row_svg(
                 layout,
-                row.curves,
-                row.bin_width,
+                *arrays.get(row.analysis_id, empty),
                 f"Mean quality by position of {row.sequencing_group}",
                 row.dip_at if any("dip" in reason.full for reason in row.reasons) else None,
             ),
@@ -314,7 +395,7 @@ def cohort_qc_page(request: Request, project: str) -> HTMLResponse:
         pages=pages,
         first_row=first + 1,
         rows=drawn,
-        flagged=[r for r in ordered(rows, "outlier") if r.reasons],
+        flagged=[r for r in known.ordered("outlier") if r.reasons],
         sorts=SORTS,
         per_page_choices=PER_PAGE_CHOICES,
         axis=heatmap.axis_svg(layout),
@@ -329,7 +410,7 @@ def cohort_qc_export(request: Request, project: str) -> Response:
     query = QcQuery.from_params(request.query_params)
     with page_read(request) as (caller, tx):
         found = access.project_by_name(tx, caller, project, READ)
-        rows = ordered(cohort(tx, found["id"]), query.sort)
+        rows = cohort_of(tx, found["id"]).ordered(query.sort)
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(

@@ -31,13 +31,20 @@ _VIRIDIS = (
 )
 
 
-def colour(quality: float) -> str:
-    """The scale's colour of a mean Phred quality (clamped to 0..40)."""
+def _interpolated(quality: float) -> str:
     x = min(max(quality / Q_MAX, 0.0), 1.0) * (len(_VIRIDIS) - 1)
     i = min(int(x), len(_VIRIDIS) - 2)
     f = x - i
     r, g, b = (round(a + (c - a) * f) for a, c in zip(_VIRIDIS[i], _VIRIDIS[i + 1], strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+_COLOURS = [_interpolated(tenth / 10) for tenth in range(int(Q_MAX) * 10 + 1)]  # every 0.1 Phred
+
+
+def colour(quality: float) -> str:
+    """The scale's colour of a mean Phred quality (clamped to 0..40, to the nearest 0.1)."""
+    return _COLOURS[min(max(round(quality * 10), 0), len(_COLOURS) - 1)]
 
 
 @dataclass(frozen=True)
@@ -107,8 +114,8 @@ def row_svg(
             stroke = ' stroke="#d00" stroke-width="2"' if marked else ""
             note = " (dip)" if marked else ""
             parts.append(
-                f'<rect x="{x0 + j * CELL_W}" y="0" width="{CELL_W}" height="{CELL_H}" '
-                f'fill="{colour(value)}"{stroke}><title>{read} {span}: Q {value:.1f}{note}</title></rect>'
+                f'<rect x="{x0 + j * CELL_W}" fill="{colour(value)}"{stroke}>'
+                f"<title>{read} {span}: Q {value:.1f}{note}</title></rect>"
             )
     parts.append("</svg>")
     return Markup("".join(parts))
