@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 
 from markupsafe import Markup
@@ -77,10 +78,35 @@ class Layout:
             x += self.columns[read] * CELL_W + GAP
         return found
 
+    @cached_property
+    def cells(self) -> dict[str, list[tuple[str, str]]]:
+        """Per read, each column's markup up to its colour and from its colour to its value: the same
+        for every row of the page, so a row only adds colours and values."""
+        found = {}
+        for read, x0 in self.offsets().items():
+            name = escape(read)  # a read's name comes from the data
+            found[read] = [
+                (
+                    f'<rect x="{x0 + j * CELL_W}" fill="',
+                    f'"><title>{name} {_span(j * self.width + 1, (j + 1) * self.width)}: Q ',
+                )
+                for j in range(self.columns[read])
+            ]
+        return found
+
+
+def _span(first: int, last: int) -> str:
+    return f"{first}" if first == last else f"{first}–{last}"
+
 
 def binned(values: Sequence[float], bin_width: int, width: int) -> list[float]:
     """Column means: column j covers positions [j*width, (j+1)*width) of a curve whose values each cover
     ``bin_width`` positions."""
+    if width == bin_width:
+        return list(values)
+    if width % bin_width == 0:
+        per = width // bin_width
+        return [sum(values[i : i + per]) / len(values[i : i + per]) for i in range(0, len(values), per)]
     positions = len(values) * bin_width
     out = []
     for j in range(math.ceil(positions / width)):
@@ -103,20 +129,18 @@ def row_svg(
         f'<svg class="qc-row" width="{layout.pixel_width}" height="{CELL_H}" role="img" '
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
     ]
-    offsets = layout.offsets()
-    for read in layout.reads:
-        values = by_read.get(read) or []
-        x0 = offsets[read]
-        for j, value in enumerate(binned(values, bin_width, layout.width)):
-            first, last = j * layout.width + 1, (j + 1) * layout.width
-            span = f"{first}" if first == last else f"{first}–{last}"
-            marked = dip is not None and dip[0] == read and first <= dip[1] <= last
-            stroke = ' stroke="#d00" stroke-width="2"' if marked else ""
-            note = " (dip)" if marked else ""
-            parts.append(
-                f'<rect x="{x0 + j * CELL_W}" fill="{colour(value)}"{stroke}>'
-                f"<title>{read} {span}: Q {value:.1f}{note}</title></rect>"
-            )
+    colours, top = _COLOURS, len(_COLOURS) - 1
+    for read, cells in layout.cells.items():
+        values = binned(by_read.get(read) or [], bin_width, layout.width)
+        marked = (dip[1] - 1) // layout.width if dip is not None and dip[0] == read else -1
+        for j, ((head, middle), value) in enumerate(zip(cells, values, strict=False)):
+            fill = colours[min(max(round(value * 10), 0), top)]
+            if j == marked:
+                parts.append(
+                    f'{head}{fill}" stroke="#d00" stroke-width="2{middle}{value:.1f} (dip)</title></rect>'
+                )
+            else:
+                parts.append(f"{head}{fill}{middle}{value:.1f}</title></rect>")
     parts.append("</svg>")
     return Markup("".join(parts))
 
