@@ -91,36 +91,43 @@ def find_outliers(
     A value is an outlier when it lies more than `THRESHOLD` scaled MADs on its rule's bad side of the
     median of the cohort's values (for a cohort of at least `MIN_COHORT`); a dip must also be at least
     `DIP_MIN` deep, and one that deep is flagged in any cohort."""
-    result: list[tuple[list[Reason], float]] = [([], 0.0) for _ in rows]
+    scores = [0.0] * len(rows)
+    reasons: dict[int, list[Reason]] = {}
     for rule in RULES:
-        present = [(i, v) for i, row in enumerate(rows) if (v := row.get(rule.key)) is not None]
-        if not present:
+        where: list[int] = []
+        values: list[float] = []
+        for i, row in enumerate(rows):
+            if (v := row.get(rule.key)) is not None:
+                where.append(i)
+                values.append(v)
+        if not values:
             continue
-        median, mad = centre([v for _, v in present])
-        cohort = len(present) >= MIN_COHORT
-        for i, value in present:
+        median, mad = centre(values)
+        cohort = len(values) >= MIN_COHORT
+        for i, value in zip(where, values, strict=True):
             score = (median - value if rule.low else value - median) / mad
-            reasons, best = result[i]
-            result[i] = (reasons, max(best, score))
+            if score > scores[i]:
+                scores[i] = score
             if rule.low:
                 if cohort and score > THRESHOLD:
                     full = (
                         f"{rule.label} {value:.1f} is {score:.1f} scaled MADs below the cohort median "
                         f"{median:.1f}"
                     )
-                    reasons.append(Reason(full, f"low {rule.label} {value:.1f} (median {median:.1f})"))
+                    short = f"low {rule.label} {value:.1f} (median {median:.1f})"
+                    reasons.setdefault(i, []).append(Reason(full, short))
             elif value >= DIP_MIN and (not cohort or score > THRESHOLD):
-                where = f" at {dips_at[i]}" if dips_at and dips_at[i] else ""
-                reasons.append(
-                    Reason(f"{rule.label} of {value:.1f} Phred{where}", f"{rule.label} {value:.1f}{where}")
+                at = f" at {dips_at[i]}" if dips_at and dips_at[i] else ""
+                reasons.setdefault(i, []).append(
+                    Reason(f"{rule.label} of {value:.1f} Phred{at}", f"{rule.label} {value:.1f}{at}")
                 )
-    return result
+    return [(reasons.get(i, []), score) for i, score in enumerate(scores)]
 
 
 # -- the rows --------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class QcRow:
     sg_id: int
     sequencing_group: str
