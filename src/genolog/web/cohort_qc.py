@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 
 from genolog.metadata import access
@@ -162,12 +163,23 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _scalar(dialect: str, *path: str) -> sa.ColumnElement[Any]:
+def _scalar(dialect: str, meta: sa.ColumnElement[Any], *path: str) -> sa.ColumnElement[Any]:
     """``meta`` at ``path`` as a plain SQL value: SQLite's ``json_extract`` gives numbers as numbers
     (no JSON to decode per value), PostgreSQL's ``#>>`` gives text."""
     if dialect == "sqlite":
-        return sa.func.json_extract(t.analysis.c.meta, "$." + ".".join(path))
-    return t.analysis.c.meta[path].as_string()
+        return sa.func.json_extract(meta, "$." + ".".join(path))
+    return meta.op("#>>", return_type=sa.Text)(sa.cast(sa.literal(list(path)), ARRAY(sa.Text)))
+
+
+def _slim(dialect: str) -> sa.ColumnElement[Any]:
+    """An analysis' meta without its QC arrays, read once per row. PostgreSQL keeps a large meta
+    compressed out of line and would decompress all of it for every value taken out of it; SQLite
+    keeps the meta it parsed last, so it takes the meta as it is."""
+    meta = t.analysis.c.meta
+    if dialect == "sqlite":
+        return meta
+    arrays = sa.cast(sa.literal(["qc", "mean_quality_by_position"]), ARRAY(sa.Text))
+    return meta.op("#-", return_type=JSONB)(arrays)
 
 
 def cohort(tx: Tx, project_id: int) -> list[QcRow]:
@@ -175,36 +187,36 @@ def cohort(tx: Tx, project_id: int) -> list[QcRow]:
     a, asg, sg, s = t.analysis, t.analysis_sequencing_group, t.sequencing_group, t.sample
     eid = t.sample_external_id
     dialect = tx.conn.dialect.name
-    ranked = (
-        sa.select(
-            asg.c.sequencing_group_id,
-            a.c.id.label("analysis_id"),
-            sa.func.row_number()
-            .over(partition_by=asg.c.sequencing_group_id, order_by=a.c.id.desc())
-            .label("rank"),
-        )
+    candidates = (
+        sa.select(asg.c.sequencing_group_id, a.c.id.label("analysis_id"), _slim(dialect).label("meta"))
         .join(a, a.c.id == asg.c.analysis_id)
-        .where(
-            a.c.project_id == project_id,
-            a.c.active.is_(True),
-            a.c.status == "completed",
-            _scalar(dialect, "qc", "mean_quality").is_not(None),
-        )
+        .where(a.c.project_id == project_id, a.c.active.is_(True), a.c.status == "completed")
+        .offset(0)  # a fence: each row's meta is slimmed once, not once per value taken from it
         .subquery()
     )
+    ranked = (
+        sa.select(
+            candidates,
+            sa.func.row_number()
+            .over(partition_by=candidates.c.sequencing_group_id, order_by=candidates.c.analysis_id.desc())
+            .label("rank"),
+        )
+        .where(_scalar(dialect, candidates.c.meta, "qc", "mean_quality").is_not(None))
+        .subquery()
+    )
+    meta = ranked.c.meta
     statement = (
         sa.select(
             sg.c.id.label("sg_id"),
             s.c.id.label("sample_id"),
             eid.c.external_id,
             ranked.c.analysis_id,
-            _scalar(dialect, "display_url").label("display_url"),
-            _scalar(dialect, "qc", "dip_read").label("dip_read"),
-            _scalar(dialect, "qc", "dip_position").label("dip_position"),
-            *(_scalar(dialect, "qc", rule.key).label(rule.key) for rule in RULES),
+            _scalar(dialect, meta, "display_url").label("display_url"),
+            _scalar(dialect, meta, "qc", "dip_read").label("dip_read"),
+            _scalar(dialect, meta, "qc", "dip_position").label("dip_position"),
+            *(_scalar(dialect, meta, "qc", rule.key).label(rule.key) for rule in RULES),
         )
         .select_from(ranked)
-        .join(a, a.c.id == ranked.c.analysis_id)
         .join(sg, sg.c.id == ranked.c.sequencing_group_id)
         .join(s, s.c.id == sg.c.sample_id)
         .outerjoin(eid, sa.and_(eid.c.sample_id == s.c.id, eid.c.name == ""))
