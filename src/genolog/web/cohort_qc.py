@@ -220,7 +220,12 @@ def cohort(tx: Tx, project_id: int) -> list[QcRow]:
         .join(sg, sg.c.id == ranked.c.sequencing_group_id)
         .join(s, s.c.id == sg.c.sample_id)
         .outerjoin(eid, sa.and_(eid.c.sample_id == s.c.id, eid.c.name == ""))
-        .where(ranked.c.rank == 1, sg.c.archived.is_(False), s.c.active.is_(True))
+        .where(
+            ranked.c.rank == 1,
+            sg.c.archived.is_(False),
+            s.c.active.is_(True),
+            s.c.project_id == project_id,  # only the project's own samples, whatever an analysis links
+        )
     )
     sg_format, sample_format = tx.codecs.sequencing_group.format, tx.codecs.sample.format
     rows = []
