@@ -93,6 +93,12 @@ def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
             display_url = analysis["meta"]["display_url"]
             assert display_url == f"{url}/web/sandbox-test/fastqe/{sgid}.html"
             assert display_url in output  # printed in the table
+            qc = analysis["meta"]["qc"]  # the QC summary for the Cohort QC page: 150 positions per read
+            assert {read: len(v) for read, v in qc["mean_quality_by_position"].items()} == {
+                "R1": 150,
+                "R2": 150,
+            }
+            assert qc["reads"] == 8000 and 0 < qc["mean_quality"] < 41
             report = httpx.get(display_url, timeout=30)
             assert report.status_code == 200
             assert report.headers["content-type"] == "text/html; charset=utf-8"

@@ -27,6 +27,7 @@ from genolog.metadata.graphql.router import GRAPHIQL_STATIC, graphiql_assets
 from genolog.metadata.graphql.router import router as graphql_router
 from genolog.web import admin as web_admin
 from genolog.web import analyses as web_analyses
+from genolog.web import cohort_qc as web_cohort_qc
 from genolog.web import edits as web_edits
 from genolog.web import families as web_families
 from genolog.web import pages as web_pages
@@ -99,6 +100,7 @@ def create_app(svc: Service) -> FastAPI:
     app.include_router(web_analyses.router)  # analyses list, analysis-runner runs
     app.include_router(web_admin.router)  # the members page
     app.include_router(web_edits.router)  # writers' edit forms (meta, analysis status)
+    app.include_router(web_cohort_qc.router)  # /projects/{project}/qc and qc.tsv
     app.mount(GRAPHIQL_STATIC, graphiql_assets(), name="graphiql-static")
     app.mount(WEB_STATIC, web_static_files(), name="web-static")
     return app
