@@ -13,9 +13,11 @@ What it does, in three steps (each a section below):
 1. Ask the metadata service, by GraphQL, for the project's sequencing groups, their reads and the
    `web` analyses they already have.
 2. Build a job graph: per sequencing group one bash job running FastQE on both reads, writing the HTML
-   report to the web storage (`output_path(f'{sg}.html', category='web')`), and one Python job after
-   it that registers the report as an analysis. The registration job always runs: when the QC job
-   failed there is no report, and it registers a `failed` analysis instead of leaving nothing.
+   report to the web storage (`output_path(f'{sg}.html', category='web')`) and its statistics as JSON
+   beside it (`{sg}.json`), and one Python job after it that registers the report as an analysis, with a
+   small QC summary from the JSON in `meta.qc` (for the web interface's Cohort QC page). The
+   registration job always runs: when the QC job failed there is no report, and it registers a `failed`
+   analysis instead of leaving nothing.
 3. Run the graph. A sequencing group whose report exists (and is registered) is skipped, so running
    the script again does nothing new; `--force` runs QC again and the new analysis replaces the old.
 """
@@ -85,22 +87,33 @@ def _files(reads: Any) -> list[dict[str, Any]]:
 # region 2. the registration job (runs inside the batch, after the QC job)
 
 
-def register_report(sgid: str, report: str, display_url: str, replaces: list[int]) -> int:
+def register_report(
+    sgid: str, report: str, display_url: str, replaces: list[int], qc_json: str | None = None
+) -> int:
     """Register the report of `sgid` as a `web` analysis: `completed` when the QC job wrote it,
-    `failed` when it did not. Earlier active analyses of the sequencing group (`replaces`) are
+    `failed` when it did not. The QC statistics (`qc_json`, when written) become a small summary in
+    `meta.qc` (`genolog.qc.summary`). Earlier active analyses of the sequencing group (`replaces`) are
     deactivated. Returns the new analysis's id."""
     # imports inside the function, as the tutorial does: the job may run in a fresh interpreter
+    import json
+
     from genolog.client import Analysis, AnalysisApi, AnalysisStatus, AnalysisUpdateModel
     from genolog.config import dataset_for_access_level, get_config
     from genolog.paths import to_path
+    from genolog.qc.summary import summarise
 
     project = dataset_for_access_level(get_config()["workflow"]["dataset"])
     written = to_path(report).exists()
     if written:
+        meta: dict[str, Any] = {"display_url": display_url}
+        if qc_json and to_path(qc_json).exists():
+            summary = summarise(json.loads(to_path(qc_json).read_text()))
+            if summary is not None:
+                meta["qc"] = summary
         analysis = Analysis(
             type="web",
             status=AnalysisStatus("completed"),
-            meta={"display_url": display_url},
+            meta=meta,
             output=report,
             active=True,
             sequencing_group_ids=[sgid],
@@ -138,6 +151,7 @@ def main(project: str, sgids: list[str] | None, force: bool) -> int:
             continue
         report = output_path(f"{sg.id}.html", category="web")  # the web storage
         display_url = output_path(f"{sg.id}.html", category="web_url")  # where browsers see it
+        qc_json = output_path(f"{sg.id}.json", category="web")  # the statistics, for meta.qc
         exists = to_path(report).exists()
         done = any(status == "completed" and out == report for status, out in sg.analyses.values())
         if exists and done and not force:
@@ -147,20 +161,23 @@ def main(project: str, sgids: list[str] | None, force: bool) -> int:
         register = b.new_python_job(f"Register analysis output for {sg.id}", {"sequencing_group": sg.id})
         if driver_image:
             register.image(driver_image)
-        register.call(register_report, sg.id, report, display_url, sorted(sg.analyses))
+        register.call(register_report, sg.id, report, display_url, sorted(sg.analyses), qc_json)
         if exists and not force:  # a report without its analysis: only register it
             registered_only.append(sg.id)
             continue
         if exists:
             to_path(report).unlink()  # --force: a stale report must not pass for a new one
+            to_path(qc_json).unlink(missing_ok=True)
 
         j = b.new_job("FastQE", {"tool": "fastqe", "sequencing_group": sg.id})
         j.image(image_path("fastqe"))  # genolog's FastQE image: `fastqe` is genolog's QC
         j.storage("1Gi")
         file_1 = b.read_input(sg.reads[0])
         file_2 = b.read_input(sg.reads[1])
-        j.command(command(f"fastqe {file_1} {file_2} --html > {j.out_fastqe}"))
+        # --json: genolog's fastqe also writes the statistics (a genolog extension to FastQE's options)
+        j.command(command(f"fastqe {file_1} {file_2} --html --json {j.out_json} > {j.out_fastqe}"))
         b.write_output(j.out_fastqe, report)
+        b.write_output(j.out_json, qc_json)
         register.depends_on(j)
         register.always_run()  # also after a failed QC job: it then registers a `failed` analysis
 

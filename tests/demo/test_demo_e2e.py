@@ -40,6 +40,8 @@ query { project(name: "sandbox-test") { analysisRunner {
   submittingUser } } }
 """
 
+FAMILIES_QUERY = '{ project(name: "sandbox-test") { families { externalId participants { id } } } }'
+
 
 @contextmanager
 def serving_demo(data: Path, port: int) -> Iterator[tuple[str, list[str], float]]:
@@ -91,11 +93,22 @@ def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
             display_url = analysis["meta"]["display_url"]
             assert display_url == f"{url}/web/sandbox-test/fastqe/{sgid}.html"
             assert display_url in output  # printed in the table
+            qc = analysis["meta"]["qc"]  # the QC summary for the Cohort QC page: 150 positions per read
+            assert {read: len(v) for read, v in qc["mean_quality_by_position"].items()} == {
+                "R1": 150,
+                "R2": 150,
+            }
+            assert qc["reads"] == 8000 and 0 < qc["mean_quality"] < 41
             report = httpx.get(display_url, timeout=30)
             assert report.status_code == 200
             assert report.headers["content-type"] == "text/html; charset=utf-8"
             reads = [f["basename"] for pair in group["assays"][0]["meta"]["reads"] for f in pair]
             assert all(name in report.text for name in reads), (sgid, reads)
+        # the demo's pedigree: a trio and a three-generation family of the same participants
+        assert "10 pedigree rows imported into sandbox-test; 2 families and 0 participants created" in output
+        families = graphql(url, FAMILIES_QUERY)["project"]["families"]  # type: ignore[index]
+        sizes = {f["externalId"]: len(f["participants"]) for f in families}
+        assert sizes == {"DEMO-TRIO": 3, "DEMO-KINDRED": 7}
         index = httpx.get(f"{url}/web/sandbox-test/fastqe/", timeout=30)
         assert index.status_code == 200 and index.text.count("<li>") == 10
 
@@ -117,7 +130,9 @@ def test_the_demo_runs_the_tutorial_end_to_end(tmp_path: Path) -> None:
     assert "10 already reported (skipped), 0 to register, 0 to run" in second.stdout
     assert "analysis-runner: succeeded" in second.stderr
     assert "both exist" in second.stdout and "Serving on" not in second.stdout
+    assert "2 families" not in second.stdout and "0 families and 0 participants created" in second.stdout
     with serve(data, port, dev_user="demo-tester") as url:
         assert len(graphql(url, SEEDS_ANALYSES_QUERY)["project"]["analyses"]) == 10  # type: ignore[index]
         samples = graphql(url, '{ project(name: "sandbox-test") { samples { id } } }')
         assert len(samples["project"]["samples"]) == 10  # type: ignore[index]
+        assert len(graphql(url, FAMILIES_QUERY)["project"]["families"]) == 2  # type: ignore[index]

@@ -1,4 +1,4 @@
-"""The demo's pieces: deterministic FASTQs with varied profiles, the workspace, packaging."""
+"""The demo's pieces: deterministic FASTQs with varied profiles, the pedigree, the workspace, packaging."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from genolog.demo import fastq
+from genolog.demo.pedigree import write_pedigree
 from genolog.demo.workspace import SCRIPT, example_folder, prepare_workspace
+from genolog.metadata.pedigree import check_and_order, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,6 +50,27 @@ def test_fastqs_are_deterministic_and_varied(tmp_path: Path) -> None:
     manifest = fastq.write_manifest(samples, a).read_text().splitlines()
     assert manifest[0].split("\t")[:3] == ["participant id", "sample id", "filenames"]
     assert manifest[1].split("\t")[2] == "DEMO01-DNA_R1.fastq.gz,DEMO01-DNA_R2.fastq.gz"
+
+
+def test_the_pedigree_is_a_valid_trio_and_three_generations(tmp_path: Path) -> None:
+    path = write_pedigree(fastq.demo_samples(), tmp_path)
+    assert path is not None and path.name == "pedigree.ped"
+    rows = check_and_order(parse(path.read_text()))  # fathers male, mothers female, no cycles
+    by_id = {r.individual: r for r in rows}
+    assert (by_id["DEMO01"].paternal, by_id["DEMO01"].maternal, by_id["DEMO01"].affected) == (
+        "DEMO02",
+        "DEMO03",
+        2,
+    )
+    kindred = [r for r in rows if r.family == "DEMO-KINDRED"]
+    assert len(kindred) == 7 and by_id["DEMO08"].paternal == "DEMO06" and by_id["DEMO06"].paternal == "DEMO04"
+    assert [r.individual for r in rows if r.affected == 2] == ["DEMO01", "DEMO08"]
+    modified = path.stat().st_mtime_ns
+    assert write_pedigree(fastq.demo_samples(), tmp_path) == path and path.stat().st_mtime_ns == modified
+    (tmp_path / "few").mkdir()
+    few = write_pedigree(fastq.demo_samples(5), tmp_path / "few")  # not enough participants for the kindred
+    assert few is not None and {r.family for r in parse(few.read_text())} == {"DEMO-TRIO"}
+    assert write_pedigree(fastq.demo_samples(2), tmp_path) is None
 
 
 def test_workspace_commits_the_example_once(tmp_path: Path) -> None:

@@ -108,7 +108,8 @@ def test_reports_failed_qc_reruns_and_force(setup: Setup) -> None:
     first = setup.run()
     assert first.returncode == 1, first.stdout + first.stderr  # the corrupt FASTQ fails its QC job
     assert "registered as `failed` analyses" in first.stderr
-    assert sorted(p.name for p in web.iterdir()) == sorted([f"{good}.html", f"{fair}.html"])
+    expected = sorted(f"{sg}.{kind}" for sg in (good, fair) for kind in ("html", "json"))
+    assert sorted(p.name for p in web.iterdir()) == expected  # each report with its statistics
     analyses = {a["sequencing_group_ids"][0]: a for a in setup.analyses()}  # type: ignore[index]
     assert set(analyses) == {good, fair, bad}
     for sg in (good, fair):
@@ -120,6 +121,26 @@ def test_reports_failed_qc_reruns_and_force(setup: Setup) -> None:
         response = httpx.get(url, headers={"Authorization": f"Bearer {setup.env['GENOLOG_TOKEN']}"})
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
         assert "_R1.fq.gz" in response.text and "<html" in response.text.lower()
+    # the QC summary of each report: GOOD's reads are 10 bases, FAIR's 8, both files of each pair
+    good_qc, fair_qc = analyses[good]["meta"]["qc"], analyses[fair]["meta"]["qc"]  # type: ignore[index]
+    assert {k: len(v) for k, v in good_qc["mean_quality_by_position"].items()} == {"R1": 10, "R2": 10}
+    assert {k: len(v) for k, v in fair_qc["mean_quality_by_position"].items()} == {"R1": 8, "R2": 8}
+    assert good_qc["mean_quality_by_position"]["R1"] == [
+        40.0,
+        40.0,
+        40.0,
+        40.0,
+        39.0,
+        39.0,
+        39.0,
+        38.0,
+        38.0,
+        37.0,
+    ]
+    assert (good_qc["version"], good_qc["reads"], good_qc["bin"]) == (1, 40, 1)
+    assert good_qc["mean_quality"] == 39.0 and fair_qc["mean_quality"] == 22.5
+    assert fair_qc["mean_quality_last_third"] == 21.3 and fair_qc["dip"] == 0.0
+    assert "qc" not in analyses[bad]["meta"]  # type: ignore[operator]
     failed = analyses[bad]
     assert failed["status"] == "failed" and failed["output"] is None
     assert "wrote no report" in failed["meta"]["error"]  # type: ignore[index]

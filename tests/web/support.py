@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from genolog.metadata.api.app import create_app
@@ -83,8 +85,25 @@ def token_of(api: Api, user: str) -> str:
     return api.user(user)["Authorization"].removeprefix("Bearer ")
 
 
+_CSRF_FIELD = re.compile(r'<input type="hidden" name="csrf_token" value="([0-9a-f]{64})">')
+
+
+def form_token(client: TestClient, page: str = "/signin") -> str:
+    """The CSRF token a page's forms carry for this client's session (any page gives the same one)."""
+    found = _CSRF_FIELD.search(client.get(page).text)
+    assert found, f"no csrf_token field on {page}"
+    return found.group(1)
+
+
+def post_form(
+    client: TestClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any
+) -> httpx.Response:
+    """POST a form as a browser does: with the token from a page rendered for this session first."""
+    return client.post(path, data={**(data or {}), "csrf_token": form_token(client)}, **kwargs)
+
+
 def signed_in(api: Api, user: str) -> TestClient:
     client = browser(api)
-    response = client.post("/signin", data={"token": token_of(api, user)}, follow_redirects=False)
+    response = post_form(client, "/signin", {"token": token_of(api, user)}, follow_redirects=False)
     assert response.status_code == 303, response.text
     return client

@@ -60,7 +60,8 @@ def test_the_analysis_page_shows_its_provenance(site: Site) -> None:
     page = reader.get(f"/projects/proj/analyses/{site.analysis}")
     assert page.status_code == 200
     assert f"<h1>Analysis {site.analysis} <span" in page.text and "completed" in page.text
-    assert f'href="/projects/proj/samples/{site.samples[0]}#sg-{site.groups[0]}"' in page.text
+    assert f'href="/projects/proj/sequencing-groups/{site.groups[0]}"' in page.text
+    assert f'href="/projects/proj/samples/{site.samples[0]}"' in page.text
     assert 'class="display-link" href="http://127.0.0.1:8000/web/proj/qc/S1.html"' in page.text
     run = section(page.text, "provenance-heading")
     for value in (RUN["ar_guid"], RUN["commit"], RUN["repository"], RUN["script"], RUN["driver_image"]):
@@ -121,7 +122,7 @@ def test_the_participant_page(site: Site) -> None:
     assert "<dd>male</dd>" in page.text and "<dt>meta.cohort</dt><dd>c2</dd>" in page.text
     samples = section(page.text, "samples-heading")
     assert f'href="/projects/proj/samples/{site.samples[1]}">{site.samples[1]}</a>' in samples
-    assert f"#sg-{site.groups[1]}" in samples
+    assert f'href="/projects/proj/sequencing-groups/{site.groups[1]}"' in samples
     assert "create participant" in section(page.text, "history-heading")
     sample_page = reader.get(f"/projects/proj/samples/{site.samples[1]}").text
     assert f'href="{link.group(1)}">P2</a>' in sample_page

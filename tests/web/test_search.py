@@ -53,6 +53,8 @@ def test_one_exact_match_jumps_to_its_page(site: Site) -> None:
     page = reader.get("/search", params={"q": "S2_1.fq.gz"})
     assert page.status_code == 200 and page.url.path == sample and "S2" in page.text
     assert reader.get("/search", params={"q": s1}).url.path == f"/projects/proj/samples/{s1}"
+    group = reader.get("/search", params={"q": site.groups[0]})
+    assert group.status_code == 200 and group.url.path == f"/projects/proj/sequencing-groups/{site.groups[0]}"
 
 
 def test_numbers_match_participants_families_and_analyses(site: Site) -> None:
@@ -68,6 +70,7 @@ def test_numbers_match_participants_families_and_analyses(site: Site) -> None:
     family = jumps(reader, "FAM1")
     assert re.fullmatch(r"/projects/proj/families/\d+", family)
     family_id = family.rsplit("/", 1)[1]
+    assert reader.get(family).status_code == 200 and "FAM1" in reader.get(family).text
     # the number is participant 1, analysis 1 and family 1 here: all three are listed, with links
     assert site.analysis == 1 and family_id == "1"
     page = listed(reader, "1")

@@ -8,7 +8,7 @@ from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import identity
 from genolog.web.session import COOKIE
 from tests.metadata.support import Api
-from tests.web.support import Site, browser, signed_in, token_of
+from tests.web.support import Site, browser, post_form, signed_in, token_of
 
 
 def test_pages_ask_to_sign_in(site: Site) -> None:
@@ -28,7 +28,8 @@ def test_pages_ask_to_sign_in(site: Site) -> None:
 
 def test_sign_in_keeps_the_token_in_an_http_only_lax_cookie(site: Site) -> None:
     client = browser(site.api)
-    response = client.post(
+    response = post_form(
+        client,
         "/signin",
         data={"token": token_of(site.api, "reader"), "next": "/projects/proj"},
         follow_redirects=False,
@@ -44,13 +45,13 @@ def test_sign_in_keeps_the_token_in_an_http_only_lax_cookie(site: Site) -> None:
 
 def test_the_cookie_is_secure_over_https(site: Site) -> None:
     client = browser(site.api, base_url="https://testserver")
-    response = client.post("/signin", data={"token": token_of(site.api, "reader")}, follow_redirects=False)
+    response = post_form(client, "/signin", {"token": token_of(site.api, "reader")}, follow_redirects=False)
     assert "Secure" in response.headers["set-cookie"]
 
 
 def test_sign_out_forgets_the_session(site: Site) -> None:
     client = signed_in(site.api, "reader")
-    response = client.post("/signout", follow_redirects=False)
+    response = post_form(client, "/signout", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/signin"
     assert f'{COOKIE}=""' in response.headers["set-cookie"] and "Max-Age=0" in response.headers["set-cookie"]
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -58,10 +59,10 @@ def test_sign_out_forgets_the_session(site: Site) -> None:
 
 def test_a_bad_token_is_a_clear_error_page(site: Site) -> None:
     client = browser(site.api)
-    response = client.post("/signin", data={"token": "not-a-token"}, follow_redirects=False)
+    response = post_form(client, "/signin", {"token": "not-a-token"}, follow_redirects=False)
     assert response.status_code == 401 and response.headers["content-type"].startswith("text/html")
     assert "That API token is unknown or revoked." in response.text and "set-cookie" not in response.headers
-    empty = client.post("/signin", data={"token": "  "}, follow_redirects=False)
+    empty = post_form(client, "/signin", {"token": "  "}, follow_redirects=False)
     assert empty.status_code == 400 and "Enter an API token" in empty.text
 
 
@@ -79,8 +80,11 @@ def test_a_revoked_token_ends_the_session(site: Site) -> None:
 def test_after_sign_in_only_local_paths(site: Site) -> None:
     client = browser(site.api)
     for target in ("//evil.example/x", "https://evil.example/", "\\\\evil", "javascript:alert(1)"):
-        response = client.post(
-            "/signin", data={"token": token_of(site.api, "reader"), "next": target}, follow_redirects=False
+        response = post_form(
+            client,
+            "/signin",
+            data={"token": token_of(site.api, "reader"), "next": target},
+            follow_redirects=False,
         )
         assert response.headers["location"] == "/", target
 
@@ -95,10 +99,10 @@ def test_development_mode_browses_as_the_dev_user(db_url: str) -> None:
         assert home.status_code == 200 and "Signed in as <strong>dev</strong> (development mode)" in home.text
         assert 'href="/projects/proj"' in home.text
         # a token still signs in as its own user, and signing out goes back to the dev user
-        client.post("/signin", data={"token": token_of(api, "nobody")})
+        post_form(client, "/signin", {"token": token_of(api, "nobody")})
         assert "Signed in as <strong>nobody</strong>" in client.get("/").text
         assert 'href="/projects/proj"' not in client.get("/").text
-        response = client.post("/signout", follow_redirects=False)
+        response = post_form(client, "/signout", follow_redirects=False)
         assert response.headers["location"] == "/"
     finally:
         svc.db.dispose()

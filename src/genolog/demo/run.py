@@ -3,12 +3,13 @@
 1. start the metadata service on SQLite in the data dir (development mode, on 127.0.0.1);
 2. create the ``sandbox`` project and its ``sandbox-test`` twin when missing;
 3. write synthetic paired FASTQ files for 10 sequencing groups into the test upload storage;
-4. ingest them with ``genolog ingest manifest`` into ``sandbox-test``;
+4. ingest them with ``genolog ingest manifest`` into ``sandbox-test``, and the demo's pedigree (a trio
+   and a three-generation family of the same participants) with ``genolog ingest pedigree``;
 5. run the FastQE example (`examples/fastqe/`) at test access, from a git workspace in the data dir;
 6. print the project's analyses (the seeds' final GraphQL query) and the URLs to open;
 7. keep serving until Ctrl-C (unless ``--no-serve``).
 
-Everything is reused on a second run: the files exist, the ingest changes nothing, and the example
+Everything is reused on a second run: the files exist, the ingests change nothing, and the example
 skips sequencing groups whose report exists.
 """
 
@@ -29,7 +30,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from genolog.demo import analysis, fastq
+from genolog.demo import analysis, fastq, pedigree
 from genolog.demo.service import DemoError, RunningServer, ensure_projects, start
 from genolog.demo.workspace import WorkspaceError, prepare_workspace
 from genolog.metadata.settings import ServerSettings
@@ -154,12 +155,17 @@ def _steps(
             f"      {len(samples) * 2} files, {fastq.READS_PER_FILE} reads of {fastq.READ_LENGTH} bp each ({kinds})"
         )
 
-    with steps.step(f"genolog ingest manifest {PROJECT} {manifest.name}"):
-        code = subprocess.call(
-            [sys.executable, "-m", "genolog.cli", "ingest", "manifest", PROJECT, str(manifest)], env=env
-        )
-        if code != 0:
-            raise DemoError(f"`genolog ingest manifest` failed (exit code {code})")
+    ped = pedigree.write_pedigree(samples, upload)
+    title = f"genolog ingest manifest {PROJECT} {manifest.name}"
+    with steps.step(title + (f", then genolog ingest pedigree {PROJECT} {ped.name}" if ped else "")):
+        for kind, path in (("manifest", manifest), ("pedigree", ped)):
+            if path is None:
+                continue
+            code = subprocess.call(
+                [sys.executable, "-m", "genolog.cli", "ingest", kind, PROJECT, str(path)], env=env
+            )
+            if code != 0:
+                raise DemoError(f"`genolog ingest {kind}` failed (exit code {code})")
 
     wanted = {s.sample for s in samples}
     groups = analysis.query(SG_QUERY, {"project": PROJECT})["project"]["sequencingGroups"]

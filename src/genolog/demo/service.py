@@ -90,6 +90,8 @@ def ensure_projects(svc: Service, dataset: str, owner: str) -> list[str]:
         for name in created:
             row = projects.get_by_name(conn, name)
             assert row is not None
-            projects.set_members(tx, row["id"], [(owner, ["reader", "writer", "project_admin"])])
+            # the owner also manages the members (the web interface's members page needs that role)
+            roles = ["reader", "writer", "project_admin", "project_member_admin"]
+            projects.set_members(tx, row["id"], [(owner, roles)])
         tx.finish()
     return created

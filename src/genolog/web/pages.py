@@ -17,8 +17,8 @@ from genolog.metadata import access
 from genolog.metadata.api.service import Service
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
-from genolog.metadata.permissions import READ, Caller
-from genolog.web import changes, graph, grid, overview, session
+from genolog.metadata.permissions import MEMBER_ADMIN, READ, WRITE, Caller
+from genolog.web import changes, edits, graph, grid, overview, session
 from genolog.web.render import PageRoute, page_read, render, sign_in_page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -81,6 +81,7 @@ def project_page(request: Request, project: str) -> HTMLResponse:
         counts=counts,
         grid=page,
         activity=activity,
+        manage_members=bool(caller.roles_on(row["id"]) & MEMBER_ADMIN),
     )
 
 
@@ -144,7 +145,7 @@ def read_files(assay: dict[str, Any]) -> list[dict[str, Any]]:
 @router.get("/projects/{project}/samples/{sample_id}", response_class=HTMLResponse)
 def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
     with page_read(request) as (caller, tx):
-        name, sample = _one(
+        name, sample, can_write = _one_writable(
             tx,
             caller,
             project,
@@ -178,6 +179,7 @@ def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
         files={a["id"]: read_files(a) for a in sample["assays"]},
         history=history,
         names=names,
+        can_write=can_write,
     )
 
 
@@ -211,7 +213,7 @@ def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLRespo
         raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
     with page_read(request) as (caller, tx):
         variables = {"project": project, "id": int(analysis_id)}
-        name, analysis = _one(
+        name, analysis, can_write = _one_writable(
             tx, caller, project, ANALYSIS_QUERY, variables, "analyses", f"Analysis {analysis_id}"
         )
         guid = next((log["arGuid"] for log in analysis["auditLogs"] if log["arGuid"]), None)
@@ -221,7 +223,17 @@ def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLRespo
                 run = graph.query(tx, caller, RUN_QUERY, {"guid": guid})["analysisRunner"]
             except NotFound:
                 run = None  # recorded on a project the caller cannot read
-    return render(request, "analysis.html", caller, project=name, analysis=analysis, run=run, ar_guid=guid)
+    return render(
+        request,
+        "analysis.html",
+        caller,
+        project=name,
+        analysis=analysis,
+        run=run,
+        ar_guid=guid,
+        can_write=can_write,
+        statuses=edits.ANALYSIS_STATUSES,
+    )
 
 
 PARTICIPANT_QUERY = """
@@ -244,21 +256,37 @@ def participant_page(request: Request, project: str, participant_id: str) -> HTM
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
     with page_read(request) as (caller, tx):
         variables = {"project": project, "id": int(participant_id)}
-        name, participant = _one(
+        name, participant, can_write = _one_writable(
             tx, caller, project, PARTICIPANT_QUERY, variables, "participants", f"Participant {participant_id}"
         )
         history = changes.history(tx, {"participant": [participant["id"]]})
-    return render(request, "participant.html", caller, project=name, participant=participant, history=history)
+    return render(
+        request,
+        "participant.html",
+        caller,
+        project=name,
+        participant=participant,
+        history=history,
+        can_write=can_write,
+    )
 
 
 def _one(
     tx: Tx, caller: Caller, project: str, query: str, variables: dict[str, Any], field: str, missing: str
 ) -> tuple[str, dict[str, Any]]:
-    """The project's name and the one entity ``query`` finds under ``field``; else a 404 naming ``missing``.
+    """The project's name and the one entity ``query`` finds under ``field``; else a 404 naming ``missing``."""
+    name, entity, _ = _one_writable(tx, caller, project, query, variables, field, missing)
+    return name, entity
+
+
+def _one_writable(
+    tx: Tx, caller: Caller, project: str, query: str, variables: dict[str, Any], field: str, missing: str
+) -> tuple[str, dict[str, Any], bool]:
+    """``_one``, and whether the caller may write the project (the page then shows its edit forms).
 
     The access check comes first, so an unreadable project gets the API's 404 wording, not GraphQL's."""
-    access.project_by_name(tx, caller, project, READ)
+    row = access.project_by_name(tx, caller, project, READ)
     data = graph.query(tx, caller, query, variables)["project"]
     if not data[field]:
         raise NotFound(f"{missing} not found in project {project!r}")
-    return data["name"], data[field][0]
+    return data["name"], data[field][0], bool(caller.roles_on(row["id"]) & WRITE)

@@ -22,10 +22,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from genolog import __version__
 from genolog.metadata.api.service import Service
-from genolog.metadata.context import Tx
+from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.permissions import Caller
-from genolog.web import session
+from genolog.web import csrf, flash, session
 
 STATIC = "/static/web"
 
@@ -91,14 +91,21 @@ def render(
     request: Request, name: str, caller: Caller | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     svc: Service = request.app.state.service
+    notice = flash.pending(request)
     page = templates.get_template(name).render(
         request=request,
         user=caller.user if caller is not None else None,
         dev_user=svc.settings.dev_user,
         signed_in=session.is_signed_in(request),
+        csrf_token=csrf.form_token(request),  # every form's hidden csrf_token field
+        flash=notice,
         **context,
     )
-    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
+    response = HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
+    csrf.keep_nonce(request, response)
+    if notice is not None:
+        flash.shown(request, response)
+    return response
 
 
 @contextmanager
@@ -108,6 +115,19 @@ def page_read(request: Request) -> Iterator[tuple[Caller, Tx]]:
     with svc.db.read() as conn:
         caller = session.page_caller(conn, request, svc)
         yield caller, Tx(conn, svc.codecs)
+
+
+@contextmanager
+def page_write(request: Request) -> Iterator[tuple[Caller, Tx]]:
+    """The caller and one write transaction for a form's POST: all or nothing, recorded in the audit log
+    as the signed-in user's."""
+    svc: Service = request.app.state.service
+    with svc.db.write() as conn:
+        caller = session.page_caller(conn, request, svc)
+        where = {"path": request.url.path, "ip": request.client.host if request.client else None}
+        tx = Tx(conn, svc.codecs, AuditInfo(author=caller.user, meta={**where, "via": "web"}))
+        yield caller, tx
+        tx.finish()
 
 
 _TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found", 409: "Conflict"}
@@ -132,17 +152,21 @@ def sign_in_page(
 
 
 class PageRoute(APIRoute):
-    """Errors of a page as HTML pages; no session: to the sign-in page."""
+    """Errors of a page as HTML pages; no session: to the sign-in page; a POST without this session's
+    CSRF token (or from another site): a 403 page, before the handler runs."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
             try:
+                if request.method == "POST":  # every form of the interface carries the CSRF token
+                    await csrf.check(request)
                 return await handler(request)
             except session.SignedOut as signed_out:
                 here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 if signed_out.expired:
+                    request.state.session_ended = True  # the sign-in form's token without the old session
                     page = sign_in_page(
                         request, 401, "Your API token is unknown or revoked: sign in again.", here
                     )

@@ -13,6 +13,14 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // the analyses' and runs' filters: empty choices stay out of the URL too
+  for (const filters of document.querySelectorAll("form.filter-form")) {
+    filters.addEventListener("submit", () => {
+      for (const field of filters.querySelectorAll("input, select")) {
+        if (!field.value.trim()) field.disabled = true;
+      }
+    });
+  }
 });
 
 // the column chooser: every column chosen is the default view, which needs no `cols` in the URL

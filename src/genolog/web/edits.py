@@ -1,0 +1,169 @@
+"""Writers' edit forms: a sample's or participant's meta keys, an analysis' status and active flag.
+
+The sample, participant and analysis pages show these forms only to callers who may write the project
+(``WRITE``, as the REST API's updates need). Each POST writes through the store function the REST API
+uses (``upsert_items`` as ``PATCH /api/v1/sample/{id}`` and ``update-participant`` do,
+``analyses.update`` as ``PATCH /api/v1/analysis/{id}/`` does) in one write transaction, recorded in the
+audit log as the signed-in user's, then redirects to the page, whose history shows the change.
+
+A meta value is parsed as JSON when it is valid JSON (``7``, ``true``, ``[1, 2]``, ``{"a": 1}``,
+``"7"``), else kept as the text typed. Meta is stored through a JSON merge patch, so setting a key to an
+object replaces the old object (the patch drops the keys it no longer has) rather than merging into it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.engine import RowMapping
+
+from genolog.metadata import access
+from genolog.metadata.context import Tx
+from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.models import AnalysisStatus, AnalysisUpdate, ParticipantUpsert, SampleUpsert
+from genolog.metadata.permissions import WRITE, Caller
+from genolog.metadata.store import analyses, participants, samples
+from genolog.metadata.store.upserts import upsert_items
+from genolog.web import flash
+from genolog.web.render import PageRoute, page_write
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+ANALYSIS_STATUSES = [s.value for s in AnalysisStatus]  # the status form's choices
+_LONGEST_KEY = 200
+
+
+def parse_value(text: str) -> Any:
+    """The value typed in the form: JSON when it parses as JSON, else the text itself."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+    if _holds_null(value):
+        raise BadRequest(
+            "A meta value cannot be or hold null (a merge patch deletes such keys): use Remove key instead."
+        )
+    return value
+
+
+def _holds_null(value: Any) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, dict) and any(_holds_null(v) for v in value.values())
+
+
+def checked_key(key: str) -> str:
+    key = key.strip()
+    if not key:
+        raise BadRequest("Enter the meta key to set or remove.")
+    if len(key) > _LONGEST_KEY:
+        raise BadRequest(f"A meta key can be at most {_LONGEST_KEY} characters long, got {len(key)}.")
+    if not key.isprintable():
+        raise BadRequest(f"Invalid meta key {key!r}: no control characters.")
+    return key
+
+
+def replacing_patch(old: Any, new: Any) -> Any:
+    """The merge patch that turns ``old`` into exactly ``new`` (objects lose the keys ``new`` lacks)."""
+    if not isinstance(new, dict):
+        return new
+    before = old if isinstance(old, dict) else {}
+    patch: dict[str, Any] = {k: replacing_patch(before.get(k), v) for k, v in new.items()}
+    patch.update({k: None for k in before if k not in new})
+    return patch
+
+
+def meta_patch(meta: dict[str, Any] | None, action: str, key: str, value: str) -> tuple[dict[str, Any], str]:
+    """The patch of a meta form (``set`` or ``remove`` ``key``) and the message saying what it did."""
+    key, meta = checked_key(key), meta or {}
+    if action == "set":
+        new = parse_value(value)
+        shown = new if isinstance(new, str) else orjson.dumps(new).decode()
+        return {key: replacing_patch(meta.get(key), new)}, f"Set meta.{key} to {shown}."
+    if action == "remove":
+        if key not in meta:
+            raise BadRequest(f"There is no meta key {key!r} to remove.")
+        return {key: None}, f"Removed meta.{key}."
+    raise BadRequest(f"Unknown action {action!r}: set or remove.")
+
+
+def _writable_project(tx: Tx, caller: Caller, project: str) -> RowMapping:
+    """The project, if the caller may write it: a reader gets the API's 403, a non-member its 404."""
+    return access.project_by_name(tx, caller, project, WRITE)
+
+
+def _back(request: Request, path: str, message: str) -> Response:
+    response = RedirectResponse(path, status_code=303)
+    flash.put(request, response, message)
+    return response
+
+
+@router.post("/projects/{project}/samples/{sample_id}/meta")
+def edit_sample_meta(
+    request: Request,
+    project: str,
+    sample_id: str,
+    action: str = Form(""),
+    key: str = Form(""),
+    value: str = Form(""),
+) -> Response:
+    with page_write(request) as (caller, tx):
+        row = _writable_project(tx, caller, project)
+        sample = samples.get_row(tx, tx.codecs.sample.parse(sample_id))
+        if sample["project_id"] != row["id"]:
+            raise NotFound(f"Sample {sample_id!r} not found in project {project!r}")
+        shown_id = tx.codecs.sample.format(sample["id"])
+        patch, message = meta_patch(sample["meta"], action, key, value)
+        upsert_items(tx, row["id"], [SampleUpsert(id=shown_id, meta=patch)])
+    return _back(request, f"/projects/{row['name']}/samples/{shown_id}", message)
+
+
+@router.post("/projects/{project}/participants/{participant_id}/meta")
+def edit_participant_meta(
+    request: Request,
+    project: str,
+    participant_id: str,
+    action: str = Form(""),
+    key: str = Form(""),
+    value: str = Form(""),
+) -> Response:
+    if not participant_id.isdigit():
+        raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
+    with page_write(request) as (caller, tx):
+        row = _writable_project(tx, caller, project)
+        participant = participants.get_row(tx, int(participant_id))
+        if participant["project_id"] != row["id"]:
+            raise NotFound(f"Participant {participant_id} not found in project {project!r}")
+        patch, message = meta_patch(participant["meta"], action, key, value)
+        upsert_items(tx, row["id"], [ParticipantUpsert(id=participant["id"], meta=patch)])
+    return _back(request, f"/projects/{row['name']}/participants/{participant['id']}", message)
+
+
+@router.post("/projects/{project}/analyses/{analysis_id}/status")
+def edit_analysis_status(
+    request: Request,
+    project: str,
+    analysis_id: str,
+    status: str = Form(""),
+    active: str | None = Form(None),
+) -> Response:
+    if not analysis_id.isdigit():
+        raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
+    with page_write(request) as (caller, tx):
+        row = _writable_project(tx, caller, project)
+        if status not in ANALYSIS_STATUSES:
+            raise BadRequest(f"Unknown analysis status {status!r}: one of {', '.join(ANALYSIS_STATUSES)}.")
+        analysis = analyses.get_row(tx, int(analysis_id))
+        if analysis["project_id"] != row["id"]:
+            raise NotFound(f"Analysis {analysis_id} not found in project {project!r}")
+        change = AnalysisUpdate(status=AnalysisStatus(status), active=active is not None)
+        analyses.update(tx, analysis["id"], change)
+    state = "active" if change.active else "inactive"
+    return _back(
+        request,
+        f"/projects/{row['name']}/analyses/{analysis['id']}",
+        f"Analysis {analysis['id']}: {status}, {state}.",
+    )
