@@ -105,7 +105,7 @@ class LocalBackend(Backend):
         if bad:
             raise ValueError(f"LocalBackend does not support any of these keywords: {bad}")
         jobs = batch._unsubmitted_jobs()
-        run = _Run(self, batch, jobs, verbose=verbose)
+        run = self._new_run(batch, jobs, verbose)
         try:
             run.copy_inputs_to_outputs()
             if dry_run:
@@ -128,6 +128,10 @@ class LocalBackend(Backend):
         summary = f"{counts or 'no jobs'} in {result.duration:.2f} s; record: {run.run_dir}"
         console.print(f"Batch completed successfully! {summary}", markup=False, soft_wrap=True)
         return result
+
+    def _new_run(self, batch: Batch, jobs: list[Job], verbose: bool) -> _Run:
+        """One run of `batch` (the Slurm backend runs the same preparation, submitting instead)."""
+        return _Run(self, batch, jobs, verbose=verbose)
 
 
 class _Run:
@@ -255,14 +259,7 @@ class _Run:
         jobs = self.jobs
         if not jobs:
             return []
-        images = sum(1 for j in jobs if j._image and isinstance(j, BashJob))
-        if images:
-            self.runtime, reason = configured_runtime(self.backend._container_runtime)
-            if self.runtime is None:
-                console.print(
-                    f"genolog: {reason}; {images} job(s) with an image run on the host (images recorded).",
-                    markup=False,
-                )
+        self.choose_runtime()
         tasks = []
         for job in jobs:
             cpu = parse_cpu(job._cpu) if job._cpu else 1.0
@@ -298,6 +295,17 @@ class _Run:
             )
         finally:
             display.close()
+
+    def choose_runtime(self) -> None:
+        """The container runtime for the jobs with an image, or None (they run on the host)."""
+        images = sum(1 for j in self.jobs if j._image and isinstance(j, BashJob))
+        if images:
+            self.runtime, reason = configured_runtime(self.backend._container_runtime)
+            if self.runtime is None:
+                console.print(
+                    f"genolog: {reason}; {images} job(s) with an image run on the host (images recorded).",
+                    markup=False,
+                )
 
     def _prepare_pickling(self, python_jobs: list[PythonJob]) -> list[str]:
         """Send user code by value, installed packages by reference; returns the modules to preload.
