@@ -14,7 +14,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "sinfo")
@@ -58,10 +58,10 @@ def _sbin(name: str) -> str:
     return shutil.which(name) or f"/usr/sbin/{name}"
 
 
-def _wait_for(what: str, check: object, timeout: float = 30.0) -> None:
+def _wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
+        if check():
             return
         time.sleep(0.1)
     raise RuntimeError(f"Slurm test cluster: {what} did not come up within {timeout:.0f} s")
@@ -106,8 +106,12 @@ def cluster(root: Path, ctld_port: int, d_port: int) -> Iterator[dict[str, str]]
     finally:
         subprocess.run(["scancel", "--full", "-u", "root"], env=env, capture_output=True, check=False)
         time.sleep(0.5)  # linuxproc job steps outlive slurmd: let the cancellation reach them first
+        pids = []
         for pid_file in ("slurmd.pid", "slurmctld.pid"):
             with contextlib.suppress(OSError, ValueError):
-                os.kill(int((root / pid_file).read_text().strip()), signal.SIGTERM)
+                pid = int((root / pid_file).read_text().strip())
+                os.kill(pid, signal.SIGTERM)
+                pids.append(pid)
+        _wait_for("the daemons' exit", lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids), 20)
         if started_munge:
             subprocess.run(["pkill", "-u", "munge", "-x", "munged"], capture_output=True, check=False)

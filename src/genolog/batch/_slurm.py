@@ -89,6 +89,7 @@ class SlurmBackend(LocalBackend):
         self.sbatch_options: list[str] = shlex.split(options) if isinstance(options, str) else list(options)
         self.poll_interval = float(setting("poll_interval", poll_interval) or 0.5)
         self.has_sacct = shutil.which("sacct") is not None
+        self.last_submission_seconds: float | None = None  # how long the last run took to submit its jobs
 
     def _new_run(self, batch: Batch, jobs: list[Job], verbose: bool) -> _Run:
         return _SlurmRun(self, batch, jobs, verbose=verbose)
@@ -118,8 +119,10 @@ class _SlurmRun(_Run):
         self.results: dict[int, JobRunResult] = {}
         self.stopped: set[int] = set()  # cancelled by cancel_after_n_failures
         try:
+            started = time.perf_counter()
             for i, job in enumerate(self.jobs):
                 self.submitted[i] = self._submit(i, job)
+            self.backend.last_submission_seconds = time.perf_counter() - started
             self._watch(display)
         except BaseException:
             self._cancel([s.slurm_id for i, s in self.submitted.items() if i not in self.results])
