@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -141,3 +142,32 @@ def test_reports_failed_qc_reruns_and_force(setup: Setup) -> None:
     by_sg = {a["sequencing_group_ids"][0]: a for a in active}  # type: ignore[index]
     assert len(active) == 3 and by_sg[good]["status"] == "completed" and by_sg[bad]["status"] == "failed"
     assert by_sg[good]["id"] == max(int(str(a["id"])) for a in setup.analyses())
+
+
+def _report(path: Path) -> str:
+    """A report, with the run's own scratch folder (where the job read its inputs) taken out."""
+    return re.sub(r"/[^\s<>\"]*/batch/[0-9a-f]+/inputs/[0-9a-z]+/", "SCRATCH/", path.read_text())
+
+
+@pytest.mark.slow
+def test_the_same_analysis_on_slurm(setup: Setup, slurm: Path, tmp_path: Path) -> None:
+    """Only ``[hail] backend`` changes: Slurm runs the QC and registration jobs, with the same reports
+    and the same kind of analyses as the local backend."""
+    good, fair = setup.sgids["GOOD"], setup.sgids["FAIR"]
+    web = setup.data / "proj-test-web" / "fastqe"
+    local = setup.run("--sgids", good, fair)
+    assert local.returncode == 0, local.stdout + local.stderr
+    reports = {sg: _report(web / f"{sg}.html") for sg in (good, fair)}
+    text = setup.config.read_text().replace('backend = "local"', 'backend = "slurm"')
+    setup.config.write_text(text + f'\n[slurm]\nscratch = "{tmp_path / "shared"}"\npoll_interval = 0.2\n')
+    on_slurm = setup.run("--sgids", good, fair, "--force")
+    assert on_slurm.returncode == 0, on_slurm.stdout + on_slurm.stderr
+    assert "0 already reported (skipped), 0 to register, 2 to run" in on_slurm.stdout
+    runs = list((tmp_path / "shared" / "genolog-runs").iterdir())
+    assert len(runs) == 1 and len(list((runs[0] / "jobs").glob("*.outcome"))) == 4  # 2 QC + 2 registrations
+    assert {sg: _report(web / f"{sg}.html") for sg in (good, fair)} == reports
+    active = {a["sequencing_group_ids"][0]: a for a in setup.analyses() if a["active"]}  # type: ignore[index]
+    for sg in (good, fair):
+        a = active[sg]
+        assert (a["type"], a["status"], a["output"]) == ("web", "completed", str(web / f"{sg}.html"))
+        assert a["id"] > 2  # a new analysis, replacing the local run's  # type: ignore[operator]
