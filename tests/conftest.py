@@ -17,6 +17,7 @@ from cloudpathlib.local import LocalGSClient, LocalS3Client, local_gs_implementa
 
 from genolog import config
 from genolog.metadata.db import Database, normalise_url
+from tests.containers.images import built_images  # noqa: F401  (a session fixture for every folder)
 
 POSTGRES_URL = os.environ.get("GENOLOG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("GENOLOG_REQUIRE_POSTGRES") == "1"

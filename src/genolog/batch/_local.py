@@ -23,7 +23,7 @@ from typing import Any
 
 from genolog.batch._backend import Backend
 from genolog.batch._batch import Batch
-from genolog.batch._container import configured_runtime, container_command
+from genolog.batch._container import configured_runtime, container_command, missing_images
 from genolog.batch._host import (
     available_cpus,
     available_memory,
@@ -49,6 +49,7 @@ from genolog.batch._shims import shim_folder
 from genolog.batch._transfer import TransferError, copy_input_to_output, copy_out, localise
 from genolog.batch._units import job_memory_bytes, parse_cpu
 from genolog.config import config_retrieve
+from genolog.containers import engine_for
 
 DEFAULT_SHELL = "/bin/bash"
 _MAX_INLINE_SCRIPT = 100_000  # characters
@@ -298,13 +299,20 @@ class _Run:
 
     def choose_runtime(self) -> None:
         """The container runtime for the jobs with an image, or None (they run on the host)."""
-        images = sum(1 for j in self.jobs if j._image and isinstance(j, BashJob))
+        images = [j._image for j in self.jobs if j._image and isinstance(j, BashJob)]
         if images:
             self.runtime, reason = configured_runtime(self.backend._container_runtime)
             if self.runtime is None:
                 console.print(
-                    f"genolog: {reason}; {images} job(s) with an image run on the host (images recorded).",
+                    f"genolog: {reason}; {len(images)} job(s) with an image run on the host (images recorded).",
                     markup=False,
+                )
+                return
+            missing = missing_images(self.runtime, images)
+            if missing:
+                raise BatchException(
+                    f"{os.path.basename(self.runtime)} has no image {', '.join(missing)}: nothing was run. "
+                    "Build genolog's images with `genolog images build NAME`, or pull or build the others."
                 )
 
     def _prepare_pickling(self, python_jobs: list[PythonJob]) -> list[str]:
@@ -450,6 +458,7 @@ class _Run:
                 memory_bytes=mem,
                 name=f"genolog-{self.scratch.name}-{job._dirname}"[:120],
                 extra_flags=flags,
+                network=str(config_retrieve(["local_backend", "container_network"], default="none")),
             )
             return argv
         return [shell, "-c", script]
@@ -457,7 +466,7 @@ class _Run:
     def _kill_hook(self, job: Job, argv: list[str]) -> list[str] | None:
         """For container jobs, the command that stops the container on timeout."""
         if job._image and self.runtime:
-            return [self.runtime, "kill", argv[argv.index("--name") + 1]]
+            return engine_for(self.runtime).argv("kill", argv[argv.index("--name") + 1])
         return None
 
     def _copy_outputs(self, job: Job) -> None:
