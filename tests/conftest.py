@@ -17,6 +17,7 @@ from cloudpathlib.local import LocalGSClient, LocalS3Client, local_gs_implementa
 
 from genolog import config
 from genolog.metadata.db import Database, normalise_url
+from tests.containers.images import built_images  # noqa: F401  (a session fixture for every folder)
 
 POSTGRES_URL = os.environ.get("GENOLOG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("GENOLOG_REQUIRE_POSTGRES") == "1"
@@ -129,3 +130,30 @@ def fake_buckets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     LocalGSClient.reset_default_storage_dir()
     LocalS3Client.reset_default_storage_dir()
+
+
+@pytest.fixture(scope="session")
+def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A real single-node Slurm cluster for the session (``tests/batch/slurm_cluster.py``); yields a
+    scratch folder its jobs share. Skipped without Slurm's packages, except in CI, which installs them."""
+    from tests.batch import slurm_cluster
+    from tests.metadata.live import free_port
+    from tests.published import IN_CI
+
+    missing = slurm_cluster.missing()
+    if missing:
+        message = f"Slurm is not installed (missing {', '.join(missing)}): .ci/run installs it"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    root = tmp_path_factory.mktemp("slurm")
+    saved = os.environ.get("SLURM_CONF")
+    with slurm_cluster.cluster(root / "cluster", free_port(), free_port()) as env:
+        os.environ["SLURM_CONF"] = env["SLURM_CONF"]
+        try:
+            yield root
+        finally:
+            if saved is None:
+                os.environ.pop("SLURM_CONF", None)
+            else:
+                os.environ["SLURM_CONF"] = saved

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from genolog import __version__
+from genolog.containers.cli import images_app
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.settings import ServerSettings, SettingsError, load_settings
 from genolog.qc.cli import qc
@@ -31,6 +32,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(runner_app, name="analysis-runner")
+app.add_typer(images_app, name="images")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # never break a message inside a path
 

@@ -52,7 +52,7 @@ ACCESS_LEVELS = ("test", "standard", "full")
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 #: genolog's FastQE image. Without a container runtime the local backend runs jobs using it on the
 #: host, with a ``fastqe`` command on their PATH that runs genolog's QC (``genolog-fastqe``).
-FASTQE_IMAGE = "localhost/genolog-fastqe:0.5.2"
+FASTQE_IMAGE = "localhost/genolog/fastqe:0.5.2"
 #: The ``[images]`` table of the local default config (and of analysis-runner's baseline).
 DEFAULT_IMAGES: Mapping[str, str] = {"fastqe": FASTQE_IMAGE}
 
@@ -171,6 +171,24 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "genolog"
 
 
+def images_record_file(data_dir: Path | None = None) -> Path:
+    """Where `genolog images build` records the images it built (``[images]`` and ``[images_built]``)."""
+    return (data_dir or default_data_dir()) / "images.toml"
+
+
+def built_images(data_dir: Path | None = None) -> dict[str, str]:
+    """genolog's images with the ones built on this machine over them: the ``[images]`` that genolog's
+    default config and the analysis runner's configs give `image_path`."""
+    path = images_record_file(data_dir)
+    recorded: dict[str, str] = {}
+    if path.is_file():
+        try:
+            recorded = dict(tomllib.loads(path.read_text()).get("images", {}))
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise ConfigError(f"{path} (written by `genolog images build`) cannot be read: {e}") from None
+    return {**DEFAULT_IMAGES, **recorded}
+
+
 def default_config() -> dict[str, Any]:
     """The config used when no file is configured: the `sandbox` dataset in local folders.
 
@@ -182,7 +200,7 @@ def default_config() -> dict[str, Any]:
     return {
         "workflow": {"dataset": "sandbox", "access_level": "test"},
         "storage": local_storage_config(default_data_dir(), ["sandbox"], access_level="test"),
-        "images": dict(DEFAULT_IMAGES),
+        "images": built_images(),
         "hail": {"backend": "local"},
         "references": {"genome_build": "GRCh38"},
     }

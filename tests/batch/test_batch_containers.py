@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from genolog.batch import Batch, LocalBackend
+from genolog.batch import Batch, BatchException, LocalBackend
 
 FAKE_RUNTIME = """#!/usr/bin/env bash
 # Stand-in for `docker run ... IMAGE SHELL -c SCRIPT`: record the arguments, run SHELL -c SCRIPT here.
+# `image inspect IMAGE` answers an id, except for images named missing*.
+if [ "$1" = image ]; then
+  case "$4$5" in *missing*) exit 1 ;; esac
+  echo sha256:0123; exit 0
+fi
 printf '%s\\n' "$*" >> "$FAKE_RUNTIME_LOG"
 args=("$@")
 n=${#args[@]}
@@ -53,6 +58,7 @@ def test_image_jobs_run_through_the_runtime(tmp_path: Path, fake_runtime: tuple[
     assert call.count("run --rm") == 1
     assert call.startswith("run --rm --name genolog-")
     assert "--entrypoint=" in call and "--cpus=2" in call and f"-m {1024**3}" in call
+    assert "--network=none" in call  # no network unless [local_backend] container_network says so
     assert f"-v {inputs}:{inputs}:ro" in call
     assert " ubuntu:24.04 /bin/bash -c " in call
 
@@ -70,3 +76,15 @@ def test_missing_runtime_runs_on_host_with_one_notice(
     err = capsys.readouterr().err
     assert err.count("'no-such-runtime-xyz' is configured but not found on PATH") == 1
     assert "3 job(s) with an image run on the host" in err
+
+
+def test_a_missing_image_is_an_error_before_anything_runs(
+    tmp_path: Path, fake_runtime: tuple[Path, Path]
+) -> None:
+    runtime, log = fake_runtime
+    b = Batch(backend=LocalBackend(tmp_dir=str(tmp_path / "scratch"), container_runtime=str(runtime)))
+    b.new_job("first").command(f"touch {tmp_path / 'ran'}")
+    b.new_job("boxed").image("localhost/missing-tool:1").command("true")
+    with pytest.raises(BatchException, match=r"has no image localhost/missing-tool:1: nothing was run"):
+        b.run()
+    assert not (tmp_path / "ran").exists() and not log.exists()

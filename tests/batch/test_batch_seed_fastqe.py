@@ -174,9 +174,19 @@ def _write_fastq(path: Path, reads: int, rng: random.Random) -> None:
             f.write(f"@read{i}\n{seq}\n+\n{qual}\n")
 
 
+@pytest.mark.parametrize("backend", ["local", pytest.param("slurm", marks=pytest.mark.slow)])
 def test_tutorial_fastqe_batch_runs_with_only_imports_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
+    """The same script on the local backend and on Slurm: only ``[hail] backend`` differs."""
+    backend_config = '[hail]\nbackend = "local"\n'
+    if backend == "slurm":
+        request.getfixturevalue("slurm")  # a running cluster
+        backend_config = f'[hail]\nbackend = "slurm"\n[slurm]\nscratch = "{tmp_path / "shared"}"\n'
     rng = random.Random(3)
     reads_dir = tmp_path / "reads (upload)"
     reads_dir.mkdir()
@@ -205,7 +215,7 @@ def test_tutorial_fastqe_batch_runs_with_only_imports_changed(
         '[workflow]\ndataset = "sandbox"\naccess_level = "test"\noutput_prefix = "sandbox_fastqe"\n'
         f'[storage.default]\ndefault = "{storage}/sandbox-test"\nweb = "{storage}/sandbox-test-web"\n'
         f'tmp = "{storage}/sandbox-test-tmp"\n'
-        '[images]\nfastqe = "fastqe_image:1.0.0"\n[hail]\nbackend = "local"\n'
+        '[images]\nfastqe = "fastqe_image:1.0.0"\n' + backend_config
     )
     monkeypatch.setenv("GENOLOG_CONFIG_PATH", str(cfg))
     monkeypatch.setenv("STANDIN_METAMIST_RESPONSE", str(tmp_path / "response.json"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from genolog.metadata.db import Database
 from genolog.metadata.settings import ServerSettings
 from genolog.paths import local_storage_config
 from genolog.runner.runconfig import to_toml
+from tests.containers.images import BuiltImages
 from tests.metadata.live import live_server
 from tests.metadata.support import Api, sample_with_group
 
@@ -162,3 +165,56 @@ def test_reports_failed_qc_reruns_and_force(setup: Setup) -> None:
     by_sg = {a["sequencing_group_ids"][0]: a for a in active}  # type: ignore[index]
     assert len(active) == 3 and by_sg[good]["status"] == "completed" and by_sg[bad]["status"] == "failed"
     assert by_sg[good]["id"] == max(int(str(a["id"])) for a in setup.analyses())
+
+
+def _report(path: Path) -> str:
+    """A report, with the run's own scratch folder (where the job read its inputs) taken out."""
+    return re.sub(r"/[^\s<>\"]*/batch/[0-9a-f]+/inputs/[0-9a-z]+/", "SCRATCH/", path.read_text())
+
+
+@pytest.mark.slow
+def test_the_same_analysis_on_slurm(setup: Setup, slurm: Path, tmp_path: Path) -> None:
+    """Only ``[hail] backend`` changes: Slurm runs the QC and registration jobs, with the same reports
+    and the same kind of analyses as the local backend."""
+    good, fair = setup.sgids["GOOD"], setup.sgids["FAIR"]
+    web = setup.data / "proj-test-web" / "fastqe"
+    local = setup.run("--sgids", good, fair)
+    assert local.returncode == 0, local.stdout + local.stderr
+    reports = {sg: _report(web / f"{sg}.html") for sg in (good, fair)}
+    text = setup.config.read_text().replace('backend = "local"', 'backend = "slurm"')
+    setup.config.write_text(text + f'\n[slurm]\nscratch = "{tmp_path / "shared"}"\npoll_interval = 0.2\n')
+    on_slurm = setup.run("--sgids", good, fair, "--force")
+    assert on_slurm.returncode == 0, on_slurm.stdout + on_slurm.stderr
+    assert "0 already reported (skipped), 0 to register, 2 to run" in on_slurm.stdout
+    runs = list((tmp_path / "shared" / "genolog-runs").iterdir())
+    assert len(runs) == 1 and len(list((runs[0] / "jobs").glob("*.outcome"))) == 4  # 2 QC + 2 registrations
+    assert {sg: _report(web / f"{sg}.html") for sg in (good, fair)} == reports
+    active = {a["sequencing_group_ids"][0]: a for a in setup.analyses() if a["active"]}  # type: ignore[index]
+    for sg in (good, fair):
+        a = active[sg]
+        assert (a["type"], a["status"], a["output"]) == ("web", "completed", str(web / f"{sg}.html"))
+        assert a["id"] > 2  # a new analysis, replacing the local run's  # type: ignore[operator]
+
+
+@pytest.mark.slow
+def test_the_same_analysis_in_containers(setup: Setup, built_images: BuiltImages, tmp_path: Path) -> None:
+    """The QC jobs run inside genolog's FastQE image under podman: the same reports as on the host."""
+    good, fair = setup.sgids["GOOD"], setup.sgids["FAIR"]
+    web = setup.data / "proj-test-web" / "fastqe"
+    on_host = setup.run("--sgids", good, fair)
+    assert on_host.returncode == 0, on_host.stdout + on_host.stderr
+    reports = {sg: _report(web / f"{sg}.html") for sg in (good, fair)}
+    setup.env["GENOLOG_CONTAINER_RUNTIME"] = "podman"
+    setup.env["CONTAINERS_CONF"] = str(built_images.data_dir / "containers.conf")
+    setup.env["TMPDIR"] = str(tmp_path / "tmp")  # where the example's batch keeps its run record
+    (tmp_path / "tmp").mkdir()
+    boxed = setup.run("--sgids", good, fair, "--force")
+    assert boxed.returncode == 0, boxed.stdout + boxed.stderr
+    assert "run on the host" not in boxed.stderr  # no fallback: the image was there
+    assert {sg: _report(web / f"{sg}.html") for sg in (good, fair)} == reports
+    (record_file,) = (tmp_path / "tmp").glob("*batch-tmp/genolog-runs/*/jobs.json")
+    record = json.loads(record_file.read_text())
+    qc_jobs = [j for j in record["jobs"] if j.get("image")]
+    assert len(qc_jobs) == 2 and all(j["ran_in_container"] for j in qc_jobs)
+    active = {a["sequencing_group_ids"][0]: a for a in setup.analyses() if a["active"]}  # type: ignore[index]
+    assert all(active[sg]["status"] == "completed" for sg in (good, fair))

@@ -1,4 +1,4 @@
-"""Job graphs with the API of `hailtop.batch`, run by a fast parallel local backend.
+"""Job graphs with the API of `hailtop.batch`, run by a fast parallel local backend or on Slurm.
 
 Existing scripts change only their imports::
 
@@ -28,6 +28,7 @@ from genolog.batch._resource import (
     ResourceFile,
     ResourceGroup,
 )
+from genolog.batch._slurm import SlurmBackend
 from genolog.batch.utils import concatenate, plink_merge
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "Resource",
     "ResourceFile",
     "ResourceGroup",
+    "SlurmBackend",
     "concatenate",
     "load_run",
     "plink_merge",

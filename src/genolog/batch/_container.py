@@ -1,4 +1,7 @@
-"""Running a job's command inside its image with podman or docker, when one is configured."""
+"""Running a job's command inside its image with podman or docker, when one is configured.
+
+Podman runs with genolog's ``containers.conf`` (`genolog.containers.containers_conf`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import shutil
 from collections.abc import Iterable
 
 from genolog.config import config_retrieve
+from genolog.containers import engine_for
 
 RUNTIME_ENV_VAR = "GENOLOG_CONTAINER_RUNTIME"
 
@@ -44,9 +48,11 @@ def container_command(
     memory_bytes: int,
     name: str,
     extra_flags: str,
+    network: str = "none",
 ) -> list[str]:
-    """The argv of ``<runtime> run`` for one job: scratch mounted at the same path, inputs read-only."""
-    argv = [runtime, "run", "--rm", "--name", name, "--entrypoint=", *shlex.split(extra_flags)]
+    """The argv of ``<runtime> run`` for one job: scratch mounted at the same path, inputs read-only,
+    no network unless asked for (``[local_backend] container_network``), cpu and memory limits."""
+    argv = ["run", "--rm", "--name", name, "--entrypoint=", f"--network={network}", *shlex.split(extra_flags)]
     argv += ["-v", f"{scratch}:{scratch}"]
     for mount in sorted(set(read_only_mounts)):
         if not (mount + "/").startswith(scratch + "/"):
@@ -57,4 +63,10 @@ def container_command(
     if memory_bytes:
         argv += ["-m", str(memory_bytes)]
     argv += [image, shell, "-c", script]
-    return argv
+    return engine_for(runtime).argv(*argv)
+
+
+def missing_images(runtime: str, images: Iterable[str]) -> list[str]:
+    """The images the runtime does not have locally (nothing is pulled: no registry is assumed)."""
+    engine = engine_for(runtime)
+    return [image for image in sorted(set(images)) if engine.image_id(image) is None]

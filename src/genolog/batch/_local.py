@@ -23,7 +23,7 @@ from typing import Any
 
 from genolog.batch._backend import Backend
 from genolog.batch._batch import Batch
-from genolog.batch._container import configured_runtime, container_command
+from genolog.batch._container import configured_runtime, container_command, missing_images
 from genolog.batch._host import (
     available_cpus,
     available_memory,
@@ -49,6 +49,7 @@ from genolog.batch._shims import shim_folder
 from genolog.batch._transfer import TransferError, copy_input_to_output, copy_out, localise
 from genolog.batch._units import job_memory_bytes, parse_cpu
 from genolog.config import config_retrieve
+from genolog.containers import engine_for
 
 DEFAULT_SHELL = "/bin/bash"
 _MAX_INLINE_SCRIPT = 100_000  # characters
@@ -105,7 +106,7 @@ class LocalBackend(Backend):
         if bad:
             raise ValueError(f"LocalBackend does not support any of these keywords: {bad}")
         jobs = batch._unsubmitted_jobs()
-        run = _Run(self, batch, jobs, verbose=verbose)
+        run = self._new_run(batch, jobs, verbose)
         try:
             run.copy_inputs_to_outputs()
             if dry_run:
@@ -128,6 +129,10 @@ class LocalBackend(Backend):
         summary = f"{counts or 'no jobs'} in {result.duration:.2f} s; record: {run.run_dir}"
         console.print(f"Batch completed successfully! {summary}", markup=False, soft_wrap=True)
         return result
+
+    def _new_run(self, batch: Batch, jobs: list[Job], verbose: bool) -> _Run:
+        """One run of `batch` (the Slurm backend runs the same preparation, submitting instead)."""
+        return _Run(self, batch, jobs, verbose=verbose)
 
 
 class _Run:
@@ -255,14 +260,7 @@ class _Run:
         jobs = self.jobs
         if not jobs:
             return []
-        images = sum(1 for j in jobs if j._image and isinstance(j, BashJob))
-        if images:
-            self.runtime, reason = configured_runtime(self.backend._container_runtime)
-            if self.runtime is None:
-                console.print(
-                    f"genolog: {reason}; {images} job(s) with an image run on the host (images recorded).",
-                    markup=False,
-                )
+        self.choose_runtime()
         tasks = []
         for job in jobs:
             cpu = parse_cpu(job._cpu) if job._cpu else 1.0
@@ -298,6 +296,24 @@ class _Run:
             )
         finally:
             display.close()
+
+    def choose_runtime(self) -> None:
+        """The container runtime for the jobs with an image, or None (they run on the host)."""
+        images = [j._image for j in self.jobs if j._image and isinstance(j, BashJob)]
+        if images:
+            self.runtime, reason = configured_runtime(self.backend._container_runtime)
+            if self.runtime is None:
+                console.print(
+                    f"genolog: {reason}; {len(images)} job(s) with an image run on the host (images recorded).",
+                    markup=False,
+                )
+                return
+            missing = missing_images(self.runtime, images)
+            if missing:
+                raise BatchException(
+                    f"{os.path.basename(self.runtime)} has no image {', '.join(missing)}: nothing was run. "
+                    "Build genolog's images with `genolog images build NAME`, or pull or build the others."
+                )
 
     def _prepare_pickling(self, python_jobs: list[PythonJob]) -> list[str]:
         """Send user code by value, installed packages by reference; returns the modules to preload.
@@ -442,6 +458,7 @@ class _Run:
                 memory_bytes=mem,
                 name=f"genolog-{self.scratch.name}-{job._dirname}"[:120],
                 extra_flags=flags,
+                network=str(config_retrieve(["local_backend", "container_network"], default="none")),
             )
             return argv
         return [shell, "-c", script]
@@ -449,7 +466,7 @@ class _Run:
     def _kill_hook(self, job: Job, argv: list[str]) -> list[str] | None:
         """For container jobs, the command that stops the container on timeout."""
         if job._image and self.runtime:
-            return [self.runtime, "kill", argv[argv.index("--name") + 1]]
+            return engine_for(self.runtime).argv("kill", argv[argv.index("--name") + 1])
         return None
 
     def _copy_outputs(self, job: Job) -> None:

@@ -5,8 +5,9 @@ Scripts written for CPG change only their imports::
     from genolog.batch.helpers import command, get_batch, image_path, output_path
     # was: from cpg_utils.hail_batch import command, get_batch, image_path, output_path
 
-Defaults come from the ``[hail]`` config section. genolog has no Hail Batch service backend, so
-every batch runs on the parallel local backend; a config asking for the service gets a notice.
+Defaults come from the ``[hail]`` config section; ``[hail] backend`` picks the backend: ``local`` (the
+parallel local backend) or ``slurm`` (`SlurmBackend`, set up by ``[slurm]``). A config asking for the
+Hail Batch service (``batch``) runs on the local backend, with a notice.
 """
 
 from __future__ import annotations
@@ -76,6 +77,21 @@ _SEQUENCING_GROUPS_GZIP_THRESHOLD = 10_000
 
 _batch: CpgBatch | None = None
 _hail_query_initialised = False
+
+
+def configured_backend() -> LocalBackend:
+    """The backend ``[hail] backend`` names: ``slurm`` (with the ``[slurm]`` section) or ``local``.
+
+    ``batch`` (the Hail Batch service, upstream's default) runs locally with a notice."""
+    backend_name = config_retrieve(["hail", "backend"], default="batch")
+    if backend_name == "slurm":
+        from genolog.batch._slurm import SlurmBackend
+
+        return SlurmBackend()
+    if backend_name != "local":
+        notice = f"genolog: [hail] backend is {backend_name!r}; genolog runs batches with its local backend."
+        console.print(notice, markup=False)
+    return LocalBackend(tmp_dir=tempfile.mkdtemp("batch-tmp"))
 
 
 class CpgBatch(Batch):
@@ -179,13 +195,7 @@ def get_batch(
     """
     global _batch
     if _batch is None:
-        backend_name = config_retrieve(["hail", "backend"], default="batch")
-        if backend_name != "local":
-            notice = (
-                f"genolog: [hail] backend is {backend_name!r}; genolog runs batches with its local backend."
-            )
-            console.print(notice, markup=False)
-        backend = LocalBackend(tmp_dir=tempfile.mkdtemp("batch-tmp"))
+        backend = configured_backend()
         defaults: dict[str, Any] = {
             "cancel_after_n_failures": config_retrieve(["hail", "cancel_after_n_failures"], default=None),
             "default_timeout": config_retrieve(["hail", "default_timeout"], default=None),

@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from genolog.config import DEFAULT_IMAGES, ConfigError, default_data_dir, read_configs, update_dict
+from genolog.config import ConfigError, built_images, default_data_dir, read_configs, update_dict
 from genolog.paths import local_storage_config, to_path
 from genolog.runner.errors import RunnerError
 from genolog.runner.spec import RunSpec
@@ -56,8 +56,8 @@ def baseline(spec: RunSpec, ar_guid: str, server_url: str | None) -> dict[str, A
 
 
 def images(spec: RunSpec) -> dict[str, Any]:
-    """genolog's images (``genolog.config.DEFAULT_IMAGES``) and the driver."""
-    return {**DEFAULT_IMAGES, "driver": spec.driver_image}
+    """genolog's images (``genolog.config.DEFAULT_IMAGES``, or as built here) and the driver."""
+    return {**built_images(), "driver": spec.driver_image}
 
 
 def templates(spec: RunSpec, server_url: str | None = None) -> dict[str, Any]:
