@@ -21,6 +21,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import AnalysisStatus
+from genolog.web.paging import Paged
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
@@ -158,19 +159,11 @@ class AnalysisRow:
 
 
 @dataclass
-class AnalysisPage:
+class AnalysisPage(Paged):
     rows: list[AnalysisRow]
     total: int
     query: AnalysisQuery
     types: list[str]
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.query.per_page))
-
-    @property
-    def first_row(self) -> int:
-        return 0 if not self.total else (self.query.page - 1) * self.query.per_page + 1
 
 
 def touched_by_runs(guids: sa.ColumnElement[bool]) -> sa.CompoundSelect:

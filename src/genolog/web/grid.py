@@ -30,6 +30,7 @@ from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.graphql.fetch import matching_external_ids
 from genolog.metadata.graphql.filters import GraphQLFilter, conditions, meta_conditions
+from genolog.web.paging import Paged
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 MAX_META_KEYS = 30
@@ -113,20 +114,12 @@ class GridQuery:
 
 
 @dataclass
-class GridPage:
+class GridPage(Paged):
     columns: list[Column]  # those shown
     rows: list[dict[str, Any]]
     total: int
     query: GridQuery
     available: list[Column] = field(default_factory=list)  # every column there is, for the chooser
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.query.per_page))
-
-    @property
-    def first_row(self) -> int:
-        return 0 if not self.total else (self.query.page - 1) * self.query.per_page + 1
 
 
 def meta_keys(conn: Connection, project_id: int) -> tuple[list[str], list[str]]:

@@ -30,6 +30,7 @@ from genolog.metadata.errors import BadRequest, NotFound
 from genolog.paths import is_cloud_path
 from genolog.runner.runconfig import RUNNER_FOLDER
 from genolog.web.analysis_list import PER_PAGE_CHOICES, touched_by_runs
+from genolog.web.paging import Paged
 from genolog.web.storage import resolve_inside
 
 DEFAULT_PER_PAGE = 25
@@ -69,19 +70,11 @@ class RunQuery:
 
 
 @dataclass
-class RunsPage:
+class RunsPage(Paged):
     rows: list[dict[str, Any]]  # the analysis_runner row, plus "analyses": how many it created or changed
     total: int
     query: RunQuery
     users: list[str]
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.query.per_page))
-
-    @property
-    def first_row(self) -> int:
-        return 0 if not self.total else (self.query.page - 1) * self.query.per_page + 1
 
 
 def analysis_counts(tx: Tx, project_id: int, guids: list[str]) -> dict[str, int]:
