@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CLOUD_SCHEMES",
     "STORAGE_CATEGORIES",
+    "StorageProblem",
     "cpg_test_dataset_path",
     "dataset_path",
     "genome_build",
@@ -66,7 +67,8 @@ def is_cloud_path(path: str | os.PathLike[str]) -> bool:
 
 #: The config key of the S3 endpoint (an S3-compatible store such as MinIO or Ceph).
 S3_ENDPOINT_KEY = ["storage", "s3", "endpoint_url"]
-#: The environment that boto3 reads for credentials, region and profile: a change makes a new client.
+#: The environment that boto3 reads when it makes a client (credentials, profile, region, retries, TLS):
+#: a change makes a new client.
 _AWS_ENVIRONMENT = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -77,6 +79,9 @@ _AWS_ENVIRONMENT = (
     "AWS_DEFAULT_REGION",
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_CA_BUNDLE",
 )
 
 
