@@ -18,6 +18,7 @@ from cloudpathlib.local import LocalGSClient, LocalS3Client, local_gs_implementa
 from genolog import config
 from genolog.metadata.db import Database, normalise_url
 from tests.containers.images import built_images  # noqa: F401  (a session fixture for every folder)
+from tests.storage.moto_s3 import S3Server, moto_s3
 
 POSTGRES_URL = os.environ.get("GENOLOG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("GENOLOG_REQUIRE_POSTGRES") == "1"
@@ -130,6 +131,24 @@ def fake_buckets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     LocalGSClient.reset_default_storage_dir()
     LocalS3Client.reset_default_storage_dir()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3-compatible server on a loopback port for the test session (``tests/storage/moto_s3.py``)."""
+    with moto_s3(tmp_path_factory.mktemp("moto-s3")) as server:
+        yield server
+
+
+@pytest.fixture
+def s3(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
+    """The usual AWS environment (endpoint, access key, region) points at moto's server for one test;
+    any other AWS variable, and the developer's own ``~/.aws`` files, are out of the way."""
+    for var in [v for v in os.environ if v.startswith("AWS_")]:
+        monkeypatch.delenv(var)
+    for var, value in s3_server.environment().items():
+        monkeypatch.setenv(var, value)
+    return s3_server
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -97,17 +98,34 @@ def get_config_paths() -> list[str]:
     return list(_config_paths)
 
 
+_reading = threading.local()
+
+
+def reading_config_file() -> bool:
+    """True while this thread reads a config file: a storage client made for it (a config file in a
+    bucket) must not look up the config that is being read."""
+    return bool(getattr(_reading, "active", False))
+
+
 def _read_toml(path: str) -> dict[str, Any]:
     from genolog.paths import to_path  # paths imports config: import lazily
 
     if not path.endswith(".toml"):
         raise ConfigError(f"Config file {path!r} does not end in .toml")
+    outer = reading_config_file()
+    _reading.active = True
     try:
         text = to_path(path).read_text()
     except FileNotFoundError:
         raise ConfigError(f"Config file {path!r} does not exist") from None
     except OSError as e:
         raise ConfigError(f"Config file {path!r} cannot be read: {e}") from None
+    except Exception as e:  # a cloud client's error (credentials, endpoint): a message, not a traceback
+        from genolog.paths import storage_problem
+
+        raise ConfigError(f"Config file {path!r} cannot be read: {storage_problem(e).message}") from None
+    finally:
+        _reading.active = outer
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -3,14 +3,23 @@
 Storage locations come only from the ``[storage]`` config section: local folders, ``gs://`` or
 ``s3://`` URLs. `to_path` turns any of them into a path object (`pathlib.Path` or a cloudpathlib
 path), so code can read and write them the same way.
+
+``s3://`` paths use one S3 client, made by `s3_client`: credentials, region and profile as boto3
+finds them (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``, ``~/.aws/``, instance
+roles), never from genolog's code or config; the endpoint of an S3-compatible store (MinIO, Ceph)
+from ``[storage.s3] endpoint_url``, else ``AWS_ENDPOINT_URL_S3``, else ``AWS_ENDPOINT_URL``.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from genolog.config import (
     DEFAULT_SERVER_URL,
@@ -19,14 +28,17 @@ from genolog.config import (
     genome_build,
     get_access_level,
     get_cpg_namespace,
+    reading_config_file,
 )
 
 if TYPE_CHECKING:
     from cloudpathlib import CloudPath
+    from cloudpathlib.s3 import S3Client
 
 __all__ = [
     "CLOUD_SCHEMES",
     "STORAGE_CATEGORIES",
+    "StorageProblem",
     "cpg_test_dataset_path",
     "dataset_path",
     "genome_build",
@@ -37,6 +49,9 @@ __all__ = [
     "local_web_url",
     "output_path",
     "reference_path",
+    "s3_client",
+    "s3_endpoint_url",
+    "storage_problem",
     "to_path",
     "web_url",
 ]
@@ -48,6 +63,116 @@ STORAGE_CATEGORIES = ("default", "tmp", "web", "analysis", "upload", "web_url")
 
 def is_cloud_path(path: str | os.PathLike[str]) -> bool:
     return str(path).startswith(CLOUD_SCHEMES)
+
+
+#: The config key of the S3 endpoint (an S3-compatible store such as MinIO or Ceph).
+S3_ENDPOINT_KEY = ["storage", "s3", "endpoint_url"]
+#: The environment that boto3 reads when it makes a client (credentials, profile, region, retries, TLS):
+#: a change makes a new client.
+_AWS_ENVIRONMENT = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_CA_BUNDLE",
+)
+
+
+def s3_endpoint_url() -> str | None:
+    """The S3 endpoint: ``[storage.s3] endpoint_url``, else ``AWS_ENDPOINT_URL_S3``, else
+    ``AWS_ENDPOINT_URL``; None leaves it to boto3 (AWS itself, or a profile's ``endpoint_url``).
+
+    While a config file is being read (a config file in a bucket), only the environment applies."""
+    if not reading_config_file():
+        configured = config_retrieve(S3_ENDPOINT_KEY, default=None)
+        if configured:
+            return str(configured)
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def s3_client() -> S3Client:
+    """The S3 client of ``s3://`` paths, made as the module docstring says and set as cloudpathlib's
+    default; made again when the endpoint or the AWS environment changes."""
+    settings = (s3_endpoint_url(), *(os.environ.get(var) for var in _AWS_ENVIRONMENT))
+    client = _make_s3_client(settings)
+    client.set_as_default_client()
+    return client
+
+
+@functools.lru_cache(maxsize=4)
+def _make_s3_client(settings: tuple[str | None, ...]) -> S3Client:
+    from cloudpathlib.enums import FileCacheMode
+    from cloudpathlib.s3 import S3Client
+
+    cache: dict[str, Any] = {}
+    if not os.environ.get("CLOUDPATHLIB_LOCAL_CACHE_DIR"):
+        # a folder of our own for downloads rather than cloudpathlib's TemporaryDirectory, which warns
+        # (ResourceWarning) when a client replaced here is collected
+        folder = tempfile.mkdtemp(prefix="genolog-s3-")
+        cache = {
+            "local_cache_dir": folder,
+            "file_cache_mode": FileCacheMode.from_environment() or FileCacheMode.tmp_dir,
+        }
+    # boto3 reads the credentials itself; the endpoint is passed because cloudpathlib would otherwise
+    # prefer AWS_ENDPOINT_URL to the S3-specific AWS_ENDPOINT_URL_S3
+    client = S3Client(endpoint_url=settings[0], **cache)
+    if cache:
+        weakref.finalize(client, shutil.rmtree, cache["local_cache_dir"], ignore_errors=True)
+    return client
+
+
+#: S3 error codes that refuse the credentials themselves (and so every request alike)
+_S3_CREDENTIAL_CODES = frozenset(
+    {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired"}
+)
+_S3_CREDENTIALS_HINT = (
+    "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE and ~/.aws/credentials)"
+)
+_S3_ENDPOINT_HINT = "check [storage.s3] endpoint_url, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL"
+
+
+class StorageProblem(NamedTuple):
+    """A cloud storage client's error told in one line."""
+
+    message: str
+    #: the credentials or the endpoint are wrong: every other request would fail alike
+    everywhere: bool
+
+
+def storage_problem(error: BaseException) -> StorageProblem:
+    """What a cloud client's error means for the user, with what to check (credentials, endpoint)."""
+    from cloudpathlib.exceptions import CloudPathFileNotFoundError, CloudPathNotExistsError
+
+    if isinstance(error, CloudPathNotExistsError | CloudPathFileNotFoundError):
+        return StorageProblem("no such object", False)
+    try:
+        from botocore import exceptions as boto
+    except ImportError:  # pragma: no cover - botocore comes with cloudpathlib[s3]
+        return StorageProblem(f"{type(error).__name__}: {error}", False)
+    if isinstance(error, boto.ClientError):
+        details = error.response.get("Error", {})
+        code = str(details.get("Code", ""))
+        said = f"{code}: {details.get('Message') or error}"
+        if code in _S3_CREDENTIAL_CODES:
+            return StorageProblem(f"S3 refused the credentials ({said}); {_S3_CREDENTIALS_HINT}", True)
+        if code in ("AccessDenied", "403", "AllAccessDisabled"):
+            return StorageProblem(f"S3 denied access ({said}); {_S3_CREDENTIALS_HINT}", False)
+        if code == "NoSuchBucket":
+            bucket = f" {details['BucketName']}" if details.get("BucketName") else ""
+            return StorageProblem(f"the bucket{bucket} does not exist (NoSuchBucket)", False)
+        return StorageProblem(f"S3 error ({said})", False)
+    if isinstance(error, boto.NoCredentialsError | boto.PartialCredentialsError | boto.ProfileNotFound):
+        return StorageProblem(f"no usable S3 credentials ({error}); {_S3_CREDENTIALS_HINT}", True)
+    if isinstance(error, boto.EndpointConnectionError | boto.ConnectTimeoutError):
+        return StorageProblem(f"cannot reach S3 ({error}); {_S3_ENDPOINT_HINT}", True)
+    return StorageProblem(f"{type(error).__name__}: {error}", False)
 
 
 def to_path(path: str | os.PathLike[str]) -> Path | CloudPath:
@@ -62,6 +187,8 @@ def to_path(path: str | os.PathLike[str]) -> Path | CloudPath:
         from cloudpathlib.exceptions import MissingDependenciesError
 
         try:
+            if text.startswith("s3://"):
+                s3_client()
             return AnyPath(text)
         except MissingDependenciesError as e:
             raise ConfigError(

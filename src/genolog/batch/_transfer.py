@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from genolog.paths import is_cloud_path, to_path
+from genolog.paths import is_cloud_path, storage_problem, to_path
 
 
 class TransferError(Exception):
@@ -25,7 +25,7 @@ def localise(source: str, dest: Path) -> None:
         try:
             remote.download_to(dest)  # type: ignore[union-attr]
         except Exception as e:
-            raise TransferError(f"cannot download input {source}: {e}") from e
+            raise TransferError(f"cannot download input {source}: {storage_problem(e).message}") from e
         return
     target = os.path.realpath(os.path.expanduser(source.removeprefix("file://")))
     with contextlib.suppress(FileExistsError):
@@ -40,7 +40,7 @@ def copy_out(source: Path, dest: str) -> None:
         try:
             to_path(dest).upload_from(source, force_overwrite_to_cloud=True)  # type: ignore[union-attr]
         except Exception as e:
-            raise TransferError(f"cannot upload to {dest}: {e}") from e
+            raise TransferError(f"cannot upload to {dest}: {storage_problem(e).message}") from e
         return
     target = Path(dest)
     try:

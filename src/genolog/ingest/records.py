@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from genolog.ingest import files, reads
 from genolog.ingest.issues import Issue, RowKey, where
 from genolog.ingest.manifest import FileCell, Row
+from genolog.paths import storage_problem
 
 if TYPE_CHECKING:
     from cloudpathlib import CloudPath
@@ -50,7 +51,10 @@ def _not_found(name: str, search_paths: Sequence[str], default_folder: str | Non
 def locate(
     rows: Iterable[Row], search_paths: Sequence[str], manifest_folders: dict[str, str]
 ) -> tuple[Located, list[Issue]]:
-    """Find every file of every row: its location, kind, size and known checksum."""
+    """Find every file of every row: its location, kind, size and known checksum.
+
+    Wrong cloud credentials or an unreachable endpoint stop the search at the first file, as one
+    whole-file issue (every other file would fail alike)."""
     located: Located = {}
     issues: list[Issue] = []
     seen: dict[str, Row] = {}
@@ -59,10 +63,15 @@ def locate(
         for cell in row.files:
             try:
                 result = _locate_one(row, cell, search_paths, manifest_folders[row.source], seen)
-            except (
-                Exception
-            ) as e:  # a cloud client's error (credentials, network): a message, not a traceback
-                result = f"cannot look for file {cell.name}: {type(e).__name__}: {e}"
+            except Exception as e:  # a cloud client's error: a message, not a traceback
+                problem = storage_problem(e)
+                result = f"cannot look for file {cell.name}: {problem.message}"
+                if problem.everywhere:
+                    message = f"{result} (no other file was looked for)"
+                    issues.append(
+                        Issue(row.source, row.line, row.column("filenames"), message, whole_file=True)
+                    )
+                    return located, issues
             if isinstance(result, str):
                 issues.append(Issue(row.source, row.line, row.column("filenames"), result))
             else:

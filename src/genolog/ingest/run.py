@@ -22,6 +22,7 @@ from genolog.ingest import files, manifest, records
 from genolog.ingest.issues import Issue, RowKey
 from genolog.ingest.manifest import Defaults, Row
 from genolog.ingest.records import Origin, Plan
+from genolog.paths import storage_problem
 
 #: files at least this big get a progress bar while they are hashed (when the output is a terminal)
 PROGRESS_MIN_BYTES = 64 * 1024 * 1024
@@ -55,6 +56,8 @@ def check(
     folders = {name: os.path.dirname(name) or "." for name in manifests}
     located, problems = records.locate(rows, search_paths, folders)
     issues += problems
+    if any(i.whole_file for i in problems):  # storage unusable: grouping would only add noise
+        return Prepared(errors=_sorted(issues, manifests), rows=len(rows))
     fatal = [i for i in issues if i.whole_file]
     if not skip_bad_rows or fatal:
         plan, problems = records.group(rows, located, defaults.sample_type)
@@ -114,7 +117,7 @@ def hash_missing(plan: Plan, console: Console) -> list[Issue]:
                         f.row.source,
                         f.row.line,
                         f.row.column("filenames"),
-                        f"cannot read file {f.name} to compute its md5: {type(e).__name__}: {e}",
+                        f"cannot read file {f.name} to compute its md5: {storage_problem(e).message}",
                     )
                 )
     return failed
