@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 
 from genolog.metadata import access
@@ -56,9 +56,9 @@ class QcRow:
     analysis_id: int
     scalars: dict[str, float | None]
     dip_at: tuple[str, int] | None
-    display_url: str | None
     reasons: list[Reason] = field(default_factory=list)
     score: float = 0.0
+    display_url: str | None = None  # read with the row's arrays (`curves`)
 
     @property
     def mean_quality(self) -> float | None:
@@ -101,7 +101,6 @@ class Cohort:
     sample_ids: Sequence[int]
     external_ids: Sequence[str]
     analysis_ids: Sequence[int]
-    urls: Sequence[Any]
     dip_reads: Sequence[Any]
     dip_positions: Sequence[Any]
     scalars: dict[str, list[float | None]]  # by `Rule.key`
@@ -130,7 +129,6 @@ class Cohort:
             analysis_id=self.analysis_ids[i],
             scalars={rule.key: self.scalars[rule.key][i] for rule in RULES},
             dip_at=self.dip_at(i),
-            display_url=_text(self.urls[i]),
             reasons=self.reasons.get(i, []),
             score=self.scores[i],
         )
@@ -156,31 +154,15 @@ class Cohort:
         return [i for i in by_score if i in flagged] + [i for i in by_score if i not in flagged]
 
 
-def _scalar(dialect: str, meta: sa.ColumnElement[Any], *path: str) -> sa.ColumnElement[Any]:
-    """``meta`` at ``path`` as a plain SQL value: SQLite's ``json_extract`` gives numbers as numbers
-    (no JSON to decode per value), PostgreSQL's ``#>>`` gives text."""
+def _text_at(dialect: str, json: sa.ColumnElement[Any], key: str) -> sa.ColumnElement[Any]:
+    """The value of ``key`` in a JSON object as a plain SQL value: SQLite's ``json_extract`` gives
+    numbers as numbers (no JSON to decode per value), PostgreSQL's ``->>`` gives text."""
     if dialect == "sqlite":
-        return sa.func.json_extract(meta, "$." + ".".join(path))
-    return meta.op("#>>", return_type=sa.Text)(sa.cast(sa.literal(list(path)), ARRAY(sa.Text)))
+        return sa.func.json_extract(json, f"$.{key}")
+    return json.op("->>", return_type=sa.Text)(sa.literal(key, sa.Text))
 
 
-def _slim(dialect: str) -> sa.ColumnElement[Any]:
-    """An analysis' meta without its QC arrays, read once per row. PostgreSQL keeps a large meta
-    compressed and would decompress all of it for every value taken out of it; SQLite keeps the meta
-    it parsed last, so it takes the meta as it is."""
-    meta = t.analysis.c.meta
-    if dialect == "sqlite":
-        return meta
-    arrays = sa.cast(sa.literal(["qc", "mean_quality_by_position"]), ARRAY(sa.Text))
-    return meta.op("#-", return_type=JSONB)(arrays)
-
-
-SCALARS = (
-    ("display_url", ("display_url",)),
-    ("dip_read", ("qc", "dip_read")),
-    ("dip_position", ("qc", "dip_position")),
-    *((rule.key, ("qc", rule.key)) for rule in RULES),
-)
+QC_KEYS = ("dip_read", "dip_position", *(rule.key for rule in RULES))  # read for every row
 
 
 def cohort(tx: Tx, project_id: int) -> Cohort:
@@ -191,20 +173,25 @@ def cohort(tx: Tx, project_id: int) -> Cohort:
     a, asg, sg, s = t.analysis, t.analysis_sequencing_group, t.sequencing_group, t.sample
     eid = t.sample_external_id
     dialect = tx.conn.dialect.name
-    candidates = (
-        sa.select(asg.c.sequencing_group_id, a.c.id.label("analysis_id"), _slim(dialect).label("meta"))
-        .join(a, a.c.id == asg.c.analysis_id)
-        .where(a.c.project_id == project_id, a.c.active.is_(True), a.c.status == "completed")
-        .offset(0)  # a fence: each row's meta is slimmed once, not once per value taken from it
-        .subquery()
-    )
-    scalars = (
-        sa.select(
-            candidates.c.sequencing_group_id,
-            candidates.c.analysis_id,
-            *(_scalar(dialect, candidates.c.meta, *path).label(name) for name, path in SCALARS),
+    analysis_id: sa.ColumnElement[int]
+    where = (a.c.project_id == project_id, a.c.active.is_(True), a.c.status == "completed")
+    if dialect == "sqlite":  # SQLite keeps the meta it parsed last: the scalars come straight out of it
+        analysis_id = a.c.id
+        values = [sa.func.json_extract(a.c.meta, f"$.qc.{key}").label(key) for key in QC_KEYS]
+        candidates = sa.select(asg.c.sequencing_group_id).join(a, a.c.id == asg.c.analysis_id).where(*where)
+    else:  # PostgreSQL would decompress a large meta for every value taken out of it: once, here
+        qc = (
+            sa.select(a.c.id, a.c.meta.op("->", return_type=JSONB)(sa.literal("qc", sa.Text)).label("qc"))
+            .where(*where)
+            .offset(0)  # a fence: each meta is decompressed once, its ``qc`` taken out once
+            .subquery()
         )
-        .offset(0)  # a fence: the scalars are taken out once, before the window sorts the rows
+        analysis_id = qc.c.id
+        values = [_text_at(dialect, qc.c.qc, key).label(key) for key in QC_KEYS]
+        candidates = sa.select(asg.c.sequencing_group_id).join(qc, qc.c.id == asg.c.analysis_id)
+    scalars = (
+        candidates.add_columns(analysis_id.label("analysis_id"), *values)
+        .offset(0)  # a fence: the scalars are taken out once, and the window sorts them, not metas
         .subquery()
     )
     ranked = (
@@ -223,7 +210,7 @@ def cohort(tx: Tx, project_id: int) -> Cohort:
             s.c.id,
             eid.c.external_id,
             ranked.c.analysis_id,
-            *(ranked.c[name] for name, _ in SCALARS),
+            *(ranked.c[key] for key in QC_KEYS),
         )
         .select_from(ranked)
         .join(sg, sg.c.id == ranked.c.sequencing_group_id)
@@ -239,8 +226,8 @@ def cohort(tx: Tx, project_id: int) -> Cohort:
     )
     with gc_paused():  # 10,000 rows: no collection of the whole process' objects while they are read
         rows = tx.conn.execute(statement).all()
-        sg_ids, sample_ids, external_ids, analysis_ids, urls, dip_reads, dip_positions, *values = (
-            zip(*rows, strict=True) if rows else [()] * (4 + len(SCALARS))
+        sg_ids, sample_ids, external_ids, analysis_ids, dip_reads, dip_positions, *columns = (
+            zip(*rows, strict=True) if rows else [()] * (4 + len(QC_KEYS))
         )
         del rows
         found = Cohort(
@@ -248,10 +235,9 @@ def cohort(tx: Tx, project_id: int) -> Cohort:
             sample_ids,
             [e or "" for e in external_ids],
             analysis_ids,
-            urls,
             dip_reads,
             dip_positions,
-            {rule.key: _numbers(column) for rule, column in zip(RULES, values, strict=True)},
+            {rule.key: _numbers(column) for rule, column in zip(RULES, columns, strict=True)},
             tx.codecs.sequencing_group.format,
             tx.codecs.sample.format,
         )
@@ -271,16 +257,21 @@ def _array(values: list[Any]) -> list[float]:
 Curves = tuple[dict[str, list[float]], int]  # mean quality by position per read, positions per value
 
 
-def curves(tx: Tx, rows: Sequence[QcRow]) -> dict[int, Curves]:
-    """The per-position arrays of ``rows`` by analysis id: one statement (none for no rows)."""
+def curves(tx: Tx, rows: Sequence[QcRow]) -> tuple[dict[int, Curves], dict[int, Any]]:
+    """The per-position arrays of ``rows``, and their report links (``meta.display_url``), by analysis
+    id: one statement (none for no rows)."""
     if not rows:
-        return {}
+        return {}, {}
     a = t.analysis
     found: dict[int, Curves] = {}
-    for analysis_id, by_read, bin_width in tx.conn.execute(
-        sa.select(a.c.id, a.c.meta[("qc", "mean_quality_by_position")], a.c.meta[("qc", "bin")]).where(
-            a.c.id.in_([r.analysis_id for r in rows])
-        )
+    urls: dict[int, Any] = {}
+    for analysis_id, by_read, bin_width, url in tx.conn.execute(
+        sa.select(
+            a.c.id,
+            a.c.meta[("qc", "mean_quality_by_position")],
+            a.c.meta[("qc", "bin")],
+            _text_at(tx.conn.dialect.name, a.c.meta, "display_url"),
+        ).where(a.c.id.in_([r.analysis_id for r in rows]))
     ):
         reads = {
             str(read): _array(values)
@@ -288,7 +279,8 @@ def curves(tx: Tx, rows: Sequence[QcRow]) -> dict[int, Curves]:
             if isinstance(values, list)
         }
         found[analysis_id] = (reads, bin_width if isinstance(bin_width, int) and bin_width > 0 else 1)
-    return found
+        urls[analysis_id] = url
+    return found, urls
 
 
 # -- the cohort of a project, kept while the project does not change ------------------------------------
@@ -388,7 +380,9 @@ def cohort_qc_page(request: Request, project: str) -> HTMLResponse:
         query = replace(query, page=min(query.page, pages))
         first = (query.page - 1) * query.per_page
         shown = [known.row(i) for i in known.ordered(query.sort)[first : first + query.per_page]]
-        arrays = curves(tx, shown)
+        arrays, urls = curves(tx, shown)
+    for row in shown:
+        row.display_url = _text(urls.get(row.analysis_id))
     empty: Curves = ({}, 1)
     layout = heatmap.Layout.for_rows([arrays.get(r.analysis_id, empty) for r in shown])
     drawn = [
