@@ -372,6 +372,11 @@ class QcQuery:
 
 @router.get("/projects/{project}/qc", response_class=HTMLResponse)
 def cohort_qc_page(request: Request, project: str) -> HTMLResponse:
+    with gc_paused():  # the cohort's columns and the page's rows and cells: no collection meanwhile
+        return _cohort_qc_page(request, project)
+
+
+def _cohort_qc_page(request: Request, project: str) -> HTMLResponse:
     query = QcQuery.from_params(request.query_params)
     with page_read(request) as (caller, tx):
         found = access.project_by_name(tx, caller, project, READ)
@@ -420,6 +425,11 @@ def cohort_qc_page(request: Request, project: str) -> HTMLResponse:
 
 @router.get("/projects/{project}/qc.tsv")
 def cohort_qc_export(request: Request, project: str) -> Response:
+    with gc_paused():
+        return _cohort_qc_export(request, project)
+
+
+def _cohort_qc_export(request: Request, project: str) -> Response:
     query = QcQuery.from_params(request.query_params)
     with page_read(request) as (caller, tx):
         found = access.project_by_name(tx, caller, project, READ)
