@@ -173,12 +173,12 @@ def cohort(tx: Tx, project_id: int) -> Cohort:
     a, asg, sg, s = t.analysis, t.analysis_sequencing_group, t.sequencing_group, t.sample
     eid = t.sample_external_id
     dialect = tx.conn.dialect.name
-    analysis_id: sa.ColumnElement[int]
     where = (a.c.project_id == project_id, a.c.active.is_(True), a.c.status == "completed")
     if dialect == "sqlite":  # SQLite keeps the meta it parsed last: the scalars come straight out of it
-        analysis_id = a.c.id
-        values = [sa.func.json_extract(a.c.meta, f"$.qc.{key}").label(key) for key in QC_KEYS]
-        candidates = sa.select(asg.c.sequencing_group_id).join(a, a.c.id == asg.c.analysis_id).where(*where)
+        values = sa.select(
+            a.c.id, *(sa.func.json_extract(a.c.meta, f"$.qc.{key}").label(key) for key in QC_KEYS)
+        )
+        values = values.where(*where)
     else:  # PostgreSQL would decompress a large meta for every value taken out of it: once, here
         qc = (
             sa.select(a.c.id, a.c.meta.op("->", return_type=JSONB)(sa.literal("qc", sa.Text)).label("qc"))
@@ -186,12 +186,13 @@ def cohort(tx: Tx, project_id: int) -> Cohort:
             .offset(0)  # a fence: each meta is decompressed once, its ``qc`` taken out once
             .subquery()
         )
-        analysis_id = qc.c.id
-        values = [_text_at(dialect, qc.c.qc, key).label(key) for key in QC_KEYS]
-        candidates = sa.select(asg.c.sequencing_group_id).join(qc, qc.c.id == asg.c.analysis_id)
+        values = sa.select(qc.c.id, *(_text_at(dialect, qc.c.qc, key).label(key) for key in QC_KEYS))
+    each = values.offset(0).subquery()  # a fence: joins and the window sort small rows, not metas
     scalars = (
-        candidates.add_columns(analysis_id.label("analysis_id"), *values)
-        .offset(0)  # a fence: the scalars are taken out once, and the window sorts them, not metas
+        sa.select(
+            asg.c.sequencing_group_id, each.c.id.label("analysis_id"), *(each.c[key] for key in QC_KEYS)
+        )
+        .join(each, each.c.id == asg.c.analysis_id)
         .subquery()
     )
     ranked = (
