@@ -94,6 +94,11 @@ class Layout:
             ]
         return found
 
+    @cached_property
+    def values(self) -> dict[float, tuple[str, str]]:
+        """A value's colour and text, as the page's rows find them: most values recur across rows."""
+        return {}
+
 
 def _span(first: int, last: int) -> str:
     return f"{first}" if first == last else f"{first}–{last}"
@@ -129,18 +134,22 @@ def row_svg(
         f'<svg class="qc-row" width="{layout.pixel_width}" height="{CELL_H}" role="img" '
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
     ]
-    colours, top = _COLOURS, len(_COLOURS) - 1
+    colours, top, known = _COLOURS, len(_COLOURS) - 1, layout.values
     for read, cells in layout.cells.items():
         values = binned(by_read.get(read) or [], bin_width, layout.width)
         marked = (dip[1] - 1) // layout.width if dip is not None and dip[0] == read else -1
         for j, ((head, middle), value) in enumerate(zip(cells, values, strict=False)):
-            fill = colours[min(max(round(value * 10), 0), top)]
+            if (seen := known.get(value)) is None:
+                seen = (colours[min(max(round(value * 10), 0), top)], f"{value:.1f}")
+                if value:  # 0.0 and -0.0 are one key but two texts
+                    known[value] = seen
+            fill, text = seen
             if j == marked:
                 parts.append(
-                    f'{head}{fill}" stroke="#d00" stroke-width="2{middle}{value:.1f} (dip)</title></rect>'
+                    f'{head}{fill}" stroke="#d00" stroke-width="2{middle}{text} (dip)</title></rect>'
                 )
             else:
-                parts.append(f"{head}{fill}{middle}{value:.1f}</title></rect>")
+                parts.append(f"{head}{fill}{middle}{text}</title></rect>")
     parts.append("</svg>")
     return Markup("".join(parts))
 
