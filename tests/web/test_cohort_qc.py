@@ -84,6 +84,7 @@ def test_rows_latest_wins_and_outliers_are_flagged_with_reasons(api: Api) -> Non
     assert "outlier" not in normal and "qc-outlier" not in normal
     assert f'class="qc-report" href="http://127.0.0.1:8000/web/proj/qc/{g[1]}.html"' in normal
     assert f'href="/projects/proj/samples/{site.samples[1]}">S2</a>' in normal
+    assert f'href="/projects/proj/sequencing-groups/{g[1]}">{g[1]}</a></th>' in normal  # the group's page
     flagged = page.text.split('id="qc-flagged"', 1)[1].split("</ul>", 1)[0]
     assert flagged.count("<li>") == 2 and f'href="#qc-{g[0]}"' in flagged and "mid-read dip" in flagged
     assert "Outliers (2)" in page.text
