@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from genolog.containers import find_engine, image_tag
+from genolog.containers.build import BASE_NAME, remove_replaced
 from tests.published import IN_CI
 
 
@@ -44,6 +46,8 @@ def built_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImag
     env = {**os.environ, "GENOLOG_DATA_DIR": str(data_dir)}
     env.pop("GENOLOG_CONTAINER_RUNTIME", None)
     env.pop("CONTAINERS_CONF", None)
+    engine = find_engine(data_dir=data_dir)
+    replaced = [engine.image_id(f"{BASE_NAME}:latest"), engine.image_id(image_tag("fastqe"))]
     base = genolog("images", "base", env=env)
     assert base.returncode == 0, base.stdout + base.stderr
     built = genolog("images", "build", "fastqe", env=env)
@@ -51,5 +55,12 @@ def built_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImag
     listing = genolog("images", "list", "--json", env=env)
     assert listing.returncode == 0, listing.stderr
     rows = json.loads(listing.stdout)
+    old_base, old_fastqe = replaced
+    # `genolog images build` removed the FastQE image it replaced ...
+    assert old_fastqe is None or engine.image_id(old_fastqe) is None, (
+        "the replaced FastQE image is still there"
+    )
+    # ... so the last run's base, which that image was built on, can go too (CI machines stay lean)
+    remove_replaced(engine, old_base, engine.image_id(f"{BASE_NAME}:latest"))
     fastqe = next(row for row in rows if row["name"] == "fastqe")
     yield BuiltImages(data_dir, env, str(fastqe["image"]), rows)

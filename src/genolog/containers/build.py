@@ -95,6 +95,7 @@ def build_base(engine: Engine, suite: str | None, mirror: str | None, progress: 
         found_suite, found_mirror = debian_release()
         suite, mirror = suite or found_suite, mirror or found_mirror
     tag = f"{BASE_NAME}:{suite}"
+    replaced = engine.image_id(tag)
     with tempfile.TemporaryDirectory(prefix="genolog-base-") as tmp:
         root = Path(tmp) / "root"
         command = [
@@ -116,6 +117,7 @@ def build_base(engine: Engine, suite: str | None, mirror: str | None, progress: 
     tagged = engine.run("tag", tag, f"{BASE_NAME}:latest")
     if tagged.returncode != 0:
         raise ContainerError(f"tagging {tag} as latest failed: {tagged.stderr.strip()}")
+    remove_replaced(engine, replaced, engine.image_id(tag))
     return tag
 
 
@@ -136,6 +138,7 @@ def build_image(engine: Engine, name: str, base: str | None, progress: Progress)
         raise ContainerError(f"the base image {base} is missing: build it first with `genolog images base`")
     folder = images_folder() / name
     tag = image_tag(name)
+    replaced = engine.image_id(tag)
     with tempfile.TemporaryDirectory(prefix=f"genolog-image-{name}-") as tmp:
         context = Path(tmp)
         shutil.copy(folder / "Dockerfile", context / "Dockerfile")
@@ -168,7 +171,15 @@ def build_image(engine: Engine, name: str, base: str | None, progress: Progress)
     if image_id is None:
         raise ContainerError(f"{engine.kind} built {tag} but cannot find it")
     record(name, tag, image_id)
+    remove_replaced(engine, replaced, image_id)
     return BuiltImage(name, tag, image_id)
+
+
+def remove_replaced(engine: Engine, old: str | None, new: str | None) -> None:
+    """Remove the image a rebuild took the tag from, so rebuilds do not pile up untagged images. An
+    image still in use (by a container, or as another image's base) stays: the engine refuses."""
+    if old and old != new:
+        engine.run("image", "rm", old)
 
 
 def _python_version(engine: Engine, base: str) -> str:
