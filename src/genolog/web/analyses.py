@@ -36,7 +36,6 @@ def analyses_list(request: Request, project: str) -> HTMLResponse:
         project=row["name"],
         listing=page,
         statuses=analysis_list.STATUSES,
-        per_page_choices=analysis_list.PER_PAGE_CHOICES,
         date_fields=analysis_list.DATE_FIELDS,
     )
 
@@ -54,7 +53,6 @@ def runs_list(request: Request, project: str) -> HTMLResponse:
         project=row["name"],
         listing=page,
         statuses=RUN_STATUSES,
-        per_page_choices=analysis_list.PER_PAGE_CHOICES,
         duration=runs.duration,
     )
 

@@ -21,9 +21,8 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import AnalysisStatus
-from genolog.web.paging import Paged
+from genolog.web.paging import Paged, page_and_size
 
-PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
 STATUSES = tuple(s.value for s in AnalysisStatus)
 ACTIVE_CHOICES = ("active", "inactive", "all")
@@ -86,13 +85,7 @@ class AnalysisQuery:
         first, last = _date(text["date_from"], "'from'"), _date(text["date_to"], "'to'")
         if first and last and first > last:
             raise BadRequest(f"The date range is empty: 'from' ({first}) is after 'to' ({last})")
-        try:
-            page = max(1, int(params.get("page", "1")))
-            per_page = int(params.get("per", str(DEFAULT_PER_PAGE)))
-        except ValueError:
-            raise BadRequest("'page' and 'per' must be whole numbers") from None
-        if per_page not in PER_PAGE_CHOICES:
-            per_page = DEFAULT_PER_PAGE
+        page, per_page = page_and_size(params, DEFAULT_PER_PAGE)
         sort = params.get("sort", "id")
         return cls(
             **text,

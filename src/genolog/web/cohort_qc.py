@@ -36,10 +36,10 @@ from genolog.metadata import access
 from genolog.metadata import tables as t
 from genolog.metadata.collector import gc_paused
 from genolog.metadata.context import Tx
-from genolog.metadata.errors import BadRequest
 from genolog.metadata.permissions import READ
 from genolog.web import heatmap
 from genolog.web.outliers import RULES, Reason, outliers
+from genolog.web.paging import page_and_size
 from genolog.web.render import PageRoute, link_target, page_read, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -343,7 +343,6 @@ SORTS = {
     "sample": "sample external id",
     "quality": "mean quality, lowest first",
 }
-PER_PAGE_CHOICES = (25, 50, 100, 200)
 
 
 @dataclass(frozen=True)
@@ -354,15 +353,9 @@ class QcQuery:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> QcQuery:
-        try:
-            page = max(1, int(params.get("page", "1")))
-            per_page = int(params.get("per", "200"))
-        except ValueError:
-            raise BadRequest("'page' and 'per' must be whole numbers") from None
+        page, per_page = page_and_size(params, 200)
         sort = params.get("sort", "outlier")
-        return cls(
-            sort if sort in SORTS else "outlier", page, per_page if per_page in PER_PAGE_CHOICES else 200
-        )
+        return cls(sort if sort in SORTS else "outlier", page, per_page)
 
     def params(self, **changes: Any) -> str:
         q = replace(self, **changes)
@@ -419,7 +412,6 @@ def _cohort_qc_page(request: Request, project: str) -> HTMLResponse:
         rows=drawn,
         flagged=[known.row(i) for i in known.ordered("outlier")[: len(known.reasons)]],
         sorts=SORTS,
-        per_page_choices=PER_PAGE_CHOICES,
         axis=heatmap.axis_svg(layout),
         legend=heatmap.legend_svg(),
         columns_per_read=layout.columns,

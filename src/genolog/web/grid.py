@@ -30,9 +30,8 @@ from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.graphql.fetch import matching_external_ids
 from genolog.metadata.graphql.filters import GraphQLFilter, conditions, meta_conditions
-from genolog.web.paging import Paged
+from genolog.web.paging import Paged, page_and_size
 
-PER_PAGE_CHOICES = (25, 50, 100, 200)
 MAX_META_KEYS = 30
 SEX = {0: "unknown", 1: "male", 2: "female"}
 SEX_CODES = {"unknown": 0, "male": 1, "female": 2, "0": 0, "1": 1, "2": 2, "m": 1, "f": 2}
@@ -74,13 +73,7 @@ class GridQuery:
     def from_params(cls, params: Mapping[str, str]) -> GridQuery:
         """From the page's URL query (a ``QueryParams``, whose ``getlist`` gives every ``cols``)."""
         filters = {k[2:]: v.strip() for k, v in params.items() if k.startswith("f.") and v.strip()}
-        try:
-            page = max(1, int(params.get("page", "1")))
-            per_page = int(params.get("per", "50"))
-        except ValueError:
-            raise BadRequest("'page' and 'per' must be whole numbers") from None
-        if per_page not in PER_PAGE_CHOICES:
-            per_page = 50
+        page, per_page = page_and_size(params, 50)
         getlist = getattr(params, "getlist", None)
         chosen = getlist("cols") if getlist is not None else [params["cols"]] if "cols" in params else []
         columns = tuple(dict.fromkeys(c.strip() for c in chosen if c.strip())) or None

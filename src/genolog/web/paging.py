@@ -1,9 +1,27 @@
-"""What every server-paged list (the sample grid, analyses, runs) shows about its pages."""
+"""Server-paged lists (the sample grid, analyses, runs, Cohort QC): reading the page and page size from
+the URL, and what a page shows about the pages."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Protocol
+
+from genolog.metadata.errors import BadRequest
+
+#: the page sizes a list offers (a Jinja global: the pages' size choosers)
+PER_PAGE_CHOICES = (25, 50, 100, 200)
+
+
+def page_and_size(params: Mapping[str, str], default_per_page: int) -> tuple[int, int]:
+    """``page`` (1 or more) and ``per`` (one of `PER_PAGE_CHOICES`, else ``default_per_page``) from a
+    list's URL query; anything but whole numbers is a 400."""
+    try:
+        page = max(1, int(params.get("page", "1")))
+        per_page = int(params.get("per", str(default_per_page)))
+    except ValueError:
+        raise BadRequest("'page' and 'per' must be whole numbers") from None
+    return page, per_page if per_page in PER_PAGE_CHOICES else default_per_page
 
 
 class PageQuery(Protocol):

@@ -26,6 +26,7 @@ from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.permissions import Caller
 from genolog.web import csrf, flash, session
+from genolog.web.paging import PER_PAGE_CHOICES
 
 STATIC = "/static/web"
 
@@ -84,7 +85,9 @@ templates = Environment(loader=PackageLoader("genolog.web"), autoescape=select_a
 templates.filters.update(
     when=_when, size=_size, json=_json, value=_value, q=lambda v: urllib.parse.quote(str(v), safe="")
 )
-templates.globals.update(static=STATIC, version=__version__, link_target=link_target)
+templates.globals.update(
+    static=STATIC, version=__version__, link_target=link_target, per_page_choices=PER_PAGE_CHOICES
+)
 
 
 def render(

@@ -29,8 +29,8 @@ from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.paths import is_cloud_path
 from genolog.runner.runconfig import RUNNER_FOLDER
-from genolog.web.analysis_list import PER_PAGE_CHOICES, touched_by_runs
-from genolog.web.paging import Paged
+from genolog.web.analysis_list import touched_by_runs
+from genolog.web.paging import Paged, page_and_size
 from genolog.web.storage import resolve_inside
 
 DEFAULT_PER_PAGE = 25
@@ -52,13 +52,7 @@ class RunQuery:
         status = params.get("status", "").strip()
         if status and status not in RUN_STATUSES:
             raise BadRequest(f"Unknown run status {status!r}: use one of {', '.join(RUN_STATUSES)}")
-        try:
-            page = max(1, int(params.get("page", "1")))
-            per_page = int(params.get("per", str(DEFAULT_PER_PAGE)))
-        except ValueError:
-            raise BadRequest("'page' and 'per' must be whole numbers") from None
-        if per_page not in PER_PAGE_CHOICES:
-            per_page = DEFAULT_PER_PAGE
+        page, per_page = page_and_size(params, DEFAULT_PER_PAGE)
         return cls(status, params.get("user", "").strip(), page, per_page)
 
     def params(self, **changes: Any) -> str:
