@@ -157,14 +157,11 @@ def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     scratch folder its jobs share. Skipped without Slurm's packages, except in CI, which installs them."""
     from tests.batch import slurm_cluster
     from tests.metadata.live import free_port
-    from tests.published import IN_CI
+    from tests.published import unavailable
 
     missing = slurm_cluster.missing()
     if missing:
-        message = f"Slurm is not installed (missing {', '.join(missing)}): .ci/run installs it"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"Slurm is not installed (missing {', '.join(missing)}): .ci/run installs it")
     root = tmp_path_factory.mktemp("slurm")
     saved = os.environ.get("SLURM_CONF")
     with slurm_cluster.cluster(root / "cluster", free_port(), free_port()) as env:

@@ -11,12 +11,21 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("GENOLOG_TOOL_CACHE", ROOT / ".cache"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(message: str) -> NoReturn:
+    """Something a test needs is not on this machine: skip with ``message``, but fail in CI, which
+    installs everything the tests need (.ci/run)."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def published_venv(name: str, *requirements: str) -> Path:
@@ -41,9 +50,8 @@ def published_venv(name: str, *requirements: str) -> Path:
         timeout=900,
     )
     if result.returncode != 0:
-        message = f"cannot pip-install {' '.join(requirements)} (is PyPI reachable?): {result.stderr.strip()[-800:]}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(
+            f"cannot pip-install {' '.join(requirements)} (is PyPI reachable?): {result.stderr.strip()[-800:]}"
+        )
     done.touch()
     return venv

@@ -21,12 +21,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_healthy(url: str, alive: Callable[[], bool] = lambda: True, timeout: float = 30) -> None:
-    """Poll ``url``/health until it answers 200; fail when ``alive()`` turns false or time runs out."""
+def wait_until_healthy(
+    url: str, alive: Callable[[], bool] = lambda: True, timeout: float = 30, path: str = "/health"
+) -> None:
+    """Poll ``url`` + ``path`` until it answers 200; fail when ``alive()`` turns false or time runs out."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from typing import Any
 import boto3
 import httpx
 
-from tests.metadata.live import free_port
+from tests.metadata.live import free_port, wait_until_healthy
 
 REGION = "us-east-1"
 #: how long the server may take to answer its first request, and to stop
@@ -73,21 +72,6 @@ class S3Server:
         return name
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            if httpx.get(f"{url}/moto-api/data.json", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"moto's server exited ({process.returncode}): {log.read_text()[-2000:]}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"moto's server did not answer within {START_TIMEOUT:.0f} s")
-        time.sleep(0.1)
-
-
 def _issue_access_key(url: str) -> tuple[str, str]:
     """An IAM user allowed everything on S3, and its access key (made while the server takes anyone)."""
     iam = boto3.client(
@@ -119,7 +103,12 @@ def moto_s3(folder: Path) -> Iterator[S3Server]:
             env=env,
         )
     try:
-        _wait_until_up(url, process, log)
+        try:
+            wait_until_healthy(
+                url, alive=lambda: process.poll() is None, timeout=START_TIMEOUT, path="/moto-api/data.json"
+            )
+        except RuntimeError as e:
+            raise RuntimeError(f"moto's server did not start ({e}): {log.read_text()[-2000:]}") from None
         key_id, secret = _issue_access_key(url)
         # from now on every request must be signed with that key (moto's IAM authentication)
         httpx.post(f"{url}/moto-api/reset-auth", content=b"0", timeout=10).raise_for_status()
