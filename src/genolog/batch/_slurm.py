@@ -299,8 +299,6 @@ class _SlurmRun(_Run):
             submitted.ended_at = now
         if now - submitted.ended_at < _GRACE:
             return None
-        if submitted.outcome.exists():
-            return self._from_outcome_file(i)
         what = slurm_state or "unknown to Slurm"
         return self._result(
             i, "failed", None, 0.0, 1, f"Slurm job {submitted.slurm_id} ended {what} without an outcome"

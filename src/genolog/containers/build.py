@@ -74,7 +74,7 @@ def debian_release() -> tuple[str, str]:
             if line.startswith("URIs:") and len(words) > 1 and "security" not in words[1]:
                 mirror = words[1]
             elif line.startswith("deb ") and len(words) > 2 and "security" not in line:
-                mirror = next(w for w in words[1:] if "://" in w)
+                mirror = next((w for w in words[1:] if "://" in w), "")
             if mirror:
                 break
         if mirror:
