@@ -246,6 +246,21 @@ def get_config(print_config: bool = False) -> FrozenDict:
     return _config
 
 
+def to_toml(config: Mapping[str, Any]) -> str:
+    """The config as TOML text; ``None`` has no TOML form and is left out (a missing key reads the same
+    through `config_retrieve` defaults)."""
+    import tomli_w
+
+    def without_none(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: without_none(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list | tuple):
+            return [without_none(v) for v in value if v is not None]
+        return value
+
+    return str(tomli_w.dumps(without_none(config)))
+
+
 def config_json() -> str:
     """The merged config as indented JSON, preceded by a comment line naming its source."""
     import json

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from genolog.batch import JobFailedError, helpers
+from genolog.batch import Batch, BatchException, JobFailedError, LocalBackend, ServiceBackend, helpers
 from genolog.batch.helpers import (
     authenticate_cloud_credentials_in_job,
     command,
@@ -18,7 +20,7 @@ from genolog.batch.helpers import (
     remote_tmpdir,
     reset_batch,
 )
-from genolog.config import set_config_paths
+from genolog.config import ConfigError, set_config_paths
 
 Toml = Callable[[str, str], str]
 
@@ -118,13 +120,25 @@ def test_run_requires_job_names_and_skips_empty_batches(configured: Callable[[st
         b.run()
 
 
-def test_service_backend_config_runs_locally_with_a_notice(
-    configured: Callable[[str], str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    configured('[hail]\nbackend = "batch"\n')
-    get_batch().new_job("x").command("true")
-    assert get_batch().run() is not None
-    assert "genolog runs batches with its local backend" in capsys.readouterr().err
+def test_backend_defaults_to_local_and_refuses_unknown_names(configured: Callable[[str], str]) -> None:
+    configured("")
+    assert isinstance(get_batch()._backend, LocalBackend)
+    reset_batch()
+    configured('[hail]\nbackend = "spark"\n')
+    with pytest.raises(ConfigError, match="'spark'; expected 'local', 'slurm' or 'batch'"):
+        get_batch()
+
+
+def test_service_backend_without_hail_says_how_to_install_it(configured: Callable[[str], str]) -> None:
+    """The dev environment has no hail (its rich pin clashes with test tools); tests/batch/
+    test_batch_hailtop.py runs the service backend in a venv with ``genolog[hail]``."""
+    if importlib.util.find_spec("hailtop") is not None:
+        pytest.skip("hail is installed here")
+    configured('[hail]\nbackend = "batch"\nbilling_project = "bp"\n')
+    with pytest.raises(BatchException, match=re.escape("pip install 'genolog[hail]'")):
+        get_batch()
+    with pytest.raises(BatchException, match="need hail"):
+        Batch(backend=ServiceBackend(billing_project="bp"))
 
 
 def test_copy_common_env_and_authentication_run_locally(configured: Callable[[str], str]) -> None:

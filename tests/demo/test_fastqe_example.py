@@ -16,13 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from genolog.config import DEFAULT_IMAGES
+from genolog.config import DEFAULT_IMAGES, to_toml
 from genolog.demo.workspace import SCRIPT, example_folder
 from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.settings import ServerSettings
 from genolog.paths import local_storage_config
-from genolog.runner.runconfig import to_toml
 from tests.containers.images import BuiltImages
 from tests.metadata.live import live_server
 from tests.metadata.support import Api, sample_with_group

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from genolog.config import to_toml
 from genolog.runner import runconfig
-from genolog.runner.runconfig import to_toml
 from genolog.runner.spec import make_spec
 from tests.runner.conftest import cli
 

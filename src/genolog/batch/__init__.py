@@ -1,4 +1,4 @@
-"""Job graphs with the API of `hailtop.batch`, run by a fast parallel local backend or on Slurm.
+"""Job graphs with the API of `hailtop.batch`: a fast parallel local backend, Slurm, or the Hail Batch service.
 
 Existing scripts change only their imports::
 
@@ -16,6 +16,7 @@ cpg_utils-style helpers (`get_batch`, `command`, ...) are in `genolog.batch.help
 from genolog.batch import utils
 from genolog.batch._backend import Backend
 from genolog.batch._batch import Batch
+from genolog.batch._hailtop import HailtopBackend, ServiceBackend
 from genolog.batch._job import BashJob, Job, PythonJob
 from genolog.batch._local import LocalBackend
 from genolog.batch._report import BatchRunResult, JobFailedError, JobRunResult, load_run, run_table
@@ -37,6 +38,7 @@ __all__ = [
     "Batch",
     "BatchException",
     "BatchRunResult",
+    "HailtopBackend",
     "InputResourceFile",
     "Job",
     "JobFailedError",
@@ -48,6 +50,7 @@ __all__ = [
     "Resource",
     "ResourceFile",
     "ResourceGroup",
+    "ServiceBackend",
     "SlurmBackend",
     "concatenate",
     "load_run",

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
 class Backend(abc.ABC):
     """Runs batches. Usable as a context manager; `close()` releases what it holds."""
 
+    @property
+    def submits_to_service(self) -> bool:
+        """Whether runs go to a batch service, which takes options such as ``wait`` (cpg_utils drops
+        them for local runs)."""
+        return False
+
     @abc.abstractmethod
     def _run(
         self, batch: Batch, dry_run: bool, verbose: bool, delete_scratch_on_exit: bool, **backend_kwargs: Any

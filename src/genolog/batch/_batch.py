@@ -57,11 +57,12 @@ class Batch:
             choice = os.environ.get("HAIL_BATCH_BACKEND", "local")
             if choice not in ("local", "service"):
                 raise BatchException(f"HAIL_BATCH_BACKEND is {choice!r}; expected 'local' or 'service'")
-            if choice == "service":
-                from genolog.batch._progress import console
+            if choice == "service":  # hailtop's ServiceBackend reads its settings from hailctl's config
+                from genolog.batch._hailtop import ServiceBackend
 
-                console.print("genolog: HAIL_BATCH_BACKEND=service, but genolog runs batches locally.")
-            backend = LocalBackend()
+                backend = ServiceBackend()
+            else:
+                backend = LocalBackend()
         self._backend = backend
         self._uid = f"__BATCH__{next(_batch_counter)}"
         self.name = name
@@ -249,7 +250,8 @@ class Batch:
 
         With the local backend this returns a `BatchRunResult` (per-job status, exit code,
         duration and log file) and raises `JobFailedError`, a `subprocess.CalledProcessError`,
-        for the first failed job after everything that could run has run.
+        for the first failed job after everything that could run has run. The Hail Batch backends
+        (`ServiceBackend`, `HailtopBackend`) return and raise what hailtop does.
         """
         return self._backend._run(self, dry_run, verbose, delete_scratch_on_exit, **backend_kwargs)
 

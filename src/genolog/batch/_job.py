@@ -110,6 +110,7 @@ class Job:
                     ) from None
                 members[member] = self._batch._register_resource(JobResourceFile(value, self))
             group = ResourceGroup(self, name, **members)
+            group._templates = dict(templates)
             self._batch._register_resource(group)
             self._resources[name] = group
             self._resources_inverse[group] = name
@@ -298,6 +299,7 @@ class BashJob(Job):
         super().__init__(batch, token, name=name, attributes=attributes)
         self._shell = shell
         self._command: list[str] = []
+        self._raw_commands: list[str] = []  # as given, placeholders intact, for backends that re-plan paths
 
     def command(self, command: str) -> Self:
         """Add a command. Placeholders such as ``{j.ofile}`` become file paths at run time."""
@@ -308,6 +310,7 @@ class BashJob(Job):
             warnings.warn(f"Ignoring empty command specified {where}.", stacklevel=2)
             return self
         self._command.append(self._interpolate(command))
+        self._raw_commands.append(command)
         return self
 
 

@@ -99,7 +99,7 @@ class JobResourceFile(ResourceFile):
     def __init__(self, value: str, source: Job) -> None:
         super().__init__(value)
         self._source = source
-        self._has_extension = False
+        self._extension: str | None = None  # what add_extension appended, for backends that rebuild paths
 
     def source(self) -> Job:
         return self._source
@@ -109,10 +109,10 @@ class JobResourceFile(ResourceFile):
 
     def add_extension(self, extension: str) -> JobResourceFile:
         """Give the file an extension (once), e.g. ``.vcf.gz``, for tools that look at names."""
-        if self._has_extension:
+        if self._extension is not None:
             raise BatchException("Resource already has a file extension added.")
         self._value += extension
-        self._has_extension = True
+        self._extension = extension
         return self
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -142,6 +142,7 @@ class ResourceGroup(Resource):
     def __init__(self, source: Job | None, root: str, **values: ResourceFile) -> None:
         self._source = source
         self._root = root
+        self._templates: dict[str, str] = {}  # a job's group: member -> '{root}...', as declared
         self._resources: dict[str, ResourceFile] = {}
         self._output_paths: list[str] = []
         for name, resource in values.items():

@@ -6,8 +6,8 @@ Scripts written for CPG change only their imports::
     # was: from cpg_utils.hail_batch import command, get_batch, image_path, output_path
 
 Defaults come from the ``[hail]`` config section; ``[hail] backend`` picks the backend: ``local`` (the
-parallel local backend) or ``slurm`` (`SlurmBackend`, set up by ``[slurm]``). A config asking for the
-Hail Batch service (``batch``) runs on the local backend, with a notice.
+parallel local backend, the default), ``slurm`` (`SlurmBackend`, set up by ``[slurm]``) or ``batch``
+(the Hail Batch service, `ServiceBackend`; see `configured_backend`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import textwrap
 from types import ModuleType
 from typing import Any
 
+from genolog.batch._backend import Backend
 from genolog.batch._batch import Batch
 from genolog.batch._job import Job
 from genolog.batch._local import LocalBackend
@@ -32,6 +33,7 @@ from genolog.batch._report import BatchRunResult
 from genolog.batch._resource import ResourceGroup
 from genolog.config import (
     CONFIG_PATH_ENV_VARS,
+    ConfigError,
     config_retrieve,
     genome_build,
     get_config,
@@ -79,25 +81,42 @@ _batch: CpgBatch | None = None
 _hail_query_initialised = False
 
 
-def configured_backend() -> LocalBackend:
-    """The backend ``[hail] backend`` names: ``slurm`` (with the ``[slurm]`` section) or ``local``.
+def configured_backend() -> Backend:
+    """The backend ``[hail] backend`` names: ``local`` (the default), ``slurm`` (set up by ``[slurm]``)
+    or ``batch``, the Hail Batch service (`ServiceBackend`, which needs ``pip install 'genolog[hail]'``).
 
-    ``batch`` (the Hail Batch service, upstream's default) runs locally with a notice."""
-    backend_name = config_retrieve(["hail", "backend"], default="batch")
+    The service reads ``[hail] billing_project``, ``remote_tmpdir`` (default: the dataset's tmp
+    storage + ``/batch-tmp``, as cpg_utils) and ``regions``, and the token from ``HAIL_TOKEN``.
+    """
+    backend_name = config_retrieve(["hail", "backend"], default="local")
+    if backend_name == "local":
+        return LocalBackend(tmp_dir=tempfile.mkdtemp("batch-tmp"))
     if backend_name == "slurm":
         from genolog.batch._slurm import SlurmBackend
 
         return SlurmBackend()
-    if backend_name != "local":
-        notice = f"genolog: [hail] backend is {backend_name!r}; genolog runs batches with its local backend."
-        console.print(notice, markup=False)
-    return LocalBackend(tmp_dir=tempfile.mkdtemp("batch-tmp"))
+    if backend_name in ("batch", "service"):
+        from genolog.batch._hailtop import ServiceBackend
+
+        regions = config_retrieve(["hail", "regions"], default=None)
+        if isinstance(regions, str):
+            regions = [r.strip() for r in regions.split(",") if r.strip()]
+        return ServiceBackend(
+            billing_project=config_retrieve(["hail", "billing_project"], default=None),
+            remote_tmpdir=config_retrieve(["hail", "remote_tmpdir"], default=None)
+            or dataset_path("batch-tmp", "tmp"),
+            regions=list(regions) if regions is not None else None,
+            token=os.environ.get("HAIL_TOKEN"),
+        )
+    raise ConfigError(
+        f"[hail] backend is {backend_name!r}; expected 'local', 'slurm' or 'batch' (the Hail Batch service)"
+    )
 
 
 class CpgBatch(Batch):
     """A `Batch` that names, labels and counts jobs like cpg_utils' `Batch` subclass."""
 
-    def __init__(self, name: str | None = None, backend: LocalBackend | None = None, **kwargs: Any) -> None:
+    def __init__(self, name: str | None = None, backend: Backend | None = None, **kwargs: Any) -> None:
         attributes = dict(kwargs.pop("attributes", None) or {})
         ar_guid = try_get_ar_guid()
         if ar_guid:
@@ -174,7 +193,8 @@ class CpgBatch(Batch):
             counts = getattr(self, f"job_by_{key}")
             if counts:
                 _log.info("jobs by %s: %s", key, counts)
-        backend_kwargs.pop("wait", None)
+        if not self._backend.submits_to_service:
+            backend_kwargs.pop("wait", None)
         if dry_run is None:
             dry_run = bool(config_retrieve(["hail", "dry_run"], default=False))
         if delete_scratch_on_exit is None:

@@ -152,8 +152,8 @@ def config_command(
     as_json: AsJson = False,
 ) -> None:
     """Print the merged config a run would use (as TOML), without running anything."""
+    from genolog.config import to_toml
     from genolog.runner.run import config_for
-    from genolog.runner.runconfig import to_toml
 
     try:
         spec = _spec(

@@ -18,9 +18,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import tomli_w
-
-from genolog.config import ConfigError, built_images, default_data_dir, read_configs, update_dict
+from genolog.config import ConfigError, built_images, default_data_dir, read_configs, to_toml, update_dict
 from genolog.paths import local_storage_config, to_path
 from genolog.runner.errors import RunnerError
 from genolog.runner.spec import RunSpec
@@ -108,20 +106,6 @@ def run_files(config: Mapping[str, Any], dataset: str, ar_guid: str) -> tuple[st
     """Where the run's config and driver log are stored."""
     folder = os.path.join(tmp_prefix(config, dataset), RUNNER_FOLDER)
     return os.path.join(folder, f"{ar_guid}.toml"), os.path.join(folder, f"{ar_guid}.log")
-
-
-def to_toml(config: Mapping[str, Any]) -> str:
-    """The config as TOML text; ``None`` has no TOML form and is left out (a missing key reads the same
-    through `config_retrieve` defaults)."""
-
-    def without_none(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {k: without_none(v) for k, v in value.items() if v is not None}
-        if isinstance(value, list | tuple):
-            return [without_none(v) for v in value if v is not None]
-        return value
-
-    return tomli_w.dumps(without_none(config))
 
 
 def write(config: Mapping[str, Any], path: str) -> str:
