@@ -217,3 +217,30 @@ def test_the_same_analysis_in_containers(setup: Setup, built_images: BuiltImages
     assert len(qc_jobs) == 2 and all(j["ran_in_container"] for j in qc_jobs)
     active = {a["sequencing_group_ids"][0]: a for a in setup.analyses() if a["active"]}  # type: ignore[index]
     assert all(active[sg]["status"] == "completed" for sg in (good, fair))
+
+
+@pytest.mark.slow
+def test_the_same_analysis_on_slurm_in_containers(
+    setup: Setup, slurm: Path, built_images: BuiltImages, tmp_path: Path
+) -> None:
+    """Slurm with podman on its (single) node: the QC jobs run in genolog's FastQE image inside their
+    Slurm jobs, with the same reports as on the host."""
+    good, fair = setup.sgids["GOOD"], setup.sgids["FAIR"]
+    web = setup.data / "proj-test-web" / "fastqe"
+    on_host = setup.run("--sgids", good, fair)
+    assert on_host.returncode == 0, on_host.stdout + on_host.stderr
+    reports = {sg: _report(web / f"{sg}.html") for sg in (good, fair)}
+    text = setup.config.read_text().replace('backend = "local"', 'backend = "slurm"')
+    setup.config.write_text(
+        text
+        + f'\n[slurm]\nscratch = "{tmp_path / "shared"}"\npoll_interval = 0.2\ncontainer_runtime = "podman"\n'
+    )
+    setup.env["CONTAINERS_CONF"] = str(built_images.data_dir / "containers.conf")
+    boxed = setup.run("--sgids", good, fair, "--force")
+    assert boxed.returncode == 0, boxed.stdout + boxed.stderr
+    assert {sg: _report(web / f"{sg}.html") for sg in (good, fair)} == reports
+    (record_file,) = (tmp_path / "shared" / "genolog-runs").glob("*/jobs.json")
+    qc_jobs = [j for j in json.loads(record_file.read_text())["jobs"] if j.get("image")]
+    assert len(qc_jobs) == 2 and all(j["ran_in_container"] and j["status"] == "succeeded" for j in qc_jobs)
+    active = {a["sequencing_group_ids"][0]: a for a in setup.analyses() if a["active"]}  # type: ignore[index]
+    assert all(active[sg]["status"] == "completed" for sg in (good, fair))
