@@ -69,6 +69,14 @@ class _Replay:
         """Replay `jobs` (parents first), then every `write_output` not yet replayed.
 
         `env` overrides job environment variables (the service's config path)."""
+        if self.service:  # refused before anything is replayed
+            for resource in batch._resource_map.values():
+                for path in getattr(resource, "_output_paths", []):
+                    if not is_cloud_path(path):
+                        raise BatchException(
+                            f"write_output to {path!r}: the Hail Batch service's workers cannot write to "
+                            "this machine's folders; write to a gs:// (or other bucket) path instead"
+                        )
         for job in jobs:
             if job not in self.jobs:  # replayed by an earlier dry run, still unsubmitted
                 self._add_job(job, env)
@@ -193,11 +201,6 @@ class _Replay:
             for path in paths:
                 if (resource._uid, path) in self.written or (source is not None and source not in self.jobs):
                     continue
-                if self.service and not is_cloud_path(path):
-                    raise BatchException(
-                        f"write_output to {path!r}: the Hail Batch service's workers cannot write to this "
-                        "machine's folders; write to a gs:// (or other bucket) path instead"
-                    )
                 self.target.write_output(self._resource(resource), path)
                 self.written.add((resource._uid, path))
 
