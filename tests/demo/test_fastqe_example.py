@@ -171,17 +171,25 @@ def _report(path: Path) -> str:
     return re.sub(r"/[^\s<>\"]*/batch/[0-9a-f]+/inputs/[0-9a-z]+/", "SCRATCH/", path.read_text())
 
 
+def _host_reports_then_slurm(setup: Setup, shared: Path, slurm_extra: str = "") -> dict[str, str]:
+    """Run the example for GOOD and FAIR on the local backend, then switch the config to Slurm (scratch
+    in `shared`); returns the local run's reports."""
+    web = setup.data / "proj-test-web" / "fastqe"
+    local = setup.run("--sgids", setup.sgids["GOOD"], setup.sgids["FAIR"])
+    assert local.returncode == 0, local.stdout + local.stderr
+    reports = {sg: _report(web / f"{sg}.html") for sg in (setup.sgids["GOOD"], setup.sgids["FAIR"])}
+    text = setup.config.read_text().replace('backend = "local"', 'backend = "slurm"')
+    setup.config.write_text(text + f'\n[slurm]\nscratch = "{shared}"\npoll_interval = 0.2\n{slurm_extra}')
+    return reports
+
+
 @pytest.mark.slow
 def test_the_same_analysis_on_slurm(setup: Setup, slurm: Path, tmp_path: Path) -> None:
     """Only ``[hail] backend`` changes: Slurm runs the QC and registration jobs, with the same reports
     and the same kind of analyses as the local backend."""
     good, fair = setup.sgids["GOOD"], setup.sgids["FAIR"]
     web = setup.data / "proj-test-web" / "fastqe"
-    local = setup.run("--sgids", good, fair)
-    assert local.returncode == 0, local.stdout + local.stderr
-    reports = {sg: _report(web / f"{sg}.html") for sg in (good, fair)}
-    text = setup.config.read_text().replace('backend = "local"', 'backend = "slurm"')
-    setup.config.write_text(text + f'\n[slurm]\nscratch = "{tmp_path / "shared"}"\npoll_interval = 0.2\n')
+    reports = _host_reports_then_slurm(setup, tmp_path / "shared")
     on_slurm = setup.run("--sgids", good, fair, "--force")
     assert on_slurm.returncode == 0, on_slurm.stdout + on_slurm.stderr
     assert "0 already reported (skipped), 0 to register, 2 to run" in on_slurm.stdout
@@ -227,14 +235,7 @@ def test_the_same_analysis_on_slurm_in_containers(
     Slurm jobs, with the same reports as on the host."""
     good, fair = setup.sgids["GOOD"], setup.sgids["FAIR"]
     web = setup.data / "proj-test-web" / "fastqe"
-    on_host = setup.run("--sgids", good, fair)
-    assert on_host.returncode == 0, on_host.stdout + on_host.stderr
-    reports = {sg: _report(web / f"{sg}.html") for sg in (good, fair)}
-    text = setup.config.read_text().replace('backend = "local"', 'backend = "slurm"')
-    setup.config.write_text(
-        text
-        + f'\n[slurm]\nscratch = "{tmp_path / "shared"}"\npoll_interval = 0.2\ncontainer_runtime = "podman"\n'
-    )
+    reports = _host_reports_then_slurm(setup, tmp_path / "shared", 'container_runtime = "podman"\n')
     setup.env["CONTAINERS_CONF"] = str(built_images.data_dir / "containers.conf")
     boxed = setup.run("--sgids", good, fair, "--force")
     assert boxed.returncode == 0, boxed.stdout + boxed.stderr

@@ -108,22 +108,21 @@ class _Replay:
             target.depends_on(*parents)
 
     def _set_options(self, job: Job, target: Any, env: dict[str, str]) -> None:
-        if job._image is not None:
-            target.image(job._image)
-        if job._cpu is not None:
-            target.cpu(job._cpu)
-        if job._memory is not None:
-            target.memory(job._memory)
-        if job._storage is not None:
-            target.storage(job._storage)
         for variable, value in job._env.items():
             target.env(variable, env.get(variable, value))
         if job._always_run:
             target.always_run()
-        if job._n_max_attempts is not None:
-            target.n_max_attempts(job._n_max_attempts)
-        if job._preemptible is not None:
-            target.spot(job._preemptible)
+        options: dict[str, object] = {  # hailtop setter -> genolog's setting (None: never set)
+            "image": job._image,
+            "cpu": job._cpu,
+            "memory": job._memory,
+            "storage": job._storage,
+            "n_max_attempts": job._n_max_attempts,
+            "spot": job._preemptible,
+        }
+        for option, setting in options.items():
+            if setting is not None:
+                getattr(target, option)(setting)
         service_only: dict[str, object] = {
             "timeout": job._timeout,
             "regions": job._regions,
