@@ -33,6 +33,9 @@ def test_serve_with_sandbox_answers_and_restarts_on_the_same_data(tmp_path: Path
             assert len(groups) == 6
             pedigree = httpx.get(f"{base}/api/v1/family/sandbox/pedigree").json()
             assert {r["individual_id"] for r in pedigree} == {"SB001", "SB002", "SB003"}
+            # the dev user owns the sandbox, its members page included
+            members = httpx.get(f"{base}/projects/sandbox/members")
+            assert members.status_code == 200 and "project_member_admin" in members.text
         finally:
             process.send_signal(signal.SIGINT)
             output, _ = process.communicate(timeout=20)

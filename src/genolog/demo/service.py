@@ -13,6 +13,7 @@ import uvicorn
 from genolog.metadata.api.app import create_app
 from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
+from genolog.metadata.permissions import OWNER_ROLES
 from genolog.metadata.server import prepare
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import projects
@@ -90,8 +91,6 @@ def ensure_projects(svc: Service, dataset: str, owner: str) -> list[str]:
         for name in created:
             row = projects.get_by_name(conn, name)
             assert row is not None
-            # the owner also manages the members (the web interface's members page needs that role)
-            roles = ["reader", "writer", "project_admin", "project_member_admin"]
-            projects.set_members(tx, row["id"], [(owner, roles)])
+            projects.set_members(tx, row["id"], [(owner, list(OWNER_ROLES))])
         tx.finish()
     return created

@@ -16,6 +16,8 @@ WRITE = frozenset({"writer"})
 PROJECT_ADMIN = frozenset({"project_admin"})
 MEMBER_ADMIN = frozenset({"project_member_admin"})
 ALL_ROLES = READ | PROJECT_ADMIN | MEMBER_ADMIN
+#: What the creator of a local project (the sandbox, the demo) gets: everything, members page included.
+OWNER_ROLES = ("reader", "writer", "project_admin", "project_member_admin")
 
 
 @dataclass
