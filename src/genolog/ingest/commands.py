@@ -33,9 +33,13 @@ def ingest_manifest(
     if prepared.errors:
         report.print_issues(prepared.errors, err_console)
         count = len(prepared.errors)
-        err_console.print(
-            Text(f"{count} problem{'s' * (count != 1)}: nothing was sent (--skip-bad-rows ingests the rest)")
+        # the hint only where it helps: no row can be dropped from a manifest that is unusable as a whole
+        hint = (
+            ""
+            if skip_bad_rows or any(i.whole_file for i in prepared.errors)
+            else " (--skip-bad-rows ingests the rest)"
         )
+        err_console.print(Text(f"{count} problem{'s' * (count != 1)}: nothing was sent{hint}"))
         return 1
     if prepared.skipped:
         report.print_issues(prepared.skipped, err_console, prefix="skipped: ")
