@@ -18,13 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import RowMapping
 
 from genolog.metadata import access
-from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.models import Role
@@ -179,10 +177,7 @@ def change_members(
         name, wanted = checked_member(member), checked_roles(roles)
         with page_write(request) as (caller, tx):
             row = managed_project(tx, caller, project)
-            # member edits of one project one at a time (PostgreSQL): each reads the list it rewrites, so
-            # two at once would lose one or collide on insert. NO KEY UPDATE leaves data writers alone.
-            project_row = sa.select(t.project.c.id).where(t.project.c.id == row["id"])
-            tx.conn.execute(project_row.with_for_update(key_share=True))
+            projects.lock_members(tx.conn, row["id"])  # before reading the list it rewrites
             current = projects.members(tx.conn, [row["id"]])[row["id"]]
             updated, message = changed_members(row["name"], current, action, name, wanted)
             projects.set_members(tx, row["id"], list(updated.items()))

@@ -111,8 +111,18 @@ def update_meta(tx: Tx, project_id: int, patch: dict[str, Any]) -> None:
     )
 
 
+def lock_members(conn: Connection, project_id: int) -> None:
+    """Member edits of one project one at a time (PostgreSQL), until commit: an edit rewrites the whole
+    list (and the web page reads it first), so two at once would lose one or collide on insert. NO KEY
+    UPDATE leaves the project's data writers (``FOR KEY SHARE``) alone."""
+    conn.execute(
+        sa.select(t.project.c.id).where(t.project.c.id == project_id).with_for_update(key_share=True)
+    )
+
+
 def set_members(tx: Tx, project_id: int, new_members: list[tuple[str, list[str]]]) -> None:
     """Replace the whole member list."""
+    lock_members(tx.conn, project_id)
     tx.touch("project", [project_id], project_id)
     tx.conn.execute(t.project_member.delete().where(t.project_member.c.project_id == project_id))
     rows = [
