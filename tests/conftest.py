@@ -20,6 +20,10 @@ from genolog.metadata.db import Database, normalise_url
 from tests.containers.images import built_images  # noqa: F401  (a session fixture for every folder)
 from tests.storage.moto_s3 import S3Server, moto_s3
 
+# one chromium under one playwright for the whole session: a second sync_playwright() cannot start while
+# the first one's event loop runs, so every browser test (web pages, the QC report) shares these
+from tests.web.browser import browser, chromium  # noqa: F401
+
 POSTGRES_URL = os.environ.get("GENOLOG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("GENOLOG_REQUIRE_POSTGRES") == "1"
 

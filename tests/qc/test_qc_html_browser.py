@@ -1,44 +1,24 @@
 """The HTML report in a real browser: Debian's chromium, driven by playwright, with the network watched.
 
 CI installs chromium and chromium-driver (.ci/run); elsewhere the test skips when they are missing.
-Playwright never downloads a browser here: it is pointed at /usr/bin/chromium.
+Playwright never downloads a browser here: the session's `browser` (tests/web/browser.py) is
+/usr/bin/chromium.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
-
-import pytest
+from typing import Any
 
 from genolog.qc.emoji import default_table
 from genolog.qc.html import render_report
 from genolog.qc.runner import analyse
-from tests.published import unavailable
 from tests.qc.qc_helpers import random_records
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("GENOLOG_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        unavailable(f"{CHROMIUM} not found: install Debian's chromium and chromium-driver (.ci/run does)")
-    return CHROMIUM
-
-
-def test_report_renders_offline_with_tooltips(chromium: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_report_renders_offline_with_tooltips(browser: Any, tmp_path: Path) -> None:
     r1 = tmp_path / "sample_R1.fastq"
     r2 = tmp_path / "sample_R2.fastq"
     for path, seed in ((r1, 21), (r2, 22)):
@@ -53,40 +33,38 @@ def test_report_renders_offline_with_tooltips(chromium: str, tmp_path: Path) -> 
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("request", lambda req: requests.append(req.url))
-            page.goto(report.as_uri(), wait_until="load")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        page.on("request", lambda req: requests.append(req.url))
+        page.goto(report.as_uri(), wait_until="load")
 
-            rows = page.locator(".emoji-row")
-            assert rows.count() == 2
-            first_row = rows.nth(0).locator(".pos")
-            assert first_row.count() == positions
-            assert first_row.nth(0).is_visible()
-            box = first_row.nth(0).bounding_box()
-            assert box is not None and box["width"] > 5 and box["height"] > 5  # the emoji has a glyph box
+        rows = page.locator(".emoji-row")
+        assert rows.count() == 2
+        first_row = rows.nth(0).locator(".pos")
+        assert first_row.count() == positions
+        assert first_row.nth(0).is_visible()
+        box = first_row.nth(0).bounding_box()
+        assert box is not None and box["width"] > 5 and box["height"] > 5  # the emoji has a glyph box
 
-            tooltip = page.locator("#tooltip")
-            assert not tooltip.is_visible()
-            first_row.nth(2).hover()
-            tooltip.wait_for(state="visible", timeout=5000)
-            text = tooltip.inner_text()
-            assert "Pos: 3" in text and "Max:" in text and "Mean:" in text and "Min:" in text
-            expected_mean = default_table().symbol(int(stats[0].mean_rounded[2]))
-            assert f"Mean: {expected_mean}" in text
-            page.screenshot(path=str(artifacts / "qc-report.png"), full_page=True)
+        tooltip = page.locator("#tooltip")
+        assert not tooltip.is_visible()
+        first_row.nth(2).hover()
+        tooltip.wait_for(state="visible", timeout=5000)
+        text = tooltip.inner_text()
+        assert "Pos: 3" in text and "Max:" in text and "Mean:" in text and "Min:" in text
+        expected_mean = default_table().symbol(int(stats[0].mean_rounded[2]))
+        assert f"Mean: {expected_mean}" in text
+        page.screenshot(path=str(artifacts / "qc-report.png"), full_page=True)
 
-            page.mouse.move(0, 0)
-            tooltip.wait_for(state="hidden", timeout=5000)
-            page.locator(".label").first.focus()  # the file tag tooltip, by keyboard
-            tooltip.wait_for(state="visible", timeout=5000)
-            assert "Sequences: 200" in tooltip.inner_text()
-            assert page.locator("#summary tbody tr").count() == 2
-            assert page.locator("svg.plot polyline.mean").count() == 2
-        finally:
-            browser.close()
+        page.mouse.move(0, 0)
+        tooltip.wait_for(state="hidden", timeout=5000)
+        page.locator(".label").first.focus()  # the file tag tooltip, by keyboard
+        tooltip.wait_for(state="visible", timeout=5000)
+        assert "Sequences: 200" in tooltip.inner_text()
+        assert page.locator("#summary tbody tr").count() == 2
+        assert page.locator("svg.plot polyline.mean").count() == 2
+    finally:
+        page.close()
 
     assert requests == [report.as_uri()], f"the report made network requests: {requests}"
     assert (artifacts / "qc-report.png").stat().st_size > 10_000

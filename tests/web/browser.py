@@ -1,5 +1,6 @@
 """The browser tests' fixtures and helpers: Debian's chromium driven by playwright against one live
-`genolog serve` with the demo's data, shared by every ``tests/web/test_browser*.py`` module.
+`genolog serve` with the demo's data, shared by every ``tests/web/test_browser*.py`` module. The
+session's `chromium` and `browser` also serve the QC report's test (registered in tests/conftest.py).
 
 Each test saves a screenshot under ``test-artifacts/web/`` (``$GENOLOG_TEST_ARTIFACTS`` to change it);
 every request a page makes must go to the server itself (no CDN).
@@ -21,8 +22,16 @@ from genolog.metadata.store import identity, projects
 from tests.demo.support import run_demo_headless, serve
 from tests.metadata.live import free_port
 from tests.published import unavailable
-from tests.qc.test_qc_html_browser import CHROMIUM, LAUNCH_ARGS, ROOT
 
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("GENOLOG_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 ARTIFACTS = Path(os.environ.get("GENOLOG_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "web"
 PROJECT = "sandbox-test"
 
