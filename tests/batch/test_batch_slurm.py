@@ -231,3 +231,26 @@ def test_the_hail_backend_key_selects_slurm(
     assert (tmp_path / "id.txt").read_text().strip().isdigit()  # it really ran under Slurm
     os.environ.pop("GENOLOG_CONFIG_PATH", None)
     config._reset_for_tests()
+
+
+def test_ended_jobs_states_come_from_accounting_or_the_completion_log(slurm: Path) -> None:
+    """For jobs `squeue` has forgotten (older than MinJobAge): this cluster keeps no accounting
+    database, so ``sacct`` refuses and the states come from its job completion log (``sacct -c``)."""
+    from genolog.batch._slurm import ended_states
+
+    def submit(command: str) -> str:
+        done = subprocess.run(
+            ["sbatch", "--parsable", f"--output={slurm}/ended-%j.log", "--wrap", command],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip().split(";")[0]
+
+    ok, failed, cancelled = submit("true"), submit("exit 3"), submit("sleep 60")
+    subprocess.run(["scancel", cancelled], check=True)
+    expected = {ok: "COMPLETED", failed: "FAILED", cancelled: "CANCELLED"}
+    deadline = time.monotonic() + 60
+    while (states := ended_states([*expected, "999999"])) != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert states == expected  # the unknown id is left out

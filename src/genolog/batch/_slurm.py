@@ -5,7 +5,8 @@ Jobs are submitted in graph order with their parents as ``afterok`` dependencies
 failed job, exactly as the local backend does. Scratch and the run record live in a folder every node
 sees (``[slurm] scratch``); each job script writes its outcome (status, exit code, attempts, seconds)
 to a small file there, which is where exact exit codes come from. ``squeue`` (with ``--states=all``,
-which covers jobs that ended within Slurm's ``MinJobAge``) and, for older ones, ``sacct`` give the rest:
+which covers jobs that ended within Slurm's ``MinJobAge``) and, for older ones, ``sacct`` (accounting, else the
+job completion log) give the rest:
 cancellations, Slurm time limits, lost nodes.
 
 Timeouts are enforced inside the job with coreutils' ``timeout`` (Slurm checks its own limits only
@@ -249,22 +250,7 @@ class _SlurmRun(_Run):
                 states[slurm_id.strip()] = (state.strip(), reason.strip())
         forgotten = [s for s in slurm_ids if s not in states]
         if forgotten and self.backend.has_sacct:
-            answer = subprocess.run(
-                [
-                    "sacct",
-                    "--noheader",
-                    "--parsable2",
-                    "-X",
-                    f"--jobs={','.join(forgotten)}",
-                    "--format=JobID,State",
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            for line in answer.stdout.splitlines() if answer.returncode == 0 else ():
-                slurm_id, _, state = line.partition("|")
-                states[slurm_id] = (state.split()[0] if state else "", "")
+            states.update((slurm_id, (state, "")) for slurm_id, state in ended_states(forgotten).items())
         return states
 
     def _outcome(self, i: int, state: tuple[str, str] | None) -> JobRunResult | None:
@@ -377,3 +363,20 @@ def job_script(job: Job, command: list[str], prelude: list[str], outcome: Path, 
         "exit $code",
     ]
     return "\n".join(lines) + "\n"
+
+
+def ended_states(slurm_ids: list[str]) -> dict[str, str]:
+    """Slurm id -> final state (COMPLETED, FAILED, CANCELLED, TIMEOUT, ...) of jobs `squeue` no longer
+    shows: from accounting (slurmdbd) when the cluster keeps it, else from the job completion log
+    (``sacct -c``, a cluster with ``JobCompType=jobcomp/filetxt``). Jobs neither knows are left out."""
+    states: dict[str, str] = {}
+    query = ["--noheader", "--parsable2", "-X", f"--jobs={','.join(slurm_ids)}", "--format=JobID,State"]
+    for source in (["sacct"], ["sacct", "-c"]):  # accounting first: without slurmdbd it exits 1
+        answer = subprocess.run([*source, *query], capture_output=True, text=True, check=False)
+        if answer.returncode == 0:
+            for line in answer.stdout.splitlines():
+                slurm_id, _, state = line.partition("|")
+                if slurm_id in slurm_ids and state:
+                    states[slurm_id] = state.split()[0]  # "CANCELLED by 0" -> CANCELLED
+            return states
+    return states
