@@ -5,9 +5,8 @@ Jobs are submitted in graph order with their parents as ``afterok`` dependencies
 failed job, exactly as the local backend does. Scratch and the run record live in a folder every node
 sees (``[slurm] scratch``); each job script writes its outcome (status, exit code, attempts, seconds)
 to a small file there, which is where exact exit codes come from. ``squeue`` (with ``--states=all``,
-which covers jobs that ended within Slurm's ``MinJobAge``) and, for older ones, ``sacct`` (accounting, else the
-job completion log) give the rest:
-cancellations, Slurm time limits, lost nodes.
+which covers jobs that ended within Slurm's ``MinJobAge``) and, for older ones, ``sacct`` (accounting,
+else the job completion log) give the rest: cancellations, Slurm time limits, lost nodes.
 
 Timeouts are enforced inside the job with coreutils' ``timeout`` (Slurm checks its own limits only
 every 30 s or so); the Slurm time limit, a minute longer, is a backstop. Python jobs run with the
