@@ -139,6 +139,10 @@ def test_service_backend_without_hail_says_how_to_install_it(configured: Callabl
         get_batch()
     with pytest.raises(BatchException, match="need hail"):
         Batch(backend=ServiceBackend(billing_project="bp"))
+    with pytest.MonkeyPatch.context() as env:  # hailtop's own switch, for a Batch() without a backend
+        env.setenv("HAIL_BATCH_BACKEND", "service")
+        with pytest.raises(BatchException, match="need hail"):
+            Batch()
 
 
 def test_copy_common_env_and_authentication_run_locally(configured: Callable[[str], str]) -> None:
