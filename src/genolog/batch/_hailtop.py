@@ -270,8 +270,8 @@ class ServiceBackend(HailtopBackend):
     def __init__(
         self,
         billing_project: str | None = None,
-        remote_tmpdir: str | None = None,
         *,
+        remote_tmpdir: str | None = None,
         regions: list[str] | None = None,
         token: str | None = None,
         **service_kwargs: Any,
