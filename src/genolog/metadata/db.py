@@ -50,17 +50,13 @@ def insert_many(
     converted = [(i, c) for i, c in enumerate(_converters(table, columns, dialect)) if c is not None]
     ids = _allocate_ids(conn, table, len(rows)) if new_ids else []
 
-    pick = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
-
     def tuples() -> Iterator[tuple[Any, ...]]:
-        for n, row in enumerate(rows):
-            values = pick(row)
-            if converted:
-                listed = list(values)
-                for i, convert in converted:
-                    listed[i] = convert(listed[i])
-                values = tuple(listed)
-            yield (ids[n], *values) if new_ids else values
+        # column by column, lazily: each column one map over the rows, each conversion one map over its
+        # column, the rows one zip; all iterated in C, where a loop over the rows cost ~1 µs a row
+        values: list[Iterator[Any]] = [map(itemgetter(c), rows) for c in columns]
+        for i, convert in converted:
+            values[i] = map(convert, values[i])
+        return zip(ids, *values, strict=True) if new_ids else zip(*values, strict=True)
 
     quote = dialect.identifier_preparer.quote
     names = ["id", *columns] if new_ids else columns
