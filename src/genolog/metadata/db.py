@@ -12,7 +12,7 @@ import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.dialects.postgresql import ARRAY, REGCLASS
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
 from genolog.metadata.errors import BadRequest
@@ -161,12 +161,12 @@ def _allocate_ids(conn: Connection, table: sa.Table, count: int) -> list[int]:
         if name is None:
             name = conn.execute(sa.select(sa.func.pg_get_serial_sequence(table.name, "id"))).scalar_one()
             _SEQUENCES[table.name] = name
-        sequence = sa.cast(sa.literal(name), REGCLASS)
-        return list(
-            conn.execute(
-                sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
-            ).scalars()
-        )
+        # one array, which psycopg reads in C: 1,000 rows through SQLAlchemy's result cost twice the
+        # database's time to draw the numbers
+        ids: list[int] = conn.exec_driver_sql(
+            "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)", (name, count)
+        ).scalar_one()
+        return ids
     # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so max(id) cannot move under us
     start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
     return list(range(start + 1, start + 1 + count))
