@@ -15,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
+from genolog.metadata import pg_copy
 from genolog.metadata.errors import BadRequest
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -62,14 +63,9 @@ def insert_many(
     names = ["id", *columns] if new_ids else columns
     target = f"{quote(table.name)} ({', '.join(map(quote, names))})"
     if dialect.name == "postgresql":  # COPY: one stream instead of a round of parse/bind/execute per row
-        raw = conn.connection.dbapi_connection
-        statement = f"COPY {target} FROM STDIN"
-        try:
-            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-                for values in tuples():
-                    copy.write_row(values)
-        except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy's own statements raise it
-            raise sa.exc.DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
+        # its result collected before the connection's next statement (pg_copy)
+        raw = conn.connection
+        pg_copy.copy_rows(raw.dbapi_connection, raw.info, f"COPY {target} FROM STDIN", tuples())  # type: ignore[arg-type]
     else:
         placeholders = ", ".join(["?"] * len(names))
         conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({placeholders})", list(tuples()))
@@ -220,7 +216,33 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", SERVER_THREADS - 10)
     kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    _finish_copies_first(engine)
+    return engine
+
+
+def _finish_copies_first(engine: Engine) -> None:
+    """Collect a pending COPY's result (``pg_copy``) before anything else uses its connection."""
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _before_statement(conn: Connection, *_: Any) -> None:
+        if pg_copy.PENDING in conn.connection.info:
+            pg_copy.finish(conn.connection.dbapi_connection, conn.connection.info)
+
+    @sa.event.listens_for(engine, "commit")
+    def _before_commit(conn: Connection) -> None:
+        if pg_copy.PENDING in conn.connection.info:
+            pg_copy.finish(conn.connection.dbapi_connection, conn.connection.info)
+
+    @sa.event.listens_for(engine, "rollback")
+    def _before_rollback(conn: Connection) -> None:
+        if pg_copy.PENDING in conn.connection.info:  # rolled back anyway: its error no longer matters
+            pg_copy.finish(conn.connection.dbapi_connection, conn.connection.info, raise_error=False)
+
+    @sa.event.listens_for(engine, "reset")
+    def _before_reset(dbapi_connection: Any, record: Any, _state: Any) -> None:
+        if pg_copy.PENDING in record.info:
+            pg_copy.finish(dbapi_connection, record.info, raise_error=False)
 
 
 def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:
