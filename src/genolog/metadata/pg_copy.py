@@ -51,15 +51,18 @@ def finish(dbapi_connection: Any, info: MutableMapping[str, Any], *, raise_error
         return
     pgconn = dbapi_connection.pgconn
     failed: psycopg.Error | None = None
-    while True:
-        while pgconn.is_busy():
-            _wait(pgconn, write=False)
-            pgconn.consume_input()
-        result = pgconn.get_result()
-        if result is None:
-            break
-        if result.status == pq.ExecStatus.FATAL_ERROR and failed is None:
-            failed = psycopg.errors.error_from_result(result, encoding=dbapi_connection.info.encoding)
+    try:
+        while True:
+            while pgconn.is_busy():
+                _wait(pgconn, write=False)
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:
+                break
+            if result.status == pq.ExecStatus.FATAL_ERROR and failed is None:
+                failed = psycopg.errors.error_from_result(result, encoding=dbapi_connection.info.encoding)
+    except psycopg.Error as lost:  # the connection itself failed (the server went away, say)
+        failed = lost
     if failed is not None and raise_error:
         raise sa.exc.DBAPIError.instance(statement, None, failed, psycopg.Error) from failed
 
