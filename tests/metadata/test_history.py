@@ -98,27 +98,54 @@ def test_participant_family_and_analysis_histories(api: Api) -> None:
     assert statuses == ["queued", "in-progress", "completed"]
 
 
-def test_a_creation_is_stored_without_a_snapshot_and_read_back_whole(api: Api) -> None:
+def test_a_creation_is_recorded_on_its_row_and_read_back_whole(api: Api) -> None:
     api.project()
     [s] = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S1", "gs://b/S1_R1.fq.gz")])
     sg = s["sequencing_groups"][0]
     with api.svc.db.read() as conn:
-        stored = conn.execute(
-            sa.select(t.change.c.entity, t.change.c.operation, t.change.c.new).where(
-                t.change.c.entity != "project"
-            )
-        ).all()
-    assert sorted((entity, operation) for entity, operation, _ in stored) == [
-        ("assay", "create"),
-        ("sample", "create"),
-        ("sequencing_group", "create"),
-    ]
-    assert all(new is None for _, _, new in stored)
+        stored = conn.execute(sa.select(t.change.c.entity).where(t.change.c.entity != "project")).all()
+        created_by = {
+            kind: conn.execute(sa.select(t.metadata.tables[kind].c.created_audit_log_id)).scalars().all()
+            for kind in ("sample", "assay", "sequencing_group")
+        }
+    assert stored == []  # no change rows: each row names the request that created it
+    [[entry]] = set(map(tuple, created_by.values()))
     # unchanged since: the creation reads as the entity's current state
     [created] = api.ok("GET", f"/sample/{s['id']}/history")
     current = api.ok("GET", f"/sample/{s['id']}")
+    assert created["audit_log_id"] == entry and created["operation"] == "create"
     assert created["new"]["id"] == s["id"] and created["new"]["meta"] == current["meta"]
     assay = api.ok("GET", f"/assay/{sg['assays'][0]['id']}/history")[0]["new"]
     assert assay["meta"]["reads"][0]["location"] == "gs://b/S1_R1.fq.gz"
     [sg_created] = api.ok("GET", f"/sequencing-group/{sg['id']}/history")
     assert sg_created["new"]["id"] == sg["id"] and sg_created["changes"]["type"]["new"] == "genome"
+
+
+def test_a_creation_recorded_as_a_change_row_before_migration_0007_reads_as_before(api: Api) -> None:
+    api.project()
+    [s] = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S1")])
+    api.ok("PATCH", f"/sample/{s['id']}", json={"meta": {"qc": "pass"}})
+    sample_id = api.svc.codecs.sample.parse(s["id"])
+    before = api.ok("GET", f"/sample/{s['id']}/history")
+    # the creation as revisions before 0007 recorded it: a ``change`` row (numbered before the update's),
+    # nothing on the sample's row
+    with api.svc.db.write() as conn:
+        entry, project_id = conn.execute(
+            sa.select(t.sample.c.created_audit_log_id, t.sample.c.project_id).where(
+                t.sample.c.id == sample_id
+            )
+        ).one()
+        conn.execute(sa.update(t.sample).values(created_audit_log_id=None))
+        conn.execute(
+            t.change.insert().values(
+                id=0,
+                audit_log_id=entry,
+                entity="sample",
+                entity_id=sample_id,
+                project_id=project_id,
+                operation="create",
+            )
+        )
+    assert api.ok("GET", f"/sample/{s['id']}/history") == before
+    assert [h["operation"] for h in before] == ["create", "update"]
+    assert before[0]["new"]["meta"] == {} and before[1]["new"]["meta"] == {"qc": "pass"}

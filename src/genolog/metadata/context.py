@@ -62,7 +62,9 @@ class Tx:
     A creation is recorded without its snapshot (``new`` is NULL): the entity as created is the ``old`` of
     its next change, or its current state if it has not changed since, and ``history.fill_creations``
     puts it back when history is read. Snapshots were most of a bulk ingest's change record: building
-    and encoding them cost a quarter of its time.
+    and encoding them cost a quarter of its time. The kinds in ``tables.CREATED_ON_ROW`` record their
+    creation on the row itself (their writers set ``created_audit_log_id``), so it writes no ``change``
+    row at all.
     """
 
     def __init__(self, conn: Connection, codecs: IdCodecs, audit: AuditInfo | None = None) -> None:
@@ -109,7 +111,8 @@ class Tx:
             self._touched[(entity, i)] = (project_id, snapshots.get(i))
 
     def created(self, entity: str, ids: list[int], project_id: int | None) -> None:
-        """Call after inserting these entities."""
+        """Call after inserting these entities (rows of the ``tables.CREATED_ON_ROW`` kinds carry their
+        creation in ``created_audit_log_id``: nothing more is recorded for them)."""
         touched = self._touched
         for i in ids:
             if (entity, i) not in touched:
@@ -131,7 +134,8 @@ class Tx:
         for (entity, i), (project_id, old) in self._touched.items():
             if old is None:
                 # created by this request (entities are only ever deleted with their whole project)
-                created.setdefault((entity, project_id), []).append(i)
+                if entity not in t.CREATED_ON_ROW:
+                    created.setdefault((entity, project_id), []).append(i)
                 continue
             new = after.get((entity, i))
             if old == new:

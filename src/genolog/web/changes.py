@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
-from genolog.metadata.store.history import changed_fields, fill_creations
+from genolog.metadata.store.history import changed_fields, creation_order, fill_creations, row_creations
 from genolog.web.overview import as_utc
 
 
@@ -34,17 +34,22 @@ def history(tx: Tx, entities: Mapping[str, Sequence[int]], limit: int = 200) -> 
     wanted = [sa.and_(c.c.entity == kind, c.c.entity_id.in_(ids)) for kind, ids in entities.items() if ids]
     if not wanted:
         return []
-    rows = [
+    audit = (a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid)
+    rows = row_creations(tx.conn, entities, *audit)
+    rows += (
         dict(r)
         for r in tx.conn.execute(
-            sa.select(c, a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid)
+            sa.select(c, *audit)
             .join(a, a.c.id == c.c.audit_log_id)
             .where(sa.or_(*wanted))
             .order_by(c.c.id.desc())
             .limit(limit)
         ).mappings()
-    ]
-    fill_creations(tx, rows[::-1])  # the newest rows, so every creation's later changes are among them
+    )
+    rows.sort(key=creation_order)
+    rows = rows[-limit:]  # the newest, so every creation's later changes are among them
+    fill_creations(tx, rows)
+    rows.reverse()
     return [
         Change(
             timestamp=as_utc(r["timestamp"]),

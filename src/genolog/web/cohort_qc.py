@@ -297,8 +297,9 @@ _lock = threading.Lock()
 
 def fingerprint(tx: Tx, project_id: int) -> tuple[Any, ...]:
     """What changes whenever the project's cohort may have: its latest recorded change (every write
-    through the service records one, with its project), and its analyses' count and highest id: one
-    statement."""
+    through the service records one, with its project, except the creation of a participant, sample,
+    assay or sequencing group, which no cohort row can show before an analysis of it is made), and its
+    analyses' count and highest id: one statement."""
     c, a = t.change, t.analysis
     mine = a.c.project_id == project_id
     row = tx.conn.execute(

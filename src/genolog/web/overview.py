@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -84,24 +85,27 @@ def recent_activity(conn: Connection, projects: dict[int, str], limit: int = 15)
     """The latest ``limit`` audit-log entries that changed something in ``projects`` (id -> name), newest
     first: two statements.
 
-    The counts group ``change`` rows by entry in one pass (the table has no index on ``audit_log_id``,
-    and joining it to ``audit_log`` cost a scan per entry); the entries' rows come by primary key."""
+    The counts group ``change`` rows, and the creations recorded on entity rows, by entry in one pass
+    (neither has an index on the audit-log id, and joining them to ``audit_log`` cost a scan per entry);
+    the entries' rows come by primary key."""
     if not projects:
         return []
-    c, a = t.change, t.audit_log
+    a = t.audit_log
     ids = list(projects)
+    events = _events(ids)
     latest = (
-        sa.select(c.c.audit_log_id)
-        .where(c.c.project_id.in_(ids))
-        .group_by(c.c.audit_log_id)
-        .order_by(c.c.audit_log_id.desc())
+        sa.select(events.c.audit_log_id)
+        .group_by(events.c.audit_log_id)
+        .order_by(events.c.audit_log_id.desc())
         .limit(limit)
     )
     counted = conn.execute(
-        sa.select(c.c.audit_log_id, c.c.project_id, c.c.entity, c.c.operation, sa.func.count())
-        .where(c.c.audit_log_id.in_(latest), c.c.project_id.in_(ids))
-        .group_by(c.c.audit_log_id, c.c.project_id, c.c.entity, c.c.operation)
-        .order_by(c.c.audit_log_id.desc(), c.c.project_id, c.c.entity, c.c.operation)
+        sa.select(
+            events.c.audit_log_id, events.c.project_id, events.c.entity, events.c.operation, sa.func.count()
+        )
+        .where(events.c.audit_log_id.in_(latest))
+        .group_by(events.c.audit_log_id, events.c.project_id, events.c.entity, events.c.operation)
+        .order_by(events.c.audit_log_id.desc(), events.c.project_id, events.c.entity, events.c.operation)
     ).all()
     entries = {
         r["id"]: r
@@ -132,6 +136,30 @@ def recent_activity(conn: Connection, projects: dict[int, str], limit: int = 15)
             )
         entry.changes.append((operation, entity, int(n)))
     return list(found.values())
+
+
+def _events(project_ids: list[int]) -> sa.Subquery:
+    """(audit_log_id, project_id, entity, operation) of every change in the projects: the ``change`` rows
+    and the creations recorded on entity rows (``tables.CREATED_ON_ROW``)."""
+    c = t.change
+    parts: list[sa.Select[Any]] = [
+        sa.select(c.c.audit_log_id, c.c.project_id, c.c.entity, c.c.operation).where(
+            c.c.project_id.in_(project_ids)
+        )
+    ]
+    for kind in t.CREATED_ON_ROW:
+        table = t.metadata.tables[kind]
+        project = table.c.project_id if "project_id" in table.c else t.sample.c.project_id
+        part = sa.select(
+            table.c.created_audit_log_id,
+            project,
+            sa.literal(kind, sa.String).label("entity"),
+            sa.literal("create", sa.String).label("operation"),
+        ).where(table.c.created_audit_log_id.is_not(None), project.in_(project_ids))
+        if "project_id" not in table.c:  # an assay or sequencing group is in its sample's project
+            part = part.join_from(table, t.sample, t.sample.c.id == table.c.sample_id)
+        parts.append(part)
+    return sa.union_all(*parts).subquery("events")
 
 
 def as_utc(value: datetime.datetime) -> datetime.datetime:

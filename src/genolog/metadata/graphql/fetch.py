@@ -29,7 +29,7 @@ def columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
     return [
         sa.cast(column, sa.Text).label(column.name) if isinstance(column.type, sa.JSON) else column
         for column in table.c
-        if column.name not in ("audit_log_id", "created_at")
+        if column.name not in ("audit_log_id", "created_audit_log_id", "created_at")
     ]
 
 

@@ -84,7 +84,13 @@ def upsert(tx: Tx, project_id: int, sample_id: int, assay: AssayUpsert) -> int:
     check_sequencing_meta(assay_type, meta)
     assay_id = tx.conn.execute(
         t.assay.insert()
-        .values(sample_id=sample_id, type=assay_type, meta=meta, audit_log_id=tx.audit_log_id)
+        .values(
+            sample_id=sample_id,
+            type=assay_type,
+            meta=meta,
+            audit_log_id=tx.audit_log_id,
+            created_audit_log_id=tx.audit_log_id,
+        )
         .returning(t.assay.c.id)
     ).scalar_one()
     external_ids.write(tx, "assay", project_id, assay_id, assay.external_ids, creating=False)

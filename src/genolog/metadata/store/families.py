@@ -125,7 +125,13 @@ def import_pedigree(
             continue
         new_id = tx.conn.execute(
             t.participant.insert()
-            .values(project_id=project_id, reported_sex=row.sex, meta={}, audit_log_id=tx.audit_log_id)
+            .values(
+                project_id=project_id,
+                reported_sex=row.sex,
+                meta={},
+                audit_log_id=tx.audit_log_id,
+                created_audit_log_id=tx.audit_log_id,
+            )
             .returning(t.participant.c.id)
         ).scalar_one()
         external_ids.write(tx, "participant", project_id, new_id, {"": row.individual}, creating=True)

@@ -53,6 +53,46 @@ def snapshot(tx: Tx, entity: str, ids: list[int]) -> dict[int, dict[str, Any]]:
     return SNAPSHOTS[entity](tx, ids)
 
 
+def row_creations(
+    conn: sa.Connection, entities: Mapping[str, Sequence[int]], *audit_columns: sa.ColumnElement[Any]
+) -> list[dict[str, Any]]:
+    """The creations that ``entities`` (kind -> ids) record on their rows (``tables.CREATED_ON_ROW``), as
+    the ``change`` rows they stand for (``id`` None, ``new`` None for ``fill_creations``), with
+    ``audit_columns`` of their ``audit_log`` entry; oldest first, as ``change`` would have numbered them."""
+    a = t.audit_log
+    found: list[dict[str, Any]] = []
+    for kind, ids in entities.items():
+        if kind not in t.CREATED_ON_ROW or not ids:
+            continue
+        table = t.metadata.tables[kind]
+        project = t.sample.c.project_id if "project_id" not in table.c else table.c.project_id
+        statement = (
+            sa.select(
+                table.c.id.label("entity_id"),
+                table.c.created_audit_log_id.label("audit_log_id"),
+                project.label("project_id"),
+                *audit_columns,
+            )
+            .join(a, a.c.id == table.c.created_audit_log_id)
+            .where(table.c.id.in_(list(ids)))
+        )
+        if "project_id" not in table.c:  # an assay or sequencing group is in its sample's project
+            statement = statement.join(t.sample, t.sample.c.id == table.c.sample_id)
+        found += (
+            {**r, "id": None, "entity": kind, "operation": "create", "old": None, "new": None}
+            for r in conn.execute(statement).mappings()
+        )
+    found.sort(key=creation_order)
+    return found
+
+
+def creation_order(change: Mapping[str, Any]) -> tuple[int, int, int]:
+    """Where a change falls among its request's: creations first, by kind as a request writes them."""
+    if change["id"] is None:
+        return (change["audit_log_id"], t.CREATED_ON_ROW.index(change["entity"]), change["entity_id"])
+    return (change["audit_log_id"], len(t.CREATED_ON_ROW), change["id"])
+
+
 def fill_creations(tx: Tx, changes: Sequence[MutableMapping[str, Any]]) -> None:
     """Put back the ``new`` snapshot of each creation in ``changes`` (oldest first) that was stored
     without one (see ``Tx``): the ``old`` of the entity's next change among ``changes``, else its current
@@ -92,17 +132,17 @@ def changed_fields(
 def read(tx: Tx, entity: str, entity_id: int) -> list[dict[str, Any]]:
     """Every recorded change of one entity, oldest first, with who made it and when."""
     c, a = t.change, t.audit_log
-    rows = [
+    audit = (a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid, a.c.meta.label("audit_meta"))
+    rows = row_creations(tx.conn, {entity: [entity_id]}, *audit)  # none, or the one before every change
+    rows += (
         dict(r)
         for r in tx.conn.execute(
-            sa.select(
-                c, a.c.timestamp, a.c.author, a.c.on_behalf_of, a.c.ar_guid, a.c.meta.label("audit_meta")
-            )
+            sa.select(c, *audit)
             .join(a, a.c.id == c.c.audit_log_id)
             .where(c.c.entity == entity, c.c.entity_id == entity_id)
             .order_by(c.c.id)
         ).mappings()
-    ]
+    )
     fill_creations(tx, rows)
     result = []
     for r in rows:

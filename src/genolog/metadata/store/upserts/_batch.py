@@ -27,9 +27,15 @@ T = TypeVar("T")
 
 
 def chunked(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """Lists of ``size`` values; the generator keeps no reference to the list it gave, so the caller's
+    ``del`` frees it (``upsert_items`` then collects a nearly empty young generation, where a chunk's
+    thousands of objects still alive had cost ~5 µs a sample to scan)."""
     iterator = iter(values)
-    while part := list(islice(iterator, size)):
-        yield part
+    while True:
+        given = [list(islice(iterator, size))]
+        if not given[0]:
+            return
+        yield given.pop()
 
 
 @dataclass(eq=False, slots=True)

@@ -26,11 +26,13 @@ def differs(values: dict[str, Any], old: dict[str, Any]) -> bool:
 
 
 def insert(batch: Batch, table: sa.Table, nodes: Sequence[Node]) -> None:
-    """Insert the nodes' ``values`` (stamped with the request's audit entry) and set their new ids."""
+    """Insert the nodes' ``values`` (stamped with the request's audit entry, as writer and as creator) and
+    set their new ids."""
     if not nodes:
         return
     audit = batch.tx.audit_log_id
-    ids = insert_many(batch.conn, table, [{**n.values, "audit_log_id": audit} for n in nodes], new_ids=True)
+    stamps = {"audit_log_id": audit, "created_audit_log_id": audit}
+    ids = insert_many(batch.conn, table, [{**n.values, **stamps} for n in nodes], new_ids=True)
     for node, new_id in zip(nodes, ids, strict=True):
         node.id = new_id
 

@@ -1,0 +1,64 @@
+"""PostgreSQL COPY results collected when the connection is next used (``metadata/pg_copy.py``): a failed
+COPY fails the statement, commit or request after it, and leaves no connection in a broken state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from genolog.metadata import pg_copy
+from genolog.metadata import tables as t
+from genolog.metadata.db import Database, insert_many
+
+ROW = {"kind": "sample_type", "name": "tissue"}
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("COPY is PostgreSQL's")
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+def _pending(conn: sa.Connection) -> bool:
+    return pg_copy.PENDING in conn.connection.info
+
+
+def test_rows_copied_are_there_for_the_next_statement_and_commit(db: Database) -> None:
+    with db.write() as conn:
+        insert_many(conn, t.enum_value, [ROW])
+        assert _pending(conn)
+        assert conn.execute(sa.select(t.enum_value.c.name).where(t.enum_value.c.name == "tissue")).all()
+        assert not _pending(conn)
+        insert_many(conn, t.enum_value, [{"kind": "sample_type", "name": "swab"}])
+    with db.read() as conn:
+        names = set(conn.execute(sa.select(t.enum_value.c.name)).scalars())
+    assert {"tissue", "swab"} <= names
+
+
+def test_a_failed_copy_fails_the_next_statement_and_the_transaction(db: Database) -> None:
+    with db.write() as conn:
+        insert_many(conn, t.enum_value, [ROW])
+    with pytest.raises(sa.exc.IntegrityError, match="enum_value"), db.write() as conn:
+        insert_many(conn, t.enum_value, [{"kind": "sample_type", "name": "blood-2"}, ROW])
+        conn.execute(sa.select(1))
+    with pytest.raises(sa.exc.IntegrityError), db.write() as conn:  # the last COPY of a transaction
+        insert_many(conn, t.enum_value, [{"kind": "sample_type", "name": "blood-3"}, ROW])
+    with db.read() as conn:  # the connections are fine, and neither transaction left a row
+        names = set(conn.execute(sa.select(t.enum_value.c.name)).scalars())
+    assert "tissue" in names and not {"blood-2", "blood-3"} & names
+
+
+def test_a_connection_closed_with_a_copy_pending_is_fine_for_the_next_user(db: Database) -> None:
+    with db.engine.connect() as conn:
+        conn.begin()
+        insert_many(conn, t.enum_value, [ROW])
+        assert _pending(conn)
+    # closed without a commit: the rollback collected the COPY's result first
+    with db.read() as conn:
+        assert not _pending(conn)
+        assert "tissue" not in set(conn.execute(sa.select(t.enum_value.c.name)).scalars())
