@@ -6,13 +6,14 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables
 from genolog.metadata.api.app import create_app
 from genolog.metadata.api.service import Service
-from genolog.metadata.db import Database
+from genolog.metadata.db import Database, alembic_config
 from genolog.metadata.store import identity
 
 
@@ -129,3 +130,11 @@ def restore(db: Database, snapshot: Dump) -> None:
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
                     )
+
+
+def migrate(svc: Service, revision: str, *, down: bool = False) -> None:
+    """Step the service's database up (or `down`) to an Alembic revision."""
+    config = alembic_config()
+    with svc.db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)

@@ -8,24 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 
 from genolog.metadata import tables as t
 from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
-from genolog.metadata.db import alembic_config
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert
 from genolog.metadata.store import history, projects, sequencing_groups
 from genolog.metadata.store.upserts import upsert_items
 from genolog.web import changes, overview
-from tests.metadata.support import sample_with_group
-
-
-def _migrate(svc: Service, revision: str, *, down: bool = False) -> None:
-    config = alembic_config()
-    with svc.db.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, revision)
+from tests.metadata.support import migrate, sample_with_group
 
 
 def _seed(svc: Service) -> int:
@@ -94,7 +85,7 @@ def test_history_reads_the_same_down_to_0006_and_up_again(svc: Service) -> None:
     assert counted["count"] == 3
     with svc.db.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.change)).scalar() == 2  # project, update
-    _migrate(svc, "0006", down=True)
+    migrate(svc, "0006", down=True)
     with svc.db.read() as conn:
         creations = conn.execute(
             sa.select(t.change.c.entity, sa.func.count())
@@ -109,5 +100,5 @@ def test_history_reads_the_same_down_to_0006_and_up_again(svc: Service) -> None:
         ("sample", 3),
         ("sequencing_group", 3),
     ]
-    _migrate(svc, "head")
+    migrate(svc, "head")
     assert _histories(svc, project_id) == before

@@ -10,16 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy.engine import Connection
 
 from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
-from genolog.metadata.db import alembic_config
 from genolog.metadata.models import ParticipantUpsert
 from genolog.metadata.store import projects
 from genolog.metadata.store.upserts import upsert_items
-from tests.metadata.support import sample_with_group
+from tests.metadata.support import migrate, sample_with_group
 
 WRITTEN_BY_INGEST = (
     "sample",
@@ -71,13 +69,6 @@ def _foreign_keys(conn: Connection) -> set[tuple[str, str, str]]:
     }
 
 
-def _migrate(svc: Service, revision: str, *, down: bool = False) -> None:
-    config = alembic_config()
-    with svc.db.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 def _seed(svc: Service) -> None:
     with svc.db.write() as conn:
         tx = Tx(conn, svc.codecs, AuditInfo(author="seed"))
@@ -106,7 +97,7 @@ def _dump_as_is(conn: Connection) -> dict[str, list[dict[str, Any]]]:
 
 def test_each_step_down_and_up_keeps_every_row_and_sqlite_keeps_its_keys(svc: Service) -> None:
     _seed(svc)
-    _migrate(svc, "0006", down=True)  # below 0007 creations are ``change`` rows (test_creations_on_rows)
+    migrate(svc, "0006", down=True)  # below 0007 creations are ``change`` rows (test_creations_on_rows)
     with svc.db.read() as conn:
         before = _dump_as_is(conn)
     assert before["sample_external_id"] and before["sequencing_group_assay"] and before["change"]
@@ -119,14 +110,14 @@ def test_each_step_down_and_up_keeps_every_row_and_sqlite_keeps_its_keys(svc: Se
     with svc.db.read() as conn:
         assert _foreign_keys(conn) == expected["0006"]
     for revision in ("0005", "0004"):
-        _migrate(svc, revision, down=True)
+        migrate(svc, revision, down=True)
         with svc.db.read() as conn:
             assert _dump_as_is(conn) == before, revision
             assert _foreign_keys(conn) == expected[revision], revision
-    _migrate(svc, "0006")
+    migrate(svc, "0006")
     with svc.db.read() as conn:
         assert _dump_as_is(conn) == before
         assert _foreign_keys(conn) == expected["0006"]
-    _migrate(svc, "head")
+    migrate(svc, "head")
     with svc.db.read() as conn:
         assert _foreign_keys(conn) == expected["0006"]
