@@ -205,7 +205,8 @@ def service(workdir: Path) -> dict[str, Any]:
     with contextlib.redirect_stdout(printed):
         outcome = b.run(dry_run=True)
     backend = b._backend
-    target = backend.replay(b)  # the hailtop batch the dry run printed; nothing is added twice
+    # the hailtop batch the dry run printed (nothing is added twice), as a real run would submit it
+    target = backend.replay(b)
     service_backend = backend.hail_backend()
     jobs = [
         {

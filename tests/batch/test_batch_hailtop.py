@@ -137,6 +137,8 @@ def test_service_submission_carries_every_job_option(hail_venv: Path, tmp_path: 
     url = result["job_env"]["GENOLOG_CONFIG_PATH"]
     assert url.startswith("gs://cohort-tmp/batch-tmp/config/") and url.endswith(".toml")
     assert result["job_env"]["CPG_CONFIG_PATH"] == url
+    # set at the run, so the jobs a dry run replayed with this machine's config path get the upload
+    assert all(job["env"]["GENOLOG_CONFIG_PATH"] == url for job in result["jobs"])
     assert 'billing_project = "cohort-billing"' in result["uploaded_config"]
     assert 'ar-guid = "guid-123"' in result["uploaded_config"]
 

@@ -65,10 +65,8 @@ class _Replay:
         self.resources: dict[str, Any] = {}  # genolog uid -> hailtop resource
         self.written: set[tuple[str, str]] = set()
 
-    def add(self, batch: Batch, jobs: list[Job], env: dict[str, str]) -> None:
-        """Replay `jobs` (parents first), then every `write_output` not yet replayed.
-
-        `env` overrides job environment variables (the service's config path)."""
+    def add(self, batch: Batch, jobs: list[Job]) -> None:
+        """Replay `jobs` (parents first), then every `write_output` not yet replayed."""
         if self.service:  # refused before anything is replayed
             for resource in batch._resource_map.values():
                 for path in getattr(resource, "_output_paths", []):
@@ -79,10 +77,10 @@ class _Replay:
                         )
         for job in jobs:
             if job not in self.jobs:  # replayed by an earlier dry run, still unsubmitted
-                self._add_job(job, env)
+                self._add_job(job)
         self._add_outputs(batch)
 
-    def _add_job(self, job: Job, env: dict[str, str]) -> None:
+    def _add_job(self, job: Job) -> None:
         if isinstance(job, BashJob):
             target = self.target.new_bash_job(
                 name=job.name, attributes=dict(job.attributes), shell=job._shell
@@ -90,7 +88,7 @@ class _Replay:
         else:
             target = self.target.new_python_job(name=job.name, attributes=dict(job.attributes))
         self.jobs[job] = target
-        self._set_options(job, target, env)
+        self._set_options(job, target)
         for name, resource in job._resources.items():
             if isinstance(resource, ResourceGroup):
                 target.declare_resource_group(**{name: dict(resource._templates)})
@@ -107,9 +105,9 @@ class _Replay:
         if parents:
             target.depends_on(*parents)
 
-    def _set_options(self, job: Job, target: Any, env: dict[str, str]) -> None:
+    def _set_options(self, job: Job, target: Any) -> None:
         for variable, value in job._env.items():
-            target.env(variable, env.get(variable, value))
+            target.env(variable, value)
         if job._always_run:
             target.always_run()
         options: dict[str, object] = {  # hailtop setter -> genolog's setting (None: never set)
@@ -236,7 +234,12 @@ class HailtopBackend(Backend):
         if replay is None:
             replay = _Replay(self._hb, batch, self.hail_backend(), service=self.submits_to_service)
             self._replays[batch] = replay
-        replay.add(batch, jobs, self._job_env(dry_run))
+        replay.add(batch, jobs)
+        # set at each run, not at replay: a dry run's replayed jobs keep this machine's values
+        overrides = self._job_env(dry_run)
+        for job in jobs:
+            for variable in overrides.keys() & job._env.keys():
+                replay.jobs[job].env(variable, overrides[variable])
         return replay.target
 
     def _run(
