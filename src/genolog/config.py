@@ -261,6 +261,17 @@ def to_toml(config: Mapping[str, Any]) -> str:
     return str(tomli_w.dumps(without_none(config)))
 
 
+def write_config(config: Mapping[str, Any], path: str) -> str:
+    """Write the config as TOML to a local path or a gs:// or s3:// URL, making its folder; returns the
+    path (absolute for local storage). Raises `OSError` when it cannot."""
+    from genolog.paths import to_path
+
+    target = to_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(to_toml(config))
+    return str(target)
+
+
 def config_json() -> str:
     """The merged config as indented JSON, preceded by a comment line naming its source."""
     import json

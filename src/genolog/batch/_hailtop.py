@@ -28,8 +28,8 @@ from genolog.batch._resource import (
     ResourceFile,
     ResourceGroup,
 )
-from genolog.config import CONFIG_PATH_ENV_VARS, get_config, to_toml
-from genolog.paths import is_cloud_path, to_path
+from genolog.config import CONFIG_PATH_ENV_VARS, get_config, write_config
+from genolog.paths import is_cloud_path
 
 if TYPE_CHECKING:
     from genolog.batch._batch import Batch
@@ -67,18 +67,22 @@ class _Replay:
 
     def add(self, batch: Batch, jobs: list[Job]) -> None:
         """Replay `jobs` (parents first), then every `write_output` not yet replayed."""
+        outputs = self._unwritten_outputs(batch)
         if self.service:  # refused before anything is replayed
-            for resource in batch._resource_map.values():
-                for path in getattr(resource, "_output_paths", []):
-                    if not is_cloud_path(path):
-                        raise BatchException(
-                            f"write_output to {path!r}: the Hail Batch service's workers cannot write to "
-                            "this machine's folders; write to a gs:// (or other bucket) path instead"
-                        )
+            for _, path in outputs:
+                if not is_cloud_path(path):
+                    raise BatchException(
+                        f"write_output to {path!r}: the Hail Batch service's workers cannot write to "
+                        "this machine's folders; write to a gs:// (or other bucket) path instead"
+                    )
         for job in jobs:
             if job not in self.jobs:  # replayed by an earlier dry run, still unsubmitted
                 self._add_job(job)
-        self._add_outputs(batch)
+        for resource, path in outputs:
+            source = resource.source()
+            if source is None or source in self.jobs:
+                self.target.write_output(self._resource(resource), path)
+                self.written.add((resource._uid, path))
 
     def _add_job(self, job: Job) -> None:
         if isinstance(job, BashJob):
@@ -173,8 +177,7 @@ class _Replay:
                 found = self.jobs[source][source._resources_inverse[resource]]
         elif isinstance(resource, ResourceFile) and resource._resource_group is not None:
             group = resource._resource_group
-            member = next(name for name, r in group._resources.items() if r is resource)
-            found = self._resource(group)[member]
+            found = self._resource(group)[_member_name(group, resource)]
         elif isinstance(resource, InputResourceFile):
             found = self.target.read_input(resource._input_path)
         elif isinstance(resource, JobResourceFile) and source is not None:
@@ -186,20 +189,23 @@ class _Replay:
         self.resources[resource._uid] = found
         return found
 
-    def _add_outputs(self, batch: Batch) -> None:
-        for resource in list(batch._resource_map.values()):
+    def _unwritten_outputs(self, batch: Batch) -> list[tuple[Resource, str]]:
+        """Every (resource, destination) `write_output` asked for that is not replayed yet; a group
+        member's share of its group's destination is left to the group (hailtop writes
+        ``<dest>.<name>`` for each member itself)."""
+        outputs = []
+        for resource in batch._resource_map.values():
             paths: list[str] = list(getattr(resource, "_output_paths", []))
             if isinstance(resource, ResourceFile) and resource._resource_group is not None:
-                group = resource._resource_group
-                name = next(n for n, r in group._resources.items() if r is resource)
-                # written with the group: hailtop writes <dest>.<name> for each member itself
-                paths = [p for p in paths if p not in {f"{g}.{name}" for g in group._output_paths}]
-            source = resource.source()
-            for path in paths:
-                if (resource._uid, path) in self.written or (source is not None and source not in self.jobs):
-                    continue
-                self.target.write_output(self._resource(resource), path)
-                self.written.add((resource._uid, path))
+                name = _member_name(resource._resource_group, resource)
+                with_group = {f"{g}.{name}" for g in resource._resource_group._output_paths}
+                paths = [p for p in paths if p not in with_group]
+            outputs += [(resource, p) for p in paths if (resource._uid, p) not in self.written]
+        return outputs
+
+
+def _member_name(group: ResourceGroup, member: ResourceFile) -> str:
+    return next(name for name, r in group._resources.items() if r is member)
 
 
 class HailtopBackend(Backend):
@@ -229,7 +235,9 @@ class HailtopBackend(Backend):
 
     def replay(self, batch: Batch, dry_run: bool = False) -> Any:
         """The `hailtop.batch.Batch` for `batch`, with its unsubmitted jobs added (what `run` submits)."""
-        jobs = batch._unsubmitted_jobs()
+        return self._replay_jobs(batch, batch._unsubmitted_jobs(), dry_run)
+
+    def _replay_jobs(self, batch: Batch, jobs: list[Job], dry_run: bool) -> Any:
         replay = self._replays.get(batch)
         if replay is None:
             replay = _Replay(self._hb, batch, self.hail_backend(), service=self.submits_to_service)
@@ -246,7 +254,7 @@ class HailtopBackend(Backend):
         self, batch: Batch, dry_run: bool, verbose: bool, delete_scratch_on_exit: bool, **backend_kwargs: Any
     ) -> Any:
         jobs = batch._unsubmitted_jobs()
-        target = self.replay(batch, dry_run)
+        target = self._replay_jobs(batch, jobs, dry_run)
         outcome = target.run(
             dry_run=dry_run, verbose=verbose, delete_scratch_on_exit=delete_scratch_on_exit, **backend_kwargs
         )
@@ -310,6 +318,8 @@ class ServiceBackend(HailtopBackend):
         if self._config_url is None:
             tmpdir = str(self.hail_backend().remote_tmpdir).rstrip("/")
             url = f"{tmpdir}/config/{uuid.uuid4()}.toml"
-            to_path(url).write_text(to_toml(get_config()))
-            self._config_url = url
+            try:
+                self._config_url = write_config(get_config(), url)
+            except OSError as e:
+                raise BatchException(f"cannot write the jobs' config to {url} ({e})") from None
         return dict.fromkeys(CONFIG_PATH_ENV_VARS, self._config_url)

@@ -18,8 +18,15 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from genolog.config import ConfigError, built_images, default_data_dir, read_configs, to_toml, update_dict
-from genolog.paths import local_storage_config, to_path
+from genolog.config import (
+    ConfigError,
+    built_images,
+    default_data_dir,
+    read_configs,
+    update_dict,
+    write_config,
+)
+from genolog.paths import local_storage_config
 from genolog.runner.errors import RunnerError
 from genolog.runner.spec import RunSpec
 
@@ -110,10 +117,7 @@ def run_files(config: Mapping[str, Any], dataset: str, ar_guid: str) -> tuple[st
 
 def write(config: Mapping[str, Any], path: str) -> str:
     """Write the config as TOML; returns the path (absolute for local storage)."""
-    target = to_path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(to_toml(config))
+        return write_config(config, path)
     except OSError as e:
         raise RunnerError(f"Cannot write the run's config to {path} ({e}).") from None
-    return str(target)
