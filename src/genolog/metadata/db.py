@@ -224,25 +224,25 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
 def _finish_copies_first(engine: Engine) -> None:
     """Collect a pending COPY's result (``pg_copy``) before anything else uses its connection."""
 
+    def finish_pending(dbapi_connection: Any, info: dict[Any, Any], raise_error: bool = True) -> None:
+        if pg_copy.PENDING in info:  # every statement passes here: the common case costs one lookup
+            pg_copy.finish(dbapi_connection, info, raise_error=raise_error)
+
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _before_statement(conn: Connection, *_: Any) -> None:
-        if pg_copy.PENDING in conn.connection.info:
-            pg_copy.finish(conn.connection.dbapi_connection, conn.connection.info)
+        finish_pending(conn.connection.dbapi_connection, conn.connection.info)
 
     @sa.event.listens_for(engine, "commit")
     def _before_commit(conn: Connection) -> None:
-        if pg_copy.PENDING in conn.connection.info:
-            pg_copy.finish(conn.connection.dbapi_connection, conn.connection.info)
+        finish_pending(conn.connection.dbapi_connection, conn.connection.info)
 
     @sa.event.listens_for(engine, "rollback")
-    def _before_rollback(conn: Connection) -> None:
-        if pg_copy.PENDING in conn.connection.info:  # rolled back anyway: its error no longer matters
-            pg_copy.finish(conn.connection.dbapi_connection, conn.connection.info, raise_error=False)
+    def _before_rollback(conn: Connection) -> None:  # rolled back anyway: its error no longer matters
+        finish_pending(conn.connection.dbapi_connection, conn.connection.info, raise_error=False)
 
     @sa.event.listens_for(engine, "reset")
     def _before_reset(dbapi_connection: Any, record: Any, _state: Any) -> None:
-        if pg_copy.PENDING in record.info:
-            pg_copy.finish(dbapi_connection, record.info, raise_error=False)
+        finish_pending(dbapi_connection, record.info, raise_error=False)
 
 
 def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:
