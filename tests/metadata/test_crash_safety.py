@@ -2,7 +2,7 @@
 
 The server runs as its own process (``genolog serve``) on a scratch database. Each round sends one large
 bulk write (1,000 samples, each with a sequencing group and an assay) that is acknowledged, then a second
-that is killed in flight at a seeded random moment: ``PUT /sample/{project}/upsert-many`` in even rounds,
+(3,000) that is killed in flight at a seeded random moment, once its transaction is open: ``PUT /sample/{project}/upsert-many`` in even rounds,
 the streaming NDJSON ``POST /ingest/{project}`` (samples, and participants with a sample) in odd ones. After every restart, every acknowledged request's
 samples must all be there, each with its group and assay, and the killed request's must be all there or
 none of them. Rounds accumulate on the same database, so a restart must also keep every earlier round. Participants are checked likewise.
@@ -36,6 +36,7 @@ from tests.metadata.support import sample_with_group
 
 ROUNDS = 4  # even rounds send PUT .../upsert-many (JSON), odd ones POST /ingest/... (NDJSON)
 SAMPLES_PER_REQUEST = 1000
+KILLED_REQUEST_SAMPLES = 3 * SAMPLES_PER_REQUEST
 SEED = 7031
 PROJECT = "crash"
 USER = "crash-tester"
@@ -223,9 +224,9 @@ def test_a_killed_server_keeps_acknowledged_bulk_writes_and_no_partial_one(
     requests: list[Request] = []
     ids = iter(range(10**9))
 
-    def new_request(name: str, route: str) -> Request:
+    def new_request(name: str, route: str, samples: int = SAMPLES_PER_REQUEST) -> Request:
         tag = rng.randrange(16**6)
-        return Request(name, route, [f"{name}-{tag:06x}-{next(ids)}" for _ in range(SAMPLES_PER_REQUEST)])
+        return Request(name, route, [f"{name}-{tag:06x}-{next(ids)}" for _ in range(samples)])
 
     killed_mid_request = killed_mid_write = 0
     for round_ in range(ROUNDS):
@@ -243,12 +244,19 @@ def test_a_killed_server_keeps_acknowledged_bulk_writes_and_no_partial_one(
             acknowledged.acknowledged = True
             requests.append(acknowledged)
 
-            in_flight = new_request(f"r{round_}b", route)
+            # three times the acknowledged one: a warm server answers the second request faster than the
+            # first, and a kill timed from the first's duration must still land inside the second
+            in_flight = new_request(f"r{round_}b", route, KILLED_REQUEST_SAMPLES)
             requests.append(in_flight)
             done: dict[str, Any] = {}
             sender = threading.Thread(target=_send, args=(client, in_flight, done))
             sender.start()
             time.sleep(rng.uniform(0.1, 0.9) * duration)
+            # then aim at the transaction: a kill at the random moment alone often landed while the request
+            # was still being read, before the transaction (waits at most as long as the request takes)
+            deadline = time.monotonic() + 3 * duration
+            while sender.is_alive() and not _writing(db_url) and time.monotonic() < deadline:
+                time.sleep(0.002)
             killed_mid_write += _writing(db_url)
             server.kill()
             sender.join(timeout=60)
