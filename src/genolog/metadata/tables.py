@@ -499,3 +499,12 @@ for _table in metadata.tables.values():
     for _constraint in _table.foreign_key_constraints:
         if _sqlite_only(_constraint):
             _constraint.ddl_if(dialect="sqlite")
+
+
+def creations_on_rows(kind: str) -> tuple[sa.Table, sa.FromClause, sa.ColumnElement[int]]:
+    """For a kind in ``CREATED_ON_ROW``: its table, what to select its creations from, and their project's
+    id. An assay or sequencing group has no ``project_id``: it is in its sample's project, joined here."""
+    table = metadata.tables[kind]
+    if "project_id" in table.c:
+        return table, table, table.c.project_id
+    return table, table.join(sample, sample.c.id == table.c.sample_id), sample.c.project_id

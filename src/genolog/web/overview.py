@@ -148,16 +148,17 @@ def _events(project_ids: list[int]) -> sa.Subquery:
         )
     ]
     for kind in t.CREATED_ON_ROW:
-        table = t.metadata.tables[kind]
-        project = table.c.project_id if "project_id" in table.c else t.sample.c.project_id
-        part = sa.select(
-            table.c.created_audit_log_id,
-            project,
-            sa.literal(kind, sa.String).label("entity"),
-            sa.literal("create", sa.String).label("operation"),
-        ).where(table.c.created_audit_log_id.is_not(None), project.in_(project_ids))
-        if "project_id" not in table.c:  # an assay or sequencing group is in its sample's project
-            part = part.join_from(table, t.sample, t.sample.c.id == table.c.sample_id)
+        table, rows, project = t.creations_on_rows(kind)
+        part = (
+            sa.select(
+                table.c.created_audit_log_id,
+                project,
+                sa.literal(kind, sa.String).label("entity"),
+                sa.literal("create", sa.String).label("operation"),
+            )
+            .select_from(rows)
+            .where(table.c.created_audit_log_id.is_not(None), project.in_(project_ids))
+        )
         parts.append(part)
     return sa.union_all(*parts).subquery("events")
 

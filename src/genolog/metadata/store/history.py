@@ -64,8 +64,7 @@ def row_creations(
     for kind, ids in entities.items():
         if kind not in t.CREATED_ON_ROW or not ids:
             continue
-        table = t.metadata.tables[kind]
-        project = t.sample.c.project_id if "project_id" not in table.c else table.c.project_id
+        table, rows, project = t.creations_on_rows(kind)
         statement = (
             sa.select(
                 table.c.id.label("entity_id"),
@@ -73,11 +72,10 @@ def row_creations(
                 project.label("project_id"),
                 *audit_columns,
             )
+            .select_from(rows)
             .join(a, a.c.id == table.c.created_audit_log_id)
             .where(table.c.id.in_(list(ids)))
         )
-        if "project_id" not in table.c:  # an assay or sequencing group is in its sample's project
-            statement = statement.join(t.sample, t.sample.c.id == table.c.sample_id)
         found += (
             {**r, "id": None, "entity": kind, "operation": "create", "old": None, "new": None}
             for r in conn.execute(statement).mappings()

@@ -123,13 +123,14 @@ def creation_history(
 ) -> dict[int, list[dict[str, Any]]]:
     """Per project, how many sequencing groups of each type and technology existed at the end of each
     day on which one was created (a running total, by the date of the request that created them)."""
-    c, a, sg, s = t.change, t.audit_log, t.sequencing_group, t.sample
+    c, a, sg = t.change, t.audit_log, t.sequencing_group
+    _, rows, project = t.creations_on_rows("sequencing_group")
     # (project, audit-log entry, group) of each creation: recorded on the group's row since migration
     # 0007, before that as a ``change`` row
     created = sa.union_all(
-        sa.select(s.c.project_id, sg.c.created_audit_log_id.label("audit_log_id"), sg.c.id)
-        .join_from(sg, s, s.c.id == sg.c.sample_id)
-        .where(sg.c.created_audit_log_id.is_not(None), s.c.project_id.in_(project_ids)),
+        sa.select(project, sg.c.created_audit_log_id.label("audit_log_id"), sg.c.id)
+        .select_from(rows)
+        .where(sg.c.created_audit_log_id.is_not(None), project.in_(project_ids)),
         sa.select(c.c.project_id, c.c.audit_log_id, c.c.entity_id).where(
             c.c.entity == "sequencing_group", c.c.operation == "create", c.c.project_id.in_(project_ids)
         ),
