@@ -43,7 +43,7 @@ from _support import Served, genolog_serve, scratch_postgres
 from genolog.metadata import tables as t
 from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
-from genolog.metadata.server import tune_gc
+from genolog.metadata.server import tune_interpreter
 from genolog.metadata.settings import ServerSettings
 
 SGS_QUERY = """query ($p: String!) { project(name: $p) { sequencingGroups {
@@ -318,7 +318,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON at the end")
     args = parser.parse_args()
-    tune_gc()  # the hand-written baseline runs here: give it the server's garbage collection
+    tune_interpreter()  # the hand-written baseline runs here: give it the server's garbage collection
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         results += bench(f"sqlite:///{scratch}/bench.sqlite", "sqlite", args.sizes, args.repeat)

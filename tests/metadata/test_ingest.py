@@ -7,9 +7,11 @@ from typing import Any
 
 import orjson
 import pytest
+import sqlalchemy as sa
 
 from genolog.client import IngestError, ingest
 from genolog.client._server import ServerSettings
+from genolog.metadata import tables as t
 from genolog.metadata.api.service import Service
 from genolog.metadata.store.upserts import CHUNK
 from tests.metadata.live import live_server
@@ -94,6 +96,22 @@ def test_reingest_is_unchanged_and_a_partial_change_updates_only_that(api: Api) 
         for s in api.ok("POST", "/sample/", json={"project_ids": ["proj"]})
     }
     assert sorted(e for e, n in notes.items() if n == "y") == sorted(f"S{i + 1}" for i in changed)
+
+
+def test_ids_are_drawn_for_new_entities_only(api: Api, svc: Service) -> None:
+    """PostgreSQL draws a new sample's group and assay ids with the sample's: none may be lost, so a bulk
+    ingest, its re-ingest and one more sample give every kind consecutive ids."""
+    api.project()
+    records = [sample_record(i, participant=False) for i in range(CHUNK + 5)]
+    assert counts(send(api, records))["sample"]["created"] == CHUNK + 5
+    assert counts(send(api, records))["sample"]["unchanged"] == CHUNK + 5
+    nested = sample_record(CHUNK + 5, participant=False)
+    nested["sample"]["nested_samples"] = [sample_record(CHUNK + 6, participant=False)["sample"]]
+    assert counts(send(api, [nested]))["sample"]["created"] == 2
+    with svc.db.read() as conn:
+        for table, count in ((t.sample, CHUNK + 7), (t.sequencing_group, CHUNK + 7), (t.assay, CHUNK + 7)):
+            ids = sorted(conn.execute(sa.select(table.c.id)).scalars())
+            assert len(ids) == count and ids[-1] - ids[0] == count - 1, table.name
 
 
 def test_a_new_lane_replaces_the_group_and_a_new_type_adds_one(api: Api) -> None:

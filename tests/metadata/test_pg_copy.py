@@ -1,16 +1,18 @@
-"""PostgreSQL COPY results collected when the connection is next used (``metadata/pg_copy.py``): a failed
-COPY fails the statement, commit or request after it, and leaves no connection in a broken state."""
+"""PostgreSQL COPY sent by the connection's own thread, its outcome collected when the connection is next
+used (``metadata/pg_copy.py``): COPYs land in order, a failed COPY fails the statement, commit or request
+after it (and those queued after it go unsent), and no connection is left in a broken state."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from genolog.metadata import pg_copy
 from genolog.metadata import tables as t
-from genolog.metadata.db import Database, insert_many
+from genolog.metadata.db import Database, allocate_ids, insert_many
 
 ROW = {"kind": "sample_type", "name": "tissue"}
 
@@ -51,6 +53,39 @@ def test_a_failed_copy_fails_the_next_statement_and_the_transaction(db: Database
     with db.read() as conn:  # the connections are fine, and neither transaction left a row
         names = set(conn.execute(sa.select(t.enum_value.c.name)).scalars())
     assert "tissue" in names and not {"blood-2", "blood-3"} & names
+
+
+def test_more_copies_than_the_queue_holds_all_land_in_order(db: Database) -> None:
+    count = 3 * pg_copy._QUEUED
+    with db.write() as conn:
+        project = conn.execute(
+            sa.insert(t.project).values(name="copies", dataset="copies", meta={}).returning(t.project.c.id)
+        ).scalar_one()
+        ids = allocate_ids(conn, {t.sample: count})[t.sample]
+        for i, sample_id in enumerate(ids):  # each sample's parent is the one the COPY before wrote
+            row = {"project_id": project, "type": "blood", "active": True, "meta": {"i": i}}
+            row |= {"parent_id": ids[i - 1] if i else None, "created_at": datetime.now(UTC)}
+            insert_many(conn, t.sample, [row], ids=[sample_id])
+        assert _pending(conn)
+    with db.read() as conn:
+        landed = conn.execute(sa.select(t.sample.c.id, t.sample.c.parent_id).order_by(t.sample.c.id)).all()
+    assert [tuple(r) for r in landed] == list(zip(ids, [None, *ids[:-1]], strict=True))
+
+
+def test_copies_queued_after_a_failed_one_go_unsent(db: Database) -> None:
+    with db.write() as conn:
+        insert_many(conn, t.enum_value, [ROW])
+    with pytest.raises(sa.exc.IntegrityError, match="duplicate key") as raised, db.write() as conn:
+        insert_many(conn, t.enum_value, [{"kind": "sample_type", "name": "before"}])
+        insert_many(conn, t.enum_value, [ROW])  # fails
+        for i in range(5):
+            insert_many(conn, t.enum_value, [{"kind": "sample_type", "name": f"after-{i}"}])
+        conn.execute(sa.select(1))
+    # the error is the failed COPY's own, not "current transaction is aborted" from one sent after it
+    assert "enum_value" in str(raised.value) and "aborted" not in str(raised.value)
+    with db.read() as conn:
+        names = set(conn.execute(sa.select(t.enum_value.c.name)).scalars())
+    assert "tissue" in names and not {"before", "after-0", "after-4"} & names
 
 
 def test_a_connection_closed_with_a_copy_pending_is_fine_for_the_next_user(db: Database) -> None:

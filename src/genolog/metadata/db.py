@@ -33,23 +33,22 @@ def normalise_url(url: str) -> str:
 
 
 def insert_many(
-    conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, new_ids: bool = False
-) -> list[int]:
-    """Insert ``rows`` (all with the same keys) in one DBAPI executemany (COPY on PostgreSQL); with
-    ``new_ids``, allocate and return their ids (in order).
+    conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, ids: Sequence[int] = ()
+) -> None:
+    """Insert ``rows`` (all with the same keys) in one DBAPI executemany (COPY on PostgreSQL), with
+    ``ids`` (from ``allocate_ids``) as their ids if given.
 
     SQLAlchemy's own executemany costs ~10 µs of Python per row (parameter construction, per-row bind
     processing); bulk ingest writes millions of rows, so this converts values once each and hands plain
-    tuples to the driver. On PostgreSQL each row is converted as it is streamed, so the database works on
-    the first rows while Python converts the rest.
+    tuples to the driver. On PostgreSQL the COPY is queued and sent by a thread of the connection's own
+    (``pg_copy``), so the database works on it while the caller goes on.
     """
     if not rows:
-        return []
+        return
     columns = list(rows[0])
     dialect = conn.dialect
     # only the columns that need converting (JSON, dates) go through Python per value
     converted = [(i, c) for i, c in enumerate(_converters(table, columns, dialect)) if c is not None]
-    ids = _allocate_ids(conn, table, len(rows)) if new_ids else []
 
     def tuples() -> Iterator[tuple[Any, ...]]:
         # column by column, lazily: each column one map over the rows, each conversion one map over its
@@ -57,19 +56,18 @@ def insert_many(
         values: list[Iterator[Any]] = [map(itemgetter(c), rows) for c in columns]
         for i, convert in converted:
             values[i] = map(convert, values[i])
-        return zip(ids, *values, strict=True) if new_ids else zip(*values, strict=True)
+        return zip(ids, *values, strict=True) if ids else zip(*values, strict=True)
 
     quote = dialect.identifier_preparer.quote
-    names = ["id", *columns] if new_ids else columns
+    names = ["id", *columns] if ids else columns
     target = f"{quote(table.name)} ({', '.join(map(quote, names))})"
     if dialect.name == "postgresql":  # COPY: one stream instead of a round of parse/bind/execute per row
-        # its result collected before the connection's next statement (pg_copy)
+        # its outcome collected before the connection's next statement (pg_copy)
         raw = conn.connection
         pg_copy.copy_rows(raw.dbapi_connection, raw.info, f"COPY {target} FROM STDIN", tuples())  # type: ignore[arg-type]
     else:
         placeholders = ", ".join(["?"] * len(names))
         conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({placeholders})", list(tuples()))
-    return ids
 
 
 def _converters(
@@ -150,22 +148,31 @@ def _pg_array_text(values: list[Any]) -> str:
 _SEQUENCES: dict[str, str] = {}  # table -> the sequence of its id column (the schema names them once)
 
 
-def _allocate_ids(conn: Connection, table: sa.Table, count: int) -> list[int]:
+def allocate_ids(conn: Connection, counts: Mapping[sa.Table, int]) -> dict[sa.Table, list[int]]:
+    """New ids for ``counts`` rows of each table, in one round trip on PostgreSQL."""
     if conn.dialect.name == "postgresql":
-        # the sequence looked up once, not per row as ``nextval(pg_get_serial_sequence(...))`` did
-        name = _SEQUENCES.get(table.name)
-        if name is None:
-            name = conn.execute(sa.select(sa.func.pg_get_serial_sequence(table.name, "id"))).scalar_one()
-            _SEQUENCES[table.name] = name
-        # one array, which psycopg reads in C: 1,000 rows through SQLAlchemy's result cost twice the
+        names = []
+        for table in counts:
+            # the sequence looked up once, not per row as ``nextval(pg_get_serial_sequence(...))`` did
+            name = _SEQUENCES.get(table.name)
+            if name is None:
+                name = conn.execute(sa.select(sa.func.pg_get_serial_sequence(table.name, "id"))).scalar_one()
+                _SEQUENCES[table.name] = name
+            names.append(name)
+        # arrays, which psycopg reads in C: 1,000 rows through SQLAlchemy's result cost twice the
         # database's time to draw the numbers
-        ids: list[int] = conn.exec_driver_sql(
-            "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)", (name, count)
-        ).scalar_one()
-        return ids
+        each = "(SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s))"
+        drawn = conn.exec_driver_sql(
+            "SELECT " + ", ".join([each] * len(names)),
+            tuple(v for name, count in zip(names, counts.values(), strict=True) for v in (name, count)),
+        ).one()
+        return {table: ids or [] for table, ids in zip(counts, drawn, strict=True)}
     # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so max(id) cannot move under us
-    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
-    return list(range(start + 1, start + 1 + count))
+    result = {}
+    for table, count in counts.items():
+        start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+        result[table] = list(range(start + 1, start + 1 + count))
+    return result
 
 
 def _json_dumps(value: Any) -> str:
@@ -222,27 +229,28 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _finish_copies_first(engine: Engine) -> None:
-    """Collect a pending COPY's result (``pg_copy``) before anything else uses its connection."""
+    """Wait for queued COPYs (``pg_copy``) and collect their outcome before anything else uses their
+    connection."""
 
-    def finish_pending(dbapi_connection: Any, info: dict[Any, Any], raise_error: bool = True) -> None:
+    def finish_pending(info: dict[Any, Any], raise_error: bool = True) -> None:
         if pg_copy.PENDING in info:  # every statement passes here: the common case costs one lookup
-            pg_copy.finish(dbapi_connection, info, raise_error=raise_error)
+            pg_copy.finish(info, raise_error=raise_error)
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _before_statement(conn: Connection, *_: Any) -> None:
-        finish_pending(conn.connection.dbapi_connection, conn.connection.info)
+        finish_pending(conn.connection.info)
 
     @sa.event.listens_for(engine, "commit")
     def _before_commit(conn: Connection) -> None:
-        finish_pending(conn.connection.dbapi_connection, conn.connection.info)
+        finish_pending(conn.connection.info)
 
     @sa.event.listens_for(engine, "rollback")
     def _before_rollback(conn: Connection) -> None:  # rolled back anyway: its error no longer matters
-        finish_pending(conn.connection.dbapi_connection, conn.connection.info, raise_error=False)
+        finish_pending(conn.connection.info, raise_error=False)
 
     @sa.event.listens_for(engine, "reset")
-    def _before_reset(dbapi_connection: Any, record: Any, _state: Any) -> None:
-        finish_pending(dbapi_connection, record.info, raise_error=False)
+    def _before_reset(_dbapi_connection: Any, record: Any, _state: Any) -> None:
+        finish_pending(record.info, raise_error=False)
 
 
 def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:

@@ -47,7 +47,7 @@ def upsert_items(
     report = UpsertReport(batch.counts, batch.changes)
     record, analysed_at = 1, 0
     # A chunk makes a few hundred thousand objects that live until it ends; the young-generation
-    # collector, run every 100,000 allocations (server.tune_gc), scanned them again and again: a third
+    # collector, run every 100,000 allocations (server.tune_interpreter), scanned them again and again: a third
     # of a re-ingest's time. Paused, each chunk's nodes are freed by reference counting (their cycles
     # broken by ``_upsert_chunk``), and one young collection per chunk catches any other cycle.
     with gc_paused():

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NoReturn, TypeVar
 
+import sqlalchemy as sa
+
 from genolog.metadata.context import Tx
+from genolog.metadata.db import allocate_ids
 from genolog.metadata.errors import BadRequest, MetadataError
 from genolog.metadata.models import AssayUpsert, ParticipantUpsert, SampleUpsert, SequencingGroupUpsert
 from genolog.metadata.store import external_ids
@@ -80,6 +83,29 @@ class Batch:
         # external id -> record that named it, per kind: the same entity may appear once per request
         self.seen: dict[str, dict[str, int]] = {k: {} for k in KINDS}
         self._enums: dict[str, set[str]] = {}
+        self._ids: dict[sa.Table, list[int]] = {}  # per table, ids drawn ahead and not yet used
+
+    def reserve_ids(self, counts: dict[sa.Table, int]) -> None:
+        """Draw ids for rows still to be written, several tables in one round trip (PostgreSQL).
+
+        Drawing them when a level is written would wait for the COPYs still queued before it (pg_copy);
+        drawn ahead, the levels of a chunk are written without waiting. SQLite's ids come from max(id)
+        of what is written, and SQLite never waits, so there they are drawn when written."""
+        if self.conn.dialect.name != "postgresql":
+            return
+        wanted = {table: n - len(self._ids.get(table, ())) for table, n in counts.items()}
+        wanted = {table: n for table, n in wanted.items() if n > 0}
+        if wanted:
+            for table, ids in allocate_ids(self.conn, wanted).items():
+                self._ids.setdefault(table, []).extend(ids)
+
+    def new_ids(self, table: sa.Table, count: int) -> list[int]:
+        """``count`` new ids for ``table``: reserved ones first, the rest drawn now."""
+        reserved = self._ids.get(table, [])
+        taken, self._ids[table] = reserved[:count], reserved[count:]
+        if len(taken) < count:
+            taken += allocate_ids(self.conn, {table: count - len(taken)})[table]
+        return taken
 
     def fail(self, node: Node, message: str, error: type[MetadataError] = BadRequest) -> NoReturn:
         raise error(f"{self.label} {node.record}: {message}")

@@ -32,7 +32,8 @@ def insert(batch: Batch, table: sa.Table, nodes: Sequence[Node]) -> None:
         return
     audit = batch.tx.audit_log_id
     stamps = {"audit_log_id": audit, "created_audit_log_id": audit}
-    ids = insert_many(batch.conn, table, [{**n.values, **stamps} for n in nodes], new_ids=True)
+    ids = batch.new_ids(table, len(nodes))
+    insert_many(batch.conn, table, [{**n.values, **stamps} for n in nodes], ids=ids)
     for node, new_id in zip(nodes, ids, strict=True):
         node.id = new_id
 

@@ -24,6 +24,7 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
     _eids.check_clashes(batch, nodes, found)
     _eids.load_current(batch, nodes)
     _check_participants(batch, nodes)
+    _reserve_ids(batch, [n for n in nodes if n.old is None])
     now = utcnow()
     for node in nodes:
         _eids.check_required(batch, node)
@@ -70,6 +71,15 @@ def _values(batch: Batch, node: Node) -> dict[str, object]:
         "parent_id": parent_id,
         "root_id": root_id,
     }
+
+
+def _reserve_ids(batch: Batch, new: list[Node]) -> None:
+    """Draw the ids of the new samples and of their sequencing groups and assays (new too: another
+    sample's cannot move to them) in one round trip, before any of them is written."""
+    groups = [c for n in new for c in n.children if c.kind == "sequencing_group"]
+    assays = [c for n in new for c in n.children if c.kind == "assay"]
+    assays += [a for g in groups for a in g.children]
+    batch.reserve_ids({t.sample: len(new), t.sequencing_group: len(groups), t.assay: len(assays)})
 
 
 def _check_participants(batch: Batch, nodes: list[Node]) -> None:
