@@ -60,6 +60,6 @@ def tune_interpreter() -> None:
     gc.set_threshold(100_000, 20, 10)
     # A request thread that waits on the database wakes to the interpreter lock held by another thread
     # for up to the switch interval: 5 ms by default, during which the database sits idle. A bulk ingest
-    # on PostgreSQL hands each COPY to a thread that waits so (pg_copy) hundreds of times; at 0.5 ms it
+    # on PostgreSQL hands each COPY to a thread that waits so (queued_writes) hundreds of times; at 0.5 ms it
     # went from about 11,000 to 12,500 samples a second.
     sys.setswitchinterval(0.0005)

@@ -1,26 +1,28 @@
-"""PostgreSQL COPY sent by a thread of the connection's own, its outcome collected when the connection is
-next used.
+"""Bulk inserts done by a thread of the connection's own while the request's thread goes on.
 
 A bulk ingest writes each level of a chunk (samples, their external ids, assays, sequencing groups, their
-links) with one COPY. PostgreSQL works on the rows more slowly than Python makes them, and a COPY cannot
-start before the previous one has ended, so sending them from the request's thread left it idle for much
-of the database's work. Instead ``copy_rows`` formats the rows (on the request's thread, which holds the
-interpreter anyway) and queues them; a writer thread sends each COPY as soon as the previous one has ended,
-while the request's thread goes on building the next level. Before the connection's next statement, commit
-or rollback, ``finish`` (which ``db.create_engine`` hooks into SQLAlchemy's events) waits for the queue to
-empty and collects the last result.
+links) in one go: a COPY on PostgreSQL, a few INSERTs of many rows on SQLite. Done on the request's
+thread, each left it idle while the database worked: PostgreSQL works on a COPY's rows more slowly than
+Python makes them, and a COPY cannot start before the previous one has ended; SQLite writes the rows with
+the interpreter lock released. So ``copy_rows`` and ``insert_rows`` prepare the data (on the request's
+thread, which holds the lock anyway) and queue it; the connection's writer thread sends each write as soon
+as the one before has ended, while the request's thread goes on building the next level. Before the
+connection's next statement, commit or rollback, ``finish`` (which ``db.create_engine`` hooks into
+SQLAlchemy's events) waits for the queue to empty and collects the outcome.
 
-A COPY that fails (a unique external id taken meanwhile, say) raises there, from the next statement, as
-the same SQLAlchemy error the COPY itself would have raised; the COPYs queued after it are dropped, and the
+A write that fails (a unique external id taken meanwhile, say) raises there, from the next statement, as
+the same SQLAlchemy error the write itself would have raised; what was queued after it goes unsent, and the
 request fails and rolls back as before.
 """
 
 from __future__ import annotations
 
 import select
+import sqlite3
 from collections import deque
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -30,10 +32,10 @@ from psycopg._copy_base import TextFormatter  # private, but the one formatter C
 from psycopg.adapt import Transformer
 from psycopg.copy import LibpqWriter
 
-# key, in the pooled connection's ``info``, of its writer while COPYs are queued or a result is pending
-PENDING = "genolog_pending_copy"
-_WRITER = "genolog_copy_writer"  # the connection's writer, kept between requests (its thread idles)
-# COPYs formatted and waiting to be sent, at most: two chunks of a bulk ingest, which bounds the memory
+# key, in the pooled connection's ``info``, of its writer while writes are queued or a result is pending
+PENDING = "genolog_pending_writes"
+_WRITER = "genolog_writer"  # the connection's writer, kept between requests (its thread idles)
+# writes prepared and waiting to be sent, at most: two chunks of a bulk ingest, which bounds the memory
 _QUEUED = 10
 
 
@@ -43,50 +45,55 @@ def copy_rows(
     statement: str,
     rows: Iterable[Sequence[Any]],
 ) -> None:
-    """``COPY ... FROM STDIN`` the rows; returns once they are queued, the result left for ``finish``."""
-    writer: _Writer | None = info.get(_WRITER)
-    if writer is None or writer.connection is not dbapi_connection:
-        writer = info[_WRITER] = _Writer(dbapi_connection)
+    """PostgreSQL: ``COPY ... FROM STDIN`` the rows; returns once they are queued."""
     try:
         data = _formatted(dbapi_connection, rows)
     except psycopg.Error as error:  # a value psycopg cannot adapt, as SQLAlchemy's own statements raise it
         raise sa.exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
-    writer.submit(statement, data)
-    info[PENDING] = writer
+    _writer(dbapi_connection, info).submit(statement, partial(_copy, dbapi_connection, statement, data))
+
+
+def insert_rows(
+    dbapi_connection: sqlite3.Connection,
+    info: MutableMapping[str, Any],
+    statement: str,
+    values: Sequence[Any],
+) -> None:
+    """SQLite: execute the INSERT with its ``values``; returns once it is queued."""
+    _writer(dbapi_connection, info).submit(statement, partial(dbapi_connection.execute, statement, values))
 
 
 def finish(info: MutableMapping[str, Any], *, raise_error: bool = True) -> None:
-    """Wait for the connection's queued COPYs and collect their outcome; raise the first error. Unless
-    ``raise_error`` (a rollback), the COPYs not yet sent are dropped and errors ignored."""
+    """Wait for the connection's queued writes and collect their outcome; raise the first error. Unless
+    ``raise_error`` (a rollback), the writes not yet sent are dropped and errors ignored."""
     writer: _Writer | None = info.pop(PENDING, None)
     if writer is not None:
         writer.drain(raise_error=raise_error)
 
 
-def _formatted(dbapi_connection: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> bytes:
-    formatter = TextFormatter(Transformer(dbapi_connection))
-    data = bytearray()
-    for row in rows:
-        data += formatter.write_row(row)
-    data += formatter.end()
-    return bytes(data)
+def _writer(dbapi_connection: Any, info: MutableMapping[str, Any]) -> _Writer:
+    writer: _Writer | None = info.get(_WRITER)
+    if writer is None or writer.connection is not dbapi_connection:
+        writer = info[_WRITER] = _Writer(dbapi_connection)
+    info[PENDING] = writer
+    return writer
 
 
 class _Writer:
-    """Sends one connection's COPYs in order on a thread of its own."""
+    """Does one connection's writes in order on a thread of its own."""
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+    def __init__(self, connection: Any) -> None:
         self.connection = connection
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="genolog-copy")
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="genolog-writer")
         self._queued: deque[Future[None]] = deque()
         self._pending: str | None = None  # the COPY sent whose result is still to be collected
         self._failed: BaseException | None = None  # the first error; what was queued after goes unsent
         self._dropping = False  # rolling back: what is queued goes unsent
 
-    def submit(self, statement: str, data: bytes) -> None:
+    def submit(self, statement: str, write: Callable[[], object]) -> None:
         while len(self._queued) >= _QUEUED:
             self._queued.popleft().result()
-        self._queued.append(self._thread.submit(self._send, statement, data))
+        self._queued.append(self._thread.submit(self._write, statement, write))
 
     def drain(self, *, raise_error: bool) -> None:
         self._dropping = not raise_error
@@ -100,16 +107,16 @@ class _Writer:
         if failed is not None and raise_error:
             raise failed
 
-    def _send(self, statement: str, data: bytes) -> None:
+    def _write(self, statement: str, write: Callable[[], object]) -> None:
         if self._failed is not None or self._dropping:
             return
         try:
             self._collect()
-            with self.connection.cursor() as cursor, cursor.copy(statement, writer=_EndLater(cursor)) as copy:
-                copy.write(data)
-            self._pending = statement
-        except psycopg.Error as error:  # as SQLAlchemy's own statements raise it
-            self._failed = sa.exc.DBAPIError.instance(statement, None, error, psycopg.Error)
+            if write() is _COPY_SENT:
+                self._pending = statement
+        except (psycopg.Error, sqlite3.Error) as error:  # as SQLAlchemy's own statements raise it
+            base = psycopg.Error if isinstance(error, psycopg.Error) else sqlite3.Error
+            self._failed = sa.exc.DBAPIError.instance(statement, None, error, base)
         except BaseException as error:  # raised on the request's thread, by ``drain``
             self._failed = error
 
@@ -134,6 +141,26 @@ class _Writer:
             failed = lost
         if failed is not None:
             raise sa.exc.DBAPIError.instance(statement, None, failed, psycopg.Error) from failed
+
+
+# --- PostgreSQL's COPY ----------------------------------------------------------------------------------
+
+_COPY_SENT = object()  # what ``_copy`` returns: its result is collected before the connection's next use
+
+
+def _formatted(dbapi_connection: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> bytes:
+    formatter = TextFormatter(Transformer(dbapi_connection))
+    data = bytearray()
+    for row in rows:
+        data += formatter.write_row(row)
+    data += formatter.end()
+    return bytes(data)
+
+
+def _copy(connection: psycopg.Connection[Any], statement: str, data: bytes) -> object:
+    with connection.cursor() as cursor, cursor.copy(statement, writer=_EndLater(cursor)) as copy:
+        copy.write(data)
+    return _COPY_SENT
 
 
 class _EndLater(LibpqWriter):
