@@ -88,9 +88,10 @@ class Batch:
     def reserve_ids(self, counts: dict[sa.Table, int]) -> None:
         """Draw ids for rows still to be written, several tables in one round trip (PostgreSQL).
 
-        Drawing them when a level is written would wait for the COPYs still queued before it (queued_writes);
-        drawn ahead, the levels of a chunk are written without waiting. SQLite's ids come from max(id)
-        of what is written, and SQLite never waits, so there they are drawn when written."""
+        Drawn when a level is written, they waited for the COPYs still queued before it (queued_writes);
+        drawn ahead, the levels of a chunk are written without waiting. SQLite's ids come from max(id) of
+        what is written, so there they are drawn when written (its queued writes end in far less time
+        than the Python between them)."""
         if self.conn.dialect.name != "postgresql":
             return
         wanted = {table: n - len(self._ids.get(table, ())) for table, n in counts.items()}
