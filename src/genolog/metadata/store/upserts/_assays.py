@@ -12,7 +12,7 @@ from genolog.metadata.db import one_of
 from genolog.metadata.errors import BadRequest, Conflict
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store import assays
-from genolog.metadata.store.upserts import _eids, _level
+from genolog.metadata.store.upserts import _eids, _level, _rows
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
 
@@ -67,10 +67,9 @@ def _match_by_location(batch: Batch, nodes: list[Node]) -> None:
     by_location: dict[tuple[int, str], int] = {}
     rows: dict[int, dict[str, Any]] = {}
     for part in chunked(sample_ids):
-        for row in batch.conn.execute(
-            sa.select(t.assay).where(one_of(batch.conn, t.assay.c.sample_id, part))
-        ).mappings():
-            rows[row["id"]] = dict(row)
+        statement = sa.select(t.assay).where(one_of(batch.conn, t.assay.c.sample_id, part))
+        for row in _rows.as_dicts(batch.conn.execute(statement)):
+            rows[row["id"]] = row
             for location in locations((row["meta"] or {}).get("reads")):
                 by_location[(row["sample_id"], location)] = row["id"]
     for node in wanted:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,11 +14,16 @@ from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 def by_id(batch: Batch, table: sa.Table, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     result: dict[int, dict[str, Any]] = {}
     for part in chunked(dict.fromkeys(ids)):
-        for row in batch.conn.execute(
-            sa.select(table).where(one_of(batch.conn, table.c.id, part))
-        ).mappings():
-            result[row["id"]] = dict(row)
+        rows = as_dicts(batch.conn.execute(sa.select(table).where(one_of(batch.conn, table.c.id, part))))
+        result.update((row["id"], row) for row in rows)
     return result
+
+
+def as_dicts(result: sa.CursorResult[Any]) -> Iterator[dict[str, Any]]:
+    """The rows as plain dicts (a re-ingest reads every row back: ``.mappings()`` and ``dict(row)`` cost
+    a third more per row)."""
+    keys = list(result.keys())
+    return (dict(zip(keys, row, strict=True)) for row in result)
 
 
 def differs(values: dict[str, Any], old: dict[str, Any]) -> bool:

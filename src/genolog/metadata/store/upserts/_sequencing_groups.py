@@ -130,8 +130,8 @@ def _match_by_fields(batch: Batch, nodes: list[Node]) -> None:
             .where(one_of(batch.conn, sg.c.sample_id, part), sg.c.archived.is_(False))
             .order_by(sg.c.id)
         )
-        for row in batch.conn.execute(statement).mappings():
-            rows[row["id"]] = dict(row)
+        for row in _rows.as_dicts(batch.conn.execute(statement)):
+            rows[row["id"]] = row
             by_fields.setdefault((row["sample_id"], *(row[f] for f in FIELDS)), []).append(row["id"])
     links = _links(batch, list(rows))
     for node in nodes:
