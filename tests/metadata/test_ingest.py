@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -215,3 +216,33 @@ def test_the_client_streams_records_and_names_the_bad_one(svc: Service) -> None:
         with pytest.raises(IngestError) as refused:
             ingest("proj", [sample_record(500), {"sample": {"type": "blood"}}], settings=settings)
         assert refused.value.status == 400 and refused.value.line == 2
+
+
+def test_bulk_ingests_at_once_each_land_whole_or_not_at_all(svc: Service) -> None:
+    """Each request's writes go on its own connection's writer thread: three multi-chunk ingests at once
+    land whole, and a fourth that fails in its last chunk leaves nothing."""
+    api = Api(svc)
+    for name in ("one", "two", "three", "bad"):
+        api.project(name)
+    total = 2 * CHUNK + 10
+    bad = [sample_record(i, participant=False) for i in range(total)]
+    bad[-1]["sample"]["type"] = "goo"
+    with live_server(svc) as url, ThreadPoolExecutor(4) as pool:
+        settings = ServerSettings(url=url, token=api.user("admin", "admin")["Authorization"].split()[1])
+        sent = {
+            name: pool.submit(
+                ingest, name, [sample_record(i, participant=False) for i in range(total)], settings=settings
+            )
+            for name in ("one", "two", "three")
+        }
+        failed = pool.submit(ingest, "bad", bad, settings=settings)
+        for report in sent.values():
+            assert report.result()["counts"]["sample"]["created"] == total
+        with pytest.raises(IngestError, match="Unknown sample type 'goo'"):
+            failed.result()
+    for name in ("one", "two", "three"):
+        samples = api.ok("POST", "/sample/", json={"project_ids": [name]})
+        assert sorted(s["external_ids"][""] for s in samples) == sorted(f"S{i}" for i in range(total))
+        groups = api.ok("GET", f"/sequencing-group/project/{name}")
+        assert sum(len(ids) for by_type in groups.values() for ids in by_type.values()) == total
+    assert api.ok("POST", "/sample/", json={"project_ids": ["bad"]}) == []
