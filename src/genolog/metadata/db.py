@@ -252,25 +252,21 @@ def _finish_writes_first(engine: Engine) -> None:
     """Wait for queued writes (``queued_writes``) and collect their outcome before anything else uses
     their connection."""
 
-    def finish_pending(info: dict[Any, Any], raise_error: bool = True) -> None:
-        if queued_writes.PENDING in info:  # every statement passes here: the common case costs one lookup
-            queued_writes.finish(info, raise_error=raise_error)
-
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _before_statement(conn: Connection, *_: Any) -> None:
-        finish_pending(conn.connection.info)
+        queued_writes.finish(conn.connection.info)
 
     @sa.event.listens_for(engine, "commit")
     def _before_commit(conn: Connection) -> None:
-        finish_pending(conn.connection.info)
+        queued_writes.finish(conn.connection.info)
 
     @sa.event.listens_for(engine, "rollback")
     def _before_rollback(conn: Connection) -> None:  # rolled back anyway: its error no longer matters
-        finish_pending(conn.connection.info, raise_error=False)
+        queued_writes.finish(conn.connection.info, raise_error=False)
 
     @sa.event.listens_for(engine, "reset")
     def _before_reset(_dbapi_connection: Any, record: Any, _state: Any) -> None:
-        finish_pending(record.info, raise_error=False)
+        queued_writes.finish(record.info, raise_error=False)
 
 
 def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:

@@ -50,7 +50,8 @@ def copy_rows(
         data = _formatted(dbapi_connection, rows)
     except psycopg.Error as error:  # a value psycopg cannot adapt, as SQLAlchemy's own statements raise it
         raise sa.exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
-    _writer(dbapi_connection, info).submit(statement, partial(_copy, dbapi_connection, statement, data))
+    writer = _writer(dbapi_connection, info)
+    writer.submit(statement, partial(_copy, dbapi_connection, statement, data), result_later=True)
 
 
 def insert_rows(
@@ -65,7 +66,8 @@ def insert_rows(
 
 def finish(info: MutableMapping[str, Any], *, raise_error: bool = True) -> None:
     """Wait for the connection's queued writes and collect their outcome; raise the first error. Unless
-    ``raise_error`` (a rollback), the writes not yet sent are dropped and errors ignored."""
+    ``raise_error`` (a rollback), the writes not yet sent are dropped and errors ignored. Every statement
+    passes here: with nothing queued it costs one lookup."""
     writer: _Writer | None = info.pop(PENDING, None)
     if writer is not None:
         writer.drain(raise_error=raise_error)
@@ -90,10 +92,11 @@ class _Writer:
         self._failed: BaseException | None = None  # the first error; what was queued after goes unsent
         self._dropping = False  # rolling back: what is queued goes unsent
 
-    def submit(self, statement: str, write: Callable[[], object]) -> None:
+    def submit(self, statement: str, write: Callable[[], object], *, result_later: bool = False) -> None:
+        """Queue ``write``; with ``result_later`` (a COPY) its result is collected before the next use."""
         while len(self._queued) >= _QUEUED:
             self._queued.popleft().result()
-        self._queued.append(self._thread.submit(self._write, statement, write))
+        self._queued.append(self._thread.submit(self._write, statement, write, result_later))
 
     def drain(self, *, raise_error: bool) -> None:
         self._dropping = not raise_error
@@ -107,12 +110,13 @@ class _Writer:
         if failed is not None and raise_error:
             raise failed
 
-    def _write(self, statement: str, write: Callable[[], object]) -> None:
+    def _write(self, statement: str, write: Callable[[], object], result_later: bool) -> None:
         if self._failed is not None or self._dropping:
             return
         try:
             self._collect()
-            if write() is _COPY_SENT:
+            write()
+            if result_later:
                 self._pending = statement
         except (psycopg.Error, sqlite3.Error) as error:  # as SQLAlchemy's own statements raise it
             base = psycopg.Error if isinstance(error, psycopg.Error) else sqlite3.Error
@@ -145,8 +149,6 @@ class _Writer:
 
 # --- PostgreSQL's COPY ----------------------------------------------------------------------------------
 
-_COPY_SENT = object()  # what ``_copy`` returns: its result is collected before the connection's next use
-
 
 def _formatted(dbapi_connection: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> bytes:
     formatter = TextFormatter(Transformer(dbapi_connection))
@@ -157,10 +159,9 @@ def _formatted(dbapi_connection: psycopg.Connection[Any], rows: Iterable[Sequenc
     return bytes(data)
 
 
-def _copy(connection: psycopg.Connection[Any], statement: str, data: bytes) -> object:
+def _copy(connection: psycopg.Connection[Any], statement: str, data: bytes) -> None:
     with connection.cursor() as cursor, cursor.copy(statement, writer=_EndLater(cursor)) as copy:
         copy.write(data)
-    return _COPY_SENT
 
 
 class _EndLater(LibpqWriter):
