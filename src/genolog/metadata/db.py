@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
@@ -304,6 +306,30 @@ def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+@contextmanager
+def statement_time_limit(conn: Connection, seconds: float) -> Iterator[None]:
+    """Within this block, a statement on ``conn`` still running ``seconds`` from now is cancelled with an
+    error (``OperationalError``): PostgreSQL's ``SET LOCAL statement_timeout`` (each statement, to the end
+    of the transaction, which must be open), or on SQLite a progress handler that interrupts the statement
+    once the time has passed (removed again at the end: the connection goes back to the pool)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, math.ceil(seconds * 1000))}")
+        yield
+        return
+    sqlite = conn.connection.dbapi_connection
+    assert isinstance(sqlite, sqlite3.Connection)
+    deadline = time.monotonic() + seconds
+    sqlite.set_progress_handler(lambda: time.monotonic() > deadline, _SQLITE_PROGRESS_STEPS)
+    try:
+        yield
+    finally:
+        sqlite.set_progress_handler(None, 0)
+
+
+# SQLite virtual-machine steps between looks at the clock: some microseconds of work each.
+_SQLITE_PROGRESS_STEPS = 10_000
 
 
 class Database:

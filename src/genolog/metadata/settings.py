@@ -32,6 +32,12 @@ class ServerSettings(BaseSettings):
     sequencing_group_prefix: str = "CPG"
     sequencing_group_check_offset: int = Field(default=0, ge=0, le=9)
     cohort_prefix: str = "COH"
+    graphql_max_tokens: int = Field(
+        default=10_000, ge=100, description="GraphQL documents with more tokens are refused unparsed"
+    )
+    graphql_time_limit: float = Field(
+        default=30.0, gt=0, description="Seconds a GraphQL request may run (also each of its SQL statements)"
+    )
 
     @property
     def database_url(self) -> str:

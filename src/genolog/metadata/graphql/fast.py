@@ -17,9 +17,11 @@ from __future__ import annotations
 import datetime
 import functools
 import operator
+import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
 import orjson
@@ -38,6 +40,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     InlineFragmentNode,
+    OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     get_operation_ast,
@@ -49,7 +52,14 @@ from graphql.execution.values import get_argument_values, get_directive_values, 
 from graphql.type.directives import GraphQLIncludeDirective, GraphQLSkipDirective
 from strawberry.types.arguments import convert_arguments
 
-from genolog.metadata.graphql.limits import QueryLimitsRule
+from genolog.metadata.graphql.limits import (
+    MAX_QUERY_LENGTH,
+    QueryLimitsRule,
+    QueryTimeout,
+    deadline_at,
+    deadline_passed,
+    timeout_error,
+)
 
 DEFINITION_BACKREF = "strawberry-definition"
 PASS_THROUGH_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID", "JSON"})
@@ -67,53 +77,92 @@ class _Info:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
+    """A request's document, parsed and validated, or the errors that refuse it."""
+
     document: DocumentNode | None
     errors: list[GraphQLError]
+    size: int  # estimated bytes held in memory, for the cache's bound
+
+    def operation(self, name: str | None) -> OperationDefinitionNode | None:
+        return None if self.document is None else get_operation_ast(self.document, name)
+
+
+# The document cache holds at most this many estimated bytes (a parsed document keeps each token and node
+# in memory, some 450 bytes a token), and skips documents estimated at over a sixteenth of it.
+CACHE_BYTES = 32 * 1024 * 1024
+_BYTES_PER_TOKEN = 500
+DEFAULT_MAX_TOKENS = 10_000  # as ServerSettings.graphql_max_tokens
 
 
 class FastExecutor:
-    def __init__(self, schema: strawberry.Schema, cache_size: int = 256) -> None:
+    def __init__(
+        self, schema: strawberry.Schema, cache_size: int = 256, cache_bytes: int = CACHE_BYTES
+    ) -> None:
         self.schema = schema
         self.core = schema._schema
-        self._cache: OrderedDict[str, _Prepared] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int], Prepared] = OrderedDict()
         self._cache_size = cache_size
+        self._cache_bytes = cache_bytes
+        self.cached_bytes = 0
 
-    def _prepare(self, query: str) -> _Prepared:
-        """Parse and validate once per distinct query text (the seeds send the same text again and again)."""
-        prepared = self._cache.get(query)
-        if prepared is None:
-            try:
-                document = parse(query)
-            except GraphQLError as e:
-                prepared = _Prepared(None, [e])
-            else:
-                prepared = _Prepared(
-                    document, list(validate(self.core, document, [*specified_rules, QueryLimitsRule]))
-                )
-            self._cache[query] = prepared
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(query)
+    @property
+    def cached_documents(self) -> int:
+        return len(self._cache)
+
+    def prepare(self, query: str, max_tokens: int = DEFAULT_MAX_TOKENS) -> Prepared:
+        """Parse and validate once per distinct query text (the seeds send the same text again and again).
+
+        At most ``max_tokens`` tokens are parsed. The limits (``QueryLimitsRule``) are checked before
+        graphql-core's own rules, which are not linear in the document and run only on what passes."""
+        key = (query, max_tokens)
+        prepared = self._cache.get(key)
+        if prepared is not None:
+            self._cache.move_to_end(key)
+            return prepared
+        prepared = self._parse_and_validate(query, max_tokens)
+        if prepared.size <= self._cache_bytes // 16:
+            self._cache[key] = prepared
+            self.cached_bytes += prepared.size
+            while len(self._cache) > self._cache_size or self.cached_bytes > self._cache_bytes:
+                self.cached_bytes -= self._cache.popitem(last=False)[1].size
         return prepared
+
+    def _parse_and_validate(self, query: str, max_tokens: int) -> Prepared:
+        if len(query) > MAX_QUERY_LENGTH:
+            error = GraphQLError(
+                f"The query is {len(query):,} characters long; the limit is {MAX_QUERY_LENGTH:,}. "
+                "Pass long lists of values as variables."
+            )
+            return Prepared(None, [error], sys.getsizeof(query))
+        try:
+            document = parse(query, max_tokens=max_tokens)
+        except GraphQLError as e:
+            return Prepared(None, [e], sys.getsizeof(query))
+        errors = validate(self.core, document, [QueryLimitsRule]) or validate(
+            self.core, document, specified_rules
+        )
+        return Prepared(document, list(errors), sys.getsizeof(query) + _BYTES_PER_TOKEN * _tokens(document))
 
     def operation_type(self, query: str, operation_name: str | None) -> OperationType | None:
         """The operation a request would run (None when it does not parse or name one)."""
-        prepared = self._prepare(query)
-        if prepared.document is None:
-            return None
-        operation = get_operation_ast(prepared.document, operation_name)
+        operation = self.prepare(query).operation(operation_name)
         return operation.operation if operation is not None else None
 
     def execute(
-        self, query: str, variables: dict[str, Any] | None, operation_name: str | None, context: Any
+        self,
+        query: str | Prepared,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Any,
     ) -> dict[str, Any] | None:
-        """The ``data`` of a successful read query, or ``None`` to run it the full way instead."""
-        prepared = self._prepare(query)
+        """The ``data`` of a successful read query, or ``None`` to run it the full way instead.
+
+        Raises ``QueryTimeout`` once the request's deadline (``limits.query_deadline``) has passed."""
+        prepared = self.prepare(query) if isinstance(query, str) else query
         if prepared.document is None or prepared.errors:
             return None
-        operation = get_operation_ast(prepared.document, operation_name)
+        operation = prepared.operation(operation_name)
         if operation is None or operation.operation != OperationType.QUERY:
             return None
         coerced = get_variable_values(self.core, operation.variable_definitions or (), variables or {})
@@ -127,9 +176,13 @@ class FastExecutor:
         assert root_type is not None
         try:
             return walk.object(None, root_type, [operation.selection_set])
+        except QueryTimeout:
+            raise
         except Unsupported:
             return None
         except Exception:
+            if deadline_passed():  # a statement cancelled at the deadline: strawberry would only repeat it
+                raise timeout_error() from None
             return None
 
     def getter(
@@ -181,6 +234,7 @@ class _Walk:
         self.fragments = fragments
         self.variables = variables
         self.info = info
+        self.deadline = deadline_at()
         self._plans: dict[tuple[str, tuple[int, ...]], list[_Step]] = {}
 
     def _included(self, node: FieldNode | FragmentSpreadNode | InlineFragmentNode) -> bool:
@@ -196,6 +250,7 @@ class _Walk:
         self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]
     ) -> dict[str, list[FieldNode]]:
         fields: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()  # as graphql-core's collect_fields: a fragment once per selection
 
         def visit(selection_set: SelectionSetNode) -> None:
             for selection in selection_set.selections:
@@ -205,12 +260,19 @@ class _Walk:
                     key = selection.alias.value if selection.alias else selection.name.value
                     fields.setdefault(key, []).append(selection)
                 elif isinstance(selection, InlineFragmentNode):
-                    if selection.type_condition is None or selection.type_condition.name.value == type_.name:
-                        visit(selection.selection_set)
+                    condition = selection.type_condition
+                    if condition is not None and condition.name.value != type_.name:
+                        raise Unsupported(condition.name.value)
+                    visit(selection.selection_set)
                 elif isinstance(selection, FragmentSpreadNode):
-                    fragment = self.fragments[selection.name.value]
-                    if fragment.type_condition.name.value == type_.name:
-                        visit(fragment.selection_set)
+                    name = selection.name.value
+                    if name in visited:
+                        continue
+                    visited.add(name)
+                    fragment = self.fragments[name]
+                    if fragment.type_condition.name.value != type_.name:
+                        raise Unsupported(name)  # on an interface or union: strawberry decides
+                    visit(fragment.selection_set)
 
         for selection_set in selection_sets:
             visit(selection_set)
@@ -259,10 +321,13 @@ class _Walk:
             object_type = type_
             selection_sets = [n.selection_set for n in nodes if n.selection_set]
             plans: list[list[_Step]] = []  # planned on first use, then shared by every row
+            deadline = self.deadline
 
             def complete_object(value: Any) -> Any:
                 if value is None:
                     return None
+                if monotonic() > deadline:
+                    raise timeout_error()
                 if not plans:
                     plans.append(self._plan(object_type, selection_sets))
                 return {key: step(value) for key, step in plans[0]}
@@ -297,3 +362,11 @@ def _serialize_scalar(scalar: GraphQLScalarType, value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     return scalar.serialize(value)
+
+
+def _tokens(document: DocumentNode) -> int:
+    """The tokens of a parsed document (it keeps them all, linked, in memory)."""
+    count, token = 0, document.loc.start_token if document.loc else None
+    while token is not None:
+        count, token = count + 1, token.next
+    return count

@@ -26,7 +26,7 @@ from genolog.metadata.graphql.filters import (
     conditions,
     meta_conditions,
 )
-from genolog.metadata.graphql.limits import QueryLimitsRule
+from genolog.metadata.graphql.limits import QueryLimitsRule, StopAtDeadline
 from genolog.metadata.graphql.mutations import Mutation
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
@@ -327,10 +327,14 @@ class Schema(strawberry.Schema):
         unexpected = [
             e
             for e in errors
-            if e.original_error is not None and not isinstance(e.original_error, MetadataError)
+            if e.original_error is not None and not isinstance(e.original_error, MetadataError | GraphQLError)
         ]
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
 
-schema = Schema(query=Query, mutation=Mutation, extensions=[lambda: AddValidationRules([QueryLimitsRule])])
+schema = Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[lambda: AddValidationRules([QueryLimitsRule]), StopAtDeadline],
+)

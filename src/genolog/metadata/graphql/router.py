@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +13,25 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from graphql import GraphQLError, OperationType
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 from strawberry.types import ExecutionResult
 
-from genolog.metadata.api.service import RequestContext, Service, authenticate, authenticated_read, service
+from genolog.metadata.api.service import RequestContext, Service, authenticated_read, service
 from genolog.metadata.collector import gc_paused
+from genolog.metadata.context import Tx
+from genolog.metadata.db import statement_time_limit
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.graphql.context import GraphQLContext
-from genolog.metadata.graphql.fast import FastExecutor
+from genolog.metadata.graphql.fast import FastExecutor, Prepared
+from genolog.metadata.graphql.limits import (
+    QueryTimeout,
+    deadline_passed,
+    query_deadline,
+    remaining_time,
+    timeout_error,
+)
 from genolog.metadata.graphql.query import schema
 
 router = APIRouter(tags=["graphql"])
@@ -76,10 +87,31 @@ def _readable_by_older_clients(data: Any) -> Any:
 def _error(error: GraphQLError) -> dict[str, Any]:
     formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
-    if original is not None and not isinstance(original, MetadataError):
+    if isinstance(original, QueryTimeout) or (original is not None and deadline_passed()):
+        formatted["message"] = str(timeout_error())  # a statement cancelled at the deadline, too
+    elif original is not None and not isinstance(original, MetadataError | GraphQLError):
         log.error("unexpected error in a GraphQL resolver", exc_info=original)
         formatted["message"] = f"Unexpected server error ({type(original).__name__})"
     return formatted
+
+
+def _refused(errors: list[GraphQLError]) -> Response:
+    """A request refused before it ran: GraphQL's ``{"data": null, "errors": [...]}``, HTTP 200."""
+    return JSONResponse({"data": None, "errors": [_error(e) for e in errors]})
+
+
+def _timed_out(timeout: QueryTimeout) -> Response:
+    return _refused([GraphQLError(str(timeout))])
+
+
+def _no_operation(operation_name: str | None, prepared: Prepared) -> GraphQLError:
+    """graphql-core's own messages for a request whose document has no operation to run."""
+    if operation_name is not None:
+        return GraphQLError(f"Unknown operation named '{operation_name}'.")
+    assert prepared.document is not None
+    if any(isinstance(d, OperationDefinitionNode) for d in prepared.document.definitions):
+        return GraphQLError("Must provide operation name if query contains multiple operations.")
+    return GraphQLError("Must provide an operation.")
 
 
 class _RolledBack(Exception):
@@ -119,39 +151,74 @@ def graphiql() -> HTMLResponse:
 def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(service)) -> Response:
     """Run a GraphQL query; errors come back as ``{"errors": [...]}`` with HTTP 200, as in GraphQL over HTTP.
 
-    A query authenticates in its own read transaction (``authenticated_read``); a mutation first, as
-    the REST endpoints do, then writes in a transaction of its own."""
-    # parsed once and cached by the executor; a syntax error is reported by the full execution below
-    is_mutation = fast_executor.operation_type(body.query, body.operation_name) == OperationType.MUTATION
-    ctx: RequestContext | None = None
-    if not is_mutation:
+    The caller is authenticated before the document is even parsed: a request without a valid token is
+    answered 401 having cost a token lookup. A query then runs in that same read transaction; a mutation
+    writes in a transaction of its own. The whole request has ``graphql_time_limit`` seconds, and each
+    SQL statement of a query at most what is left of them."""
+    settings = svc.settings
+    with query_deadline(settings.graphql_time_limit):
         with gc_paused(), authenticated_read(request, svc) as (ctx, tx):
-            context = GraphQLContext(tx, ctx.caller)
-            data = fast_executor.execute(
-                body.query, body.variables, body.operation_name, {"genolog": context}
-            )
-            answer = orjson.dumps({"data": data}) if data is not None else None
-            context.release()
-        if answer is not None:
-            return Response(answer, media_type="application/json")
-    if ctx is None:  # a query the fast executor left to strawberry keeps its caller
-        ctx = RequestContext(svc, authenticate(request, svc), request)
-    transaction = ctx.write if is_mutation else ctx.read
+            prepared = fast_executor.prepare(body.query, settings.graphql_max_tokens)
+            if prepared.errors:
+                return _refused(prepared.errors)
+            operation = prepared.operation(body.operation_name)
+            if operation is None:
+                return _refused([_no_operation(body.operation_name, prepared)])
+            is_mutation = operation.operation == OperationType.MUTATION
+            if not is_mutation:
+                answer = _fast_answer(tx, ctx, prepared, body)
+                if answer is not None:
+                    return answer
+        transaction = ctx.write if is_mutation else ctx.read
+        try:
+            with transaction() as tx:
+                context = GraphQLContext(tx, ctx.caller)
+                with _time_limited(tx, not is_mutation):
+                    result = schema.execute_sync(
+                        body.query,
+                        variable_values=body.variables,
+                        operation_name=body.operation_name,
+                        context_value={"genolog": context},
+                    )
+                context.release()
+                if result.errors and tx.audit is not None:
+                    raise _RolledBack(result)
+        except _RolledBack as rolled_back:  # a mutation with any error writes nothing, so reports no data
+            result = ExecutionResult(data=None, errors=rolled_back.result.errors)
+        except QueryTimeout as timeout:
+            return _timed_out(timeout)
+        errors = result.errors or []
+        for error in errors:  # every field after the deadline failed with it: one error says it
+            if isinstance(error.original_error, QueryTimeout):
+                return _timed_out(error.original_error)
+        content: dict[str, Any] = {"data": _readable_by_older_clients(result.data)}
+        if errors:
+            content["errors"] = [_error(e) for e in errors]
+        return JSONResponse(content)
+
+
+def _fast_answer(tx: Tx, ctx: RequestContext, prepared: Prepared, body: GraphQLRequest) -> Response | None:
+    """The answer of the fast executor, or None when strawberry is to run the query."""
+    context = GraphQLContext(tx, ctx.caller)
     try:
-        with transaction() as tx:
-            context = GraphQLContext(tx, ctx.caller)
-            result = schema.execute_sync(
-                body.query,
-                variable_values=body.variables,
-                operation_name=body.operation_name,
-                context_value={"genolog": context},
-            )
-            context.release()
-            if result.errors and tx.audit is not None:
-                raise _RolledBack(result)
-    except _RolledBack as rolled_back:  # a mutation with any error writes nothing, so reports no data
-        result = ExecutionResult(data=None, errors=rolled_back.result.errors)
-    content: dict[str, Any] = {"data": _readable_by_older_clients(result.data)}
-    if result.errors:
-        content["errors"] = [_error(e) for e in result.errors]
-    return JSONResponse(content)
+        with _time_limited(tx, True):
+            data = fast_executor.execute(prepared, body.variables, body.operation_name, {"genolog": context})
+    except QueryTimeout as timeout:
+        return _timed_out(timeout)
+    finally:
+        context.release()
+    return None if data is None else Response(orjson.dumps({"data": data}), media_type="application/json")
+
+
+@contextmanager
+def _time_limited(tx: Tx, read: bool) -> Iterator[None]:
+    """A read's SQL statements limited to the request's time left (a write's are not: SQLite's
+    interrupt would leave its queued writes half done, and a write is bounded by its input)."""
+    left = remaining_time()
+    if not read or left is None:
+        yield
+        return
+    if left <= 0:
+        raise timeout_error()
+    with statement_time_limit(tx.conn, left):
+        yield
