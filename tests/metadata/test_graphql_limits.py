@@ -4,6 +4,7 @@ before authentication, a document cache bounded in bytes, clear errors, and a ti
 from __future__ import annotations
 
 import time
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +61,13 @@ def test_a_fragment_chain_of_30_levels_is_answered_within_a_second(
     body = gql(api, query, user=reader)
     assert time.perf_counter() - started < 1.0
     assert body == {"data": expected}
+    tracemalloc.start()  # and again, as a document not cached yet: the server's memory stays put
+    try:
+        assert gql(api, query + " ", user=reader) == body
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000
 
 
 def test_the_fast_executor_expands_a_fragment_once_per_selection(svc: Service) -> None:
@@ -74,6 +82,22 @@ def test_the_fast_executor_expands_a_fragment_once_per_selection(svc: Service) -
             "__typename": "Query"
         }
     assert time.perf_counter() - started < 1.0
+
+
+def test_an_answer_doubling_at_each_of_30_levels_is_refused_within_a_second(api: Api, reader: str) -> None:
+    """Aliased copies are not merged: the answer would be 2^30 wide. The measure looks at each fragment's
+    fields once, so it refuses that at once."""
+    both = "a: sequencingGroups { sample { ...F{next} } } b: sequencingGroups { sample { ...F{next} } }"
+    fragments = " ".join(
+        f"fragment F{i} on GraphQLSample {{ {both.replace('{next}', str(i + 1))} }}" for i in range(30)
+    )
+    query = f'{{ project(name: "proja") {{ samples {{ ...F0 }} }} }} {fragments} fragment F30 on GraphQLSample {{ id }}'
+    started = time.perf_counter()
+    body = gql(api, query, user=reader)
+    assert time.perf_counter() - started < 1.0
+    assert body["data"] is None
+    messages = " ".join(e["message"] for e in body["errors"])
+    assert "is 63 levels deep" in messages and "could return about" in messages
 
 
 # A fragment spread both beside a field and inside it: the old measure, after measuring the first spread,
