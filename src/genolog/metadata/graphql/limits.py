@@ -1,16 +1,18 @@
 """Refusing abusive queries before they run, and stopping those that run too long.
 
-A document is parsed with a token budget (the router's ``graphql_max_tokens`` setting), then measured by
-``QueryLimitsRule`` before graphql-core's own rules run: its depth, its cost and how often one response
-key repeats in a selection. The cost of a query estimates the objects it could return: every field costs 1,
-and the selection under a list field is multiplied by that list's expected length (its ``first`` argument
-when given, else ``LIST_FACTOR``); a connection (``xsConnection(first: n) { nodes }``) counts as its list.
-The seeds' queries cost a few hundred; ten nested lists cost 10^10.
+A document is parsed with a token budget (the ``graphql_max_tokens`` setting), then measured by
+``QueryLimitsRule`` before graphql-core's own rules run (``FastExecutor.prepare``). The cost of a query
+estimates the objects it could return: every field costs 1, and the selection under a list field is
+multiplied by that list's expected length (its ``first`` argument when given, else ``LIST_FACTOR``); a
+connection (``xsConnection(first: n) { nodes }``) counts as its list. The seeds' queries cost a few
+hundred; ten nested lists cost 10^10.
 
-The measure follows execution: depth and cost are those of each response path, and a fragment spread
-twice into one selection is counted once, as graphql-core's ``collect_fields`` runs it once. Each
-fragment's own selections and each field's subtree are measured once (memoised), so the measure is linear
-in the document however its fragments nest.
+The measure follows execution: depth and cost are those of each response path (fields with one response
+key merge, their selections too), and a fragment spread twice into one selection is counted once, as
+graphql-core's ``collect_fields`` runs it once. Each fragment's own selections and each merged field's
+subtree are measured once (memoised), so the measure is linear in the document however its fragments nest.
+It also caps what makes graphql-core's ``OverlappingFieldsCanBeMerged`` quadratic: one response key
+repeated, or many fragments, in one selection.
 
 ``query_deadline`` bounds a request's time: the executors call ``check_deadline`` as they go.
 """
