@@ -203,11 +203,11 @@ def _fast_answer(tx: Tx, ctx: RequestContext, prepared: Prepared, body: GraphQLR
     try:
         with _time_limited(tx, True):
             data = fast_executor.execute(prepared, body.variables, body.operation_name, {"genolog": context})
+        return None if data is None else Response(orjson.dumps({"data": data}), media_type="application/json")
     except QueryTimeout as timeout:
         return _timed_out(timeout)
     finally:
         context.release()
-    return None if data is None else Response(orjson.dumps({"data": data}), media_type="application/json")
 
 
 @contextmanager
