@@ -32,6 +32,16 @@ class ServerSettings(BaseSettings):
     sequencing_group_prefix: str = "CPG"
     sequencing_group_check_offset: int = Field(default=0, ge=0, le=9)
     cohort_prefix: str = "COH"
+    max_request_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 beyond); the streamed ingest is bounded per record",
+    )
+    max_ingest_record_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest NDJSON record (one line) of POST /api/v1/ingest/{project} (413 beyond)",
+    )
 
     @property
     def database_url(self) -> str:
