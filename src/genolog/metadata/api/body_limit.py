@@ -6,10 +6,10 @@ application sees a request with a body, this middleware (plain ASGI, as ``Proces
 
 1. answers 401 to a body sent to the API (``/api/...``, ``/graphql``) with no ``Authorization`` header
    when there is no development user: nothing to look up, the request cannot succeed;
-2. answers 413 when ``Content-Length`` is over ``max_request_bytes``;
-3. for a body over ``CHECK_CREDENTIALS_ABOVE`` or of unannounced length (chunked), looks the credentials
+2. for a body over ``CHECK_CREDENTIALS_ABOVE`` or of unannounced length (chunked), looks the credentials
    up first (the bearer token; on the pages and the web storage also the session cookie) and answers 401
    unless they are valid. Smaller bodies are read as before, so a GraphQL query pays no second lookup;
+3. answers 413 when ``Content-Length`` is over ``max_request_bytes``;
 4. counts the bytes as they arrive and answers 413 as soon as they pass ``max_request_bytes``, whatever
    the headers said.
 
@@ -74,16 +74,16 @@ class BodyLimitMiddleware:
         if _is_api(path) and "authorization" not in headers and not settings.dev_user:
             await error_response(401, "Unauthenticated", AUTHENTICATION_REQUIRED)(scope, receive, send)
             return
-        streamed = scope["method"] == "POST" and path.startswith(self.streamed) if self.streamed else False
-        limit = None if streamed else settings.max_request_bytes
-        if limit is not None and declared is not None and declared > limit:
-            await _too_large(limit)(scope, receive, send)
-            return
         if declared is None or declared > CHECK_CREDENTIALS_ABOVE:
             problem = await run_in_threadpool(self._credentials_problem, connection, _is_api(path))
             if problem is not None:
                 await error_response(401, "Unauthenticated", problem)(scope, receive, send)
                 return
+        streamed = scope["method"] == "POST" and path.startswith(self.streamed) if self.streamed else False
+        limit = None if streamed else settings.max_request_bytes
+        if limit is not None and declared is not None and declared > limit:
+            await _too_large(limit)(scope, receive, send)
+            return
         if limit is None:
             await self.app(scope, receive, send)
             return
