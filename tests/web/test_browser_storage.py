@@ -35,7 +35,7 @@ ATTACK = """async (member) => {
 
 REPORT = f"""<!DOCTYPE html>
 <html><head><title>QC report</title></head>
-<body><h1>QC report</h1><p id="out">running</p>
+<body><h1>QC report</h1><p id="out">running</p><a id="next" href="other.html">next report</a>
 <script>
 ({ATTACK})("mallory").then(outcome => {{
   document.getElementById("out").textContent = outcome;
@@ -59,6 +59,7 @@ def test_a_web_storage_report_cannot_act_as_the_signed_in_admin(browser: Any, sv
     folder = local_web_folder(svc.settings.data_dir, "proj-test")
     folder.mkdir(parents=True)
     (folder / "report.html").write_text(REPORT)
+    (folder / "other.html").write_text("<html><head><title>Other report</title></head></html>")
     with live_server(svc) as url:
         context = browser.new_context(base_url=url)
         try:
@@ -71,6 +72,9 @@ def test_a_web_storage_report_cannot_act_as_the_signed_in_admin(browser: Any, sv
             page.wait_for_function("document.title === 'done'", timeout=15_000)  # the report's script ran
             assert page.locator("#out").inner_text().startswith("failed: TypeError"), page.content()
             assert "mallory" not in members(svc)
+            with page.expect_navigation() as followed:  # a link to another report still opens, signed in
+                page.locator("#next").click()
+            assert followed.value.status == 200 and page.title() == "Other report"
 
             # the control: the same script in the app's own origin does add a member admin
             page.goto("/projects/proj")

@@ -18,7 +18,11 @@ names. The rules:
   pages. Anyone who can write a web folder (an analysis job) can put HTML there, and in the app's origin
   its script could read the signed-in viewer's pages and post their forms (add itself as a member admin).
   Sandboxed, its requests to the app are cross-origin: the browser sends them without the session cookie
-  and does not let the script read the answers, and the forms refuse an ``Origin: null``.
+  and does not let the script read the answers, and the forms refuse an ``Origin: null``. The same holds
+  for the report's own requests for other files of the storage (images, stylesheets, scripts kept beside
+  it): they come without the session cookie and are refused, so a report shows fully only when it is
+  self-contained (inline or ``data:`` assets, as FastQE's and MultiQC's reports are). Links between
+  reports work: a navigation carries the cookie.
 """
 
 from __future__ import annotations
