@@ -27,6 +27,12 @@ class NotFound(MetadataError):
     status_code = 404
 
 
+class PayloadTooLarge(MetadataError):
+    """The request, or one record of a streamed request, is over the server's size limit."""
+
+    status_code = 413
+
+
 class Conflict(MetadataError):
     """The request would duplicate something unique (an external id, a project name)."""
 

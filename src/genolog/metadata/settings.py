@@ -38,6 +38,16 @@ class ServerSettings(BaseSettings):
     graphql_time_limit: float = Field(
         default=30.0, gt=0, description="Seconds a GraphQL request may run (also each of its SQL statements)"
     )
+    max_request_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 beyond); the streamed ingest is bounded per record",
+    )
+    max_ingest_record_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest NDJSON record (one line) of POST /api/v1/ingest/{project} (413 beyond)",
+    )
 
     @property
     def database_url(self) -> str:

@@ -15,7 +15,6 @@ would scan again and again); the outlier rule is in `genolog.web.outliers`.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import threading
@@ -37,6 +36,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.collector import gc_paused
 from genolog.metadata.context import Tx
 from genolog.metadata.permissions import READ
+from genolog.metadata.spreadsheet import SpreadsheetWriter
 from genolog.web import heatmap
 from genolog.web.outliers import RULES, Reason, outliers
 from genolog.web.paging import page_and_size
@@ -432,7 +432,7 @@ def _cohort_qc_export(request: Request, project: str) -> Response:
         found = access.project_by_name(tx, caller, project, READ)
         known = cohort_of(tx, found["id"])
     out = io.StringIO()
-    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer = SpreadsheetWriter(out, "\t")
     writer.writerow(
         [
             "sequencing_group",

@@ -12,7 +12,6 @@ A filter's text: ``DEMO0`` (contains, any case), ``=DEMO01`` (equals; ``=`` alon
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import urllib.parse
@@ -30,6 +29,7 @@ from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.graphql.fetch import matching_external_ids
 from genolog.metadata.graphql.filters import GraphQLFilter, conditions, meta_conditions
+from genolog.metadata.spreadsheet import SpreadsheetWriter
 from genolog.web.paging import Paged, page_and_size
 
 MAX_META_KEYS = 30
@@ -367,7 +367,7 @@ def _chunks(
     tx: Tx, result: CursorResult[Any], columns: list[Column], delimiter: str
 ) -> Generator[str, None, None]:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer = SpreadsheetWriter(out, delimiter)
 
     def taken() -> str:
         text = out.getvalue()

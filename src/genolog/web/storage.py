@@ -12,7 +12,17 @@ names. The rules:
   read the project see its files, everyone else gets the 404 an unknown project gets;
 - nothing outside the folder is reachable: ``..`` segments (also percent-encoded), absolute parts and
   symbolic links leading out are refused with a 404, as are hidden files and folders;
-- a folder answers its ``index.html``; files get a content type from their name (HTML as UTF-8).
+- a folder answers its ``index.html``; files get a content type from their name (HTML as UTF-8);
+- every file is served under ``Content-Security-Policy: sandbox`` (without ``allow-same-origin``): a
+  report's HTML or SVG may run its scripts, but in an opaque origin of its own, never as this server's
+  pages. Anyone who can write a web folder (an analysis job) can put HTML there, and in the app's origin
+  its script could read the signed-in viewer's pages and post their forms (add itself as a member admin).
+  Sandboxed, its requests to the app are cross-origin: the browser sends them without the session cookie
+  and does not let the script read the answers, and the forms refuse an ``Origin: null``. The same holds
+  for the report's own requests for other files of the storage (images, stylesheets, scripts kept beside
+  it): they come without the session cookie and are refused, so a report shows fully only when it is
+  self-contained (inline or ``data:`` assets, as FastQE's and MultiQC's reports are). Links between
+  reports work: a navigation carries the cookie.
 """
 
 from __future__ import annotations
@@ -33,6 +43,12 @@ from genolog.web.session import file_caller
 
 router = APIRouter(prefix=WEB_ROUTE, tags=["web"])
 
+# Scripts, forms, downloads and pop-ups (links opening in a new tab, outside the sandbox) still work in a
+# report; same-origin access, top-level navigation and plugins do not.
+SANDBOX_POLICY = (
+    "sandbox allow-scripts allow-forms allow-modals allow-downloads allow-popups "
+    "allow-popups-to-escape-sandbox"
+)
 _TEXT_TYPES = {".html", ".htm", ".txt", ".tsv", ".csv", ".json", ".css", ".js", ".svg", ".md", ".log"}
 
 
@@ -75,7 +91,9 @@ def web_file(project: str, path: str, request: Request, svc: Service = Depends(s
     target = resolve_inside(local_web_folder(svc.settings.data_dir, project), path)
     if target is None:
         raise NotFound(f"No file {path!r} in the web storage of {project!r}")
-    return FileResponse(target, media_type=media_type(target), headers={"X-Content-Type-Options": "nosniff"})
+    return FileResponse(
+        target, media_type=media_type(target), headers={"Content-Security-Policy": SANDBOX_POLICY}
+    )
 
 
 def web_root_url(base_url: str, project: str) -> str:
@@ -83,4 +101,4 @@ def web_root_url(base_url: str, project: str) -> str:
     return f"{base_url.rstrip('/')}{WEB_ROUTE}/{project}/"
 
 
-__all__ = ["media_type", "resolve_inside", "router", "web_root_url"]
+__all__ = ["SANDBOX_POLICY", "media_type", "resolve_inside", "router", "web_root_url"]

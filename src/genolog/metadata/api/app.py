@@ -21,7 +21,9 @@ from genolog.metadata.api import (
     samples,
     sequencing_groups,
 )
+from genolog.metadata.api.body_limit import BodyLimitMiddleware
 from genolog.metadata.api.errors import install_error_handlers
+from genolog.metadata.api.headers import SecurityHeadersMiddleware
 from genolog.metadata.api.service import Service
 from genolog.metadata.graphql.router import GRAPHIQL_STATIC, graphiql_assets
 from genolog.metadata.graphql.router import router as graphql_router
@@ -84,6 +86,9 @@ def create_app(svc: Service) -> FastAPI:
     app.state.service = svc
     install_error_handlers(app)
 
+    # the last added runs first: a refused body is answered with the security headers and the time
+    app.add_middleware(BodyLimitMiddleware, svc=svc, streamed=(f"{API_PREFIX}{ingest.router.prefix}/",))
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ProcessTimeMiddleware)
 
     @app.get("/health", tags=["meta"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from enum import StrEnum
 from typing import Any
@@ -16,6 +15,7 @@ from genolog.metadata.api.service import RequestContext, request_context
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.spreadsheet import SpreadsheetWriter
 from genolog.metadata.store import families, history
 
 router = APIRouter(prefix="/family", tags=["family"])
@@ -85,7 +85,7 @@ def get_pedigree(
     if export_type == ExportType.ped:
         return PlainTextResponse("".join(families.ped_line(r) for r in rows), media_type="text/plain")
     out = io.StringIO()
-    writer = csv.writer(out, delimiter="\t" if export_type == ExportType.tsv else ",", lineterminator="\n")
+    writer = SpreadsheetWriter(out, delimiter="\t" if export_type == ExportType.tsv else ",")
     if include_header:
         writer.writerow(families.PEDIGREE_COLUMNS)
     for r in rows:

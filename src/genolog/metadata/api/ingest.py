@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from genolog.metadata.api.body_limit import describe_size
 from genolog.metadata.api.service import RequestContext, request_context
-from genolog.metadata.errors import BadRequest
+from genolog.metadata.errors import BadRequest, PayloadTooLarge
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert
 from genolog.metadata.permissions import WRITE
 from genolog.metadata.store.upserts import UpsertReport, upsert_items
@@ -66,11 +67,13 @@ async def ingest(
 ) -> IngestReport:
     """Upsert NDJSON records, matching existing entities by external id: re-sending changes nothing."""
     chunks = request.stream()
+    record_limit = ctx.svc.settings.max_ingest_record_bytes
     counted: list[int] = [0]
 
     def records() -> Iterator[ParticipantUpsert | SampleUpsert]:
         # runs in the worker thread; pulls the body from the event loop a network chunk at a time
-        for number, line in enumerate(_lines(lambda: anyio.from_thread.run(_next, chunks)), start=1):
+        lines = _lines(lambda: anyio.from_thread.run(_next, chunks), record_limit)
+        for number, line in enumerate(lines, start=1):
             counted[0] = number
             yield _parse(number, line)
 
@@ -98,15 +101,37 @@ async def _next(chunks: AsyncIterator[bytes]) -> bytes:
         return b""
 
 
-def _lines(read: Any) -> Iterator[bytes]:
-    """Complete lines of the body; ``read()`` returns the next chunk, ``b""`` at the end."""
-    pending = b""
+def _lines(read: Any, limit: int) -> Iterator[bytes]:
+    """Complete lines of the body; ``read()`` returns the next chunk, ``b""`` at the end. A line longer
+    than `limit` bytes is refused as soon as that many bytes of it have arrived (and the parts of a long
+    line are joined once, not copied again with every chunk)."""
+    parts: list[bytes] = []  # the line being received
+    held = 0
+    number = 0
     while chunk := read():
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        yield from complete
+        if b"\n" in chunk:
+            first, *complete, rest = chunk.split(b"\n")
+            parts.append(first)
+            for line in (b"".join(parts), *complete):
+                number += 1
+                _check_size(number, len(line), limit)
+                yield line
+            parts, held = [rest], 0
+        else:
+            parts.append(chunk)
+        held += len(parts[-1])
+        _check_size(number + 1, held, limit)
+    pending = b"".join(parts)
     if pending.strip():
         yield pending
+
+
+def _check_size(number: int, size: int, limit: int) -> None:
+    if size > limit:
+        raise PayloadTooLarge(
+            f"record {number}: over this server's limit of {describe_size(limit)} for one record "
+            "(max_ingest_record_bytes)"
+        )
 
 
 def _parse(number: int, line: bytes) -> ParticipantUpsert | SampleUpsert:

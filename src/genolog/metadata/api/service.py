@@ -55,21 +55,29 @@ def authenticate(request: Request, svc: Service = Depends(service)) -> Caller:
         return caller_of(conn, request, svc)
 
 
+AUTHENTICATION_REQUIRED = "Authentication required: send 'Authorization: Bearer <token>'"
+
+
+def bearer_token(header: str) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header."""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("The Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
 def caller_of(conn: Connection, request: Request, svc: Service) -> Caller:
     """``authenticate``'s lookup, in a transaction the caller already has open."""
     header = request.headers.get("authorization")
     if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("The Authorization header must be 'Bearer <token>'")
-        user = identity.user_for_token(conn, token.strip())
+        user = identity.user_for_token(conn, bearer_token(header))
         if user is None:
             raise Unauthenticated("The API token is unknown or revoked")
         site_roles = identity.site_roles(conn, user)
     elif svc.settings.dev_user:
         user, site_roles = svc.settings.dev_user, {"admin"}
     else:
-        raise Unauthenticated("Authentication required: send 'Authorization: Bearer <token>'")
+        raise Unauthenticated(AUTHENTICATION_REQUIRED)
     return Caller(user=user, site_roles=site_roles, project_roles=projects.roles_by_project(conn, user))
 
 
