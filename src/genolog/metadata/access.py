@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from sqlalchemy.engine import RowMapping
 
 from genolog.metadata.context import Tx
@@ -28,6 +31,20 @@ def project_by_id(
     """The project of an entity; ``not_found`` (naming the entity) is the 404 when it is not visible."""
     row = projects.get_by_id(tx.conn, project_id, lock=tx.writes)
     caller.require(row["id"], row["name"], needed, not_found)
+    return row
+
+
+def in_project(project_id: int, load: Callable[[], Mapping[str, Any]], not_found: str) -> Mapping[str, Any]:
+    """An entity named by id within a named project, as ``load`` reads it (a row with ``project_id``).
+
+    One that does not exist and one of another project answer the same 404 with the same ``not_found``
+    message, so the answer does not tell whether the id exists elsewhere."""
+    try:
+        row = load()
+    except NotFound:
+        raise NotFound(not_found) from None
+    if row["project_id"] != project_id:
+        raise NotFound(not_found)
     return row
 
 

@@ -74,7 +74,12 @@ def caller_of(conn: Connection, request: Request, svc: Service) -> Caller:
 
 
 def _audit_info(request: Request, caller: Caller) -> AuditInfo:
-    meta: dict[str, Any] = {"path": request.url.path, "ip": request.client.host if request.client else None}
+    # what the server itself records: the caller's ``sm-extra-values`` cannot overwrite it
+    recorded: dict[str, Any] = {
+        "path": request.url.path,
+        "ip": request.client.host if request.client else None,
+    }
+    meta: dict[str, Any] = {}
     extra = request.headers.get("sm-extra-values")
     if extra:
         try:
@@ -84,6 +89,7 @@ def _audit_info(request: Request, caller: Caller) -> AuditInfo:
         if not isinstance(values, dict):
             raise BadRequest("The sm-extra-values header must be a JSON object")
         meta.update(values)
+    meta.update(recorded)
     return AuditInfo(
         author=caller.user,
         on_behalf_of=request.headers.get("sm-on-behalf-of"),

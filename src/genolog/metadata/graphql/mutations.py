@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from genolog.metadata import models
+from genolog.metadata import access, models
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.graphql import fetch
@@ -369,8 +369,11 @@ class SequencingGroupMutations:
         if not sequencing_group.id:
             raise BadRequest("updateSequencingGroup needs the sequencing group's id")
         sg_id = ctx.tx.codecs.sequencing_group.parse(sequencing_group.id)
-        if sg_store.get_row(ctx.tx, sg_id)["project_id"] != row["id"]:
-            raise BadRequest(f"Sequencing group {sequencing_group.id} is not in project {project!r}")
+        access.in_project(
+            row["id"],
+            lambda: sg_store.get_row(ctx.tx, sg_id),
+            f"Sequencing group {sequencing_group.id} not found in project {project!r}",
+        )
         meta: Any = sequencing_group.meta or {}
         if not isinstance(meta, dict):
             raise BadRequest("meta must be a JSON object")
