@@ -112,3 +112,52 @@ def test_extra_values_cannot_overwrite_the_recorded_path_and_ip(api: Api) -> Non
         "ip": "testclient",
         "HAIL_BATCH_ID": "42",
     }
+
+
+# --- item 12: changing a run needs the role recording it needed ----------------------------------------
+
+RUN = {
+    "repository": "genolog",
+    "commit": "abc123",
+    "script": "python3 run.py",
+    "description": "QC",
+    "driver_image": "genolog/driver:1",
+    "config_path": "/tmp/c.toml",
+    "environment": "local",
+    "batch_url": "file:///tmp/run",
+    "submitting_user": "wes",
+    "output_path": "proj/qc",
+}
+
+
+def test_a_contributor_cannot_change_a_standard_or_full_run_but_can_a_test_one(api: Api) -> None:
+    api.project(members={"cora": ["contributor"], "wes": ["writer", "contributor"]})
+    for guid, project, level in (
+        ("std", "proj", "standard"),
+        ("full", "proj", "full"),
+        ("tst", "proj-test", "test"),
+    ):
+        params = {**RUN, "ar_guid": guid, "access_level": level}
+        api.ok("PUT", f"/analysis-runner/{project}/", user="wes", params=params, json={"k": "v"})
+    outcome = {"status": "succeeded", "exit_code": 0, "duration_seconds": 1.5}
+    for guid in ("std", "full"):
+        assert_rejected(
+            api.call("PATCH", f"/analysis-runner/{guid}/outcome", "cora", json=outcome), 403, "writer"
+        )
+        assert_rejected(api.call("PATCH", f"/analysis-runner/{guid}/meta", "cora", json={"k": "forged"}), 403)
+        errors = gql(
+            api,
+            'mutation ($g: String!) { analysisRunner { updateAnalysisRunnerLogOutcome(arGuid: $g, status: "failed") } }',
+            {"g": guid},
+            user="cora",
+        )["errors"]
+        assert "writer" in errors[0]["message"]
+    records = {r["ar_guid"]: r for r in api.ok("GET", "/analysis-runner/proj/")}
+    assert {records[g]["status"] for g in ("std", "full")} == {"unknown"}
+    assert {records[g]["meta"]["k"] for g in ("std", "full")} == {"v"}
+    # a test-level run is the contributor's to finish, and a writer finishes any run
+    assert api.ok("PATCH", "/analysis-runner/tst/outcome", "cora", json=outcome)["status"] == "succeeded"
+    assert api.ok("PATCH", "/analysis-runner/tst/meta", "cora", json={"k": "w"}) is True
+    assert api.ok("PATCH", "/analysis-runner/std/outcome", "wes", json=outcome)["status"] == "succeeded"
+    # and a run nobody recorded is a 404, for anyone
+    assert_rejected(api.call("PATCH", "/analysis-runner/nope/outcome", "cora", json=outcome), 404, "nope")

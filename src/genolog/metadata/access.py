@@ -9,8 +9,8 @@ from sqlalchemy.engine import RowMapping
 
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
-from genolog.metadata.permissions import READ, Caller
-from genolog.metadata.store import projects
+from genolog.metadata.permissions import READ, Caller, run_roles
+from genolog.metadata.store import analysis_runner, projects
 
 
 def project_by_name(
@@ -31,6 +31,20 @@ def project_by_id(
     """The project of an entity; ``not_found`` (naming the entity) is the 404 when it is not visible."""
     row = projects.get_by_id(tx.conn, project_id, lock=tx.writes)
     caller.require(row["id"], row["name"], needed, not_found)
+    return row
+
+
+def run_to_change(tx: Tx, caller: Caller, ar_guid: str) -> dict[str, Any]:
+    """An analysis-runner record whose outcome or meta the caller may change: one it could have recorded
+    (``permissions.run_roles`` of its access level), else a 403, or the 404 of a missing one."""
+    row = analysis_runner.get_row(tx, ar_guid)
+    project_by_id(
+        tx,
+        caller,
+        row["project_id"],
+        run_roles(row["access_level"]),
+        f"No analysis-runner record {ar_guid!r}",
+    )
     return row
 
 

@@ -20,6 +20,13 @@ ALL_ROLES = READ | PROJECT_ADMIN | MEMBER_ADMIN
 OWNER_ROLES = ("reader", "writer", "project_admin", "project_member_admin")
 
 
+def run_roles(access_level: str) -> frozenset[str]:
+    """What recording an analysis-runner run, or changing its outcome or meta, needs on its project:
+    contributor for a test-level run, writer for a standard or full one (as the runner checks before it
+    runs)."""
+    return CONTRIBUTE if access_level == "test" else WRITE
+
+
 @dataclass
 class Caller:
     user: str

@@ -29,7 +29,7 @@ from genolog.metadata.graphql.participants import (
 from genolog.metadata.graphql.projects import GraphQLProject, project_nodes
 from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
 from genolog.metadata.graphql.sequencing_groups import GraphQLSequencingGroup, sequencing_group_nodes
-from genolog.metadata.permissions import CONTRIBUTE, MEMBER_ADMIN, PROJECT_ADMIN, WRITE
+from genolog.metadata.permissions import MEMBER_ADMIN, PROJECT_ADMIN, WRITE, run_roles
 from genolog.metadata.store import analyses, assays, families, participants, projects, samples
 from genolog.metadata.store import analysis_runner as runner_store
 from genolog.metadata.store import sequencing_groups as sg_store
@@ -457,7 +457,7 @@ class AnalysisRunnerMutations:
         record = _plain(analysis_runner)
         meta = record.pop("meta", {})
         status = record.pop("status", None)
-        row = ctx.project(project, CONTRIBUTE if record["access_level"] == "test" else WRITE)
+        row = ctx.project(project, run_roles(record["access_level"]))
         record.setdefault("cwd", None)
         record.setdefault("hail_version", None)
         if not isinstance(meta, dict):
@@ -475,9 +475,7 @@ class AnalysisRunnerMutations:
     ) -> str:
         """Record how a run ended (succeeded, failed or cancelled), its exit code and duration."""
         ctx = _writing(info)
-        ctx.project_by_id(
-            runner_store.project_of(ctx.tx, ar_guid), CONTRIBUTE, f"No analysis-runner record {ar_guid!r}"
-        )
+        access.run_to_change(ctx.tx, ctx.caller, ar_guid)
         runner_store.finish(ctx.tx, ar_guid, status, exit_code, duration_seconds)
         return ar_guid
 
