@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from genolog.metadata.permissions import OWNER_ROLES
 from tests.metadata.support import Api, assert_rejected, sample_with_group
 from tests.metadata.test_graphql import gql
 
@@ -92,6 +93,44 @@ def test_graphql_update_of_another_projects_group_or_family_answers_as_a_missing
     their_family = made["projb"]["family"]
     assert move(their_family) == move(999_999).replace("999999", str(their_family))
     assert "not found" in move(their_family)
+
+
+# --- item 9: a project-creator owns the projects it creates, and no others ------------------------------
+
+
+def test_a_project_creator_owns_what_it_creates_and_cannot_touch_other_projects(api: Api) -> None:
+    api.project("theirs", members={"rita": ["reader"]})
+    api.user("maker", "project-creator")
+    api.ok("PUT", "/project/", "maker", params={"name": "mine", "create_test_project": True})
+    made = gql(
+        api,
+        'mutation { project { createProject(name: "mine2", dataset: "mine2", createTestProject: false) { name roles } } }',
+        user="maker",
+    )
+    assert made["data"]["project"]["createProject"]["roles"] == sorted(OWNER_ROLES)
+    # the creator is a real member of what it made, with every owner role
+    seen = {p["name"]: p["roles"] for p in api.ok("GET", "/project/all", "maker")}
+    assert seen == {name: sorted(OWNER_ROLES) for name in ("mine", "mine-test", "mine2")}
+    assert api.ok("GET", "/project/mine-test/members", "maker") == [
+        {"member": "maker", "roles": sorted(OWNER_ROLES)}
+    ]
+    # and administers it: meta, members, wiping its test twin
+    assert api.ok("POST", "/project/mine/update", "maker", json={"k": 1}) is True
+    roster = [{"member": "maker", "roles": list(OWNER_ROLES)}, {"member": "rita", "roles": ["reader"]}]
+    assert api.ok("PATCH", "/project/mine/members", "maker", json=roster) is True
+    assert api.ok("DELETE", "/project/mine-test", "maker") is True
+    # another project does not exist for it: the same 404 as a project that does not exist at all
+    for method, path, kwargs in (
+        ("POST", "/project/{}/update", {"json": {"k": 1}}),
+        ("DELETE", "/project/{}-test", {}),
+        ("PATCH", "/project/{}/members", {"json": [{"member": "maker", "roles": ["reader"]}]}),
+        ("GET", "/project/{}/members", {}),
+    ):
+        theirs = api.call(method, path.format("theirs"), "maker", **kwargs)
+        ghost = api.call(method, path.format("ghost"), "maker", **kwargs)
+        _same_answer(theirs, ghost, "theirs", "ghost")
+    assert api.ok("GET", "/project/all", "rita")[0]["meta"] == {}
+    assert "theirs" not in [p["name"] for p in api.ok("GET", "/project/all", "maker")]
 
 
 # --- item 11: the sm-extra-values header cannot overwrite what the server records --------------------

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from genolog.metadata.context import Tx
-from genolog.metadata.errors import NotFound
+from genolog.metadata.errors import Forbidden, NotFound
 from genolog.metadata.permissions import READ, Caller, run_roles
 from genolog.metadata.store import analysis_runner, projects
 
@@ -23,6 +23,16 @@ def project_by_name(
         raise NotFound(missing)
     caller.require(row["id"], name, needed, missing)
     return row
+
+
+def create_project(tx: Tx, caller: Caller, name: str, dataset: str | None, create_test_project: bool) -> int:
+    """A new project (and ``-test`` twin) owned by the caller, who needs the site role project-creator."""
+    if not caller.can_create_projects:
+        raise Forbidden(f"User {caller.user!r} may not create projects (needs the project-creator role)")
+    project_id = projects.create(tx, name, dataset, create_test_project, owner=caller.user)
+    # the rest of the request (a mutation's answer) sees the caller as the owner it now is
+    caller.project_roles = projects.roles_by_project(tx.conn, caller.user)
+    return project_id
 
 
 def project_by_id(

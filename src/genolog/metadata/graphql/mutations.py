@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from genolog.metadata import access, models
 from genolog.metadata import tables as t
-from genolog.metadata.errors import BadRequest, Forbidden
+from genolog.metadata.errors import BadRequest
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.cohorts import CohortMutations
@@ -419,11 +419,7 @@ class ProjectMutations:
         self, info: Info[Any, Any], name: str, dataset: str, create_test_project: bool
     ) -> GraphQLProject:
         ctx = _writing(info)
-        if not ctx.caller.can_create_projects:
-            raise Forbidden(
-                f"User {ctx.caller.user!r} may not create projects (needs the project-creator role)"
-            )
-        return _project(ctx, projects.create(ctx.tx, name, dataset, create_test_project))
+        return _project(ctx, access.create_project(ctx.tx, ctx.caller, name, dataset, create_test_project))
 
     @strawberry.mutation
     def update_project(

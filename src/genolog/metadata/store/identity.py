@@ -13,7 +13,8 @@ from genolog.metadata.context import utcnow
 from genolog.metadata.errors import BadRequest, NotFound
 
 TOKEN_PREFIX = "glt_"
-# admin: everything; project-creator: creates projects and administers all; members-admin: manages members.
+# admin: everything; project-creator: creates projects (and owns those it creates); members-admin: manages
+# every project's members. See ``permissions``.
 SITE_ROLES = ("admin", "project-creator", "members-admin")
 
 
