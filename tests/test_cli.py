@@ -32,6 +32,31 @@ def test_tokens_are_created_listed_and_revoked(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "No active token" in again.output
 
 
+def test_tokens_expire_after_the_lifetime_given_a_year_by_default(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    data = ["--data-dir", str(tmp_path)]
+
+    def create(*expires: str) -> dict[str, str]:
+        result = runner.invoke(app, ["token", "create", "--user", "alice", "--json", *expires, *data])
+        assert result.exit_code == 0, result.output
+        created: dict[str, str] = json.loads(result.stdout)
+        return created
+
+    def lifetime(token: dict[str, str]) -> timedelta:
+        return datetime.fromisoformat(token["expires_at"]) - datetime.now(UTC)
+
+    assert timedelta(days=89, hours=23) < lifetime(create("--expires", "90d")) <= timedelta(days=90)
+    assert timedelta(days=364, hours=23) < lifetime(create()) <= timedelta(days=365)
+    assert create("--expires", "never")["expires_at"] == ""
+    listed = json.loads(runner.invoke(app, ["token", "list", "--json", *data]).stdout)
+    assert [bool(t["expires_at"]) for t in listed] == [True, True, False]
+    table = runner.invoke(app, ["token", "list", *data]).stdout
+    assert "expires" in table and "never" in table
+    bad = runner.invoke(app, ["token", "create", "--user", "alice", "--expires", "5y", *data])
+    assert bad.exit_code == 1 and "not '5y'" in bad.output and "Traceback" not in bad.output
+
+
 def test_site_roles_are_granted_and_unknown_roles_refused(tmp_path: Path) -> None:
     data = ["--data-dir", str(tmp_path)]
     assert runner.invoke(app, ["user", "grant", "alice", "project-creator", *data]).exit_code == 0

@@ -39,6 +39,8 @@ err_console = Console(stderr=True, soft_wrap=True)  # never break a message insi
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML file with a [server] table")]
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: SQLite in the data dir)")]
 DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Folder for the embedded database")]
+#: How long a token from `genolog token create` lives unless ``--expires`` says otherwise.
+TOKEN_LIFETIME = "365d"
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 
 
@@ -103,6 +105,10 @@ def migrate(db: DbOption = None, data_dir: DataDirOption = None, config: ConfigO
 def token_create(
     user: Annotated[str, typer.Option("--user", help="The user the token authenticates")],
     label: Annotated[str | None, typer.Option(help="A note on what the token is for")] = None,
+    expires: Annotated[
+        str,
+        typer.Option(help="How long the token lives: days, hours or minutes (90d, 12h, 30m), or never"),
+    ] = TOKEN_LIFETIME,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
@@ -113,12 +119,13 @@ def token_create(
 
     settings = _settings(config, db=db, data_dir=data_dir)
     with _errors_as_messages():
-        token_id, token = admin.create_token(settings, user, label)
+        created = admin.create_token(settings, user, label, expires)
     if as_json:
-        typer.echo(json.dumps({"id": token_id, "user": user, "token": token}))
+        typer.echo(json.dumps(created))
     else:
-        console.print(f"Token {token_id} for {user} (shown once, keep it safe):")
-        typer.echo(token)
+        until = f"expires {created['expires_at']}" if created["expires_at"] else "never expires"
+        console.print(f"Token {created['id']} for {created['user']}, {until} (shown once, keep it safe):")
+        typer.echo(created["token"])
 
 
 @token_app.command("list")
@@ -137,9 +144,16 @@ def token_list(
     if as_json:
         typer.echo(json.dumps(tokens))
         return
-    table = Table("id", "user", "label", "created", "revoked")
+    table = Table("id", "user", "label", "created", "expires", "revoked")
     for t in tokens:
-        table.add_row(str(t["id"]), t["user"], t["label"] or "", t["created_at"], t["revoked_at"])
+        table.add_row(
+            str(t["id"]),
+            t["user"],
+            t["label"] or "",
+            t["created_at"],
+            t["expires_at"] or "never",
+            t["revoked_at"],
+        )
     console.print(table)
 
 
