@@ -79,13 +79,28 @@ def serve(
         str | None,
         typer.Option("--dev-user", help="Development mode: unauthenticated requests act as this admin"),
     ] = None,
+    allow_dev_user_on_network: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-dev-user-on-network",
+            help="Allow --dev-user on a non-loopback --host: anyone who can reach the server is admin",
+        ),
+    ] = None,
     sandbox: Annotated[bool, typer.Option(help="Load the small sandbox projects if missing")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Run the metadata service (REST API, GraphQL at /graphql, docs at /docs)."""
     from genolog.metadata import server
 
-    settings = _settings(config, host=host, port=port, db=db, data_dir=data_dir, dev_user=dev_user)
+    settings = _settings(
+        config,
+        host=host,
+        port=port,
+        db=db,
+        data_dir=data_dir,
+        dev_user=dev_user,
+        allow_dev_user_on_network=allow_dev_user_on_network,
+    )
     with _errors_as_messages():
         server.serve(settings, sandbox=sandbox, console=console)
 
@@ -318,6 +333,13 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Keep serving after the analysis (until Ctrl-C)")
     ] = True,
     force: Annotated[bool, typer.Option("--force", help="Run QC again where a report exists")] = False,
+    allow_dev_user_on_network: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dev-user-on-network",
+            help="Serve on a non-loopback --host though the demo's requests need no token",
+        ),
+    ] = False,
 ) -> None:
     """The seeds' FastQE tutorial end to end: service, project, FASTQs, ingest, analysis, reports."""
     from genolog.config import default_data_dir
@@ -325,7 +347,12 @@ def demo(
     from genolog.demo.service import DemoError
 
     options = DemoOptions(
-        data_dir=data_dir or default_data_dir(), host=host, port=port, serve=serve, force=force
+        data_dir=data_dir or default_data_dir(),
+        host=host,
+        port=port,
+        serve=serve,
+        force=force,
+        allow_dev_user_on_network=allow_dev_user_on_network,
     )
     try:
         run_demo(options, Console(soft_wrap=True))

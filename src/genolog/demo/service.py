@@ -13,8 +13,9 @@ import uvicorn
 from genolog.metadata.api.app import create_app
 from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
+from genolog.metadata.errors import MetadataError
 from genolog.metadata.server import prepare
-from genolog.metadata.settings import ServerSettings
+from genolog.metadata.settings import ServerSettings, SettingsError, check_dev_user_host
 from genolog.metadata.store import projects
 
 
@@ -56,7 +57,11 @@ def start(settings: ServerSettings) -> RunningServer:
             f"port {settings.port} on {settings.host} is in use (another `genolog serve`?): "
             "stop it or pick another with --port"
         )
-    svc = prepare(settings)
+    try:
+        check_dev_user_host(settings)  # the demo serves in development mode
+        svc = prepare(settings)
+    except (SettingsError, MetadataError) as error:
+        raise DemoError(str(error)) from None
     config = uvicorn.Config(create_app(svc), host=settings.host, port=settings.port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="genolog-demo-server", daemon=True)

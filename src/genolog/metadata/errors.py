@@ -27,6 +27,12 @@ class NotFound(MetadataError):
     status_code = 404
 
 
+class Unavailable(MetadataError):
+    """The database cannot be reached or opened."""
+
+    status_code = 503
+
+
 class Conflict(MetadataError):
     """The request would duplicate something unique (an external id, a project name)."""
 
