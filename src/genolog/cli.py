@@ -39,6 +39,8 @@ err_console = Console(stderr=True, soft_wrap=True)  # never break a message insi
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML file with a [server] table")]
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: SQLite in the data dir)")]
 DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Folder for the embedded database")]
+#: How long a token from `genolog token create` lives unless ``--expires`` says otherwise.
+TOKEN_LIFETIME = "365d"
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 
 
@@ -77,13 +79,28 @@ def serve(
         str | None,
         typer.Option("--dev-user", help="Development mode: unauthenticated requests act as this admin"),
     ] = None,
+    allow_dev_user_on_network: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-dev-user-on-network",
+            help="Allow --dev-user on a non-loopback --host: anyone who can reach the server is admin",
+        ),
+    ] = None,
     sandbox: Annotated[bool, typer.Option(help="Load the small sandbox projects if missing")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Run the metadata service (REST API, GraphQL at /graphql, docs at /docs)."""
     from genolog.metadata import server
 
-    settings = _settings(config, host=host, port=port, db=db, data_dir=data_dir, dev_user=dev_user)
+    settings = _settings(
+        config,
+        host=host,
+        port=port,
+        db=db,
+        data_dir=data_dir,
+        dev_user=dev_user,
+        allow_dev_user_on_network=allow_dev_user_on_network,
+    )
     with _errors_as_messages():
         server.serve(settings, sandbox=sandbox, console=console)
 
@@ -103,6 +120,10 @@ def migrate(db: DbOption = None, data_dir: DataDirOption = None, config: ConfigO
 def token_create(
     user: Annotated[str, typer.Option("--user", help="The user the token authenticates")],
     label: Annotated[str | None, typer.Option(help="A note on what the token is for")] = None,
+    expires: Annotated[
+        str,
+        typer.Option(help="How long the token lives: days, hours or minutes (90d, 12h, 30m), or never"),
+    ] = TOKEN_LIFETIME,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
@@ -113,12 +134,13 @@ def token_create(
 
     settings = _settings(config, db=db, data_dir=data_dir)
     with _errors_as_messages():
-        token_id, token = admin.create_token(settings, user, label)
+        created = admin.create_token(settings, user, label, expires)
     if as_json:
-        typer.echo(json.dumps({"id": token_id, "user": user, "token": token}))
+        typer.echo(json.dumps(created))
     else:
-        console.print(f"Token {token_id} for {user} (shown once, keep it safe):")
-        typer.echo(token)
+        until = f"expires {created['expires_at']}" if created["expires_at"] else "never expires"
+        console.print(f"Token {created['id']} for {created['user']}, {until} (shown once, keep it safe):")
+        typer.echo(created["token"])
 
 
 @token_app.command("list")
@@ -137,9 +159,16 @@ def token_list(
     if as_json:
         typer.echo(json.dumps(tokens))
         return
-    table = Table("id", "user", "label", "created", "revoked")
+    table = Table("id", "user", "label", "created", "expires", "revoked")
     for t in tokens:
-        table.add_row(str(t["id"]), t["user"], t["label"] or "", t["created_at"], t["revoked_at"])
+        table.add_row(
+            str(t["id"]),
+            t["user"],
+            t["label"] or "",
+            t["created_at"],
+            t["expires_at"] or "never",
+            t["revoked_at"],
+        )
     console.print(table)
 
 
@@ -304,6 +333,13 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Keep serving after the analysis (until Ctrl-C)")
     ] = True,
     force: Annotated[bool, typer.Option("--force", help="Run QC again where a report exists")] = False,
+    allow_dev_user_on_network: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dev-user-on-network",
+            help="Serve on a non-loopback --host though the demo's requests need no token",
+        ),
+    ] = False,
 ) -> None:
     """The seeds' FastQE tutorial end to end: service, project, FASTQs, ingest, analysis, reports."""
     from genolog.config import default_data_dir
@@ -311,7 +347,12 @@ def demo(
     from genolog.demo.service import DemoError
 
     options = DemoOptions(
-        data_dir=data_dir or default_data_dir(), host=host, port=port, serve=serve, force=force
+        data_dir=data_dir or default_data_dir(),
+        host=host,
+        port=port,
+        serve=serve,
+        force=force,
+        allow_dev_user_on_network=allow_dev_user_on_network,
     )
     try:
         run_demo(options, Console(soft_wrap=True))

@@ -612,8 +612,11 @@ def test_role_matrix(world: World, route: Route, caller: str) -> None:
         ("admin", "post-sample-type", 200),
         ("project-creator", "post-sample-type", 403),
         ("members-admin", "post-sample-type", 403),
-        ("project-creator", "updateProject", 200),  # project-creators administer every project
-        ("project-creator", "updateProjectMembers", 403),
+        # a project-creator holds no role on projects it did not create: they do not exist for it
+        ("project-creator", "updateProject", 404),
+        ("project-creator", "deleteProjectData", 404),
+        ("project-creator", "getSampleById", 404),
+        ("project-creator", "updateProjectMembers", 404),
         ("members-admin", "updateProjectMembers", 200),  # members-admins manage every member list
         ("members-admin", "updateProject", 403),
         ("admin", "upsertSamples", 200),

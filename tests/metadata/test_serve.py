@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
+import sqlalchemy as sa
 
+from genolog.metadata.db import normalise_url
+from tests.conftest import POSTGRES_URL, _postgres_reachable
 from tests.metadata.live import free_port, wait_until_healthy
 
 
@@ -42,3 +50,109 @@ def test_serve_with_sandbox_answers_and_restarts_on_the_same_data(tmp_path: Path
         assert "genolog" in output and f"127.0.0.1:{port}" in output
         assert ("Loaded the sandbox" in output) == (attempt == 0)
     assert (tmp_path / "genolog.sqlite").exists() == db_url.startswith("sqlite")
+
+
+# --- starting up: a database shared with another process, one that is not there ------------------------
+
+
+def _genolog(*args: str) -> list[str]:
+    return [sys.executable, "-m", "genolog.cli", *args]
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("GENOLOG_")}
+
+
+@contextmanager
+def _fresh_databases(kind: str, tmp_path: Path) -> Iterator[Callable[[int], list[str]]]:
+    """Per round, the ``--data-dir``/``--db`` arguments of a database that does not exist yet (a new
+    data dir; on PostgreSQL a new, empty database, dropped afterwards)."""
+    made: list[str] = []
+    admin = None
+    if kind == "postgres":
+        if _postgres_reachable():
+            pytest.skip("PostgreSQL is not reachable")
+        admin = sa.create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+
+    def arguments(round_: int) -> list[str]:
+        data_dir = ["--data-dir", str(tmp_path / f"round-{round_}")]
+        if admin is None:
+            return data_dir
+        name = f"genolog_race_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        url = sa.make_url(normalise_url(POSTGRES_URL)).set(database=name)
+        return [*data_dir, "--db", url.render_as_string(hide_password=False)]
+
+    try:
+        yield arguments
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                for name in made:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_serve_and_token_create_at_once_on_a_new_database_both_succeed(tmp_path: Path, kind: str) -> None:
+    """Both create the schema at once; the later one waits for the earlier (it failed with "database is
+    locked" on SQLite, killing `serve`, about one start in eight)."""
+    with _fresh_databases(kind, tmp_path) as fresh:
+        for round_ in range(3 if kind == "sqlite" else 2):  # each start takes seconds
+            database = fresh(round_)
+            port = free_port()
+            serve = subprocess.Popen(
+                _genolog("serve", "--port", str(port), *database),
+                env=_clean_env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            creates = [
+                subprocess.Popen(
+                    _genolog("token", "create", "--user", f"u{i}", "--json", *database),
+                    env=_clean_env(),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+                for i in range(2)
+            ]
+            try:
+                outputs = [c.communicate(timeout=120)[0] for c in creates]
+                assert [c.returncode for c in creates] == [0, 0], outputs
+                base = f"http://127.0.0.1:{port}"
+                wait_until_healthy(base, alive=lambda p=serve: p.poll() is None, timeout=60)
+                for output in outputs:
+                    token = json.loads(output)["token"]
+                    answer = httpx.get(
+                        f"{base}/api/v1/project/all", headers={"Authorization": f"Bearer {token}"}
+                    )
+                    assert answer.status_code == 200, answer.text
+            finally:
+                serve.send_signal(signal.SIGINT)
+                served, _ = serve.communicate(timeout=30)
+            assert "locked" not in served and "Traceback" not in served, served
+
+
+def test_serve_on_an_unreachable_database_says_so_in_one_sentence(tmp_path: Path) -> None:
+    closed = free_port()  # nothing listens there
+    for args in (
+        ["serve", "--db", f"postgresql://someone:secret@127.0.0.1:{closed}/x"],
+        ["serve", "--data-dir", "/proc/genolog-cannot-be-here"],
+        ["token", "create", "--user", "a", "--db", f"postgresql://127.0.0.1:{closed}/x"],
+    ):
+        run = subprocess.run(_genolog(*args), env=_clean_env(), capture_output=True, text=True, timeout=60)
+        assert run.returncode == 1
+        assert run.stdout == "" and run.stderr.count("\n") == 1, run.stderr
+        assert run.stderr.startswith("error: Cannot open the database ")
+        assert "secret" not in run.stderr and "Traceback" not in run.stderr
+    refused = subprocess.run(
+        _genolog("serve", "--db", f"postgresql://127.0.0.1:{closed}/x"),
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert "Connection refused" in refused.stderr

@@ -81,6 +81,7 @@ class DemoOptions:
     port: int = 8000
     serve: bool = True
     force: bool = False
+    allow_dev_user_on_network: bool = False
     samples: int = 10
     user: str = field(default_factory=lambda: os.environ.get("USER") or getpass.getuser() or "dev")
 
@@ -111,7 +112,13 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:
     started = time.perf_counter()
     data_dir = options.data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    settings = ServerSettings(data_dir=data_dir, host=options.host, port=options.port, dev_user=options.user)
+    settings = ServerSettings(
+        data_dir=data_dir,
+        host=options.host,
+        port=options.port,
+        dev_user=options.user,
+        allow_dev_user_on_network=options.allow_dev_user_on_network,
+    )
     steps = Steps(console, 6)
     with steps.step(f"Starting the metadata service on SQLite in {data_dir}"):
         server = start(settings)

@@ -13,9 +13,9 @@ import uvicorn
 from genolog.metadata.api.app import create_app
 from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
-from genolog.metadata.permissions import OWNER_ROLES
+from genolog.metadata.errors import MetadataError
 from genolog.metadata.server import prepare
-from genolog.metadata.settings import ServerSettings
+from genolog.metadata.settings import ServerSettings, SettingsError, check_dev_user_host
 from genolog.metadata.store import projects
 
 
@@ -57,7 +57,11 @@ def start(settings: ServerSettings) -> RunningServer:
             f"port {settings.port} on {settings.host} is in use (another `genolog serve`?): "
             "stop it or pick another with --port"
         )
-    svc = prepare(settings)
+    try:
+        check_dev_user_host(settings)  # the demo serves in development mode
+        svc = prepare(settings)
+    except (SettingsError, MetadataError) as error:
+        raise DemoError(str(error)) from None
     config = uvicorn.Config(create_app(svc), host=settings.host, port=settings.port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="genolog-demo-server", daemon=True)
@@ -83,14 +87,10 @@ def ensure_projects(svc: Service, dataset: str, owner: str) -> list[str]:
     with svc.db.write() as conn:
         tx = Tx(conn, svc.codecs, AuditInfo(author=owner, comment="genolog demo"))
         if projects.get_by_name(conn, dataset) is None:
-            projects.create(tx, dataset, dataset, create_test_project=True)
+            projects.create(tx, dataset, dataset, create_test_project=True, owner=owner)
             created += [dataset, f"{dataset}-test"]
         elif projects.get_by_name(conn, f"{dataset}-test") is None:
-            projects.create(tx, f"{dataset}-test", dataset, create_test_project=False)
+            projects.create(tx, f"{dataset}-test", dataset, create_test_project=False, owner=owner)
             created.append(f"{dataset}-test")
-        for name in created:
-            row = projects.get_by_name(conn, name)
-            assert row is not None
-            projects.set_members(tx, row["id"], [(owner, list(OWNER_ROLES))])
         tx.finish()
     return created

@@ -26,6 +26,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The threads that serve requests at once: uvicorn runs FastAPI's plain ``def`` endpoints and dependencies
 # on anyio's default thread limiter, 40 threads.
 SERVER_THREADS = 40
+# PostgreSQL advisory-lock key that serialises migrations (any fixed number no other lock uses)
+MIGRATION_LOCK_KEY = 0x67656E6F6C6F67  # "genolog"
 
 
 def normalise_url(url: str) -> str:
@@ -355,8 +357,17 @@ class Database:
                 yield conn
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision (creating it on an empty database)."""
-        with self.engine.begin() as conn:
+        """Bring the schema to the newest revision (creating it on an empty database).
+
+        Processes that start on one database at once (``serve`` and ``token create`` on a new data dir)
+        migrate one after the other: on SQLite the migration holds the write lock from its first
+        statement (BEGIN IMMEDIATE; the next one waits for it, up to the busy timeout, where a deferred
+        transaction that read the schema first would fail with "database is locked" the moment it came to
+        write), on PostgreSQL an advisory lock for the transaction. The later one then finds the schema
+        up to date."""
+        with self.write() as conn:
+            if not self.is_sqlite:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
             config = alembic_config()
             config.attributes["connection"] = conn
             command.upgrade(config, "head")

@@ -33,6 +33,12 @@ class PayloadTooLarge(MetadataError):
     status_code = 413
 
 
+class Unavailable(MetadataError):
+    """The database cannot be reached or opened."""
+
+    status_code = 503
+
+
 class Conflict(MetadataError):
     """The request would duplicate something unique (an external id, a project name)."""
 

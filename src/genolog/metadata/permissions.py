@@ -2,6 +2,12 @@
 
 A project on which the caller holds no role does not exist for that caller (404); a project on which it
 holds roles, but not the one needed, is forbidden (403).
+
+Site roles: ``admin`` holds every role on every project; ``members-admin`` holds project_member_admin on
+every project; ``project-creator`` may create projects and holds no role on others. Whoever creates a
+project becomes its owner (``OWNER_ROLES``, recorded as member roles at creation, so they show on the
+members page and can be taken away like any other). Metamist gives project-creators project_admin on
+every project; genolog does not, so a project-creator cannot wipe or rewrite projects it was never given.
 """
 
 from __future__ import annotations
@@ -16,8 +22,15 @@ WRITE = frozenset({"writer"})
 PROJECT_ADMIN = frozenset({"project_admin"})
 MEMBER_ADMIN = frozenset({"project_member_admin"})
 ALL_ROLES = READ | PROJECT_ADMIN | MEMBER_ADMIN
-#: What the creator of a local project (the sandbox, the demo) gets: everything, members page included.
+#: What the creator of a project gets on it (and on its ``-test`` twin): everything, members page included.
 OWNER_ROLES = ("reader", "writer", "project_admin", "project_member_admin")
+
+
+def run_roles(access_level: str) -> frozenset[str]:
+    """What recording an analysis-runner run, or changing its outcome or meta, needs on its project:
+    contributor for a test-level run, writer for a standard or full one (as the runner checks before it
+    runs)."""
+    return CONTRIBUTE if access_level == "test" else WRITE
 
 
 @dataclass
@@ -38,8 +51,6 @@ class Caller:
         roles = set(self.project_roles.get(project_id, ()))
         if self.is_admin:
             roles |= ALL_ROLES
-        if "project-creator" in self.site_roles:
-            roles.add("project_admin")
         if "members-admin" in self.site_roles:
             roles.add("project_member_admin")
         return roles

@@ -8,7 +8,6 @@ from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.models import AssayUpsert, ParticipantUpsert, SampleUpsert, SequencingGroupUpsert
 from genolog.metadata.pedigree import PedigreeRow
-from genolog.metadata.permissions import OWNER_ROLES
 from genolog.metadata.store import families, projects
 from genolog.metadata.store.upserts import upsert_items
 
@@ -64,11 +63,10 @@ def load_sandbox(svc: Service, owner: str, participants_per_project: int = 6) ->
         tx = Tx(conn, svc.codecs, AuditInfo(author=owner, comment="sandbox"))
         if projects.get_by_name(conn, SANDBOX) is not None:
             return False
-        projects.create(tx, SANDBOX, SANDBOX, create_test_project=True)
+        projects.create(tx, SANDBOX, SANDBOX, create_test_project=True, owner=owner)
         for name in (SANDBOX, f"{SANDBOX}-test"):
             project = projects.get_by_name(conn, name)
             assert project is not None
-            projects.set_members(tx, project["id"], [(owner, list(OWNER_ROLES))])
             rng = random.Random(name)
             namespace = "test" if projects.is_test_project(name) else "main"
             bucket = (

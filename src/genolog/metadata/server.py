@@ -5,24 +5,51 @@ from __future__ import annotations
 import gc
 import sys
 
+import sqlalchemy as sa
 import uvicorn
 from rich.console import Console
 
 from genolog.metadata.api.app import create_app
 from genolog.metadata.api.service import Service
+from genolog.metadata.errors import Unavailable
 from genolog.metadata.sandbox import load_sandbox
-from genolog.metadata.settings import ServerSettings
+from genolog.metadata.settings import ServerSettings, check_dev_user_host
 
 
 def prepare(settings: ServerSettings) -> Service:
-    """Open the database and bring its schema up to date."""
-    svc = Service.create(settings)
-    svc.db.migrate()
+    """Open the database and bring its schema up to date; ``Unavailable``, in one sentence, when the
+    database cannot be reached or opened."""
+    svc: Service | None = None
+    try:
+        svc = Service.create(settings)
+        svc.db.migrate()
+    except (sa.exc.DBAPIError, sa.exc.ArgumentError, OSError, ImportError) as error:
+        # unreachable, refused, missing, unwritable, or a URL of a database genolog has no driver for
+        if svc is not None:
+            svc.db.dispose()
+        raise Unavailable(
+            f"Cannot open the database {_shown_url(settings.database_url)}: {_reason(error)}"
+        ) from None
     return svc
+
+
+def _shown_url(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return repr(url)
+
+
+def _reason(error: Exception) -> str:
+    """The driver's own first line (``connection refused``, ``database "x" does not exist``)."""
+    cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0].rstrip(".") if lines else type(cause).__name__
 
 
 def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console | None = None) -> None:
     console = console or Console()
+    check_dev_user_host(settings)
     svc = prepare(settings)
     if sandbox:
         owner = settings.dev_user or "genolog"

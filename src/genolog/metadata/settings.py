@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,9 @@ class ServerSettings(BaseSettings):
         default_factory=default_data_dir, description="Embedded database and local buckets"
     )
     dev_user: str | None = Field(default=None, description="Unauthenticated requests act as this admin user")
+    allow_dev_user_on_network: bool = Field(
+        default=False, description="Allow dev_user on a non-loopback host (anyone reaching it is admin)"
+    )
     sample_prefix: str = "XPG"
     sample_check_offset: int = Field(default=0, ge=0, le=9)
     sequencing_group_prefix: str = "CPG"
@@ -56,6 +61,31 @@ class ServerSettings(BaseSettings):
 
 class SettingsError(Exception):
     pass
+
+
+def check_dev_user_host(settings: ServerSettings) -> None:
+    """Development mode makes every unauthenticated caller an admin: only on a loopback address, unless
+    ``allow_dev_user_on_network`` says otherwise."""
+    if settings.dev_user and not settings.allow_dev_user_on_network and not is_loopback(settings.host):
+        raise SettingsError(
+            f"--dev-user makes anyone who can reach the server admin {settings.dev_user!r}, so it is only "
+            f"allowed on a loopback host (127.0.0.1, ::1, localhost), not {settings.host!r}; pass "
+            f"--allow-dev-user-on-network to serve it there anyway"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or a name) is only ever this machine's loopback interface."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {str(info[4][0]).partition("%")[0] for info in found}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> ServerSettings:

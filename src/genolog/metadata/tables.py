@@ -85,6 +85,7 @@ api_token = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("revoked_at", Timestamp),
+    sa.Column("expires_at", Timestamp),  # NULL: never (migration 0008)
 )
 
 # Site-wide roles: admin, project-creator, members-admin.

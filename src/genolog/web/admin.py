@@ -7,9 +7,9 @@ below adds one. A POST changes one member and writes the whole list through ``pr
 and the project's history as the signed-in user's, then redirects back with a message.
 
 Who may: the REST API's rule, ``MEMBER_ADMIN``: the project's ``project_member_admin``s and the site roles
-``admin`` and ``members-admin``. ``project_admin`` alone is not enough, as in Metamist: the site role
-``project-creator`` holds project_admin on every project, so managing members with it would let any
-project-creator make itself a reader of every project. Anyone else with a role on the project gets a 403
+``admin`` and ``members-admin``. ``project_admin`` alone is not enough, as in Metamist (where the site
+role ``project-creator`` holds project_admin on every project). A project's creator gets
+project_member_admin on it with its other owner roles. Anyone else with a role on the project gets a 403
 page saying so; a caller with none gets the usual 404.
 """
 

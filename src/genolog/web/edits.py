@@ -112,9 +112,12 @@ def edit_sample_meta(
 ) -> Response:
     with page_write(request) as (caller, tx):
         row = _writable_project(tx, caller, project)
-        sample = samples.get_row(tx, tx.codecs.sample.parse(sample_id))
-        if sample["project_id"] != row["id"]:
-            raise NotFound(f"Sample {sample_id!r} not found in project {project!r}")
+        sample_key = tx.codecs.sample.parse(sample_id)
+        sample = access.in_project(
+            row["id"],
+            lambda: samples.get_row(tx, sample_key),
+            f"Sample {sample_id!r} not found in project {project!r}",
+        )
         shown_id = tx.codecs.sample.format(sample["id"])
         patch, message = meta_patch(sample["meta"], action, key, value)
         upsert_items(tx, row["id"], [SampleUpsert(id=shown_id, meta=patch)])
@@ -134,9 +137,11 @@ def edit_participant_meta(
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
     with page_write(request) as (caller, tx):
         row = _writable_project(tx, caller, project)
-        participant = participants.get_row(tx, int(participant_id))
-        if participant["project_id"] != row["id"]:
-            raise NotFound(f"Participant {participant_id} not found in project {project!r}")
+        participant = access.in_project(
+            row["id"],
+            lambda: participants.get_row(tx, int(participant_id)),
+            f"Participant {participant_id} not found in project {project!r}",
+        )
         patch, message = meta_patch(participant["meta"], action, key, value)
         upsert_items(tx, row["id"], [ParticipantUpsert(id=participant["id"], meta=patch)])
     return _back(request, f"/projects/{row['name']}/participants/{participant['id']}", message)
@@ -156,9 +161,11 @@ def edit_analysis_status(
         row = _writable_project(tx, caller, project)
         if status not in ANALYSIS_STATUSES:
             raise BadRequest(f"Unknown analysis status {status!r}: one of {', '.join(ANALYSIS_STATUSES)}.")
-        analysis = analyses.get_row(tx, int(analysis_id))
-        if analysis["project_id"] != row["id"]:
-            raise NotFound(f"Analysis {analysis_id} not found in project {project!r}")
+        analysis = access.in_project(
+            row["id"],
+            lambda: analyses.get_row(tx, int(analysis_id)),
+            f"Analysis {analysis_id} not found in project {project!r}",
+        )
         change = AnalysisUpdate(status=AnalysisStatus(status), active=active is not None)
         analyses.update(tx, analysis["id"], change)
     state = "active" if change.active else "inactive"

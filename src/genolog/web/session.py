@@ -33,8 +33,10 @@ class SignedOut(Exception):
 
 
 def caller_for_token(conn: Connection, token: str) -> Caller | None:
-    user = identity.user_for_token(conn, token)
-    if user is None:
+    """The token's caller; None for a token that is unknown, revoked or expired."""
+    try:
+        user = identity.user_for_token(conn, token)
+    except Unauthenticated:
         return None
     return Caller(
         user=user,

@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
+from genolog.metadata import access
 from genolog.metadata.api.service import RequestContext, request_context
 from genolog.metadata.errors import BadRequest, Forbidden, NotFound
-from genolog.metadata.permissions import CONTRIBUTE, READ, WRITE
+from genolog.metadata.permissions import READ, run_roles
 from genolog.metadata.store import analysis_runner, projects
 
 router = APIRouter(tags=["analysis-runner"])
@@ -54,15 +55,9 @@ def create_analysis_runner_log(
         "submitting_user": submitting_user,
         "output_path": output_path,
     }
-    # test-level runs need contributor, others writer (as the analysis runner checks before it runs)
     with ctx.write() as tx:
-        row = ctx.project(tx, project, needed_roles(access_level))
+        row = ctx.project(tx, project, run_roles(access_level))
         return analysis_runner.create(tx, row["id"], record, meta, status)
-
-
-def needed_roles(access_level: str) -> frozenset[str]:
-    """Test-level runs need contributor, others writer (on the project the run is recorded on)."""
-    return CONTRIBUTE if access_level == "test" else WRITE
 
 
 class RunOutcome(BaseModel):
@@ -79,9 +74,7 @@ def update_analysis_runner_log_outcome(
 ) -> dict[str, Any]:
     """Record how a run ended (succeeded, failed or cancelled), its exit code and duration."""
     with ctx.write() as tx:
-        ctx.project_by_id(
-            tx, analysis_runner.project_of(tx, ar_guid), CONTRIBUTE, f"No analysis-runner record {ar_guid!r}"
-        )
+        access.run_to_change(tx, ctx.caller, ar_guid)
         return analysis_runner.finish(
             tx, ar_guid, outcome.status, outcome.exit_code, outcome.duration_seconds
         )
@@ -108,7 +101,7 @@ def check_analysis_runner_access(
         if row is None:
             raise NotFound(f"Dataset {dataset!r} has no test project {target!r} on the metadata server")
         roles = ctx.caller.roles_on(row["id"])
-        needed = needed_roles(access_level)
+        needed = run_roles(access_level)
         if not roles & needed:
             role = "contributor" if access_level == "test" else "writer"
             raise Forbidden(
@@ -131,9 +124,7 @@ def update_analysis_runner_log_meta(
 ) -> bool:
     """Merge into a run's meta (the runner records the outcome and duration here when the driver ends)."""
     with ctx.write() as tx:
-        ctx.project_by_id(
-            tx, analysis_runner.project_of(tx, ar_guid), CONTRIBUTE, f"No analysis-runner record {ar_guid!r}"
-        )
+        access.run_to_change(tx, ctx.caller, ar_guid)
         analysis_runner.update_meta(tx, ar_guid, patch)
     return True
 

@@ -131,11 +131,10 @@ class BodyLimitMiddleware:
             return None if self.svc.settings.dev_user else AUTHENTICATION_REQUIRED
         try:
             token = cookie if cookie else bearer_token(header or "")
+            with self.svc.db.read() as conn:
+                identity.user_for_token(conn, token)
         except Unauthenticated as error:
             return str(error)
-        with self.svc.db.read() as conn:
-            if identity.user_for_token(conn, token) is None:
-                return "The API token is unknown or revoked"
         return None
 
 

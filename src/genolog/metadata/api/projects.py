@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends
 
+from genolog.metadata import access
 from genolog.metadata.api.service import RequestContext, request_context
-from genolog.metadata.errors import BadRequest, Forbidden
+from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import ProjectMemberUpdate
 from genolog.metadata.permissions import MEMBER_ADMIN, PROJECT_ADMIN, READ
 from genolog.metadata.store import history, projects
@@ -46,10 +47,9 @@ def create_project(
     create_test_project: bool = False,
     ctx: RequestContext = Depends(request_context),
 ) -> int:
-    if not ctx.caller.can_create_projects:
-        raise Forbidden(f"User {ctx.caller.user!r} may not create projects (needs the project-creator role)")
+    """Create a project (and its ``-test`` twin); the caller becomes the owner of both."""
     with ctx.write() as tx:
-        return projects.create(tx, name, dataset, create_test_project)
+        return access.create_project(tx, ctx.caller, name, dataset, create_test_project)
 
 
 @router.get("/seqr/all", operation_id="getSeqrProjects")

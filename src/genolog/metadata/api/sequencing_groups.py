@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends
 
+from genolog.metadata import access
 from genolog.metadata.api.service import RequestContext, request_context
-from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import SequencingGroupMetaUpdate
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.store import history, sequencing_groups
@@ -52,9 +52,11 @@ def update_sequencing_group(
     with ctx.write() as tx:
         sg_id = tx.codecs.sequencing_group.parse(sequencing_group_id)
         project_row = ctx.project(tx, project, WRITE)
-        row = sequencing_groups.get_row(tx, sg_id)
-        if row["project_id"] != project_row["id"]:
-            raise BadRequest(f"Sequencing group {sequencing_group_id} is not in project {project!r}")
+        access.in_project(
+            project_row["id"],
+            lambda: sequencing_groups.get_row(tx, sg_id),
+            f"Sequencing group {sequencing_group_id} not found in project {project!r}",
+        )
         sequencing_groups.update_meta(tx, sg_id, update.meta or {})
     return True
 

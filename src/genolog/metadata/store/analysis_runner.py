@@ -65,13 +65,7 @@ def create(
 
 
 def update_meta(tx: Tx, ar_guid: str, patch: dict[str, Any]) -> None:
-    row = (
-        tx.conn.execute(sa.select(t.analysis_runner).where(t.analysis_runner.c.ar_guid == ar_guid))
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound(f"No analysis-runner record {ar_guid!r}")
+    row = get_row(tx, ar_guid)
     tx.conn.execute(
         t.analysis_runner.update()
         .where(t.analysis_runner.c.ar_guid == ar_guid)
@@ -108,13 +102,15 @@ def finish(
     return _view(row, str(name))
 
 
-def project_of(tx: Tx, ar_guid: str) -> int:
-    project_id = tx.conn.execute(
-        sa.select(t.analysis_runner.c.project_id).where(t.analysis_runner.c.ar_guid == ar_guid)
-    ).scalar()
-    if project_id is None:
+def get_row(tx: Tx, ar_guid: str) -> dict[str, Any]:
+    row = (
+        tx.conn.execute(sa.select(t.analysis_runner).where(t.analysis_runner.c.ar_guid == ar_guid))
+        .mappings()
+        .first()
+    )
+    if row is None:
         raise NotFound(f"No analysis-runner record {ar_guid!r}")
-    return int(project_id)
+    return dict(row)
 
 
 def query(tx: Tx, project_ids: dict[int, str], filters: dict[str, Any]) -> list[dict[str, Any]]:

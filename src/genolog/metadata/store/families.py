@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 
+from genolog.metadata import access
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
@@ -81,9 +83,7 @@ def query(
 
 
 def update(tx: Tx, project_id: int, change: FamilyUpdate) -> None:
-    row = tx.conn.execute(sa.select(t.family).where(t.family.c.id == change.id)).mappings().first()
-    if row is None or row["project_id"] != project_id:
-        raise NotFound(f"Family {change.id} not found")
+    row = access.in_project(project_id, partial(get_row, tx, change.id), f"Family {change.id} not found")
     values: dict[str, Any] = {"meta": merge_patch(row["meta"], change.meta or {})}
     for field in ("description", "coded_phenotype"):
         if field in change.model_fields_set:
@@ -93,6 +93,13 @@ def update(tx: Tx, project_id: int, change: FamilyUpdate) -> None:
         t.family.update().where(t.family.c.id == change.id).values(audit_log_id=tx.audit_log_id, **values)
     )
     external_ids.write(tx, "family", project_id, change.id, change.external_ids, creating=False)
+
+
+def get_row(tx: Tx, family_id: int) -> dict[str, Any]:
+    row = tx.conn.execute(sa.select(t.family).where(t.family.c.id == family_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"Family {family_id} not found")
+    return dict(row)
 
 
 def project_of(tx: Tx, family_id: int) -> int:
@@ -279,8 +286,7 @@ def move_participant(tx: Tx, participant_id: int, old_family_id: int, new_family
     if project_id is None:
         raise NotFound(f"Participant {participant_id} not found")
     for family_id in (old_family_id, new_family_id):
-        if project_of(tx, family_id) != project_id:
-            raise BadRequest(f"Family {family_id} is not in the participant's project")
+        access.in_project(project_id, partial(get_row, tx, family_id), f"Family {family_id} not found")
     current = tx.conn.execute(sa.select(fp.c.family_id).where(fp.c.participant_id == participant_id)).scalar()
     if current != old_family_id:
         raise BadRequest(f"Participant {participant_id} is not in family {old_family_id}")

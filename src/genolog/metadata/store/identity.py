@@ -1,19 +1,22 @@
-"""Users' API tokens (stored as SHA-256 hashes) and site-wide roles."""
+"""Users' API tokens (stored as SHA-256 hashes, each with an optional expiry) and site-wide roles."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import utcnow
-from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.errors import BadRequest, NotFound, Unauthenticated
 
 TOKEN_PREFIX = "glt_"
-# admin: everything; project-creator: creates projects and administers all; members-admin: manages members.
+# admin: everything; project-creator: creates projects (and owns those it creates); members-admin: manages
+# every project's members. See ``permissions``.
 SITE_ROLES = ("admin", "project-creator", "members-admin")
 
 
@@ -21,14 +24,46 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(conn: Connection, user: str, label: str | None = None) -> tuple[int, str]:
+_LIFETIME = re.compile(r"(\d{1,7})([dhm])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+_LONGEST = timedelta(days=100 * 365)
+
+
+def parse_lifetime(text: str) -> timedelta | None:
+    """``90d``, ``12h``, ``30m`` or ``never`` (None) as a token's lifetime."""
+    text = text.strip().lower()
+    if text == "never":
+        return None
+    match = _LIFETIME.fullmatch(text)
+    if match is None:
+        raise BadRequest(
+            f"A token's lifetime is a whole number of days, hours or minutes (90d, 12h, 30m) or 'never', "
+            f"not {text!r}"
+        )
+    lifetime = timedelta(**{_UNITS[match[2]]: int(match[1])})
+    if not timedelta(0) < lifetime <= _LONGEST:
+        raise BadRequest(f"A token's lifetime must be more than 0 and at most 100 years, not {text!r}")
+    return lifetime
+
+
+def create_token(
+    conn: Connection, user: str, label: str | None = None, lifetime: timedelta | None = None
+) -> tuple[int, str]:
+    """A new token for ``user``, expiring after ``lifetime`` (never when None); returns (id, token)."""
     user = user.strip()
     if not user:
         raise BadRequest("A token needs a user name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
     token_id = conn.execute(
         t.api_token.insert()
-        .values(user=user, label=label, token_hash=hash_token(token), created_at=utcnow())
+        .values(
+            user=user,
+            label=label,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=None if lifetime is None else now + lifetime,
+        )
         .returning(t.api_token.c.id)
     ).scalar_one()
     return token_id, token
@@ -49,12 +84,26 @@ def list_tokens(conn: Connection) -> list[RowMapping]:
     return list(conn.execute(sa.select(*columns).order_by(t.api_token.c.id)).mappings())
 
 
-def user_for_token(conn: Connection, token: str) -> str | None:
-    return conn.execute(
-        sa.select(t.api_token.c.user).where(
+def user_for_token(conn: Connection, token: str) -> str:
+    """The user a token authenticates; Unauthenticated, saying why, for an unknown, revoked or expired one."""
+    row = conn.execute(
+        sa.select(t.api_token.c.user, t.api_token.c.expires_at).where(
             t.api_token.c.token_hash == hash_token(token), t.api_token.c.revoked_at.is_(None)
         )
-    ).scalar()
+    ).first()
+    if row is None:
+        raise Unauthenticated("The API token is unknown or revoked")
+    expires = as_utc(row.expires_at)
+    if expires is not None and expires <= utcnow():
+        raise Unauthenticated(f"The API token expired on {expires:%Y-%m-%d %H:%M} UTC")
+    return str(row.user)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC one (SQLite gives back the UTC time it was given, without its zone)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def site_roles(conn: Connection, user: str) -> set[str]:

@@ -11,6 +11,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, Conflict, NotFound
 from genolog.metadata.meta import merge_patch
+from genolog.metadata.permissions import OWNER_ROLES
 
 TEST_SUFFIX = "-test"
 
@@ -80,7 +81,10 @@ def _validate_name(name: str, what: str) -> str:
     return name
 
 
-def create(tx: Tx, name: str, dataset: str | None, create_test_project: bool) -> int:
+def create(
+    tx: Tx, name: str, dataset: str | None, create_test_project: bool, owner: str | None = None
+) -> int:
+    """Create the project (and its ``-test`` twin); ``owner`` becomes a member of each with ``OWNER_ROLES``."""
     name = _validate_name(name, "name")
     dataset = _validate_name(dataset or name, "dataset")
     names = [name]
@@ -97,6 +101,8 @@ def create(tx: Tx, name: str, dataset: str | None, create_test_project: bool) ->
             .returning(t.project.c.id)
         ).scalar_one()
         tx.created("project", [project_id], project_id)
+        if owner is not None:
+            set_members(tx, project_id, [(owner, list(OWNER_ROLES))])
         ids.append(project_id)
     return ids[0]
 
