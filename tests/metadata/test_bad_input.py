@@ -651,13 +651,14 @@ def test_a_failed_nested_upsert_writes_none_of_the_earlier_samples(world: Seeded
 
 @pytest.mark.parametrize(
     "external_ids",
-    [{"": "A\x00B"}, {"": "x" * 300}, {"": "S9", "x" * 300: "K1"}],
-    ids=["nul-character", "eid-too-long", "organisation-too-long"],
+    [{"": "x" * 300}, {"": "S9", "x" * 300: "K1"}],
+    ids=["eid-too-long", "organisation-too-long"],
 )
 def test_values_postgres_cannot_store_are_a_400_not_a_500(
     seeded: Seeded, external_ids: dict[str, str]
 ) -> None:
-    """PostgreSQL refuses NUL characters and over-long strings; SQLite stores them (a known difference)."""
+    """PostgreSQL refuses over-long strings; SQLite stores them (a known difference). NUL characters are
+    refused on both (test_bad_input_bounds.py)."""
     response = seeded.api.call("PUT", "/sample/proj/", json={"external_ids": external_ids, "type": "blood"})
     if seeded.api.svc.db.is_sqlite:
         assert response.status_code == 200, response.text

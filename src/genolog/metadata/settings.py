@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from genolog.config import default_data_dir
+from genolog.metadata.inputs import MIB
 
 CONFIG_ENV = "GENOLOG_SERVER_CONFIG"
 
@@ -32,6 +33,15 @@ class ServerSettings(BaseSettings):
     sequencing_group_prefix: str = "CPG"
     sequencing_group_check_offset: int = Field(default=0, ge=0, le=9)
     cohort_prefix: str = "COH"
+    meta_max_bytes: int = Field(
+        default=MIB, ge=1024, description="Largest meta of one entity, in bytes of JSON (a 413 beyond)"
+    )
+    max_list_items: int = Field(
+        default=10_000,
+        ge=1,
+        le=30_000,  # below the bound parameters one statement may take (SQLite 32,766, PostgreSQL 65,535)
+        description="Most ids or filter values in one list of a request (a 400 beyond)",
+    )
 
     @property
     def database_url(self) -> str:

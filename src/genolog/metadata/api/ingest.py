@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from genolog.metadata.api.service import RequestContext, request_context
 from genolog.metadata.errors import BadRequest
+from genolog.metadata.inputs import check_json, json_text_may_be_bad
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert
 from genolog.metadata.permissions import WRITE
 from genolog.metadata.store.upserts import UpsertReport, upsert_items
@@ -113,9 +114,12 @@ def _parse(number: int, line: bytes) -> ParticipantUpsert | SampleUpsert:
     if not line.strip():
         raise BadRequest(f"record {number}: empty line (send one JSON object per line)")
     try:
-        return IngestRecord.model_validate_json(line).item
+        record = IngestRecord.model_validate_json(line)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in error.errors()[:5]
         )
         raise BadRequest(f"record {number}: {problems}") from None
+    if json_text_may_be_bad(line):  # the JSON parser refuses lone surrogates itself, not NULs
+        check_json(record.model_dump(exclude_none=True), f"record {number}", max_depth=None)
+    return record.item

@@ -18,7 +18,7 @@ from strawberry.types import ExecutionResult
 
 from genolog.metadata.api.service import RequestContext, Service, authenticate, authenticated_read, service
 from genolog.metadata.collector import gc_paused
-from genolog.metadata.errors import MetadataError
+from genolog.metadata.errors import MetadataError, client_error
 from genolog.metadata.graphql.context import GraphQLContext
 from genolog.metadata.graphql.fast import FastExecutor
 from genolog.metadata.graphql.query import schema
@@ -77,8 +77,12 @@ def _error(error: GraphQLError) -> dict[str, Any]:
     formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
     if original is not None and not isinstance(original, MetadataError):
-        log.error("unexpected error in a GraphQL resolver", exc_info=original)
-        formatted["message"] = f"Unexpected server error ({type(original).__name__})"
+        known = client_error(original)  # a database error caused by the request's values: say which
+        if known is not None:
+            formatted["message"] = str(known)
+        else:
+            log.error("unexpected error in a GraphQL resolver", exc_info=original)
+            formatted["message"] = f"Unexpected server error ({type(original).__name__})"
     return formatted
 
 
