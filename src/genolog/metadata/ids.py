@@ -85,13 +85,19 @@ def _at_most(digits: str, largest: int) -> bool:
     return len(digits) <= len(str(largest)) and int(digits) <= largest
 
 
+def int_or_none(text: str) -> int | None:
+    """A non-negative 64-bit integer written in ASCII digits (a numeric id, a cursor, a page), else None."""
+    return int(text) if is_ascii_digits(text) and _at_most(text, MAX_ID) else None
+
+
 def parse_int(text: str, what: str, hint: str = "") -> int:
-    """A non-negative 64-bit integer written in ASCII digits (a numeric id or cursor), else a 400."""
-    if not is_ascii_digits(text) or not _at_most(text, MAX_ID):
+    """``int_or_none``, or a 400 naming ``what``."""
+    number = int_or_none(text)
+    if number is None:
         raise BadRequest(
             f"Invalid {what} {_shown(text)}: expected a number from 0 to {MAX_ID} in digits 0-9{hint}"
         )
-    return int(text)
+    return number
 
 
 def _shown(text: str) -> str:

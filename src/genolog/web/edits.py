@@ -23,6 +23,7 @@ from sqlalchemy.engine import RowMapping
 from genolog.metadata import access
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.ids import int_or_none
 from genolog.metadata.models import AnalysisStatus, AnalysisUpdate, ParticipantUpsert, SampleUpsert
 from genolog.metadata.permissions import WRITE, Caller
 from genolog.metadata.store import analyses, participants, samples
@@ -130,11 +131,12 @@ def edit_participant_meta(
     key: str = Form(""),
     value: str = Form(""),
 ) -> Response:
-    if not participant_id.isdigit():
+    number = int_or_none(participant_id)
+    if number is None:
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
     with page_write(request) as (caller, tx):
         row = _writable_project(tx, caller, project)
-        participant = participants.get_row(tx, int(participant_id))
+        participant = participants.get_row(tx, number)
         if participant["project_id"] != row["id"]:
             raise NotFound(f"Participant {participant_id} not found in project {project!r}")
         patch, message = meta_patch(participant["meta"], action, key, value)
@@ -150,13 +152,14 @@ def edit_analysis_status(
     status: str = Form(""),
     active: str | None = Form(None),
 ) -> Response:
-    if not analysis_id.isdigit():
+    number = int_or_none(analysis_id)
+    if number is None:
         raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
     with page_write(request) as (caller, tx):
         row = _writable_project(tx, caller, project)
         if status not in ANALYSIS_STATUSES:
             raise BadRequest(f"Unknown analysis status {status!r}: one of {', '.join(ANALYSIS_STATUSES)}.")
-        analysis = analyses.get_row(tx, int(analysis_id))
+        analysis = analyses.get_row(tx, number)
         if analysis["project_id"] != row["id"]:
             raise NotFound(f"Analysis {analysis_id} not found in project {project!r}")
         change = AnalysisUpdate(status=AnalysisStatus(status), active=active is not None)
