@@ -152,7 +152,10 @@ def _json_condition(element: Any, op: str, value: Any) -> sa.ColumnElement[bool]
     if isinstance(sample, bool):
         typed = element.as_boolean()
     elif isinstance(sample, int):
-        typed = element.as_integer()
+        # as_integer() casts to a 32-bit INTEGER on PostgreSQL, which a larger value (a file size) overflows
+        values = value if isinstance(value, list) else [value]
+        in_32_bits = all(-(2**31) <= v < 2**31 for v in values if isinstance(v, int))
+        typed = element.as_integer() if in_32_bits else sa.cast(element.as_string(), sa.BigInteger)
     elif isinstance(sample, float):
         typed = element.as_float()
     elif isinstance(sample, str) or sample is None or op in ("contains", "icontains", "startswith"):
