@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError, StatementError
 
 from genolog.metadata import inputs
 from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.errors import BadRequest, client_error
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.support import Api, Seeded, assert_rejected, sample_with_group
 
@@ -400,3 +403,28 @@ def test_the_limits_are_settings(db_url: str, limits: inputs.InputLimits) -> Non
         assert api.ok("POST", "/sample/id-map/internal", json=[sample] * 3) == {sample: "S1"}
     finally:
         svc.db.dispose()
+
+
+def test_database_errors_caused_by_input_are_named_for_rest_and_graphql() -> None:
+    """The net under the checks above (``errors.client_error``, used by api/errors.py and GraphQL's
+    router): more values than a statement binds is the client's 400, not a 503 inviting a retry."""
+    too_many = OperationalError("SELECT", {}, sqlite3.OperationalError("too many SQL variables"))
+    pg_too_many = OperationalError(
+        "SELECT",
+        {},
+        Exception("sending query and params failed: number of parameters must be between 0 and 65535"),
+    )
+    for error in (too_many, pg_too_many):
+        named = client_error(error)
+        assert isinstance(named, BadRequest) and "max_list_items" in str(named), named
+    assert (
+        client_error(OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))) is None
+    )
+    surrogate = StatementError(
+        "bad", "UPDATE", {}, TypeError("str is not valid UTF-8: surrogates not allowed")
+    )
+    assert SURROGATE in str(client_error(surrogate))
+    assert "out of range" in str(
+        client_error(OverflowError("Python int too large to convert to SQLite INTEGER"))
+    )
+    assert client_error(RuntimeError("a bug")) is None

@@ -89,7 +89,7 @@ def check_json(value: Any, what: str, max_depth: int | None = MAX_JSON_DEPTH) ->
 
 def json_text_may_be_bad(body: bytes) -> bool:
     """Whether an undecoded JSON text may hold a NUL or a lone surrogate (a fast test, then walk)."""
-    return _SUSPECT_JSON.search(body) is not None
+    return (b"\\u" in body or b"\xed" in body) and _SUSPECT_JSON.search(body) is not None
 
 
 def check_list_length(values: Sized, what: str) -> None:
