@@ -120,6 +120,14 @@ REST_CASES: dict[str, tuple[str, str, str | bytes | None, dict[str, Any], int, t
     "sample-id-fullwidth": ("GET", "/sample/XPG１８/history", None, {}, 400, ("ASCII digits",)),
     "sample-id-5000-digits": ("GET", f"/sample/XPG{'1' * 5000}/history", None, {}, 400, ("out of range",)),
     "participant-id-fullwidth": ("GET", "/participant/１/history", None, {}, 400, ("participant_id",)),
+    "participant-id-key-arabic-indic": (
+        "POST",
+        "/participant/update-many",
+        '{"\\u0661": "NEW"}',
+        {},
+        400,
+        ("Invalid participant id '\u0661'", "digits 0-9"),
+    ),
     "sg-id-superscript-in-list": (
         "PATCH",
         "/sequencing-group/archive",
