@@ -249,6 +249,11 @@ def test_rest_refuses_out_of_bounds_input(world: Seeded, name: str) -> None:
 # --- the ingest: all or nothing, the error naming the record ---
 
 INGEST_CASES = {
+    "surrogate-in-meta": (
+        {"sample": {"external_ids": {"": "Z2"}, "type": "blood", "meta": {"k": "\ud800"}}},
+        400,
+        ("record 2", SURROGATE),
+    ),
     "nul-in-external-id": (
         {"sample": {"external_ids": {"": "A\x00"}, "type": "blood"}},
         400,

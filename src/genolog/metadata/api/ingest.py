@@ -7,6 +7,7 @@ so it is all or nothing. ``dry_run`` does everything, reports it, and rolls back
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -113,6 +114,8 @@ def _lines(read: Any) -> Iterator[bytes]:
 def _parse(number: int, line: bytes) -> ParticipantUpsert | SampleUpsert:
     if not line.strip():
         raise BadRequest(f"record {number}: empty line (send one JSON object per line)")
+    if json_text_may_be_bad(line):  # rare: then name a NUL or a lone surrogate (the parser's bad escape)
+        _check_text_of(number, line)
     try:
         record = IngestRecord.model_validate_json(line)
     except ValidationError as error:
@@ -120,6 +123,13 @@ def _parse(number: int, line: bytes) -> ParticipantUpsert | SampleUpsert:
             f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in error.errors()[:5]
         )
         raise BadRequest(f"record {number}: {problems}") from None
-    if json_text_may_be_bad(line):  # the JSON parser refuses lone surrogates itself, not NULs
-        check_json(record.model_dump(exclude_none=True), f"record {number}", max_depth=None)
     return record.item
+
+
+def _check_text_of(number: int, line: bytes) -> None:
+    """Refuse, naming it, a NUL or lone surrogate in a record (Python's JSON parser decodes both)."""
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return  # not JSON at all: the parser's own error says where
+    check_json(value, f"record {number}", max_depth=None)
