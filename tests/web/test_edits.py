@@ -193,7 +193,8 @@ def test_meta_forms_keep_the_bounds_of_the_api(writable: Site) -> None:
         for value, status, message in (
             (orjson.dumps(deep).decode(), 400, "nested too deeply"),
             (too_large, 413, "meta_max_bytes"),
-            ('"a\\u0000b"', 400, "NUL character"),
+            ('"a\\u0000b"', 400, "NUL character"),  # JSON's escape, parsed into the value
+            ("a\x00b", 400, "The form field &#39;value&#39; contains a NUL character"),  # the text itself
         ):
             response = edit(wanda, f"{paths[kind]}/meta", action="set", key="x", value=value)
             assert response.status_code == status and message in response.text, (kind, response.text[:300])
@@ -209,4 +210,6 @@ def test_meta_forms_keep_the_bounds_of_the_api(writable: Site) -> None:
         edit(wanda, "/projects/proj/participants/\N{SUPERSCRIPT ONE}/meta", action="set").status_code == 404
     )
     assert wanda.get("/projects/proj/families?page=\N{SUPERSCRIPT TWO}").status_code == 200
+    refused = wanda.get("/projects/proj%00/analyses")
+    assert refused.status_code == 400 and "The parameter &#39;project&#39; contains a NUL" in refused.text
     assert snapshot(api) == before

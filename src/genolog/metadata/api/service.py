@@ -45,16 +45,16 @@ class Service:
 # ``def`` dependency in its threadpool, a hop (and a thread wake-up) per dependency on every request.
 # ``authenticate`` reads the database and stays a ``def``.
 async def service(request: Request) -> Service:
-    _check_request_text(request)
+    check_request_text(request)
     svc: Service = request.app.state.service
     return svc
 
 
-def _check_request_text(request: Request) -> None:
+def check_request_text(request: Request) -> None:
     """Refuse a NUL or a lone surrogate in a parameter or in a JSON body (``inputs.text_problem``): every
-    REST and GraphQL request passes here, before its endpoint sees its input. The body is FastAPI's: read
-    and decoded before the dependencies run, cached on the request (a streamed body, the ingest's, is
-    checked record by record instead)."""
+    REST and GraphQL request passes here (the ``service`` dependency), and every page (``PageRoute``),
+    before the endpoint sees its input. A JSON body is FastAPI's: read and decoded before the
+    dependencies run, cached on the request (the ingest's streamed body is checked record by record)."""
     for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
         inputs.check_text(str(value), f"The parameter {name!r}")
     body = request.__dict__.get("_body")
