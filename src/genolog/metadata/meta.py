@@ -23,7 +23,10 @@ def merge_patch(target: Any, patch: Any) -> Any:
     if not patch and isinstance(patch, dict):
         # nothing changes: the stored value stays as it is (checked when it was written)
         return dict(target) if isinstance(target, dict) else {}
-    return check_meta(_merged(target, patch))
+    merged = _merged(target, patch)
+    if merged == target:  # unchanged (a re-ingest, mostly): nothing new to bound, and cheaper to compare
+        return merged
+    return check_meta(merged)
 
 
 def _merged(target: Any, patch: Any) -> Any:
