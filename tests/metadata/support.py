@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -138,3 +139,12 @@ def migrate(svc: Service, revision: str, *, down: bool = False) -> None:
     with svc.db.engine.begin() as conn:
         config.attributes["connection"] = conn
         (command.downgrade if down else command.upgrade)(config, revision)
+
+
+@dataclass
+class Seeded:
+    """A module's seeded database (``seeded`` in conftest.py): its client, ids and every row."""
+
+    api: Api
+    ids: dict[str, str]
+    snapshot: Dump = field(default_factory=dict)

@@ -8,10 +8,12 @@ import re
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
 from genolog.metadata.errors import BadRequest
+from genolog.metadata.inputs import LIMITS
 from genolog.web.edits import meta_patch, parse_value, replacing_patch
 from tests.metadata.support import Api, dump, sample_with_group
 from tests.web.support import Site, post_form, signed_in
@@ -170,3 +172,44 @@ def test_form_values_and_patches() -> None:
         {"k": {"b": 2, "a": None}},
         'Set meta.k to {"b":2}.',
     )
+
+
+def test_meta_forms_keep_the_bounds_of_the_api(writable: Site) -> None:
+    """The forms write through the same store functions, so meta's bounds hold there too (issue 19, items 6
+    and 7); ids that are not ASCII digits are no page rather than a server error."""
+    api = writable.api
+    wanda = signed_in(api, "wanda")
+    paths = pages(writable)
+    # a form field takes at most 1 MiB, the bound itself: two halves of 60% show that the stored meta is bounded
+    part = "x" * (LIMITS.meta_max_bytes * 6 // 10)
+    api.ok("PATCH", f"/sample/{writable.samples[0]}", json={"meta": {"big": part}})
+    api.ok("POST", "/participant/1/update-participant", json={"meta": {"big": part}})
+    before = snapshot(api)
+    deep: Any = 1
+    for _ in range(32):  # under its key, one level more than meta takes
+        deep = {"a": deep}
+    too_large = f'"{part}"'
+    for kind in ("sample", "participant"):
+        for value, status, message in (
+            (orjson.dumps(deep).decode(), 400, "nested too deeply"),
+            (too_large, 413, "meta_max_bytes"),
+            ('"a\\u0000b"', 400, "NUL character"),  # JSON's escape, parsed into the value
+            ("a\x00b", 400, "The form field &#39;value&#39; contains a NUL character"),  # the text itself
+        ):
+            response = edit(wanda, f"{paths[kind]}/meta", action="set", key="x", value=value)
+            assert response.status_code == status and message in response.text, (kind, response.text[:300])
+    for path in (
+        "/projects/proj/participants/\N{SUPERSCRIPT ONE}",
+        "/projects/proj/participants/\N{FULLWIDTH DIGIT ONE}",
+        f"/projects/proj/participants/{'9' * 30}",
+        "/projects/proj/analyses/\N{SUPERSCRIPT TWO}",
+        "/projects/proj/families/\N{ARABIC-INDIC DIGIT ONE}",
+    ):
+        assert wanda.get(path).status_code == 404, path
+    assert (
+        edit(wanda, "/projects/proj/participants/\N{SUPERSCRIPT ONE}/meta", action="set").status_code == 404
+    )
+    assert wanda.get("/projects/proj/families?page=\N{SUPERSCRIPT TWO}").status_code == 200
+    refused = wanda.get("/projects/proj%00/analyses")
+    assert refused.status_code == 400 and "The parameter &#39;project&#39; contains a NUL" in refused.text
+    assert snapshot(api) == before

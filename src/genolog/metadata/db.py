@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from genolog.metadata import queued_writes
 from genolog.metadata.errors import BadRequest
+from genolog.metadata.inputs import check_json
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The threads that serve requests at once: uvicorn runs FastAPI's plain ``def`` endpoints and dependencies
@@ -207,7 +208,8 @@ def _json_dumps(value: Any) -> str:
         # than store a number that reads back changed. SQLAlchemy wraps this in a StatementError, which
         # the API answers with the BadRequest inside it (see api/errors.py).
         big = _first_big_int(value)
-        if big is None:
+        if big is None:  # a lone surrogate or nesting beyond orjson's 255 levels: a 400 naming which
+            check_json(value, "A JSON value in the request")
             raise
         raise BadRequest(
             f"A number in the request is out of range: JSON integers must lie between -2**63 and 2**64-1 "

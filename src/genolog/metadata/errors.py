@@ -28,7 +28,8 @@ class NotFound(MetadataError):
 
 
 class PayloadTooLarge(MetadataError):
-    """The request, or one record of a streamed request, is over the server's size limit."""
+    """Over a size limit: the request body, one record of a streamed request, or a value such as a
+    meta (the description names the limit)."""
 
     status_code = 413
 
@@ -43,3 +44,39 @@ class Conflict(MetadataError):
     """The request would duplicate something unique (an external id, a project name)."""
 
     status_code = 409
+
+
+# What the databases and their drivers say when a request holds more values than one statement can bind.
+_TOO_MANY_PARAMETERS = ("too many SQL variables", "number of parameters must be between")
+
+
+def client_error(error: BaseException) -> MetadataError | None:
+    """The client's mistake behind a database or driver error, when it is one, else None.
+
+    The request-level checks (``inputs.py``) refuse these inputs first; this names the problem for any
+    path they miss, for REST (``api/errors.py``) and GraphQL alike, rather than a 500 or a 503 that
+    would invite retrying the same request."""
+    from sqlalchemy.exc import DataError, OperationalError, StatementError
+
+    from genolog.metadata.inputs import LIMITS
+
+    if isinstance(error, MetadataError):
+        return error
+    if isinstance(error, DataError):
+        # PostgreSQL: a number out of range, a string longer than its column, a NUL character
+        reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "invalid value"
+        return BadRequest(f"A value in the request cannot be stored: {reason}")
+    if isinstance(error, OperationalError):
+        if any(text in str(error.orig) for text in _TOO_MANY_PARAMETERS):
+            return BadRequest(
+                f"Too many values in one request: lists take at most {LIMITS.max_list_items:,} items "
+                "(max_list_items)"
+            )
+        return None
+    if isinstance(error, StatementError):  # raised while preparing parameters, before the database saw them
+        return None if error.orig is None else client_error(error.orig)
+    if isinstance(error, OverflowError):  # SQLite's driver refuses integers beyond 64 bits
+        return BadRequest(f"A number in the request is out of range: {error}")
+    if isinstance(error, UnicodeEncodeError) or "surrogates not allowed" in str(error):
+        return BadRequest("A string in the request contains a lone UTF-16 surrogate (\\ud800-\\udfff)")
+    return None

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 
 from genolog.metadata.errors import BadRequest
+from genolog.metadata.inputs import check_text
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "family": ("family id", "familyid", "family", "family_id"),
@@ -63,6 +64,7 @@ def parse(text: str, has_header: bool | None = None) -> list[PedigreeRow]:
     """Parse a pedigree; ``has_header=None`` detects a header row by its column names."""
     if not text.strip():
         raise BadRequest("The pedigree file is empty")
+    check_text(text, "The pedigree file")
     delimiter = _delimiter(text)
     lines = [
         (number, line)
@@ -72,7 +74,7 @@ def parse(text: str, has_header: bool | None = None) -> list[PedigreeRow]:
     if delimiter == " ":
         records = [(n, line.split()) for n, line in lines]
     else:
-        records = [(n, next(csv.reader(io.StringIO(line), delimiter=delimiter))) for n, line in lines]
+        records = [(n, _cells(n, line, delimiter)) for n, line in lines]
     first = [c.strip().lstrip("#").strip().lower() for c in records[0][1]]
     header_given = has_header if has_header is not None else _looks_like_header(first)
     if header_given:
@@ -86,6 +88,13 @@ def parse(text: str, has_header: bool | None = None) -> list[PedigreeRow]:
     if not rows:
         raise BadRequest("The pedigree file has no rows")
     return rows
+
+
+def _cells(number: int, line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(line), delimiter=delimiter))
+    except csv.Error as error:  # a field over csv's 131,072-character limit, say
+        raise BadRequest(f"Pedigree line {number}: {error}") from None
 
 
 def _looks_like_header(cells: list[str]) -> bool:

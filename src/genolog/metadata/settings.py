@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from genolog.config import default_data_dir
+from genolog.metadata.inputs import MIB
 
 CONFIG_ENV = "GENOLOG_SERVER_CONFIG"
 
@@ -52,6 +53,15 @@ class ServerSettings(BaseSettings):
         default=16 * 1024 * 1024,
         ge=1024,
         description="Largest NDJSON record (one line) of POST /api/v1/ingest/{project} (413 beyond)",
+    )
+    meta_max_bytes: int = Field(
+        default=MIB, ge=1024, description="Largest meta of one entity, in bytes of JSON (a 413 beyond)"
+    )
+    max_list_items: int = Field(
+        default=10_000,
+        ge=1,
+        le=30_000,  # below the bound parameters one statement may take (SQLite 32,766, PostgreSQL 65,535)
+        description="Most ids or filter values in one list of a request (a 400 beyond)",
     )
 
     @property

@@ -23,6 +23,7 @@ from sqlalchemy.engine import RowMapping
 from genolog.metadata import access
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.ids import int_or_none
 from genolog.metadata.models import AnalysisStatus, AnalysisUpdate, ParticipantUpsert, SampleUpsert
 from genolog.metadata.permissions import WRITE, Caller
 from genolog.metadata.store import analyses, participants, samples
@@ -133,13 +134,14 @@ def edit_participant_meta(
     key: str = Form(""),
     value: str = Form(""),
 ) -> Response:
-    if not participant_id.isdigit():
+    number = int_or_none(participant_id)
+    if number is None:
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
     with page_write(request) as (caller, tx):
         row = _writable_project(tx, caller, project)
         participant = access.in_project(
             row["id"],
-            lambda: participants.get_row(tx, int(participant_id)),
+            lambda: participants.get_row(tx, number),
             f"Participant {participant_id} not found in project {project!r}",
         )
         patch, message = meta_patch(participant["meta"], action, key, value)
@@ -155,7 +157,8 @@ def edit_analysis_status(
     status: str = Form(""),
     active: str | None = Form(None),
 ) -> Response:
-    if not analysis_id.isdigit():
+    number = int_or_none(analysis_id)
+    if number is None:
         raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
     with page_write(request) as (caller, tx):
         row = _writable_project(tx, caller, project)
@@ -163,7 +166,7 @@ def edit_analysis_status(
             raise BadRequest(f"Unknown analysis status {status!r}: one of {', '.join(ANALYSIS_STATUSES)}.")
         analysis = access.in_project(
             row["id"],
-            lambda: analyses.get_row(tx, int(analysis_id)),
+            lambda: analyses.get_row(tx, number),
             f"Analysis {analysis_id} not found in project {project!r}",
         )
         change = AnalysisUpdate(status=AnalysisStatus(status), active=active is not None)

@@ -20,6 +20,7 @@ from genolog.metadata import access
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
+from genolog.metadata.ids import int_or_none
 from genolog.metadata.permissions import READ
 from genolog.metadata.store import external_ids
 from genolog.metadata.store import families as family_store
@@ -112,9 +113,9 @@ def family_of(tx: Tx, project_id: int, family_id: str) -> tuple[dict[str, Any], 
     Six statements: the family, its external ids and pedigree rows, and the sex and external ids of its
     members and of any parent outside it."""
     missing = NotFound(f"Family {family_id} not found in this project")
-    if not family_id.isdigit():
+    fid = int_or_none(family_id)
+    if fid is None:
         raise missing
-    fid = int(family_id)
     family = family_store.views(tx, [fid]).get(fid)
     if family is None or family["project"] != project_id:
         raise missing
@@ -163,7 +164,7 @@ def chart(project: str, title: str, members: list[Member], standalone: bool = Fa
 
 @router.get("/projects/{project}/families", response_class=HTMLResponse)
 def families_page(request: Request, project: str, page: str = "1") -> HTMLResponse:
-    number = max(int(page), 1) if page.isdigit() else 1  # a bad page number: the first page
+    number = max(int_or_none(page) or 1, 1)  # a bad page number: the first page
     f, fp = t.family, t.family_participant
     with page_read(request) as (caller, tx):
         row = access.project_by_name(tx, caller, project, READ)

@@ -17,6 +17,7 @@ from genolog.metadata import access
 from genolog.metadata.api.service import Service
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
+from genolog.metadata.ids import int_or_none
 from genolog.metadata.permissions import MEMBER_ADMIN, READ, WRITE, Caller
 from genolog.web import changes, edits, graph, grid, overview, session
 from genolog.web.render import PageRoute, page_read, render, sign_in_page
@@ -209,10 +210,11 @@ query ($guid: String!) {
 
 @router.get("/projects/{project}/analyses/{analysis_id}", response_class=HTMLResponse)
 def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLResponse:
-    if not analysis_id.isdigit():
+    number = int_or_none(analysis_id)
+    if number is None:
         raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
     with page_read(request) as (caller, tx):
-        variables = {"project": project, "id": int(analysis_id)}
+        variables = {"project": project, "id": number}
         name, analysis, can_write = _one_writable(
             tx, caller, project, ANALYSIS_QUERY, variables, "analyses", f"Analysis {analysis_id}"
         )
@@ -252,10 +254,11 @@ query ($project: String!, $id: Int!) {
 
 @router.get("/projects/{project}/participants/{participant_id}", response_class=HTMLResponse)
 def participant_page(request: Request, project: str, participant_id: str) -> HTMLResponse:
-    if not participant_id.isdigit():
+    number = int_or_none(participant_id)
+    if number is None:
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
     with page_read(request) as (caller, tx):
-        variables = {"project": project, "id": int(participant_id)}
+        variables = {"project": project, "id": number}
         name, participant, can_write = _one_writable(
             tx, caller, project, PARTICIPANT_QUERY, variables, "participants", f"Participant {participant_id}"
         )

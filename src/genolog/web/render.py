@@ -21,9 +21,10 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from genolog import __version__
-from genolog.metadata.api.service import Service
+from genolog.metadata.api.service import Service, check_request_text
 from genolog.metadata.context import AuditInfo, Tx
-from genolog.metadata.errors import MetadataError
+from genolog.metadata.errors import client_error
+from genolog.metadata.inputs import check_text
 from genolog.metadata.permissions import Caller
 from genolog.web import csrf, flash, session
 from genolog.web.paging import PER_PAGE_CHOICES
@@ -163,8 +164,12 @@ class PageRoute(APIRoute):
 
         async def handle(request: Request) -> Response:
             try:
+                check_request_text(request)
                 if request.method == "POST":  # every form of the interface carries the CSRF token
                     await csrf.check(request)
+                    for name, value in (await request.form()).multi_items():  # parsed once, by csrf
+                        if isinstance(value, str):
+                            check_text(value, f"The form field {name!r}")
                 return await handler(request)
             except session.SignedOut as signed_out:
                 here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -176,7 +181,10 @@ class PageRoute(APIRoute):
                     session.end(page, request)
                     return page
                 return RedirectResponse(f"/signin?{urllib.parse.urlencode({'next': here})}", status_code=303)
-            except MetadataError as error:
-                return error_page(request, error.status_code, str(error))
+            except Exception as error:  # a MetadataError, or a database error the request caused
+                known = client_error(error)
+                if known is None:
+                    raise
+                return error_page(request, known.status_code, str(known))
 
         return handle

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError, Statemen
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from genolog.metadata.errors import MetadataError
+from genolog.metadata.errors import MetadataError, client_error
 
 log = logging.getLogger("genolog.metadata")
 
@@ -46,30 +46,23 @@ def install_error_handlers(app: FastAPI) -> None:
         # A uniqueness race the checks before the write could not see; the transaction was rolled back.
         return error_response(409, "Conflict", f"The request conflicts with existing data: {error.orig}")
 
+    # A value the database or its driver refuses (PostgreSQL: a number out of range, a string longer than
+    # its column, a NUL; SQLite: an integer beyond 64 bits; either: more values than a statement binds),
+    # or an error raised while SQLAlchemy prepared the parameters (the JSON encoder's BadRequest): the
+    # client's mistake, named (``errors.client_error``); the transaction was rolled back.
     @app.exception_handler(DataError)
-    async def _data_error(_request: Request, error: DataError) -> JSONResponse:
-        # A value the database cannot store (PostgreSQL: a number out of range, a string longer than its
-        # column, a NUL character); the transaction was rolled back.
-        reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "invalid value"
-        return error_response(400, "BadRequest", f"A value in the request cannot be stored: {reason}")
-
     @app.exception_handler(OverflowError)
-    async def _overflow_error(_request: Request, error: OverflowError) -> JSONResponse:
-        # SQLite's driver refuses integers beyond 64 bits (for example an id of 10**20) before the query runs.
-        return error_response(400, "BadRequest", f"A number in the request is out of range: {error}")
-
     @app.exception_handler(StatementError)
-    async def _statement_error(request: Request, error: StatementError) -> JSONResponse:
-        # An error raised while SQLAlchemy prepared a statement's parameters, before the database saw it:
-        # the JSON serializer refusing a value (a BadRequest), or a driver refusing a number.
-        if isinstance(error.orig, MetadataError):
-            return await _metadata_error(request, error.orig)
-        if isinstance(error.orig, OverflowError):
-            return await _overflow_error(request, error.orig)
-        return await _unexpected(request, error)
+    async def _client_error(request: Request, error: Exception) -> JSONResponse:
+        known = client_error(error)
+        if known is None:
+            return await _unexpected(request, error)
+        return await _metadata_error(request, known)
 
     @app.exception_handler(OperationalError)
-    async def _operational_error(_request: Request, error: OperationalError) -> JSONResponse:
+    async def _operational_error(request: Request, error: OperationalError) -> JSONResponse:
+        if client_error(error) is not None:
+            return await _client_error(request, error)
         log.error("database unavailable: %s", error)
         return error_response(503, "DatabaseUnavailable", "The database is busy or unavailable; retry later")
 

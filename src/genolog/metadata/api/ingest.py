@@ -7,6 +7,7 @@ so it is all or nothing. ``dry_run`` does everything, reports it, and rolls back
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from genolog.metadata.api.body_limit import describe_size
 from genolog.metadata.api.service import RequestContext, request_context
 from genolog.metadata.errors import BadRequest, PayloadTooLarge
+from genolog.metadata.inputs import check_json, json_text_may_be_bad
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert
 from genolog.metadata.permissions import WRITE
 from genolog.metadata.store.upserts import UpsertReport, upsert_items
@@ -137,10 +139,22 @@ def _check_size(number: int, size: int, limit: int) -> None:
 def _parse(number: int, line: bytes) -> ParticipantUpsert | SampleUpsert:
     if not line.strip():
         raise BadRequest(f"record {number}: empty line (send one JSON object per line)")
+    if json_text_may_be_bad(line):  # rare: then name a NUL or a lone surrogate (the parser's bad escape)
+        _check_text_of(number, line)
     try:
-        return IngestRecord.model_validate_json(line).item
+        record = IngestRecord.model_validate_json(line)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in error.errors()[:5]
         )
         raise BadRequest(f"record {number}: {problems}") from None
+    return record.item
+
+
+def _check_text_of(number: int, line: bytes) -> None:
+    """Refuse, naming it, a NUL or lone surrogate in a record (Python's JSON parser decodes both)."""
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return  # not JSON at all: the parser's own error says where
+    check_json(value, f"record {number}", max_depth=None)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends
 
 from genolog.metadata.api.service import RequestContext, request_context
 from genolog.metadata.errors import BadRequest
+from genolog.metadata.ids import parse_int
 from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.store import history, participants
@@ -21,10 +22,10 @@ def update_many_participants(
     new_external_ids: dict[str, str] = Body(...), ctx: RequestContext = Depends(request_context)
 ) -> bool:
     """Set the primary external id of participants: ``{participant_id: new_external_id}``."""
-    try:
-        by_id = {int(k): v for k, v in new_external_ids.items()}
-    except ValueError:
-        raise BadRequest("Keys must be participant ids (integers)") from None
+    by_id = {
+        parse_int(k, "participant id", " (the keys are participant ids)"): v
+        for k, v in new_external_ids.items()
+    }
     with ctx.write() as tx:
         by_project: dict[int, dict[int, str]] = {}
         for participant_id, eid in by_id.items():

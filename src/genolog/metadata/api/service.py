@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,10 +10,10 @@ from typing import Any
 from fastapi import Depends, Request
 from sqlalchemy.engine import Connection, RowMapping
 
-from genolog.metadata import access
+from genolog.metadata import access, inputs
 from genolog.metadata.context import AuditInfo, IdCodecs, Tx
 from genolog.metadata.db import Database
-from genolog.metadata.errors import BadRequest, Unauthenticated
+from genolog.metadata.errors import Unauthenticated
 from genolog.metadata.permissions import Caller
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import identity, projects
@@ -28,6 +27,7 @@ class Service:
 
     @classmethod
     def create(cls, settings: ServerSettings, db: Database | None = None) -> Service:
+        inputs.configure(settings.meta_max_bytes, settings.max_list_items)
         return cls(
             settings=settings,
             db=db or Database(settings.database_url),
@@ -45,8 +45,21 @@ class Service:
 # ``def`` dependency in its threadpool, a hop (and a thread wake-up) per dependency on every request.
 # ``authenticate`` reads the database and stays a ``def``.
 async def service(request: Request) -> Service:
+    check_request_text(request)
     svc: Service = request.app.state.service
     return svc
+
+
+def check_request_text(request: Request) -> None:
+    """Refuse a NUL or a lone surrogate in a parameter or in a JSON body (``inputs.text_problem``): every
+    REST and GraphQL request passes here (the ``service`` dependency), and every page (``PageRoute``),
+    before the endpoint sees its input. A JSON body is FastAPI's: read and decoded before the
+    dependencies run, cached on the request (the ingest's streamed body is checked record by record)."""
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        inputs.check_text(str(value), f"The parameter {name!r}")
+    body = request.__dict__.get("_body")
+    if body and "_json" in request.__dict__ and inputs.json_text_may_be_bad(body):
+        inputs.check_json(request.__dict__["_json"], "The request body", max_depth=None)
 
 
 def authenticate(request: Request, svc: Service = Depends(service)) -> Caller:
@@ -88,13 +101,7 @@ def _audit_info(request: Request, caller: Caller) -> AuditInfo:
     meta: dict[str, Any] = {}
     extra = request.headers.get("sm-extra-values")
     if extra:
-        try:
-            values = json.loads(extra)
-        except ValueError:
-            raise BadRequest("The sm-extra-values header must be a JSON object") from None
-        if not isinstance(values, dict):
-            raise BadRequest("The sm-extra-values header must be a JSON object")
-        meta.update(values)
+        meta.update(inputs.parse_json_object(extra, "The sm-extra-values header"))
     meta.update(recorded)
     return AuditInfo(
         author=caller.user,

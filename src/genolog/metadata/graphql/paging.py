@@ -21,17 +21,14 @@ import sqlalchemy as sa
 import strawberry
 
 from genolog.metadata.errors import BadRequest
+from genolog.metadata.ids import parse_int
 
 T = TypeVar("T")
 Parse = Callable[[str], int]
 
 
 def parse_int_cursor(text: str) -> int:
-    if not text.isdigit():
-        raise BadRequest(
-            f"Invalid cursor {text!r}: 'after' takes the id of the last item of the previous page"
-        )
-    return int(text)
+    return parse_int(text, "cursor", " ('after' takes the id of the last item of the previous page)")
 
 
 @dataclass(frozen=True)

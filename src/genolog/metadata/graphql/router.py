@@ -22,7 +22,7 @@ from genolog.metadata.api.service import RequestContext, Service, authenticated_
 from genolog.metadata.collector import gc_paused
 from genolog.metadata.context import Tx
 from genolog.metadata.db import statement_time_limit
-from genolog.metadata.errors import MetadataError
+from genolog.metadata.errors import MetadataError, client_error
 from genolog.metadata.graphql.context import GraphQLContext
 from genolog.metadata.graphql.fast import FastExecutor, Prepared
 from genolog.metadata.graphql.limits import (
@@ -90,8 +90,12 @@ def _error(error: GraphQLError) -> dict[str, Any]:
     if isinstance(original, QueryTimeout) or (original is not None and deadline_passed()):
         formatted["message"] = str(timeout_error())  # a statement cancelled at the deadline, too
     elif original is not None and not isinstance(original, MetadataError | GraphQLError):
-        log.error("unexpected error in a GraphQL resolver", exc_info=original)
-        formatted["message"] = f"Unexpected server error ({type(original).__name__})"
+        known = client_error(original)  # a database error caused by the request's values: say which
+        if known is not None:
+            formatted["message"] = str(known)
+        else:
+            log.error("unexpected error in a GraphQL resolver", exc_info=original)
+            formatted["message"] = f"Unexpected server error ({type(original).__name__})"
     return formatted
 
 

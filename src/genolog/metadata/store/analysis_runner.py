@@ -55,7 +55,7 @@ def create(
         t.analysis_runner.insert().values(
             project_id=project_id,
             timestamp=utcnow(),
-            meta=meta,
+            meta=merge_patch({}, meta),  # bounded as every meta
             status=status,
             audit_log_id=tx.audit_log_id,
             **record,
