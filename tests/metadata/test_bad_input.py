@@ -522,7 +522,7 @@ CASES = [
         "sequencing-group-of-another-project",
         "PATCH",
         "/sequencing-group/project/{other_sg}",
-        400,
+        404,  # as a group that does not exist: no existence oracle (issue 19, item 8)
         ("{other_sg}", "'proj'"),
         params={"project": "proj"},
         json={"meta": {"k": 1}},
