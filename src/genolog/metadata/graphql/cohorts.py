@@ -147,11 +147,9 @@ class GraphQLCohort:
 
         if self.template_pk is None:  # only cohorts made before templates existed
             raise NotFound(f"Cohort {self.id} has no template")
-        fmt = self.sib.ctx.tx.codecs.cohort_template.format
+        # the template's id is not named: it may be of a project the caller cannot read
         return found_in(
-            self.sib.load("template", load),
-            self.template_pk,
-            f"Cohort template {fmt(self.template_pk)} not found",
+            self.sib.load("template", load), self.template_pk, f"Template of cohort {self.id} not found"
         )
 
     @strawberry.field

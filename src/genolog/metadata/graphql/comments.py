@@ -11,7 +11,9 @@ entities in one statement each (one per kind of entity for ``entity``).
 
 Who may do what: reading follows the entity (whoever can read its project sees its comments); writing
 a comment or a reply needs the contributor or writer role on the project; editing, deleting and
-restoring one needs to be its author (still a contributor or writer) or a project admin.
+restoring one needs to read it and be its author (still a contributor or writer) or a project admin.
+A version's ``author`` is whoever wrote that version (an admin's edit is theirs); a comment's ``author``
+is whoever wrote it first.
 """
 
 from __future__ import annotations
