@@ -75,7 +75,8 @@ class GraphQLProject(EntityNode):
     meta_raw: strawberry.Private[str | None]  # None when not readable
 
     def _require_readable(self) -> None:
-        self.sib.ctx.caller.require(self.pk, self.name, READ)
+        if not self.readable:  # 403 naming the roles it lacks (it holds an admin role on the project)
+            self.sib.ctx.caller.require(self.pk, self.name, READ)
 
     @strawberry.field(metadata=raw_json("meta_raw"))
     def meta(self) -> JSON:
