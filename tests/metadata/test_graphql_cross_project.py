@@ -1,7 +1,8 @@
 """Nothing of a project the caller may not read reaches it through GraphQL (issue 19, items 1, 2 and 10).
 
-Project A ("proja") is read by rita, and by two users with a site role (project-creator: project_admin on
-every project; members-admin: project_member_admin on every project) and a reader's role on A. Project B
+Project A ("proja") is read by rita, by alma (who also administers it), and by two users with a site role
+(project-creator, who owns only the projects it creates; members-admin: project_member_admin on every
+project) and a reader's role on A. Project B
 ("projb") is administered by pat (project_admin) and mia (project_member_admin), who do not read it. An
 admin seeds B with a participant, sample, group, analysis, family, comment and meta, makes a cohort template
 in B, and in A a cohort from criteria spanning A and B and a cohort from B's template: the attacks of the
@@ -71,7 +72,9 @@ def _people(api: Api, project: str, pid: str, sid: str) -> tuple[dict[str, Any],
 def seeded(api: Api) -> Seeded:
     api.user("creator", "project-creator")  # site roles are granted with the user's first token
     api.user("madmin", "members-admin")
-    api.project("proja", members={user: ["reader"] for user in READERS_OF_A})
+    api.project(
+        "proja", members={**{user: ["reader"] for user in READERS_OF_A}, "alma": ["reader", "project_admin"]}
+    )
     api.project("projb")
     api.ok("PATCH", "/project/projb/members", json=B_ROSTER)
     a_participant, a_group = _people(api, "proja", "PA1", "SA1")
@@ -210,7 +213,7 @@ NO_OPS = {
     [
         ("pat", "updateProject"),  # B's own project_admin
         ("mia", "updateProjectMembers"),  # B's own project_member_admin
-        ("creator", "updateProject"),  # project_admin everywhere by site role
+        ("creator", "updateProject"),  # a site role that administers only the projects it creates: refused
         ("madmin", "updateProjectMembers"),  # project_member_admin everywhere by site role
     ],
 )
@@ -244,7 +247,7 @@ def test_a_project_mutation_answers_a_reader_with_its_rows(api: Api, seeded: See
     assert answer["project"]["updateProject"]["participants"] == [{"externalId": "PA1"}]
 
 
-@pytest.mark.parametrize("user", ["creator", "madmin", "pat", "mia", "rita"])
+@pytest.mark.parametrize("user", ["alma", "creator", "madmin", "pat", "mia", "rita"])
 def test_restore_comment_walks_no_comment_of_an_unreadable_project(
     api: Api, seeded: Seeded, user: str
 ) -> None:
@@ -262,7 +265,7 @@ def test_restore_comment_walks_no_comment_of_an_unreadable_project(
     assert b_comment["errors"][0]["message"] == f"Comment {seeded.comments['b']} not found"
     assert nowhere["errors"][0]["message"] == f"Comment {last} not found"
     a_comment = answers[seeded.comments["a"]]
-    if user == "creator":  # a project admin (by site role) who reads A restores A's comment, and sees it
+    if user == "alma":  # a project admin who reads A restores A's comment, and sees it
         restored = a_comment["data"]["comment"]["restoreComment"]
         assert restored["content"] == "a-comment"
         assert restored["entity"]["externalId"] == "SA1" and restored["entity"]["project"]["name"] == "proja"
