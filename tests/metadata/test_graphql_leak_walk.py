@@ -10,294 +10,42 @@ argument takes one; no answer may contain anything of B, and B must read the sam
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
-from graphql import GraphQLSchema
+from graphql import GraphQLSchema, graphql_sync, parse, specified_rules, validate
 
 from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
-from genolog.metadata.graphql.limits import MAX_COST
+from genolog.metadata.graphql.limits import MAX_COST, QueryLimitsRule
+from genolog.metadata.graphql.query import schema
 from genolog.metadata.settings import ServerSettings
+from tests.metadata.leak_seed import ROLES, A, B, World, ok, post, seed
 from tests.metadata.leak_walk import (
     INTROSPECTION_QUERY,
     Finding,
     Node,
     Secrets,
     Walker,
+    is_composite,
     pack,
+    required,
     scan,
     schema_from,
     strings_in,
     summary,
+    unwrap,
 )
-from tests.metadata.support import Api, dump, restore, sample_with_group
+from tests.metadata.support import Api, dump, restore
 from tests.metadata.test_permissions import _database
-from tests.metadata.walk_plan import EntryPoint, entry_points, mutation_calls, recipes
+from tests.metadata.walk_plan import EntryPoint, Ids, entry_points, mutation_calls, recipes
 
-A, B = "proja", "projb"
 LEVELS = 6  # how far below each entry point the walk reaches
-PAGE = 5  # the `first` of every list: every seeded list holds fewer, so nothing is cut off
-ROLES = ("reader", "contributor", "writer", "project_admin", "project_member_admin")
-SITE_ROLES = ("project-creator", "members-admin")
-MARK = "LEAKB"
-B_AUDIT = {"sm-extra-values": json.dumps({"leak": f"{MARK}-audit"}), "sm-ar-guid": f"{MARK}-ar-guid"}
+PAGE = 5  # the `first` of every list: every seeded list holds fewer (see leak_seed), so none is cut off
 # The most requests one caller's walk may take: the walk is bounded, whatever the data.
 MAX_REQUESTS = 600
-
-
-@dataclass
-class World:
-    api: Api
-    ids: dict[str, dict[str, list[Any]]]  # GraphQL type -> {"A": [...], "B": [...]} of ids as the API shows
-    secrets: Secrets
-    members: dict[str, list[dict[str, Any]]]  # each project's member list, as updateProjectMembers takes it
-    snapshot: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-
-def post(api: Api, user: str, query: str, variables: dict[str, Any] | None = None, **headers: str) -> Any:
-    response = api.call(
-        "POST",
-        "",
-        user=user,
-        base="/graphql",
-        json={"query": query, "variables": variables or {}},
-        headers=headers,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def ok(api: Api, user: str, query: str, variables: dict[str, Any] | None = None, **headers: str) -> Any:
-    body = post(api, user, query, variables, **headers)
-    assert not body.get("errors"), body["errors"]
-    return body["data"]
-
-
-def _participant(name: str, *samples: dict[str, Any]) -> dict[str, Any]:
-    return {"external_ids": {"": name}, "meta": {"leak": f"{name}-meta"}, "samples": list(samples)}
-
-
-def _sample(name: str) -> dict[str, Any]:
-    sample = sample_with_group(name)
-    sample["meta"] = {"leak": f"{name}-meta"}
-    sample["sequencing_groups"][0]["meta"] = {"leak": f"{name}-sg-meta"}
-    sample["sequencing_groups"][0]["assays"][0]["external_ids"] = {"": f"{name}-assay"}
-    return sample
-
-
-def _comment(api: Api, user: str, kind: str, entity_id: Any, content: str, **headers: str) -> int:
-    id_type = "String!" if kind in ("sample", "sequencingGroup") else "Int!"
-    query = (
-        f"mutation ($id: {id_type}, $c: String!) {{ {kind} {{ addComment(id: $id, content: $c) {{ id }} }} }}"
-    )
-    result = ok(api, user, query, {"id": entity_id, "c": content}, **headers)
-    comment_id: int = result[kind]["addComment"]["id"]
-    return comment_id
-
-
-def _analysis(api: Api, user: str, project: str, **fields: Any) -> int:
-    body = {"type": "cram", "status": "COMPLETED", "meta": {}, **fields}
-    query = "mutation ($p: String!, $a: AnalysisInput!) { analysis { createAnalysis(project: $p, analysis: $a) { id } } }"
-    headers = B_AUDIT if project == B else {}
-    analysis_id: int = ok(api, user, query, {"p": project, "a": body}, **headers)["analysis"][
-        "createAnalysis"
-    ]["id"]
-    return analysis_id
-
-
-def _run(api: Api, user: str, project: str, guid: str, marker: str, **headers: str) -> None:
-    record = {
-        "arGuid": guid, "accessLevel": "test", "repository": f"{marker}-repo", "commit": "abc",
-        "script": f"{marker}-script", "description": f"{marker}-run", "driverImage": "img", "configPath": "c",
-        "environment": "gcp", "batchUrl": f"https://{marker}/1", "submittingUser": f"{marker}-user",
-        "meta": {"leak": f"{marker}-run-meta"}, "outputPath": f"gs://{marker}/out",
-    }  # fmt: skip
-    query = "mutation ($p: String!, $r: AnalysisRunnerInput!) { analysisRunner { createAnalysisRunnerLog(project: $p, analysisRunner: $r) } }"
-    ok(api, user, query, {"p": project, "r": record}, **headers)
-
-
-def _cohort(
-    api: Api, project: str, name: str, criteria: dict[str, Any] | None, template: str | None = None
-) -> Any:
-    query = """mutation ($p: String!, $s: CohortBodyInput!, $c: CohortCriteriaInput) {
-      cohort { createCohortFromCriteria(project: $p, cohortSpec: $s, cohortCriteria: $c) {
-        createdCohort { id template { id } sequencingGroups { id } } } } }"""
-    spec = {"name": name, "description": f"{name} cohort", "templateId": template}
-    headers = B_AUDIT if project == B else {}
-    return ok(api, "admin", query, {"p": project, "s": spec, "c": criteria}, **headers)["cohort"][
-        "createCohortFromCriteria"
-    ]["createdCohort"]
-
-
-def seed(api: Api) -> World:
-    """A and B (each with its -test twin), a user per role on A, the site-role users (readers of A)."""
-    b_writer = f"{MARK}-writer"
-    for user, site_role in zip(("site-creator", "site-members"), SITE_ROLES, strict=True):
-        api.user(user, site_role)
-    api.project(
-        A, members={**{f"a-{r}": [r] for r in ROLES}, "site-creator": ["reader"], "site-members": ["reader"]}
-    )
-    api.project(B, members={b_writer: ["reader", "contributor", "writer"]})
-    ok(
-        api,
-        "admin",
-        'mutation { project { updateProject(project: "projb", projectUpdateModel: {leak: "LEAKB-project-meta"}) { id } } }',
-        **B_AUDIT,
-    )
-
-    def people(project: str, prefix: str, user: str, **headers: str) -> list[dict[str, Any]]:
-        p2_sample = _sample(f"{prefix}-S2")
-        p2_sample["nested_samples"] = [
-            {"external_ids": {"": f"{prefix}-S2a"}, "type": "blood", "meta": {"leak": f"{prefix}-S2a"}}
-        ]
-        body = [
-            _participant(f"{prefix}-P1", _sample(f"{prefix}-S1")),
-            _participant(f"{prefix}-P2", p2_sample),
-        ]
-        created: list[dict[str, Any]] = api.ok(
-            "PUT", f"/participant/{project}/upsert-many", user=user, json=body, headers=headers
-        )
-        ped = f"{prefix}-F1\t{prefix}-P1\t0\t0\t1\t2\n{prefix}-F1\t{prefix}-P2\t0\t0\t2\t1\n"
-        api.ok(
-            "POST", f"/family/{project}/pedigree", user=user, files={"file": ("f.ped", ped)}, headers=headers
-        )
-        return created
-
-    a_people, b_people = people(A, "SEEA", "admin"), people(B, MARK, b_writer, **B_AUDIT)
-    [b_s3] = api.ok(
-        "PUT", f"/sample/{B}/upsert-many", user=b_writer, json=[_sample(f"{MARK}-S3")], headers=B_AUDIT
-    )
-    b_archived = b_s3["sequencing_groups"][0]["id"]
-    ok(
-        api,
-        b_writer,
-        "mutation ($i: [String!]!) { sequencingGroup { archiveSequencingGroups(sequencingGroupIds: $i) { id } } }",
-        {"i": [b_archived]},
-        **B_AUDIT,
-    )
-
-    def parts(people: list[dict[str, Any]]) -> dict[str, list[Any]]:
-        samples = [s for p in people for s in p["samples"]]
-        nested = [n for s in samples for n in s.get("nested_samples") or []]
-        groups = [g for s in samples for g in s["sequencing_groups"]]
-        return {
-            "GraphQLParticipant": [p["id"] for p in people],
-            "GraphQLSample": [s["id"] for s in samples + nested],
-            "GraphQLSequencingGroup": [g["id"] for g in groups],
-            "GraphQLAssay": [a["id"] for g in groups for a in g["assays"]],
-        }
-
-    a, b = parts(a_people), parts(b_people)
-    b["GraphQLSample"].append(b_s3["id"])
-    b["GraphQLSequencingGroup"].append(b_archived)
-    b["GraphQLAssay"].append(b_s3["sequencing_groups"][0]["assays"][0]["id"])
-    for side, project in (("A", A), ("B", B)):
-        target = a if side == "A" else b
-        target["GraphQLFamily"] = [f["id"] for f in api.ok("GET", f"/family/{project}/")]
-        target["GraphQLProject"] = [project]
-
-    # B's own template, cohort, analyses, run and comments, all written by B's writer
-    template = ok(
-        api,
-        b_writer,
-        'mutation { cohort { createCohortTemplate(project: "projb", template: {name: "LEAKB-template", description: "LEAKB-template", criteria: {projects: ["projb"]}}) { id } } }',
-        **B_AUDIT,
-    )["cohort"]["createCohortTemplate"]["id"]
-    b_cohort = _cohort(api, B, f"{MARK}-cohort", None, template)
-    b["GraphQLCohortTemplate"], b["GraphQLCohort"] = [template], [b_cohort["id"]]
-    b["GraphQLAnalysis"] = [
-        _analysis(
-            api,
-            b_writer,
-            B,
-            meta={"leak": f"{MARK}-analysis"},
-            output=f"gs://{MARK}/a.cram",
-            sequencingGroupIds=[b["GraphQLSequencingGroup"][0]],
-        )
-    ]
-    _run(api, b_writer, B, f"{MARK}-guid", MARK, **B_AUDIT)
-    b["GraphQLAnalysisRunner"] = [f"{MARK}-guid"]
-    kinds = {
-        "project": "GraphQLProject",
-        "participant": "GraphQLParticipant",
-        "family": "GraphQLFamily",
-        "sample": "GraphQLSample",
-        "sequencingGroup": "GraphQLSequencingGroup",
-        "assay": "GraphQLAssay",
-    }
-    project_ids = {
-        p: ok(api, "admin", f'{{ project(name: "{p}") {{ id }} }}')["project"]["id"] for p in (A, B)
-    }
-    b["GraphQLComment"] = [
-        _comment(
-            api,
-            b_writer,
-            kind,
-            project_ids[B] if kind == "project" else b[t][0],
-            f"{MARK}-comment-{kind}",
-            **B_AUDIT,
-        )
-        for kind, t in kinds.items()
-    ]
-    reply = (
-        'mutation ($p: Int!) { comment { addCommentToThread(parentId: $p, content: "LEAKB-reply") { id } } }'
-    )
-    b["GraphQLComment"].append(
-        ok(api, b_writer, reply, {"p": b["GraphQLComment"][0]}, **B_AUDIT)["comment"]["addCommentToThread"][
-            "id"
-        ]
-    )
-    deleted = b["GraphQLComment"][-2]
-    ok(
-        api,
-        b_writer,
-        "mutation ($i: Int!) { comment { deleteComment(id: $i) { id } } }",
-        {"i": deleted},
-        **B_AUDIT,
-    )
-
-    # A's own things, and the admin's links across: cohorts in A spanning A and B and from B's template,
-    # analyses of each project on the other's groups and cohorts
-    a["GraphQLComment"] = [
-        _comment(api, "admin", k, project_ids[A] if k == "project" else a[kinds[k]][0], f"SEEA-{k}")
-        for k in ("project", "sample", "sequencingGroup")
-    ]
-    spanning = _cohort(api, A, "spanning", {"projects": [A, B]})
-    from_b = _cohort(api, A, "from-b-template", None, template)
-    a["GraphQLCohort"] = [spanning["id"], from_b["id"]]
-    a["GraphQLCohortTemplate"] = [spanning["template"]["id"]]
-    # (an analysis may not name another project's sequencing groups or cohorts, even an admin's)
-    a["GraphQLAnalysis"] = [
-        _analysis(api, "admin", A, sequencingGroupIds=[a["GraphQLSequencingGroup"][0]]),
-        _analysis(api, "admin", A, cohortIds=[spanning["id"]]),
-    ]
-    _run(api, "admin", A, "SEEA-guid", "SEEA")
-    a["GraphQLAnalysisRunner"] = ["SEEA-guid"]
-
-    a["GraphQLProjectId"], b["GraphQLProjectId"] = [project_ids[A]], [project_ids[B]]
-    b["deletedComment"], b["archivedGroup"] = [deleted], [b_archived]
-    ids = {t: {"A": a.get(t, []), "B": b.get(t, [])} for t in sorted(set(a) | set(b))}
-    formatted = [
-        *b["GraphQLSample"],
-        *b["GraphQLSequencingGroup"],
-        *b["GraphQLCohort"],
-        *b["GraphQLCohortTemplate"],
-    ]
-    values: dict[tuple[str, str], set[Any]] = {(t, "id"): set(b[t]) for t in b if t.startswith("GraphQL")}
-    values[("GraphQLProject", "id")] = {project_ids[B]}
-    values[("GraphQLProject", "name")] = values[("GraphQLProject", "dataset")] = {B, f"{B}-test"}
-    values[("UpdateParticipantFamilyType", "participantId")] = set(b["GraphQLParticipant"])
-    values[("UpdateParticipantFamilyType", "familyId")] = set(b["GraphQLFamily"])
-    secrets = Secrets(markers=(MARK,), strings=set(map(str, formatted)), values=values)
-    members = {p: api.ok("GET", f"/project/{p}/members") for p in (A, B)}
-    return World(api, ids, secrets, members)
-
-
-# --- the walk ---
 
 BUDGET = MAX_COST * 9 // 10  # a margin under the server's cost limit
 
@@ -339,6 +87,8 @@ class Walk:
         """Probe every entry point with its leaf fields, then walk those that answered with something."""
         answered: list[EntryPoint] = []
         for point in points:  # one by one: an error in a non-null root field would null its neighbours
+            if point.fallback and any(p.node.name == point.node.name for p in answered):
+                continue
             probe = self.walker.selection(replace(point.node, children=[]), 0)
             body = self.send(*self.walker.document("query", [(probe, "Query")]), point.label)
             value = (body.get("data") or {}).get(probe.key)
@@ -392,15 +142,14 @@ class Walk:
                 )
 
 
-def b_as_admin_reads_it(world: World, walker: Walker) -> list[Any]:
-    """Every entry point aimed at B, two levels deep, as an admin reads it."""
-    answers = []
-    for point in entry_points(walker.schema, world.ids, PAGE, sides=("B",)):
+def b_as_admin_reads_it(api: Api, ids: Ids) -> dict[str, Any]:
+    """Every entry point aimed at B, two levels deep, as an admin reads it (by entry point)."""
+    walker = Walker(schema_from(ok(api, "admin", INTROSPECTION_QUERY)), PAGE, per_type=True)
+    answers = {}
+    for point in entry_points(walker.schema, ids, PAGE, sides=("B",)):
         tree = walker.selection(replace(point.node, children=[]), 2)
-        answers += [
-            post(world.api, "admin", *walker.document("query", [(p, "Query")]))
-            for p in walker.split(tree, BUDGET)
-        ]
+        parts = walker.split(tree, BUDGET)
+        answers[point.label] = [post(api, "admin", *walker.document("query", [(p, "Query")])) for p in parts]
     return answers
 
 
@@ -416,6 +165,7 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         world = seed(api)
         with svc.db.read() as conn:
             world.snapshot = dump(conn)
+        world.b_read = b_as_admin_reads_it(api, world.ids)
         yield world
     svc.db.dispose()
 
@@ -438,11 +188,68 @@ CALLERS = [*(f"a-{r}" for r in ROLES), "site-creator", "site-members"]
 @pytest.mark.parametrize("caller", CALLERS)
 def test_nothing_of_b_reaches_a_caller_with_roles_on_a_only(world: World, caller: str) -> None:
     walker = Walker(_schema(world.api, caller), PAGE, per_type=True)
-    before = b_as_admin_reads_it(world, walker)
     walk = Walk(world.api, walker, caller, world.secrets)
     walk.queries(entry_points(walker.schema, world.ids, PAGE))
     names = {"A": A, "B": B}
     walk.mutations(mutation_calls(walker.schema, recipes(world.ids, world.members, names)))
     assert walk.requests <= MAX_REQUESTS
-    assert not walk.findings, f"{caller} read B's data:\n{summary(walk.findings)}"
-    assert b_as_admin_reads_it(world, walker) == before, f"{caller}'s mutations changed B"
+    after = b_as_admin_reads_it(world.api, world.ids)
+    changed = [label for label, answer in after.items() if answer != world.b_read[label]]
+    problems = [f"{caller} read B's data:\n{summary(walk.findings)}"] if walk.findings else []
+    problems += [f"{caller}'s mutations changed what an admin reads of B at {changed}"] if changed else []
+    assert not problems, "\n".join(problems)
+
+
+def reachable_edges(walker: Walker, type_name: str, levels: int) -> set[tuple[str, str]]:
+    """Every (type, field) and (union, member) edge within ``levels`` levels of a type, breadth first
+    (fields that need an argument left out), computed apart from the walker's trees."""
+    edges: set[tuple[str, str]] = set()
+    seen, frontier = {type_name}, [type_name]
+    for _ in range(levels):
+        reached: list[str] = []
+        for current in frontier:
+            names = [(m, m) for m in walker.members(current)]
+            names += [
+                (n, unwrap(d.type)[0].name)
+                for n, d in walker.fields(current).items()
+                if not any(required(a) for a in d.args.values())
+            ]
+            for name, target in names:
+                edges.add((current, name))
+                if is_composite(walker.type(target)) and target not in seen:
+                    seen.add(target)
+                    # a union's members are no level deeper than the union
+                    (frontier if walker.members(current) else reached).append(target)
+        frontier = reached
+    return edges
+
+
+def test_the_walk_reaches_every_edge_within_six_levels_in_few_queries() -> None:
+    """Each entry point's pieces select every edge within LEVELS levels of it, and each piece is a query
+    the server accepts (valid, within the depth and cost limits)."""
+    walker = Walker(schema_from(graphql_sync(schema._schema, INTROSPECTION_QUERY).data), PAGE, per_type=True)
+    ids: dict[str, dict[str, list[Any]]] = {
+        t: {"A": [1], "B": [2]}
+        for t in [*walker.schema.type_map, "GraphQLProjectId", "deletedComment", "archivedGroup"]
+    }
+    members = {A: [{"member": "m", "roles": ["reader"]}], B: []}
+    points = entry_points(walker.schema, ids, PAGE)
+    calls = mutation_calls(walker.schema, recipes(ids, members, {"A": A, "B": B}))
+    pieces = 0
+    for point in points + calls:
+        if not is_composite(walker.type(point.node.type_name)):
+            continue
+        tree = walker.selection(replace(point.node, children=[]), LEVELS)
+        parts = [p for half in walker.partition(tree) if half for p in walker.split(half, BUDGET)]
+        covered = {edge for part in parts for edge in part.edges()}
+        missing = reachable_edges(walker, point.node.type_name, LEVELS) - covered
+        assert not missing, f"{point.label} does not reach {sorted(missing)}"
+        for part in parts:
+            text, _ = walker.document(
+                "mutation" if point.namespace else "query", [(part, point.parent)], point.namespace
+            )
+            errors = validate(schema._schema, parse(text), [*specified_rules, QueryLimitsRule])
+            assert not errors, f"{point.label}: {errors[0].message}"
+        pieces += len(parts)
+    # a bounded walk: a few queries per entry point, whatever the data
+    assert pieces <= 3 * (len(points) + len(calls)), pieces

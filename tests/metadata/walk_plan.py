@@ -41,6 +41,8 @@ class EntryPoint:
     parent: str
     node: Node
     namespace: str | None = None  # a mutation's namespace field on Mutation
+    # another way to read the same root field's own data, worth walking only if this one answers nothing
+    fallback: bool = False
 
     @property
     def label(self) -> str:
@@ -93,15 +95,16 @@ def entry_points(
                     f"no value for the required argument {name}({argument}:): add it to ARGUMENT_IDS"
                 )
                 base[argument] = choices[0]
-        variants: list[dict[str, Any]] = []
-        if "A" in sides:  # A's data: with the required arguments alone, and with the first that takes ids
+        variants: list[tuple[dict[str, Any], bool]] = []
+        if "A" in sides:  # A's data: with the required arguments alone, or else the first taking ids
             optional = [a for a, spec in definition.args.items() if not required(spec) and values(a, "A")]
-            variants += [base] + [{**base, a: values(a, "A")[0]} for a in optional[:1]]
+            variants += [(base, False)] + [({**base, a: values(a, "A")[0]}, True) for a in optional[:1]]
         if "B" in sides:  # every argument that takes ids, with each of B's
-            variants += [{**base, a: v} for a in definition.args for v in values(a, "B")]
-        unique = {repr(sorted(v.items())): v for v in variants}
-        for i, args in enumerate(unique.values()):
-            found.append(EntryPoint("Query", Node(name, named.name, is_list, f"{name}_{i}", args)))
+            variants += [({**base, a: v}, False) for a in definition.args for v in values(a, "B")]
+        unique = {repr(sorted(v.items())): (v, f) for v, f in variants}
+        for i, (args, fallback) in enumerate(unique.values()):
+            node = Node(name, named.name, is_list, f"{name}_{i}", args)
+            found.append(EntryPoint("Query", node, fallback=fallback))
     return found
 
 
@@ -187,9 +190,13 @@ def recipes(
         ],
         "cohort.updateCohort": [{"id": i, "cohort": {}} for s in SIDES for i in ids["GraphQLCohort"][s]],
         "comment.addCommentToThread": [{"parentId": one("GraphQLComment", "B"), "content": "walk"}],
-        "comment.updateComment": [{"id": one("GraphQLComment", "B"), "content": "walk"}],
+        "comment.updateComment": [  # with the content it has
+            {"id": one("GraphQLComment", s), "content": one("commentContent", s)} for s in SIDES
+        ],
         "comment.deleteComment": [{"id": i} for i in ids["deletedComment"]["B"]],
-        "comment.restoreComment": [{"id": i} for s in SIDES for i in ids["GraphQLComment"][s]],
+        "comment.restoreComment": [  # the active ones
+            {"id": i} for s in SIDES for i in ids["GraphQLComment"][s] if i not in ids["deletedComment"][s]
+        ],
         "family.updateFamily": _sides(lambda s: {"family": {"id": one("GraphQLFamily", s)}}),
         "participant.upsertParticipants": [
             {"project": a, "participants": [{"id": one("GraphQLParticipant", "A")}]},
