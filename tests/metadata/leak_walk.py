@@ -4,10 +4,11 @@ queries the server's limits accept, and a scan of the answers for another projec
 An *edge* is a (type, field) pair, or a (union, member) pair. From an entry point (a root field or a
 mutation's payload), ``selection`` builds one tree in breadth-first order: every object it reaches
 selects all its leaf fields (so whatever object comes back shows its ids, external ids and meta), and
-the first time the tree arrives at a type *through a given edge* it also follows every object field of
-that type, down to ``levels`` below the entry point. So each edge is reached at least once from each
-edge leading into its type, at the shallowest level the schema allows, and a new field or type is walked
-without anyone editing the tests. ``split`` cuts a tree into pieces whose depth and cost (as
+the first time the tree arrives at a type it also follows every object field of that type, down to
+``levels`` below the entry point. So each edge is reached at least once from each entry point, at the
+shallowest level the schema allows, and a new field or type is walked without anyone editing the tests.
+(Following each type once per edge leading into it instead costs four times the queries, and found the
+same leaks.) ``split`` cuts a tree into pieces whose depth and cost (as
 ``genolog.metadata.graphql.limits`` measures them) the server accepts.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -101,9 +102,8 @@ class Node:
 class Walker:
     """Builds, measures, splits and prints selections over one schema."""
 
-    def __init__(self, schema: GraphQLSchema, page: int, per_type: bool = False) -> None:
+    def __init__(self, schema: GraphQLSchema, page: int) -> None:
         self.schema = schema
-        self.per_type = per_type
         self.page = page  # the ``first`` given to every list; an answer as long as this may be incomplete
 
     def type(self, name: str) -> GraphQLNamedType:
@@ -138,36 +138,32 @@ class Walker:
                 found.append(node)
         return found
 
-    def context(self, via: Edge, node: Node) -> Edge:
-        """What a type is expanded once per: the edge that led to it, or (``per_type``) just the type."""
-        return ("", node.type_name) if self.per_type else via
-
     def selection(self, entry: Node, levels: int) -> Node:
         """``entry`` with a selection reaching every edge within ``levels`` levels below it (see the module)."""
-        expanded: set[Edge] = set()
-        queue: deque[tuple[Node, Edge, int]] = deque([(entry, ("", entry.name), 0)])
+        expanded: set[str] = set()
+        queue: deque[tuple[Node, int]] = deque([(entry, 0)])
         while queue:
-            node, via, level = queue.popleft()
+            node, level = queue.popleft()
             members = self.members(node.type_name)
-            if members:  # a union or interface: one fragment per member, each reached through its own edge
+            if members:  # a union or interface: one fragment per member, at the union's level
                 for member in members:
                     prefix = f"{member.removeprefix('GraphQL')}_"
                     fragment = Node(node.name, member, member=member, prefix=prefix)
                     node.children.append(fragment)
-                    queue.appendleft((fragment, (node.type_name, member), level))
+                    queue.appendleft((fragment, level))
                 node.children.append(Node("__typename", "String"))
                 continue
             node.children.extend(self.leaves(node.type_name, node.prefix))
-            if level >= levels or self.context(via, node) in expanded:
+            if level >= levels or node.type_name in expanded:
                 if not node.children:  # a type with no leaf fields (a discussion) still needs a selection
                     node.children.append(Node("__typename", "String"))
                 continue
-            expanded.add(self.context(via, node))
+            expanded.add(node.type_name)
             for name, definition in self.fields(node.type_name).items():
                 child = self.field_node(name, definition, node.prefix)
                 if child is not None and is_composite(self.type(child.type_name)):
                     node.children.append(child)
-                    queue.append((child, (node.type_name, name), level + 1))
+                    queue.append((child, level + 1))
         return entry
 
     def partition(self, node: Node) -> tuple[Node, Node | None]:
@@ -177,7 +173,7 @@ class Walker:
         plain: list[Node] = []
         abstract: list[Node] = []
         for child in node.children:
-            if child.member is not None:
+            if child.member is not None or self.members(child.type_name):
                 abstract.append(child)
             elif child.children:
                 without, within = self.partition(child)
@@ -243,7 +239,7 @@ class Walker:
         self, operation: str, parts: list[tuple[Node, str]], namespace: str | None = None
     ) -> tuple[str, dict[str, Any]]:
         """A document selecting ``parts`` (each a node and the type it is a field of), inside a mutation's
-        ``namespace`` if given, with every argument passed as a variable."""
+        ``namespace`` if given, with every argument but ``first`` passed as a variable."""
         declared: dict[str, tuple[str, Any]] = {}
         body = " ".join(self.print_selection(node, parent, declared) for node, parent in parts)
         if namespace:
@@ -310,17 +306,18 @@ class Finding:
         return f"{self.path}: {self.what}"
 
 
-def scan(node: Node, value: Any, secrets: Secrets, page: int, path: str, found: list[Finding]) -> None:
+def scan(node: Node, value: Any, secrets: Secrets, path: str, found: list[Finding]) -> None:
     """Walk an answer along the selection that asked for it, recording every piece of the secrets, every
     list that may have been cut short by ``first`` and every connection whose count disagrees with its
     nodes (a count that includes hidden objects)."""
     if value is None:
         return
     if isinstance(value, list):
-        if node.children and len(value) >= page:
+        page = node.args.get("first")
+        if page is not None and len(value) >= page:
             found.append(Finding(path, f"{len(value)} items: the page ({page}) may hide more; seed fewer"))
         for i, item in enumerate(value):
-            scan(node, item, secrets, page, f"{path}[{i}]", found)
+            scan(node, item, secrets, f"{path}[{i}]", found)
         return
     if not node.children:
         _scan_leaf(node, value, secrets, path, found)
@@ -330,12 +327,10 @@ def scan(node: Node, value: Any, secrets: Secrets, page: int, path: str, found: 
     for child in node.children:
         if child.member is not None:
             if child.member == typename:
-                scan(
-                    Node(node.name, child.member, children=child.children), value, secrets, page, path, found
-                )
+                scan(Node(node.name, child.member, children=child.children), value, secrets, path, found)
             continue
         if child.key in value:
-            scan(child, value[child.key], secrets, page, f"{path}.{child.name}", found)
+            scan(child, value[child.key], secrets, f"{path}.{child.name}", found)
         hidden, got = secrets.values.get((node.type_name, child.name), set()), value.get(child.key)
         if not child.children and isinstance(got, int | str) and got in hidden:
             found.append(Finding(f"{path}.{child.name}", f"{node.type_name}.{child.name} {value[child.key]}"))
@@ -364,9 +359,6 @@ def strings_in(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for v in value:
             yield from strings_in(v)
-
-
-Post = Callable[[str], dict[str, Any]]
 
 
 def summary(findings: list[Finding]) -> str:
