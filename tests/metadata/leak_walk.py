@@ -270,6 +270,21 @@ class Walker:
         return text
 
 
+def prune(node: Node, keys: list[str]) -> Node:
+    """``node`` without the field at the response path ``keys`` below it (list indices left out): the
+    rest of a selection can be asked again when one field of it fails."""
+    head, rest = keys[0], keys[1:]
+    children = []
+    for child in node.children:
+        if child.member is not None:  # a fragment's fields sit in its parent's answer
+            children.append(prune(child, keys))
+        elif child.key != head:
+            children.append(child)
+        elif rest:
+            children.append(prune(child, rest))
+    return replace(node, children=children or [Node("__typename", "String")])
+
+
 def pack(walker: Walker, pieces: list[tuple[Node, str]], budget: int) -> list[list[tuple[Node, str]]]:
     """Group entry-point pieces (each with the type it is selected on) into documents under ``budget``."""
     documents: list[tuple[list[tuple[Node, str]], int]] = []

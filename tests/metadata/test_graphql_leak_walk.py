@@ -31,6 +31,7 @@ from tests.metadata.leak_walk import (
     Walker,
     is_composite,
     pack,
+    prune,
     required,
     scan,
     schema_from,
@@ -40,12 +41,13 @@ from tests.metadata.leak_walk import (
 )
 from tests.metadata.support import Api, dump, restore
 from tests.metadata.test_permissions import _database
-from tests.metadata.walk_plan import EntryPoint, Ids, entry_points, mutation_calls, recipes
+from tests.metadata.walk_plan import NAMED_SETS, EntryPoint, Ids, entry_points, mutation_calls, recipes
 
 LEVELS = 6  # how far below each entry point the walk reaches
 PAGE = 5  # the `first` of every list: every seeded list holds fewer (see leak_seed), so none is cut off
 # The most requests one caller's walk may take: the walk is bounded, whatever the data.
 MAX_REQUESTS = 300
+MAX_RETRIES = 12  # how often one document is asked again without the fields that failed
 
 BUDGET = MAX_COST * 9 // 10  # a margin under the server's cost limit
 
@@ -106,41 +108,55 @@ class Walk:
             abstract += self.walker.split(within, BUDGET) if within else []
         documents = pack(self.walker, [(p, "Query") for p in plain], BUDGET)
         for document in documents + pack(self.walker, [(p, "Query") for p in abstract], BUDGET):
-            body = self.send(*self.walker.document("query", document), "a query walk")
-            if body.get("errors") and len(document) > 1:  # one entry's error may have hidden the others'
-                document_parts = [[part] for part in document]
-                bodies = [
-                    self.send(*self.walker.document("query", part), "a query walk") for part in document_parts
-                ]
-            else:
-                document_parts, bodies = [document], [body]
-            for parts, answer in zip(document_parts, bodies, strict=True):
-                for piece, _ in parts:
-                    self.scan(piece, (answer.get("data") or {}).get(piece.key), labels[piece.key])
+            self.answer("query", document, None, labels)
 
     def mutations(self, calls: list[EntryPoint]) -> None:
         """Call each mutation with its payload's __typename; walk the payload of those that succeed."""
         for call in calls:
-            composite = bool(self.walker.fields(call.node.type_name)) or bool(
-                self.walker.members(call.node.type_name)
+            labels = {call.node.key: call.label}
+            composite = bool(
+                self.walker.fields(call.node.type_name) or self.walker.members(call.node.type_name)
             )
             probe = replace(call.node, children=[Node("__typename", "String")] if composite else [])
+            if self.answer("mutation", [(probe, call.parent)], call.namespace, labels) and composite:
+                tree = self.walker.selection(replace(call.node, children=[]), LEVELS)
+                for piece in self.walker.split(tree, BUDGET - 1):
+                    self.answer("mutation", [(piece, call.parent)], call.namespace, labels)
+
+    def answer(
+        self, operation: str, parts: list[tuple[Node, str]], namespace: str | None, labels: dict[str, str]
+    ) -> bool:
+        """Send a document and scan its answer; while errors name fields in it, ask again without them
+        (an error in a non-null field nulls its parents, hiding their other fields). Whether it answered
+        without an error the first time."""
+        for attempt in range(MAX_RETRIES):
             body = self.send(
-                *self.walker.document("mutation", [(probe, call.parent)], call.namespace), call.label
+                *self.walker.document(operation, parts, namespace), f"{operation} {sorted(labels)}"
             )
-            if body.get("errors") or not composite:
-                self.scan(
-                    probe, ((body.get("data") or {}).get(call.namespace) or {}).get(probe.key), call.label
-                )
-                continue
-            tree = self.walker.selection(replace(call.node, children=[]), LEVELS)
-            for piece in self.walker.split(tree, BUDGET - 1):
-                body = self.send(
-                    *self.walker.document("mutation", [(piece, call.parent)], call.namespace), call.label
-                )
-                self.scan(
-                    piece, ((body.get("data") or {}).get(call.namespace) or {}).get(piece.key), call.label
-                )
+            data = body.get("data") or {}
+            data = (data.get(namespace) or {}) if namespace else data
+            for piece, _ in parts:
+                self.scan(piece, data.get(piece.key), labels[piece.key])
+            errors = body.get("errors") or []
+            if not errors:
+                return attempt == 0
+            failed = [[k for k in e["path"] if isinstance(k, str)][1 if namespace else 0 :] for e in errors]
+            assert all(failed), errors  # every error names a field: none is about the document itself
+            remaining = [(p, parent) for piece, parent in parts if (p := _without(piece, failed)) is not None]
+            if not remaining:
+                return False
+            parts = remaining
+        raise AssertionError(f"{labels}: still failing after {MAX_RETRIES} attempts")
+
+
+def _without(piece: Node, failed: list[list[str]]) -> Node | None:
+    """A piece without the fields that failed in it; None when the piece itself failed."""
+    for keys in failed:
+        if keys[0] == piece.key:
+            if len(keys) == 1:
+                return None
+            piece = prune(piece, keys[1:])
+    return piece
 
 
 def b_as_admin_reads_it(api: Api, ids: Ids) -> dict[str, Any]:
@@ -252,9 +268,9 @@ def test_the_walk_reaches_every_edge_within_six_levels_in_few_queries() -> None:
     the server accepts (valid, within the depth and cost limits)."""
     walker = Walker(schema_from(graphql_sync(schema._schema, INTROSPECTION_QUERY).data), PAGE)
     ids: dict[str, dict[str, list[Any]]] = {
-        t: {"A": [1], "B": [2]}
-        for t in [*walker.schema.type_map, "GraphQLProjectId", "deletedComment", "archivedGroup"]
+        t: {"A": [1], "B": [2]} for t in [*walker.schema.type_map, *NAMED_SETS]
     }
+    ids["deletedComment"] = {"A": [], "B": [3]}
     members = {A: [{"member": "m", "roles": ["reader"]}], B: []}
     points = entry_points(walker.schema, ids, PAGE)
     calls = mutation_calls(walker.schema, recipes(ids, members, {"A": A, "B": B}))

@@ -19,6 +19,8 @@ from tests.metadata.leak_walk import Node, required, unwrap
 from tests.metadata.support import sequencing_assay
 
 Ids = dict[str, dict[str, list[Any]]]  # GraphQL type (or a named set) -> {"A": [...], "B": [...]}
+# The named sets the recipes take besides each type's ids.
+NAMED_SETS = ("GraphQLProjectId", "deletedComment", "archivedGroup", "commentContent")
 SIDES = ("A", "B")
 
 # Which ids an argument takes, by its name ("id" and "name": those of the field's own type).
