@@ -15,7 +15,8 @@ from tests.metadata.support import Api, sample_with_group
 
 A, B = "proja", "projb"
 ROLES = ("reader", "contributor", "writer", "project_admin", "project_member_admin")
-SITE_ROLES = ("project-creator", "members-admin")
+# users holding a site role (project_admin, project_member_admin everywhere), and reader on A
+SITE_USERS = {"site-creator": "project-creator", "site-members": "members-admin"}
 MARK = "LEAKB"
 B_AUDIT = {"sm-extra-values": json.dumps({"leak": f"{MARK}-audit"}), "sm-ar-guid": f"{MARK}-ar-guid"}
 
@@ -108,11 +109,9 @@ def _cohort(
 def seed(api: Api) -> World:
     """A and B (each with its -test twin), a user per role on A, the site-role users (readers of A)."""
     b_writer = f"{MARK}-writer"
-    for user, site_role in zip(("site-creator", "site-members"), SITE_ROLES, strict=True):
+    for user, site_role in SITE_USERS.items():
         api.user(user, site_role)
-    api.project(
-        A, members={**{f"a-{r}": [r] for r in ROLES}, "site-creator": ["reader"], "site-members": ["reader"]}
-    )
+    api.project(A, members={**{f"a-{r}": [r] for r in ROLES}, **{user: ["reader"] for user in SITE_USERS}})
     api.project(B, members={b_writer: ["reader", "contributor", "writer"]})
     ok(
         api,

@@ -311,6 +311,10 @@ class Secrets:
     strings: set[str] = field(default_factory=set)
     values: dict[Edge, set[Any]] = field(default_factory=dict)
 
+    def allowing(self, *edges: Edge) -> Secrets:
+        """The same secrets, but for the values of these fields."""
+        return replace(self, values={k: v for k, v in self.values.items() if k not in edges})
+
 
 @dataclass
 class Finding:
