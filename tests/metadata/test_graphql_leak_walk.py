@@ -143,6 +143,10 @@ class Walk:
             failed = [[k for k in e["path"] if isinstance(k, str)][1 if namespace else 0 :] for e in errors]
             assert all(failed), errors  # every error names a field: none is about the document itself
             remaining = [(p, parent) for piece, parent in parts if (p := _without(piece, failed)) is not None]
+            if len(remaining) > 1:  # one piece's errors must not keep hiding the others': each on its own
+                for part in remaining:
+                    self.answer(operation, [part], namespace, labels)
+                return False
             if not remaining:
                 return False
             parts = remaining
