@@ -117,6 +117,7 @@ def seed(api: Api) -> World:
         api,
         "admin",
         'mutation { project { updateProject(project: "projb", projectUpdateModel: {leak: "LEAKB-project-meta"}) { id } } }',
+        None,
         **B_AUDIT,
     )
 
@@ -171,11 +172,12 @@ def seed(api: Api) -> World:
         target["GraphQLFamily"] = [f["id"] for f in api.ok("GET", f"/family/{project}/")]
         target["GraphQLProject"] = [project]
 
-    # B's own template, cohort, analyses, run and comments, all written by B's writer
+    # B's own template, cohort (an admin's), analyses, run and comments (one deleted, one a reply)
     template = ok(
         api,
         b_writer,
         'mutation { cohort { createCohortTemplate(project: "projb", template: {name: "LEAKB-template", description: "LEAKB-template", criteria: {projects: ["projb"]}}) { id } } }',
+        None,
         **B_AUDIT,
     )["cohort"]["createCohortTemplate"]["id"]
     b_cohort = _cohort(api, B, f"{MARK}-cohort", None, template)
@@ -231,8 +233,8 @@ def seed(api: Api) -> World:
         **B_AUDIT,
     )
 
-    # A's own things, and the admin's links across: cohorts in A spanning A and B and from B's template,
-    # analyses of each project on the other's groups and cohorts
+    # A's own comments, analyses and run, and the admin's links across: cohorts in A spanning A and B
+    # and made from B's template
     a["GraphQLComment"] = [
         _comment(api, "admin", k, project_ids[A] if k == "project" else a[kinds[k]][0], f"SEEA-{k}")
         for k in ("project", "sample", "sequencingGroup")
@@ -267,6 +269,3 @@ def seed(api: Api) -> World:
     secrets = Secrets(markers=(MARK,), strings=set(map(str, formatted)), values=values)
     members = {p: api.ok("GET", f"/project/{p}/members") for p in (A, B)}
     return World(api, ids, secrets, members)
-
-
-# --- the walk ---

@@ -43,7 +43,8 @@ from genolog.metadata.graphql.limits import LIST_FACTOR
 Edge = tuple[str, str]
 
 
-def schema_from(introspection: dict[str, Any]) -> GraphQLSchema:
+def schema_from(introspection: Any) -> GraphQLSchema:
+    """The schema an introspection answer (its ``data``) describes."""
     return build_client_schema(introspection)
 
 
