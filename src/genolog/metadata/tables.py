@@ -421,7 +421,7 @@ comment = sa.Table(
     *(sa.Index(f"ix_comment_{c}", c) for c in COMMENT_ENTITY_COLUMNS.values()),
 )
 
-# The earlier versions of a comment: what it was before each edit, delete or restore.
+# The earlier versions of a comment: what it was before each edit, delete or restore, and who wrote it.
 comment_version = sa.Table(
     "comment_version",
     metadata,

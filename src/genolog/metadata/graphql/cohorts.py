@@ -20,7 +20,16 @@ from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of, group, nodes_of
+from genolog.metadata.graphql.context import (
+    GraphQLContext,
+    IdSource,
+    Siblings,
+    context_of,
+    found_in,
+    group,
+    nodes_of,
+    only,
+)
 from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter, as_utc, conditions
 from genolog.metadata.graphql.nodes import cache_key, parse_json, project_of, raw_json
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
@@ -136,10 +145,12 @@ class GraphQLCohort:
             wanted = sa.select(t.cohort.c.template_id).where(t.cohort.c.id.in_(ids))
             return {n.pk: n for n in templates(self.sib.ctx, [t.cohort_template.c.id.in_(wanted)])}
 
-        found: GraphQLCohortTemplate | None = self.sib.load("template", load).get(self.template_pk)
-        if found is None:  # only cohorts made before templates existed
+        if self.template_pk is None:  # only cohorts made before templates existed
             raise NotFound(f"Cohort {self.id} has no template")
-        return found
+        # the template's id is not named: it may be of a project the caller cannot read
+        return found_in(
+            self.sib.load("template", load), self.template_pk, f"Template of cohort {self.id} not found"
+        )
 
     @strawberry.field
     def sequencing_groups(
@@ -156,15 +167,7 @@ class GraphQLCohort:
             return page_of(preview, None, page)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
-            sg, link = t.sequencing_group, t.cohort_sequencing_group
-            statement = (
-                sa.select(*fetch.columns(sg), t.sample.c.project_id, link.c.cohort_id)
-                .join(t.sample, t.sample.c.id == sg.c.sample_id)
-                .join(link, link.c.sequencing_group_id == sg.c.id)
-                .where(link.c.cohort_id.in_(ids), *active)
-                .order_by(sg.c.id)
-            )
-            rows = fetch.rows(ctx, statement, sg.c.id, page, link.c.cohort_id)
+            rows = fetch.sequencing_groups_of_cohorts(ctx, ids, active, page)
             return _by_parent(rows, sequencing_group_nodes(ctx, rows))
 
         return page_of(self.sib.load(cache_key("sgs", active_only, page), load), self.pk, page)
@@ -178,14 +181,7 @@ class GraphQLCohort:
             return PageList()
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
-            a, link = t.analysis, t.analysis_cohort
-            statement = (
-                sa.select(*fetch.columns(a), link.c.cohort_id)
-                .join(link, link.c.analysis_id == a.c.id)
-                .where(link.c.cohort_id.in_(ids))
-                .order_by(a.c.id)
-            )
-            rows = fetch.rows(self.sib.ctx, statement, a.c.id, page, link.c.cohort_id)
+            rows = fetch.analyses_of_cohorts(self.sib.ctx, ids, page)
             return _by_parent(rows, analysis_nodes(self.sib.ctx, rows))
 
         return page_of(self.sib.load(cache_key("analyses", page), load), self.pk, page)
@@ -227,6 +223,11 @@ def cohort_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list
 
 def cohorts(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohort]:
     return cohort_nodes(ctx, fetch.entities(ctx, t.cohort, where))
+
+
+def _cohort(ctx: GraphQLContext, cohort_id: int) -> GraphQLCohort:
+    found = cohorts(ctx, [t.cohort.c.id == cohort_id])
+    return only(found, f"Cohort {ctx.tx.codecs.cohort.format(cohort_id)} not found")
 
 
 def cohort_where(
@@ -317,7 +318,11 @@ def _writing(info: Info[Any, Any]) -> GraphQLContext:
 def _preview(ctx: GraphQLContext, created: store.CreatedCohort) -> GraphQLCohort:
     """The cohort a dry run would create, with its (existing or would-be) template."""
     if created.template_id is not None:
-        [template] = templates(ctx, [t.cohort_template.c.id == created.template_id])
+        fmt = ctx.tx.codecs.cohort_template.format
+        template = only(
+            templates(ctx, [t.cohort_template.c.id == created.template_id]),
+            f"Cohort template {fmt(created.template_id)} not found",
+        )
     else:
         template_sib: Siblings[GraphQLCohortTemplate] = Siblings(ctx)
         template = GraphQLCohortTemplate(
@@ -381,10 +386,7 @@ class CohortMutations:
         )
         excluded = created.selection.excluded_ineligible
         fmt = ctx.tx.codecs.sequencing_group.format
-        if created.cohort_id is None:
-            cohort = _preview(ctx, created)
-        else:
-            [cohort] = cohorts(ctx, [t.cohort.c.id == created.cohort_id])
+        cohort = _preview(ctx, created) if created.cohort_id is None else _cohort(ctx, created.cohort_id)
         return CreatedGraphQLCohort(
             created_cohort=cohort,
             excluded_ineligible_sg_ids_internal=None if excluded is None else [fmt(i) for i in excluded],
@@ -406,7 +408,11 @@ class CohortMutations:
             template.criteria.to_criteria(),
             caller=ctx.caller,
         )
-        return templates(ctx, [t.cohort_template.c.id == template_id])[0]
+        fmt = ctx.tx.codecs.cohort_template.format
+        return only(
+            templates(ctx, [t.cohort_template.c.id == template_id]),
+            f"Cohort template {fmt(template_id)} not found",
+        )
 
     @strawberry.mutation
     def update_cohort(self, info: Info[Any, Any], id: str, cohort: CohortUpdateBodyInput) -> GraphQLCohort:
@@ -416,4 +422,4 @@ class CohortMutations:
         ctx.project_by_id(current["project_id"], CONTRIBUTE, f"Cohort {id} not found")
         status = None if cohort.status is None else cohort.status.value
         store.update_cohort(ctx.tx, cohort_id, cohort.name, cohort.description, status)
-        return cohorts(ctx, [t.cohort.c.id == cohort_id])[0]
+        return _cohort(ctx, cohort_id)

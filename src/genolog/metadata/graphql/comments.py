@@ -11,7 +11,9 @@ entities in one statement each (one per kind of entity for ``entity``).
 
 Who may do what: reading follows the entity (whoever can read its project sees its comments); writing
 a comment or a reply needs the contributor or writer role on the project; editing, deleting and
-restoring one needs to be its author (still a contributor or writer) or a project admin.
+restoring one needs to read it and be its author (still a contributor or writer) or a project admin.
+A version's ``author`` is whoever wrote that version (an admin's edit is theirs); a comment's ``author``
+is whoever wrote it first.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from strawberry.types import Info
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of, found_in, only
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
     Grouped,
@@ -108,7 +110,7 @@ class GraphQLComment:
     def versions(self) -> list[GraphQLCommentVersion]:
         def load(ids: IdSource) -> dict[int, list[GraphQLCommentVersion]]:
             result: dict[int, list[GraphQLCommentVersion]] = {}
-            for r in fetch.rows(self.sib.ctx, store.versions_statement(ids)):
+            for r in fetch.comment_versions(self.sib.ctx, store.versions_statement(ids)):
                 version = GraphQLCommentVersion(
                     content=r["content"],
                     author=r["author"],
@@ -124,7 +126,8 @@ class GraphQLComment:
     @strawberry.field
     def entity(self) -> GraphQLCommentEntity:
         found: dict[tuple[str, int], Any] = self.sib.load("entity", lambda _ids: _entities(self.sib))
-        return found[(self.entity_kind, self.entity_pk)]
+        label = _LABELS[self.entity_kind]
+        return found_in(found, (self.entity_kind, self.entity_pk), f"{label} of comment {self.id} not found")
 
 
 def comment_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLComment]:
@@ -152,7 +155,7 @@ def comment_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> lis
 
 def _grouped(ctx: GraphQLContext, statement: sa.Select[Any]) -> Grouped[GraphQLComment]:
     """Comments (selected with an ``owner_id``) grouped under their owner; one comment may have several."""
-    rows = fetch.rows(ctx, statement)
+    rows = fetch.comments(ctx, statement)
     result: Grouped[GraphQLComment] = Grouped()
     for row, node in zip(rows, comment_nodes(ctx, rows), strict=True):
         result.setdefault(row["owner_id"], []).append(node)
@@ -240,7 +243,10 @@ def _writing(info: Info[Any, Any]) -> GraphQLContext:
 
 
 def _comment(ctx: GraphQLContext, comment_id: int) -> GraphQLComment:
-    return comment_nodes(ctx, fetch.rows(ctx, sa.select(t.comment).where(t.comment.c.id == comment_id)))[0]
+    """A comment the caller may read (what a comment mutation answers with), or "not found"."""
+    c = t.comment
+    rows = fetch.comments(ctx, sa.select(c.c.id.label("owner_id"), *c.c).where(c.c.id == comment_id))
+    return only(comment_nodes(ctx, rows), f"Comment {comment_id} not found")
 
 
 def _entity_project(ctx: GraphQLContext, entity: str, entity_id: int | str) -> tuple[int, int]:
@@ -271,7 +277,10 @@ def add_comment(info: Info[Any, Any], entity: str, entity_id: int | str, content
 
 
 def _editable(ctx: GraphQLContext, comment_id: int) -> None:
-    """Refuse unless the caller wrote the comment (and may still contribute) or is a project admin."""
+    """Refuse unless the caller may read the comment (a project admin without a reading role cannot:
+    the comment, its entity and project are not theirs to see) and wrote it (and may still contribute)
+    or is a project admin."""
+    _comment(ctx, comment_id)
     row = store.get_row(ctx.tx.conn, comment_id)
     project = ctx.project_by_id(
         row["project_id"], CONTRIBUTE | PROJECT_ADMIN, f"Comment {comment_id} not found"

@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from genolog.metadata import access
 from genolog.metadata.context import Tx
+from genolog.metadata.errors import NotFound
 from genolog.metadata.graphql.paging import NO_PAGE, Grouped, Page, Parse, page_of, parse_int_cursor
 from genolog.metadata.permissions import READ, Caller
 
@@ -49,6 +50,13 @@ class GraphQLContext:
             self._readable = {name: i for i, name in access.readable_projects(self.tx, self.caller).items()}
         return self._readable
 
+    def readable_ids(self) -> list[int] | None:
+        """Ids of the projects the caller may read, or None for an admin, who reads every project (so
+        the loaders need no condition, rather than one listing every project)."""
+        if self.caller.is_admin:
+            return None
+        return sorted(self.readable_projects().values())
+
     def project(self, name: str, needed: frozenset[str] = READ) -> RowMapping:
         """The named project if the caller holds a needed role (metamist's wording when it is not visible)."""
         return access.project_by_name(
@@ -69,7 +77,7 @@ def context_of(info: Info[Any, Any]) -> GraphQLContext:
 
 # The primary keys of a group of nodes: the SELECT that found them (so children are fetched with a
 # subquery, however many parents there are), or a plain list when they came from elsewhere or are a
-# page (see fetch.rows).
+# page (see fetch._rows).
 IdSource = list[int] | sa.Select[Any]
 
 
@@ -102,6 +110,25 @@ class Siblings(Generic[N]):
 
 
 _MISSING = object()
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def found_in(nodes: Mapping[K, V], key: K, missing: str) -> V:
+    """The node under ``key`` of a loaded relation: a non-null one whose target the caller may not read
+    (the loaders leave it out) answers "not found", as an unreadable entity does everywhere."""
+    node = nodes.get(key)
+    if node is None:
+        raise NotFound(missing)
+    return node
+
+
+def only(nodes: Sequence[V], missing: str) -> V:
+    """The one node a loader found (a mutation's answer, a lookup by id), or "not found"."""
+    if not nodes:
+        raise NotFound(missing)
+    return nodes[0]
 
 
 def nodes_of(

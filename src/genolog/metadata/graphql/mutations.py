@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import strawberry
@@ -18,7 +19,7 @@ from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.cohorts import CohortMutations
 from genolog.metadata.graphql.comments import CommentMutations, GraphQLComment, add_comment
-from genolog.metadata.graphql.context import GraphQLContext, context_of
+from genolog.metadata.graphql.context import GraphQLContext, N, context_of, found_in, only
 from genolog.metadata.graphql.filters import GraphQLAnalysisStatus
 from genolog.metadata.graphql.participants import (
     GraphQLFamily,
@@ -26,7 +27,7 @@ from genolog.metadata.graphql.participants import (
     family_nodes,
     participant_nodes,
 )
-from genolog.metadata.graphql.projects import GraphQLProject, project_nodes
+from genolog.metadata.graphql.projects import GraphQLProject, project_node
 from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
 from genolog.metadata.graphql.sequencing_groups import GraphQLSequencingGroup, sequencing_group_nodes
 from genolog.metadata.permissions import CONTRIBUTE, MEMBER_ADMIN, PROJECT_ADMIN, WRITE
@@ -185,34 +186,42 @@ class AnalysisRunnerInput:
 
 
 def _analysis(ctx: GraphQLContext, analysis_id: int) -> GraphQLAnalysis:
-    return analysis_nodes(ctx, fetch.analyses(ctx, [t.analysis.c.id == analysis_id]))[0]
+    found = analysis_nodes(ctx, fetch.analyses(ctx, [t.analysis.c.id == analysis_id]))
+    return only(found, f"Analysis {analysis_id} not found")
+
+
+def _by_id(nodes: list[N], ids: list[int], what: str, fmt: Callable[[int], Any] = str) -> list[N]:
+    """Nodes in the order of ``ids`` (each found by the checked loaders, or "not found")."""
+    by_id = {n.pk: n for n in nodes}
+    return [found_in(by_id, i, f"{what} {fmt(i)} not found") for i in ids]
 
 
 def _samples(ctx: GraphQLContext, formatted_ids: list[str]) -> list[GraphQLSample]:
     ids = [ctx.tx.codecs.sample.parse(i) for i in formatted_ids]
-    by_id = {n.pk: n for n in sample_nodes(ctx, fetch.samples(ctx, [t.sample.c.id.in_(ids)]))}
-    return [by_id[i] for i in ids]
+    found = sample_nodes(ctx, fetch.samples(ctx, [t.sample.c.id.in_(ids)]))
+    return _by_id(found, ids, "Sample", ctx.tx.codecs.sample.format)
 
 
 def _participants(ctx: GraphQLContext, ids: list[int]) -> list[GraphQLParticipant]:
-    by_id = {n.pk: n for n in participant_nodes(ctx, fetch.participants(ctx, [t.participant.c.id.in_(ids)]))}
-    return [by_id[i] for i in ids]
+    found = participant_nodes(ctx, fetch.participants(ctx, [t.participant.c.id.in_(ids)]))
+    return _by_id(found, ids, "Participant")
 
 
 def _assay(ctx: GraphQLContext, assay_id: int) -> GraphQLAssay:
-    return assay_nodes(ctx, fetch.assays(ctx, [t.assay.c.id == assay_id]))[0]
+    return only(
+        assay_nodes(ctx, fetch.assays(ctx, [t.assay.c.id == assay_id])), f"Assay {assay_id} not found"
+    )
 
 
 def _groups(ctx: GraphQLContext, ids: list[int]) -> list[GraphQLSequencingGroup]:
-    by_id = {
-        n.pk: n
-        for n in sequencing_group_nodes(ctx, fetch.sequencing_groups(ctx, [t.sequencing_group.c.id.in_(ids)]))
-    }
-    return [by_id[i] for i in ids]
+    found = sequencing_group_nodes(ctx, fetch.sequencing_groups(ctx, [t.sequencing_group.c.id.in_(ids)]))
+    return _by_id(found, ids, "Sequencing group", ctx.tx.codecs.sequencing_group.format)
 
 
 def _project(ctx: GraphQLContext, project_id: int) -> GraphQLProject:
-    return project_nodes(ctx, fetch.projects(ctx, [project_id]))[0]
+    """The project a project mutation answers with: one its caller may administer without reading it
+    shows only what the mutation acknowledges (see ``GraphQLProject``)."""
+    return project_node(ctx, projects.get_by_id(ctx.tx.conn, project_id))
 
 
 # --- namespaces ---------------------------------------------------------------------------------------------
@@ -402,7 +411,8 @@ class FamilyMutations:
         project_id = families.project_of(ctx.tx, family.id)
         ctx.project_by_id(project_id, WRITE, f"Family {family.id} not found")
         families.update(ctx.tx, project_id, _model(models.FamilyUpdate, family))
-        return family_nodes(ctx, fetch.families(ctx, [t.family.c.id == family.id]))[0]
+        found = family_nodes(ctx, fetch.families(ctx, [t.family.c.id == family.id]))
+        return only(found, f"Family {family.id} not found")
 
 
 @strawberry.type

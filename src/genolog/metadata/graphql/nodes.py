@@ -18,7 +18,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import N, Siblings
+from genolog.metadata.graphql.context import N, Siblings, found_in
 from genolog.metadata.store import external_ids
 
 if TYPE_CHECKING:
@@ -129,7 +129,8 @@ def cache_key(*parts: Any) -> Any:
 
 
 def project_of(sib: Siblings[Any], project_id: int) -> GraphQLProject:
-    """The project of a node of ``sib`` (all the group's projects are loaded at once)."""
+    """The project of a node of ``sib`` (all the group's projects are loaded at once); "not found" when
+    the caller may not read it."""
     from genolog.metadata.graphql import projects
 
     by_id = sib.load(
@@ -141,5 +142,5 @@ def project_of(sib: Siblings[Any], project_id: int) -> GraphQLProject:
             )
         },
     )
-    node: GraphQLProject = by_id[project_id]
+    node: GraphQLProject = found_in(by_id, project_id, f"Project {project_id} not found")
     return node

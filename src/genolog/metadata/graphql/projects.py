@@ -41,6 +41,7 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     page_by_position,
     page_of,
 )
+from genolog.metadata.permissions import READ
 from genolog.metadata.store import families as family_store
 from genolog.metadata.store import sequencing_groups as sg_store
 
@@ -60,16 +61,26 @@ class ProjectMemberRole(enum.Enum):
 
 @strawberry.type(name="GraphQLProject")
 class GraphQLProject(EntityNode):
+    """A project. One the caller may not read (the answer to a project or members admin's mutation) shows
+    its id, name, dataset and the caller's roles only: its lists are empty (the loaders keep to readable
+    projects), its meta, pedigree and history are errors."""
+
     entity = "project"
     pk: strawberry.Private[int]
     sib: strawberry.Private[Siblings[GraphQLProject]]
+    readable: strawberry.Private[bool]
     id: int
     name: str
     dataset: str
-    meta_raw: strawberry.Private[str | None]
+    meta_raw: strawberry.Private[str | None]  # None when not readable
+
+    def _require_readable(self) -> None:
+        if not self.readable:  # 403 naming the roles it lacks (it holds an admin role on the project)
+            self.sib.ctx.caller.require(self.pk, self.name, READ)
 
     @strawberry.field(metadata=raw_json("meta_raw"))
     def meta(self) -> JSON:
+        self._require_readable()
         return parse_json(self.meta_raw)
 
     @strawberry.field
@@ -250,6 +261,7 @@ class GraphQLProject(EntityNode):
         include_participants_not_in_families: bool = False,
         empty_participant_value: str | None = None,
     ) -> list[JSON]:
+        self._require_readable()
         rows: list[Any] = family_store.pedigree(
             self.sib.ctx.tx,
             self.pk,
@@ -266,8 +278,12 @@ class GraphQLProject(EntityNode):
         "of each day on which one was created"
     )
     def sequencing_group_history(self) -> list[GraphQLSequencingGroupsByDate]:
+        self._require_readable()
         history: dict[int, list[dict[str, Any]]] = self.sib.load(
-            "sg_history", lambda ids: sg_store.creation_history(self.sib.ctx.tx.conn, ids)
+            "sg_history",
+            lambda _ids: sg_store.creation_history(
+                self.sib.ctx.tx.conn, [n.pk for n in self.sib.nodes if n.readable]
+            ),
         )
         return [GraphQLSequencingGroupsByDate(**day) for day in history.get(self.pk, [])]
 
@@ -322,18 +338,26 @@ class GraphQLSequencingGroupsByDate:
 
 
 def project_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLProject]:
-    return nodes_of(
-        ctx,
-        rows,
-        lambda r, sib: GraphQLProject(
-            pk=r["id"], sib=sib, id=r["id"], name=r["name"], dataset=r["dataset"], meta_raw=r["meta"]
-        ),
-    )
+    def make(r: Mapping[str, Any], sib: Siblings[GraphQLProject]) -> GraphQLProject:
+        readable = ctx.caller.can_read(r["id"])
+        meta = r["meta"] if readable else None
+        return GraphQLProject(
+            pk=r["id"],
+            sib=sib,
+            readable=readable,
+            id=r["id"],
+            name=r["name"],
+            dataset=r["dataset"],
+            meta_raw=meta,
+        )
+
+    return nodes_of(ctx, rows, make)
 
 
 def project_node(ctx: GraphQLContext, row: Mapping[Any, Any]) -> GraphQLProject:
     """A project's node from a row of the ``project`` table as the store reads it (``meta`` parsed, where
-    the nodes keep it as text)."""
+    the nodes keep it as text), as the project query finds it (checked) or a mutation answers (a project
+    the caller administers without reading it: see ``GraphQLProject``)."""
     meta = row["meta"]
     return project_nodes(ctx, [{**row, "meta": None if meta is None else orjson.dumps(meta).decode()}])[0]
 

@@ -11,13 +11,13 @@ from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext, Info
 
 from genolog.metadata import tables as t
-from genolog.metadata.errors import BadRequest, MetadataError, NotFound
+from genolog.metadata.errors import BadRequest, MetadataError
 from genolog.metadata.graphql import cohorts as cohort_types
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql import records as record_types
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.cohorts import CohortStatusGraphQLFilter, GraphQLCohort, GraphQLCohortTemplate
-from genolog.metadata.graphql.context import context_of, root_page
+from genolog.metadata.graphql.context import context_of, only, root_page
 from genolog.metadata.graphql.filters import (
     BoolGraphQLFilter,
     DateGraphQLFilter,
@@ -82,12 +82,7 @@ def _project_ids(info: Info[Any, Any], project: Any) -> list[int]:
         return list(readable.values())
     for name in ([project.eq] if project.eq else []) + list(project.in_ or []):
         ctx.project_id(name)  # an unknown or unreadable name is an error, as in metamist
-    rows = fetch.rows(
-        ctx,
-        t.project.select().where(
-            t.project.c.id.in_(list(readable.values())), *conditions(t.project.c.name, project)
-        ),
-    )
+    rows = fetch.entities(ctx, t.project, conditions(t.project.c.name, project))
     return [r["id"] for r in rows]
 
 
@@ -207,6 +202,7 @@ class Query:
                     fetch.sa.select(link.c.sequencing_group_id)
                     .join(t.analysis, t.analysis.c.id == link.c.analysis_id)
                     .where(
+                        *fetch.readable(ctx, t.analysis.c.project_id),
                         t.analysis.c.type == analysis_type,
                         t.analysis.c.status == "completed",
                         t.analysis.c.active.is_(True),
@@ -223,35 +219,19 @@ class Query:
     @strawberry.field
     def assay(self, info: Info[Any, Any], id: int) -> GraphQLAssay:
         ctx = context_of(info)
-        rows = fetch.rows(
-            ctx,
-            fetch.sa.select(*fetch.columns(t.assay), t.sample.c.project_id)
-            .join(t.sample)
-            .where(t.assay.c.id == id),
-        )
-        if not rows or rows[0]["project_id"] not in ctx.readable_projects().values():
-            raise NotFound(f"Assay {id} not found")
-        return assay_nodes(ctx, rows)[0]
+        return only(assay_nodes(ctx, fetch.assays(ctx, [t.assay.c.id == id])), f"Assay {id} not found")
 
     @strawberry.field
     def participant(self, info: Info[Any, Any], id: int) -> GraphQLParticipant:
         ctx = context_of(info)
-        rows = fetch.participants(
-            ctx, [t.participant.c.id == id, t.participant.c.project_id.in_(ctx.readable_projects().values())]
-        )
-        if not rows:
-            raise NotFound(f"Participant {id} not found")
-        return participant_nodes(ctx, rows)[0]
+        rows = fetch.participants(ctx, [t.participant.c.id == id])
+        return only(participant_nodes(ctx, rows), f"Participant {id} not found")
 
     @strawberry.field
     def family(self, info: Info[Any, Any], family_id: int) -> GraphQLFamily:
         ctx = context_of(info)
-        rows = fetch.families(
-            ctx, [t.family.c.id == family_id, t.family.c.project_id.in_(ctx.readable_projects().values())]
-        )
-        if not rows:
-            raise NotFound(f"Family {family_id} not found")
-        return family_nodes(ctx, rows)[0]
+        rows = fetch.families(ctx, [t.family.c.id == family_id])
+        return only(family_nodes(ctx, rows), f"Family {family_id} not found")
 
     @strawberry.field
     def analyses(
@@ -259,8 +239,7 @@ class Query:
     ) -> list[GraphQLAnalysis]:
         ctx = context_of(info)
         a, page = t.analysis, Page.of(first, after)
-        where = [a.c.project_id.in_(ctx.readable_projects().values()), *conditions(a.c.id, id)]
-        rows = fetch.analyses(ctx, where, page)
+        rows = fetch.analyses(ctx, conditions(a.c.id, id), page)
         return root_page(rows, analysis_nodes(ctx, rows), page)
 
     analyses_connection = connection(analyses, "GraphQLAnalysis")
@@ -311,12 +290,8 @@ class Query:
     @strawberry.field
     def analysis_runner(self, info: Info[Any, Any], ar_guid: str) -> GraphQLAnalysisRunner:
         ctx = context_of(info)
-        ar = t.analysis_runner
-        readable = ctx.readable_projects().values()
-        found = record_types.analysis_runners(ctx, [ar.c.ar_guid == ar_guid, ar.c.project_id.in_(readable)])
-        if not found:
-            raise NotFound(f"No analysis-runner record {ar_guid!r}")
-        return found[0]
+        found = record_types.analysis_runners(ctx, [t.analysis_runner.c.ar_guid == ar_guid])
+        return only(found, f"No analysis-runner record {ar_guid!r}")
 
 
 class Schema(strawberry.Schema):

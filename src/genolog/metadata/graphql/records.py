@@ -55,13 +55,7 @@ def audit_log_nodes(rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAuditLog]:
 
 def _audit_logs_by_owner(ctx: GraphQLContext, pairs: sa.Subquery) -> dict[int, list[GraphQLAuditLog]]:
     """Audit-log entries for (owner_id, audit_log_id) pairs, grouped by owner, oldest first."""
-    a = t.audit_log
-    statement = (
-        sa.select(pairs.c.owner_id, *fetch.columns(a))
-        .join(a, a.c.id == pairs.c.audit_log_id)
-        .order_by(pairs.c.owner_id, a.c.id)
-    )
-    rows = fetch.rows(ctx, statement)
+    rows = fetch.audit_logs(ctx, pairs)
     return group(rows, audit_log_nodes(rows), lambda n: n.owner_pk)
 
 
@@ -177,9 +171,7 @@ def analysis_runner_nodes(
 
 def analysis_runners(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLAnalysisRunner]:
     """Analysis-runner logs, newest first (as the REST listing)."""
-    ar = t.analysis_runner
-    statement = sa.select(*fetch.columns(ar)).where(*where).order_by(ar.c.timestamp.desc(), ar.c.ar_guid)
-    return analysis_runner_nodes(ctx, fetch.rows(ctx, statement, ar.c.project_id))
+    return analysis_runner_nodes(ctx, fetch.analysis_runners(ctx, where))
 
 
 def analysis_runners_of_projects(

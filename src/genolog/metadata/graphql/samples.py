@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, nodes_of
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, found_in, group, nodes_of
 from genolog.metadata.graphql.filters import (
     BoolGraphQLFilter,
     StrGraphQLFilter,
@@ -201,8 +201,10 @@ class GraphQLAssay(ExternalIds):
         def load(ids: IdSource) -> dict[int, GraphQLSample]:
             return samples_of(self.sib, sa.select(t.assay.c.sample_id).where(t.assay.c.id.in_(ids)))
 
-        node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
-        return node
+        fmt = self.sib.ctx.tx.codecs.sample.format
+        return found_in(
+            self.sib.load("sample", load), self.sample_pk, f"Sample {fmt(self.sample_pk)} not found"
+        )
 
 
 def assay_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAssay]:

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from genolog.metadata import tables as t
 from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, nodes_of
+from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, found_in, group, nodes_of
 from genolog.metadata.graphql.filters import (
     AnalysisStatusGraphQLFilter,
     BoolGraphQLFilter,
@@ -88,7 +88,10 @@ class GraphQLSequencingGroup(ExternalIds):
                 self.sib, sa.select(t.sequencing_group.c.sample_id).where(t.sequencing_group.c.id.in_(ids))
             )
 
-        node: GraphQLSample = self.sib.load("sample", load)[self.sample_pk]
+        fmt = self.sib.ctx.tx.codecs.sample.format
+        node: GraphQLSample = found_in(
+            self.sib.load("sample", load), self.sample_pk, f"Sample {fmt(self.sample_pk)} not found"
+        )
         return node
 
     @strawberry.field
@@ -118,11 +121,8 @@ class GraphQLSequencingGroup(ExternalIds):
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
             where = analysis_where(status, type, meta, active)
-            if project is not None:
-                readable = self.sib.ctx.readable_projects()
-                names = sa.select(t.project.c.id).where(
-                    t.project.c.id.in_(list(readable.values())), *conditions(t.project.c.name, project)
-                )
+            if project is not None:  # the loader keeps to readable projects
+                names = sa.select(t.project.c.id).where(*conditions(t.project.c.name, project))
                 where.append(t.analysis.c.project_id.in_(names))
             rows = fetch.analyses_of_groups(self.sib.ctx, ids, where, page)
             return group(rows, analysis_nodes(self.sib.ctx, rows), lambda n: n.group_pk)

@@ -5,7 +5,8 @@ with one nullable foreign key per kind (none for a project comment) and always r
 Threads are one level deep: a reply to a reply joins its thread's top comment, and copies that
 comment's entity, so every comment knows its entity and project without a join.
 
-Every edit, delete and restore first copies the comment as it was into ``comment_version``; deleting
+Every edit, delete and restore first copies the comment as it was into ``comment_version``, under the
+name of whoever wrote that version (the comment's ``author`` stays the one who wrote it first); deleting
 only marks the comment ``deleted`` (its content is kept, so it can be restored).
 
 Reads take a group of entity ids (a list or a SELECT of them) and answer in one statement, so
@@ -95,12 +96,24 @@ def reply(tx: Tx, parent_id: int, author: str, content: str) -> int:
     )
 
 
+def _writer(tx: Tx, current: dict[str, Any]) -> str:
+    """Who wrote a comment's current version: the author of the request that last changed it (a project
+    admin who edited someone else's comment, say), or the comment's author for a row without one."""
+    if current["audit_log_id"] is not None:
+        writer = tx.conn.execute(
+            sa.select(t.audit_log.c.author).where(t.audit_log.c.id == current["audit_log_id"])
+        ).scalar_one_or_none()
+        if writer is not None:
+            return str(writer)
+    return str(current["author"])
+
+
 def _keep_version(tx: Tx, current: dict[str, Any]) -> None:
     tx.conn.execute(
         t.comment_version.insert().values(
             comment_id=current["id"],
             content=current["content"],
-            author=current["author"],
+            author=_writer(tx, current),
             status=current["status"],
             timestamp=current["updated_at"],
             audit_log_id=current["audit_log_id"],
