@@ -10,6 +10,7 @@ import httpx
 from genolog.metadata.permissions import OWNER_ROLES
 from tests.metadata.support import Api, assert_rejected, sample_with_group
 from tests.metadata.test_graphql import gql
+from tests.metadata.test_graphql_records import RUN
 
 # --- item 8: an entity of another project answers as a missing one ------------------------------------
 
@@ -155,19 +156,6 @@ def test_extra_values_cannot_overwrite_the_recorded_path_and_ip(api: Api) -> Non
 
 # --- item 12: changing a run needs the role recording it needed ----------------------------------------
 
-RUN = {
-    "repository": "genolog",
-    "commit": "abc123",
-    "script": "python3 run.py",
-    "description": "QC",
-    "driver_image": "genolog/driver:1",
-    "config_path": "/tmp/c.toml",
-    "environment": "local",
-    "batch_url": "file:///tmp/run",
-    "submitting_user": "wes",
-    "output_path": "proj/qc",
-}
-
 
 def test_a_contributor_cannot_change_a_standard_or_full_run_but_can_a_test_one(api: Api) -> None:
     api.project(members={"cora": ["contributor"], "wes": ["writer", "contributor"]})
@@ -176,7 +164,7 @@ def test_a_contributor_cannot_change_a_standard_or_full_run_but_can_a_test_one(a
         ("full", "proj", "full"),
         ("tst", "proj-test", "test"),
     ):
-        params = {**RUN, "ar_guid": guid, "access_level": level}
+        params = {**RUN, "ar_guid": guid, "access_level": level, "submitting_user": "wes"}
         api.ok("PUT", f"/analysis-runner/{project}/", user="wes", params=params, json={"k": "v"})
     outcome = {"status": "succeeded", "exit_code": 0, "duration_seconds": 1.5}
     for guid in ("std", "full"):
