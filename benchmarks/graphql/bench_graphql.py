@@ -41,9 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for _support
 from _support import Served, genolog_serve, scratch_postgres
 
 from genolog.metadata import tables as t
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.server import tune_interpreter
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 
 SGS_QUERY = """query ($p: String!) { project(name: $p) { sequencingGroups {

@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for _support
 from _support import scratch_postgres  # noqa: E402
 from bench_graphql import populate  # noqa: E402
 
-from genolog.metadata.api.service import Service  # noqa: E402
 from genolog.metadata.db import Database  # noqa: E402
+from genolog.metadata.service import Service  # noqa: E402
 from genolog.metadata.settings import ServerSettings  # noqa: E402
 from tests.metadata.live import live_server  # noqa: E402
 

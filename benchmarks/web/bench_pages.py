@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))  # for _support
 
 from _support import scratch_postgres  # noqa: E402
 
-from genolog.metadata.api.service import Service  # noqa: E402
 from genolog.metadata.db import Database  # noqa: E402
+from genolog.metadata.service import Service  # noqa: E402
 from genolog.metadata.settings import ServerSettings  # noqa: E402
 from tests.metadata.support import Api, sample_with_group  # noqa: E402
 from tests.web.support import signed_in  # noqa: E402

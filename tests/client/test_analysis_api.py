@@ -10,8 +10,8 @@ import pytest
 
 from genolog.client import Analysis, AnalysisApi, AnalysisStatus, AnalysisUpdateModel, ApiError
 from genolog.config import set_config_paths
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.live import live_server
 from tests.metadata.support import Api, sample_with_group

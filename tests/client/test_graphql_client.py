@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from genolog.client import QueryError, gql, query, query_async, server_settings
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import identity
 from tests.metadata.live import free_port, live_server

@@ -18,8 +18,8 @@ import pytest
 
 from genolog.config import DEFAULT_IMAGES, to_toml
 from genolog.demo.workspace import SCRIPT, example_folder
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from genolog.paths import local_storage_config
 from tests.containers.images import BuiltImages

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from genolog import client
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.ingest.support import FakeClient
 from tests.metadata.live import live_server

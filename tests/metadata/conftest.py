@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.support import Api, Seeded, dump, restore, sample_with_group
 

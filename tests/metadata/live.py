@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import httpx
 import uvicorn
 
-from genolog.metadata.api.app import create_app
-from genolog.metadata.api.service import Service
+from genolog.metadata.app import create_app
+from genolog.metadata.service import Service
 
 
 def free_port() -> int:

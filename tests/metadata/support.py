@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables
-from genolog.metadata.api.app import create_app
-from genolog.metadata.api.service import Service
+from genolog.metadata.app import create_app
 from genolog.metadata.db import Database, alembic_config
+from genolog.metadata.service import Service
 from genolog.metadata.store import identity
 
 

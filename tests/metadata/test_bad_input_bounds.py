@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy.exc import OperationalError, StatementError
 
 from genolog.metadata import inputs
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.errors import BadRequest, client_error
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.support import Api, Seeded, assert_rejected, sample_with_group
 

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.api.body_limit import CHECK_CREDENTIALS_ABOVE
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import identity
 from tests.metadata.live import free_port, live_server, wait_until_healthy

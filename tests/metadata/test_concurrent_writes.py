@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database, normalise_url
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.live import live_server
 from tests.metadata.support import Api, sample_with_group

@@ -7,12 +7,12 @@ from typing import Any
 import orjson
 import pytest
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.context import Tx
 from genolog.metadata.graphql.context import GraphQLContext
 from genolog.metadata.graphql.fast import FastExecutor
 from genolog.metadata.graphql.query import schema
 from genolog.metadata.permissions import Caller
+from genolog.metadata.service import Service
 from tests.metadata.support import Api, sample_with_group
 from tests.metadata.test_graphql import data
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from graphql import GraphQLSchema, graphql_sync, parse, specified_rules, validate
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
 from genolog.metadata.graphql.limits import MAX_COST, QueryLimitsRule
 from genolog.metadata.graphql.query import schema
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.leak_seed import ROLES, SITE_USERS, A, B, World, ok, post, seed
 from tests.metadata.leak_walk import (

@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from graphql import GraphQLError
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.context import Tx
 from genolog.metadata.db import statement_time_limit
 from genolog.metadata.graphql import router
@@ -22,6 +21,7 @@ from genolog.metadata.graphql.fast import DEFINITION_BACKREF, FastExecutor, Prep
 from genolog.metadata.graphql.limits import MAX_DEPTH
 from genolog.metadata.graphql.query import schema
 from genolog.metadata.permissions import Caller
+from genolog.metadata.service import Service
 from tests.metadata.support import Api, sample_with_group
 from tests.metadata.test_graphql import gql
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from genolog.client import IngestError, ingest
 from genolog.client._server import ServerSettings
 from genolog.metadata import tables as t
-from genolog.metadata.api.service import Service
+from genolog.metadata.service import Service
 from genolog.metadata.store.upserts import CHUNK
 from tests.metadata.live import live_server
 from tests.metadata.support import Api, assert_rejected, sequencing_assay

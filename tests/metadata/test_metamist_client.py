@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.live import live_server
 from tests.published import published_venv

@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert
+from genolog.metadata.service import Service
 from genolog.metadata.store import history, projects, sequencing_groups
 from genolog.metadata.store.upserts import upsert_items
 from genolog.web import changes, overview

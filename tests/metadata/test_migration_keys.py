@@ -12,9 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.models import ParticipantUpsert
+from genolog.metadata.service import Service
 from genolog.metadata.store import projects
 from genolog.metadata.store.upserts import upsert_items
 from tests.metadata.support import migrate, sample_with_group

@@ -27,10 +27,10 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from genolog.metadata import tables as t
-from genolog.metadata.api.app import create_app
-from genolog.metadata.api.service import Service
+from genolog.metadata.app import create_app
 from genolog.metadata.db import Database
 from genolog.metadata.sandbox import SANDBOX, load_sandbox
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 
 EXAMPLES_PER_MODE = 15  # per operation, for each of the positive and the negative mode

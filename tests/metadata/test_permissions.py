@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import pedigree, tables
-from genolog.metadata.api.app import create_app
-from genolog.metadata.api.service import Service
+from genolog.metadata.app import create_app
 from genolog.metadata.context import AuditInfo, IdCodecs, Tx
 from genolog.metadata.db import Database
 from genolog.metadata.models import Analysis, ParticipantUpsert
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import analyses, analysis_runner, families, identity, projects
 from genolog.metadata.store.upserts import upsert_items

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 from genolog.metadata import access
 from genolog.metadata import tables as t
-from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.models import SampleUpsert
 from genolog.metadata.permissions import WRITE, Caller
+from genolog.metadata.service import Service
 from genolog.metadata.store import projects
 from genolog.metadata.store.upserts import upsert_items
 from tests.metadata.support import sample_with_group

@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from genolog.metadata.api.service import Service
+from genolog.metadata.service import Service
 from tests.metadata.live import live_server
 from tests.metadata.support import Api
 

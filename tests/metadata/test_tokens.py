@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.api.service import Service
 from genolog.metadata.errors import BadRequest
+from genolog.metadata.service import Service
 from genolog.metadata.store import identity
 from tests.metadata.support import Api, assert_rejected, migrate
 

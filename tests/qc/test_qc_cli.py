@@ -20,7 +20,7 @@ from genolog.qc.emoji import (
     noemoji_table,
 )
 from genolog.qc.html import cells, render_report
-from genolog.qc.runner import analyse
+from genolog.qc.report import analyse
 from genolog.qc.text import scale_lines
 from tests.qc.qc_helpers import naive_stats, random_records
 

@@ -253,7 +253,7 @@ def test_html_tooltip_values_match_fastqe_052(
     """Each position (or window) carries the same max/mean/min symbols as in fastqe's own report."""
     from genolog.qc.emoji import choose_table
     from genolog.qc.html import cells
-    from genolog.qc.runner import analyse
+    from genolog.qc.report import analyse
 
     out = data_dir / f"fastqe-w{window}.html"
     args = [*table_args, "--window", str(window), "--html", out.name, "variable.fq"]

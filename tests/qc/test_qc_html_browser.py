@@ -12,7 +12,7 @@ from typing import Any
 
 from genolog.qc.emoji import default_table
 from genolog.qc.html import render_report
-from genolog.qc.runner import analyse
+from genolog.qc.report import analyse
 from tests.qc.qc_helpers import random_records
 
 ROOT = Path(__file__).resolve().parents[2]

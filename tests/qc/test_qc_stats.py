@@ -13,7 +13,7 @@ import pytest
 from genolog.qc._bgzf import write_bgzf
 from genolog.qc._parser import compute_stats
 from genolog.qc._reader import InputError, iter_blocks, open_source
-from genolog.qc.runner import analyse
+from genolog.qc.report import analyse
 from genolog.qc.stats import FileStats, FormatError
 from tests.qc.qc_helpers import fastq_text, naive_stats, random_records
 

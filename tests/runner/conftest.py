@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from genolog.cli import app
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.live import live_server
 from tests.metadata.support import Api

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import identity, projects
 from tests.demo.support import run_demo_headless, serve

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from genolog.metadata.api.app import create_app
+from genolog.metadata.app import create_app
 from tests.metadata.support import Api, sample_with_group
 
 RUN = {

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from genolog.metadata.api.service import Service
+from genolog.metadata.service import Service
 from genolog.metadata.store import projects
 from genolog.paths import local_web_folder
 from tests.metadata.live import live_server

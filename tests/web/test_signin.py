@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import identity
 from genolog.web.session import COOKIE

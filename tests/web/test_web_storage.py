@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from genolog import config
-from genolog.metadata.api.service import Service
 from genolog.metadata.db import Database
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from genolog.paths import local_storage_config, local_web_folder, web_url
 from tests.metadata.live import live_server

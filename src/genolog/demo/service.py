@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import httpx
 import uvicorn
 
-from genolog.metadata.api.app import create_app
-from genolog.metadata.api.service import Service
+from genolog.metadata.app import create_app
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.server import prepare
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings, SettingsError, check_dev_user_host
 from genolog.metadata.store import projects
 

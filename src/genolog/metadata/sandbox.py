@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 
-from genolog.metadata.api.service import Service
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.models import AssayUpsert, ParticipantUpsert, SampleUpsert, SequencingGroupUpsert
 from genolog.metadata.pedigree import PedigreeRow
+from genolog.metadata.service import Service
 from genolog.metadata.store import families, projects
 from genolog.metadata.store.upserts import upsert_items
 

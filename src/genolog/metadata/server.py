@@ -9,10 +9,10 @@ import sqlalchemy as sa
 import uvicorn
 from rich.console import Console
 
-from genolog.metadata.api.app import create_app
-from genolog.metadata.api.service import Service
+from genolog.metadata.app import create_app
 from genolog.metadata.errors import Unavailable
 from genolog.metadata.sandbox import load_sandbox
+from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings, check_dev_user_host
 
 

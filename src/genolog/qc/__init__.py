@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from genolog.qc.runner import QcOptions, QcResult, analyse, run
+    from genolog.qc.report import QcOptions, QcResult, analyse, run
     from genolog.qc.stats import FileStats, FormatError
 
 __all__ = ["FASTQE_VERSIONS", "FileStats", "FormatError", "QcOptions", "QcResult", "analyse", "run"]
@@ -19,9 +19,9 @@ FASTQE_VERSIONS = ("0.5.2", "0.3.1")
 
 def __getattr__(name: str) -> Any:
     if name in ("QcOptions", "QcResult", "analyse", "run"):
-        from genolog.qc import runner as _run
+        from genolog.qc import report as _report
 
-        return getattr(_run, name)
+        return getattr(_report, name)
     if name in ("FileStats", "FormatError"):
         from genolog.qc import stats as _stats
 

@@ -1,4 +1,4 @@
-"""`genolog qc`: the typer command; parses options and hands them to genolog.qc.runner."""
+"""`genolog qc`: the typer command; parses options and hands them to genolog.qc.report."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def qc(
     ] = "0.5.2",
 ) -> None:
     """Per-position read quality as emoji, FastQE-compatible (text, HTML and JSON)."""
-    from genolog.qc.runner import QcOptions, run
+    from genolog.qc.report import QcOptions, run
 
     if fastqe_version not in FASTQE_VERSIONS:
         raise typer.BadParameter(f"choose one of {', '.join(FASTQE_VERSIONS)}", param_hint="--fastqe-version")

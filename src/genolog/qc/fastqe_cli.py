@@ -12,7 +12,7 @@ import logging
 import sys
 
 from genolog.qc import FASTQE_VERSIONS
-from genolog.qc.runner import QcOptions, run
+from genolog.qc.report import QcOptions, run
 
 PROG = "genolog-fastqe"
 FASTQE_VERSION = "0.5.2"

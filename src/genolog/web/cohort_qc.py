@@ -33,8 +33,8 @@ from sqlalchemy.engine import Engine
 
 from genolog.metadata import access
 from genolog.metadata import tables as t
-from genolog.metadata.collector import gc_paused
 from genolog.metadata.context import Tx
+from genolog.metadata.gc_pause import gc_paused
 from genolog.metadata.permissions import READ
 from genolog.metadata.spreadsheet import SpreadsheetWriter
 from genolog.web import heatmap

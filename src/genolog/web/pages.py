@@ -14,11 +14,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from genolog.metadata import access
-from genolog.metadata.api.service import Service
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.ids import int_or_none
 from genolog.metadata.permissions import MEMBER_ADMIN, READ, WRITE, Caller
+from genolog.metadata.service import Service
 from genolog.web import changes, edits, graph, grid, overview, session
 from genolog.web.render import PageRoute, page_read, render, sign_in_page
 

@@ -21,11 +21,12 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from genolog import __version__
-from genolog.metadata.api.service import Service, check_request_text
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.errors import client_error
+from genolog.metadata.http import check_request_text
 from genolog.metadata.inputs import check_text
 from genolog.metadata.permissions import Caller
+from genolog.metadata.service import Service
 from genolog.web import csrf, flash, session
 from genolog.web.paging import PER_PAGE_CHOICES
 

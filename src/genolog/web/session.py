@@ -15,9 +15,10 @@ from __future__ import annotations
 from fastapi import Request, Response
 from sqlalchemy.engine import Connection
 
-from genolog.metadata.api.service import Service, caller_of
 from genolog.metadata.errors import Unauthenticated
+from genolog.metadata.http import caller_of
 from genolog.metadata.permissions import Caller
+from genolog.metadata.service import Service
 from genolog.metadata.store import identity, projects
 
 COOKIE = "genolog_session"

@@ -34,10 +34,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
 from genolog.metadata import access
-from genolog.metadata.api.service import Service, service
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
+from genolog.metadata.http import request_service
 from genolog.metadata.permissions import READ
+from genolog.metadata.service import Service
 from genolog.paths import WEB_ROUTE, local_web_folder
 from genolog.web.session import file_caller
 
@@ -83,7 +84,9 @@ def media_type(path: Path) -> str:
 
 
 @router.api_route("/{project}/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-def web_file(project: str, path: str, request: Request, svc: Service = Depends(service)) -> FileResponse:
+def web_file(
+    project: str, path: str, request: Request, svc: Service = Depends(request_service)
+) -> FileResponse:
     """A file of the project's local web storage (readers of the project only)."""
     with svc.db.read() as conn:
         caller = file_caller(conn, request, svc)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.models import Analysis, AnalysisQuery, AnalysisUpdate, LatestCompleteQuery
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.store import analyses, history

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
 from genolog.metadata import access
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import BadRequest, Forbidden, NotFound
 from genolog.metadata.permissions import READ, run_roles
 from genolog.metadata.store import analysis_runner, projects

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.models import AssayQueryCriteria, AssayUpsert
 from genolog.metadata.permissions import READ, WRITE

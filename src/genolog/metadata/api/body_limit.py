@@ -28,8 +28,10 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genolog.metadata.api.errors import error_response
-from genolog.metadata.api.service import AUTHENTICATION_REQUIRED, Service, bearer_token
 from genolog.metadata.errors import Unauthenticated
+from genolog.metadata.http import bearer_token
+from genolog.metadata.service import Service
+from genolog.metadata.service.identity import AUTHENTICATION_REQUIRED
 from genolog.metadata.store import identity
 from genolog.web.session import COOKIE as SESSION_COOKIE
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import Forbidden
 from genolog.metadata.store import enums
 

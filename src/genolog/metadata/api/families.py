@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from genolog.metadata import pedigree as ped
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.permissions import READ, WRITE

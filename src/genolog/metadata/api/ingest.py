@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from genolog.metadata.api.body_limit import describe_size
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import BadRequest, PayloadTooLarge
 from genolog.metadata.inputs import check_json, json_text_may_be_bad
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends
 
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.ids import parse_int
 from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria

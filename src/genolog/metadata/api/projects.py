@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 
 from genolog.metadata import access
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import ProjectMemberUpdate
 from genolog.metadata.permissions import MEMBER_ADMIN, PROJECT_ADMIN, READ

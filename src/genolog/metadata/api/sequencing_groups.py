@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 
 from genolog.metadata import access
-from genolog.metadata.api.service import RequestContext, request_context
+from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.models import SequencingGroupMetaUpdate
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.store import history, sequencing_groups

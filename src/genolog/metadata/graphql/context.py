@@ -8,18 +8,17 @@ of SQL statements per level of nesting, whatever the number of rows (no N+1).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from strawberry.types import Info
 
-from genolog.metadata import access
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.graphql.paging import NO_PAGE, Grouped, Page, Parse, page_of, parse_int_cursor
 from genolog.metadata.permissions import READ, Caller
+from genolog.metadata.service import Session
 
 
 class HasPk(Protocol):
@@ -30,12 +29,12 @@ class HasPk(Protocol):
 N = TypeVar("N", bound=HasPk)
 
 
-@dataclass
-class GraphQLContext:
-    tx: Tx
-    caller: Caller
-    _readable: dict[str, int] | None = field(default=None, repr=False)
-    groups: list[Siblings[Any]] = field(default_factory=list, repr=False)
+class GraphQLContext(Session):
+    """The caller's session, plus the sibling groups of this request's nodes."""
+
+    def __init__(self, tx: Tx, caller: Caller) -> None:
+        super().__init__(tx, caller)
+        self.groups: list[Siblings[Any]] = []
 
     def release(self) -> None:
         """Break the node <-> group cycles of this request, so its objects are freed at once."""
@@ -44,27 +43,9 @@ class GraphQLContext:
             siblings.clear()
         self.groups.clear()
 
-    def readable_projects(self) -> dict[str, int]:
-        """Names -> ids of the projects the caller may read."""
-        if self._readable is None:
-            self._readable = {name: i for i, name in access.readable_projects(self.tx, self.caller).items()}
-        return self._readable
-
-    def readable_ids(self) -> list[int] | None:
-        """Ids of the projects the caller may read, or None for an admin, who reads every project (so
-        the loaders need no condition, rather than one listing every project)."""
-        if self.caller.is_admin:
-            return None
-        return sorted(self.readable_projects().values())
-
-    def project(self, name: str, needed: frozenset[str] = READ) -> RowMapping:
+    def project(self, name: str, needed: frozenset[str] = READ, not_found: str | None = None) -> RowMapping:
         """The named project if the caller holds a needed role (metamist's wording when it is not visible)."""
-        return access.project_by_name(
-            self.tx, self.caller, name, needed, f'Could not find projects with names: "{name}"'
-        )
-
-    def project_by_id(self, project_id: int, needed: frozenset[str], not_found: str) -> RowMapping:
-        return access.project_by_id(self.tx, self.caller, project_id, needed, not_found)
+        return super().project(name, needed, not_found or f'Could not find projects with names: "{name}"')
 
     def project_id(self, name: str) -> int:
         return int(self.project(name)["id"])

@@ -363,7 +363,7 @@ def project_node(ctx: GraphQLContext, row: Mapping[Any, Any]) -> GraphQLProject:
 
 
 def viewer_projects(ctx: GraphQLContext, page: Page = Page()) -> list[GraphQLProject]:
-    rows = fetch.projects(ctx, sorted(ctx.readable_projects().values()), page)
+    rows = fetch.projects(ctx, sorted(ctx.readable_projects()), page)
     return root_page(rows, project_nodes(ctx, rows), page)
 
 

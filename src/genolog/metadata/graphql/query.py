@@ -79,7 +79,7 @@ def _project_ids(info: Info[Any, Any], project: Any) -> list[int]:
     ctx = context_of(info)
     readable = ctx.readable_projects()
     if project is None:
-        return list(readable.values())
+        return list(readable)
     for name in ([project.eq] if project.eq else []) + list(project.in_ or []):
         ctx.project_id(name)  # an unknown or unreadable name is an error, as in metamist
     rows = fetch.entities(ctx, t.project, conditions(t.project.c.name, project))

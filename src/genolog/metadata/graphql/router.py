@@ -18,11 +18,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 from strawberry.types import ExecutionResult
 
-from genolog.metadata.api.service import RequestContext, Service, authenticated_read, service
-from genolog.metadata.collector import gc_paused
 from genolog.metadata.context import Tx
 from genolog.metadata.db import statement_time_limit
 from genolog.metadata.errors import MetadataError, client_error
+from genolog.metadata.gc_pause import gc_paused
 from genolog.metadata.graphql.context import GraphQLContext
 from genolog.metadata.graphql.fast import FastExecutor, Prepared
 from genolog.metadata.graphql.limits import (
@@ -33,6 +32,9 @@ from genolog.metadata.graphql.limits import (
     timeout_error,
 )
 from genolog.metadata.graphql.query import schema
+from genolog.metadata.http import audit_info, caller_of, request_service
+from genolog.metadata.permissions import Caller
+from genolog.metadata.service import Service, reading, writing
 
 router = APIRouter(tags=["graphql"])
 fast_executor = FastExecutor(schema)
@@ -152,7 +154,7 @@ def graphiql() -> HTMLResponse:
 
 
 @router.post("/graphql", operation_id="graphql")
-def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(service)) -> Response:
+def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(request_service)) -> Response:
     """Run a GraphQL query; errors come back as ``{"errors": [...]}`` with HTTP 200, as in GraphQL over HTTP.
 
     The caller is authenticated before the document is even parsed: a request without a valid token is
@@ -161,7 +163,10 @@ def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(servi
     SQL statement of a query at most what is left of them."""
     settings = svc.settings
     with query_deadline(settings.graphql_time_limit):
-        with gc_paused(), authenticated_read(request, svc) as (ctx, tx):
+        # one connection, ping and BEGIN/COMMIT for the caller's lookup and a query's answer
+        with gc_paused(), svc.db.read() as conn:
+            caller = caller_of(conn, request, svc)
+            tx = Tx(conn, svc.codecs)
             prepared = fast_executor.prepare(body.query, settings.graphql_max_tokens)
             if prepared.errors:
                 return _refused(prepared.errors)
@@ -170,13 +175,14 @@ def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(servi
                 return _refused([_no_operation(body.operation_name, prepared)])
             is_mutation = operation.operation == OperationType.MUTATION
             if not is_mutation:
-                answer = _fast_answer(tx, ctx, prepared, body)
+                answer = _fast_answer(tx, caller, prepared, body)
                 if answer is not None:
                     return answer
-        transaction = ctx.write if is_mutation else ctx.read
+        session = writing(svc, caller, audit_info(request, caller)) if is_mutation else reading(svc, caller)
         try:
-            with transaction() as tx:
-                context = GraphQLContext(tx, ctx.caller)
+            with session as opened:
+                tx = opened.tx
+                context = GraphQLContext(tx, caller)
                 with _time_limited(tx, not is_mutation):
                     result = schema.execute_sync(
                         body.query,
@@ -201,9 +207,9 @@ def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(servi
         return JSONResponse(content)
 
 
-def _fast_answer(tx: Tx, ctx: RequestContext, prepared: Prepared, body: GraphQLRequest) -> Response | None:
+def _fast_answer(tx: Tx, caller: Caller, prepared: Prepared, body: GraphQLRequest) -> Response | None:
     """The answer of the fast executor, or None when strawberry is to run the query."""
-    context = GraphQLContext(tx, ctx.caller)
+    context = GraphQLContext(tx, caller)
     try:
         with _time_limited(tx, True):
             data = fast_executor.execute(prepared, body.variables, body.operation_name, {"genolog": context})

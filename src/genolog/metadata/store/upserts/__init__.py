@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from genolog.metadata.collector import gc_paused
 from genolog.metadata.context import Tx
+from genolog.metadata.gc_pause import gc_paused
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert
 from genolog.metadata.store.upserts import _assays, _participants, _samples, _sequencing_groups
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked, flatten

@@ -24,14 +24,14 @@ from genolog.metadata.api import (
 from genolog.metadata.api.body_limit import BodyLimitMiddleware
 from genolog.metadata.api.errors import install_error_handlers
 from genolog.metadata.api.headers import SecurityHeadersMiddleware
-from genolog.metadata.api.service import Service
 from genolog.metadata.graphql.router import GRAPHIQL_STATIC, graphiql_assets
 from genolog.metadata.graphql.router import router as graphql_router
-from genolog.web import admin as web_admin
+from genolog.metadata.service import Service
 from genolog.web import analyses as web_analyses
 from genolog.web import cohort_qc as web_cohort_qc
 from genolog.web import edits as web_edits
 from genolog.web import families as web_families
+from genolog.web import members as web_members
 from genolog.web import pages as web_pages
 from genolog.web import search as web_search
 from genolog.web import storage as web_storage
@@ -104,7 +104,7 @@ def create_app(svc: Service) -> FastAPI:
     app.include_router(web_pages.router)  # the web interface: /, /signin, /projects/...
     app.include_router(web_families.router)  # sequencing-group, family and pedigree pages
     app.include_router(web_analyses.router)  # analyses list, analysis-runner runs
-    app.include_router(web_admin.router)  # the members page
+    app.include_router(web_members.router)  # the members page
     app.include_router(web_edits.router)  # writers' edit forms (meta, analysis status)
     app.include_router(web_cohort_qc.router)  # /projects/{project}/qc and qc.tsv
     app.include_router(web_search.router)  # the web interface's search box: /search

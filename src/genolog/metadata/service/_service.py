@@ -1,0 +1,32 @@
+"""The running service: its settings, its database and its id formats, shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from genolog.metadata import inputs
+from genolog.metadata.context import IdCodecs
+from genolog.metadata.db import Database
+from genolog.metadata.settings import ServerSettings
+
+
+@dataclass
+class Service:
+    settings: ServerSettings
+    db: Database
+    codecs: IdCodecs
+
+    @classmethod
+    def create(cls, settings: ServerSettings, db: Database | None = None) -> Service:
+        inputs.configure(settings.meta_max_bytes, settings.max_list_items)
+        return cls(
+            settings=settings,
+            db=db or Database(settings.database_url),
+            codecs=IdCodecs.create(
+                settings.sample_prefix,
+                settings.sample_check_offset,
+                settings.sequencing_group_prefix,
+                settings.sequencing_group_check_offset,
+                settings.cohort_prefix,
+            ),
+        )

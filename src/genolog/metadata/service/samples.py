@@ -1,0 +1,130 @@
+"""Samples: query, read by id or external id, id maps, history, create, upsert many (with nested sequencing
+groups and assays) and update; each function checks the caller's role on the sample's project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
+from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service.session import Session
+from genolog.metadata.store import external_ids, history, samples
+from genolog.metadata.store.upserts import upsert_items
+
+
+class Sample(BaseModel):
+    """A sample as the REST API answers it."""
+
+    id: str
+    external_ids: dict[str, str]
+    participant_id: int | None
+    active: bool
+    meta: dict[str, Any]
+    type: str | None
+    project: int
+    sample_parent_id: str | None
+    sample_root_id: str | None
+
+
+def _model(view: dict[str, Any]) -> Sample:
+    # ``store.samples.view`` made it from the row, and it is the history's snapshot too: not re-validated
+    return Sample.model_construct(**view)
+
+
+def query(session: Session, criteria: GetSamplesCriteria) -> list[Sample]:
+    """The samples matching ``criteria`` in the readable (or the named) projects."""
+    project_ids = session.readable_projects(criteria.project_ids)
+    found = samples.query(
+        session.tx,
+        list(project_ids),
+        sample_ids=session.codecs.sample.parse_many(criteria.sample_ids)
+        if criteria.sample_ids is not None
+        else None,
+        participant_ids=criteria.participant_ids,
+        meta=criteria.meta,
+        active=criteria.active,
+    )
+    return [_model(v) for v in found]
+
+
+def _visible(session: Session, text_id: str, needed: frozenset[str]) -> dict[str, Any]:
+    """The row of the sample ``text_id`` if the caller holds ``needed`` on its project (else the same
+    404 as a sample that does not exist)."""
+    sample_id = session.codecs.sample.parse(text_id)
+    row = samples.get_row(session.tx, sample_id)
+    session.project_by_id(row["project_id"], needed, f"Sample {text_id} not found")
+    return row
+
+
+def get(session: Session, text_id: str) -> Sample:
+    row = _visible(session, text_id, READ)
+    return _model(samples.views(session.tx, [row["id"]])[row["id"]])
+
+
+def get_by_external_id(session: Session, project: str, external_id: str) -> Sample:
+    project_id = session.project(project, READ)["id"]
+    found = external_ids.lookup(session.tx.conn, "sample", project_id, [external_id])
+    if not found:
+        raise NotFound(f"No sample with external id {external_id!r} in project {project!r}")
+    return _model(samples.views(session.tx, [found[external_id]])[found[external_id]])
+
+
+def history_of(session: Session, text_id: str) -> list[dict[str, Any]]:
+    row = _visible(session, text_id, READ)
+    return history.read(session.tx, "sample", row["id"])
+
+
+def id_map_by_internal(session: Session, text_ids: list[str]) -> dict[str, str]:
+    """Internal sample id -> primary external id; every sample must be readable (one 404 names all that
+    are not, whether missing or elsewhere)."""
+    raw = session.codecs.sample.parse_many(text_ids)
+    owners = samples.projects_of(session.tx, raw)
+    missing = [
+        t
+        for t, r in zip(text_ids, raw, strict=True)
+        if r not in owners or not session.caller.roles_on(owners[r])
+    ]
+    if missing:
+        raise NotFound(f"Samples not found: {', '.join(missing)}")
+    for project_id in set(owners.values()):  # a member without a read role: 403, as everywhere
+        session.project_by_id(project_id, READ, "Samples not found")
+    return samples.internal_to_external(session.tx, raw)
+
+
+def id_map_by_external(
+    session: Session, project: str, external: list[str], allow_missing: bool
+) -> dict[str, str]:
+    project_id = session.project(project, READ)["id"]
+    return samples.external_to_internal(session.tx, project_id, external, allow_missing)
+
+
+def all_id_map_by_internal(session: Session, project: str) -> dict[str, str]:
+    return samples.all_internal_to_external(session.tx, session.project(project, READ)["id"])
+
+
+def create(session: Session, project: str, sample: SampleUpsert) -> str:
+    if sample.id is not None:
+        raise BadRequest("createSample makes a new sample: leave out 'id' (use updateSample to change one)")
+    project_id = session.project(project, WRITE)["id"]
+    return session.codecs.sample.format(
+        upsert_items(session.tx, project_id, [sample], create_only=True).ids[0]
+    )
+
+
+def upsert_many(session: Session, project: str, items: list[SampleUpsert]) -> list[dict[str, Any]]:
+    """Update samples given by id or primary external id, insert the rest; nested groups and assays
+    likewise (see ``store.upserts`` for how they match). All or nothing."""
+    project_id = session.project(project, WRITE)["id"]
+    return upsert_items(session.tx, project_id, items, echo=True).results
+
+
+def update(session: Session, text_id: str, sample: SampleUpsert) -> str:
+    sample_id = session.codecs.sample.parse(text_id)
+    if sample.id is not None and session.codecs.sample.parse(sample.id) != sample_id:
+        raise BadRequest(f"The body's id {sample.id!r} does not match the path's {text_id!r}")
+    row = _visible(session, text_id, WRITE)
+    upsert_items(session.tx, row["project_id"], [sample.model_copy(update={"id": text_id})])
+    return text_id
