@@ -1,0 +1,116 @@
+"""Run benchmarks on two revisions side by side, on this machine in one run: a change's before and after.
+
+    python benchmarks/compare.py 22a1138                    # that revision against the working tree
+    python benchmarks/compare.py 22a1138 HEAD --rounds 3 --only ingest web
+    python benchmarks/compare.py 22a1138 --postgres postgresql://postgres@127.0.0.1:5432/postgres
+
+Each revision is checked out (``git worktree``) into a scratch folder and each benchmark runs with that
+revision's own script and code (``PYTHONPATH``), in this venv. The two alternate, round after round, so
+that a busy spell of the machine falls on both. Every line a benchmark prints with figures is shown once
+per revision, the figures being each one's median over the rounds, with the ratio after/before of each.
+Which way is better depends on the figure (seconds: lower; samples per second: higher): read the label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+# name -> the script (relative to a checkout) and its arguments: sizes a run of a few minutes can afford
+BENCHMARKS: dict[str, tuple[str, list[str]]] = {
+    "graphql": ("benchmarks/graphql/bench_graphql.py", ["--sizes", "1000", "10000", "--repeat", "5"]),
+    "paging": ("benchmarks/graphql/bench_paging.py", ["--groups", "20000", "--page", "1000"]),
+    "ingest": ("benchmarks/ingest/bench_ingest.py", ["--samples", "20000"]),
+    "web": ("benchmarks/web/bench_pages.py", ["--samples", "2000", "--repeat", "5"]),
+}
+
+
+def checkout(revision: str, into: Path) -> Path:
+    """``revision`` as a worktree under ``into``; ``WORKTREE`` is this checkout, uncommitted changes and all."""
+    if revision == "WORKTREE":
+        return ROOT
+    target = into / revision.replace("/", "_")
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(target), revision], check=True
+    )
+    return target
+
+
+def run_once(tree: Path, script: str, args: list[str]) -> list[str]:
+    env = {**os.environ, "PYTHONPATH": f"{tree / 'src'}{os.pathsep}{tree}"}
+    done = subprocess.run(
+        [sys.executable, str(tree / script), *args], cwd=tree, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"{script} failed in {tree}")
+    return done.stdout.splitlines()
+
+
+def figures(line: str) -> list[float]:
+    return [float(n.replace(",", "")) for n in NUMBER.findall(line)]
+
+
+def medians(runs: list[list[str]]) -> list[tuple[str, list[float]]]:
+    """Per printed line (runs print the same lines): its text and the median of each of its figures."""
+    lines = []
+    for i, text in enumerate(runs[0]):
+        values = [figures(run[i]) if i < len(run) else [] for run in runs]
+        width = min(len(v) for v in values)
+        lines.append((text, [statistics.median(v[k] for v in values) for k in range(width)]))
+    return lines
+
+
+def label(text: str) -> str:
+    return NUMBER.sub("#", text).strip()[:60]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("before", help="the revision to compare against (e.g. main's last landed commit)")
+    parser.add_argument("after", nargs="?", default="WORKTREE", help="a revision, or WORKTREE (default)")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), default=sorted(BENCHMARKS))
+    parser.add_argument("--postgres", help="also pass this PostgreSQL URL to the benchmarks that take one")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="genolog-compare-") as scratch:
+        trees = {rev: checkout(rev, Path(scratch)) for rev in (options.before, options.after)}
+        try:
+            for name in options.only:
+                script, args = BENCHMARKS[name]
+                if options.postgres:
+                    args = [*args, "--postgres", options.postgres]
+                runs: dict[str, list[list[str]]] = {rev: [] for rev in trees}
+                for _ in range(options.rounds):
+                    for rev, tree in trees.items():
+                        runs[rev].append(run_once(tree, script, args))
+                before, after = (medians(runs[rev]) for rev in trees)
+                print(f"\n== {name}: {script} {' '.join(args)}  ({options.rounds} round(s), medians)")
+                for (text, old), (_, new) in zip(before, after, strict=False):
+                    if not old or old == new:
+                        continue  # no figures, or only sizes and counts, the same in both
+                    ratios = " ".join(f"{b / a:.2f}" if a else "-" for a, b in zip(old, new, strict=False))
+                    print(f"  {label(text)}")
+                    print(f"      before {' '.join(f'{a:,.1f}' for a in old)}")
+                    print(f"      after  {' '.join(f'{b:,.1f}' for b in new)}   after/before {ratios}")
+        finally:
+            for tree in trees.values():
+                if tree != ROOT:
+                    subprocess.run(
+                        ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
+                    )
+
+
+if __name__ == "__main__":
+    main()
