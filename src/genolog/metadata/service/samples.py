@@ -1,5 +1,6 @@
 """Samples: query, read by id or external id, id maps, history, create, upsert many (with nested sequencing
-groups and assays) and update; each function checks the caller's role on the sample's project."""
+groups and assays), update, and a form's meta edit; each function checks the caller's role on the sample's
+project."""
 
 from __future__ import annotations
 
