@@ -1,4 +1,4 @@
-"""Reading and checking pedigree files (PED, TSV, CSV), independent of the database.
+"""Reading, checking and writing pedigree files (PED, TSV, CSV), independent of the database.
 
 Columns are recognised by the header aliases of Metamist's importer; without a header the PED column
 order is assumed: family, individual, father, mother, sex, affected[, notes].
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.inputs import check_text
@@ -37,6 +39,8 @@ AFFECTED_VALUES = {
     "affected": 2,
 }
 BLANK_PARENTS = ("", "0")
+# the columns of an exported pedigree (the REST API's getPedigree), in order
+EXPORT_COLUMNS = ("family_id", "individual_id", "paternal_id", "maternal_id", "sex", "affected", "notes")
 
 
 @dataclass
@@ -207,3 +211,11 @@ def _parents_first(rows: list[PedigreeRow], by_id: dict[str, PedigreeRow]) -> li
                 if parent is not None and parent not in done:
                     stack.append((by_id[parent], False))
     return ordered
+
+
+def ped_line(cells: Sequence[Any]) -> str:
+    """One exported pedigree row (its ``EXPORT_COLUMNS`` values) in PLINK PED form: family, individual,
+    father, mother, sex, affected (no notes), 0 for unknown."""
+    family, individual, father, mother, sex, affected = cells[:6]
+    shown = [family, individual, father or 0, mother or 0, sex, affected]
+    return "\t".join(str(c if c is not None else 0) for c in shown) + "\n"

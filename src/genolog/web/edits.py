@@ -1,10 +1,11 @@
 """Writers' edit forms: a sample's or participant's meta keys, an analysis' status and active flag.
 
 The sample, participant and analysis pages show these forms only to callers who may write the project
-(``WRITE``, as the REST API's updates need). Each POST writes through the store function the REST API
-uses (``upsert_items`` as ``PATCH /api/v1/sample/{id}`` and ``update-participant`` do,
-``analyses.update`` as ``PATCH /api/v1/analysis/{id}/`` does) in one write transaction, recorded in the
-audit log as the signed-in user's, then redirects to the page, whose history shows the change.
+(``WRITE``, as the REST API's updates need). Each POST writes as the REST API does (a meta edit through
+the service's ``samples.change_meta`` and ``participants.change_meta``, which upsert as ``PATCH
+/api/v1/sample/{id}`` and ``update-participant`` do; ``analyses.update`` as ``PATCH /api/v1/analysis/{id}/``
+does) in one write transaction, recorded in the audit log as the signed-in user's, then redirects to the
+page, whose history shows the change.
 
 A meta value is parsed as JSON when it is valid JSON (``7``, ``true``, ``[1, 2]``, ``{"a": 1}``,
 ``"7"``), else kept as the text typed. Meta is stored through a JSON merge patch, so setting a key to an
@@ -24,10 +25,10 @@ from genolog.metadata import access
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.ids import int_or_none
-from genolog.metadata.models import AnalysisStatus, AnalysisUpdate, ParticipantUpsert, SampleUpsert
+from genolog.metadata.models import AnalysisStatus, AnalysisUpdate
 from genolog.metadata.permissions import WRITE, Caller
-from genolog.metadata.store import analyses, participants, samples
-from genolog.metadata.store.upserts import upsert_items
+from genolog.metadata.service import Session, participants, samples
+from genolog.metadata.store import analyses
 from genolog.web import flash
 from genolog.web.render import PageRoute, page_write
 
@@ -112,17 +113,10 @@ def edit_sample_meta(
     value: str = Form(""),
 ) -> Response:
     with page_write(request) as (caller, tx):
-        row = _writable_project(tx, caller, project)
-        sample_key = tx.codecs.sample.parse(sample_id)
-        sample = access.in_project(
-            row["id"],
-            lambda: samples.get_row(tx, sample_key),
-            f"Sample {sample_id!r} not found in project {project!r}",
+        shown_id, message = samples.change_meta(
+            Session(tx, caller), project, sample_id, lambda meta: meta_patch(meta, action, key, value)
         )
-        shown_id = tx.codecs.sample.format(sample["id"])
-        patch, message = meta_patch(sample["meta"], action, key, value)
-        upsert_items(tx, row["id"], [SampleUpsert(id=shown_id, meta=patch)])
-    return _back(request, f"/projects/{row['name']}/samples/{shown_id}", message)
+    return _back(request, f"/projects/{project}/samples/{shown_id}", message)
 
 
 @router.post("/projects/{project}/participants/{participant_id}/meta")
@@ -138,15 +132,10 @@ def edit_participant_meta(
     if number is None:
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
     with page_write(request) as (caller, tx):
-        row = _writable_project(tx, caller, project)
-        participant = access.in_project(
-            row["id"],
-            lambda: participants.get_row(tx, number),
-            f"Participant {participant_id} not found in project {project!r}",
+        message = participants.change_meta(
+            Session(tx, caller), project, participant_id, lambda meta: meta_patch(meta, action, key, value)
         )
-        patch, message = meta_patch(participant["meta"], action, key, value)
-        upsert_items(tx, row["id"], [ParticipantUpsert(id=participant["id"], meta=patch)])
-    return _back(request, f"/projects/{row['name']}/participants/{participant['id']}", message)
+    return _back(request, f"/projects/{project}/participants/{number}", message)
 
 
 @router.post("/projects/{project}/analyses/{analysis_id}/status")

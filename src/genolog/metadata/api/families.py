@@ -14,9 +14,9 @@ from genolog.metadata import pedigree as ped
 from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import FamilyUpdate
-from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service import families
+from genolog.metadata.service.families import Family, PedigreeEntry, PedigreeImported
 from genolog.metadata.spreadsheet import SpreadsheetWriter
-from genolog.metadata.store import families, history
 
 router = APIRouter(prefix="/family", tags=["family"])
 
@@ -43,21 +43,21 @@ async def import_pedigree(
     create_missing_participants: bool = False,
     perform_sex_check: bool = True,
     ctx: RequestContext = Depends(request_context),
-) -> dict[str, Any]:
+) -> PedigreeImported:
     """Import a PED/TSV/CSV pedigree: families and participants are matched by external id. All or nothing."""
     rows = ped.parse(await _read_text(file), has_header)
 
-    def write() -> dict[str, Any]:
-        with ctx.write() as tx:
-            row = ctx.project(tx, project, WRITE)
+    def write() -> PedigreeImported:
+        with ctx.writing() as session:
             return families.import_pedigree(
-                tx, row["id"], rows, create_missing_participants, perform_sex_check
+                session, project, rows, create_missing_participants, perform_sex_check
             )
 
     return await run_in_threadpool(write)
 
 
-@router.get("/{project}/pedigree", operation_id="getPedigree", response_model=None)
+# the JSON answer is documented; the other export types are text
+@router.get("/{project}/pedigree", operation_id="getPedigree", response_model=list[PedigreeEntry])
 def get_pedigree(
     project: str,
     internal_family_ids: list[int] | None = Query(default=None),
@@ -68,12 +68,11 @@ def get_pedigree(
     empty_participant_value: str | None = None,
     include_participants_not_in_families: bool = False,
     ctx: RequestContext = Depends(request_context),
-) -> list[dict[str, Any]] | Response:
-    with ctx.read() as tx:
-        row = ctx.project(tx, project, READ)
+) -> list[PedigreeEntry] | Response:
+    with ctx.reading() as session:
         rows = families.pedigree(
-            tx,
-            row["id"],
+            session,
+            project,
             internal_family_ids,
             replace_with_participant_external_ids,
             replace_with_family_external_ids,
@@ -82,14 +81,15 @@ def get_pedigree(
         )
     if export_type == ExportType.json:
         return rows
+    cells = [[getattr(r, c) for c in ped.EXPORT_COLUMNS] for r in rows]
     if export_type == ExportType.ped:
-        return PlainTextResponse("".join(families.ped_line(r) for r in rows), media_type="text/plain")
+        return PlainTextResponse("".join(ped.ped_line(c) for c in cells), media_type="text/plain")
     out = io.StringIO()
     writer = SpreadsheetWriter(out, delimiter="\t" if export_type == ExportType.tsv else ",")
     if include_header:
-        writer.writerow(families.PEDIGREE_COLUMNS)
-    for r in rows:
-        writer.writerow(["" if r[c] is None else r[c] for c in families.PEDIGREE_COLUMNS])
+        writer.writerow(ped.EXPORT_COLUMNS)
+    for c in cells:
+        writer.writerow(["" if v is None else v for v in c])
     media = "text/tab-separated-values" if export_type == ExportType.tsv else "text/csv"
     return PlainTextResponse(out.getvalue(), media_type=media)
 
@@ -100,19 +100,15 @@ def get_families(
     participant_ids: list[int] | None = Query(default=None),
     sample_ids: list[str] | None = Query(default=None),
     ctx: RequestContext = Depends(request_context),
-) -> list[dict[str, Any]]:
-    with ctx.read() as tx:
-        row = ctx.project(tx, project, READ)
-        raw_samples = tx.codecs.sample.parse_many(sample_ids) if sample_ids is not None else None
-        return families.query(tx, row["id"], participant_ids, raw_samples)
+) -> list[Family]:
+    with ctx.reading() as session:
+        return families.query(session, project, participant_ids, sample_ids)
 
 
 @router.post("/", operation_id="updateFamily")
 def update_family(family: FamilyUpdate, ctx: RequestContext = Depends(request_context)) -> bool:
-    with ctx.write() as tx:
-        project_id = families.project_of(tx, family.id)
-        ctx.project_by_id(tx, project_id, WRITE, f"Family {family.id} not found")
-        families.update(tx, project_id, family)
+    with ctx.writing() as session:
+        families.update(session, family)
     return True
 
 
@@ -120,6 +116,5 @@ def update_family(family: FamilyUpdate, ctx: RequestContext = Depends(request_co
 def get_history_of_family(
     family_id: int, ctx: RequestContext = Depends(request_context)
 ) -> list[dict[str, Any]]:
-    with ctx.read() as tx:
-        ctx.project_by_id(tx, families.project_of(tx, family_id), READ, f"Family {family_id} not found")
-        return history.read(tx, "family", family_id)
+    with ctx.reading() as session:
+        return families.history_of(session, family_id)

@@ -7,12 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends
 
 from genolog.metadata.api.dependencies import RequestContext, request_context
-from genolog.metadata.errors import BadRequest
 from genolog.metadata.ids import parse_int
 from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria
-from genolog.metadata.permissions import READ, WRITE
-from genolog.metadata.store import history, participants
-from genolog.metadata.store.upserts import upsert_items
+from genolog.metadata.service import participants
+from genolog.metadata.service.participants import Participant
 
 router = APIRouter(prefix="/participant", tags=["participant"])
 
@@ -26,15 +24,8 @@ def update_many_participants(
         parse_int(k, "participant id", " (the keys are participant ids)"): v
         for k, v in new_external_ids.items()
     }
-    with ctx.write() as tx:
-        by_project: dict[int, dict[int, str]] = {}
-        for participant_id, eid in by_id.items():
-            row = participants.get_row(tx, participant_id)
-            by_project.setdefault(row["project_id"], {})[participant_id] = eid
-        for project_id, changes in by_project.items():
-            # the same 404 as for a participant id that does not exist at all
-            ctx.project_by_id(tx, project_id, WRITE, f"Participant {next(iter(changes))} not found")
-            participants.update_primary_external_ids(tx, project_id, changes)
+    with ctx.writing() as session:
+        participants.update_primary_external_ids(session, by_id)
     return True
 
 
@@ -43,22 +34,16 @@ def upsert_participants(
     project: str, items: list[ParticipantUpsert] = Body(...), ctx: RequestContext = Depends(request_context)
 ) -> list[dict[str, Any]]:
     """Insert participants without ids, update those with ids, with nested samples. All or nothing."""
-    with ctx.write() as tx:
-        row = ctx.project(tx, project, WRITE)
-        return upsert_items(tx, row["id"], items, echo=True).results
+    with ctx.writing() as session:
+        return participants.upsert_many(session, project, items)
 
 
 @router.post("/{participant_id}/update-participant", operation_id="updateParticipant")
 def update_participant(
     participant_id: int, participant: ParticipantUpsert, ctx: RequestContext = Depends(request_context)
 ) -> dict[str, Any]:
-    if participant.id is not None and participant.id != participant_id:
-        raise BadRequest(f"The body's id {participant.id} does not match the path's {participant_id}")
-    with ctx.write() as tx:
-        row = participants.get_row(tx, participant_id)
-        ctx.project_by_id(tx, row["project_id"], WRITE, f"Participant {participant_id} not found")
-        update = participant.model_copy(update={"id": participant_id})
-        return upsert_items(tx, row["project_id"], [update], echo=True).results[0]
+    with ctx.writing() as session:
+        return participants.update(session, participant_id, participant)
 
 
 @router.post("/{project}/id-map/external", operation_id="getParticipantIdMapByExternalIds")
@@ -68,27 +53,21 @@ def get_participant_id_map_by_external_ids(
     allow_missing: bool = False,
     ctx: RequestContext = Depends(request_context),
 ) -> dict[str, int]:
-    with ctx.read() as tx:
-        row = ctx.project(tx, project, READ)
-        return participants.external_to_internal(tx, row["id"], external_ids_in, allow_missing)
+    with ctx.reading() as session:
+        return participants.id_map_by_external(session, project, external_ids_in, allow_missing)
 
 
 @router.post("/{project}", operation_id="getParticipants")
 def get_participants(
     project: str, criteria: QueryParticipantCriteria, ctx: RequestContext = Depends(request_context)
-) -> list[dict[str, Any]]:
-    with ctx.read() as tx:
-        row = ctx.project(tx, project, READ)
-        return participants.query(
-            tx, row["id"], criteria.external_participant_ids, criteria.internal_participant_ids
-        )
+) -> list[Participant]:
+    with ctx.reading() as session:
+        return participants.query(session, project, criteria)
 
 
 @router.get("/{participant_id}/history", operation_id="getHistoryOfParticipant")
 def get_history_of_participant(
     participant_id: int, ctx: RequestContext = Depends(request_context)
 ) -> list[dict[str, Any]]:
-    with ctx.read() as tx:
-        row = participants.get_row(tx, participant_id)
-        ctx.project_by_id(tx, row["project_id"], READ, f"Participant {participant_id} not found")
-        return history.read(tx, "participant", participant_id)
+    with ctx.reading() as session:
+        return participants.history_of(session, participant_id)

@@ -31,10 +31,11 @@ from genolog.metadata.graphql.projects import GraphQLProject, project_node
 from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
 from genolog.metadata.graphql.sequencing_groups import GraphQLSequencingGroup, sequencing_group_nodes
 from genolog.metadata.permissions import MEMBER_ADMIN, PROJECT_ADMIN, WRITE, run_roles
-from genolog.metadata.store import analyses, assays, families, participants, projects, samples
+from genolog.metadata.service import assays, families, sequencing_groups
+from genolog.metadata.service import participants as participant_service
+from genolog.metadata.service import samples as sample_service
+from genolog.metadata.store import analyses, projects
 from genolog.metadata.store import analysis_runner as runner_store
-from genolog.metadata.store import sequencing_groups as sg_store
-from genolog.metadata.store.upserts import upsert_items
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -254,35 +255,27 @@ class SampleMutations:
 
     @strawberry.mutation
     def create_sample(self, info: Info[Any, Any], project: str, sample: SampleUpsertInput) -> GraphQLSample:
-        if sample.id is not None:
-            raise BadRequest(
-                "createSample makes a new sample: leave out 'id' (use updateSample to change one)"
-            )
         ctx = _writing(info)
-        row = ctx.project(project, WRITE)
-        return _samples(ctx, _upsert_samples(ctx, row["id"], [sample]))[0]
+        # as metamist's: a primary external id already in use updates that sample
+        created = sample_service.create(
+            ctx, project, _model(models.SampleUpsert, sample), update_existing=True
+        )
+        return _samples(ctx, [created])[0]
 
     @strawberry.mutation
     def upsert_samples(
         self, info: Info[Any, Any], project: str, samples: list[SampleUpsertInput]
     ) -> list[GraphQLSample] | None:  # nullable, as in the published schema
         ctx = _writing(info)
-        row = ctx.project(project, WRITE)
-        return _samples(ctx, _upsert_samples(ctx, row["id"], samples))
+        items = [_model(models.SampleUpsert, item) for item in samples]
+        return _samples(ctx, sample_service.upsert_many_ids(ctx, project, items))
 
     @strawberry.mutation
     def update_sample(self, info: Info[Any, Any], sample: SampleUpsertInput) -> GraphQLSample:
         ctx = _writing(info)
         if not sample.id:
             raise BadRequest("updateSample needs the sample's id")
-        current = samples.get_row(ctx.tx, ctx.tx.codecs.sample.parse(sample.id))
-        ctx.project_by_id(current["project_id"], WRITE, f"Sample {sample.id} not found")
-        return _samples(ctx, _upsert_samples(ctx, current["project_id"], [sample]))[0]
-
-
-def _upsert_samples(ctx: GraphQLContext, project_id: int, items: list[SampleUpsertInput]) -> list[str]:
-    upserts = [_model(models.SampleUpsert, item) for item in items]
-    return [ctx.tx.codecs.sample.format(i) for i in upsert_items(ctx.tx, project_id, upserts).ids]
+        return _samples(ctx, [sample_service.update(ctx, sample.id, _model(models.SampleUpsert, sample))])[0]
 
 
 @strawberry.type
@@ -296,27 +289,24 @@ class ParticipantMutations:
         self, info: Info[Any, Any], project: str, participants: list[ParticipantUpsertInput]
     ) -> list[GraphQLParticipant]:
         ctx = _writing(info)
-        row = ctx.project(project, WRITE)
-        return _participants(ctx, _upsert_participants(ctx, row["id"], participants))
+        items = [_model(models.ParticipantUpsert, item) for item in participants]
+        return _participants(ctx, participant_service.upsert_many_ids(ctx, project, items))
 
     @strawberry.mutation
     def update_participant(
         self, info: Info[Any, Any], participant_id: int, participant: ParticipantUpsertInput
     ) -> GraphQLParticipant:
         ctx = _writing(info)
-        current = participants.get_row(ctx.tx, participant_id)
-        ctx.project_by_id(current["project_id"], WRITE, f"Participant {participant_id} not found")
-        participant.id = participant_id
-        return _participants(ctx, _upsert_participants(ctx, current["project_id"], [participant]))[0]
+        participant.id = participant_id  # the argument names the participant, whatever the input's id
+        participant_service.update(ctx, participant_id, _model(models.ParticipantUpsert, participant))
+        return _participants(ctx, [participant_id])[0]
 
     @strawberry.mutation
     def update_participant_family(
         self, info: Info[Any, Any], participant_id: int, old_family_id: int, new_family_id: int
     ) -> UpdateParticipantFamilyType:
         ctx = _writing(info)
-        current = participants.get_row(ctx.tx, participant_id)
-        ctx.project_by_id(current["project_id"], WRITE, f"Participant {participant_id} not found")
-        families.move_participant(ctx.tx, participant_id, old_family_id, new_family_id)
+        families.move_participant(ctx, participant_id, old_family_id, new_family_id)
         return UpdateParticipantFamilyType(family_id=new_family_id, participant_id=participant_id)
 
 
@@ -324,13 +314,6 @@ class ParticipantMutations:
 class UpdateParticipantFamilyType:
     family_id: int
     participant_id: int
-
-
-def _upsert_participants(
-    ctx: GraphQLContext, project_id: int, items: list[ParticipantUpsertInput]
-) -> list[int]:
-    upserts = [_model(models.ParticipantUpsert, item) for item in items]
-    return upsert_items(ctx.tx, project_id, upserts).ids
 
 
 @strawberry.type
@@ -344,23 +327,16 @@ class AssayMutations:
         ctx = _writing(info)
         if assay.id is not None or not assay.sample_id:
             raise BadRequest("createAssay needs a sample_id and no id")
-        sample_id = ctx.tx.codecs.sample.parse(assay.sample_id)
-        sample = samples.get_row(ctx.tx, sample_id)
-        ctx.project_by_id(sample["project_id"], WRITE, f"Sample {assay.sample_id} not found")
-        return _assay(
-            ctx, assays.upsert(ctx.tx, sample["project_id"], sample_id, _model(models.AssayUpsert, assay))
-        )
+        return _assay(ctx, assays.create(ctx, _model(models.AssayUpsert, assay)))
 
     @strawberry.mutation
     def update_assay(self, info: Info[Any, Any], assay: AssayUpsertInput) -> GraphQLAssay:
         ctx = _writing(info)
         if assay.id is None:
             raise BadRequest("updateAssay needs the assay's id")
-        project_id = assays.project_of(ctx.tx, assay.id)
-        ctx.project_by_id(project_id, WRITE, f"Assay {assay.id} not found")
-        current = assays.views(ctx.tx, [assay.id])[assay.id]
-        sample_id = ctx.tx.codecs.sample.parse(current["sample_id"])
-        return _assay(ctx, assays.upsert(ctx.tx, project_id, sample_id, _model(models.AssayUpsert, assay)))
+        # GraphQL's updateAssay has always ignored ``sampleId`` (REST's refuses to move an assay)
+        change = _model(models.AssayUpsert, assay).model_copy(update={"sample_id": None})
+        return _assay(ctx, assays.update(ctx, change))
 
 
 @strawberry.type
@@ -374,32 +350,17 @@ class SequencingGroupMutations:
         self, info: Info[Any, Any], project: str, sequencing_group: SequencingGroupMetaUpdateInput
     ) -> GraphQLSequencingGroup:
         ctx = _writing(info)
-        row = ctx.project(project, WRITE)
         if not sequencing_group.id:
             raise BadRequest("updateSequencingGroup needs the sequencing group's id")
-        sg_id = ctx.tx.codecs.sequencing_group.parse(sequencing_group.id)
-        access.in_project(
-            row["id"],
-            lambda: sg_store.get_row(ctx.tx, sg_id),
-            f"Sequencing group {sequencing_group.id} not found in project {project!r}",
-        )
         meta: Any = sequencing_group.meta or {}
-        if not isinstance(meta, dict):
-            raise BadRequest("meta must be a JSON object")
-        sg_store.update_meta(ctx.tx, sg_id, meta)
-        return _groups(ctx, [sg_id])[0]
+        return _groups(ctx, [sequencing_groups.update_meta(ctx, project, sequencing_group.id, meta)])[0]
 
     @strawberry.mutation
     def archive_sequencing_groups(
         self, info: Info[Any, Any], sequencing_group_ids: list[str]
     ) -> list[GraphQLSequencingGroup]:
         ctx = _writing(info)
-        raw = [ctx.tx.codecs.sequencing_group.parse(i) for i in sequencing_group_ids]
-        for text, sg_id in zip(sequencing_group_ids, raw, strict=True):
-            project_id = sg_store.get_row(ctx.tx, sg_id)["project_id"]
-            ctx.project_by_id(project_id, WRITE, f"Sequencing group {text} not found")
-            sg_store.archive(ctx.tx, project_id, [sg_id])
-        return _groups(ctx, raw)
+        return _groups(ctx, sequencing_groups.archive(ctx, sequencing_group_ids))
 
 
 @strawberry.type
@@ -411,9 +372,7 @@ class FamilyMutations:
     @strawberry.mutation
     def update_family(self, info: Info[Any, Any], family: FamilyUpdateInput) -> GraphQLFamily:
         ctx = _writing(info)
-        project_id = families.project_of(ctx.tx, family.id)
-        ctx.project_by_id(project_id, WRITE, f"Family {family.id} not found")
-        families.update(ctx.tx, project_id, _model(models.FamilyUpdate, family))
+        families.update(ctx, _model(models.FamilyUpdate, family))
         found = family_nodes(ctx, fetch.families(ctx, [t.family.c.id == family.id]))
         return only(found, f"Family {family.id} not found")
 

@@ -1,18 +1,23 @@
 """Samples: query, read by id or external id, id maps, history, create, upsert many (with nested sequencing
-groups and assays) and update; each function checks the caller's role on the sample's project."""
+groups and assays), update, and a form's meta edit; each function checks the caller's role on the sample's
+project."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
 from genolog.metadata.permissions import READ, WRITE
-from genolog.metadata.service.session import Session
+from genolog.metadata.service.session import Session, in_project
 from genolog.metadata.store import external_ids, history, samples
 from genolog.metadata.store.upserts import upsert_items
+
+T = TypeVar("T")
 
 
 class Sample(BaseModel):
@@ -105,12 +110,15 @@ def all_id_map_by_internal(session: Session, project: str) -> dict[str, str]:
     return samples.all_internal_to_external(session.tx, session.project(project, READ)["id"])
 
 
-def create(session: Session, project: str, sample: SampleUpsert) -> str:
+def create(session: Session, project: str, sample: SampleUpsert, *, update_existing: bool = False) -> str:
+    """A new sample (with nested groups and assays). A primary external id the project already uses is a
+    409, unless ``update_existing`` (GraphQL's ``createSample``, as metamist's): then that sample is
+    updated."""
     if sample.id is not None:
         raise BadRequest("createSample makes a new sample: leave out 'id' (use updateSample to change one)")
     project_id = session.project(project, WRITE)["id"]
     return session.codecs.sample.format(
-        upsert_items(session.tx, project_id, [sample], create_only=True).ids[0]
+        upsert_items(session.tx, project_id, [sample], create_only=not update_existing).ids[0]
     )
 
 
@@ -121,6 +129,13 @@ def upsert_many(session: Session, project: str, items: list[SampleUpsert]) -> li
     return upsert_items(session.tx, project_id, items, echo=True).results
 
 
+def upsert_many_ids(session: Session, project: str, items: list[SampleUpsert]) -> list[str]:
+    """``upsert_many``, answering only the samples' ids, in order (nothing echoed)."""
+    project_id = session.project(project, WRITE)["id"]
+    fmt = session.codecs.sample.format
+    return [fmt(i) for i in upsert_items(session.tx, project_id, items).ids]
+
+
 def update(session: Session, text_id: str, sample: SampleUpsert) -> str:
     sample_id = session.codecs.sample.parse(text_id)
     if sample.id is not None and session.codecs.sample.parse(sample.id) != sample_id:
@@ -128,3 +143,25 @@ def update(session: Session, text_id: str, sample: SampleUpsert) -> str:
     row = _visible(session, text_id, WRITE)
     upsert_items(session.tx, row["project_id"], [sample.model_copy(update={"id": text_id})])
     return text_id
+
+
+def change_meta(
+    session: Session,
+    project: str,
+    text_id: str,
+    change: Callable[[dict[str, Any]], tuple[dict[str, Any], T]],
+) -> tuple[str, T]:
+    """A form's edit of the meta of sample ``text_id`` of ``project``: ``change`` gets the current meta once
+    the caller's right to write is checked, and returns the merge patch to store and what the form
+    reports. The answer: the sample's id as the API shows it, and that report."""
+    project_id = session.project(project, WRITE)["id"]
+    sample_id = session.codecs.sample.parse(text_id)
+    row = in_project(
+        project_id,
+        partial(samples.get_row, session.tx, sample_id),
+        f"Sample {text_id!r} not found in project {project!r}",
+    )
+    shown_id = session.codecs.sample.format(row["id"])
+    patch, report = change(row["meta"])
+    upsert_items(session.tx, project_id, [SampleUpsert(id=shown_id, meta=patch)])
+    return shown_id, report

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
-from genolog.metadata import access
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
@@ -15,15 +14,6 @@ from genolog.metadata.meta import merge_patch
 from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.pedigree import PedigreeRow, check_and_order
 from genolog.metadata.store import external_ids
-
-PEDIGREE_COLUMNS = ("family_id", "individual_id", "paternal_id", "maternal_id", "sex", "affected", "notes")
-
-
-def ped_line(row: dict[str, Any]) -> str:
-    """One pedigree row in PLINK PED form: family, individual, father, mother, sex, affected."""
-    cells = [row["family_id"], row["individual_id"], row["paternal_id"] or 0, row["maternal_id"] or 0]
-    cells += [row["sex"], row["affected"]]
-    return "\t".join(str(c if c is not None else 0) for c in cells) + "\n"
 
 
 def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -82,8 +72,8 @@ def query(
     return [{k: v for k, v in view.items() if k != "participants"} for view in views(tx, ids).values()]
 
 
-def update(tx: Tx, project_id: int, change: FamilyUpdate) -> None:
-    row = access.in_project(project_id, partial(get_row, tx, change.id), f"Family {change.id} not found")
+def update(tx: Tx, project_id: int, row: Mapping[str, Any], change: FamilyUpdate) -> None:
+    """Apply ``change`` to the family whose current ``row`` it is (its meta merges)."""
     values: dict[str, Any] = {"meta": merge_patch(row["meta"], change.meta or {})}
     for field in ("description", "coded_phenotype"):
         if field in change.model_fields_set:
@@ -276,17 +266,12 @@ def pedigree(
     ]
 
 
-def move_participant(tx: Tx, participant_id: int, old_family_id: int, new_family_id: int) -> None:
+def move_participant(
+    tx: Tx, project_id: int, participant_id: int, old_family_id: int, new_family_id: int
+) -> None:
     """Move a participant's pedigree row from one family of its project to another (parents and
-    affected status stay as they were)."""
+    affected status stay as they were); both families are known to be of ``project_id``."""
     fp = t.family_participant
-    project_id = tx.conn.execute(
-        sa.select(t.participant.c.project_id).where(t.participant.c.id == participant_id)
-    ).scalar()
-    if project_id is None:
-        raise NotFound(f"Participant {participant_id} not found")
-    for family_id in (old_family_id, new_family_id):
-        access.in_project(project_id, partial(get_row, tx, family_id), f"Family {family_id} not found")
     current = tx.conn.execute(sa.select(fp.c.family_id).where(fp.c.participant_id == participant_id)).scalar()
     if current != old_family_id:
         raise BadRequest(f"Participant {participant_id} is not in family {old_family_id}")

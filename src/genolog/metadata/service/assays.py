@@ -1,0 +1,104 @@
+"""Assays: create, update, read by id or external id, query by criteria, history; each function checks the
+caller's role on the assay's project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.models import AssayQueryCriteria, AssayUpsert
+from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service.session import Session
+from genolog.metadata.store import assays, external_ids, history, samples
+from genolog.metadata.store.filters import meta_matches
+
+
+class Assay(BaseModel):
+    """An assay as the REST API answers it."""
+
+    id: int
+    external_ids: dict[str, str]
+    sample_id: str
+    meta: dict[str, Any]
+    type: str
+
+
+def _model(view: dict[str, Any]) -> Assay:
+    # ``store.assays.view`` made it from the row, and it is the history's snapshot too: not re-validated
+    return Assay.model_construct(**view)
+
+
+def create(session: Session, assay: AssayUpsert) -> int:
+    """A new assay of the sample ``assay.sample_id``; its id."""
+    if assay.id is not None:
+        raise BadRequest("createAssay makes a new assay: leave out 'id' (use updateAssay to change one)")
+    if not assay.sample_id:
+        raise BadRequest("A new assay needs a sample_id")
+    sample_id = session.codecs.sample.parse(assay.sample_id)
+    sample = samples.get_row(session.tx, sample_id)
+    session.project_by_id(sample["project_id"], WRITE, f"Sample {assay.sample_id} not found")
+    return assays.upsert(session.tx, sample["project_id"], sample_id, assay)
+
+
+def _project_of(session: Session, assay_id: int, needed: frozenset[str]) -> int:
+    """The assay's project, if the caller holds ``needed`` on it (else the 404 of a missing assay)."""
+    project_id = assays.project_of(session.tx, assay_id)
+    session.project_by_id(project_id, needed, f"Assay {assay_id} not found")
+    return project_id
+
+
+def update(session: Session, assay: AssayUpsert) -> int:
+    """Change the assay ``assay.id`` (its meta merges); an assay stays with its sample."""
+    if assay.id is None:
+        raise BadRequest("updateAssay needs the assay's id")
+    project_id = _project_of(session, assay.id, WRITE)
+    current = assays.views(session.tx, [assay.id])[assay.id]
+    sample_id = session.codecs.sample.parse(current["sample_id"])
+    if assay.sample_id is not None and session.codecs.sample.parse(assay.sample_id) != sample_id:
+        raise BadRequest(f"Assay {assay.id} belongs to sample {current['sample_id']} and cannot be moved")
+    return assays.upsert(session.tx, project_id, sample_id, assay)
+
+
+def query(session: Session, criteria: AssayQueryCriteria) -> list[Assay]:
+    """The assays matching ``criteria`` of the samples of the readable (or the named) projects."""
+    codecs = session.codecs
+    project_ids = list(session.readable_projects(criteria.projects))
+    sample_rows = samples.query(
+        session.tx,
+        project_ids,
+        sample_ids=codecs.sample.parse_many(criteria.sample_ids) if criteria.sample_ids is not None else None,
+        meta=criteria.sample_meta,
+        active=None,
+    )
+    sample_ids = [codecs.sample.parse(s["id"]) for s in sample_rows]
+    candidates = assays.views(session.tx, assays.ids_of_samples(session.tx, sample_ids))
+    wanted_ids = set(criteria.assay_ids) if criteria.assay_ids is not None else None
+    wanted_eids = set(criteria.external_assay_ids) if criteria.external_assay_ids is not None else None
+    return [
+        _model(a)
+        for a in candidates.values()
+        if (wanted_ids is None or a["id"] in wanted_ids)
+        and (wanted_eids is None or wanted_eids & set(a["external_ids"].values()))
+        and (criteria.assay_types is None or a["type"] in criteria.assay_types)
+        and meta_matches(a["meta"], criteria.assay_meta)
+    ]
+
+
+def get(session: Session, assay_id: int) -> Assay:
+    _project_of(session, assay_id, READ)
+    return _model(assays.views(session.tx, [assay_id])[assay_id])
+
+
+def get_by_external_id(session: Session, project: str, external_id: str) -> Assay:
+    project_id = session.project(project, READ)["id"]
+    found = external_ids.lookup(session.tx.conn, "assay", project_id, [external_id])
+    if not found:
+        raise NotFound(f"No assay with external id {external_id!r} in project {project!r}")
+    return _model(assays.views(session.tx, [found[external_id]])[found[external_id]])
+
+
+def history_of(session: Session, assay_id: int) -> list[dict[str, Any]]:
+    _project_of(session, assay_id, READ)
+    return history.read(session.tx, "assay", assay_id)

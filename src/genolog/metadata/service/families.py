@@ -1,0 +1,127 @@
+"""Families and pedigrees: import and read a project's pedigree, query, update, history, and move a
+participant between families; each function checks the caller's role on the family's project."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from pydantic import BaseModel
+
+from genolog.metadata.models import FamilyUpdate
+from genolog.metadata.pedigree import PedigreeRow
+from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service.session import Session, in_project
+from genolog.metadata.store import families, history, participants
+
+
+class Family(BaseModel):
+    """A family as the REST API lists it (its pedigree rows are the pedigree's)."""
+
+    id: int
+    external_ids: dict[str, str]
+    project: int
+    description: str | None
+    coded_phenotype: str | None
+    meta: dict[str, Any]
+
+
+class PedigreeEntry(BaseModel):
+    """One person's row of a project's pedigree, as the REST API answers it: family and people by external
+    id (or by internal id, as asked), sex and affected status 0 when unknown."""
+
+    family_id: str | int | None
+    individual_id: str | int
+    paternal_id: str | int | None
+    maternal_id: str | int | None
+    sex: int
+    affected: int
+    notes: str | None
+
+
+class PedigreeImported(BaseModel):
+    """What a pedigree import created, and how many rows it had."""
+
+    families_created: int
+    participants_created: int
+    rows: int
+
+
+def import_pedigree(
+    session: Session,
+    project: str,
+    rows: list[PedigreeRow],
+    create_missing_participants: bool,
+    perform_sex_check: bool,
+) -> PedigreeImported:
+    """Create or update the families and pedigree rows of ``rows``; families and participants are matched
+    by external id. All or nothing."""
+    project_id = session.project(project, WRITE)["id"]
+    counts = families.import_pedigree(
+        session.tx, project_id, rows, create_missing_participants, perform_sex_check
+    )
+    return PedigreeImported(**counts)
+
+
+def pedigree(
+    session: Session,
+    project: str,
+    family_ids: list[int] | None,
+    replace_with_participant_external_ids: bool = True,
+    replace_with_family_external_ids: bool = True,
+    include_participants_not_in_families: bool = False,
+    empty_participant_value: str | None = None,
+) -> list[PedigreeEntry]:
+    """The project's pedigree rows (of the given families, else all; parents first within a family)."""
+    project_id = session.project(project, READ)["id"]
+    rows = families.pedigree(
+        session.tx,
+        project_id,
+        family_ids,
+        replace_with_participant_external_ids,
+        replace_with_family_external_ids,
+        include_participants_not_in_families,
+        empty_participant_value,
+    )
+    # one per person of the project: made by the store as answered, not re-validated
+    return [PedigreeEntry.model_construct(**row) for row in rows]
+
+
+def query(
+    session: Session, project: str, participant_ids: list[int] | None, sample_ids: list[str] | None
+) -> list[Family]:
+    """The project's families, or those of the given participants or samples."""
+    project_id = session.project(project, READ)["id"]
+    raw_samples = session.codecs.sample.parse_many(sample_ids) if sample_ids is not None else None
+    found = families.query(session.tx, project_id, participant_ids, raw_samples)
+    return [Family.model_construct(**view) for view in found]
+
+
+def _project_of(session: Session, family_id: int, needed: frozenset[str]) -> int:
+    """The family's project, if the caller holds ``needed`` on it (else the 404 of a missing family)."""
+    project_id = families.project_of(session.tx, family_id)
+    session.project_by_id(project_id, needed, f"Family {family_id} not found")
+    return project_id
+
+
+def update(session: Session, change: FamilyUpdate) -> None:
+    """Change a family's external ids, description, coded phenotype or meta (merged)."""
+    project_id = _project_of(session, change.id, WRITE)
+    families.update(session.tx, project_id, families.get_row(session.tx, change.id), change)
+
+
+def history_of(session: Session, family_id: int) -> list[dict[str, Any]]:
+    _project_of(session, family_id, READ)
+    return history.read(session.tx, "family", family_id)
+
+
+def move_participant(session: Session, participant_id: int, old_family_id: int, new_family_id: int) -> None:
+    """Move a participant's pedigree row from one family of its project to another (parents and affected
+    status stay as they were); families of other projects are not found."""
+    project_id = participants.get_row(session.tx, participant_id)["project_id"]
+    session.project_by_id(project_id, WRITE, f"Participant {participant_id} not found")
+    for family_id in (old_family_id, new_family_id):
+        in_project(
+            project_id, partial(families.get_row, session.tx, family_id), f"Family {family_id} not found"
+        )
+    families.move_participant(session.tx, project_id, participant_id, old_family_id, new_family_id)

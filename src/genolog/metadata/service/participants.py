@@ -1,0 +1,117 @@
+"""Participants: query, id map, history, upsert many (with nested samples), update one, set primary external
+ids, and a form's meta edit; each function checks the caller's role on the participant's project."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.ids import int_or_none
+from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria
+from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service.session import Session, in_project
+from genolog.metadata.store import history, participants
+from genolog.metadata.store.upserts import upsert_items
+
+T = TypeVar("T")
+
+
+class Participant(BaseModel):
+    """A participant as the REST API answers it."""
+
+    id: int
+    external_ids: dict[str, str]
+    reported_sex: int | None
+    reported_gender: str | None
+    karyotype: str | None
+    meta: dict[str, Any]
+    project: int
+    phenotypes: dict[str, Any]
+
+
+def query(session: Session, project: str, criteria: QueryParticipantCriteria) -> list[Participant]:
+    project_id = session.project(project, READ)["id"]
+    found = participants.query(
+        session.tx, project_id, criteria.external_participant_ids, criteria.internal_participant_ids
+    )
+    # ``store.participants.view`` made each, and it is the history's snapshot too: not re-validated
+    return [Participant.model_construct(**view) for view in found]
+
+
+def id_map_by_external(
+    session: Session, project: str, external: list[str], allow_missing: bool
+) -> dict[str, int]:
+    project_id = session.project(project, READ)["id"]
+    return participants.external_to_internal(session.tx, project_id, external, allow_missing)
+
+
+def _visible(session: Session, participant_id: int, needed: frozenset[str]) -> dict[str, Any]:
+    """The participant's row if the caller holds ``needed`` on its project (else the same 404 as a
+    participant that does not exist)."""
+    row = participants.get_row(session.tx, participant_id)
+    session.project_by_id(row["project_id"], needed, f"Participant {participant_id} not found")
+    return row
+
+
+def history_of(session: Session, participant_id: int) -> list[dict[str, Any]]:
+    _visible(session, participant_id, READ)
+    return history.read(session.tx, "participant", participant_id)
+
+
+def upsert_many(session: Session, project: str, items: list[ParticipantUpsert]) -> list[dict[str, Any]]:
+    """Insert participants without ids, update those with ids, with nested samples; the items echoed back
+    with their ids. All or nothing."""
+    project_id = session.project(project, WRITE)["id"]
+    return upsert_items(session.tx, project_id, items, echo=True).results
+
+
+def upsert_many_ids(session: Session, project: str, items: list[ParticipantUpsert]) -> list[int]:
+    """``upsert_many``, answering only the participants' ids, in order (nothing echoed)."""
+    project_id = session.project(project, WRITE)["id"]
+    return upsert_items(session.tx, project_id, items).ids
+
+
+def update(session: Session, participant_id: int, participant: ParticipantUpsert) -> dict[str, Any]:
+    """Update one participant (and its nested samples); the participant echoed back with its ids."""
+    if participant.id is not None and participant.id != participant_id:
+        raise BadRequest(f"The body's id {participant.id} does not match the path's {participant_id}")
+    row = _visible(session, participant_id, WRITE)
+    change = participant.model_copy(update={"id": participant_id})
+    return upsert_items(session.tx, row["project_id"], [change], echo=True).results[0]
+
+
+def update_primary_external_ids(session: Session, new_external_ids: dict[int, str]) -> None:
+    """Set the primary external id of participants, ``{participant_id: new_external_id}``, in whichever
+    projects the caller may write."""
+    by_project: dict[int, dict[int, str]] = {}
+    for participant_id, eid in new_external_ids.items():
+        row = participants.get_row(session.tx, participant_id)
+        by_project.setdefault(row["project_id"], {})[participant_id] = eid
+    for project_id, changes in by_project.items():
+        # the same 404 as for a participant id that does not exist at all
+        session.project_by_id(project_id, WRITE, f"Participant {next(iter(changes))} not found")
+        participants.update_primary_external_ids(session.tx, project_id, changes)
+
+
+def change_meta(
+    session: Session,
+    project: str,
+    participant_id: str,
+    change: Callable[[dict[str, Any]], tuple[dict[str, Any], T]],
+) -> T:
+    """A form's edit of the meta of participant ``participant_id`` (its id as typed) of ``project``:
+    ``change`` gets the current meta once the caller's right to write is checked, and returns the merge
+    patch to store and what the form reports; that report is the answer."""
+    not_found = f"Participant {participant_id} not found in project {project!r}"
+    number = int_or_none(participant_id)
+    if number is None:
+        raise NotFound(not_found)
+    project_id = session.project(project, WRITE)["id"]
+    row = in_project(project_id, partial(participants.get_row, session.tx, number), not_found)
+    patch, report = change(row["meta"])
+    upsert_items(session.tx, project_id, [ParticipantUpsert(id=row["id"], meta=patch)])
+    return report

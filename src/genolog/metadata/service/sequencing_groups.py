@@ -1,0 +1,84 @@
+"""Sequencing groups: read (with their assays), ids by sample and type, archive, update meta, history; each
+function checks the caller's role on the group's project."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from pydantic import BaseModel
+
+from genolog.metadata.errors import BadRequest
+from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service.assays import Assay
+from genolog.metadata.service.session import Session, in_project
+from genolog.metadata.store import history, sequencing_groups
+
+
+class SequencingGroup(BaseModel):
+    """A sequencing group as the REST API answers it, with its assays."""
+
+    id: str
+    type: str
+    technology: str
+    platform: str
+    meta: dict[str, Any]
+    sample_id: str
+    external_ids: dict[str, str]
+    archived: bool
+    assays: list[Assay]
+
+
+def _visible(session: Session, text_id: str, needed: frozenset[str]) -> int:
+    """The group's internal id, if the caller holds ``needed`` on its project (else the same 404 as a
+    group that does not exist)."""
+    sg_id = session.codecs.sequencing_group.parse(text_id)
+    row = sequencing_groups.get_row(session.tx, sg_id)
+    session.project_by_id(row["project_id"], needed, f"Sequencing group {text_id} not found")
+    return sg_id
+
+
+def get(session: Session, text_id: str) -> SequencingGroup:
+    sg_id = _visible(session, text_id, READ)
+    view = sequencing_groups.views(session.tx, [sg_id], with_assays=True)[sg_id]
+    # made by the store as answered (and, with assay ids, the history's snapshot): not re-validated
+    assays = [Assay.model_construct(**a) for a in view["assays"]]
+    return SequencingGroup.model_construct(**{**view, "assays": assays})
+
+
+def history_of(session: Session, text_id: str) -> list[dict[str, Any]]:
+    return history.read(session.tx, "sequencing_group", _visible(session, text_id, READ))
+
+
+def ids_by_sample_by_type(session: Session, project: str) -> dict[str, dict[str, list[str]]]:
+    """The project's active sequencing groups: sample id -> type -> group ids."""
+    return sequencing_groups.ids_by_sample_by_type(session.tx, session.project(project, READ)["id"])
+
+
+def archive(session: Session, text_ids: list[str]) -> list[int]:
+    """Archive sequencing groups (and free their external ids), in whichever projects the caller may
+    write; their internal ids, in order. All or nothing."""
+    raw = session.codecs.sequencing_group.parse_many(text_ids)
+    by_project: dict[int, list[int]] = {}
+    for text, sg_id in zip(text_ids, raw, strict=True):
+        row = sequencing_groups.get_row(session.tx, sg_id)
+        session.project_by_id(row["project_id"], WRITE, f"Sequencing group {text} not found")
+        by_project.setdefault(row["project_id"], []).append(sg_id)
+    for project_id, ids in by_project.items():
+        sequencing_groups.archive(session.tx, project_id, ids)
+    return raw
+
+
+def update_meta(session: Session, project: str, text_id: str, meta: dict[str, Any]) -> int:
+    """Merge ``meta`` into the meta of the group ``text_id`` of ``project``; the group's internal id."""
+    sg_id = session.codecs.sequencing_group.parse(text_id)
+    project_id = session.project(project, WRITE)["id"]
+    in_project(
+        project_id,
+        partial(sequencing_groups.get_row, session.tx, sg_id),
+        f"Sequencing group {text_id} not found in project {project!r}",
+    )
+    if not isinstance(meta, dict):  # GraphQL's JSON scalar may be anything
+        raise BadRequest("meta must be a JSON object")
+    sequencing_groups.update_meta(session.tx, sg_id, meta)
+    return sg_id
