@@ -17,9 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from genolog.metadata.errors import NotFound
 from genolog.metadata.ids import int_or_none
-from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.service import Service, Session, grid, overview
-from genolog.metadata.service.browser import token_owner
+from genolog.metadata.service.browser import page_project, token_owner
 from genolog.metadata.service.history import entity_history
 from genolog.web import edits, graph, session
 from genolog.web.grid import Streamed
@@ -313,9 +312,8 @@ def _one_writable(
     """``_one``, with the project's id and whether the caller may write the project.
 
     The access check comes first, so an unreadable project gets the API's 404 wording, not GraphQL's."""
-    row = opened.project(project, READ)
+    checked = page_project(opened, project)
     data = graph.query(request, opened, query, variables)["project"]
     if not data[field]:
         raise NotFound(f"{missing} not found in project {project!r}")
-    can_write = bool(opened.caller.roles_on(row["id"]) & WRITE)
-    return Found(row["id"], data["name"], data[field][0], can_write)
+    return Found(checked.id, data["name"], data[field][0], checked.can_write)

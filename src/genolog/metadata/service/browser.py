@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from genolog.metadata.context import AuditInfo
 from genolog.metadata.errors import Unauthenticated
-from genolog.metadata.permissions import READ, Caller
+from genolog.metadata.permissions import READ, WRITE, Caller
 from genolog.metadata.service._service import Service
 from genolog.metadata.service.identity import authenticate, caller_for_token
 from genolog.metadata.service.session import Session, session_on
@@ -92,6 +92,21 @@ def page_writing(svc: Service, credentials: Credentials, meta: dict[str, Any]) -
         session = session_on(conn, svc.codecs, caller, AuditInfo(author=caller.user, meta=meta))
         yield session
         session.tx.finish()
+
+
+@dataclass(frozen=True)
+class PageProject:
+    """The project of an entity's page, which the caller may read."""
+
+    id: int
+    name: str  # as stored
+    can_write: bool  # the caller may write it: the page shows its edit forms
+
+
+def page_project(session: Session, name: str) -> PageProject:
+    """The named project if the caller may read it (else its 404), and whether it may write it."""
+    row = session.project(name, READ)
+    return PageProject(row["id"], row["name"], bool(session.caller.roles_on(row["id"]) & WRITE))
 
 
 def token_owner(svc: Service, token: str) -> Caller | None:
