@@ -40,7 +40,8 @@ def entity_history(
     """Changes of ``entities`` (kind -> ids) of the project ``project_id``, newest first (at most ``limit``).
 
     The caller must be able to read the project (else the 404 of a project it cannot see): the pages ask
-    for the entities of a project they have just read, so this check costs no statement."""
+    for the entities of a project they have just read, so this check costs no statement. That the ids are
+    the project's is the caller's to ensure: they are those the project's own query answered."""
     if not session.caller.can_read(project_id):
         raise NotFound("Project not found")
     return changes_of(session.tx, entities, limit)
