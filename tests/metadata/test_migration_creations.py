@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from genolog.metadata import tables as t
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert
-from genolog.metadata.service import Service
+from genolog.metadata.service import Service, overview
+from genolog.metadata.service.history import changes_of
 from genolog.metadata.store import history, projects, sequencing_groups
 from genolog.metadata.store.upserts import upsert_items
-from genolog.web import changes, overview
 from tests.metadata.support import migrate, sample_with_group
 
 
@@ -57,7 +57,7 @@ def _histories(svc: Service, project_id: int) -> dict[str, Any]:
         }
         return {
             "rest": {kind: [history.read(tx, kind, i) for i in kind_ids] for kind, kind_ids in ids.items()},
-            "web": changes.history(tx, {k: v for k, v in ids.items() if k != "participant"}),
+            "web": changes_of(tx, {k: v for k, v in ids.items() if k != "participant"}),
             "overview": overview.recent_activity(conn, {project_id: "p"}),
             "creation_history": sequencing_groups.creation_history(conn, [project_id]),
         }

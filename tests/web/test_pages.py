@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from genolog.metadata.app import create_app
-from genolog.web import grid
+from genolog.metadata.service import grid
 from tests.metadata.support import Api
 from tests.web.support import Site, browser, build_site, signed_in, token_of
 

@@ -2,8 +2,9 @@
 sorted, paged), ``/projects/{project}/runs`` and ``/projects/{project}/runs/{ar_guid}`` (the run's
 provenance, its analyses and the tail of its driver's log).
 
-Each page checks the caller may read the project first (a non-member gets the API's 404) and runs a
-fixed number of statements in one read transaction (`analysis_list`, `runs`).
+Each page calls one service function (``service.analysis_list``, ``service.runs``), which checks the
+caller may read the project first (a non-member gets the API's 404) and runs a fixed number of
+statements in the page's one read transaction; the run's log is read here (``web.runs``).
 """
 
 from __future__ import annotations
@@ -11,30 +12,26 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from genolog.metadata import access
 from genolog.metadata.analysis_runner_fields import RUN_STATUSES
-from genolog.metadata.permissions import READ
-from genolog.web import analysis_list, runs
+from genolog.metadata.service import analysis_list
+from genolog.metadata.service.runs import RunQuery, project_run, project_runs
+from genolog.web import runs
 from genolog.web.render import PageRoute, page_read, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-#: Analyses shown on a run's page (the rest are a link away, in the list filtered by the run).
-RUN_ANALYSES_SHOWN = 100
 
 
 @router.get("/projects/{project}/analyses", response_class=HTMLResponse)
 def analyses_list(request: Request, project: str) -> HTMLResponse:
     query = analysis_list.AnalysisQuery.from_params(request.query_params)
-    with page_read(request) as (caller, tx):
-        row = access.project_by_name(tx, caller, project, READ)
-        page = analysis_list.analyses_page(tx, row["id"], query)
+    with page_read(request) as session:
+        found = analysis_list.project_analyses(session, project, query)
     return render(
         request,
         "analyses.html",
-        caller,
-        project=row["name"],
-        listing=page,
+        session.caller,
+        project=found.project,
+        listing=found.listing,
         statuses=analysis_list.STATUSES,
         date_fields=analysis_list.DATE_FIELDS,
     )
@@ -42,16 +39,15 @@ def analyses_list(request: Request, project: str) -> HTMLResponse:
 
 @router.get("/projects/{project}/runs", response_class=HTMLResponse)
 def runs_list(request: Request, project: str) -> HTMLResponse:
-    query = runs.RunQuery.from_params(request.query_params)
-    with page_read(request) as (caller, tx):
-        row = access.project_by_name(tx, caller, project, READ)
-        page = runs.runs_page(tx, row["id"], query)
+    query = RunQuery.from_params(request.query_params)
+    with page_read(request) as session:
+        found = project_runs(session, project, query)
     return render(
         request,
         "runs.html",
-        caller,
-        project=row["name"],
-        listing=page,
+        session.caller,
+        project=found.project,
+        listing=found.listing,
         statuses=RUN_STATUSES,
         duration=runs.duration,
     )
@@ -59,19 +55,16 @@ def runs_list(request: Request, project: str) -> HTMLResponse:
 
 @router.get("/projects/{project}/runs/{ar_guid}", response_class=HTMLResponse)
 def run_page(request: Request, project: str, ar_guid: str) -> HTMLResponse:
-    query = analysis_list.AnalysisQuery(ar_guid=ar_guid, active="all", per_page=RUN_ANALYSES_SHOWN)
-    with page_read(request) as (caller, tx):
-        row = access.project_by_name(tx, caller, project, READ)
-        record = runs.run_record(tx, row["id"], row["name"], ar_guid)
-        produced = analysis_list.analyses_page(tx, row["id"], query, with_types=False)
-    log = runs.read_log(request.app.state.service.settings.data_dir, row["name"], record)
+    with page_read(request) as session:
+        run = project_run(session, project, ar_guid)
+    log = runs.read_log(request.app.state.service.settings.data_dir, run.project, run.record)
     return render(
         request,
         "run.html",
-        caller,
-        project=row["name"],
-        run=record,
-        analyses=produced,
+        session.caller,
+        project=run.project,
+        run=run.record,
+        analyses=run.analyses,
         log=log,
         duration=runs.duration,
     )

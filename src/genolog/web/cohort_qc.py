@@ -36,10 +36,10 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.gc_pause import gc_paused
 from genolog.metadata.permissions import READ
+from genolog.metadata.service.paging import page_and_size
 from genolog.metadata.spreadsheet import SpreadsheetWriter
 from genolog.web import heatmap
 from genolog.web.outliers import RULES, Reason, outliers
-from genolog.web.paging import page_and_size
 from genolog.web.render import PageRoute, link_target, page_read, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

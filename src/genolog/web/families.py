@@ -50,11 +50,12 @@ query ($project: String!, $id: String!) {
 
 @router.get("/projects/{project}/sequencing-groups/{sg_id}", response_class=HTMLResponse)
 def sequencing_group_page(request: Request, project: str, sg_id: str) -> HTMLResponse:
-    with page_read(request) as (caller, tx):
+    with page_read(request) as opened:
+        caller, tx = opened
         variables = {"project": project, "id": sg_id}
         name, group = _one(
-            tx,
-            caller,
+            request,
+            opened,
             project,
             SEQUENCING_GROUP_QUERY,
             variables,

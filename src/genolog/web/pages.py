@@ -1,25 +1,27 @@
 """The web interface's routes: sign-in and out, home, project (grid and export), sample and analysis.
 
-Pages read through the GraphQL API in-process (``graph.query``) for entities, and through the grouped
-SQL of ``overview``, ``grid`` and ``changes`` for counts, the sample grid and histories; every page runs
-a fixed number of statements in one read transaction, whatever the project's size.
+Pages read through the GraphQL API in-process (``graph.query``) for entities, and through the service
+layer (``service.overview``, ``service.grid``, ``service.history``) for counts, the sample grid and
+histories; every page runs a fixed number of statements in one read transaction, whatever the
+project's size.
 """
 
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from genolog.metadata import access
-from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.ids import int_or_none
-from genolog.metadata.permissions import MEMBER_ADMIN, READ, WRITE, Caller
-from genolog.metadata.service import Service
-from genolog.web import changes, edits, graph, grid, overview, session
+from genolog.metadata.service import Service, Session, grid, overview
+from genolog.metadata.service.browser import page_project, token_owner
+from genolog.metadata.service.history import entity_history
+from genolog.web import edits, graph, session
+from genolog.web.grid import Streamed
 from genolog.web.render import PageRoute, page_read, render, sign_in_page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -39,9 +41,7 @@ def sign_in(request: Request, token: str = Form(""), next: str = Form("/")) -> R
         return sign_in_page(
             request, 400, "Enter an API token (make one with `genolog token create`).", target
         )
-    with svc.db.read() as conn:
-        caller = session.caller_for_token(conn, token)
-    if caller is None:
+    if token_owner(svc, token) is None:
         return sign_in_page(request, 401, "That API token is unknown or revoked.", target)
     response = RedirectResponse(target, status_code=303)
     session.start(response, request, token)
@@ -57,32 +57,26 @@ def sign_out(request: Request) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    with page_read(request) as (caller, tx):
-        readable = dict(sorted(access.readable_projects(tx, caller).items(), key=lambda item: item[1]))
-        counts = overview.counts(tx.conn, list(readable))
-        activity = overview.recent_activity(tx.conn, readable)
-    projects = [(name, counts[pid]) for pid, name in readable.items()]
-    return render(request, "home.html", caller, projects=projects, activity=activity)
+    with page_read(request) as opened:
+        found = overview.home(opened)
+    return render(request, "home.html", opened.caller, projects=found.projects, activity=found.activity)
 
 
 @router.get("/projects/{project}", response_class=HTMLResponse)
 def project_page(request: Request, project: str) -> HTMLResponse:
     query = grid.GridQuery.from_params(request.query_params)
-    with page_read(request) as (caller, tx):
-        row = access.project_by_name(tx, caller, project, READ)
-        counts = overview.counts(tx.conn, [row["id"]])[row["id"]]
-        page = grid.grid_page(tx, row["id"], query)
-        activity = overview.recent_activity(tx.conn, {row["id"]: row["name"]}, limit=10)
+    with page_read(request) as opened:
+        found = overview.project_overview(opened, project, query)
     return render(
         request,
         "project.html",
-        caller,
-        project=row["name"],
-        dataset=row["dataset"],
-        counts=counts,
-        grid=page,
-        activity=activity,
-        manage_members=bool(caller.roles_on(row["id"]) & MEMBER_ADMIN),
+        opened.caller,
+        project=found.name,
+        dataset=found.dataset,
+        counts=found.counts,
+        grid=found.grid,
+        activity=found.activity,
+        manage_members=found.manage_members,
     )
 
 
@@ -93,16 +87,15 @@ def export_samples(request: Request, project: str, kind: str) -> Response:
         raise NotFound(f"No export format {kind!r}: use samples.csv or samples.tsv")
     query = grid.GridQuery.from_params(request.query_params)
     with ExitStack() as stack:
-        caller, tx = stack.enter_context(page_read(request))
-        row = access.project_by_name(tx, caller, project, READ)
-        chunks = grid.export(tx, row["id"], query, delimiters[kind])
+        opened = stack.enter_context(page_read(request))
+        exported = grid.export(opened, project, query, delimiters[kind])
         held = stack.pop_all()  # the read transaction stays open while the rows stream out
     media = "text/csv" if kind == "csv" else "text/tab-separated-values"
     return StreamingResponse(
-        grid.Streamed(chunks, held),
+        Streamed(exported.chunks, held),
         media_type=f"{media}; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{row["name"]}-samples.{kind}"',
+            "Content-Disposition": f'attachment; filename="{exported.project}-samples.{kind}"',
             "Cache-Control": "no-store",
         },
     )
@@ -145,17 +138,18 @@ def read_files(assay: dict[str, Any]) -> list[dict[str, Any]]:
 
 @router.get("/projects/{project}/samples/{sample_id}", response_class=HTMLResponse)
 def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
-    with page_read(request) as (caller, tx):
-        name, sample, can_write = _one_writable(
-            tx,
-            caller,
+    with page_read(request) as opened:
+        found = _one_writable(
+            request,
+            opened,
             project,
             SAMPLE_QUERY,
             {"project": project, "id": sample_id},
             "samples",
             f"Sample {sample_id!r}",
         )
-        codecs = tx.codecs
+        sample = found.entity
+        codecs = opened.codecs
         entities = {
             "sample": [codecs.sample.parse(sample["id"])],
             "assay": [a["id"] for a in sample["assays"]],
@@ -163,7 +157,7 @@ def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
         }
         if sample["participant"]:
             entities["participant"] = [sample["participant"]["id"]]
-        history = changes.history(tx, entities)
+        history = entity_history(opened, found.project_id, entities)
     names = {
         ("sample", entities["sample"][0]): sample["id"],
         **{
@@ -174,13 +168,13 @@ def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
     return render(
         request,
         "sample.html",
-        caller,
-        project=name,
+        opened.caller,
+        project=found.name,
         sample=sample,
         files={a["id"]: read_files(a) for a in sample["assays"]},
         history=history,
         names=names,
-        can_write=can_write,
+        can_write=found.can_write,
     )
 
 
@@ -213,27 +207,28 @@ def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLRespo
     number = int_or_none(analysis_id)
     if number is None:
         raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
-    with page_read(request) as (caller, tx):
+    with page_read(request) as opened:
         variables = {"project": project, "id": number}
-        name, analysis, can_write = _one_writable(
-            tx, caller, project, ANALYSIS_QUERY, variables, "analyses", f"Analysis {analysis_id}"
+        found = _one_writable(
+            request, opened, project, ANALYSIS_QUERY, variables, "analyses", f"Analysis {analysis_id}"
         )
+        analysis = found.entity
         guid = next((log["arGuid"] for log in analysis["auditLogs"] if log["arGuid"]), None)
         run = None
         if guid:
             try:
-                run = graph.query(tx, caller, RUN_QUERY, {"guid": guid})["analysisRunner"]
+                run = graph.query(request, opened, RUN_QUERY, {"guid": guid})["analysisRunner"]
             except NotFound:
                 run = None  # recorded on a project the caller cannot read
     return render(
         request,
         "analysis.html",
-        caller,
-        project=name,
+        opened.caller,
+        project=found.name,
         analysis=analysis,
         run=run,
         ar_guid=guid,
-        can_write=can_write,
+        can_write=found.can_write,
         statuses=edits.ANALYSIS_STATUSES,
     )
 
@@ -257,39 +252,68 @@ def participant_page(request: Request, project: str, participant_id: str) -> HTM
     number = int_or_none(participant_id)
     if number is None:
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
-    with page_read(request) as (caller, tx):
+    with page_read(request) as opened:
         variables = {"project": project, "id": number}
-        name, participant, can_write = _one_writable(
-            tx, caller, project, PARTICIPANT_QUERY, variables, "participants", f"Participant {participant_id}"
+        found = _one_writable(
+            request,
+            opened,
+            project,
+            PARTICIPANT_QUERY,
+            variables,
+            "participants",
+            f"Participant {participant_id}",
         )
-        history = changes.history(tx, {"participant": [participant["id"]]})
+        participant = found.entity
+        history = entity_history(opened, found.project_id, {"participant": [participant["id"]]})
     return render(
         request,
         "participant.html",
-        caller,
-        project=name,
+        opened.caller,
+        project=found.name,
         participant=participant,
         history=history,
-        can_write=can_write,
+        can_write=found.can_write,
     )
 
 
+@dataclass
+class Found:
+    """The one entity a page's query found, and its project."""
+
+    project_id: int
+    name: str  # the project's, as stored
+    entity: dict[str, Any]
+    can_write: bool  # the caller may write the project: the page shows its edit forms
+
+
 def _one(
-    tx: Tx, caller: Caller, project: str, query: str, variables: dict[str, Any], field: str, missing: str
+    request: Request,
+    opened: Session,
+    project: str,
+    query: str,
+    variables: dict[str, Any],
+    field: str,
+    missing: str,
 ) -> tuple[str, dict[str, Any]]:
     """The project's name and the one entity ``query`` finds under ``field``; else a 404 naming ``missing``."""
-    name, entity, _ = _one_writable(tx, caller, project, query, variables, field, missing)
-    return name, entity
+    found = _one_writable(request, opened, project, query, variables, field, missing)
+    return found.name, found.entity
 
 
 def _one_writable(
-    tx: Tx, caller: Caller, project: str, query: str, variables: dict[str, Any], field: str, missing: str
-) -> tuple[str, dict[str, Any], bool]:
-    """``_one``, and whether the caller may write the project (the page then shows its edit forms).
+    request: Request,
+    opened: Session,
+    project: str,
+    query: str,
+    variables: dict[str, Any],
+    field: str,
+    missing: str,
+) -> Found:
+    """``_one``, with the project's id and whether the caller may write the project.
 
     The access check comes first, so an unreadable project gets the API's 404 wording, not GraphQL's."""
-    row = access.project_by_name(tx, caller, project, READ)
-    data = graph.query(tx, caller, query, variables)["project"]
+    checked = page_project(opened, project)
+    data = graph.query(request, opened, query, variables)["project"]
     if not data[field]:
         raise NotFound(f"{missing} not found in project {project!r}")
-    return data["name"], data[field][0], bool(caller.roles_on(row["id"]) & WRITE)
+    return Found(checked.id, data["name"], data[field][0], checked.can_write)

@@ -1,4 +1,4 @@
-"""Rendering the web pages: templates, their filters, the read transaction of a page, and errors as pages.
+"""Rendering the web pages: templates, their filters, the session of a page, and errors as pages.
 
 Every page route uses ``PageRoute``: a genolog error becomes an HTML page with its status (404 for a
 project the caller has no role on, as in the API), and a page asked for without a session goes to the
@@ -21,14 +21,14 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from genolog import __version__
-from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.errors import client_error
 from genolog.metadata.http import check_request_text
 from genolog.metadata.inputs import check_text
 from genolog.metadata.permissions import Caller
-from genolog.metadata.service import Service
+from genolog.metadata.service import Service, Session
+from genolog.metadata.service.browser import SignedOut, page_reading, page_writing
+from genolog.metadata.service.paging import PER_PAGE_CHOICES
 from genolog.web import csrf, flash, session
-from genolog.web.paging import PER_PAGE_CHOICES
 
 STATIC = "/static/web"
 
@@ -113,26 +113,30 @@ def render(
     return response
 
 
+class PageSession(Session):
+    """The session of a page. It also unpacks as ``caller, tx`` for the pages not yet moved onto the
+    service layer (families, search, members, edits, cohort_qc: issue 20); remove that with the last."""
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.caller, self.tx))
+
+
 @contextmanager
-def page_read(request: Request) -> Iterator[tuple[Caller, Tx]]:
-    """The caller and one read transaction for the whole page."""
+def page_read(request: Request) -> Iterator[PageSession]:
+    """The page's caller and one read transaction for the whole page."""
     svc: Service = request.app.state.service
-    with svc.db.read() as conn:
-        caller = session.page_caller(conn, request, svc)
-        yield caller, Tx(conn, svc.codecs)
+    with page_reading(svc, session.credentials(request)) as opened:
+        yield PageSession(opened.tx, opened.caller)
 
 
 @contextmanager
-def page_write(request: Request) -> Iterator[tuple[Caller, Tx]]:
+def page_write(request: Request) -> Iterator[PageSession]:
     """The caller and one write transaction for a form's POST: all or nothing, recorded in the audit log
     as the signed-in user's."""
     svc: Service = request.app.state.service
-    with svc.db.write() as conn:
-        caller = session.page_caller(conn, request, svc)
-        where = {"path": request.url.path, "ip": request.client.host if request.client else None}
-        tx = Tx(conn, svc.codecs, AuditInfo(author=caller.user, meta={**where, "via": "web"}))
-        yield caller, tx
-        tx.finish()
+    where = {"path": request.url.path, "ip": request.client.host if request.client else None}
+    with page_writing(svc, session.credentials(request), {**where, "via": "web"}) as opened:
+        yield PageSession(opened.tx, opened.caller)
 
 
 _TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found", 409: "Conflict"}
@@ -172,7 +176,7 @@ class PageRoute(APIRoute):
                         if isinstance(value, str):
                             check_text(value, f"The form field {name!r}")
                 return await handler(request)
-            except session.SignedOut as signed_out:
+            except SignedOut as signed_out:
                 here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 if signed_out.expired:
                     request.state.session_ended = True  # the sign-in form's token without the old session

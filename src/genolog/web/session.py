@@ -7,66 +7,32 @@ as the token: revoking it signs the browser out, and no server secret or session
 
 Only the web pages and the web storage (``/web/<project>/...``, so an analysis' display link opens in the
 signed-in browser) read the cookie; the REST and GraphQL APIs keep taking only ``Authorization`` headers,
-so a page elsewhere cannot make the browser write through them with its cookie.
+so a page elsewhere cannot make the browser write through them with its cookie. Who the caller is, from
+the credentials read here, is decided in ``service.browser``.
 """
 
 from __future__ import annotations
 
 from fastapi import Request, Response
-from sqlalchemy.engine import Connection
 
 from genolog.metadata.errors import Unauthenticated
-from genolog.metadata.http import caller_of
-from genolog.metadata.permissions import Caller
-from genolog.metadata.service import Service
-from genolog.metadata.store import identity, projects
+from genolog.metadata.http import bearer_token
+from genolog.metadata.service.browser import Credentials
 
 COOKIE = "genolog_session"
 
 
-class SignedOut(Exception):
-    """No session (and no development user): the page asks to sign in. ``expired`` when the cookie's
-    token is no longer valid."""
-
-    def __init__(self, expired: bool = False) -> None:
-        super().__init__("sign in")
-        self.expired = expired
-
-
-def caller_for_token(conn: Connection, token: str) -> Caller | None:
-    """The token's caller; None for a token that is unknown, revoked or expired."""
+def credentials(request: Request) -> Credentials:
+    """The session cookie's token, and the bearer token of the Authorization header (or why it is not
+    one: a page then asks to sign in again, the web storage answers the API's 401)."""
+    token = request.cookies.get(COOKIE)
+    header = request.headers.get("authorization")
+    if not header:
+        return Credentials(token)
     try:
-        user = identity.user_for_token(conn, token)
-    except Unauthenticated:
-        return None
-    return Caller(
-        user=user,
-        site_roles=identity.site_roles(conn, user),
-        project_roles=projects.roles_by_project(conn, user),
-    )
-
-
-def page_caller(conn: Connection, request: Request, svc: Service) -> Caller:
-    """The session's user; else a bearer token or the development user, as the API takes them."""
-    token = request.cookies.get(COOKIE)
-    if token:
-        caller = caller_for_token(conn, token)
-        if caller is None:
-            raise SignedOut(expired=True)
-        return caller
-    if request.headers.get("authorization") or svc.settings.dev_user:
-        try:
-            return caller_of(conn, request, svc)
-        except Unauthenticated:
-            raise SignedOut(expired=True) from None
-    raise SignedOut()
-
-
-def file_caller(conn: Connection, request: Request, svc: Service) -> Caller:
-    """For the web storage: the session's user when the cookie is valid, else the API's rules."""
-    token = request.cookies.get(COOKIE)
-    caller = caller_for_token(conn, token) if token else None
-    return caller if caller is not None else caller_of(conn, request, svc)
+        return Credentials(token, bearer_token(header))
+    except Unauthenticated as bad:
+        return Credentials(token, bad_header=bad)
 
 
 def is_signed_in(request: Request) -> bool:

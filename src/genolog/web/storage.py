@@ -33,14 +33,12 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
-from genolog.metadata import access
-from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.http import request_service
-from genolog.metadata.permissions import READ
 from genolog.metadata.service import Service
+from genolog.metadata.service.browser import require_file_reader
 from genolog.paths import WEB_ROUTE, local_web_folder
-from genolog.web.session import file_caller
+from genolog.web.session import credentials
 
 router = APIRouter(prefix=WEB_ROUTE, tags=["web"])
 
@@ -88,9 +86,7 @@ def web_file(
     project: str, path: str, request: Request, svc: Service = Depends(request_service)
 ) -> FileResponse:
     """A file of the project's local web storage (readers of the project only)."""
-    with svc.db.read() as conn:
-        caller = file_caller(conn, request, svc)
-        access.project_by_name(Tx(conn, svc.codecs), caller, project, READ)
+    require_file_reader(svc, credentials(request), project)
     target = resolve_inside(local_web_folder(svc.settings.data_dir, project), path)
     if target is None:
         raise NotFound(f"No file {path!r} in the web storage of {project!r}")

@@ -1,6 +1,7 @@
-"""Counts per project and recent activity from the audit log, for the home and project pages.
+"""The home and project pages' overview: counts per project and recent activity from the audit log.
 
-Each function is a fixed number of grouped SQL statements for any number of projects.
+``home`` and ``project_overview`` check the caller's rights; ``counts`` and ``recent_activity`` read
+projects already checked. Each is a fixed number of grouped SQL statements for any number of projects.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
+from genolog.metadata.permissions import MEMBER_ADMIN, READ
+from genolog.metadata.service.grid import GridPage, GridQuery, grid_page
+from genolog.metadata.service.session import Session
 
 
 @dataclass
@@ -165,3 +169,47 @@ def _events(project_ids: list[int]) -> sa.Subquery:
 
 def as_utc(value: datetime.datetime) -> datetime.datetime:
     return value.replace(tzinfo=datetime.UTC) if value.tzinfo is None else value.astimezone(datetime.UTC)
+
+
+@dataclass
+class Home:
+    """The home page: the readable projects (by name) with their counts, and their recent activity."""
+
+    projects: list[tuple[str, ProjectCounts]]
+    activity: list[Activity]
+
+
+def home(session: Session) -> Home:
+    """Every project the caller may read, with its counts, and their latest activity."""
+    readable = dict(sorted(session.readable_projects().items(), key=lambda item: item[1]))
+    found = counts(session.tx.conn, list(readable))
+    activity = recent_activity(session.tx.conn, readable)
+    return Home([(name, found[pid]) for pid, name in readable.items()], activity)
+
+
+@dataclass
+class ProjectOverview:
+    """The project page: the project, its counts, a page of its sample grid and its recent activity."""
+
+    name: str
+    dataset: str
+    counts: ProjectCounts
+    grid: GridPage
+    activity: list[Activity]
+    manage_members: bool  # the caller is a member admin of the project
+
+
+def project_overview(session: Session, project: str, query: GridQuery) -> ProjectOverview:
+    row = session.project(project, READ)
+    project_id = row["id"]
+    found = counts(session.tx.conn, [project_id])[project_id]
+    page = grid_page(session, project_id, query)
+    activity = recent_activity(session.tx.conn, {project_id: row["name"]}, limit=10)
+    return ProjectOverview(
+        name=row["name"],
+        dataset=row["dataset"],
+        counts=found,
+        grid=page,
+        activity=activity,
+        manage_members=bool(session.caller.roles_on(project_id) & MEMBER_ADMIN),
+    )

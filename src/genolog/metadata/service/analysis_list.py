@@ -3,7 +3,8 @@ a date range on completion or creation), sorted and paged on the server.
 
 A page costs a fixed number of statements whatever the project's size: the project's analysis types (for
 the type choice), the count, the page's rows, and the page's sequencing groups (at most
-``GROUPS_SHOWN`` per analysis, with how many there are in all).
+``GROUPS_SHOWN`` per analysis, with how many there are in all). ``project_analyses`` checks the caller
+may read the project; ``analyses_page`` lists a project already checked (a run's page).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import AnalysisStatus
-from genolog.web.paging import Paged, page_and_size
+from genolog.metadata.permissions import READ
+from genolog.metadata.service.paging import Paged, page_and_size
+from genolog.metadata.service.session import Session
 
 DEFAULT_PER_PAGE = 50
 STATUSES = tuple(s.value for s in AnalysisStatus)
@@ -310,6 +313,18 @@ def analyses_page(tx: Tx, project_id: int, query: AnalysisQuery, with_types: boo
             )
         )
     return AnalysisPage(rows, total, query, types)
+
+
+@dataclass
+class ProjectAnalyses:
+    project: str  # the project's name, as stored
+    listing: AnalysisPage
+
+
+def project_analyses(session: Session, project: str, query: AnalysisQuery) -> ProjectAnalyses:
+    """A page of the analyses list of a project the caller may read."""
+    row = session.project(project, READ)
+    return ProjectAnalyses(row["name"], analyses_page(session.tx, row["id"], query))
 
 
 def _utc(value: Any) -> Any:
