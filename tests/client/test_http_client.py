@@ -29,6 +29,7 @@ from genolog.client import (
     ServerUnreachableError,
     UnauthenticatedError,
     _http,
+    query,
     server_settings,
 )
 from genolog.client._server import ServerSettings
@@ -273,7 +274,9 @@ def live(db_url: str) -> Iterator[tuple[str, str]]:
     svc.db.dispose()
 
 
-def test_a_real_server_s_refusals_map_to_the_hierarchy_in_both_clients(live: tuple[str, str]) -> None:
+def test_a_real_server_s_refusals_map_to_the_hierarchy_in_both_clients(
+    live: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, token = live
 
     def both(settings: ServerSettings, path: str) -> list[GenologApiError]:
@@ -300,3 +303,11 @@ def test_a_real_server_s_refusals_map_to_the_hierarchy_in_both_clients(live: tup
     assert {(e.status, e.name, e.description) for e in unauthenticated} == {
         (401, "Unauthenticated", "Authentication required: send 'Authorization: Bearer <token>'")
     }
+
+    monkeypatch.setenv("GENOLOG_URL", url)
+    monkeypatch.delenv("GENOLOG_TOKEN", raising=False)
+    with pytest.raises(QueryError) as refused:
+        query("{ viewer { username } }")
+    assert isinstance(refused.value, GenologApiError)
+    assert (refused.value.status, refused.value.name) == (401, "Unauthenticated")
+    assert refused.value.description == unauthenticated[0].description

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from graphql import DocumentNode, GraphQLSyntaxError, parse
 
-from genolog.client._http import AsyncMetadataClient, GenologApiError, MetadataClient
+from genolog.client._http import AsyncMetadataClient, GenologApiError, MetadataClient, ServerUnreachableError
 
 ATTEMPTS = 5  # a query is sent up to this many times while the server is unreachable or busy
 TIMEOUT_S = 60.0
@@ -18,9 +18,15 @@ class QueryError(GenologApiError):
     """The server answered the query with errors (or could not be reached)."""
 
     def __init__(
-        self, message: str, errors: list[dict[str, Any]] | None = None, status: int | None = None
+        self,
+        message: str,
+        errors: list[dict[str, Any]] | None = None,
+        status: int | None = None,
+        *,
+        name: str | None = None,
+        description: str | None = None,
     ) -> None:
-        super().__init__(message, status)
+        super().__init__(message, status, name=name, description=description)
         self.errors = errors or []
 
 
@@ -53,7 +59,13 @@ def _result(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         raise QueryError(f"The server answered HTTP {status} without JSON", status=status) from None
     if status >= 400 and "errors" not in body:
-        raise QueryError(f"HTTP {status}: {body.get('description', body)}", status=status)
+        description = body.get("description")
+        raise QueryError(
+            f"HTTP {status}: {body.get('description', body)}",
+            status=status,
+            name=body.get("name"),
+            description=description,
+        )
     errors = body.get("errors")
     if errors:
         raise QueryError("; ".join(str(e.get("message", e)) for e in errors), errors, status)
@@ -68,7 +80,7 @@ def query(q: GraphQLQuery | str, variables: dict[str, Any] | None = None) -> dic
         response = MetadataClient().send(
             "POST", "/graphql", json=payload, timeout=TIMEOUT_S, attempts=ATTEMPTS
         )
-    except GenologApiError as e:  # unreachable
+    except ServerUnreachableError as e:
         raise QueryError(str(e)) from None
     return _result(response)
 
@@ -81,6 +93,6 @@ async def query_async(q: GraphQLQuery | str, variables: dict[str, Any] | None = 
             response = await client.send(
                 "POST", "/graphql", json=payload, timeout=TIMEOUT_S, attempts=ATTEMPTS
             )
-        except GenologApiError as e:  # unreachable
+        except ServerUnreachableError as e:
             raise QueryError(str(e)) from None
     return _result(response)

@@ -25,7 +25,6 @@ class IngestError(GenologApiError):
     ) -> None:
         super().__init__(message, status, name=name)
         self.message = message
-        self.status = status
         self.line = line  # the 1-based record the server complained about, if it named one
 
 
