@@ -58,7 +58,7 @@ def test_syntax_errors_surface_in_gql() -> None:
 def test_an_unreachable_server_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("GENOLOG_URL", url)
-    monkeypatch.setattr("genolog.client._graphql.FIRST_DELAY_S", 0.01)
+    monkeypatch.setattr("genolog.client._http.FIRST_DELAY_S", 0.01)
     with pytest.raises(QueryError, match=f"Cannot reach the metadata server at {url}"):
         query("{ viewer { username } }")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import socket
 import subprocess
 import tomllib
 from pathlib import Path
@@ -12,6 +13,7 @@ import numpy as np
 
 from genolog.demo import fastq
 from genolog.demo.pedigree import write_pedigree
+from genolog.demo.service import port_free
 from genolog.demo.workspace import SCRIPT, example_folder, prepare_workspace
 from genolog.metadata.pedigree import check_and_order, parse
 
@@ -98,3 +100,21 @@ def test_the_wheel_ships_the_example() -> None:
     assert include["examples/fastqe"] == "genolog/examples/fastqe"
     assert (ROOT / "examples" / "fastqe" / SCRIPT).is_file()
     assert example_folder() == ROOT / "examples" / "fastqe"  # an editable install finds the checkout's
+
+
+def test_a_port_is_free_once_nothing_listens_though_closed_connections_linger() -> None:
+    """The server closes idle kept-alive connections first, which leaves its port's side of them in
+    TIME_WAIT after it stops; the next demo may still listen there (uvicorn binds with SO_REUSEADDR)."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = listener.accept()
+    assert not port_free("127.0.0.1", port)
+    accepted.close()  # the server's side closes first ...
+    client.recv(1)  # ... the client sees the end
+    client.close()
+    listener.close()
+    assert port_free("127.0.0.1", port)

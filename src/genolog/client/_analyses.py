@@ -15,7 +15,8 @@ Scripts written for metamist change only their imports::
 
 The server comes from `genolog.client.server_settings` (``GENOLOG_URL``/``GENOLOG_TOKEN``, the
 ``[metadata]`` config table, or ``http://127.0.0.1:8000``). The analysis-runner guid of the config, if
-any, goes along as the ``sm-ar-guid`` header, as metamist's client sends it.
+any, goes along as the ``sm-ar-guid`` header, as metamist's client sends it. Refusals raise
+`GenologApiError` (also importable as ``ApiError``, its old name) or its subclass for the status.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import httpx
-
+from genolog.client._http import GenologApiError, MetadataClient
 from genolog.client._server import ServerSettings, server_settings
 
 TIMEOUT_S = 60.0
@@ -78,12 +78,8 @@ class AnalysisUpdateModel:
         return body
 
 
-class ApiError(Exception):
-    """The server refused the call (``status`` is its HTTP status) or could not be reached (``None``)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
+# The name this client's errors had before the client was shared; kept for scripts that catch it.
+ApiError = GenologApiError
 
 
 class AnalysisApi:
@@ -91,28 +87,14 @@ class AnalysisApi:
 
     def __init__(self, settings: ServerSettings | None = None) -> None:
         self.settings = settings or server_settings()
+        self._client = MetadataClient(self.settings)
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         from genolog.config import try_get_ar_guid
 
-        headers = dict(self.settings.headers)
         guid = try_get_ar_guid()  # None without a config
-        if guid:
-            headers["sm-ar-guid"] = guid
-        url = f"{self.settings.url}/api/v1{path}"
-        try:
-            response = httpx.request(method, url, json=body, headers=headers, timeout=TIMEOUT_S)
-        except httpx.HTTPError as e:
-            raise ApiError(f"Cannot reach the metadata server at {self.settings.url}: {e}") from None
-        if response.status_code >= 400:
-            try:
-                description = response.json().get("description") or response.text
-            except ValueError:
-                description = response.text or response.reason_phrase
-            raise ApiError(
-                f"{method} {path}: HTTP {response.status_code}: {description}", response.status_code
-            )
-        return response.json()
+        headers = {"sm-ar-guid": guid} if guid else {}
+        return self._client.call(method, path, json=body, headers=headers, timeout=TIMEOUT_S)
 
     def create_analysis(self, project: str, analysis: Analysis) -> int:
         """Create the analysis in `project`; returns its id."""

@@ -9,20 +9,22 @@ from typing import Any
 import httpx
 import orjson
 
-from genolog.client._server import ServerSettings, server_settings
+from genolog.client._http import GenologApiError, MetadataClient, ServerUnreachableError
+from genolog.client._server import ServerSettings
 
 # Lines are sent in pieces of about this many bytes: few enough writes, little memory.
 PIECE_BYTES = 256 * 1024
 _RECORD = re.compile(r"^record (\d+):")
 
 
-class IngestError(Exception):
+class IngestError(GenologApiError):
     """The server refused the ingest; nothing of it was written."""
 
-    def __init__(self, message: str, status: int | None, line: int | None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, status: int | None, line: int | None, *, name: str | None = None
+    ) -> None:
+        super().__init__(message, status, name=name)
         self.message = message
-        self.status = status
         self.line = line  # the 1-based record the server complained about, if it named one
 
 
@@ -35,29 +37,25 @@ def ingest(
     timeout: float = 600,
 ) -> dict[str, Any]:
     """Send ``{"participant": {...}}`` / ``{"sample": {...}}`` records; returns the server's report."""
-    settings = settings or server_settings()
-    url = f"{settings.url}/api/v1/ingest/{project}"
-    headers = {**settings.headers, "Content-Type": "application/x-ndjson"}
+    client = MetadataClient(settings)
     try:
-        response = httpx.post(
-            url,
+        report: dict[str, Any] = client.call(
+            "POST",
+            f"/ingest/{project}",
             content=_pieces(records),
             params={"dry_run": str(dry_run).lower()},
-            headers=headers,
+            headers={"Content-Type": "application/x-ndjson"},
             timeout=httpx.Timeout(timeout, connect=10),
         )
-    except httpx.HTTPError as error:
+    except ServerUnreachableError as error:
+        # not retried: the records are streamed once
         raise IngestError(
-            f"cannot reach the metadata server at {settings.url}: {error}", None, None
+            f"cannot reach the metadata server at {client.settings.url}: {error.reason}", None, None
         ) from error
-    if response.status_code >= 400:
-        try:
-            message = str(response.json().get("description") or response.text)
-        except ValueError:
-            message = response.text or response.reason_phrase
-        found = _RECORD.match(message)
-        raise IngestError(message, response.status_code, int(found.group(1)) if found else None)
-    report: dict[str, Any] = response.json()
+    except GenologApiError as error:
+        found = _RECORD.match(error.description)
+        line = int(found.group(1)) if found else None
+        raise IngestError(error.description, error.status, line, name=error.name) from None
     return report
 
 

@@ -7,9 +7,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-import httpx
 import uvicorn
 
+from genolog.client import MetadataClient, ServerUnreachableError
+from genolog.client._server import ServerSettings as ClientSettings
 from genolog.metadata.app import create_app
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.errors import MetadataError
@@ -42,7 +43,11 @@ class RunningServer:
 
 
 def port_free(host: str, port: int) -> bool:
+    """Whether uvicorn can listen on the port: nothing listens there. Binding as uvicorn does (with
+    SO_REUSEADDR) ignores the port's closed connections still in TIME_WAIT: clients keep connections
+    alive and the server closes the idle ones, which leaves such entries for a minute after it stops."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
@@ -67,12 +72,13 @@ def start(settings: ServerSettings) -> RunningServer:
     thread = threading.Thread(target=server.run, name="genolog-demo-server", daemon=True)
     thread.start()
     url = f"http://{settings.host}:{settings.port}"
+    health = MetadataClient(ClientSettings(url=url, token=None))  # /health needs no token
     deadline = time.monotonic() + 30
     while True:
         try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+            if health.send("GET", "/health", timeout=1).status_code == 200:
                 return RunningServer(svc, server, thread, url)
-        except httpx.HTTPError:
+        except ServerUnreachableError:
             pass
         if not thread.is_alive() or time.monotonic() > deadline:
             svc.db.dispose()

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from genolog.client import server_settings
+from genolog.client import MetadataClient, ServerUnreachableError, error_for
 
 TIMEOUT_S = 300.0
 
@@ -25,7 +23,7 @@ def upload(
     perform_sex_check: bool = True,
 ) -> dict[str, Any]:
     """POST the file to ``/api/v1/family/{project}/pedigree``; returns the server's counts."""
-    server = server_settings()
+    client = MetadataClient()
     try:
         content = path.read_bytes()
     except OSError as e:
@@ -36,27 +34,25 @@ def upload(
     }
     if has_header is not None:
         params["has_header"] = str(has_header).lower()
-    url = f"{server.url}/api/v1/family/{project}/pedigree"
     try:
-        response = httpx.post(
-            url,
+        response = client.send(
+            "POST",
+            f"/api/v1/family/{project}/pedigree",
             params=params,
             files={"file": (path.name, content, "text/plain")},
-            headers=server.headers,
             timeout=TIMEOUT_S,
         )
-    except httpx.TransportError as e:
-        raise PedigreeError(f"Cannot reach the metadata server at {server.url}: {e}") from None
+    except ServerUnreachableError as e:
+        raise PedigreeError(str(e)) from None
+    if response.status_code >= 400:
+        refusal = error_for("POST", f"/family/{project}/pedigree", response)
+        raise PedigreeError(
+            f"{path}: the server refused the pedigree (HTTP {response.status_code}): {refusal.description}"
+        )
     try:
         body = response.json()
     except ValueError:
         body = None
-    if response.status_code >= 400:
-        description = body.get("description") if isinstance(body, dict) else None
-        raise PedigreeError(
-            f"{path}: the server refused the pedigree (HTTP {response.status_code}): "
-            f"{description or response.text.strip() or response.reason_phrase}"
-        )
     if not isinstance(body, dict):
         raise PedigreeError(f"The server answered HTTP {response.status_code} without a JSON object")
     return body

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from genolog.client import server_settings
+from genolog.client import GenologApiError, MetadataClient, ServerUnreachableError, server_settings
 from genolog.client._server import ServerSettings
 from genolog.runner.errors import RunnerError
 
-API = "/api/v1"
 TIMEOUT_S = 30.0
 
 
@@ -19,6 +16,7 @@ class MetadataServer:
 
     def __init__(self, settings: ServerSettings | None = None) -> None:
         self.settings = settings or server_settings()
+        self._client = MetadataClient(self.settings)
 
     @property
     def url(self) -> str:
@@ -26,18 +24,11 @@ class MetadataServer:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = httpx.request(
-                method, f"{self.url}{API}{path}", headers=self.settings.headers, timeout=TIMEOUT_S, **kwargs
-            )
-        except httpx.HTTPError as e:
-            raise RunnerError(f"Cannot reach the metadata server at {self.url} ({e}).") from None
-        if response.status_code >= 400:
-            try:
-                reason = str(response.json().get("description") or response.text)
-            except ValueError:
-                reason = response.text or response.reason_phrase
-            raise RunnerError(reason.rstrip(".") + ".")
-        return response.json()
+            return self._client.call(method, path, timeout=TIMEOUT_S, **kwargs)
+        except ServerUnreachableError as e:
+            raise RunnerError(f"Cannot reach the metadata server at {self.url} ({e.reason}).") from None
+        except GenologApiError as e:
+            raise RunnerError(e.description.rstrip(".") + ".") from None
 
     def check_access(self, dataset: str, access_level: str) -> dict[str, Any]:
         """The caller's user name and roles when it may run at this level; a `RunnerError` otherwise."""
