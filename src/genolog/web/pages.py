@@ -18,6 +18,7 @@ from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.ids import int_or_none
 from genolog.metadata.permissions import MEMBER_ADMIN, READ, WRITE, Caller
+from genolog.metadata.reads import read_files
 from genolog.metadata.service import Service
 from genolog.web import changes, edits, graph, grid, overview, session
 from genolog.web.render import PageRoute, page_read, render, sign_in_page
@@ -124,23 +125,6 @@ query ($project: String!, $id: String!) {
   }
 }
 """
-
-
-def read_files(assay: dict[str, Any]) -> list[dict[str, Any]]:
-    """An assay's read files (``meta.reads``: files, or lists of them per lane or pair)."""
-    files: list[dict[str, Any]] = []
-
-    def visit(value: Any) -> None:
-        if isinstance(value, dict):
-            files.append(value)
-            for secondary in value.get("secondaryFiles") or []:
-                visit(secondary)
-        elif isinstance(value, list):
-            for item in value:
-                visit(item)
-
-    visit((assay.get("meta") or {}).get("reads"))
-    return files
 
 
 @router.get("/projects/{project}/samples/{sample_id}", response_class=HTMLResponse)
