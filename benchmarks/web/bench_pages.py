@@ -197,7 +197,7 @@ def populate_qc(api: Api, seed: int = 8) -> None:
 
 def cold_qc(client: Any, repeat: int) -> None:
     """Cohort QC as the first view after the project changed: every row's scalars read again."""
-    from genolog.web import cohort_qc
+    from genolog.metadata.service import cohort_qc
 
     times = []
     for _ in range(repeat):

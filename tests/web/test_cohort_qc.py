@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from genolog.web.outliers import find_outliers
+from genolog.metadata.service.qc_outliers import find_outliers
 from tests.metadata.support import Api, sample_with_group
 from tests.web.support import Site, build_site, signed_in
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from genolog.metadata.errors import NotFound
 from genolog.metadata.ids import int_or_none
+from genolog.metadata.reads import read_files
 from genolog.metadata.service import Service, Session, grid, overview
 from genolog.metadata.service.browser import page_project, token_owner
 from genolog.metadata.service.history import entity_history
@@ -117,23 +118,6 @@ query ($project: String!, $id: String!) {
   }
 }
 """
-
-
-def read_files(assay: dict[str, Any]) -> list[dict[str, Any]]:
-    """An assay's read files (``meta.reads``: files, or lists of them per lane or pair)."""
-    files: list[dict[str, Any]] = []
-
-    def visit(value: Any) -> None:
-        if isinstance(value, dict):
-            files.append(value)
-            for secondary in value.get("secondaryFiles") or []:
-                visit(secondary)
-        elif isinstance(value, list):
-            for item in value:
-                visit(item)
-
-    visit((assay.get("meta") or {}).get("reads"))
-    return files
 
 
 @router.get("/projects/{project}/samples/{sample_id}", response_class=HTMLResponse)

@@ -46,8 +46,7 @@ from genolog.metadata.graphql.sequencing_groups import (
     sequencing_group_nodes,
     sequencing_group_where,
 )
-from genolog.metadata.permissions import CONTRIBUTE
-from genolog.metadata.store import cohorts as store
+from genolog.metadata.service import cohorts as service
 
 DRY_RUN_ID = "DRY RUN"  # what a dry run's cohort is called: it has no id yet
 NEW_TEMPLATE_ID = "CREATE NEW"  # metamist's word for the template a dry run would create
@@ -274,9 +273,9 @@ class CohortCriteriaInput:
     sg_type: list[str] | None = None
     sample_type: list[str] | None = None
 
-    def to_criteria(self) -> store.Criteria:
-        return store.Criteria.from_json(
-            {key: getattr(self, key) for key in store.Criteria.__dataclass_fields__}
+    def to_criteria(self) -> service.Criteria:
+        return service.Criteria.from_json(
+            {key: getattr(self, key) for key in service.Criteria.__dataclass_fields__}
         )
 
 
@@ -315,7 +314,7 @@ def _writing(info: Info[Any, Any]) -> GraphQLContext:
     return ctx
 
 
-def _preview(ctx: GraphQLContext, created: store.CreatedCohort) -> GraphQLCohort:
+def _preview(ctx: GraphQLContext, created: service.CreatedCohort) -> GraphQLCohort:
     """The cohort a dry run would create, with its (existing or would-be) template."""
     if created.template_id is not None:
         fmt = ctx.tx.codecs.cohort_template.format
@@ -366,23 +365,15 @@ class CohortMutations:
         exclude_ineligible_sg_ids_internal: bool = False,
     ) -> CreatedGraphQLCohort:
         ctx = _writing(info)
-        row = ctx.project(project, CONTRIBUTE)
-        template_id = (
-            None
-            if cohort_spec.template_id is None
-            else ctx.tx.codecs.cohort_template.parse(cohort_spec.template_id)
-        )
-        created = store.create_cohort_from_criteria(
-            ctx.tx,
-            row["id"],
-            ctx.caller.user,
+        created = service.create_from_criteria(
+            ctx,
+            project,
             cohort_spec.name,
             cohort_spec.description,
-            template_id,
+            cohort_spec.template_id,
             None if cohort_criteria is None else cohort_criteria.to_criteria(),
             dry_run,
             exclude_ineligible_sg_ids_internal,
-            caller=ctx.caller,
         )
         excluded = created.selection.excluded_ineligible
         fmt = ctx.tx.codecs.sequencing_group.format
@@ -399,14 +390,8 @@ class CohortMutations:
         ctx = _writing(info)
         if template.id is not None:
             raise BadRequest("createCohortTemplate makes a new template: leave out 'id'")
-        row = ctx.project(project, CONTRIBUTE)
-        template_id = store.create_template(
-            ctx.tx,
-            row["id"],
-            template.name,
-            template.description,
-            template.criteria.to_criteria(),
-            caller=ctx.caller,
+        template_id = service.create_template(
+            ctx, project, template.name, template.description, template.criteria.to_criteria()
         )
         fmt = ctx.tx.codecs.cohort_template.format
         return only(
@@ -417,9 +402,5 @@ class CohortMutations:
     @strawberry.mutation
     def update_cohort(self, info: Info[Any, Any], id: str, cohort: CohortUpdateBodyInput) -> GraphQLCohort:
         ctx = _writing(info)
-        cohort_id = ctx.tx.codecs.cohort.parse(id)
-        current = store.get_cohort(ctx.tx, cohort_id)
-        ctx.project_by_id(current["project_id"], CONTRIBUTE, f"Cohort {id} not found")
         status = None if cohort.status is None else cohort.status.value
-        store.update_cohort(ctx.tx, cohort_id, cohort.name, cohort.description, status)
-        return _cohort(ctx, cohort_id)
+        return _cohort(ctx, service.update(ctx, id, cohort.name, cohort.description, status))

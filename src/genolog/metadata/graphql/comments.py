@@ -28,7 +28,7 @@ import strawberry
 from strawberry.types import Info
 
 from genolog.metadata import tables as t
-from genolog.metadata.errors import BadRequest, Forbidden
+from genolog.metadata.errors import BadRequest
 from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of, found_in, only
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
@@ -47,10 +47,9 @@ from genolog.metadata.graphql.participants import (
 from genolog.metadata.graphql.projects import GraphQLProject, project_nodes
 from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
 from genolog.metadata.graphql.sequencing_groups import GraphQLSequencingGroup, sequencing_group_nodes
-from genolog.metadata.permissions import CONTRIBUTE, PROJECT_ADMIN
-from genolog.metadata.store import assays, families, participants, projects, samples
+from genolog.metadata.service import comments as service
+from genolog.metadata.service.comments import ENTITY_LABELS as _LABELS
 from genolog.metadata.store import comments as store
-from genolog.metadata.store import sequencing_groups as sg_store
 
 
 @strawberry.enum(name="CommentStatus")
@@ -225,15 +224,6 @@ def discussion(owners: Siblings[Any], entity: str, pk: int) -> GraphQLDiscussion
 
 # --- mutations ----------------------------------------------------------------------------------------------
 
-_LABELS = {
-    "project": "Project",
-    "sample": "Sample",
-    "assay": "Assay",
-    "sequencing_group": "Sequencing group",
-    "participant": "Participant",
-    "family": "Family",
-}
-
 
 def _writing(info: Info[Any, Any]) -> GraphQLContext:
     ctx = context_of(info)
@@ -249,52 +239,10 @@ def _comment(ctx: GraphQLContext, comment_id: int) -> GraphQLComment:
     return only(comment_nodes(ctx, rows), f"Comment {comment_id} not found")
 
 
-def _entity_project(ctx: GraphQLContext, entity: str, entity_id: int | str) -> tuple[int, int]:
-    """(primary key, project id) of the entity a new comment is for; NotFound when there is none."""
-    tx, codecs = ctx.tx, ctx.tx.codecs
-    if entity == "project":
-        return int(entity_id), int(projects.get_by_id(tx.conn, int(entity_id))["id"])
-    if entity == "sample":
-        pk = codecs.sample.parse(str(entity_id))
-        return pk, int(samples.get_row(tx, pk)["project_id"])
-    if entity == "sequencing_group":
-        pk = codecs.sequencing_group.parse(str(entity_id))
-        return pk, int(sg_store.get_row(tx, pk)["project_id"])
-    pk = int(entity_id)
-    if entity == "assay":
-        return pk, assays.project_of(tx, pk)
-    if entity == "participant":
-        return pk, int(participants.get_row(tx, pk)["project_id"])
-    return pk, families.project_of(tx, pk)
-
-
 def add_comment(info: Info[Any, Any], entity: str, entity_id: int | str, content: str) -> GraphQLComment:
     """Write a comment on an entity, as ``addComment`` of each entity's namespace does."""
     ctx = _writing(info)
-    pk, project_id = _entity_project(ctx, entity, entity_id)
-    ctx.project_by_id(project_id, CONTRIBUTE, f"{_LABELS[entity]} {entity_id} not found")
-    return _comment(ctx, store.add(ctx.tx, project_id, entity, pk, ctx.caller.user, content))
-
-
-def _editable(ctx: GraphQLContext, comment_id: int) -> None:
-    """Refuse unless the caller may read the comment (a project admin without a reading role cannot:
-    the comment, its entity and project are not theirs to see) and wrote it (and may still contribute)
-    or is a project admin."""
-    _comment(ctx, comment_id)
-    row = store.get_row(ctx.tx.conn, comment_id)
-    project = ctx.project_by_id(
-        row["project_id"], CONTRIBUTE | PROJECT_ADMIN, f"Comment {comment_id} not found"
-    )
-    roles = ctx.caller.roles_on(row["project_id"])
-    if roles & PROJECT_ADMIN:
-        return
-    if row["author"] != ctx.caller.user:
-        raise Forbidden(
-            f"User {ctx.caller.user!r} may not change comment {comment_id} by {row['author']!r}: only its "
-            f"author or an admin of project {project['name']!r} may"
-        )
-    if not roles & CONTRIBUTE:
-        raise Forbidden(f"User {ctx.caller.user!r} needs the contributor or writer role to change comments")
+    return _comment(ctx, service.add(ctx, entity, entity_id, content))
 
 
 @strawberry.type(name="CommentMutations")
@@ -302,27 +250,22 @@ class CommentMutations:
     @strawberry.mutation
     def add_comment_to_thread(self, info: Info[Any, Any], parent_id: int, content: str) -> GraphQLComment:
         ctx = _writing(info)
-        parent = store.get_row(ctx.tx.conn, parent_id)
-        ctx.project_by_id(parent["project_id"], CONTRIBUTE, f"Comment {parent_id} not found")
-        return _comment(ctx, store.reply(ctx.tx, parent_id, ctx.caller.user, content))
+        return _comment(ctx, service.reply(ctx, parent_id, content))
 
     @strawberry.mutation
     def update_comment(self, info: Info[Any, Any], id: int, content: str) -> GraphQLComment:
         ctx = _writing(info)
-        _editable(ctx, id)
-        store.update(ctx.tx, id, content)
+        service.update(ctx, id, content)
         return _comment(ctx, id)
 
     @strawberry.mutation
     def delete_comment(self, info: Info[Any, Any], id: int) -> GraphQLComment:
         ctx = _writing(info)
-        _editable(ctx, id)
-        store.set_status(ctx.tx, id, store.DELETED)
+        service.delete(ctx, id)
         return _comment(ctx, id)
 
     @strawberry.mutation
     def restore_comment(self, info: Info[Any, Any], id: int) -> GraphQLComment:
         ctx = _writing(info)
-        _editable(ctx, id)
-        store.set_status(ctx.tx, id, store.ACTIVE)
+        service.restore(ctx, id)
         return _comment(ctx, id)

@@ -3,22 +3,21 @@
 As in metamist, a cohort made from criteria alone gets a template of its own, so every cohort records how
 its sequencing groups were chosen. Criteria are stored as given (project names and formatted sequencing
 group ids, with ``projects`` defaulting to the cohort's project), so a template reads the same wherever
-it is shown.
+it is shown. ``service.cohorts`` checks that the caller may read what criteria name and orchestrates
+the writes; this module reads and writes the rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from genolog.metadata import access
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx, utcnow
 from genolog.metadata.errors import BadRequest, Conflict, NotFound
-from genolog.metadata.permissions import READ, Caller
 from genolog.metadata.store import enums
 
 STATUSES = ("active", "archived", "invalid")
@@ -71,19 +70,6 @@ class Selection:
     criteria: Criteria
     sg_ids: list[int]
     excluded_ineligible: list[int] | None
-
-
-@dataclass(frozen=True)
-class CreatedCohort:
-    """The outcome of ``create_cohort_from_criteria``; on a dry run nothing was written and the ids are None."""
-
-    cohort_id: int | None
-    template_id: int | None
-    project_id: int
-    name: str
-    description: str
-    author: str
-    selection: Selection
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -157,22 +143,17 @@ def template_views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
 # --- criteria ---------------------------------------------------------------------------------------------
 
 
-def normalise_criteria(tx: Tx, caller: Caller, project_id: int, criteria: Criteria) -> Criteria:
-    """Check every criterion (readable projects, well-formed ids, known enum values); default the projects."""
-    projects = criteria.projects
-    if not projects:
-        projects = _project_names(tx, [project_id])
-    for name in projects:
-        access.project_by_name(tx, caller, name, READ)
+def check_criteria(tx: Tx, criteria: Criteria) -> None:
+    """Every sequencing group id well formed, every enum value known (the projects are the caller's to
+    check: ``service.cohorts``)."""
     for key in ("sg_ids_internal", "excluded_sgs_internal"):
         tx.codecs.sequencing_group.parse_many(getattr(criteria, key))
     for key, kind in ENUM_CRITERIA.items():
         for value in getattr(criteria, key):
             enums.check(tx.conn, kind, value)
-    return replace(criteria, projects=list(projects))
 
 
-def _project_names(tx: Tx, project_ids: list[int]) -> list[str]:
+def project_names(tx: Tx, project_ids: list[int]) -> list[str]:
     return [
         str(name)
         for name in tx.conn.execute(
@@ -181,19 +162,31 @@ def _project_names(tx: Tx, project_ids: list[int]) -> list[str]:
     ]
 
 
+def projects_of_sequencing_groups(tx: Tx, sg_ids: list[int]) -> dict[int, int]:
+    """Sequencing group id -> its sample's project id, for those that exist."""
+    if not sg_ids:
+        return {}
+    return dict(
+        tx.conn.execute(
+            sa.select(t.sequencing_group.c.id, t.sample.c.project_id)
+            .join(t.sample, t.sample.c.id == t.sequencing_group.c.sample_id)
+            .where(t.sequencing_group.c.id.in_(sg_ids))
+        ).all()
+    )
+
+
 def select_sequencing_groups(
-    tx: Tx, caller: Caller, criteria: Criteria, exclude_ineligible: bool
+    tx: Tx, project_ids: list[int], criteria: Criteria, exclude_ineligible: bool
 ) -> Selection:
-    """The non-archived sequencing groups of the criteria's projects that pass every filter.
+    """The non-archived sequencing groups of the projects ``project_ids`` (the criteria's) that pass every
+    filter.
 
     Sequencing groups asked for by id that do not pass are an error, unless ``exclude_ineligible``: then
     they are left out and reported."""
     sg, sample = t.sequencing_group, t.sample
     codec = tx.codecs.sequencing_group
-    project_ids = [int(access.project_by_name(tx, caller, n, READ)["id"]) for n in criteria.projects]
     wanted = codec.parse_many(criteria.sg_ids_internal)
     excluded = codec.parse_many(criteria.excluded_sgs_internal)
-    _require_visible(tx, caller, wanted + excluded)
     where: list[sa.ColumnElement[bool]] = [sample.c.project_id.in_(project_ids), sg.c.archived.is_(False)]
     if wanted:
         where.append(sg.c.id.in_(wanted))
@@ -224,39 +217,18 @@ def select_sequencing_groups(
     return Selection(criteria, selected, ineligible if exclude_ineligible else None)
 
 
-def _require_visible(tx: Tx, caller: Caller, sg_ids: list[int]) -> None:
-    """Sequencing groups named in criteria must exist in a project the caller may read."""
-    if not sg_ids:
-        return
-    found = dict(
-        tx.conn.execute(
-            sa.select(t.sequencing_group.c.id, t.sample.c.project_id)
-            .join(t.sample, t.sample.c.id == t.sequencing_group.c.sample_id)
-            .where(t.sequencing_group.c.id.in_(sg_ids))
-        ).all()
-    )
-    missing = [i for i in dict.fromkeys(sg_ids) if i not in found or not caller.can_read(found[i])]
-    if missing:
-        fmt = tx.codecs.sequencing_group.format
-        raise BadRequest(f"Sequencing groups not found: {', '.join(fmt(i) for i in missing)}")
-
-
 # --- writing ----------------------------------------------------------------------------------------------
 
 
-def create_template(
-    tx: Tx, project_id: int, name: str, description: str, criteria: Criteria, *, caller: Caller
-) -> int:
-    if not name.strip():
-        raise BadRequest("A cohort template needs a name")
-    checked = normalise_criteria(tx, caller, project_id, criteria)
+def insert_template(tx: Tx, project_id: int, name: str, description: str, criteria: Criteria) -> int:
+    """A new template of checked criteria."""
     template_id = tx.conn.execute(
         t.cohort_template.insert()
         .values(
             project_id=project_id,
             name=name,
             description=description,
-            criteria=checked.as_json(),
+            criteria=criteria.as_json(),
             audit_log_id=tx.audit_log_id,
         )
         .returning(t.cohort_template.c.id)
@@ -265,46 +237,10 @@ def create_template(
     return int(template_id)
 
 
-def create_cohort_from_criteria(
-    tx: Tx,
-    project_id: int,
-    author: str,
-    name: str,
-    description: str,
-    template_id: int | None,
-    criteria: Criteria | None,
-    dry_run: bool,
-    exclude_ineligible: bool,
-    *,
-    caller: Caller,
-) -> CreatedCohort:
-    """Make a cohort of the sequencing groups matching a template's criteria, or new criteria (which then
-    become a template of their own); a dry run checks everything and writes nothing."""
-    if not name.strip():
-        raise BadRequest("A cohort needs a name")
-    if template_id is None and criteria is None:
-        raise BadRequest("A cohort needs criteria or the id of a cohort template")
-    if template_id is not None:
-        template = get_template(tx, template_id)
-        if not caller.can_read(template["project_id"]):
-            raise NotFound(f"Cohort template {tx.codecs.cohort_template.format(template_id)} not found")
-        stored = Criteria.from_json(template["criteria"])
-        if criteria is not None and normalise_criteria(tx, caller, project_id, criteria) != stored:
-            raise BadRequest(
-                "Give a cohort template id or criteria; these criteria differ from the template's"
-            )
-        criteria = stored
-    assert criteria is not None
-    checked = normalise_criteria(tx, caller, project_id, criteria)
-    _require_unique_name(tx, name)
-    selection = select_sequencing_groups(tx, caller, checked, exclude_ineligible)
-    if not selection.sg_ids:
-        raise BadRequest("The cohort criteria match no sequencing groups: a cohort cannot be empty")
-    created = CreatedCohort(None, template_id, project_id, name, description, author, selection)
-    if dry_run:
-        return created
-    if template_id is None:
-        template_id = create_template(tx, project_id, name, description, checked, caller=caller)
+def insert_cohort(
+    tx: Tx, project_id: int, author: str, name: str, description: str, template_id: int, sg_ids: list[int]
+) -> int:
+    """A new active cohort of the sequencing groups ``sg_ids``, made from the template ``template_id``."""
     cohort_id = tx.conn.execute(
         t.cohort.insert()
         .values(
@@ -323,14 +259,14 @@ def create_cohort_from_criteria(
         t.cohort_sequencing_group.insert(),
         [
             {"cohort_id": cohort_id, "sequencing_group_id": sg_id, "audit_log_id": tx.audit_log_id}
-            for sg_id in selection.sg_ids
+            for sg_id in sg_ids
         ],
     )
     tx.created("cohort", [cohort_id], project_id)
-    return replace(created, cohort_id=int(cohort_id), template_id=template_id)
+    return int(cohort_id)
 
 
-def _require_unique_name(tx: Tx, name: str, other_than: int | None = None) -> None:
+def require_unique_name(tx: Tx, name: str, other_than: int | None = None) -> None:
     statement = sa.select(t.cohort.c.id).where(t.cohort.c.name == name)
     if other_than is not None:
         statement = statement.where(t.cohort.c.id != other_than)
@@ -350,7 +286,7 @@ def update_cohort(
     if name is not None:
         if not name.strip():
             raise BadRequest("A cohort needs a name")
-        _require_unique_name(tx, name, other_than=cohort_id)
+        require_unique_name(tx, name, other_than=cohort_id)
         values["name"] = name
     if description is not None:
         values["description"] = description
