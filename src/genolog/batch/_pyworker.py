@@ -4,9 +4,9 @@ Run as a script (``python _pyworker.py``) by the local backend, so starting it i
 genolog. The first stdin line is ``{"sys_path": [...], "preload": [...]}``; each further line is a
 job request ``{"payload", "log", "cwd", "env", "unset", "timeout"}`` (environment changes
 relative to the worker's own) answered on stdout with
-``{"exit": code, "timed_out": bool}``. Forking from this single-threaded process costs about a
-millisecond, against ~150 ms for a fresh interpreter per job, and the child inherits everything
-preloaded, including the modules the jobs' functions live in.
+``{"exit": code, "timed_out": bool}``. Forking from this single-threaded process is far cheaper than
+a fresh interpreter per job, and the child inherits everything preloaded, including the modules the
+jobs' functions live in.
 """
 
 from __future__ import annotations

@@ -61,8 +61,8 @@ class Tx:
 
     A creation is recorded without its snapshot (``new`` is NULL): the entity as created is the ``old`` of
     its next change, or its current state if it has not changed since, and ``history.fill_creations``
-    puts it back when history is read. Snapshots were most of a bulk ingest's change record: building
-    and encoding them cost a quarter of its time. The kinds in ``tables.CREATED_ON_ROW`` record their
+    puts it back when history is read, so a bulk ingest builds and encodes no snapshot of what it
+    creates. The kinds in ``tables.CREATED_ON_ROW`` record their
     creation on the row itself (their writers set ``created_audit_log_id``), so it writes no ``change``
     row at all.
     """
@@ -101,14 +101,14 @@ class Tx:
 
     def touch(self, entity: str, ids: list[int], project_id: int | None) -> None:
         """Call before changing these entities, so their old state is kept."""
-        from genolog.metadata.store import history
+        from genolog.metadata.store.snapshots import snapshot
 
         fresh = [i for i in ids if (entity, i) not in self._touched]
         if not fresh:
             return
-        snapshots = history.snapshot(self, entity, fresh)
+        before = snapshot(self, entity, fresh)
         for i in fresh:
-            self._touched[(entity, i)] = (project_id, snapshots.get(i))
+            self._touched[(entity, i)] = (project_id, before.get(i))
 
     def created(self, entity: str, ids: list[int], project_id: int | None) -> None:
         """Call after inserting these entities (rows of the ``tables.CREATED_ON_ROW`` kinds carry their
@@ -120,15 +120,13 @@ class Tx:
 
     def finish(self) -> None:
         """Record the changes of this request; call once, just before commit."""
-        from genolog.metadata.store import history
+        from genolog.metadata.store.snapshots import snapshot
 
         changed: dict[str, list[int]] = {}
         for (entity, i), (_, old) in self._touched.items():
             if old is not None:
                 changed.setdefault(entity, []).append(i)
-        after = {
-            (e, i): view for e, ids in changed.items() for i, view in history.snapshot(self, e, ids).items()
-        }
+        after = {(e, i): view for e, ids in changed.items() for i, view in snapshot(self, e, ids).items()}
         rows = []
         created: dict[tuple[str, int | None], list[int]] = {}
         for (entity, i), (project_id, old) in self._touched.items():

@@ -45,7 +45,7 @@ def insert_many(
     """Insert ``rows`` (all with the same keys), with ``ids`` (from ``allocate_ids``) as their ids if
     given: a COPY on PostgreSQL, INSERTs of many rows on SQLite.
 
-    SQLAlchemy's own executemany costs ~10 µs of Python per row (parameter construction, per-row bind
+    SQLAlchemy's own executemany does Python work for every row (parameter construction, per-row bind
     processing); bulk ingest writes millions of rows, so this converts values once each and hands plain
     tuples to the driver. The writes are queued and done by a thread of the connection's own
     (``queued_writes``), so the database works on them while the caller goes on.
@@ -59,7 +59,7 @@ def insert_many(
 
     def tuples() -> Iterator[tuple[Any, ...]]:
         # column by column, lazily: each column one map over the rows, each conversion one map over its
-        # column, the rows one zip; all iterated in C, where a loop over the rows cost ~1 µs a row
+        # column, the rows one zip; all iterated in C, with no Python loop over the rows
         values: list[Iterator[Any]] = [map(itemgetter(c), rows) for c in columns]
         for i, convert in converted:
             values[i] = map(convert, values[i])
@@ -84,8 +84,8 @@ def _insert_sqlite(
     raw: sa.PoolProxiedConnection, target: str, width: int, rows: Iterator[tuple[Any, ...]]
 ) -> None:
     """The rows as INSERTs of many rows each: SQLite binds each statement's values at once and writes its
-    rows in one step, a third faster than executemany's step per row (9 -> 6 µs a sample's assay and
-    two external ids), and with the interpreter lock released throughout."""
+    rows in one step, rather than executemany's step per row, with the interpreter lock released
+    throughout."""
     sqlite = raw.dbapi_connection
     assert isinstance(sqlite, sqlite3.Connection)
     per_statement = min(_SQLITE_ROWS, sqlite.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
@@ -101,8 +101,8 @@ def _converters(
     """Per column, what turns a Python value into the driver's, or None where the value goes as it is.
 
     JSON is encoded straight to text (which both SQLite and PostgreSQL's COPY take), without SQLAlchemy's
-    wrapper or psycopg's adapter; other types use their bind processor (private, but stable), applied once
-    per distinct value object, as a request stamps one ``now`` on all its rows. None is always NULL (for
+    wrapper or psycopg's adapter; other types use their dialect's bind processor, looked up once per call
+    and applied once per distinct value object, as a request stamps one ``now`` on all its rows. None is always NULL (for
     JSON, SQLAlchemy would store a JSON ``null``, which reads back as None all the same)."""
     result: list[Callable[[Any], Any] | None] = []
     for name in columns:
@@ -110,7 +110,7 @@ def _converters(
         if isinstance(type_.dialect_impl(dialect), sa.JSON):
             result.append(lambda value: None if value is None else _json_dumps(value))
             continue
-        process = type_._cached_bind_processor(dialect)
+        process = type_.dialect_impl(dialect).bind_processor(dialect)
         result.append(None if process is None else _last_value_cached(process))
     return result
 
@@ -155,8 +155,8 @@ def _sqlite_values(values: list[Any], what: object) -> sa.Select[Any]:
 
 
 def _pg_array(values: list[Any], item_type: Any) -> sa.Cast[Any]:
-    """``values`` as one PostgreSQL array parameter, sent as the text of an array literal: psycopg's list
-    adapter cost microseconds per element."""
+    """``values`` as one PostgreSQL array parameter, sent as the text of an array literal, built in one
+    join rather than by psycopg's list adapter, which adapts element by element."""
     return sa.cast(sa.literal(_pg_array_text(values), sa.Text), ARRAY(item_type))
 
 
@@ -184,8 +184,8 @@ def allocate_ids(conn: Connection, counts: Mapping[sa.Table, int]) -> dict[sa.Ta
                 name = conn.execute(sa.select(sa.func.pg_get_serial_sequence(table.name, "id"))).scalar_one()
                 _SEQUENCES[table.name] = name
             names.append(name)
-        # arrays, which psycopg reads in C: 1,000 rows through SQLAlchemy's result cost twice the
-        # database's time to draw the numbers
+        # one array per table, which psycopg reads in C, rather than a row per id through SQLAlchemy's
+        # result
         each = "(SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s))"
         drawn = conn.exec_driver_sql(
             "SELECT " + ", ".join([each] * len(names)),
@@ -238,7 +238,8 @@ def _json_loads(value: str | bytes | float) -> Any:
 
 def create_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
-    # orjson reads and writes JSON columns (meta, reads, outputs) several times faster than json
+    # orjson reads and writes the JSON columns (meta, reads, outputs), which every ingest and answer
+    # carries, rather than the standard library's json
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", _json_loads)
     if url.startswith("sqlite"):

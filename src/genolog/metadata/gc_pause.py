@@ -1,4 +1,5 @@
-"""Pausing Python's cyclic garbage collector while a request builds or walks many objects."""
+"""Pausing Python's cyclic garbage collector while a request builds or walks many objects, which the
+collector would otherwise scan again and again; reference counting frees them as before."""
 
 from __future__ import annotations
 
@@ -15,10 +16,16 @@ _gc_pauses = 0
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a large answer is built or a bulk upsert runs.
 
-    Building 100,000 nodes triggers many full collections, each scanning every object in the process,
-    which made answers twice as slow. The requests break their own cycles (``GraphQLContext.release``,
-    ``store.upserts``), so nothing accumulates; with several requests at once the collector resumes
-    after the last."""
+    What it guarantees: the collector is off from the first pause's entry until the last pause (of any
+    thread) exits, and then on (even if it was off before); pauses nest and overlap across threads,
+    counted under a lock.
+
+    When it is safe to use: only around work whose own reference cycles are broken before the pause ends
+    (``GraphQLContext.release``, ``store.upserts``' chunks), since no full collection runs meanwhile and
+    whatever cycles it leaves wait for the next one. It pauses the collector of the whole process, so
+    other requests' cycles wait too: keep it to one request's bounded work, never to something that
+    waits on a client or runs without end.
+    """
     global _gc_pauses
     with _gc_lock:
         _gc_pauses += 1

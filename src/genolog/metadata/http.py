@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from starlette.requests import Request
 
 from genolog.metadata import inputs
+from genolog.metadata._thirdparty import parsed_json_body
 from genolog.metadata.context import AuditInfo
 from genolog.metadata.errors import Unauthenticated
 from genolog.metadata.permissions import Caller
@@ -23,9 +24,9 @@ def check_request_text(request: Request) -> None:
     dependencies run, cached on the request (the ingest's streamed body is checked record by record)."""
     for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
         inputs.check_text(str(value), f"The parameter {name!r}")
-    body = request.__dict__.get("_body")
-    if body and "_json" in request.__dict__ and inputs.json_text_may_be_bad(body):
-        inputs.check_json(request.__dict__["_json"], "The request body", max_depth=None)
+    parsed = parsed_json_body(request)
+    if parsed is not None and inputs.json_text_may_be_bad(parsed[0]):
+        inputs.check_json(parsed[1], "The request body", max_depth=None)
 
 
 async def request_service(request: Request) -> Service:

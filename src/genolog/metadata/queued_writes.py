@@ -1,18 +1,27 @@
-"""Bulk inserts done by a thread of the connection's own while the request's thread goes on.
+"""Bulk inserts sent by a thread of the connection's own while the request's thread goes on.
 
-A bulk ingest writes each level of a chunk (samples, their external ids, assays, sequencing groups, their
-links) in one go: a COPY on PostgreSQL, a few INSERTs of many rows on SQLite. Done on the request's
-thread, each left it idle while the database worked: PostgreSQL works on a COPY's rows more slowly than
-Python makes them, and a COPY cannot start before the previous one has ended; SQLite writes the rows with
-the interpreter lock released. So ``copy_rows`` and ``insert_rows`` prepare the data (on the request's
-thread, which holds the lock anyway) and queue it; the connection's writer thread sends each write as soon
-as the one before has ended, while the request's thread goes on building the next level. Before the
-connection's next statement, commit or rollback, ``finish`` (which ``db.create_engine`` hooks into
-SQLAlchemy's events) waits for the queue to empty and collects the outcome.
+``copy_rows`` (PostgreSQL: ``COPY ... FROM STDIN``) and ``insert_rows`` (SQLite: an INSERT of many rows)
+prepare a write on the caller's thread and queue it; the connection's writer thread sends the queued
+writes one after another, so the database works on one level of a bulk ingest while the request builds
+the next. ``finish``, which ``db.create_engine`` hooks into SQLAlchemy's events, runs before the
+connection's next statement, commit, rollback or return to the pool.
 
-A write that fails (a unique external id taken meanwhile, say) raises there, from the next statement, as
-the same SQLAlchemy error the write itself would have raised; what was queued after it goes unsent, and the
-request fails and rolls back as before.
+What it guarantees:
+
+- Order and visibility: a connection's writes reach the database in the order they were queued, and all
+  of them before any later statement of that connection, since that statement first waits for the queue
+  to empty. The request reads its own writes, and a commit commits every one of them.
+- Errors: a write that fails (a unique external id taken meanwhile, say) raises from the connection's
+  next statement or commit, as the same SQLAlchemy error the write itself would have raised; what was
+  queued after it goes unsent, and the request fails and rolls back as before. A rollback (or the pool's
+  reset) drops what is not yet sent and ignores errors.
+- One thread on the wire: while writes are queued only the writer thread talks to the database; the
+  caller's thread only formats rows, and every other use of the connection passes ``finish`` first.
+- Bounded memory: at most ``_QUEUED`` writes wait; queuing one more blocks until the oldest is sent.
+
+When it is safe to use: through ``db.insert_many`` only, on a connection of an engine made by
+``db.create_engine`` (whose events call ``finish``), for inserts nothing reads back from the write itself
+(their ids come from ``db.allocate_ids`` beforehand), from the one thread that owns the connection.
 """
 
 from __future__ import annotations
@@ -28,9 +37,8 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from psycopg import pq
-from psycopg._copy_base import TextFormatter  # private, but the one formatter COPY itself uses
-from psycopg.adapt import Transformer
-from psycopg.copy import LibpqWriter
+from psycopg.abc import Buffer
+from psycopg.copy import Copy, LibpqWriter, Writer
 
 # key, in the pooled connection's ``info``, of its writer while writes are queued or a result is pending
 PENDING = "genolog_pending_writes"
@@ -151,12 +159,24 @@ class _Writer:
 
 
 def _formatted(dbapi_connection: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> bytes:
-    formatter = TextFormatter(Transformer(dbapi_connection))
-    data = bytearray()
-    for row in rows:
-        data += formatter.write_row(row)
-    data += formatter.end()
-    return bytes(data)
+    """The rows as COPY's text format, made by psycopg's own formatter: a ``Copy`` not run on the
+    connection (no statement is sent) that writes into memory."""
+    collected = _Collected()
+    with dbapi_connection.cursor() as cursor, Copy(cursor, binary=False, writer=collected) as copy:
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)
+    return bytes(collected.data)
+
+
+class _Collected(Writer):
+    """A COPY's data kept in memory, for the writer thread to send."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: Buffer) -> None:
+        self.data += data
 
 
 def _copy(connection: psycopg.Connection[Any], statement: str, data: bytes) -> None:
@@ -172,7 +192,7 @@ class _EndLater(LibpqWriter):
         if exc is not None:
             super().finish(exc)
             return
-        pgconn = self._pgconn
+        pgconn = self.connection.pgconn
         while pgconn.put_copy_end(None) == 0:
             _wait(pgconn, write=True)
         while pgconn.flush() != 0:

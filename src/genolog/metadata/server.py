@@ -80,13 +80,13 @@ def tune_interpreter() -> None:
     host the app do too).
 
     A bulk ingest or a 100,000-row GraphQL answer makes millions of short-lived objects; with Python's
-    default threshold (700) the young-generation collector runs thousands of times per request and costs
-    about a third of the time. Freeze what startup made, and collect the young far less often (every
-    100,000 allocations: a 20k-sample re-ingest 7,300 -> 9,000 samples/s, for ~100 MiB more peak memory at 100k)."""
+    default threshold (700) the young-generation collector runs thousands of times per request. Freeze
+    what startup made, and collect the young far less often (every 100,000 allocations), trading some
+    peak memory for time (benchmarks/README.md has the figures)."""
     gc.freeze()
     gc.set_threshold(100_000, 20, 10)
     # A request thread that waits on the database wakes to the interpreter lock held by another thread
     # for up to the switch interval: 5 ms by default, during which the database sits idle. A bulk ingest
-    # on PostgreSQL hands each COPY to a thread that waits so (queued_writes) hundreds of times; at 0.5 ms it
-    # went from about 11,000 to 12,500 samples a second.
+    # hands each COPY or many-row INSERT to a thread that waits so (queued_writes), once per write: a
+    # tenth of the default keeps the database busy.
     sys.setswitchinterval(0.0005)

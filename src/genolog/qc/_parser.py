@@ -289,7 +289,7 @@ class FastqParser:
                     lo = rows.min(axis=0)
                 else:
                     # padding must count as 255 for the minimum and as 0 for the maximum and the sums;
-                    # in-place arithmetic does that several times faster than np.where
+                    # in-place arithmetic on a reused mask, not np.where's fresh arrays
                     valid = np.arange(w) < ln[:, None]
                     padding = np.logical_not(valid).view(np.uint8)
                     np.multiply(padding, 255, out=padding)

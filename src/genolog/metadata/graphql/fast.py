@@ -50,8 +50,8 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
 from graphql.type.directives import GraphQLIncludeDirective, GraphQLSkipDirective
-from strawberry.types.arguments import convert_arguments
 
+from genolog.metadata._thirdparty import DEFINITION_BACKREF, convert_arguments, graphql_core_schema
 from genolog.metadata.graphql.limits import (
     MAX_QUERY_LENGTH,
     QueryLimitsRule,
@@ -61,7 +61,6 @@ from genolog.metadata.graphql.limits import (
     timeout_error,
 )
 
-DEFINITION_BACKREF = "strawberry-definition"
 PASS_THROUGH_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID", "JSON"})
 
 
@@ -100,7 +99,7 @@ class FastExecutor:
         self, schema: strawberry.Schema, cache_size: int = 256, cache_bytes: int = CACHE_BYTES
     ) -> None:
         self.schema = schema
-        self.core = schema._schema
+        self.core = graphql_core_schema(schema)
         self._cache: OrderedDict[tuple[str, int], Prepared] = OrderedDict()
         self._cache_size = cache_size
         self._cache_bytes = cache_bytes

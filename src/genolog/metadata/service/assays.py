@@ -26,7 +26,7 @@ class Assay(BaseModel):
 
 
 def _model(view: dict[str, Any]) -> Assay:
-    # ``store.assays.view`` made it from the row, and it is the history's snapshot too: not re-validated
+    # built by ``store.snapshots`` from the row (version 1 of the history's snapshot): not re-validated
     return Assay.model_construct(**view)
 
 

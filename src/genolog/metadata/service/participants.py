@@ -38,7 +38,7 @@ def query(session: Session, project: str, criteria: QueryParticipantCriteria) ->
     found = participants.query(
         session.tx, project_id, criteria.external_participant_ids, criteria.internal_participant_ids
     )
-    # ``store.participants.view`` made each, and it is the history's snapshot too: not re-validated
+    # built by ``store.snapshots`` from the rows (version 1 of the history's snapshot): not re-validated
     return [Participant.model_construct(**view) for view in found]
 
 

@@ -35,7 +35,7 @@ class Sample(BaseModel):
 
 
 def _model(view: dict[str, Any]) -> Sample:
-    # ``store.samples.view`` made it from the row, and it is the history's snapshot too: not re-validated
+    # built by ``store.snapshots`` from the row (version 1 of the history's snapshot): not re-validated
     return Sample.model_construct(**view)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import posixpath
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,16 +12,8 @@ from genolog.metadata.context import Tx, utcnow
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.models import Analysis, AnalysisStatus, AnalysisUpdate
-from genolog.metadata.store import enums
+from genolog.metadata.store import enums, snapshots
 from genolog.metadata.store.filters import meta_matches
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        return value.isoformat() + "+00:00"
-    return value.isoformat()
 
 
 def file_object(path: str) -> dict[str, Any]:
@@ -56,48 +47,9 @@ def normalise_outputs(outputs: Any) -> Any:
     raise BadRequest("Analysis outputs must be a path, a {'path': ...} object, or objects and lists of them")
 
 
-def links(tx: Tx, ids: list[int]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    sgs: dict[int, list[int]] = {i: [] for i in ids}
-    cohorts: dict[int, list[int]] = {i: [] for i in ids}
-    asg, ac = t.analysis_sequencing_group, t.analysis_cohort
-    for a, s in tx.conn.execute(
-        sa.select(asg.c.analysis_id, asg.c.sequencing_group_id)
-        .where(asg.c.analysis_id.in_(ids))
-        .order_by(asg.c.sequencing_group_id)
-    ):
-        sgs[a].append(s)
-    for a, c in tx.conn.execute(
-        sa.select(ac.c.analysis_id, ac.c.cohort_id).where(ac.c.analysis_id.in_(ids)).order_by(ac.c.cohort_id)
-    ):
-        cohorts[a].append(c)
-    return sgs, cohorts
-
-
 def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows = list(
-        tx.conn.execute(
-            sa.select(t.analysis).where(t.analysis.c.id.in_(ids)).order_by(t.analysis.c.id)
-        ).mappings()
-    )
-    sgs, cohorts = links(tx, ids)
-    fmt_sg, fmt_cohort = tx.codecs.sequencing_group.format, tx.codecs.cohort.format
-    return {
-        r["id"]: {
-            "id": r["id"],
-            "type": r["type"],
-            "status": r["status"],
-            "output": r["output"],
-            "outputs": r["outputs"],
-            "sequencing_group_ids": [fmt_sg(s) for s in sgs[r["id"]]],
-            "cohort_ids": [fmt_cohort(c) for c in cohorts[r["id"]]],
-            "author": r["on_behalf_of"],
-            "timestamp_completed": _iso(r["timestamp_completed"]),
-            "project": r["project_id"],
-            "active": r["active"],
-            "meta": r["meta"],
-        }
-        for r in rows
-    }
+    """The analyses as the API shows them: for now, their change-record snapshots."""
+    return snapshots.analysis_snapshots(tx, ids)
 
 
 def _check_sequencing_groups(tx: Tx, project_id: int, sg_ids: list[int]) -> None:

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import IdCodecs, Tx
+from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.models import AssayUpsert
-from genolog.metadata.store import enums, external_ids
+from genolog.metadata.store import enums, external_ids, snapshots
 
 SEQUENCING_META = ("sequencing_type", "sequencing_platform", "sequencing_technology")
 
 
-def view(codecs: IdCodecs, row: Mapping[Any, Any], eids: dict[str, str]) -> dict[str, Any]:
-    """An assay as the API shows it (and as its change history records it)."""
-    return {
-        "id": row["id"],
-        "external_ids": eids,
-        "sample_id": codecs.sample.format(row["sample_id"]),
-        "meta": row["meta"],
-        "type": row["type"],
-    }
-
-
 def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows = tx.conn.execute(sa.select(t.assay).where(t.assay.c.id.in_(ids)).order_by(t.assay.c.id)).mappings()
-    eids = external_ids.get_many(tx.conn, "assay", ids)
-    return {r["id"]: view(tx.codecs, r, eids[r["id"]]) for r in rows}
+    """The assays as the API shows them: for now, their change-record snapshots."""
+    return snapshots.assay_snapshots(tx, ids)
 
 
 def ids_of_samples(tx: Tx, sample_ids: list[int]) -> list[int]:

@@ -93,53 +93,6 @@ def get_template(tx: Tx, template_id: int) -> dict[str, Any]:
     return dict(row)
 
 
-def sequencing_group_ids(tx: Tx, cohort_ids: list[int]) -> dict[int, list[int]]:
-    link = t.cohort_sequencing_group
-    result: dict[int, list[int]] = {i: [] for i in cohort_ids}
-    for cohort_id, sg_id in tx.conn.execute(
-        sa.select(link.c.cohort_id, link.c.sequencing_group_id)
-        .where(link.c.cohort_id.in_(cohort_ids))
-        .order_by(link.c.sequencing_group_id)
-    ):
-        result[cohort_id].append(sg_id)
-    return result
-
-
-def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Cohorts as kept in the change record."""
-    rows = tx.conn.execute(sa.select(t.cohort).where(t.cohort.c.id.in_(ids))).mappings()
-    sgs = sequencing_group_ids(tx, ids)
-    fmt_sg, fmt_template = tx.codecs.sequencing_group.format, tx.codecs.cohort_template.format
-    return {
-        r["id"]: {
-            "id": tx.codecs.cohort.format(r["id"]),
-            "name": r["name"],
-            "description": r["description"],
-            "author": r["author"],
-            "status": r["status"],
-            "template_id": None if r["template_id"] is None else fmt_template(r["template_id"]),
-            "project": r["project_id"],
-            "sequencing_group_ids": [fmt_sg(s) for s in sgs[r["id"]]],
-        }
-        for r in rows
-    }
-
-
-def template_views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Cohort templates as kept in the change record."""
-    rows = tx.conn.execute(sa.select(t.cohort_template).where(t.cohort_template.c.id.in_(ids))).mappings()
-    return {
-        r["id"]: {
-            "id": tx.codecs.cohort_template.format(r["id"]),
-            "name": r["name"],
-            "description": r["description"],
-            "criteria": r["criteria"],
-            "project": r["project_id"],
-        }
-        for r in rows
-    }
-
-
 # --- criteria ---------------------------------------------------------------------------------------------
 
 

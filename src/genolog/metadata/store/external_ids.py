@@ -77,7 +77,7 @@ def get_many(conn: Connection, entity: str, ids: Iterable[int] | sa.Select[Any])
         result = {i: {} for i in ids}
         if not ids:
             return result
-    # .all(): one fetchall, not a driver fetchone() per row (psycopg's costs ~0.5 µs each, 1,000s per query)
+    # .all(): one fetchall, not a driver fetchone() per row (thousands of them per query)
     among = id_col.in_(ids) if isinstance(ids, sa.Select) else one_of(conn, id_col, ids)
     rows = conn.execute(
         sa.select(id_col, table.c.name, table.c.external_id).where(among).order_by(table.c.name)

@@ -13,40 +13,12 @@ from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.pedigree import PedigreeRow, check_and_order
-from genolog.metadata.store import external_ids
+from genolog.metadata.store import external_ids, snapshots
 
 
 def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows = tx.conn.execute(
-        sa.select(t.family).where(t.family.c.id.in_(ids)).order_by(t.family.c.id)
-    ).mappings()
-    eids = external_ids.get_many(tx.conn, "family", ids)
-    members: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    fp = t.family_participant
-    for r in tx.conn.execute(
-        sa.select(fp).where(fp.c.family_id.in_(ids)).order_by(fp.c.participant_id)
-    ).mappings():
-        members[r["family_id"]].append(
-            {
-                "participant_id": r["participant_id"],
-                "paternal_participant_id": r["paternal_participant_id"],
-                "maternal_participant_id": r["maternal_participant_id"],
-                "affected": r["affected"],
-                "notes": r["notes"],
-            }
-        )
-    return {
-        r["id"]: {
-            "id": r["id"],
-            "external_ids": eids[r["id"]],
-            "project": r["project_id"],
-            "description": r["description"],
-            "coded_phenotype": r["coded_phenotype"],
-            "meta": r["meta"],
-            "participants": members[r["id"]],
-        }
-        for r in rows
-    }
+    """The families as the API shows them: for now, their change-record snapshots."""
+    return snapshots.family_snapshots(tx, ids)
 
 
 def query(

@@ -1,56 +1,15 @@
-"""Snapshots of entities for the change record, and reading an entity's history back."""
+"""Reading an entity's history back from the change record (its snapshots: ``store.snapshots``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
-from genolog.metadata.store import (
-    analyses,
-    assays,
-    cohorts,
-    families,
-    participants,
-    projects,
-    samples,
-    sequencing_groups,
-)
-
-
-def _project_views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows = tx.conn.execute(sa.select(t.project).where(t.project.c.id.in_(ids))).mappings()
-    members = projects.members(tx.conn, ids)
-    return {
-        r["id"]: {
-            "id": r["id"],
-            "name": r["name"],
-            "dataset": r["dataset"],
-            "meta": r["meta"],
-            "members": members[r["id"]],
-        }
-        for r in rows
-    }
-
-
-SNAPSHOTS: dict[str, Callable[[Tx, list[int]], dict[int, dict[str, Any]]]] = {
-    "project": _project_views,
-    "participant": participants.views,
-    "family": families.views,
-    "sample": samples.views,
-    "assay": assays.views,
-    "sequencing_group": sequencing_groups.views,
-    "analysis": analyses.views,
-    "cohort": cohorts.views,
-    "cohort_template": cohorts.template_views,
-}
-
-
-def snapshot(tx: Tx, entity: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    return SNAPSHOTS[entity](tx, ids)
+from genolog.metadata.store.snapshots import snapshot
 
 
 def row_creations(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,45 +9,15 @@ import sqlalchemy as sa
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
-from genolog.metadata.store import external_ids
+from genolog.metadata.store import external_ids, snapshots
+from genolog.metadata.store.snapshots import phenotypes as phenotypes  # GraphQL's loader reads it here
 
 FIELDS = ("reported_sex", "reported_gender", "karyotype")
 
 
-def phenotypes(tx: Tx, ids: list[int] | sa.Select[Any]) -> dict[int, dict[str, Any]]:
-    """participant id -> {phenotype: value}; for a list every id gets an entry, for a subquery only those with some."""
-    result: dict[int, dict[str, Any]] = {} if isinstance(ids, sa.Select) else {i: {} for i in ids}
-    rows = tx.conn.execute(
-        sa.select(t.participant_phenotype)
-        .where(t.participant_phenotype.c.participant_id.in_(ids))
-        .order_by(t.participant_phenotype.c.name)
-    ).mappings()
-    for r in rows:
-        result.setdefault(r["participant_id"], {})[r["name"]] = r["value"]
-    return result
-
-
 def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows = tx.conn.execute(
-        sa.select(t.participant).where(t.participant.c.id.in_(ids)).order_by(t.participant.c.id)
-    ).mappings()
-    eids = external_ids.get_many(tx.conn, "participant", ids)
-    phenos = phenotypes(tx, ids)
-    return {r["id"]: view(r, eids[r["id"]], phenos[r["id"]]) for r in rows}
-
-
-def view(row: Mapping[Any, Any], eids: dict[str, str], phenotypes: dict[str, Any]) -> dict[str, Any]:
-    """A participant as the API shows it (and as its change history records it)."""
-    return {
-        "id": row["id"],
-        "external_ids": eids,
-        "reported_sex": row["reported_sex"],
-        "reported_gender": row["reported_gender"],
-        "karyotype": row["karyotype"],
-        "meta": row["meta"],
-        "project": row["project_id"],
-        "phenotypes": phenotypes,
-    }
+    """The participants as the API shows them: for now, their change-record snapshots."""
+    return snapshots.participant_snapshots(tx, ids)
 
 
 def get_row(tx: Tx, participant_id: int) -> dict[str, Any]:

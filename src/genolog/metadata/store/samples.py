@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import IdCodecs, Tx
+from genolog.metadata.context import Tx
 from genolog.metadata.db import one_of
 from genolog.metadata.errors import NotFound
-from genolog.metadata.store import external_ids
+from genolog.metadata.store import external_ids, snapshots
 from genolog.metadata.store.filters import meta_matches
 
 
-def view(codecs: IdCodecs, row: Mapping[Any, Any], eids: dict[str, str]) -> dict[str, Any]:
-    """A sample as the API shows it (and as its change history records it)."""
-    fmt = codecs.sample.format
-    return {
-        "id": fmt(row["id"]),
-        "external_ids": eids,
-        "participant_id": row["participant_id"],
-        "active": row["active"],
-        "meta": row["meta"],
-        "type": row["type"],
-        "project": row["project_id"],
-        "sample_parent_id": fmt(row["parent_id"]) if row["parent_id"] else None,
-        "sample_root_id": fmt(row["root_id"]) if row["root_id"] else None,
-    }
-
-
 def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows = tx.conn.execute(
-        sa.select(t.sample).where(t.sample.c.id.in_(ids)).order_by(t.sample.c.id)
-    ).mappings()
-    eids = external_ids.get_many(tx.conn, "sample", ids)
-    return {r["id"]: view(tx.codecs, r, eids[r["id"]]) for r in rows}
+    """The samples as the API shows them: for now, their change-record snapshots."""
+    return snapshots.sample_snapshots(tx, ids)
 
 
 def get_row(tx: Tx, sample_id: int) -> dict[str, Any]:

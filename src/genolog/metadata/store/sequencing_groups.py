@@ -3,68 +3,28 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import IdCodecs, Tx
-from genolog.metadata.db import one_of
+from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.meta import merge_patch
-from genolog.metadata.store import assays, external_ids
+from genolog.metadata.store import assays, external_ids, snapshots
 
 FIELDS = ("type", "technology", "platform")
 
 
-def assay_ids(tx: Tx, sg_ids: list[int]) -> dict[int, list[int]]:
-    result: dict[int, list[int]] = {i: [] for i in sg_ids}
-    rows = tx.conn.execute(
-        sa.select(t.sequencing_group_assay.c.sequencing_group_id, t.sequencing_group_assay.c.assay_id)
-        .where(one_of(tx.conn, t.sequencing_group_assay.c.sequencing_group_id, sg_ids))
-        .order_by(t.sequencing_group_assay.c.assay_id)
-    )
-    for sg_id, assay_id in rows:
-        result[sg_id].append(assay_id)
-    return result
-
-
 def views(tx: Tx, ids: list[int], *, with_assays: bool = False) -> dict[int, dict[str, Any]]:
-    rows = list(
-        tx.conn.execute(
-            sa.select(t.sequencing_group)
-            .where(t.sequencing_group.c.id.in_(ids))
-            .order_by(t.sequencing_group.c.id)
-        ).mappings()
-    )
-    eids = external_ids.get_many(tx.conn, "sequencing_group", ids)
-    links = assay_ids(tx, ids)
-    assay_views = assays.views(tx, [a for v in links.values() for a in v]) if with_assays else {}
-    return {
-        r["id"]: view(
-            tx.codecs,
-            r,
-            eids[r["id"]],
-            [assay_views[a] for a in links[r["id"]]] if with_assays else links[r["id"]],
-        )
-        for r in rows
-    }
-
-
-def view(codecs: IdCodecs, row: Mapping[Any, Any], eids: dict[str, str], assays: list[Any]) -> dict[str, Any]:
-    """A sequencing group as the API shows it (and, with assay ids, as its change history records it)."""
-    return {
-        "id": codecs.sequencing_group.format(row["id"]),
-        "type": row["type"],
-        "technology": row["technology"],
-        "platform": row["platform"],
-        "meta": row["meta"],
-        "sample_id": codecs.sample.format(row["sample_id"]),
-        "external_ids": eids,
-        "archived": row["archived"],
-        "assays": assays,
-    }
+    """The sequencing groups as the API shows them: their change-record snapshots, which list their assays'
+    ids, or ``with_assays`` the assays themselves."""
+    found = snapshots.sequencing_group_snapshots(tx, ids)
+    if with_assays:
+        assay_views = assays.views(tx, [a for v in found.values() for a in v["assays"]])
+        for view in found.values():
+            view["assays"] = [assay_views[a] for a in view["assays"]]
+    return found
 
 
 def get_row(tx: Tx, sg_id: int) -> dict[str, Any]:

@@ -47,9 +47,9 @@ def upsert_items(
     report = UpsertReport(batch.counts, batch.changes)
     record, analysed_at = 1, 0
     # A chunk makes a few hundred thousand objects that live until it ends; the young-generation
-    # collector, run every 100,000 allocations (server.tune_interpreter), scanned them again and again: a third
-    # of a re-ingest's time. Paused, each chunk's nodes are freed by reference counting (their cycles
-    # broken by ``_upsert_chunk``), and one young collection per chunk catches any other cycle.
+    # collector, run every 100,000 allocations (server.tune_interpreter), would scan them again and again.
+    # Paused, each chunk's nodes are freed by reference counting (their cycles broken by
+    # ``_upsert_chunk``), and one young collection per chunk catches any other cycle.
     with gc_paused():
         for chunk in chunked(items, CHUNK):
             _upsert_chunk(batch, report, chunk, record, echo=echo)
@@ -102,13 +102,12 @@ def _refresh_statistics(tx: Tx, batch: Batch, analysed_at: int) -> int:
     """On PostgreSQL, ANALYZE the grown tables each time this request has quadrupled what it created.
 
     A fresh or small project's statistics say its tables are nearly empty; planned against them, the
-    matching queries of later chunks (which see this transaction's own rows) slow down tenfold after a
+    matching queries of later chunks (which see this transaction's own rows) slow down badly after a
     few tens of thousands of rows. ANALYZE inside the transaction counts those rows; quadrupling keeps
-    it to a few runs per request (doubling cost 5% of a 100,000-sample ingest), and statistics at most four
-    times behind still plan the same index lookups. Those lookups need the row counts, not fine
-    histograms: a sample of 3,000 rows a table (statistics target 10, for this transaction only) rather
-    than 30,000 made the ANALYZE at 100,000 samples 150 -> 30 ms; the autovacuum's own ANALYZE, after
-    the commit, brings the full statistics back."""
+    it to a few runs per request, and statistics at most four times behind still plan the same index
+    lookups. Those lookups need the row counts, not fine histograms: a sample of 3,000 rows a table
+    (statistics target 10, for this transaction only) rather than 30,000 is enough; the autovacuum's
+    own ANALYZE, after the commit, brings the full statistics back."""
     created = sum(counts["created"] for counts in batch.counts.values())
     if tx.conn.dialect.name != "postgresql" or created < max(4 * analysed_at, CHUNK):
         return analysed_at

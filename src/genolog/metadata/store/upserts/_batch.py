@@ -31,8 +31,8 @@ T = TypeVar("T")
 
 def chunked(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
     """Lists of ``size`` values; the generator keeps no reference to the list it gave, so the caller's
-    ``del`` frees it (``upsert_items`` then collects a nearly empty young generation, where a chunk's
-    thousands of objects still alive had cost ~5 µs a sample to scan)."""
+    ``del`` frees it (``upsert_items`` then collects a nearly empty young generation, rather than
+    scanning a chunk's thousands of objects still alive)."""
     iterator = iter(values)
     while True:
         given = [list(islice(iterator, size))]

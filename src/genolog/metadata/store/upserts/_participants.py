@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.meta import merge_patch
-from genolog.metadata.store import participants
+from genolog.metadata.store import participants, snapshots
 from genolog.metadata.store.upserts import _eids, _level
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
@@ -48,7 +48,7 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
 def _phenotypes(batch: Batch, ids: list[int]) -> dict[int, dict[str, Any]]:
     result: dict[int, dict[str, Any]] = {}
     for part in chunked(ids):
-        result.update(participants.phenotypes(batch.tx, part))
+        result.update(snapshots.phenotypes(batch.tx, part))
     return result
 
 

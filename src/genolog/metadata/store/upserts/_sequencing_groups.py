@@ -15,7 +15,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.db import insert_many, one_of
 from genolog.metadata.errors import Conflict
 from genolog.metadata.meta import merge_patch
-from genolog.metadata.store import sequencing_groups
+from genolog.metadata.store import sequencing_groups, snapshots
 from genolog.metadata.store.upserts import _eids, _level, _rows
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
 
@@ -156,7 +156,7 @@ def _match_by_fields(batch: Batch, nodes: list[Node]) -> None:
 def _links(batch: Batch, sg_ids: list[int]) -> dict[int, list[int]]:
     result: dict[int, list[int]] = {}
     for part in chunked(sg_ids):
-        result.update(sequencing_groups.assay_ids(batch.tx, part))
+        result.update(snapshots.assay_ids(batch.tx, part))
     return result
 
 
