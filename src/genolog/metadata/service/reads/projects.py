@@ -33,6 +33,6 @@ def enum_values(session: Session) -> dict[str, list[str]]:
 
 
 def external_ids_of(session: Session, entity: str, ids: IdSource) -> dict[int, dict[str, str]]:
-    """Entity id -> {organisation: external id}, for entities read through this layer (given their ids'
-    source, only the ids that have some)."""
+    """Entity id -> {organisation: external id} of a group of entities read through this layer (``ids``:
+    their ``Rows.ids``; see ``store.external_ids.get_many`` for which ids get an entry)."""
     return external_ids.get_many(session.tx.conn, entity, ids)
