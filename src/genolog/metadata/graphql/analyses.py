@@ -6,18 +6,11 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
-import sqlalchemy as sa
 import strawberry
 from strawberry.scalars import JSON
 
-from genolog.metadata import tables as t
-from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, nodes_of
-from genolog.metadata.graphql.filters import (
-    GraphQLAnalysisStatus,
-    conditions,
-    meta_conditions,
-)
+from genolog.metadata.graphql.context import GraphQLContext, Siblings, nodes_of
+from genolog.metadata.graphql.filters import GraphQLAnalysisStatus
 from genolog.metadata.graphql.nodes import (
     RECORDS,
     children_by_parent,
@@ -32,16 +25,11 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     connection,
     page_of,
 )
+from genolog.metadata.service.reads.rows import IdSource
+from genolog.metadata.service.reads.sequencing_groups import sequencing_groups_of_analyses
 
 if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
     from genolog.metadata.graphql.records import GraphQLAuditLog
-
-
-def analysis_where(status: Any, type: Any, meta: Any, active: Any) -> fetch.Where:
-    a = t.analysis
-    where = conditions(a.c.status, status) + conditions(a.c.type, type) + meta_conditions(a.c.meta, meta)
-    where += conditions(a.c.active, active) if active is not None else [a.c.active.is_(True)]
-    return where
 
 
 @strawberry.type(name="GraphQLAnalysis")
@@ -75,12 +63,8 @@ class GraphQLAnalysis:
         page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
 
         def load(ids: IdSource) -> Grouped[GraphQLSequencingGroup]:
-            asg = t.analysis_sequencing_group
-            links = fetch.group_ids_of_analyses(self.sib.ctx, ids)
-            linked = t.sequencing_group.c.id.in_(
-                sa.select(asg.c.sequencing_group_id).where(asg.c.analysis_id.in_(ids))
-            )
-            groups = sequencing_group_nodes(self.sib.ctx, fetch.sequencing_groups(self.sib.ctx, [linked]))
+            links, rows = sequencing_groups_of_analyses(self.sib.ctx, ids)
+            groups = sequencing_group_nodes(self.sib.ctx, rows)
             result: Grouped[GraphQLSequencingGroup] = Grouped()
             for parent, pairs in children_by_parent(
                 links, "analysis_id", "sequencing_group_id", groups

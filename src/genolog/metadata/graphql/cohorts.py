@@ -11,18 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, NotFound
-from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.context import (
     GraphQLContext,
-    IdSource,
     Siblings,
     context_of,
     found_in,
@@ -30,12 +27,11 @@ from genolog.metadata.graphql.context import (
     nodes_of,
     only,
 )
-from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter, as_utc, conditions
+from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter
 from genolog.metadata.graphql.nodes import cache_key, parse_json, project_of, raw_json
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
     Grouped,
-    Page,
     PageList,
     connection,
     page_of,
@@ -44,9 +40,17 @@ from genolog.metadata.graphql.projects import GraphQLProject
 from genolog.metadata.graphql.sequencing_groups import (
     GraphQLSequencingGroup,
     sequencing_group_nodes,
-    sequencing_group_where,
 )
 from genolog.metadata.service import cohorts as service
+from genolog.metadata.service.reads import cohorts as reads
+from genolog.metadata.service.reads.analyses import analyses_of_cohorts
+from genolog.metadata.service.reads.filters import Where
+from genolog.metadata.service.reads.paging import Page
+from genolog.metadata.service.reads.rows import IdSource, Rows
+from genolog.metadata.service.reads.sequencing_groups import (
+    sequencing_groups_listed,
+    sequencing_groups_of_cohorts,
+)
 
 DRY_RUN_ID = "DRY RUN"  # what a dry run's cohort is called: it has no id yet
 NEW_TEMPLATE_ID = "CREATE NEW"  # metamist's word for the template a dry run would create
@@ -110,8 +114,8 @@ def template_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> li
     )
 
 
-def templates(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohortTemplate]:
-    return template_nodes(ctx, fetch.entities(ctx, t.cohort_template, where))
+def templates(ctx: GraphQLContext, where: Where) -> list[GraphQLCohortTemplate]:
+    return template_nodes(ctx, reads.templates(ctx, where))
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,8 @@ class GraphQLCohort:
             return self.preview.template
 
         def load(ids: IdSource) -> dict[int, GraphQLCohortTemplate]:
-            wanted = sa.select(t.cohort.c.template_id).where(t.cohort.c.id.in_(ids))
-            return {n.pk: n for n in templates(self.sib.ctx, [t.cohort_template.c.id.in_(wanted)])}
+            rows = reads.templates_of_cohorts(self.sib.ctx, ids)
+            return {n.pk: n for n in template_nodes(self.sib.ctx, rows)}
 
         if self.template_pk is None:  # only cohorts made before templates existed
             raise NotFound(f"Cohort {self.id} has no template")
@@ -157,16 +161,14 @@ class GraphQLCohort:
     ) -> list[GraphQLSequencingGroup]:
         ctx = self.sib.ctx
         page = self.sib.page(first, after, ctx.tx.codecs.sequencing_group.parse)
-        active = sequencing_group_where(ctx, None, None, None, None, active_only, None)
         if self.preview is not None:
-            wanted = [t.sequencing_group.c.id.in_(self.preview.sg_ids), *active]
-            rows = fetch.sequencing_groups(ctx, wanted, page)
+            rows = sequencing_groups_listed(ctx, self.preview.sg_ids, page, active_only)
             preview: Grouped[GraphQLSequencingGroup] = Grouped(rows.counter)
             preview[None] = sequencing_group_nodes(ctx, rows)
             return page_of(preview, None, page)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
-            rows = fetch.sequencing_groups_of_cohorts(ctx, ids, active, page)
+            rows = sequencing_groups_of_cohorts(ctx, ids, page, active_only)
             return _by_parent(rows, sequencing_group_nodes(ctx, rows))
 
         return page_of(self.sib.load(cache_key("sgs", active_only, page), load), self.pk, page)
@@ -180,7 +182,7 @@ class GraphQLCohort:
             return PageList()
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
-            rows = fetch.analyses_of_cohorts(self.sib.ctx, ids, page)
+            rows = analyses_of_cohorts(self.sib.ctx, ids, page)
             return _by_parent(rows, analysis_nodes(self.sib.ctx, rows))
 
         return page_of(self.sib.load(cache_key("analyses", page), load), self.pk, page)
@@ -192,7 +194,7 @@ class GraphQLCohort:
         return project_of(self.sib, self.project_id)
 
 
-def _by_parent(rows: fetch.Rows, nodes: Sequence[Any]) -> Grouped[Any]:
+def _by_parent(rows: Rows, nodes: Sequence[Any]) -> Grouped[Any]:
     """Nodes built from link-joined rows, grouped by the rows' ``cohort_id``."""
     result: Grouped[Any] = Grouped(rows.counter)
     for row, node in zip(rows, nodes, strict=True):
@@ -220,41 +222,17 @@ def cohort_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list
     )
 
 
-def cohorts(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLCohort]:
-    return cohort_nodes(ctx, fetch.entities(ctx, t.cohort, where))
-
-
 def _cohort(ctx: GraphQLContext, cohort_id: int) -> GraphQLCohort:
-    found = cohorts(ctx, [t.cohort.c.id == cohort_id])
+    found = cohort_nodes(ctx, reads.cohort_by_id(ctx, cohort_id))
     return only(found, f"Cohort {ctx.tx.codecs.cohort.format(cohort_id)} not found")
 
 
-def cohort_where(
-    ctx: GraphQLContext,
-    id: Any = None,
-    name: Any = None,
-    author: Any = None,
-    template_id: Any = None,
-    timestamp: Any = None,
-    status: Any = None,
-) -> fetch.Where:
-    c, codecs = t.cohort, ctx.tx.codecs
-    where = conditions(c.c.id, id, codecs.cohort.parse) + conditions(c.c.name, name)
-    where += conditions(c.c.author, author) + conditions(
-        c.c.template_id, template_id, codecs.cohort_template.parse
-    )
-    where += conditions(c.c.timestamp, timestamp, as_utc) + conditions(c.c.status, status)
-    return where
-
-
 def cohorts_of_projects(sib: Siblings[Any], pk: int, page: Page, *filters: Any) -> list[GraphQLCohort]:
-    """``GraphQLProject.cohorts``: filters as ``cohort_where`` takes them (id, name, author, template,
-    timestamp, status)."""
-    project_id = t.cohort.c.project_id
+    """``GraphQLProject.cohorts``: filters as ``reads.cohort_where`` takes them (id, name, author,
+    template, timestamp, status)."""
 
     def load(ids: IdSource) -> Grouped[GraphQLCohort]:
-        where = [project_id.in_(ids), *cohort_where(sib.ctx, *filters)]
-        rows = fetch.entities(sib.ctx, t.cohort, where, page, project_id)
+        rows = reads.cohorts_of_projects(sib.ctx, ids, page, *filters)
         return group(rows, cohort_nodes(sib.ctx, rows), lambda n: n.project_id)
 
     return page_of(sib.load(cache_key("cohorts", page, *filters), load), pk, page)

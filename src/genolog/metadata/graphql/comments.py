@@ -23,18 +23,14 @@ import enum
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest
-from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, context_of, found_in, only
+from genolog.metadata.graphql.context import GraphQLContext, Siblings, context_of, found_in, only
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
     Grouped,
-    Page,
     connection,
     page_of,
 )
@@ -49,6 +45,13 @@ from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_
 from genolog.metadata.graphql.sequencing_groups import GraphQLSequencingGroup, sequencing_group_nodes
 from genolog.metadata.service import comments as service
 from genolog.metadata.service.comments import ENTITY_LABELS as _LABELS
+from genolog.metadata.service.reads import comments as reads
+from genolog.metadata.service.reads.paging import Page
+from genolog.metadata.service.reads.participants import families_by_ids, participants_by_ids
+from genolog.metadata.service.reads.projects import projects as projects_by_ids
+from genolog.metadata.service.reads.rows import IdSource, Rows
+from genolog.metadata.service.reads.samples import assays_by_ids, samples_by_ids
+from genolog.metadata.service.reads.sequencing_groups import sequencing_groups_by_ids
 from genolog.metadata.store import comments as store
 
 
@@ -99,7 +102,7 @@ class GraphQLComment:
     @strawberry.field
     def thread(self, first: int | None = None, after: str | None = None) -> list[GraphQLComment]:
         def load(ids: IdSource) -> Grouped[GraphQLComment]:
-            return _grouped(self.sib.ctx, store.thread_statement(ids))
+            return _grouped(self.sib.ctx, reads.replies(self.sib.ctx, ids))
 
         return page_of(self.sib.load("thread", load), self.pk, self.sib.page(first, after))
 
@@ -109,7 +112,7 @@ class GraphQLComment:
     def versions(self) -> list[GraphQLCommentVersion]:
         def load(ids: IdSource) -> dict[int, list[GraphQLCommentVersion]]:
             result: dict[int, list[GraphQLCommentVersion]] = {}
-            for r in fetch.comment_versions(self.sib.ctx, store.versions_statement(ids)):
+            for r in reads.comment_versions(self.sib.ctx, ids):
                 version = GraphQLCommentVersion(
                     content=r["content"],
                     author=r["author"],
@@ -133,7 +136,7 @@ def comment_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> lis
     sib: Siblings[GraphQLComment] = Siblings(ctx)
     sib.nodes = []
     for r in rows:
-        kind, entity_pk = store.entity_of(r)
+        kind, entity_pk = reads.entity_of(r)
         sib.nodes.append(
             GraphQLComment(
                 pk=r["id"],
@@ -152,9 +155,8 @@ def comment_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> lis
     return sib.nodes
 
 
-def _grouped(ctx: GraphQLContext, statement: sa.Select[Any]) -> Grouped[GraphQLComment]:
-    """Comments (selected with an ``owner_id``) grouped under their owner; one comment may have several."""
-    rows = fetch.comments(ctx, statement)
+def _grouped(ctx: GraphQLContext, rows: Rows) -> Grouped[GraphQLComment]:
+    """Comments (read with an ``owner_id``) grouped under their owner; one comment may have several."""
     result: Grouped[GraphQLComment] = Grouped()
     for row, node in zip(rows, comment_nodes(ctx, rows), strict=True):
         result.setdefault(row["owner_id"], []).append(node)
@@ -163,16 +165,12 @@ def _grouped(ctx: GraphQLContext, statement: sa.Select[Any]) -> Grouped[GraphQLC
 
 # Each kind's nodes by id, built as the node modules build them (so an entity answers every field it has).
 _ENTITY_NODES: dict[str, Callable[[GraphQLContext, list[int]], Sequence[Any]]] = {
-    "project": lambda ctx, ids: project_nodes(ctx, fetch.projects(ctx, ids)),
-    "sample": lambda ctx, ids: sample_nodes(ctx, fetch.samples(ctx, [t.sample.c.id.in_(ids)])),
-    "assay": lambda ctx, ids: assay_nodes(ctx, fetch.assays(ctx, [t.assay.c.id.in_(ids)])),
-    "sequencing_group": lambda ctx, ids: sequencing_group_nodes(
-        ctx, fetch.sequencing_groups(ctx, [t.sequencing_group.c.id.in_(ids)])
-    ),
-    "participant": lambda ctx, ids: participant_nodes(
-        ctx, fetch.participants(ctx, [t.participant.c.id.in_(ids)])
-    ),
-    "family": lambda ctx, ids: family_nodes(ctx, fetch.families(ctx, [t.family.c.id.in_(ids)])),
+    "project": lambda ctx, ids: project_nodes(ctx, projects_by_ids(ctx, ids)),
+    "sample": lambda ctx, ids: sample_nodes(ctx, samples_by_ids(ctx, ids)),
+    "assay": lambda ctx, ids: assay_nodes(ctx, assays_by_ids(ctx, ids)),
+    "sequencing_group": lambda ctx, ids: sequencing_group_nodes(ctx, sequencing_groups_by_ids(ctx, ids)),
+    "participant": lambda ctx, ids: participant_nodes(ctx, participants_by_ids(ctx, ids)),
+    "family": lambda ctx, ids: family_nodes(ctx, families_by_ids(ctx, ids)),
 }
 
 
@@ -195,24 +193,24 @@ class GraphQLDiscussion:
     pk: strawberry.Private[int]
 
     def _load(
-        self, which: str, statement: Callable[[str, IdSource], sa.Select[Any]], page: Page
+        self, which: str, read: Callable[[GraphQLContext, str, IdSource], Rows], page: Page
     ) -> list[GraphQLComment]:
         """Comments are in the order they were written; the paging is done here (a discussion is short)."""
 
         def load(ids: IdSource) -> Grouped[GraphQLComment]:
-            return _grouped(self.owners.ctx, statement(self.entity, ids))
+            return _grouped(self.owners.ctx, read(self.owners.ctx, self.entity, ids))
 
         return page_of(self.owners.load(f"discussion:{which}", load), self.pk, page)
 
     @strawberry.field
     def direct_comments(self, first: int | None = None, after: str | None = None) -> list[GraphQLComment]:
-        return self._load("direct", store.direct_statement, self.owners.page(first, after))
+        return self._load("direct", reads.direct_comments, self.owners.page(first, after))
 
     direct_comments_connection = connection(direct_comments, "GraphQLComment")
 
     @strawberry.field
     def related_comments(self, first: int | None = None, after: str | None = None) -> list[GraphQLComment]:
-        return self._load("related", store.related_statement, self.owners.page(first, after))
+        return self._load("related", reads.related_comments, self.owners.page(first, after))
 
     related_comments_connection = connection(related_comments, "GraphQLComment")
 
@@ -234,9 +232,7 @@ def _writing(info: Info[Any, Any]) -> GraphQLContext:
 
 def _comment(ctx: GraphQLContext, comment_id: int) -> GraphQLComment:
     """A comment the caller may read (what a comment mutation answers with), or "not found"."""
-    c = t.comment
-    rows = fetch.comments(ctx, sa.select(c.c.id.label("owner_id"), *c.c).where(c.c.id == comment_id))
-    return only(comment_nodes(ctx, rows), f"Comment {comment_id} not found")
+    return only(comment_nodes(ctx, reads.comment_by_id(ctx, comment_id)), f"Comment {comment_id} not found")
 
 
 def add_comment(info: Info[Any, Any], entity: str, entity_id: int | str, content: str) -> GraphQLComment:

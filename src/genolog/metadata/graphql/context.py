@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
-import sqlalchemy as sa
-from sqlalchemy.engine import RowMapping
 from strawberry.types import Info
 
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
-from genolog.metadata.graphql.paging import NO_PAGE, Grouped, Page, Parse, page_of, parse_int_cursor
+from genolog.metadata.graphql.paging import Grouped, page_of
 from genolog.metadata.permissions import READ, Caller
 from genolog.metadata.service import Session
+from genolog.metadata.service.reads.paging import NO_PAGE, Page, Parse, parse_int_cursor
+from genolog.metadata.service.reads.rows import IdSource, Row
 
 
 class HasPk(Protocol):
@@ -43,23 +43,14 @@ class GraphQLContext(Session):
             siblings.clear()
         self.groups.clear()
 
-    def project(self, name: str, needed: frozenset[str] = READ, not_found: str | None = None) -> RowMapping:
+    def project(self, name: str, needed: frozenset[str] = READ, not_found: str | None = None) -> Row:
         """The named project if the caller holds a needed role (metamist's wording when it is not visible)."""
         return super().project(name, needed, not_found or f'Could not find projects with names: "{name}"')
-
-    def project_id(self, name: str) -> int:
-        return int(self.project(name)["id"])
 
 
 def context_of(info: Info[Any, Any]) -> GraphQLContext:
     ctx: GraphQLContext = info.context["genolog"]
     return ctx
-
-
-# The primary keys of a group of nodes: the SELECT that found them (so children are fetched with a
-# subquery, however many parents there are), or a plain list when they came from elsewhere or are a
-# page (see fetch._rows).
-IdSource = list[int] | sa.Select[Any]
 
 
 class Siblings(Generic[N]):
@@ -117,15 +108,15 @@ def nodes_of(
     rows: Sequence[Mapping[str, Any]],
     make: Callable[[Mapping[str, Any], Siblings[N]], N],
 ) -> list[N]:
-    """Nodes made from ``rows``, one sibling group; it keeps the query that found the rows (``rows.ids``),
-    so their children are fetched by subquery."""
+    """Nodes made from ``rows``, one sibling group; it keeps the rows' ``ids`` (the query that found them,
+    an ``IdSource``), so their children are fetched by subquery."""
     sib: Siblings[N] = Siblings(ctx, getattr(rows, "ids", None))
     sib.nodes = [make(r, sib) for r in rows]
     return sib.nodes
 
 
 def group(rows: Any, nodes: Sequence[N], parent_of: Callable[[N], int | None]) -> Grouped[N]:
-    """Nodes (made from ``rows``, a ``fetch.Rows``) grouped under their parent's id."""
+    """Nodes (made from ``rows``, the ``Rows`` of a read) grouped under their parent's id."""
     result: Grouped[N] = Grouped(rows.counter)
     for node in nodes:
         parent = parent_of(node)

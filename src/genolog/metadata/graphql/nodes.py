@@ -17,9 +17,9 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
-from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.context import N, Siblings, found_in
-from genolog.metadata.store import external_ids
+from genolog.metadata.service.reads.projects import external_ids_of as read_external_ids
+from genolog.metadata.service.reads.projects import projects as read_projects
 
 if TYPE_CHECKING:
     from genolog.metadata.graphql.comments import GraphQLDiscussion
@@ -51,9 +51,7 @@ def utc(value: datetime.datetime | None) -> datetime.datetime | None:
 
 
 def external_ids_of(sib: Siblings[Any], entity: str, pk: int) -> dict[str, str]:
-    eids: dict[int, dict[str, str]] = sib.load(
-        "eids", lambda ids: external_ids.get_many(sib.ctx.tx.conn, entity, ids)
-    )
+    eids: dict[int, dict[str, str]] = sib.load("eids", lambda ids: read_external_ids(sib.ctx, entity, ids))
     return eids.get(pk, {})
 
 
@@ -138,7 +136,7 @@ def project_of(sib: Siblings[Any], project_id: int) -> GraphQLProject:
         lambda _ids: {
             p.pk: p
             for p in projects.project_nodes(
-                sib.ctx, fetch.projects(sib.ctx, sorted({n.project_id for n in sib.nodes}))
+                sib.ctx, read_projects(sib.ctx, sorted({n.project_id for n in sib.nodes}))
             )
         },
     )

@@ -7,19 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
-import sqlalchemy as sa
 import strawberry
 from strawberry.scalars import JSON
 
-from genolog.metadata import tables as t
-from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, nodes_of
-from genolog.metadata.graphql.filters import (
-    BoolGraphQLFilter,
-    StrGraphQLFilter,
-    conditions,
-    meta_conditions,
-)
+from genolog.metadata.graphql.context import GraphQLContext, Siblings, group, nodes_of
+from genolog.metadata.graphql.filters import BoolGraphQLFilter, StrGraphQLFilter
 from genolog.metadata.graphql.nodes import (
     RECORDS,
     PrimaryExternalId,
@@ -35,7 +27,9 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     connection,
     page_of,
 )
-from genolog.metadata.store import participants as participant_store
+from genolog.metadata.service.reads import participants as reads
+from genolog.metadata.service.reads.rows import IdSource
+from genolog.metadata.service.reads.samples import samples_of_participants
 
 if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
     from genolog.metadata.graphql.records import GraphQLAuditLog
@@ -62,7 +56,7 @@ class GraphQLParticipant(PrimaryExternalId):
     def phenotypes(self) -> JSON:
 
         phenotypes: dict[int, dict[str, Any]] = self.sib.load(
-            "phenotypes", lambda ids: participant_store.phenotypes(self.sib.ctx.tx, ids)
+            "phenotypes", lambda ids: reads.phenotypes(self.sib.ctx, ids)
         )
         return JSON(phenotypes.get(self.pk, {}))
 
@@ -75,17 +69,10 @@ class GraphQLParticipant(PrimaryExternalId):
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLSample]:
-        s = t.sample
         page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sample.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
-            where = [
-                s.c.participant_id.in_(ids),
-                *conditions(s.c.type, type),
-                *meta_conditions(s.c.meta, meta),
-            ]
-            where += conditions(s.c.active, active) if active is not None else [s.c.active.is_(True)]
-            rows = fetch.samples(self.sib.ctx, where, page, s.c.participant_id)
+            rows = samples_of_participants(self.sib.ctx, ids, page, type=type, meta=meta, active=active)
             return group(rows, sample_nodes(self.sib.ctx, rows), lambda n: n.participant_id)
 
         return page_of(self.sib.load(cache_key("samples", type, meta, active, page), load), self.pk, page)
@@ -96,10 +83,8 @@ class GraphQLParticipant(PrimaryExternalId):
         """This participant's pedigree rows, each with its family (a participant is in at most one)."""
 
         def load(ids: IdSource) -> dict[int, list[tuple[Mapping[str, Any], GraphQLFamily]]]:
-            fp = t.family_participant
-            links = fetch.family_members(self.sib.ctx, None, ids)
-            linked = t.family.c.id.in_(sa.select(fp.c.family_id).where(fp.c.participant_id.in_(ids)))
-            families = family_nodes(self.sib.ctx, fetch.families(self.sib.ctx, [linked]))
+            links, rows = reads.families_of_participants(self.sib.ctx, ids)
+            families = family_nodes(self.sib.ctx, rows)
             return children_by_parent(links, "participant_id", "family_id", families)
 
         memberships: list[tuple[Mapping[str, Any], GraphQLFamily]] = self.sib.load("families", load).get(
@@ -193,10 +178,8 @@ class GraphQLFamily(PrimaryExternalId):
 
     def _members(self) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
         def load(ids: IdSource) -> dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]]:
-            fp = t.family_participant
-            links = fetch.family_members(self.sib.ctx, ids, None)
-            linked = t.participant.c.id.in_(sa.select(fp.c.participant_id).where(fp.c.family_id.in_(ids)))
-            people = participant_nodes(self.sib.ctx, fetch.participants(self.sib.ctx, [linked]))
+            links, rows = reads.participants_of_families(self.sib.ctx, ids)
+            people = participant_nodes(self.sib.ctx, rows)
             return children_by_parent(links, "family_id", "participant_id", people)
 
         members: dict[int, list[tuple[Mapping[str, Any], GraphQLParticipant]]] = self.sib.load(

@@ -13,18 +13,13 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
-from genolog.metadata import tables as t
-from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group, nodes_of, root_page
+from genolog.metadata.graphql.context import GraphQLContext, Siblings, group, nodes_of, root_page
 from genolog.metadata.graphql.filters import (
     AnalysisStatusGraphQLFilter,
     BoolGraphQLFilter,
     DatetimeGraphQLFilter,
     IntGraphQLFilter,
     StrGraphQLFilter,
-    as_utc,
-    conditions,
-    meta_conditions,
 )
 from genolog.metadata.graphql.nodes import (
     COHORTS,
@@ -36,14 +31,19 @@ from genolog.metadata.graphql.nodes import (
 )
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
-    Page,
     connection,
     page_by_position,
     page_of,
 )
 from genolog.metadata.permissions import READ
-from genolog.metadata.store import families as family_store
-from genolog.metadata.store import sequencing_groups as sg_store
+from genolog.metadata.service.reads.analyses import analyses_of_projects
+from genolog.metadata.service.reads.paging import Page
+from genolog.metadata.service.reads.participants import families_of_projects, participants_of_projects
+from genolog.metadata.service.reads.participants import pedigree as read_pedigree
+from genolog.metadata.service.reads.projects import projects
+from genolog.metadata.service.reads.rows import IdSource
+from genolog.metadata.service.reads.samples import samples_of_projects
+from genolog.metadata.service.reads.sequencing_groups import creation_history, sequencing_groups_of_projects
 
 if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
     from genolog.metadata.graphql.cohorts import CohortStatusGraphQLFilter, GraphQLCohort
@@ -99,22 +99,20 @@ class GraphQLProject(EntityNode):
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLParticipant]:
-        p = t.participant
         page = self.sib.page(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLParticipant]]:
-            where = [p.c.project_id.in_(ids), *conditions(p.c.id, id), *meta_conditions(p.c.meta, meta)]
-            where += conditions(p.c.reported_sex, reported_sex) + conditions(
-                p.c.reported_gender, reported_gender
+            rows = participants_of_projects(
+                self.sib.ctx,
+                ids,
+                page,
+                id=id,
+                external_id=external_id,
+                meta=meta,
+                reported_sex=reported_sex,
+                reported_gender=reported_gender,
+                karyotype=karyotype,
             )
-            where += conditions(p.c.karyotype, karyotype)
-            if external_id is not None:
-                where.append(
-                    fetch.matching_external_ids(
-                        p, "participant", conditions(t.participant_external_id.c.external_id, external_id)
-                    )
-                )
-            rows = fetch.participants(self.sib.ctx, where, page, p.c.project_id)
             return group(rows, participant_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
         key = cache_key("participants", id, external_id, meta, reported_sex, reported_gender, karyotype, page)
@@ -134,29 +132,20 @@ class GraphQLProject(EntityNode):
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLSample]:
-        s = t.sample
-        parse = self.sib.ctx.tx.codecs.sample.parse
-        page = self.sib.page(first, after, parse)
+        page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sample.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
-            where = [
-                s.c.project_id.in_(ids),
-                s.c.active.is_(True),
-                *conditions(s.c.type, type),
-                *meta_conditions(s.c.meta, meta),
-            ]
-            where += (
-                conditions(s.c.id, id, parse)
-                + conditions(s.c.parent_id, parent_id, parse)
-                + conditions(s.c.root_id, root_id, parse)
+            rows = samples_of_projects(
+                self.sib.ctx,
+                ids,
+                page,
+                type=type,
+                external_id=external_id,
+                id=id,
+                meta=meta,
+                parent_id=parent_id,
+                root_id=root_id,
             )
-            if external_id is not None:
-                where.append(
-                    fetch.matching_external_ids(
-                        s, "sample", conditions(t.sample_external_id.c.external_id, external_id)
-                    )
-                )
-            rows = fetch.samples(self.sib.ctx, where, page, s.c.project_id)
             return group(rows, sample_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
         key = cache_key("samples", type, external_id, id, meta, parent_id, root_id, page)
@@ -179,11 +168,17 @@ class GraphQLProject(EntityNode):
         page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
-            where = sequencing_group_where(
-                self.sib.ctx, id, type, technology, platform, active_only, external_id
+            rows = sequencing_groups_of_projects(
+                self.sib.ctx,
+                ids,
+                page,
+                id=id,
+                external_id=external_id,
+                type=type,
+                technology=technology,
+                platform=platform,
+                active_only=active_only,
             )
-            project_id = t.sample.c.project_id
-            rows = fetch.sequencing_groups(self.sib.ctx, [project_id.in_(ids), *where], page, project_id)
             return group(rows, sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
         key = cache_key("sgs", id, external_id, type, technology, platform, active_only, page)
@@ -203,17 +198,20 @@ class GraphQLProject(EntityNode):
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLAnalysis]:
-        a = t.analysis
         page = self.sib.page(first, after)
 
         def load(project_ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
-            where = [
-                a.c.project_id.in_(project_ids),
-                *analysis_where(status, type, meta, active),
-                *conditions(a.c.id, ids),
-                *conditions(a.c.timestamp_completed, timestamp_completed, as_utc),
-            ]
-            rows = fetch.analyses(self.sib.ctx, where, page, a.c.project_id)
+            rows = analyses_of_projects(
+                self.sib.ctx,
+                project_ids,
+                page,
+                status=status,
+                type=type,
+                meta=meta,
+                active=active,
+                timestamp_completed=timestamp_completed,
+                ids=ids,
+            )
             return group(rows, analysis_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
         key = cache_key("analyses", status, type, meta, active, timestamp_completed, ids, page)
@@ -230,22 +228,12 @@ class GraphQLProject(EntityNode):
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLFamily]:
-        f = t.family
         page = self.sib.page(first, after)
 
         def load(project_ids: IdSource) -> dict[int, list[GraphQLFamily]]:
-            where = [
-                f.c.project_id.in_(project_ids),
-                *conditions(f.c.id, id),
-                *meta_conditions(f.c.meta, meta),
-            ]
-            if external_id is not None:
-                where.append(
-                    fetch.matching_external_ids(
-                        f, "family", conditions(t.family_external_id.c.external_id, external_id)
-                    )
-                )
-            rows = fetch.families(self.sib.ctx, where, page, f.c.project_id)
+            rows = families_of_projects(
+                self.sib.ctx, project_ids, page, id=id, external_id=external_id, meta=meta
+            )
             return group(rows, family_nodes(self.sib.ctx, rows), lambda n: n.project_id)
 
         return page_of(self.sib.load(cache_key("families", id, external_id, meta, page), load), self.pk, page)
@@ -262,8 +250,8 @@ class GraphQLProject(EntityNode):
         empty_participant_value: str | None = None,
     ) -> list[JSON]:
         self._require_readable()
-        rows: list[Any] = family_store.pedigree(
-            self.sib.ctx.tx,
+        rows: list[Any] = read_pedigree(
+            self.sib.ctx,
             self.pk,
             internal_family_ids,
             replace_with_participant_external_ids,
@@ -281,9 +269,7 @@ class GraphQLProject(EntityNode):
         self._require_readable()
         history: dict[int, list[dict[str, Any]]] = self.sib.load(
             "sg_history",
-            lambda _ids: sg_store.creation_history(
-                self.sib.ctx.tx.conn, [n.pk for n in self.sib.nodes if n.readable]
-            ),
+            lambda _ids: creation_history(self.sib.ctx, [n.pk for n in self.sib.nodes if n.readable]),
         )
         return [GraphQLSequencingGroupsByDate(**day) for day in history.get(self.pk, [])]
 
@@ -363,12 +349,12 @@ def project_node(ctx: GraphQLContext, row: Mapping[Any, Any]) -> GraphQLProject:
 
 
 def viewer_projects(ctx: GraphQLContext, page: Page = Page()) -> list[GraphQLProject]:
-    rows = fetch.projects(ctx, sorted(ctx.readable_projects()), page)
+    rows = projects(ctx, sorted(ctx.readable_projects()), page)
     return root_page(rows, project_nodes(ctx, rows), page)
 
 
 # The node modules refer to each other; importing at the end lets any of them load first.
-from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes, analysis_where  # noqa: E402
+from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes  # noqa: E402
 from genolog.metadata.graphql.participants import (  # noqa: E402
     GraphQLFamily,
     GraphQLParticipant,
@@ -379,5 +365,4 @@ from genolog.metadata.graphql.samples import GraphQLSample, sample_nodes  # noqa
 from genolog.metadata.graphql.sequencing_groups import (  # noqa: E402
     GraphQLSequencingGroup,
     sequencing_group_nodes,
-    sequencing_group_where,
 )

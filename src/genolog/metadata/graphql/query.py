@@ -10,10 +10,8 @@ from strawberry.extensions import AddValidationRules
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext, Info
 
-from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, MetadataError
 from genolog.metadata.graphql import cohorts as cohort_types
-from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql import records as record_types
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.cohorts import CohortStatusGraphQLFilter, GraphQLCohort, GraphQLCohortTemplate
@@ -23,14 +21,11 @@ from genolog.metadata.graphql.filters import (
     DateGraphQLFilter,
     IntGraphQLFilter,
     StrGraphQLFilter,
-    conditions,
-    meta_conditions,
 )
 from genolog.metadata.graphql.limits import QueryLimitsRule, StopAtDeadline
 from genolog.metadata.graphql.mutations import Mutation
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
-    Page,
     connection,
 )
 from genolog.metadata.graphql.participants import (
@@ -45,9 +40,14 @@ from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_
 from genolog.metadata.graphql.sequencing_groups import (
     GraphQLSequencingGroup,
     sequencing_group_nodes,
-    sequencing_group_where,
 )
-from genolog.metadata.store import enums
+from genolog.metadata.service.reads import cohorts as cohort_reads
+from genolog.metadata.service.reads.analyses import analyses_matching
+from genolog.metadata.service.reads.paging import Page
+from genolog.metadata.service.reads.participants import family_by_id, participant_by_id
+from genolog.metadata.service.reads.projects import enum_values
+from genolog.metadata.service.reads.samples import assay_by_id, samples_matching
+from genolog.metadata.service.reads.sequencing_groups import sequencing_groups_matching
 
 
 @strawberry.type(name="GraphQLEnum")
@@ -74,24 +74,11 @@ class GraphQLViewer:
     projects: list[GraphQLProject]
 
 
-def _project_ids(info: Info[Any, Any], project: Any) -> list[int]:
-    """Readable project ids matching a project-name filter (all readable ones for no filter)."""
-    ctx = context_of(info)
-    readable = ctx.readable_projects()
-    if project is None:
-        return list(readable)
-    for name in ([project.eq] if project.eq else []) + list(project.in_ or []):
-        ctx.project_id(name)  # an unknown or unreadable name is an error, as in metamist
-    rows = fetch.entities(ctx, t.project, conditions(t.project.c.name, project))
-    return [r["id"] for r in rows]
-
-
 @strawberry.type
 class Query:
     @strawberry.field
     def enum(self, info: Info[Any, Any]) -> GraphQLEnum:
-        conn = context_of(info).tx.conn
-        return GraphQLEnum(**{kind: enums.values(conn, kind) for kind, _ in enums.KINDS.values()})
+        return GraphQLEnum(**enum_values(context_of(info)))
 
     @strawberry.field
     def metamist_settings(self, info: Info[Any, Any]) -> GraphQLMetamistSettings:
@@ -142,23 +129,20 @@ class Query:
         if external_id is not None and project is None:
             raise BadRequest("Filtering samples by externalId needs a project filter")
         ctx = context_of(info)
-        s, parse = t.sample, ctx.tx.codecs.sample.parse
-        page = Page.of(first, after, parse)
-        where: fetch.Where = [
-            s.c.project_id.in_(_project_ids(info, project)),
-            *conditions(s.c.id, id, parse),
-            *conditions(s.c.type, type),
-        ]
-        where += meta_conditions(s.c.meta, meta) + conditions(s.c.participant_id, participant_id)
-        where += conditions(s.c.parent_id, parent_id, parse) + conditions(s.c.root_id, root_id, parse)
-        where += conditions(s.c.active, active) if active is not None else [s.c.active.is_(True)]
-        if external_id is not None:
-            where.append(
-                fetch.matching_external_ids(
-                    s, "sample", conditions(t.sample_external_id.c.external_id, external_id)
-                )
-            )
-        rows = fetch.samples(ctx, where, page)
+        page = Page.of(first, after, ctx.tx.codecs.sample.parse)
+        rows = samples_matching(
+            ctx,
+            page,
+            project,
+            id=id,
+            type=type,
+            meta=meta,
+            external_id=external_id,
+            participant_id=participant_id,
+            active=active,
+            parent_id=parent_id,
+            root_id=root_id,
+        )
         return root_page(rows, sample_nodes(ctx, rows), page)
 
     sample_connection = connection(sample, "GraphQLSample")
@@ -184,34 +168,22 @@ class Query:
         if id is None and project is None and sample_id is None:
             raise BadRequest("Query sequencingGroups needs a project, sampleId or id filter")
         ctx = context_of(info)
-        sg = t.sequencing_group
         page = Page.of(first, after, ctx.tx.codecs.sequencing_group.parse)
-        where: fetch.Where = [t.sample.c.project_id.in_(_project_ids(info, project))]
-        where += sequencing_group_where(ctx, id, type, technology, platform, active_only, None)
-        where += conditions(sg.c.sample_id, sample_id, ctx.tx.codecs.sample.parse)
-        if assay_meta is not None:
-            link = t.sequencing_group_assay
-            matching = fetch.sa.select(link.c.sequencing_group_id).join(
-                t.assay, t.assay.c.id == link.c.assay_id
-            )
-            where.append(sg.c.id.in_(matching.where(*meta_conditions(t.assay.c.meta, assay_meta))))
-        for flag, analysis_type in ((has_cram, "cram"), (has_gvcf, "gvcf")):
-            if flag is not None:
-                link = t.analysis_sequencing_group
-                with_type = (
-                    fetch.sa.select(link.c.sequencing_group_id)
-                    .join(t.analysis, t.analysis.c.id == link.c.analysis_id)
-                    .where(
-                        *fetch.readable(ctx, t.analysis.c.project_id),
-                        t.analysis.c.type == analysis_type,
-                        t.analysis.c.status == "completed",
-                        t.analysis.c.active.is_(True),
-                    )
-                )
-                where.append(sg.c.id.in_(with_type) if flag else sg.c.id.not_in(with_type))
-        if created_on is not None:
-            raise BadRequest("Filtering sequencing groups by createdOn is not supported yet")
-        rows = fetch.sequencing_groups(ctx, where, page)
+        rows = sequencing_groups_matching(
+            ctx,
+            page,
+            project,
+            id=id,
+            sample_id=sample_id,
+            type=type,
+            technology=technology,
+            platform=platform,
+            active_only=active_only,
+            assay_meta=assay_meta,
+            has_cram=has_cram,
+            has_gvcf=has_gvcf,
+            created_on=created_on,
+        )
         return root_page(rows, sequencing_group_nodes(ctx, rows), page)
 
     sequencing_groups_connection = connection(sequencing_groups, "GraphQLSequencingGroup")
@@ -219,27 +191,25 @@ class Query:
     @strawberry.field
     def assay(self, info: Info[Any, Any], id: int) -> GraphQLAssay:
         ctx = context_of(info)
-        return only(assay_nodes(ctx, fetch.assays(ctx, [t.assay.c.id == id])), f"Assay {id} not found")
+        return only(assay_nodes(ctx, assay_by_id(ctx, id)), f"Assay {id} not found")
 
     @strawberry.field
     def participant(self, info: Info[Any, Any], id: int) -> GraphQLParticipant:
         ctx = context_of(info)
-        rows = fetch.participants(ctx, [t.participant.c.id == id])
-        return only(participant_nodes(ctx, rows), f"Participant {id} not found")
+        return only(participant_nodes(ctx, participant_by_id(ctx, id)), f"Participant {id} not found")
 
     @strawberry.field
     def family(self, info: Info[Any, Any], family_id: int) -> GraphQLFamily:
         ctx = context_of(info)
-        rows = fetch.families(ctx, [t.family.c.id == family_id])
-        return only(family_nodes(ctx, rows), f"Family {family_id} not found")
+        return only(family_nodes(ctx, family_by_id(ctx, family_id)), f"Family {family_id} not found")
 
     @strawberry.field
     def analyses(
         self, info: Info[Any, Any], id: IntGraphQLFilter, first: int | None = None, after: str | None = None
     ) -> list[GraphQLAnalysis]:
         ctx = context_of(info)
-        a, page = t.analysis, Page.of(first, after)
-        rows = fetch.analyses(ctx, conditions(a.c.id, id), page)
+        page = Page.of(first, after)
+        rows = analyses_matching(ctx, id, page)
         return root_page(rows, analysis_nodes(ctx, rows), page)
 
     analyses_connection = connection(analyses, "GraphQLAnalysis")
@@ -259,9 +229,16 @@ class Query:
     ) -> list[GraphQLCohort]:
         ctx = context_of(info)
         page = Page.of(first, after, ctx.tx.codecs.cohort.parse)
-        where = cohort_types.cohort_where(ctx, id, name, author, template_id, None, status)
-        where.append(t.cohort.c.project_id.in_(_project_ids(info, project)))
-        rows = fetch.entities(ctx, t.cohort, where, page)
+        rows = cohort_reads.cohorts_matching(
+            ctx,
+            page,
+            project,
+            id=id,
+            name=name,
+            author=author,
+            template_id=template_id,
+            status=status,
+        )
         return root_page(rows, cohort_types.cohort_nodes(ctx, rows), page)
 
     cohorts_connection = connection(cohorts, "GraphQLCohort")
@@ -276,13 +253,8 @@ class Query:
         after: str | None = None,
     ) -> list[GraphQLCohortTemplate]:
         ctx = context_of(info)
-        ct, parse = t.cohort_template, ctx.tx.codecs.cohort_template.parse
-        page = Page.of(first, after, parse)
-        where: fetch.Where = [
-            ct.c.project_id.in_(_project_ids(info, project)),
-            *conditions(ct.c.id, id, parse),
-        ]
-        rows = fetch.entities(ctx, ct, where, page)
+        page = Page.of(first, after, ctx.tx.codecs.cohort_template.parse)
+        rows = cohort_reads.templates_matching(ctx, page, project, id=id)
         return root_page(rows, cohort_types.template_nodes(ctx, rows), page)
 
     cohort_templates_connection = connection(cohort_templates, "GraphQLCohortTemplate")
@@ -290,7 +262,7 @@ class Query:
     @strawberry.field
     def analysis_runner(self, info: Info[Any, Any], ar_guid: str) -> GraphQLAnalysisRunner:
         ctx = context_of(info)
-        found = record_types.analysis_runners(ctx, [t.analysis_runner.c.ar_guid == ar_guid])
+        found = record_types.analysis_runner_by_guid(ctx, ar_guid)
         return only(found, f"No analysis-runner record {ar_guid!r}")
 
 

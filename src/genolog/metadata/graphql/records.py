@@ -9,16 +9,14 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import sqlalchemy as sa
 import strawberry
 from strawberry.scalars import JSON
 
-from genolog.metadata import tables as t
-from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, group
-from genolog.metadata.graphql.filters import conditions
+from genolog.metadata.graphql.context import GraphQLContext, Siblings, group
 from genolog.metadata.graphql.nodes import cache_key, parse_json, project_of, raw_json, utc
 from genolog.metadata.graphql.projects import GraphQLProject
+from genolog.metadata.service.reads import records as reads
+from genolog.metadata.service.reads.rows import IdSource, Rows
 
 
 @strawberry.type(name="GraphQLAuditLog")
@@ -53,29 +51,16 @@ def audit_log_nodes(rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAuditLog]:
     ]
 
 
-def _audit_logs_by_owner(ctx: GraphQLContext, pairs: sa.Subquery) -> dict[int, list[GraphQLAuditLog]]:
-    """Audit-log entries for (owner_id, audit_log_id) pairs, grouped by owner, oldest first."""
-    rows = fetch.audit_logs(ctx, pairs)
+def _audit_logs_by_owner(rows: Rows) -> dict[int, list[GraphQLAuditLog]]:
+    """Audit-log entries (each row with its ``owner_id``) grouped by owner, oldest first."""
     return group(rows, audit_log_nodes(rows), lambda n: n.owner_pk)
 
 
 def audit_logs_of_analyses(sib: Siblings[Any], pk: int) -> list[GraphQLAuditLog]:
-    """Every audit-log entry under which an analysis changed: its creation and each update.
-
-    The change record has one row per request that changed the analysis; the analysis row itself names the
-    last writer (which covers analyses written before the change record kept them)."""
-    c, an = t.change, t.analysis
+    """Every audit-log entry under which an analysis changed: its creation and each update."""
 
     def load(ids: IdSource) -> dict[int, list[GraphQLAuditLog]]:
-        pairs = sa.union(
-            sa.select(c.c.entity_id.label("owner_id"), c.c.audit_log_id).where(
-                c.c.entity == "analysis", c.c.entity_id.in_(ids)
-            ),
-            sa.select(an.c.id.label("owner_id"), an.c.audit_log_id).where(
-                an.c.id.in_(ids), an.c.audit_log_id.is_not(None)
-            ),
-        ).subquery()
-        return _audit_logs_by_owner(sib.ctx, pairs)
+        return _audit_logs_by_owner(reads.audit_logs_of_analyses(sib.ctx, ids))
 
     found: list[GraphQLAuditLog] = sib.load("audit_logs", load).get(pk, [])
     return found
@@ -83,15 +68,9 @@ def audit_logs_of_analyses(sib: Siblings[Any], pk: int) -> list[GraphQLAuditLog]
 
 def audit_log_of_participants(sib: Siblings[Any], pk: int) -> GraphQLAuditLog | None:
     """The audit-log entry of the request that last wrote a participant's row."""
-    p = t.participant
 
     def load(ids: IdSource) -> dict[int, list[GraphQLAuditLog]]:
-        pairs = (
-            sa.select(p.c.id.label("owner_id"), p.c.audit_log_id)
-            .where(p.c.id.in_(ids), p.c.audit_log_id.is_not(None))
-            .subquery()
-        )
-        return _audit_logs_by_owner(sib.ctx, pairs)
+        return _audit_logs_by_owner(reads.audit_logs_of_participants(sib.ctx, ids))
 
     found: list[GraphQLAuditLog] = sib.load("audit_log", load).get(pk, [])
     return found[0] if found else None
@@ -169,9 +148,8 @@ def analysis_runner_nodes(
     return sib.nodes
 
 
-def analysis_runners(ctx: GraphQLContext, where: fetch.Where) -> list[GraphQLAnalysisRunner]:
-    """Analysis-runner logs, newest first (as the REST listing)."""
-    return analysis_runner_nodes(ctx, fetch.analysis_runners(ctx, where))
+def analysis_runner_by_guid(ctx: GraphQLContext, ar_guid: str) -> list[GraphQLAnalysisRunner]:
+    return analysis_runner_nodes(ctx, reads.analysis_runner_by_guid(ctx, ar_guid))
 
 
 def analysis_runners_of_projects(
@@ -183,15 +161,21 @@ def analysis_runners_of_projects(
     access_level: Any,
     environment: Any,
 ) -> list[GraphQLAnalysisRunner]:
-    """A project's analysis-runner logs; ``author`` filters on the submitting user."""
-    ar = t.analysis_runner
+    """A project's analysis-runner logs, newest first (as the REST listing); ``author`` filters on the
+    submitting user."""
 
     def load(ids: IdSource) -> dict[int, list[GraphQLAnalysisRunner]]:
-        where = [ar.c.project_id.in_(ids), *conditions(ar.c.ar_guid, ar_guid)]
-        where += conditions(ar.c.submitting_user, author) + conditions(ar.c.repository, repository)
-        where += conditions(ar.c.access_level, access_level) + conditions(ar.c.environment, environment)
+        rows = reads.analysis_runners_of_projects(
+            sib.ctx,
+            ids,
+            ar_guid=ar_guid,
+            author=author,
+            repository=repository,
+            access_level=access_level,
+            environment=environment,
+        )
         by_project: dict[int, list[GraphQLAnalysisRunner]] = {}
-        for node in analysis_runners(sib.ctx, where):
+        for node in analysis_runner_nodes(sib.ctx, rows):
             by_project.setdefault(node.project_id, []).append(node)
         return by_project
 

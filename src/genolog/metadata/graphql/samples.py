@@ -7,19 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 import strawberry
 from strawberry.scalars import JSON
 
-from genolog.metadata import tables as t
-from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, found_in, group, nodes_of
-from genolog.metadata.graphql.filters import (
-    BoolGraphQLFilter,
-    StrGraphQLFilter,
-    conditions,
-    meta_conditions,
-)
+from genolog.metadata.graphql.context import GraphQLContext, Siblings, found_in, group, nodes_of
+from genolog.metadata.graphql.filters import BoolGraphQLFilter, StrGraphQLFilter
 from genolog.metadata.graphql.nodes import (
     ExternalIds,
     PrimaryExternalId,
@@ -33,6 +25,10 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     connection,
     page_of,
 )
+from genolog.metadata.service.reads import samples as reads
+from genolog.metadata.service.reads.participants import participants_of_samples
+from genolog.metadata.service.reads.rows import IdSource, Rows
+from genolog.metadata.service.reads.sequencing_groups import sequencing_groups_of_samples
 
 if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
     pass
@@ -60,8 +56,7 @@ class GraphQLSample(PrimaryExternalId):
     @strawberry.field
     def participant(self) -> GraphQLParticipant | None:
         def load(ids: IdSource) -> dict[int, GraphQLParticipant]:
-            wanted = sa.select(t.sample.c.participant_id).where(t.sample.c.id.in_(ids))
-            rows = fetch.participants(self.sib.ctx, [t.participant.c.id.in_(wanted)])
+            rows = participants_of_samples(self.sib.ctx, ids)
             return {p.pk: p for p in participant_nodes(self.sib.ctx, rows)}
 
         return self.sib.load("participant", load).get(self.participant_id) if self.participant_id else None
@@ -74,12 +69,10 @@ class GraphQLSample(PrimaryExternalId):
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLAssay]:
-        a = t.assay
         page = self.sib.page(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
-            where = [a.c.sample_id.in_(ids), *conditions(a.c.type, type), *meta_conditions(a.c.meta, meta)]
-            rows = fetch.assays(self.sib.ctx, where, page, a.c.sample_id)
+            rows = reads.assays_of_samples(self.sib.ctx, ids, page, type=type, meta=meta)
             return group(rows, assay_nodes(self.sib.ctx, rows), lambda n: n.sample_pk)
 
         return page_of(self.sib.load(cache_key("assays", type, meta, page), load), self.pk, page)
@@ -101,10 +94,17 @@ class GraphQLSample(PrimaryExternalId):
         page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sequencing_group.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSequencingGroup]]:
-            where = sequencing_group_where(self.sib.ctx, id, type, technology, platform, active_only, None)
-            where += meta_conditions(t.sequencing_group.c.meta, meta)
-            sample_id = t.sequencing_group.c.sample_id
-            rows = fetch.sequencing_groups(self.sib.ctx, [sample_id.in_(ids), *where], page, sample_id)
+            rows = sequencing_groups_of_samples(
+                self.sib.ctx,
+                ids,
+                page,
+                id=id,
+                type=type,
+                technology=technology,
+                platform=platform,
+                meta=meta,
+                active_only=active_only,
+            )
             return group(rows, sequencing_group_nodes(self.sib.ctx, rows), lambda n: n.sample_pk)
 
         key = cache_key("sgs", id, type, technology, platform, meta, active_only, page)
@@ -117,8 +117,8 @@ class GraphQLSample(PrimaryExternalId):
             return None
 
         def load(ids: IdSource) -> dict[int, GraphQLSample]:
-            column = t.sample.c.parent_id if key == "parent_pk" else t.sample.c.root_id
-            return samples_of(self.sib, sa.select(column).where(t.sample.c.id.in_(ids)))
+            read = reads.parents_of_samples if key == "parent_pk" else reads.roots_of_samples
+            return samples_by_pk(self.sib.ctx, read(self.sib.ctx, ids))
 
         found: GraphQLSample | None = self.sib.load(key, load).get(pk)
         return found
@@ -139,17 +139,10 @@ class GraphQLSample(PrimaryExternalId):
         first: int | None = None,
         after: str | None = None,
     ) -> list[GraphQLSample]:
-        s = t.sample
         page = self.sib.page(first, after, self.sib.ctx.tx.codecs.sample.parse)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLSample]]:
-            where = [
-                s.c.parent_id.in_(ids),
-                s.c.active.is_(True),
-                *conditions(s.c.type, type),
-                *meta_conditions(s.c.meta, meta),
-            ]
-            rows = fetch.samples(self.sib.ctx, where, page, s.c.parent_id)
+            rows = reads.nested_samples(self.sib.ctx, ids, page, type=type, meta=meta)
             return group(rows, sample_nodes(self.sib.ctx, rows), lambda n: n.parent_pk)
 
         return page_of(self.sib.load(cache_key("nested", type, meta, page), load), self.pk, page)
@@ -199,7 +192,7 @@ class GraphQLAssay(ExternalIds):
     @strawberry.field
     def sample(self) -> GraphQLSample:
         def load(ids: IdSource) -> dict[int, GraphQLSample]:
-            return samples_of(self.sib, sa.select(t.assay.c.sample_id).where(t.assay.c.id.in_(ids)))
+            return samples_by_pk(self.sib.ctx, reads.samples_of_assays(self.sib.ctx, ids))
 
         fmt = self.sib.ctx.tx.codecs.sample.format
         return found_in(
@@ -223,10 +216,9 @@ def assay_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[
     )
 
 
-def samples_of(sib: Siblings[Any], wanted: sa.Select[Any]) -> dict[int, GraphQLSample]:
-    """The samples a group of nodes points at (``wanted`` selects their ids), by id."""
-    rows = fetch.samples(sib.ctx, [t.sample.c.id.in_(wanted)])
-    return {s.pk: s for s in sample_nodes(sib.ctx, rows)}
+def samples_by_pk(ctx: GraphQLContext, rows: Rows) -> dict[int, GraphQLSample]:
+    """The samples a group of nodes points at, by id."""
+    return {s.pk: s for s in sample_nodes(ctx, rows)}
 
 
 # The node modules refer to each other; importing at the end lets any of them load first.
@@ -235,5 +227,4 @@ from genolog.metadata.graphql.projects import GraphQLProject  # noqa: E402
 from genolog.metadata.graphql.sequencing_groups import (  # noqa: E402
     GraphQLSequencingGroup,
     sequencing_group_nodes,
-    sequencing_group_where,
 )

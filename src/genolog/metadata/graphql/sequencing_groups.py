@@ -5,19 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 import strawberry
 from strawberry.scalars import JSON
 
-from genolog.metadata import tables as t
-from genolog.metadata.graphql import fetch
-from genolog.metadata.graphql.context import GraphQLContext, IdSource, Siblings, found_in, group, nodes_of
-from genolog.metadata.graphql.filters import (
-    AnalysisStatusGraphQLFilter,
-    BoolGraphQLFilter,
-    StrGraphQLFilter,
-    conditions,
-)
+from genolog.metadata.graphql.context import GraphQLContext, Siblings, found_in, group, nodes_of
+from genolog.metadata.graphql.filters import AnalysisStatusGraphQLFilter, BoolGraphQLFilter, StrGraphQLFilter
 from genolog.metadata.graphql.nodes import (
     ExternalIds,
     cache_key,
@@ -29,37 +21,12 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     connection,
     page_of,
 )
+from genolog.metadata.service.reads.analyses import analyses_of_sequencing_groups
+from genolog.metadata.service.reads.rows import IdSource
+from genolog.metadata.service.reads.samples import assays_of_sequencing_groups, samples_of_sequencing_groups
 
 if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily
     pass
-
-
-def sequencing_group_where(
-    ctx: GraphQLContext,
-    id: Any,
-    type: Any,
-    technology: Any,
-    platform: Any,
-    active_only: Any,
-    external_id: Any,
-) -> fetch.Where:
-    sg = t.sequencing_group
-    where = conditions(sg.c.id, id, ctx.tx.codecs.sequencing_group.parse)
-    where += (
-        conditions(sg.c.type, type)
-        + conditions(sg.c.technology, technology)
-        + conditions(sg.c.platform, platform)
-    )
-    only_active = True if active_only is None else active_only.eq
-    if only_active:
-        where.append(sg.c.archived.is_(False))
-    if external_id is not None:
-        where.append(
-            fetch.matching_external_ids(
-                sg, "sequencing_group", conditions(t.sequencing_group_external_id.c.external_id, external_id)
-            )
-        )
-    return where
 
 
 @strawberry.type(name="GraphQLSequencingGroup")
@@ -84,9 +51,7 @@ class GraphQLSequencingGroup(ExternalIds):
     @strawberry.field
     def sample(self) -> GraphQLSample:
         def load(ids: IdSource) -> dict[int, GraphQLSample]:
-            return samples_of(
-                self.sib, sa.select(t.sequencing_group.c.sample_id).where(t.sequencing_group.c.id.in_(ids))
-            )
+            return samples_by_pk(self.sib.ctx, samples_of_sequencing_groups(self.sib.ctx, ids))
 
         fmt = self.sib.ctx.tx.codecs.sample.format
         node: GraphQLSample = found_in(
@@ -99,7 +64,7 @@ class GraphQLSequencingGroup(ExternalIds):
         page = self.sib.page(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAssay]]:
-            rows = fetch.assays_of_groups(self.sib.ctx, ids, page)
+            rows = assays_of_sequencing_groups(self.sib.ctx, ids, page)
             return group(rows, assay_nodes(self.sib.ctx, rows), lambda n: n.group_pk)
 
         return page_of(self.sib.load(cache_key("assays", page), load), self.pk, page)
@@ -120,11 +85,9 @@ class GraphQLSequencingGroup(ExternalIds):
         page = self.sib.page(first, after)
 
         def load(ids: IdSource) -> dict[int, list[GraphQLAnalysis]]:
-            where = analysis_where(status, type, meta, active)
-            if project is not None:  # the loader keeps to readable projects
-                names = sa.select(t.project.c.id).where(*conditions(t.project.c.name, project))
-                where.append(t.analysis.c.project_id.in_(names))
-            rows = fetch.analyses_of_groups(self.sib.ctx, ids, where, page)
+            rows = analyses_of_sequencing_groups(
+                self.sib.ctx, ids, page, status=status, type=type, meta=meta, active=active, project=project
+            )
             return group(rows, analysis_nodes(self.sib.ctx, rows), lambda n: n.group_pk)
 
         key = cache_key("analyses", status, type, meta, active, project, page)
@@ -156,5 +119,5 @@ def sequencing_group_nodes(
 
 
 # The node modules refer to each other; importing at the end lets any of them load first.
-from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes, analysis_where  # noqa: E402
-from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, samples_of  # noqa: E402
+from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes  # noqa: E402
+from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, samples_by_pk  # noqa: E402

@@ -1,0 +1,94 @@
+"""Batched reads of analyses: of projects, of sequencing groups and of cohorts (through their links),
+from readable projects only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from genolog.metadata import tables as t
+from genolog.metadata.service.reads.filters import FilterSpec, Where, as_utc, conditions, meta_conditions
+from genolog.metadata.service.reads.paging import NO_PAGE, Page
+from genolog.metadata.service.reads.rows import Column, IdSource, Rows, columns, entities, fetch, readable
+from genolog.metadata.service.session import Session
+
+a = t.analysis
+
+
+def analyses(session: Session, where: Where, page: Page = NO_PAGE, parent: Column | None = None) -> Rows:
+    return entities(session, a, where, page, parent)
+
+
+def analysis_where(
+    status: FilterSpec | None, type: FilterSpec | None, meta: Any, active: FilterSpec | None
+) -> Where:
+    """The filters every list of analyses takes (only active ones unless ``active`` filters)."""
+    where = conditions(a.c.status, status) + conditions(a.c.type, type) + meta_conditions(a.c.meta, meta)
+    where += conditions(a.c.active, active) if active is not None else [a.c.active.is_(True)]
+    return where
+
+
+def analyses_matching(session: Session, id: FilterSpec | None, page: Page) -> Rows:
+    """Analyses by id (the root ``analyses`` query)."""
+    return analyses(session, conditions(a.c.id, id), page)
+
+
+def analyses_of_projects(
+    session: Session,
+    project_ids: IdSource,
+    page: Page,
+    status: FilterSpec | None,
+    type: FilterSpec | None,
+    meta: Any,
+    active: FilterSpec | None,
+    timestamp_completed: FilterSpec | None,
+    ids: FilterSpec | None,
+) -> Rows:
+    where = [
+        a.c.project_id.in_(project_ids),
+        *analysis_where(status, type, meta, active),
+        *conditions(a.c.id, ids),
+        *conditions(a.c.timestamp_completed, timestamp_completed, as_utc),
+    ]
+    return analyses(session, where, page, a.c.project_id)
+
+
+def _linked_analyses(
+    session: Session, link: sa.Table, parent: Column, parent_ids: IdSource, where: Where, page: Page
+) -> Rows:
+    """Readable analyses linked to parents (sequencing groups or cohorts) through ``link``, each row
+    with its parent's id."""
+    statement = (
+        sa.select(*columns(a), parent)
+        .join(link, link.c.analysis_id == a.c.id)
+        .where(parent.in_(parent_ids), *where, *readable(session, a.c.project_id))
+        .order_by(a.c.id)
+    )
+    return fetch(session, statement, a.c.id, page, parent)
+
+
+def analyses_of_sequencing_groups(
+    session: Session,
+    sg_ids: IdSource,
+    page: Page,
+    status: FilterSpec | None,
+    type: FilterSpec | None,
+    meta: Any,
+    active: FilterSpec | None,
+    project: FilterSpec | None,
+) -> Rows:
+    """Each sequencing group's analyses, each row with its ``sequencing_group_id``; ``project`` filters on
+    the project's name (of the readable ones: the read keeps to them)."""
+    where = analysis_where(status, type, meta, active)
+    if project is not None:
+        names = sa.select(t.project.c.id).where(*conditions(t.project.c.name, project))
+        where.append(a.c.project_id.in_(names))
+    link = t.analysis_sequencing_group
+    return _linked_analyses(session, link, link.c.sequencing_group_id, sg_ids, where, page)
+
+
+def analyses_of_cohorts(session: Session, cohort_ids: IdSource, page: Page = NO_PAGE) -> Rows:
+    """Each cohort's analyses, each row with its ``cohort_id``."""
+    link = t.analysis_cohort
+    return _linked_analyses(session, link, link.c.cohort_id, cohort_ids, [], page)
