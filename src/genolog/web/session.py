@@ -16,12 +16,11 @@ from fastapi import Request, Response
 from sqlalchemy.engine import Connection
 
 from genolog.metadata.errors import Unauthenticated
-from genolog.metadata.http import caller_of
+from genolog.metadata.http import SESSION_COOKIE, caller_of
 from genolog.metadata.permissions import Caller
-from genolog.metadata.service import Service
-from genolog.metadata.store import identity, projects
+from genolog.metadata.service import Service, identity
 
-COOKIE = "genolog_session"
+COOKIE = SESSION_COOKIE
 
 
 class SignedOut(Exception):
@@ -36,14 +35,9 @@ class SignedOut(Exception):
 def caller_for_token(conn: Connection, token: str) -> Caller | None:
     """The token's caller; None for a token that is unknown, revoked or expired."""
     try:
-        user = identity.user_for_token(conn, token)
+        return identity.caller_for_token(conn, token)
     except Unauthenticated:
         return None
-    return Caller(
-        user=user,
-        site_roles=identity.site_roles(conn, user),
-        project_roles=projects.roles_by_project(conn, user),
-    )
 
 
 def page_caller(conn: Connection, request: Request, svc: Service) -> Caller:

@@ -29,11 +29,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genolog.metadata.api.errors import error_response
 from genolog.metadata.errors import Unauthenticated
-from genolog.metadata.http import bearer_token
+from genolog.metadata.http import SESSION_COOKIE, bearer_token
 from genolog.metadata.service import Service
-from genolog.metadata.service.identity import AUTHENTICATION_REQUIRED
-from genolog.metadata.store import identity
-from genolog.web.session import COOKIE as SESSION_COOKIE
+from genolog.metadata.service.identity import AUTHENTICATION_REQUIRED, check_token
 
 # A body up to this size may be parsed before a bad token is refused (about 2 MB of Python objects at most
 # for a 64 KiB JSON body): the price of not looking the token up twice for every GraphQL query.
@@ -132,9 +130,7 @@ class BodyLimitMiddleware:
         if not header and not cookie:
             return None if self.svc.settings.dev_user else AUTHENTICATION_REQUIRED
         try:
-            token = cookie if cookie else bearer_token(header or "")
-            with self.svc.db.read() as conn:
-                identity.user_for_token(conn, token)
+            check_token(self.svc, cookie if cookie else bearer_token(header or ""))
         except Unauthenticated as error:
             return str(error)
         return None

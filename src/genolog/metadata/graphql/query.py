@@ -47,7 +47,7 @@ from genolog.metadata.graphql.sequencing_groups import (
     sequencing_group_nodes,
     sequencing_group_where,
 )
-from genolog.metadata.store import enums
+from genolog.metadata.service import enums
 
 
 @strawberry.type(name="GraphQLEnum")
@@ -90,8 +90,7 @@ def _project_ids(info: Info[Any, Any], project: Any) -> list[int]:
 class Query:
     @strawberry.field
     def enum(self, info: Info[Any, Any]) -> GraphQLEnum:
-        conn = context_of(info).tx.conn
-        return GraphQLEnum(**{kind: enums.values(conn, kind) for kind, _ in enums.KINDS.values()})
+        return GraphQLEnum(**enums.all_values(context_of(info)))
 
     @strawberry.field
     def metamist_settings(self, info: Info[Any, Any]) -> GraphQLMetamistSettings:
