@@ -1,8 +1,9 @@
 """Request bodies: bounded in size, and not read for a caller who could not be authenticated.
 
 FastAPI reads and parses a JSON body before a route's dependencies (``authenticate``) run, so without this
-an unauthenticated 195 MB body was read and parsed (1.4 GB of Python objects) before the 401. Before the
-application sees a request with a body, this middleware (plain ASGI, as ``ProcessTimeMiddleware``):
+an unauthenticated body of any size was read and parsed, many times its size in Python objects, before
+the 401 (the figures are in ``benchmarks/README.md``). Before the application sees a request with a body,
+this middleware (plain ASGI, as ``ProcessTimeMiddleware``):
 
 1. answers 401 to a body sent to the API (``/api/...``, ``/graphql``) with no ``Authorization`` header
    when there is no development user: nothing to look up, the request cannot succeed;
@@ -33,8 +34,8 @@ from genolog.metadata.http import SESSION_COOKIE, bearer_token
 from genolog.metadata.service import Service
 from genolog.metadata.service.identity import AUTHENTICATION_REQUIRED, check_token
 
-# A body up to this size may be parsed before a bad token is refused (about 2 MB of Python objects at most
-# for a 64 KiB JSON body): the price of not looking the token up twice for every GraphQL query.
+# A body up to this size may be parsed before a bad token is refused (a bounded number of Python objects,
+# see benchmarks/README.md): the price of not looking the token up twice for every GraphQL query.
 CHECK_CREDENTIALS_ABOVE = 64 * 1024
 
 
