@@ -447,7 +447,10 @@ class ProjectMutations:
         self, info: Info[Any, Any], project: str, members: list[ProjectMemberUpdateInput]
     ) -> GraphQLProject:
         ctx = _writing(info)
-        checked = lambda: [_model(models.ProjectMemberUpdate, m) for m in members]  # noqa: E731
+
+        def checked() -> list[models.ProjectMemberUpdate]:
+            return [_model(models.ProjectMemberUpdate, m) for m in members]
+
         return _project(ctx, projects.set_members(ctx, project, checked))
 
 
