@@ -16,6 +16,10 @@ from genolog.metadata.permissions import Caller
 from genolog.metadata.service import Service
 from genolog.metadata.service.identity import authenticate
 
+#: the cookie that holds a signed-in browser's API token (``web.session``): the pages and the web storage
+#: take it, the REST and GraphQL APIs never do
+SESSION_COOKIE = "genolog_session"
+
 
 def check_request_text(request: Request) -> None:
     """Refuse a NUL or a lone surrogate in a parameter or in a JSON body (``inputs.text_problem``): every

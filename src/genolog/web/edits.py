@@ -1,11 +1,11 @@
 """Writers' edit forms: a sample's or participant's meta keys, an analysis' status and active flag.
 
 The sample, participant and analysis pages show these forms only to callers who may write the project
-(``WRITE``, as the REST API's updates need). Each POST writes as the REST API does (a meta edit through
-the service's ``samples.change_meta`` and ``participants.change_meta``, which upsert as ``PATCH
-/api/v1/sample/{id}`` and ``update-participant`` do; ``analyses.update`` as ``PATCH /api/v1/analysis/{id}/``
-does) in one write transaction, recorded in the audit log as the signed-in user's, then redirects to the
-page, whose history shows the change.
+(``WRITE``, as the REST API's updates need). Each POST writes through the service the REST API uses
+(a meta edit through ``samples.change_meta`` and ``participants.change_meta``, which upsert as ``PATCH
+/api/v1/sample/{id}`` and ``update-participant`` do; the status edit through ``analyses.set_status``,
+which updates as ``PATCH /api/v1/analysis/{id}/`` does) in one write transaction, recorded in the audit
+log as the signed-in user's, then redirects to the page, whose history shows the change.
 
 A meta value is parsed as JSON when it is valid JSON (``7``, ``true``, ``[1, 2]``, ``{"a": 1}``,
 ``"7"``), else kept as the text typed. Meta is stored through a JSON merge patch, so setting a key to an
@@ -25,16 +25,14 @@ from genolog.metadata import access
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.ids import int_or_none
-from genolog.metadata.models import AnalysisStatus, AnalysisUpdate
 from genolog.metadata.permissions import WRITE, Caller
-from genolog.metadata.service import Session, participants, samples
-from genolog.metadata.store import analyses
+from genolog.metadata.service import Session, analyses, participants, samples
 from genolog.web import flash
 from genolog.web.render import PageRoute, page_write
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-ANALYSIS_STATUSES = [s.value for s in AnalysisStatus]  # the status form's choices
+ANALYSIS_STATUSES = analyses.STATUSES  # the status form's choices
 _LONGEST_KEY = 200
 
 
@@ -146,23 +144,8 @@ def edit_analysis_status(
     status: str = Form(""),
     active: str | None = Form(None),
 ) -> Response:
-    number = int_or_none(analysis_id)
-    if number is None:
-        raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
+    number = analyses.number_in_project(project, analysis_id)  # refused before the caller is looked up
     with page_write(request) as (caller, tx):
-        row = _writable_project(tx, caller, project)
-        if status not in ANALYSIS_STATUSES:
-            raise BadRequest(f"Unknown analysis status {status!r}: one of {', '.join(ANALYSIS_STATUSES)}.")
-        analysis = access.in_project(
-            row["id"],
-            lambda: analyses.get_row(tx, number),
-            f"Analysis {analysis_id} not found in project {project!r}",
-        )
-        change = AnalysisUpdate(status=AnalysisStatus(status), active=active is not None)
-        analyses.update(tx, analysis["id"], change)
+        change = analyses.set_status(Session(tx, caller), project, analysis_id, status, active is not None)
     state = "active" if change.active else "inactive"
-    return _back(
-        request,
-        f"/projects/{row['name']}/analyses/{analysis['id']}",
-        f"Analysis {analysis['id']}: {status}, {state}.",
-    )
+    return _back(request, f"/projects/{project}/analyses/{number}", f"Analysis {number}: {status}, {state}.")

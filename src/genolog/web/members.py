@@ -2,9 +2,10 @@
 admins.
 
 The page lists the members with a checkbox per role; each row saves or removes one member, and a form
-below adds one. A POST changes one member and writes the whole list through ``projects.set_members`` (what
-``PATCH /api/v1/project/{project}/members`` calls) in one write transaction, recorded in the audit log
-and the project's history as the signed-in user's, then redirects back with a message.
+below adds one. A POST changes one member and writes the whole list through
+``service.projects.change_members`` (replacing it as ``PATCH /api/v1/project/{project}/members`` does) in
+one write transaction, recorded in the audit log and the project's history as the signed-in user's,
+then redirects back with a message.
 
 Who may: the REST API's rule, ``MEMBER_ADMIN``: the project's ``project_member_admin``s and the site roles
 ``admin`` and ``members-admin``. ``project_admin`` alone is not enough, as in Metamist (where the site
@@ -20,14 +21,11 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.engine import RowMapping
 
-from genolog.metadata import access
-from genolog.metadata.context import Tx
-from genolog.metadata.errors import BadRequest, Forbidden
+from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import Role
-from genolog.metadata.permissions import ALL_ROLES, MEMBER_ADMIN, READ, Caller
-from genolog.metadata.store import projects
+from genolog.metadata.permissions import MEMBER_ADMIN, READ, Caller
+from genolog.metadata.service import Session, projects
 from genolog.web import changes, flash
 from genolog.web.render import PageRoute, page_read, page_write, render
 
@@ -52,19 +50,6 @@ class MemberChange:
     timestamp: Any
     author: str
     lines: list[str]
-
-
-def managed_project(tx: Tx, caller: Caller, name: str) -> RowMapping:
-    """The project, if the caller may manage its members: else the API's 404 (no role) or a 403 saying why."""
-    row = access.project_by_name(tx, caller, name, ALL_ROLES)
-    roles = caller.roles_on(row["id"])
-    if not roles & MEMBER_ADMIN:
-        raise Forbidden(
-            f"Only member admins can manage the members of {name!r}. You ({caller.user}) have the roles "
-            f"{', '.join(sorted(roles))} there; a member admin (role {ADMIN_ROLE}), a site admin or a "
-            "members-admin can change members."
-        )
-    return row
 
 
 def checked_member(name: str) -> str:
@@ -143,16 +128,15 @@ def members_page(
     request: Request, project: str, status: int = 200, error: str | None = None, **entered: Any
 ) -> HTMLResponse:
     with page_read(request) as (caller, tx):
-        row = managed_project(tx, caller, project)
-        members = projects.members(tx.conn, [row["id"]])[row["id"]]
-        history = changes.history(tx, {"project": [row["id"]]}, limit=50)
+        managed = projects.managed_members(Session(tx, caller), project)
+        history = changes.history(tx, {"project": [managed.project_id]}, limit=50)
     return render(
         request,
         "members.html",
         caller,
         status,
-        project=row["name"],
-        members=members,
+        project=managed.project,
+        members=managed.members,
         roles=ROLES,
         history=member_changes(history)[:20],
         error=error,
@@ -176,21 +160,22 @@ def change_members(
     try:
         name, wanted = checked_member(member), checked_roles(roles)
         with page_write(request) as (caller, tx):
-            row = managed_project(tx, caller, project)
-            projects.lock_members(tx.conn, row["id"])  # before reading the list it rewrites
-            current = projects.members(tx.conn, [row["id"]])[row["id"]]
-            updated, message = changed_members(row["name"], current, action, name, wanted)
-            projects.set_members(tx, row["id"], list(updated.items()))
+            managed, message = projects.change_members(
+                Session(tx, caller),
+                project,
+                lambda shown, current: changed_members(shown, current, action, name, wanted),
+            )
     except BadRequest as error:  # the page again, with the message and what was entered: nothing written
         entered = {"member": member, "roles": roles} if action == "add" else {}
         return members_page(request, project, 400, str(error), **entered)
     # a member admin who took the role from themselves goes where they still may go
-    after = Caller(caller.user, caller.site_roles, {row["id"]: set(updated.get(caller.user, ()))})
-    here = f"/projects/{row['name']}"
-    if after.roles_on(row["id"]) & MEMBER_ADMIN:
+    project_id = managed.project_id
+    after = Caller(caller.user, caller.site_roles, {project_id: set(managed.members.get(caller.user, ()))})
+    here = f"/projects/{managed.project}"
+    if after.roles_on(project_id) & MEMBER_ADMIN:
         target = f"{here}/members"
     else:
-        target = here if after.roles_on(row["id"]) & READ else "/"
+        target = here if after.roles_on(project_id) & READ else "/"
     response = RedirectResponse(target, status_code=303)
     flash.put(request, response, message)
     return response

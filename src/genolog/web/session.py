@@ -16,10 +16,10 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from genolog.metadata.errors import Unauthenticated
-from genolog.metadata.http import bearer_token
+from genolog.metadata.http import SESSION_COOKIE, bearer_token
 from genolog.metadata.service.browser import Credentials
 
-COOKIE = "genolog_session"
+COOKIE = SESSION_COOKIE
 
 
 def credentials(request: Request) -> Credentials:

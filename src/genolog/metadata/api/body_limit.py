@@ -1,8 +1,9 @@
 """Request bodies: bounded in size, and not read for a caller who could not be authenticated.
 
 FastAPI reads and parses a JSON body before a route's dependencies (``authenticate``) run, so without this
-an unauthenticated 195 MB body was read and parsed (1.4 GB of Python objects) before the 401. Before the
-application sees a request with a body, this middleware (plain ASGI, as ``ProcessTimeMiddleware``):
+an unauthenticated body of any size was read and parsed, many times its size in Python objects, before
+the 401 (the figures are in ``benchmarks/README.md``). Before the application sees a request with a body,
+this middleware (plain ASGI, as ``ProcessTimeMiddleware``):
 
 1. answers 401 to a body sent to the API (``/api/...``, ``/graphql``) with no ``Authorization`` header
    when there is no development user: nothing to look up, the request cannot succeed;
@@ -29,14 +30,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genolog.metadata.api.errors import error_response
 from genolog.metadata.errors import Unauthenticated
-from genolog.metadata.http import bearer_token
+from genolog.metadata.http import SESSION_COOKIE, bearer_token
 from genolog.metadata.service import Service
-from genolog.metadata.service.identity import AUTHENTICATION_REQUIRED
-from genolog.metadata.store import identity
-from genolog.web.session import COOKIE as SESSION_COOKIE
+from genolog.metadata.service.identity import AUTHENTICATION_REQUIRED, check_token
 
-# A body up to this size may be parsed before a bad token is refused (about 2 MB of Python objects at most
-# for a 64 KiB JSON body): the price of not looking the token up twice for every GraphQL query.
+# A body up to this size may be parsed before a bad token is refused (a bounded number of Python objects,
+# see benchmarks/README.md): the price of not looking the token up twice for every GraphQL query.
 CHECK_CREDENTIALS_ABOVE = 64 * 1024
 
 
@@ -132,9 +131,7 @@ class BodyLimitMiddleware:
         if not header and not cookie:
             return None if self.svc.settings.dev_user else AUTHENTICATION_REQUIRED
         try:
-            token = cookie if cookie else bearer_token(header or "")
-            with self.svc.db.read() as conn:
-                identity.user_for_token(conn, token)
+            check_token(self.svc, cookie if cookie else bearer_token(header or ""))
         except Unauthenticated as error:
             return str(error)
         return None

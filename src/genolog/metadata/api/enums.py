@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from genolog.metadata.api.dependencies import RequestContext, request_context
-from genolog.metadata.errors import Forbidden
-from genolog.metadata.store import enums
+from genolog.metadata.service import enums
 
 router = APIRouter(prefix="/enums", tags=["enums"])
 
@@ -25,14 +24,12 @@ def _register(segment: str, suffix: str) -> None:
     kind, label = enums.KINDS[segment]
 
     def list_values(ctx: RequestContext = Depends(request_context)) -> list[str]:
-        with ctx.read() as tx:
-            return enums.values(tx.conn, kind)
+        with ctx.reading() as session:
+            return enums.values(session, kind)
 
     def add_value(new_type: str, ctx: RequestContext = Depends(request_context)) -> str:
-        if not ctx.caller.is_admin:
-            raise Forbidden(f"Only an admin may add a {label}")
-        with ctx.write() as tx:
-            return enums.add(tx.conn, kind, new_type)
+        with ctx.writing() as session:
+            return enums.add(session, kind, new_type)
 
     list_values.__doc__ = f"Known {label} values."
     add_value.__doc__ = f"Add a {label} value (admins only)."

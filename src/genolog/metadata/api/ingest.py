@@ -1,8 +1,9 @@
 """Bulk ingest: a stream of participant or sample trees (NDJSON) upserted in one transaction.
 
-The body is read as it arrives and upserted a chunk at a time (see ``store.upserts``), so a 100,000-sample
-request needs memory for one chunk, not for the whole request; the transaction still spans the request,
-so it is all or nothing. ``dry_run`` does everything, reports it, and rolls back.
+The body is read as it arrives, a line at a time with each line bounded (``max_ingest_record_bytes``),
+and each line parsed into a record as ``service.ingest.upsert`` asks for the next, so a 100,000-sample
+request needs memory for one chunk of records, not for the whole request; the transaction still spans
+the request, so it is all or nothing. ``dry_run`` does everything, reports it, and rolls back.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import BadRequest, PayloadTooLarge
 from genolog.metadata.inputs import check_json, json_text_may_be_bad
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert
-from genolog.metadata.permissions import WRITE
-from genolog.metadata.store.upserts import UpsertReport, upsert_items
+from genolog.metadata.service import ingest as ingest_service
+from genolog.metadata.service.ingest import IngestReport
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
@@ -52,17 +53,6 @@ class IngestRecord(BaseModel):
         return self.participant or self.sample  # type: ignore[return-value]
 
 
-class IngestReport(BaseModel):
-    dry_run: bool
-    records: int
-    counts: dict[str, dict[str, int]]
-    changes: list[dict[str, Any]] | None = None  # what was (or would be) created or updated, on dry runs
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction to roll it back after a dry run."""
-
-
 @router.post("/{project}", operation_id="ingest", openapi_extra=NDJSON_BODY)
 async def ingest(
     project: str, request: Request, dry_run: bool = False, ctx: RequestContext = Depends(request_context)
@@ -70,30 +60,21 @@ async def ingest(
     """Upsert NDJSON records, matching existing entities by external id: re-sending changes nothing."""
     chunks = request.stream()
     record_limit = ctx.svc.settings.max_ingest_record_bytes
-    counted: list[int] = [0]
 
     def records() -> Iterator[ParticipantUpsert | SampleUpsert]:
         # runs in the worker thread; pulls the body from the event loop a network chunk at a time
         lines = _lines(lambda: anyio.from_thread.run(_next, chunks), record_limit)
         for number, line in enumerate(lines, start=1):
-            counted[0] = number
             yield _parse(number, line)
 
-    def upsert() -> UpsertReport:
-        with ctx.write() as tx:
-            row = ctx.project(tx, project, WRITE)
-            report = upsert_items(tx, row["id"], records(), label="record", keep_changes=dry_run)
-            if dry_run:
-                raise _DryRun(report)
-            return report
+    def upsert() -> IngestReport:
+        try:
+            with ctx.writing() as session:
+                return ingest_service.upsert(session, project, records(), dry_run)
+        except ingest_service.DryRunDone as rolled_back:
+            return rolled_back.report
 
-    try:
-        report = await run_in_threadpool(upsert)
-    except _DryRun as rolled_back:
-        report = rolled_back.args[0]
-    return IngestReport(
-        dry_run=dry_run, records=counted[0], counts=report.counts, changes=report.changes if dry_run else None
-    )
+    return await run_in_threadpool(upsert)
 
 
 async def _next(chunks: AsyncIterator[bytes]) -> bytes:

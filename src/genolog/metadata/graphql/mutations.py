@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from genolog.metadata import access, models
+from genolog.metadata import models
 from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.graphql import fetch
@@ -30,12 +30,10 @@ from genolog.metadata.graphql.participants import (
 from genolog.metadata.graphql.projects import GraphQLProject, project_node
 from genolog.metadata.graphql.samples import GraphQLAssay, GraphQLSample, assay_nodes, sample_nodes
 from genolog.metadata.graphql.sequencing_groups import GraphQLSequencingGroup, sequencing_group_nodes
-from genolog.metadata.permissions import MEMBER_ADMIN, PROJECT_ADMIN, WRITE, run_roles
-from genolog.metadata.service import assays, families, sequencing_groups
+from genolog.metadata.service import analyses, assays, families, projects, sequencing_groups
+from genolog.metadata.service import analysis_runner as runner_service
 from genolog.metadata.service import participants as participant_service
 from genolog.metadata.service import samples as sample_service
-from genolog.metadata.store import analyses, projects
-from genolog.metadata.store import analysis_runner as runner_store
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -222,7 +220,7 @@ def _groups(ctx: GraphQLContext, ids: list[int]) -> list[GraphQLSequencingGroup]
 def _project(ctx: GraphQLContext, project_id: int) -> GraphQLProject:
     """The project a project mutation answers with: one its caller may administer without reading it
     shows only what the mutation acknowledges (see ``GraphQLProject``)."""
-    return project_node(ctx, projects.get_by_id(ctx.tx.conn, project_id))
+    return project_node(ctx, projects.changed(ctx, project_id))
 
 
 # --- namespaces ---------------------------------------------------------------------------------------------
@@ -233,17 +231,14 @@ class AnalysisMutations:
     @strawberry.mutation
     def create_analysis(self, info: Info[Any, Any], project: str, analysis: AnalysisInput) -> GraphQLAnalysis:
         ctx = _writing(info)
-        row = ctx.project(project, WRITE)
-        return _analysis(ctx, analyses.create(ctx.tx, row["id"], _model(models.Analysis, analysis)))
+        return _analysis(ctx, analyses.create(ctx, project, lambda: _model(models.Analysis, analysis)))
 
     @strawberry.mutation
     def update_analysis(
         self, info: Info[Any, Any], analysis_id: int, analysis: AnalysisUpdateInput
     ) -> GraphQLAnalysis:
         ctx = _writing(info)
-        row = analyses.get_row(ctx.tx, analysis_id)
-        ctx.project_by_id(row["project_id"], WRITE, f"Analysis {analysis_id} not found")
-        analyses.update(ctx.tx, analysis_id, _model(models.AnalysisUpdate, analysis))
+        analyses.update(ctx, analysis_id, lambda: _model(models.AnalysisUpdate, analysis))
         return _analysis(ctx, analysis_id)
 
 
@@ -388,28 +383,31 @@ class ProjectMutations:
         self, info: Info[Any, Any], name: str, dataset: str, create_test_project: bool
     ) -> GraphQLProject:
         ctx = _writing(info)
-        return _project(ctx, access.create_project(ctx.tx, ctx.caller, name, dataset, create_test_project))
+        return _project(ctx, projects.create(ctx, name, dataset, create_test_project))
 
     @strawberry.mutation
     def update_project(
         self, info: Info[Any, Any], project: str, project_update_model: JSON
     ) -> GraphQLProject:
         ctx = _writing(info)
-        row = ctx.project(project, PROJECT_ADMIN)
-        if not isinstance(project_update_model, dict):
-            raise BadRequest("projectUpdateModel must be a JSON object")
-        projects.update_meta(ctx.tx, row["id"], project_update_model)
-        return _project(ctx, row["id"])
+
+        def patch() -> dict[str, Any]:
+            if not isinstance(project_update_model, dict):
+                raise BadRequest("projectUpdateModel must be a JSON object")
+            return project_update_model
+
+        return _project(ctx, projects.update_meta(ctx, project, patch))
 
     @strawberry.mutation
     def update_project_members(
         self, info: Info[Any, Any], project: str, members: list[ProjectMemberUpdateInput]
     ) -> GraphQLProject:
         ctx = _writing(info)
-        row = ctx.project(project, MEMBER_ADMIN)
-        checked = [_model(models.ProjectMemberUpdate, m) for m in members]
-        projects.set_members(ctx.tx, row["id"], [(m.member, [r.value for r in m.roles]) for m in checked])
-        return _project(ctx, row["id"])
+
+        def checked() -> list[models.ProjectMemberUpdate]:
+            return [_model(models.ProjectMemberUpdate, m) for m in members]
+
+        return _project(ctx, projects.set_members(ctx, project, checked))
 
 
 @strawberry.type
@@ -422,12 +420,9 @@ class AnalysisRunnerMutations:
         record = _plain(analysis_runner)
         meta = record.pop("meta", {})
         status = record.pop("status", None)
-        row = ctx.project(project, run_roles(record["access_level"]))
         record.setdefault("cwd", None)
         record.setdefault("hail_version", None)
-        if not isinstance(meta, dict):
-            raise BadRequest("meta must be a JSON object")
-        return runner_store.create(ctx.tx, row["id"], record, meta, status)
+        return runner_service.create(ctx, project, record, meta, status)
 
     @strawberry.mutation
     def update_analysis_runner_log_outcome(
@@ -440,8 +435,7 @@ class AnalysisRunnerMutations:
     ) -> str:
         """Record how a run ended (succeeded, failed or cancelled), its exit code and duration."""
         ctx = _writing(info)
-        access.run_to_change(ctx.tx, ctx.caller, ar_guid)
-        runner_store.finish(ctx.tx, ar_guid, status, exit_code, duration_seconds)
+        runner_service.finish(ctx, ar_guid, status, exit_code, duration_seconds)
         return ar_guid
 
 

@@ -41,11 +41,11 @@ from genolog.metadata.graphql.sequencing_groups import (
     GraphQLSequencingGroup,
     sequencing_group_nodes,
 )
+from genolog.metadata.service import enums
 from genolog.metadata.service.reads import cohorts as cohort_reads
 from genolog.metadata.service.reads.analyses import analyses_matching
 from genolog.metadata.service.reads.paging import Page
 from genolog.metadata.service.reads.participants import family_by_id, participant_by_id
-from genolog.metadata.service.reads.projects import enum_values
 from genolog.metadata.service.reads.samples import assay_by_id, samples_matching
 from genolog.metadata.service.reads.sequencing_groups import sequencing_groups_matching
 
@@ -78,7 +78,7 @@ class GraphQLViewer:
 class Query:
     @strawberry.field
     def enum(self, info: Info[Any, Any]) -> GraphQLEnum:
-        return GraphQLEnum(**enum_values(context_of(info)))
+        return GraphQLEnum(**enums.all_values(context_of(info)))
 
     @strawberry.field
     def metamist_settings(self, info: Info[Any, Any]) -> GraphQLMetamistSettings:

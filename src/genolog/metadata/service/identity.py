@@ -6,6 +6,7 @@ from sqlalchemy.engine import Connection
 
 from genolog.metadata.errors import Unauthenticated
 from genolog.metadata.permissions import Caller
+from genolog.metadata.service._service import Service
 from genolog.metadata.store import identity, projects
 
 AUTHENTICATION_REQUIRED = "Authentication required: send 'Authorization: Bearer <token>'"
@@ -31,3 +32,9 @@ def authenticate(conn: Connection, token: str | None, dev_user: str | None) -> C
             user=dev_user, site_roles={"admin"}, project_roles=projects.roles_by_project(conn, dev_user)
         )
     raise Unauthenticated(AUTHENTICATION_REQUIRED)
+
+
+def check_token(svc: Service, token: str) -> None:
+    """Nothing for a valid token; ``Unauthenticated`` saying why for one unknown, revoked or expired."""
+    with svc.db.read() as conn:
+        identity.user_for_token(conn, token)

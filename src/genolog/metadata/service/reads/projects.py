@@ -7,7 +7,7 @@ from genolog.metadata.service.reads.filters import FilterSpec, conditions
 from genolog.metadata.service.reads.paging import NO_PAGE, Page
 from genolog.metadata.service.reads.rows import IdSource, Rows, entities
 from genolog.metadata.service.session import Session
-from genolog.metadata.store import enums, external_ids
+from genolog.metadata.store import external_ids
 
 
 def projects(session: Session, ids: list[int], page: Page = NO_PAGE) -> Rows:
@@ -24,12 +24,6 @@ def project_ids_matching(session: Session, name: FilterSpec | None) -> list[int]
     for listed in ([name.eq] if name.eq else []) + list(name.in_ or []):
         session.project(listed)
     return [r["id"] for r in entities(session, t.project, conditions(t.project.c.name, name))]
-
-
-def enum_values(session: Session) -> dict[str, list[str]]:
-    """Every enum's values, by the enum's name in the API (``analysis_type``, ...)."""
-    conn = session.tx.conn
-    return {kind: enums.values(conn, kind) for kind, _ in enums.KINDS.values()}
 
 
 def external_ids_of(session: Session, entity: str, ids: IdSource) -> dict[int, dict[str, str]]:

@@ -30,6 +30,7 @@ class UpsertReport:
     changes: list[dict[str, Any]] = field(default_factory=list)  # only when asked for
     ids: list[int] = field(default_factory=list)  # the internal id of each top-level item, in order
     results: list[dict[str, Any]] = field(default_factory=list)  # the items echoed back with ids, if asked
+    items: int = 0  # how many top-level items there were (a streamed request's count of records)
 
 
 def upsert_items(
@@ -57,6 +58,7 @@ def upsert_items(
             analysed_at = _refresh_statistics(tx, batch, analysed_at)
             del chunk
             gc.collect(0)
+    report.items = record - 1
     return report
 
 

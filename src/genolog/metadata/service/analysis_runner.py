@@ -1,0 +1,131 @@
+"""Analysis-runner records: record a run, its outcome and meta, list them; and the runner's pre-flight check
+of the caller's access to a dataset.
+
+Recording a run, or changing its outcome or meta, needs ``permissions.run_roles`` of its access level on
+its project (contributor for a test-level run, writer otherwise); listing needs a read role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from genolog.metadata.errors import BadRequest, Forbidden, NotFound
+from genolog.metadata.permissions import READ, run_roles
+from genolog.metadata.service.session import Session
+from genolog.metadata.store import analysis_runner, projects
+
+ACCESS_LEVELS = ("test", "standard", "full")
+
+
+class AnalysisRunnerRecord(BaseModel):
+    """A run as the REST API answers it: the published client's record, genolog's outcome fields, and
+    the project's name."""
+
+    ar_guid: str
+    access_level: str
+    repository: str
+    commit: str
+    script: str
+    description: str
+    driver_image: str
+    config_path: str
+    cwd: str | None
+    environment: str
+    hail_version: str | None
+    batch_url: str
+    submitting_user: str
+    output_path: str
+    timestamp: str
+    meta: dict[str, Any]
+    status: str
+    exit_code: int | None
+    duration_seconds: float | None
+    finished_at: str | None
+    project: str
+    audit_log_id: int | None
+
+
+class RunAccess(BaseModel):
+    """The caller may run analyses on ``dataset`` at ``access_level``: recorded on ``project``."""
+
+    dataset: str
+    project: str
+    access_level: str
+    user: str
+    roles: list[str]
+
+
+def _model(view: dict[str, Any]) -> AnalysisRunnerRecord:
+    # ``store.analysis_runner`` made it from the row: not re-validated
+    return AnalysisRunnerRecord.model_construct(**view)
+
+
+def create(
+    session: Session, project: str, record: dict[str, Any], meta: Any, status: str | None = None
+) -> str:
+    """Record a run (``record``: the fields of ``analysis_runner_fields.RECORD_FIELDS``); ``status``
+    (genolog's addition, default ``unknown``) is ``running`` for the runner. Its ``ar_guid``."""
+    project_id = session.project(project, run_roles(record["access_level"]))["id"]
+    if not isinstance(meta, dict):
+        raise BadRequest("meta must be a JSON object")
+    return analysis_runner.create(session.tx, project_id, record, meta, status)
+
+
+def finish(
+    session: Session, ar_guid: str, status: str, exit_code: int | None, duration_seconds: float | None
+) -> AnalysisRunnerRecord:
+    """Record how a run ended (succeeded, failed or cancelled), its exit code and duration; the record."""
+    session.run_to_change(ar_guid)
+    return _model(analysis_runner.finish(session.tx, ar_guid, status, exit_code, duration_seconds))
+
+
+def update_meta(session: Session, ar_guid: str, patch: dict[str, Any]) -> None:
+    """Merge ``patch`` into a run's meta."""
+    session.run_to_change(ar_guid)
+    analysis_runner.update_meta(session.tx, ar_guid, patch)
+
+
+def of_project(session: Session, project: str, filters: dict[str, Any]) -> list[AnalysisRunnerRecord]:
+    """The project's runs whose fields equal the ``filters`` given (None: any), newest first."""
+    row = session.project(project, READ)
+    return [_model(v) for v in analysis_runner.query(session.tx, {row["id"]: row["name"]}, filters)]
+
+
+def query(
+    session: Session, project_names: list[str] | None, ar_guid: str | None
+) -> list[AnalysisRunnerRecord]:
+    """The runs of the readable (or the named) projects, all or the one ``ar_guid``, newest first."""
+    found = analysis_runner.query(session.tx, session.readable_projects(project_names), {"ar_guid": ar_guid})
+    return [_model(v) for v in found]
+
+
+def check_access(session: Session, dataset: str, access_level: str) -> RunAccess:
+    """May the caller run analyses on this dataset at this access level? The runner asks before it runs.
+
+    The run is recorded on ``<dataset>-test`` at the test level and on ``<dataset>`` otherwise; the caller
+    needs contributor (test) or writer (standard, full) there. Refusals are one sentence each."""
+    if access_level not in ACCESS_LEVELS:
+        raise BadRequest(f"The access level must be test, standard or full, not {access_level!r}")
+    target = f"{dataset}-test" if access_level == "test" and not dataset.endswith("-test") else dataset
+    caller = session.caller
+    # a dataset on which the caller holds no role does not exist for it, as everywhere else
+    found = {name: projects.get_by_name(session.tx.conn, name) for name in {dataset, target}}
+    visible = {name: row for name, row in found.items() if row and caller.roles_on(row["id"])}
+    if not visible:
+        raise NotFound(f"Dataset {dataset!r} is not known to the metadata server")
+    row = found[target]
+    if row is None:
+        raise NotFound(f"Dataset {dataset!r} has no test project {target!r} on the metadata server")
+    roles = caller.roles_on(row["id"])
+    if not roles & run_roles(access_level):
+        role = "contributor" if access_level == "test" else "writer"
+        raise Forbidden(
+            f"User {caller.user!r} may not run analyses on dataset {dataset!r} at {access_level} "
+            f"access: that needs the {role} role on project {target!r} "
+            f"(has {', '.join(sorted(roles)) or 'no role'})"
+        )
+    return RunAccess(
+        dataset=dataset, project=target, access_level=access_level, user=caller.user, roles=sorted(roles)
+    )
