@@ -11,12 +11,11 @@ import time
 
 import sqlalchemy as sa
 
-from genolog.metadata import access
 from genolog.metadata import tables as t
 from genolog.metadata.context import AuditInfo, Tx
 from genolog.metadata.models import SampleUpsert
 from genolog.metadata.permissions import WRITE, Caller
-from genolog.metadata.service import Service
+from genolog.metadata.service import Service, Session
 from genolog.metadata.store import projects
 from genolog.metadata.store.upserts import upsert_items
 from tests.metadata.support import sample_with_group
@@ -38,7 +37,7 @@ def test_a_wipe_waits_for_the_writer_in_flight_and_leaves_no_orphans(svc: Servic
         # a second sample and more reads for the first, as an ingest request writes them
         with svc.db.write() as conn:
             tx = Tx(conn, svc.codecs, AuditInfo(author="pipeline"))
-            row = access.project_by_name(tx, caller, PROJECT, WRITE)
+            row = Session(tx, caller).project(PROJECT, WRITE)
             items = [sample_with_group("S1", "gs://b/S1_more.fq.gz"), sample_with_group("S2")]
             upsert_items(tx, row["id"], [SampleUpsert.model_validate(item) for item in items])
             tx.finish()
@@ -50,7 +49,7 @@ def test_a_wipe_waits_for_the_writer_in_flight_and_leaves_no_orphans(svc: Servic
         written.wait(30)
         with svc.db.write() as conn:
             tx = Tx(conn, svc.codecs, AuditInfo(author="admin"))
-            row = access.project_by_name(tx, caller, PROJECT, WRITE)
+            row = Session(tx, caller).project(PROJECT, WRITE)
             projects.delete_data(tx, row["id"], delete_project=False)
             tx.finish()
         wiped_at[0] = time.monotonic()

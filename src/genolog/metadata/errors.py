@@ -80,3 +80,31 @@ def client_error(error: BaseException) -> MetadataError | None:
     if isinstance(error, UnicodeEncodeError) or "surrogates not allowed" in str(error):
         return BadRequest("A string in the request contains a lone UTF-16 surrogate (\\ud800-\\udfff)")
     return None
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database is busy or unreachable while a request runs (a lost connection, a lock held too long,
+    every pooled connection busy): worth retrying later."""
+
+
+def database_error_types() -> tuple[type[Exception], ...]:
+    """The database layer's exceptions that ``database_error`` answers, for the front ends' handlers."""
+    from sqlalchemy.exc import DataError, OperationalError, StatementError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return (DataError, OverflowError, StatementError, OperationalError, PoolTimeout)
+
+
+def database_error(error: BaseException) -> MetadataError | None:
+    """What a request that failed in the database layer is answered (its transaction was rolled back): a
+    uniqueness race the checks before the write could not see (409), the client's mistake
+    (``client_error``), the database busy or unavailable (503); None for anything else (a bug: 500)."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, IntegrityError):
+        return Conflict(f"The request conflicts with existing data: {error.orig}")
+    known = client_error(error)
+    if known is None and isinstance(error, OperationalError | PoolTimeout):
+        return DatabaseUnavailable("The database is busy or unavailable; retry later")
+    return known

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from genolog.metadata.gc_pause import gc_paused
-from genolog.metadata.service import Session, cohort_qc
+from genolog.metadata.service import cohort_qc
 from genolog.metadata.service.cohort_qc import Curves
 from genolog.metadata.service.paging import page_and_size
 from genolog.metadata.service.qc_outliers import RULES
@@ -66,8 +66,8 @@ def cohort_qc_page(request: Request, project: str) -> HTMLResponse:
 
 def _cohort_qc_page(request: Request, project: str) -> HTMLResponse:
     query = QcQuery.from_params(request.query_params)
-    with page_read(request) as (caller, tx):
-        found = cohort_qc.page(Session(tx, caller), project, query.sort, query.page, query.per_page)
+    with page_read(request) as opened:
+        found = cohort_qc.page(opened, project, query.sort, query.page, query.per_page)
     query = replace(query, page=found.page)
     known, shown, arrays = found.cohort, found.rows, found.curves
     empty: Curves = ({}, 1)
@@ -88,7 +88,7 @@ def _cohort_qc_page(request: Request, project: str) -> HTMLResponse:
     return render(
         request,
         "cohort_qc.html",
-        caller,
+        opened.caller,
         project=found.project,
         query=query,
         total=len(known),
@@ -112,8 +112,8 @@ def cohort_qc_export(request: Request, project: str) -> Response:
 
 def _cohort_qc_export(request: Request, project: str) -> Response:
     query = QcQuery.from_params(request.query_params)
-    with page_read(request) as (caller, tx):
-        found = cohort_qc.project_cohort(Session(tx, caller), project)
+    with page_read(request) as opened:
+        found = cohort_qc.project_cohort(opened, project)
     known = found.cohort
     out = io.StringIO()
     writer = SpreadsheetWriter(out, "\t")

@@ -19,14 +19,10 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.engine import RowMapping
 
-from genolog.metadata import access
-from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.ids import int_or_none
-from genolog.metadata.permissions import WRITE, Caller
-from genolog.metadata.service import Session, analyses, participants, samples
+from genolog.metadata.service import analyses, participants, samples
 from genolog.web import flash
 from genolog.web.render import PageRoute, page_write
 
@@ -90,11 +86,6 @@ def meta_patch(meta: dict[str, Any] | None, action: str, key: str, value: str) -
     raise BadRequest(f"Unknown action {action!r}: set or remove.")
 
 
-def _writable_project(tx: Tx, caller: Caller, project: str) -> RowMapping:
-    """The project, if the caller may write it: a reader gets the API's 403, a non-member its 404."""
-    return access.project_by_name(tx, caller, project, WRITE)
-
-
 def _back(request: Request, path: str, message: str) -> Response:
     response = RedirectResponse(path, status_code=303)
     flash.put(request, response, message)
@@ -110,9 +101,9 @@ def edit_sample_meta(
     key: str = Form(""),
     value: str = Form(""),
 ) -> Response:
-    with page_write(request) as (caller, tx):
+    with page_write(request) as session:
         shown_id, message = samples.change_meta(
-            Session(tx, caller), project, sample_id, lambda meta: meta_patch(meta, action, key, value)
+            session, project, sample_id, lambda meta: meta_patch(meta, action, key, value)
         )
     return _back(request, f"/projects/{project}/samples/{shown_id}", message)
 
@@ -129,9 +120,9 @@ def edit_participant_meta(
     number = int_or_none(participant_id)
     if number is None:
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
-    with page_write(request) as (caller, tx):
+    with page_write(request) as session:
         message = participants.change_meta(
-            Session(tx, caller), project, participant_id, lambda meta: meta_patch(meta, action, key, value)
+            session, project, participant_id, lambda meta: meta_patch(meta, action, key, value)
         )
     return _back(request, f"/projects/{project}/participants/{number}", message)
 
@@ -145,7 +136,7 @@ def edit_analysis_status(
     active: str | None = Form(None),
 ) -> Response:
     number = analyses.number_in_project(project, analysis_id)  # refused before the caller is looked up
-    with page_write(request) as (caller, tx):
-        change = analyses.set_status(Session(tx, caller), project, analysis_id, status, active is not None)
+    with page_write(request) as session:
+        change = analyses.set_status(session, project, analysis_id, status, active is not None)
     state = "active" if change.active else "inactive"
     return _back(request, f"/projects/{project}/analyses/{number}", f"Analysis {number}: {status}, {state}.")

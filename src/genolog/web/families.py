@@ -14,11 +14,11 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from genolog.metadata.ids import int_or_none
-from genolog.metadata.reads import read_files
-from genolog.metadata.service import Session, pedigrees
+from genolog.metadata.read_files import read_files
+from genolog.metadata.service import pedigrees
+from genolog.metadata.service.history import entity_history
 from genolog.metadata.service.pedigrees import PedigreeMember
-from genolog.web import changes
-from genolog.web.pages import _one
+from genolog.web.pages import found_entity
 from genolog.web.pedigree_svg import Person, affection_name, generations, pedigree_svg, sex_name
 from genolog.web.render import PageRoute, page_read, render
 
@@ -44,9 +44,8 @@ query ($project: String!, $id: String!) {
 @router.get("/projects/{project}/sequencing-groups/{sg_id}", response_class=HTMLResponse)
 def sequencing_group_page(request: Request, project: str, sg_id: str) -> HTMLResponse:
     with page_read(request) as opened:
-        caller, tx = opened
         variables = {"project": project, "id": sg_id}
-        name, group = _one(
+        found = found_entity(
             request,
             opened,
             project,
@@ -55,17 +54,18 @@ def sequencing_group_page(request: Request, project: str, sg_id: str) -> HTMLRes
             "sequencingGroups",
             f"Sequencing group {sg_id!r}",
         )
-        pk = tx.codecs.sequencing_group.parse(group["id"])
+        name, group = found.name, found.entity
+        pk = opened.codecs.sequencing_group.parse(group["id"])
         entities = {
             "sequencing_group": [pk],
             "assay": [a["id"] for a in group["assays"]],
             "analysis": [a["id"] for a in group["analyses"]],
         }
-        history = changes.history(tx, entities)
+        history = entity_history(opened, found.project_id, entities)
     return render(
         request,
         "sequencing_group.html",
-        caller,
+        opened.caller,
         project=name,
         group=group,
         files={a["id"]: read_files(a) for a in group["assays"]},
@@ -92,12 +92,12 @@ def chart(project: str, title: str, members: list[PedigreeMember], standalone: b
 @router.get("/projects/{project}/families", response_class=HTMLResponse)
 def families_page(request: Request, project: str, page: str = "1") -> HTMLResponse:
     number = max(int_or_none(page) or 1, 1)  # a bad page number: the first page
-    with page_read(request) as (caller, tx):
-        found = pedigrees.families(Session(tx, caller), project, number, FAMILIES_PER_PAGE)
+    with page_read(request) as opened:
+        found = pedigrees.families(opened, project, number, FAMILIES_PER_PAGE)
     return render(
         request,
         "families.html",
-        caller,
+        opened.caller,
         project=found.project,
         families=found.families,
         total=found.total,
@@ -108,15 +108,15 @@ def families_page(request: Request, project: str, page: str = "1") -> HTMLRespon
 
 @router.get("/projects/{project}/families/{family_id}", response_class=HTMLResponse)
 def family_page(request: Request, project: str, family_id: str) -> HTMLResponse:
-    with page_read(request) as (caller, tx):
-        found = pedigrees.pedigree(Session(tx, caller), project, family_id)
-        history = changes.history(tx, {"family": [found.family["id"]]})
+    with page_read(request) as opened:
+        found = pedigrees.pedigree(opened, project, family_id)
+        history = entity_history(opened, found.family["project"], {"family": [found.family["id"]]})
     members = _parents_first(found.members)
     svg = chart(found.project, f"Pedigree of family {found.name}", members) if members else ""
     return render(
         request,
         "family.html",
-        caller,
+        opened.caller,
         project=found.project,
         family=found.family,
         family_name=found.name,
@@ -131,8 +131,8 @@ def family_page(request: Request, project: str, family_id: str) -> HTMLResponse:
 
 @router.get("/projects/{project}/families/{family_id}/pedigree.svg")
 def family_pedigree_svg(request: Request, project: str, family_id: str) -> Response:
-    with page_read(request) as (caller, tx):
-        found = pedigrees.pedigree(Session(tx, caller), project, family_id)
+    with page_read(request) as opened:
+        found = pedigrees.pedigree(opened, project, family_id)
     members = _parents_first(found.members)
     svg = chart(found.project, f"Pedigree of family {found.name}", members, standalone=True)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

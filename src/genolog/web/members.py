@@ -24,9 +24,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import Role
-from genolog.metadata.permissions import MEMBER_ADMIN, READ, Caller
-from genolog.metadata.service import Session, projects
-from genolog.web import changes, flash
+from genolog.metadata.permissions import MEMBER_ADMIN, READ
+from genolog.metadata.service import projects
+from genolog.metadata.service.history import Change, project_history
+from genolog.web import flash
 from genolog.web.render import PageRoute, page_read, page_write, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -104,7 +105,7 @@ def changed_members(
     return updated, message
 
 
-def member_changes(history: list[changes.Change]) -> list[MemberChange]:
+def member_changes(history: list[Change]) -> list[MemberChange]:
     """The project's changes that touched its members, in words (added, removed, roles changed)."""
     result = []
     for change in history:
@@ -127,13 +128,13 @@ def member_changes(history: list[changes.Change]) -> list[MemberChange]:
 def members_page(
     request: Request, project: str, status: int = 200, error: str | None = None, **entered: Any
 ) -> HTMLResponse:
-    with page_read(request) as (caller, tx):
-        managed = projects.managed_members(Session(tx, caller), project)
-        history = changes.history(tx, {"project": [managed.project_id]}, limit=50)
+    with page_read(request) as opened:
+        managed = projects.managed_members(opened, project)
+        history = project_history(opened, managed.project_id, limit=50)
     return render(
         request,
         "members.html",
-        caller,
+        opened.caller,
         status,
         project=managed.project,
         members=managed.members,
@@ -159,9 +160,10 @@ def change_members(
 ) -> Response:
     try:
         name, wanted = checked_member(member), checked_roles(roles)
-        with page_write(request) as (caller, tx):
+        with page_write(request) as session:
+            caller = session.caller
             managed, message = projects.change_members(
-                Session(tx, caller),
+                session,
                 project,
                 lambda shown, current: changed_members(shown, current, action, name, wanted),
             )
@@ -169,13 +171,14 @@ def change_members(
         entered = {"member": member, "roles": roles} if action == "add" else {}
         return members_page(request, project, 400, str(error), **entered)
     # a member admin who took the role from themselves goes where they still may go
-    project_id = managed.project_id
-    after = Caller(caller.user, caller.site_roles, {project_id: set(managed.members.get(caller.user, ()))})
+    after = projects.roles_after_change(caller, managed)
     here = f"/projects/{managed.project}"
-    if after.roles_on(project_id) & MEMBER_ADMIN:
+    if after & MEMBER_ADMIN:
         target = f"{here}/members"
+    elif after & READ:
+        target = here
     else:
-        target = here if after.roles_on(project_id) & READ else "/"
+        target = "/"
     response = RedirectResponse(target, status_code=303)
     flash.put(request, response, message)
     return response

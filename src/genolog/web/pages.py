@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from genolog.metadata.errors import NotFound
 from genolog.metadata.ids import int_or_none
-from genolog.metadata.reads import read_files
+from genolog.metadata.read_files import read_files
 from genolog.metadata.service import Service, Session, grid, overview
 from genolog.metadata.service.browser import page_project, token_owner
 from genolog.metadata.service.history import entity_history
@@ -123,7 +123,7 @@ query ($project: String!, $id: String!) {
 @router.get("/projects/{project}/samples/{sample_id}", response_class=HTMLResponse)
 def sample_page(request: Request, project: str, sample_id: str) -> HTMLResponse:
     with page_read(request) as opened:
-        found = _one_writable(
+        found = found_entity(
             request,
             opened,
             project,
@@ -193,7 +193,7 @@ def analysis_page(request: Request, project: str, analysis_id: str) -> HTMLRespo
         raise NotFound(f"Analysis {analysis_id!r} not found in project {project!r}")
     with page_read(request) as opened:
         variables = {"project": project, "id": number}
-        found = _one_writable(
+        found = found_entity(
             request, opened, project, ANALYSIS_QUERY, variables, "analyses", f"Analysis {analysis_id}"
         )
         analysis = found.entity
@@ -238,7 +238,7 @@ def participant_page(request: Request, project: str, participant_id: str) -> HTM
         raise NotFound(f"Participant {participant_id!r} not found in project {project!r}")
     with page_read(request) as opened:
         variables = {"project": project, "id": number}
-        found = _one_writable(
+        found = found_entity(
             request,
             opened,
             project,
@@ -270,21 +270,7 @@ class Found:
     can_write: bool  # the caller may write the project: the page shows its edit forms
 
 
-def _one(
-    request: Request,
-    opened: Session,
-    project: str,
-    query: str,
-    variables: dict[str, Any],
-    field: str,
-    missing: str,
-) -> tuple[str, dict[str, Any]]:
-    """The project's name and the one entity ``query`` finds under ``field``; else a 404 naming ``missing``."""
-    found = _one_writable(request, opened, project, query, variables, field, missing)
-    return found.name, found.entity
-
-
-def _one_writable(
+def found_entity(
     request: Request,
     opened: Session,
     project: str,
@@ -293,7 +279,8 @@ def _one_writable(
     field: str,
     missing: str,
 ) -> Found:
-    """``_one``, with the project's id and whether the caller may write the project.
+    """The one entity ``query`` finds under ``field`` (else a 404 naming ``missing``), with the project's
+    name and id and whether the caller may write the project.
 
     The access check comes first, so an unreadable project gets the API's 404 wording, not GraphQL's."""
     checked = page_project(opened, project)

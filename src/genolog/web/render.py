@@ -113,30 +113,22 @@ def render(
     return response
 
 
-class PageSession(Session):
-    """The session of a page. It also unpacks as ``caller, tx`` for the pages not yet moved onto the
-    service layer (families, search, members, edits, cohort_qc: issue 20); remove that with the last."""
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.caller, self.tx))
-
-
 @contextmanager
-def page_read(request: Request) -> Iterator[PageSession]:
+def page_read(request: Request) -> Iterator[Session]:
     """The page's caller and one read transaction for the whole page."""
     svc: Service = request.app.state.service
     with page_reading(svc, session.credentials(request)) as opened:
-        yield PageSession(opened.tx, opened.caller)
+        yield opened
 
 
 @contextmanager
-def page_write(request: Request) -> Iterator[PageSession]:
+def page_write(request: Request) -> Iterator[Session]:
     """The caller and one write transaction for a form's POST: all or nothing, recorded in the audit log
     as the signed-in user's."""
     svc: Service = request.app.state.service
     where = {"path": request.url.path, "ip": request.client.host if request.client else None}
     with page_writing(svc, session.credentials(request), {**where, "via": "web"}) as opened:
-        yield PageSession(opened.tx, opened.caller)
+        yield opened
 
 
 _TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found", 409: "Conflict"}

@@ -12,7 +12,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from genolog.metadata.service import Session
 from genolog.metadata.service.search import Hit, search
 from genolog.web.render import PageRoute, page_read, render
 
@@ -56,10 +55,16 @@ def grouped(hits: list[Hit]) -> list[tuple[str, list[Hit]]]:
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, q: str = "") -> Response:
     q = q.strip()
-    with page_read(request) as (caller, tx):
-        results = search(Session(tx, caller), q)
+    with page_read(request) as opened:
+        results = search(opened, q)
     if len(results.exact) == 1 and (url := hit_url(results.exact[0])) is not None:
         return RedirectResponse(url, status_code=303)
     return render(
-        request, "search.html", caller, results=results, search_query=q, hit_url=hit_url, grouped=grouped
+        request,
+        "search.html",
+        opened.caller,
+        results=results,
+        search_query=q,
+        hit_url=hit_url,
+        grouped=grouped,
     )

@@ -6,9 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi import Depends, Request
-from sqlalchemy.engine import RowMapping
 
-from genolog.metadata.context import Tx
 from genolog.metadata.http import audit_info, caller_of, request_service
 from genolog.metadata.permissions import Caller
 from genolog.metadata.service import Service, Session, reading, writing
@@ -43,26 +41,6 @@ class RequestContext:
         """All or nothing: the changes, their history and the audit entry commit together."""
         with writing(self.svc, self.caller, audit_info(self.request, self.caller)) as session:
             yield session
-
-    # the transaction-level API of the routes not yet moved onto the service layer
-    @contextmanager
-    def read(self) -> Iterator[Tx]:
-        with self.reading() as session:
-            yield session.tx
-
-    @contextmanager
-    def write(self) -> Iterator[Tx]:
-        with self.writing() as session:
-            yield session.tx
-
-    def project(self, tx: Tx, name: str, needed: frozenset[str]) -> RowMapping:
-        return Session(tx, self.caller).project(name, needed)
-
-    def project_by_id(self, tx: Tx, project_id: int, needed: frozenset[str], not_found: str) -> RowMapping:
-        return Session(tx, self.caller).project_by_id(project_id, needed, not_found)
-
-    def readable_project_ids(self, tx: Tx, names: list[str] | None) -> dict[int, str]:
-        return Session(tx, self.caller).readable_projects(names)
 
 
 async def request_context(

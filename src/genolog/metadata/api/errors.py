@@ -7,11 +7,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from genolog.metadata.errors import MetadataError, client_error
+from genolog.metadata.errors import DatabaseUnavailable, MetadataError, database_error, database_error_types
 
 log = logging.getLogger("genolog.metadata")
 
@@ -41,36 +39,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         return error_response(400, "ValidationError", _describe_validation(error))
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity_error(_request: Request, error: IntegrityError) -> JSONResponse:
-        # A uniqueness race the checks before the write could not see; the transaction was rolled back.
-        return error_response(409, "Conflict", f"The request conflicts with existing data: {error.orig}")
-
-    # A value the database or its driver refuses (PostgreSQL: a number out of range, a string longer than
-    # its column, a NUL; SQLite: an integer beyond 64 bits; either: more values than a statement binds),
-    # or an error raised while SQLAlchemy prepared the parameters (the JSON encoder's BadRequest): the
-    # client's mistake, named (``errors.client_error``); the transaction was rolled back.
-    @app.exception_handler(DataError)
-    @app.exception_handler(OverflowError)
-    @app.exception_handler(StatementError)
-    async def _client_error(request: Request, error: Exception) -> JSONResponse:
-        known = client_error(error)
+    # A request that failed in the database (``errors.database_error``): a uniqueness race, a value the
+    # database or its driver refuses, the database busy or unavailable; the transaction was rolled back.
+    async def _database_error(request: Request, error: Exception) -> JSONResponse:
+        known = database_error(error)
         if known is None:
             return await _unexpected(request, error)
+        if isinstance(known, DatabaseUnavailable):
+            log.error("database unavailable: %s", error)
         return await _metadata_error(request, known)
 
-    @app.exception_handler(OperationalError)
-    async def _operational_error(request: Request, error: OperationalError) -> JSONResponse:
-        if client_error(error) is not None:
-            return await _client_error(request, error)
-        log.error("database unavailable: %s", error)
-        return error_response(503, "DatabaseUnavailable", "The database is busy or unavailable; retry later")
-
-    @app.exception_handler(PoolTimeout)
-    async def _pool_timeout(_request: Request, error: PoolTimeout) -> JSONResponse:
-        # Every pooled connection stayed busy for the pool's whole timeout.
-        log.error("no database connection free: %s", error)
-        return error_response(503, "DatabaseUnavailable", "The database is busy or unavailable; retry later")
+    for error_type in database_error_types():
+        app.add_exception_handler(error_type, _database_error)
 
     @app.exception_handler(HTTPException)
     async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:

@@ -15,7 +15,6 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.context import (
@@ -44,7 +43,6 @@ from genolog.metadata.graphql.sequencing_groups import (
 from genolog.metadata.service import cohorts as service
 from genolog.metadata.service.reads import cohorts as reads
 from genolog.metadata.service.reads.analyses import analyses_of_cohorts
-from genolog.metadata.service.reads.filters import Where
 from genolog.metadata.service.reads.paging import Page
 from genolog.metadata.service.reads.rows import IdSource, Rows
 from genolog.metadata.service.reads.sequencing_groups import (
@@ -112,10 +110,6 @@ def template_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> li
             criteria_raw=r["criteria"],
         ),
     )
-
-
-def templates(ctx: GraphQLContext, where: Where) -> list[GraphQLCohortTemplate]:
-    return template_nodes(ctx, reads.templates(ctx, where))
 
 
 @dataclass(frozen=True)
@@ -297,7 +291,7 @@ def _preview(ctx: GraphQLContext, created: service.CreatedCohort) -> GraphQLCoho
     if created.template_id is not None:
         fmt = ctx.tx.codecs.cohort_template.format
         template = only(
-            templates(ctx, [t.cohort_template.c.id == created.template_id]),
+            template_nodes(ctx, reads.template_by_id(ctx, created.template_id)),
             f"Cohort template {fmt(created.template_id)} not found",
         )
     else:
@@ -373,7 +367,7 @@ class CohortMutations:
         )
         fmt = ctx.tx.codecs.cohort_template.format
         return only(
-            templates(ctx, [t.cohort_template.c.id == template_id]),
+            template_nodes(ctx, reads.template_by_id(ctx, template_id)),
             f"Cohort template {fmt(template_id)} not found",
         )
 

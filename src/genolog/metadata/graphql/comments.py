@@ -52,13 +52,12 @@ from genolog.metadata.service.reads.projects import projects as projects_by_ids
 from genolog.metadata.service.reads.rows import IdSource, Rows
 from genolog.metadata.service.reads.samples import assays_by_ids, samples_by_ids
 from genolog.metadata.service.reads.sequencing_groups import sequencing_groups_by_ids
-from genolog.metadata.store import comments as store
 
 
 @strawberry.enum(name="CommentStatus")
 class CommentStatus(enum.Enum):
-    active = store.ACTIVE
-    deleted = store.DELETED
+    active = service.ACTIVE
+    deleted = service.DELETED
 
 
 GraphQLCommentEntity = Annotated[

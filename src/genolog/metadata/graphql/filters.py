@@ -12,10 +12,6 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-# web.grid takes these from here until it reads through the service layer
-from genolog.metadata.service.reads.filters import conditions as conditions
-from genolog.metadata.service.reads.filters import meta_conditions as meta_conditions
-
 T = TypeVar("T")
 
 

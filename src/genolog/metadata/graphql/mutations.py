@@ -13,9 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from genolog.metadata import models
-from genolog.metadata import tables as t
 from genolog.metadata.errors import BadRequest
-from genolog.metadata.graphql import fetch
 from genolog.metadata.graphql.analyses import GraphQLAnalysis, analysis_nodes
 from genolog.metadata.graphql.cohorts import CohortMutations
 from genolog.metadata.graphql.comments import CommentMutations, GraphQLComment, add_comment
@@ -34,6 +32,10 @@ from genolog.metadata.service import analyses, assays, families, projects, seque
 from genolog.metadata.service import analysis_runner as runner_service
 from genolog.metadata.service import participants as participant_service
 from genolog.metadata.service import samples as sample_service
+from genolog.metadata.service.reads.analyses import analysis_by_id
+from genolog.metadata.service.reads.participants import family_by_id, participants_by_ids
+from genolog.metadata.service.reads.samples import assay_by_id, samples_by_ids
+from genolog.metadata.service.reads.sequencing_groups import sequencing_groups_by_ids
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -185,7 +187,7 @@ class AnalysisRunnerInput:
 
 
 def _analysis(ctx: GraphQLContext, analysis_id: int) -> GraphQLAnalysis:
-    found = analysis_nodes(ctx, fetch.analyses(ctx, [t.analysis.c.id == analysis_id]))
+    found = analysis_nodes(ctx, analysis_by_id(ctx, analysis_id))
     return only(found, f"Analysis {analysis_id} not found")
 
 
@@ -197,23 +199,21 @@ def _by_id(nodes: list[N], ids: list[int], what: str, fmt: Callable[[int], Any] 
 
 def _samples(ctx: GraphQLContext, formatted_ids: list[str]) -> list[GraphQLSample]:
     ids = [ctx.tx.codecs.sample.parse(i) for i in formatted_ids]
-    found = sample_nodes(ctx, fetch.samples(ctx, [t.sample.c.id.in_(ids)]))
+    found = sample_nodes(ctx, samples_by_ids(ctx, ids))
     return _by_id(found, ids, "Sample", ctx.tx.codecs.sample.format)
 
 
 def _participants(ctx: GraphQLContext, ids: list[int]) -> list[GraphQLParticipant]:
-    found = participant_nodes(ctx, fetch.participants(ctx, [t.participant.c.id.in_(ids)]))
+    found = participant_nodes(ctx, participants_by_ids(ctx, ids))
     return _by_id(found, ids, "Participant")
 
 
 def _assay(ctx: GraphQLContext, assay_id: int) -> GraphQLAssay:
-    return only(
-        assay_nodes(ctx, fetch.assays(ctx, [t.assay.c.id == assay_id])), f"Assay {assay_id} not found"
-    )
+    return only(assay_nodes(ctx, assay_by_id(ctx, assay_id)), f"Assay {assay_id} not found")
 
 
 def _groups(ctx: GraphQLContext, ids: list[int]) -> list[GraphQLSequencingGroup]:
-    found = sequencing_group_nodes(ctx, fetch.sequencing_groups(ctx, [t.sequencing_group.c.id.in_(ids)]))
+    found = sequencing_group_nodes(ctx, sequencing_groups_by_ids(ctx, ids))
     return _by_id(found, ids, "Sequencing group", ctx.tx.codecs.sequencing_group.format)
 
 
@@ -368,7 +368,7 @@ class FamilyMutations:
     def update_family(self, info: Info[Any, Any], family: FamilyUpdateInput) -> GraphQLFamily:
         ctx = _writing(info)
         families.update(ctx, _model(models.FamilyUpdate, family))
-        found = family_nodes(ctx, fetch.families(ctx, [t.family.c.id == family.id]))
+        found = family_nodes(ctx, family_by_id(ctx, family.id))
         return only(found, f"Family {family.id} not found")
 
 

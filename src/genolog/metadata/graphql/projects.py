@@ -35,7 +35,6 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     page_by_position,
     page_of,
 )
-from genolog.metadata.permissions import READ
 from genolog.metadata.service.reads.analyses import analyses_of_projects
 from genolog.metadata.service.reads.paging import Page
 from genolog.metadata.service.reads.participants import families_of_projects, participants_of_projects
@@ -76,7 +75,7 @@ class GraphQLProject(EntityNode):
 
     def _require_readable(self) -> None:
         if not self.readable:  # 403 naming the roles it lacks (it holds an admin role on the project)
-            self.sib.ctx.caller.require(self.pk, self.name, READ)
+            self.sib.ctx.require_readable(self.pk, self.name)
 
     @strawberry.field(metadata=raw_json("meta_raw"))
     def meta(self) -> JSON:
@@ -85,7 +84,7 @@ class GraphQLProject(EntityNode):
 
     @strawberry.field
     def roles(self) -> list[ProjectMemberRole]:
-        return [ProjectMemberRole(r) for r in sorted(self.sib.ctx.caller.roles_on(self.pk))]
+        return [ProjectMemberRole(r) for r in sorted(self.sib.ctx.roles_on(self.pk))]
 
     @strawberry.field
     def participants(
@@ -325,7 +324,7 @@ class GraphQLSequencingGroupsByDate:
 
 def project_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list[GraphQLProject]:
     def make(r: Mapping[str, Any], sib: Siblings[GraphQLProject]) -> GraphQLProject:
-        readable = ctx.caller.can_read(r["id"])
+        readable = ctx.can_read(r["id"])
         meta = r["meta"] if readable else None
         return GraphQLProject(
             pk=r["id"],

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from strawberry.types import ExecutionResult
 
 from genolog.metadata.context import Tx
-from genolog.metadata.db import statement_time_limit
 from genolog.metadata.errors import MetadataError, client_error
 from genolog.metadata.gc_pause import gc_paused
 from genolog.metadata.graphql.context import GraphQLContext
@@ -34,7 +33,7 @@ from genolog.metadata.graphql.limits import (
 from genolog.metadata.graphql.query import schema
 from genolog.metadata.http import audit_info, caller_of, request_service
 from genolog.metadata.permissions import Caller
-from genolog.metadata.service import Service, reading, writing
+from genolog.metadata.service import Service, Session, reading, writing
 
 router = APIRouter(tags=["graphql"])
 fast_executor = FastExecutor(schema)
@@ -183,7 +182,7 @@ def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(reque
             with session as opened:
                 tx = opened.tx
                 context = GraphQLContext(tx, caller)
-                with _time_limited(tx, not is_mutation):
+                with _time_limited(context, not is_mutation):
                     result = schema.execute_sync(
                         body.query,
                         variable_values=body.variables,
@@ -211,7 +210,7 @@ def _fast_answer(tx: Tx, caller: Caller, prepared: Prepared, body: GraphQLReques
     """The answer of the fast executor, or None when strawberry is to run the query."""
     context = GraphQLContext(tx, caller)
     try:
-        with _time_limited(tx, True):
+        with _time_limited(context, True):
             data = fast_executor.execute(prepared, body.variables, body.operation_name, {"genolog": context})
         return None if data is None else Response(orjson.dumps({"data": data}), media_type="application/json")
     except QueryTimeout as timeout:
@@ -221,7 +220,7 @@ def _fast_answer(tx: Tx, caller: Caller, prepared: Prepared, body: GraphQLReques
 
 
 @contextmanager
-def _time_limited(tx: Tx, read: bool) -> Iterator[None]:
+def _time_limited(session: Session, read: bool) -> Iterator[None]:
     """A read's SQL statements limited to the request's time left (a write's are not: SQLite's
     interrupt would leave its queued writes half done, and a write is bounded by its input)."""
     left = remaining_time()
@@ -230,5 +229,5 @@ def _time_limited(tx: Tx, read: bool) -> Iterator[None]:
         return
     if left <= 0:
         raise timeout_error()
-    with statement_time_limit(tx.conn, left):
+    with session.statement_time_limit(left):
         yield

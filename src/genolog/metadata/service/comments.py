@@ -14,6 +14,9 @@ from genolog.metadata.permissions import CONTRIBUTE, PROJECT_ADMIN
 from genolog.metadata.service.session import Session
 from genolog.metadata.store import assays, comments, families, participants, projects, samples
 from genolog.metadata.store import sequencing_groups as sg_store
+from genolog.metadata.store.comments import ACTIVE, DELETED
+
+__all__ = ["ACTIVE", "DELETED", "add", "delete", "reply", "restore", "update"]
 
 # what the answers call each kind of entity a comment may be on
 ENTITY_LABELS = {

@@ -1,8 +1,7 @@
 """The project page's sample grid: one row per active sample with its participant, filtered on any
 column (meta keys included), sorted, paged on the server and exported as CSV or TSV.
 
-A grid filter means what the same GraphQL filter means (``_compare`` and ``_meta_condition`` build the
-same SQL as ``graphql.filters`` for the grid's operators). A page costs a fixed number of statements: the
+A grid filter means what the same GraphQL filter means: it is built by the same ``reads.filters``. A page costs a fixed number of statements: the
 meta keys (2), the count, the rows, and the rows' sequencing groups (when that column is shown). The
 column chooser's choice is in the URL (``cols``, repeated), so bookmarks and exports show the same
 columns; the export streams its rows. ``grid_page`` reads a project already checked (the project page's
@@ -16,9 +15,8 @@ from __future__ import annotations
 
 import io
 import math
-import operator
 import urllib.parse
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,10 +27,10 @@ from sqlalchemy.engine import Connection, CursorResult
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
-from genolog.metadata.ids import MAX_ID
-from genolog.metadata.inputs import check_text
 from genolog.metadata.permissions import READ
 from genolog.metadata.service.paging import Paged, page_and_size
+from genolog.metadata.service.reads.filters import Filter, conditions, meta_conditions
+from genolog.metadata.service.reads.rows import matching_external_ids
 from genolog.metadata.service.session import Session
 from genolog.metadata.spreadsheet import SpreadsheetWriter
 
@@ -182,61 +180,16 @@ def _typed(value: str, op: str) -> Any:
     return value
 
 
-_COMPARISONS: dict[str, Callable[[Any, Any], sa.ColumnElement[bool]]] = {
-    "eq": operator.eq,
-    "gt": operator.gt,
-    "gte": operator.ge,
-    "lt": operator.lt,
-    "lte": operator.le,
-}
-
-
-def _compare(column: sa.ColumnElement[Any], op: str, value: str | float) -> sa.ColumnElement[bool]:
-    """``column`` against a filter value, as the GraphQL filter input of operator ``op`` compares it."""
-    if op == "icontains":
-        text = check_text(str(value), "A filter value")
-        return sa.func.lower(column).contains(text.lower(), autoescape=True)
-    if isinstance(value, str):
-        check_text(value, "A filter value")
-    elif isinstance(value, int) and not -(2**63) <= value <= MAX_ID:
-        raise BadRequest(
-            f"A filter value is out of range: integers lie between -2**63 and 2**63-1 (got {value})"
-        )
-    return _COMPARISONS[op](column, value)
-
-
-def _meta_condition(column: sa.ColumnElement[Any], key: str, op: str, value: Any) -> sa.ColumnElement[bool]:
-    """A meta key against a value (``isnull``: missing or JSON null), as a GraphQL meta filter compares it:
-    numbers as numbers, the rest as text."""
-    if any(c in '"\\' or not c.isprintable() for c in key):  # no JSON path escape both databases read
-        raise BadRequest(
-            f"Invalid meta filter key {key[:100]!r}: each dot-separated part must be non-empty, without "
-            "quotes, backslashes or control characters"
-        )
-    element = column[(key,)]
-    if op == "isnull":
-        return element.as_string().is_(None)
-    if isinstance(value, int):
-        # as_integer() casts to a 32-bit INTEGER on PostgreSQL, which a larger value overflows
-        typed = (
-            element.as_integer() if -(2**31) <= value < 2**31 else sa.cast(element.as_string(), sa.BigInteger)
-        )
-    elif isinstance(value, float):
-        typed = element.as_float()
-    else:
-        typed = element.as_string()
-    return _compare(typed, op, value)
-
-
 def _condition(tx: Tx, key: str, text: str) -> sa.ColumnElement[bool]:
+    """A grid filter as the SQL of the same GraphQL filter (``reads.filters``)."""
     s, p = t.sample, t.participant
     op, value = _parse(text)
     if key.startswith("meta.") or key.startswith("participant.meta."):
         column = s.c.meta if key.startswith("meta.") else p.c.meta
         name = key.split("meta.", 1)[1]
         if op == "eq" and value == "":
-            return _meta_condition(column, name, "isnull", True)
-        return _meta_condition(column, name, op, _typed(value, op))
+            return sa.and_(*meta_conditions(column, {name: {"isnull": True}}))
+        return sa.and_(*meta_conditions(column, {name: {op: _typed(value, op)}}))
     if op == "eq" and value == "":
         empty = {
             "external_id": _sample_eid.c.external_id,
@@ -245,21 +198,21 @@ def _condition(tx: Tx, key: str, text: str) -> sa.ColumnElement[bool]:
         }
         if key in empty:
             return empty[key].is_(None)
+    spec = Filter.of(op, value)
     if key == "sample":
         try:
             return s.c.id == tx.codecs.sample.parse(value)
         except BadRequest as e:
             raise BadRequest(f"Sample filter: {e}") from None
     if key == "external_id":
-        eid = t.sample_external_id
-        return s.c.id.in_(sa.select(eid.c.sample_id).where(_compare(eid.c.external_id, op, value)))
+        return matching_external_ids(s, "sample", conditions(t.sample_external_id.c.external_id, spec))
     if key == "participant":
         eid = t.participant_external_id
         return s.c.participant_id.in_(
-            sa.select(eid.c.participant_id).where(_compare(eid.c.external_id, op, value))
+            sa.select(eid.c.participant_id).where(*conditions(eid.c.external_id, spec))
         )
     if key == "type":
-        return _compare(s.c.type, op, value)
+        return sa.and_(*conditions(s.c.type, spec))
     if key == "sex":
         code = SEX_CODES.get(value.lower())
         if code is None:
@@ -268,7 +221,7 @@ def _condition(tx: Tx, key: str, text: str) -> sa.ColumnElement[bool]:
     if key == "sequencing_groups":
         sg = t.sequencing_group
         return s.c.id.in_(
-            sa.select(sg.c.sample_id).where(sg.c.archived.is_(False), _compare(sg.c.type, op, value))
+            sa.select(sg.c.sample_id).where(sg.c.archived.is_(False), *conditions(sg.c.type, spec))
         )
     raise BadRequest(f"The grid has no filterable column {key!r}")
 

@@ -47,6 +47,14 @@ def entity_history(
     return changes_of(session.tx, entities, limit)
 
 
+def project_history(session: Session, project_id: int, limit: int = 200) -> list[Change]:
+    """Changes of the project itself (its settings and members), for whoever may see its members page:
+    any role on it (the project was read by the caller's check just before, so this costs no statement)."""
+    if not session.caller.roles_on(project_id):
+        raise NotFound("Project not found")
+    return changes_of(session.tx, {"project": [project_id]}, limit)
+
+
 def changes_of(tx: Tx, entities: Mapping[str, Sequence[int]], limit: int = 200) -> list[Change]:
     """Changes of ``entities`` (kind -> ids), newest first (at most ``limit``)."""
     c, a = t.change, t.audit_log

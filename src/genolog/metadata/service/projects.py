@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.models import ProjectMemberUpdate, Role
-from genolog.metadata.permissions import ALL_ROLES, MEMBER_ADMIN, PROJECT_ADMIN, READ
+from genolog.metadata.permissions import ALL_ROLES, MEMBER_ADMIN, PROJECT_ADMIN, READ, Caller
 from genolog.metadata.service.deferred import Deferred, made
 from genolog.metadata.service.session import Session
 from genolog.metadata.store import history, projects
@@ -169,3 +169,10 @@ def change_members(
     updated, outcome = change(row["name"], current)
     projects.set_members(session.tx, row["id"], list(updated.items()))
     return ManagedMembers(project_id=row["id"], project=row["name"], members=updated), outcome
+
+
+def roles_after_change(caller: Caller, managed: ManagedMembers) -> set[str]:
+    """The caller's roles on the project once ``managed`` is its member list: where a member admin who
+    changed their own roles may still go."""
+    own = set(managed.members.get(caller.user, ()))
+    return Caller(caller.user, caller.site_roles, {managed.project_id: own}).roles_on(managed.project_id)

@@ -33,7 +33,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.ids import IdCodec
-from genolog.metadata.reads import read_files
+from genolog.metadata.read_files import read_files
 from genolog.metadata.service.session import Session
 
 MAX_QUERY = 300  # characters; longer text is no id, external id or file name of ours

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, RowMapping
 
 from genolog.metadata.context import AuditInfo, IdCodecs, Tx
+from genolog.metadata.db import statement_time_limit
 from genolog.metadata.errors import Forbidden, NotFound
 from genolog.metadata.permissions import READ, Caller, run_roles
 from genolog.metadata.service._service import Service
@@ -54,6 +55,17 @@ class Session:
         self.caller.require(row["id"], row["name"], needed, not_found)
         return row
 
+    def roles_on(self, project_id: int) -> set[str]:
+        """The caller's roles on the project (site roles included)."""
+        return self.caller.roles_on(project_id)
+
+    def can_read(self, project_id: int) -> bool:
+        return self.caller.can_read(project_id)
+
+    def require_readable(self, project_id: int, name: str) -> None:
+        """Nothing if the caller may read the project; else its 404, or the 403 naming the roles it lacks."""
+        self.caller.require(project_id, name, READ)
+
     def readable_projects(self, names: list[str] | None = None) -> dict[int, str]:
         """Readable projects, id -> name: all of them, or the named ones (an unreadable name is a 404)."""
         if names is not None:
@@ -71,6 +83,12 @@ class Session:
         if self.caller.is_admin:
             return None
         return sorted(self.readable_projects())
+
+    @contextmanager
+    def statement_time_limit(self, seconds: float) -> Iterator[None]:
+        """Each SQL statement of this session limited to ``seconds`` (``db.statement_time_limit``)."""
+        with statement_time_limit(self.tx.conn, seconds):
+            yield
 
     def create_project(self, name: str, dataset: str | None, create_test_project: bool) -> int:
         """A new project (and ``-test`` twin) owned by the caller, who needs the site role project-creator."""

@@ -20,6 +20,10 @@ def analyses(session: Session, where: Where, page: Page = NO_PAGE, parent: Colum
     return entities(session, a, where, page, parent)
 
 
+def analysis_by_id(session: Session, analysis_id: int) -> Rows:
+    return analyses(session, [a.c.id == analysis_id])
+
+
 def analysis_where(
     status: FilterSpec | None, type: FilterSpec | None, meta: Any, active: FilterSpec | None
 ) -> Where:

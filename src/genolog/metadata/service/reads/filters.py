@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -29,6 +30,27 @@ class FilterSpec(Protocol):
     def eq(self) -> Any: ...
     @property
     def in_(self) -> Any: ...
+
+
+@dataclass
+class Filter:
+    """A filter made in code rather than sent as a GraphQL input: one value per operator (``Filter.of``)."""
+
+    eq: Any = None
+    in_: Any = None
+    nin: Any = None
+    gt: Any = None
+    gte: Any = None
+    lt: Any = None
+    lte: Any = None
+    contains: Any = None
+    icontains: Any = None
+    startswith: Any = None
+    isnull: Any = None
+
+    @classmethod
+    def of(cls, op: str, value: Any) -> Filter:
+        return cls(**{op: value})
 
 
 def as_utc(value: Any) -> Any:
