@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 
 from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.models import Analysis, AnalysisQuery, AnalysisUpdate, LatestCompleteQuery
 from genolog.metadata.service import analyses
 from genolog.metadata.service.analyses import StoredAnalysis
+from genolog.metadata.service.history import HistoryEntry
 
 router = APIRouter(prefix="/analysis", tags=["analysis"])
 
@@ -47,7 +46,7 @@ def get_analysis_by_id(analysis_id: int, ctx: RequestContext = Depends(request_c
 @router.get("/{analysis_id}/history", operation_id="getHistoryOfAnalysis")
 def get_history_of_analysis(
     analysis_id: int, ctx: RequestContext = Depends(request_context)
-) -> list[dict[str, Any]]:
+) -> list[HistoryEntry]:
     with ctx.reading() as session:
         return analyses.history_of(session, analysis_id)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 
 from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.models import AssayQueryCriteria, AssayUpsert
 from genolog.metadata.service import assays
 from genolog.metadata.service.assays import Assay
+from genolog.metadata.service.history import HistoryEntry
 
 router = APIRouter(prefix="/assay", tags=["assay"])
 
@@ -49,8 +48,6 @@ def get_assay_by_external_id(
 
 
 @router.get("/{assay_id}/history", operation_id="getHistoryOfAssay")
-def get_history_of_assay(
-    assay_id: int, ctx: RequestContext = Depends(request_context)
-) -> list[dict[str, Any]]:
+def get_history_of_assay(assay_id: int, ctx: RequestContext = Depends(request_context)) -> list[HistoryEntry]:
     with ctx.reading() as session:
         return assays.history_of(session, assay_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from enum import StrEnum
-from typing import Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import PlainTextResponse, Response
@@ -16,6 +15,7 @@ from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.service import families
 from genolog.metadata.service.families import Family, PedigreeEntry, PedigreeImported
+from genolog.metadata.service.history import HistoryEntry
 from genolog.metadata.spreadsheet import SpreadsheetWriter
 
 router = APIRouter(prefix="/family", tags=["family"])
@@ -115,6 +115,6 @@ def update_family(family: FamilyUpdate, ctx: RequestContext = Depends(request_co
 @router.get("/{family_id}/history", operation_id="getHistoryOfFamily")
 def get_history_of_family(
     family_id: int, ctx: RequestContext = Depends(request_context)
-) -> list[dict[str, Any]]:
+) -> list[HistoryEntry]:
     with ctx.reading() as session:
         return families.history_of(session, family_id)

@@ -10,6 +10,7 @@ from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.ids import parse_int
 from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria
 from genolog.metadata.service import participants
+from genolog.metadata.service.history import HistoryEntry
 from genolog.metadata.service.participants import Participant
 
 router = APIRouter(prefix="/participant", tags=["participant"])
@@ -68,6 +69,6 @@ def get_participants(
 @router.get("/{participant_id}/history", operation_id="getHistoryOfParticipant")
 def get_history_of_participant(
     participant_id: int, ctx: RequestContext = Depends(request_context)
-) -> list[dict[str, Any]]:
+) -> list[HistoryEntry]:
     with ctx.reading() as session:
         return participants.history_of(session, participant_id)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends
 from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.models import ProjectMemberUpdate
 from genolog.metadata.service import projects
+from genolog.metadata.service.history import HistoryEntry
 from genolog.metadata.service.projects import ProjectMember, ProjectWithRoles, SeqrProject
 
 router = APIRouter(prefix="/project", tags=["project"])
@@ -83,6 +84,6 @@ def get_project_members(project: str, ctx: RequestContext = Depends(request_cont
 
 
 @router.get("/{project}/history", operation_id="getProjectHistory")
-def get_project_history(project: str, ctx: RequestContext = Depends(request_context)) -> list[dict[str, Any]]:
+def get_project_history(project: str, ctx: RequestContext = Depends(request_context)) -> list[HistoryEntry]:
     with ctx.reading() as session:
         return projects.history_of(session, project)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends
 from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
 from genolog.metadata.service import samples
+from genolog.metadata.service.history import HistoryEntry
 from genolog.metadata.service.samples import Sample
 
 router = APIRouter(prefix="/sample", tags=["sample"])
@@ -73,7 +74,7 @@ def get_sample_by_external_id(
 
 
 @router.get("/{id_}/history", operation_id="getHistoryOfSample")
-def get_history_of_sample(id_: str, ctx: RequestContext = Depends(request_context)) -> list[dict[str, Any]]:
+def get_history_of_sample(id_: str, ctx: RequestContext = Depends(request_context)) -> list[HistoryEntry]:
     with ctx.reading() as session:
         return samples.history_of(session, id_)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Body, Depends
 
 from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.models import SequencingGroupMetaUpdate
 from genolog.metadata.service import sequencing_groups
+from genolog.metadata.service.history import HistoryEntry
 from genolog.metadata.service.sequencing_groups import SequencingGroup
 
 router = APIRouter(prefix="/sequencing-group", tags=["sequencing-group"])
@@ -48,7 +47,7 @@ def update_sequencing_group(
 @router.get("/{sequencing_group_id}/history", operation_id="getHistoryOfSequencingGroup")
 def get_history_of_sequencing_group(
     sequencing_group_id: str, ctx: RequestContext = Depends(request_context)
-) -> list[dict[str, Any]]:
+) -> list[HistoryEntry]:
     with ctx.reading() as session:
         return sequencing_groups.history_of(session, sequencing_group_id)
 

@@ -12,8 +12,9 @@ from genolog.metadata.ids import int_or_none
 from genolog.metadata.models import Analysis, AnalysisQuery, AnalysisStatus, AnalysisUpdate
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.service.deferred import Deferred, made
+from genolog.metadata.service.history import HistoryEntry, recorded_changes
 from genolog.metadata.service.session import Session, in_project
-from genolog.metadata.store import analyses, history
+from genolog.metadata.store import analyses
 
 STATUSES = [s.value for s in AnalysisStatus]
 
@@ -81,9 +82,9 @@ def get(session: Session, analysis_id: int) -> StoredAnalysis:
     return _model(analyses.views(session.tx, [analysis_id])[analysis_id])
 
 
-def history_of(session: Session, analysis_id: int) -> list[dict[str, Any]]:
+def history_of(session: Session, analysis_id: int) -> list[HistoryEntry]:
     _visible(session, analysis_id, READ)
-    return history.read(session.tx, "analysis", analysis_id)
+    return recorded_changes(session.tx, "analysis", analysis_id)
 
 
 def incomplete(session: Session, project: str) -> list[StoredAnalysis]:

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.models import AssayQueryCriteria, AssayUpsert
 from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service.history import HistoryEntry, recorded_changes
 from genolog.metadata.service.session import Session
-from genolog.metadata.store import assays, external_ids, history, samples
+from genolog.metadata.store import assays, external_ids, samples
 from genolog.metadata.store.filters import meta_matches
 
 
@@ -99,6 +100,6 @@ def get_by_external_id(session: Session, project: str, external_id: str) -> Assa
     return _model(assays.views(session.tx, [found[external_id]])[found[external_id]])
 
 
-def history_of(session: Session, assay_id: int) -> list[dict[str, Any]]:
+def history_of(session: Session, assay_id: int) -> list[HistoryEntry]:
     _project_of(session, assay_id, READ)
-    return history.read(session.tx, "assay", assay_id)
+    return recorded_changes(session.tx, "assay", assay_id)

@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.pedigree import PedigreeRow
 from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service.history import HistoryEntry, recorded_changes
 from genolog.metadata.service.session import Session, in_project
-from genolog.metadata.store import families, history, participants
+from genolog.metadata.store import families, participants
 
 
 class Family(BaseModel):
@@ -110,9 +111,9 @@ def update(session: Session, change: FamilyUpdate) -> None:
     families.update(session.tx, project_id, families.get_row(session.tx, change.id), change)
 
 
-def history_of(session: Session, family_id: int) -> list[dict[str, Any]]:
+def history_of(session: Session, family_id: int) -> list[HistoryEntry]:
     _project_of(session, family_id, READ)
-    return history.read(session.tx, "family", family_id)
+    return recorded_changes(session.tx, "family", family_id)
 
 
 def move_participant(session: Session, participant_id: int, old_family_id: int, new_family_id: int) -> None:

@@ -1,8 +1,10 @@
-"""The change history of several entities at once (a sample with its assays and sequencing groups), in
-one statement, newest first, with author and time: what ``store.history.read`` gives for one entity.
+"""Change history: one entity's, as the REST API answers it (``HistoryEntry``, oldest first), and that of
+several entities at once for the pages (a sample with its assays and sequencing groups), in one
+statement, newest first.
 
-``entity_history`` is for the pages: the entities of one project, which the caller must be able to read.
-``changes_of`` reads the rows for a caller already checked (the pages not yet on the service layer).
+``entity_history`` is for the pages: the entities of one project, which the caller must be able to read;
+``project_history`` the project's own changes, for its members page. ``changes_of`` reads the rows for a
+caller already checked.
 """
 
 from __future__ import annotations
@@ -13,13 +15,41 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.service.overview import as_utc
 from genolog.metadata.service.session import Session
-from genolog.metadata.store.history import changed_fields, creation_order, fill_creations, row_creations
+from genolog.metadata.store.history import changed_fields, creation_order, fill_creations, read, row_creations
+
+
+class FieldChange(BaseModel):
+    old: Any
+    new: Any
+
+
+class HistoryEntry(BaseModel):
+    """One recorded change of an entity (``getHistoryOf...``): who, when, on whose behalf, and the
+    entity's snapshot before and after (``store.snapshots``), with the fields that differ."""
+
+    audit_log_id: int
+    timestamp: str  # ISO 8601, with its UTC offset
+    author: str
+    on_behalf_of: str | None
+    ar_guid: str | None
+    meta: dict[str, Any] | None
+    operation: str  # create, update or delete
+    changes: dict[str, FieldChange]
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+
+
+def recorded_changes(tx: Tx, entity: str, entity_id: int) -> list[HistoryEntry]:
+    """Every recorded change of one entity, oldest first (``store.history.read``), for a caller already
+    checked (each entity's ``history_of``)."""
+    return [HistoryEntry.model_validate(entry) for entry in read(tx, entity, entity_id)]
 
 
 @dataclass

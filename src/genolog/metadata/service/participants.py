@@ -13,8 +13,9 @@ from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.ids import int_or_none
 from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria
 from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service.history import HistoryEntry, recorded_changes
 from genolog.metadata.service.session import Session, in_project
-from genolog.metadata.store import history, participants
+from genolog.metadata.store import participants
 from genolog.metadata.store.upserts import upsert_items
 
 T = TypeVar("T")
@@ -57,9 +58,9 @@ def _visible(session: Session, participant_id: int, needed: frozenset[str]) -> d
     return row
 
 
-def history_of(session: Session, participant_id: int) -> list[dict[str, Any]]:
+def history_of(session: Session, participant_id: int) -> list[HistoryEntry]:
     _visible(session, participant_id, READ)
-    return history.read(session.tx, "participant", participant_id)
+    return recorded_changes(session.tx, "participant", participant_id)
 
 
 def upsert_many(session: Session, project: str, items: list[ParticipantUpsert]) -> list[dict[str, Any]]:

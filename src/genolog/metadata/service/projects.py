@@ -16,8 +16,9 @@ from genolog.metadata.errors import BadRequest, Forbidden
 from genolog.metadata.models import ProjectMemberUpdate, Role
 from genolog.metadata.permissions import ALL_ROLES, MEMBER_ADMIN, PROJECT_ADMIN, READ, Caller
 from genolog.metadata.service.deferred import Deferred, made
+from genolog.metadata.service.history import HistoryEntry, recorded_changes
 from genolog.metadata.service.session import Session
-from genolog.metadata.store import history, projects
+from genolog.metadata.store import projects
 
 #: who may see a project's members and history: its readers and its admins (who may not read its data)
 _SEE_MEMBERS = READ | PROJECT_ADMIN | MEMBER_ADMIN
@@ -117,9 +118,9 @@ def members(session: Session, project: str) -> list[ProjectMember]:
     return [ProjectMember(member=m, roles=roles) for m, roles in found.items()]
 
 
-def history_of(session: Session, project: str) -> list[dict[str, Any]]:
+def history_of(session: Session, project: str) -> list[HistoryEntry]:
     row = session.project(project, _SEE_MEMBERS)
-    return history.read(session.tx, "project", row["id"])
+    return recorded_changes(session.tx, "project", row["id"])
 
 
 def changed(session: Session, project_id: int) -> Mapping[Any, Any]:

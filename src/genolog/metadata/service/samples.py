@@ -13,8 +13,9 @@ from pydantic import BaseModel
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
 from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service.history import HistoryEntry, recorded_changes
 from genolog.metadata.service.session import Session, in_project
-from genolog.metadata.store import external_ids, history, samples
+from genolog.metadata.store import external_ids, samples
 from genolog.metadata.store.upserts import upsert_items
 
 T = TypeVar("T")
@@ -77,9 +78,9 @@ def get_by_external_id(session: Session, project: str, external_id: str) -> Samp
     return _model(samples.views(session.tx, [found[external_id]])[found[external_id]])
 
 
-def history_of(session: Session, text_id: str) -> list[dict[str, Any]]:
+def history_of(session: Session, text_id: str) -> list[HistoryEntry]:
     row = _visible(session, text_id, READ)
-    return history.read(session.tx, "sample", row["id"])
+    return recorded_changes(session.tx, "sample", row["id"])
 
 
 def id_map_by_internal(session: Session, text_ids: list[str]) -> dict[str, str]:

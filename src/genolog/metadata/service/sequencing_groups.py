@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.service.assays import Assay
+from genolog.metadata.service.history import HistoryEntry, recorded_changes
 from genolog.metadata.service.session import Session, in_project
-from genolog.metadata.store import history, sequencing_groups
+from genolog.metadata.store import sequencing_groups
 
 
 class SequencingGroup(BaseModel):
@@ -46,8 +47,8 @@ def get(session: Session, text_id: str) -> SequencingGroup:
     return SequencingGroup.model_construct(**{**view, "assays": assays})
 
 
-def history_of(session: Session, text_id: str) -> list[dict[str, Any]]:
-    return history.read(session.tx, "sequencing_group", _visible(session, text_id, READ))
+def history_of(session: Session, text_id: str) -> list[HistoryEntry]:
+    return recorded_changes(session.tx, "sequencing_group", _visible(session, text_id, READ))
 
 
 def ids_by_sample_by_type(session: Session, project: str) -> dict[str, dict[str, list[str]]]:
