@@ -7,15 +7,17 @@ unique per project for its entity kind.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import Tx
 from genolog.metadata.db import one_of
 from genolog.metadata.errors import BadRequest, Conflict
+
+if TYPE_CHECKING:  # a runtime import would close a cycle: Tx records changes through snapshots
+    from genolog.metadata.context import Tx
 
 PRIMARY = ""
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, Conflict, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.permissions import OWNER_ROLES
+
+if TYPE_CHECKING:  # a runtime import would close a cycle: Tx records changes through snapshots
+    from genolog.metadata.context import Tx
 
 TEST_SUFFIX = "-test"
 

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import IdCodecs, Tx
 from genolog.metadata.db import one_of
 from genolog.metadata.store import external_ids, projects
+
+if TYPE_CHECKING:  # a runtime import would close a cycle: Tx records changes through snapshots
+    from genolog.metadata.context import IdCodecs, Tx
 
 SNAPSHOT_VERSION = 1
 
