@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from genolog.metadata.gc_pause import gc_paused
 from genolog.metadata.service import cohort_qc
 from genolog.metadata.service.cohort_qc import Curves
-from genolog.metadata.service.paging import page_and_size
+from genolog.metadata.service.page_numbers import page_and_size
 from genolog.metadata.service.qc_outliers import RULES
 from genolog.metadata.spreadsheet import SpreadsheetWriter
 from genolog.web import heatmap

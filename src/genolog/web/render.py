@@ -27,7 +27,7 @@ from genolog.metadata.inputs import check_text
 from genolog.metadata.permissions import Caller
 from genolog.metadata.service import Service, Session
 from genolog.metadata.service.browser import SignedOut, page_reading, page_writing
-from genolog.metadata.service.paging import PER_PAGE_CHOICES
+from genolog.metadata.service.page_numbers import PER_PAGE_CHOICES
 from genolog.web import csrf, flash, session
 
 STATIC = "/static/web"

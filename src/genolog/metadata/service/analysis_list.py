@@ -23,7 +23,7 @@ from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import AnalysisStatus
 from genolog.metadata.permissions import READ
-from genolog.metadata.service.paging import Paged, page_and_size
+from genolog.metadata.service.page_numbers import Paged, page_and_size
 from genolog.metadata.service.session import Session
 
 DEFAULT_PER_PAGE = 50

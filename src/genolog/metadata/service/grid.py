@@ -28,7 +28,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.permissions import READ
-from genolog.metadata.service.paging import Paged, page_and_size
+from genolog.metadata.service.page_numbers import Paged, page_and_size
 from genolog.metadata.service.reads.filters import Filter, conditions, meta_conditions
 from genolog.metadata.service.reads.rows import matching_external_ids
 from genolog.metadata.service.session import Session

@@ -19,7 +19,7 @@ from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.permissions import READ
 from genolog.metadata.service.analysis_list import AnalysisPage, AnalysisQuery, analyses_page, touched_by_runs
-from genolog.metadata.service.paging import Paged, page_and_size
+from genolog.metadata.service.page_numbers import Paged, page_and_size
 from genolog.metadata.service.session import Session
 
 DEFAULT_PER_PAGE = 25

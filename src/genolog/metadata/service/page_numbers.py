@@ -1,4 +1,4 @@
-"""Server-paged lists (the sample grid, analyses, runs, Cohort QC): reading the page and page size from
+"""Numbered pages of the web lists (the sample grid, analyses, runs, Cohort QC): reading the page and page size from
 the URL, and what a page shows about the pages."""
 
 from __future__ import annotations
