@@ -1,8 +1,8 @@
 """A lean executor for read queries: the same resolvers as strawberry, without its per-field machinery.
 
-graphql-core and strawberry spend about 20 µs on each field they resolve (a resolve-info object,
-wrappers, extensions, type checks on the way back), which makes a 1,000-row answer cost 100 ms
-before any SQL. Our resolvers need none of that: object fields are attributes or plain methods
+graphql-core and strawberry build a resolve-info object, wrappers, extensions and type checks for each
+field they resolve, which costs more than the SQL on large answers (benchmarks/README.md). Our resolvers
+need none of that: object fields are attributes or plain methods
 on the node classes, and relations are batched per level (``context.Siblings``). This executor
 walks a validated query's selections and calls those attributes and methods directly.
 
