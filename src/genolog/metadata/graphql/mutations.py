@@ -71,40 +71,47 @@ def _writing(info: Info[Any, Any]) -> GraphQLContext:
 
 
 # --- inputs ---------------------------------------------------------------------------------------------
+# Derived from the REST bodies of ``models`` where the published schema allows: ``strawberry.auto`` takes a
+# field's type from the model; JSON dicts, enums and fields the schema types differently are spelled out.
+# A derived input lists the model's fields in the model's order, and excludes any it does not name
+# (``SampleUpsert.nested_samples``). ``ParticipantUpsertInput`` and ``AnalysisInput`` stay hand-written:
+# their published field order differs from their model's (``phenotypes``/``samples``; ``meta``).
+# Inputs are checked by ``_model`` (not ``to_pydantic()``), which leaves out fields that were not given
+# and answers a ``BadRequest`` naming every problem.
 
 
-@strawberry.input(name="AssayUpsertInput")
+@strawberry.experimental.pydantic.input(model=models.AssayUpsert, name="AssayUpsertInput")
 class AssayUpsertInput:
-    id: int | None = None
-    type: str | None = None
+    id: strawberry.auto
+    type: strawberry.auto
     external_ids: JSON | None = None
-    sample_id: str | None = None
+    sample_id: strawberry.auto
     meta: JSON | None = None
 
 
-@strawberry.input(name="SequencingGroupUpsertInput")
+@strawberry.experimental.pydantic.input(model=models.SequencingGroupUpsert, name="SequencingGroupUpsertInput")
 class SequencingGroupUpsertInput:
-    id: str | None = None
-    type: str | None = None
-    technology: str | None = None
-    platform: str | None = None
+    id: strawberry.auto
+    type: strawberry.auto
+    technology: strawberry.auto
+    platform: strawberry.auto
     meta: JSON | None = None
-    sample_id: str | None = None
+    sample_id: strawberry.auto
     external_ids: JSON | None = None
-    assays: list[AssayUpsertInput] | None = None
+    assays: strawberry.auto
 
 
-@strawberry.input(name="SampleUpsertInput")
+@strawberry.experimental.pydantic.input(model=models.SampleUpsert, name="SampleUpsertInput")
 class SampleUpsertInput:
-    id: str | None = None
+    id: strawberry.auto
     external_ids: JSON | None = None
     meta: JSON | None = None
     project: int | None = None
-    type: str | None = None
-    participant_id: int | None = None
-    active: bool | None = None
-    sequencing_groups: list[SequencingGroupUpsertInput] | None = None
-    non_sequencing_assays: list[AssayUpsertInput] | None = None
+    type: strawberry.auto
+    participant_id: strawberry.auto
+    active: strawberry.auto
+    sequencing_groups: strawberry.auto
+    non_sequencing_assays: strawberry.auto
 
 
 @strawberry.input(name="ParticipantUpsertInput")
@@ -133,13 +140,13 @@ class AnalysisInput:
     active: bool | None = None
 
 
-@strawberry.input(name="AnalysisUpdateInput")
+@strawberry.experimental.pydantic.input(model=models.AnalysisUpdate, name="AnalysisUpdateInput")
 class AnalysisUpdateInput:
     status: GraphQLAnalysisStatus | None = None
-    output: str | None = None
+    output: strawberry.auto
     outputs: JSON | None = None
     meta: JSON | None = None
-    active: bool | None = None
+    active: strawberry.auto
 
 
 @strawberry.input(name="SequencingGroupMetaUpdateInput")
@@ -148,18 +155,18 @@ class SequencingGroupMetaUpdateInput:
     meta: JSON | None = None
 
 
-@strawberry.input(name="FamilyUpdateInput")
+@strawberry.experimental.pydantic.input(model=models.FamilyUpdate, name="FamilyUpdateInput")
 class FamilyUpdateInput:
-    id: int
+    id: strawberry.auto
     external_ids: JSON | None = None
-    description: str | None = None
-    coded_phenotype: str | None = None
+    description: strawberry.auto
+    coded_phenotype: strawberry.auto
     meta: JSON | None = None
 
 
-@strawberry.input(name="ProjectMemberUpdateInput")
+@strawberry.experimental.pydantic.input(model=models.ProjectMemberUpdate, name="ProjectMemberUpdateInput")
 class ProjectMemberUpdateInput:
-    member: str
+    member: strawberry.auto
     roles: list[str]
 
 
