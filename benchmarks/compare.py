@@ -6,9 +6,9 @@
 
 Each revision is checked out (``git worktree``) into a scratch folder and each benchmark runs with that
 revision's own script and code (``PYTHONPATH``), in this venv. The two alternate, round after round, so
-that a busy spell of the machine falls on both. Every line a benchmark prints with figures is shown once
-per revision, the figures being each one's median over the rounds, with the ratio after/before of each.
-Which way is better depends on the figure (seconds: lower; samples per second: higher): read the label.
+that a busy spell of the machine falls on both. Every line a benchmark prints with figures is shown with
+each figure that differs as ``before→after (after/before)``, each the median over the rounds. Which way
+is better depends on the figure (seconds: lower; samples per second: higher): read the line.
 """
 
 from __future__ import annotations
@@ -70,8 +70,18 @@ def medians(runs: list[list[str]]) -> list[tuple[str, list[float]]]:
     return lines
 
 
-def label(text: str) -> str:
-    return NUMBER.sub("#", text).strip()[:60]
+def side_by_side(text: str, before: list[float], after: list[float]) -> str:
+    """The benchmark's line with each figure that differs shown as ``before→after (after/before)``."""
+    figures = iter(zip(before, after, strict=False))
+
+    def show(match: re.Match[str]) -> str:
+        old, new = next(figures, (None, None))
+        if old is None or new is None or old == new:
+            return match.group(0)
+        ratio = f"{new / old:.2f}" if old else "-"
+        return f"{old:,.4g}→{new:,.4g} ({ratio})"
+
+    return NUMBER.sub(show, text.strip())
 
 
 def main() -> None:
@@ -100,10 +110,7 @@ def main() -> None:
                 for (text, old), (_, new) in zip(before, after, strict=False):
                     if not old or old == new:
                         continue  # no figures, or only sizes and counts, the same in both
-                    ratios = " ".join(f"{b / a:.2f}" if a else "-" for a, b in zip(old, new, strict=False))
-                    print(f"  {label(text)}")
-                    print(f"      before {' '.join(f'{a:,.1f}' for a in old)}")
-                    print(f"      after  {' '.join(f'{b:,.1f}' for b in new)}   after/before {ratios}")
+                    print(f"  {side_by_side(text, old, new)}")
         finally:
             for tree in trees.values():
                 if tree != ROOT:
