@@ -70,6 +70,10 @@ def medians(runs: list[list[str]]) -> list[tuple[str, list[float]]]:
     return lines
 
 
+def _figure(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def side_by_side(text: str, before: list[float], after: list[float]) -> str:
     """The benchmark's line with each figure that differs shown as ``before→after (after/before)``."""
     figures = iter(zip(before, after, strict=False))
@@ -79,7 +83,7 @@ def side_by_side(text: str, before: list[float], after: list[float]) -> str:
         if old is None or new is None or old == new:
             return match.group(0)
         ratio = f"{new / old:.2f}" if old else "-"
-        return f"{old:,.4g}→{new:,.4g} ({ratio})"
+        return f"{_figure(old)}→{_figure(new)} ({ratio})"
 
     return NUMBER.sub(show, text.strip())
 
