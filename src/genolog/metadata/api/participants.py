@@ -30,7 +30,13 @@ def update_many_participants(
     return True
 
 
-@router.put("/{project}/upsert-many", operation_id="upsertParticipants")
+# the items as sent, with the ids they got: only what was sent is echoed (exclude_unset)
+@router.put(
+    "/{project}/upsert-many",
+    operation_id="upsertParticipants",
+    response_model=list[ParticipantUpsert],
+    response_model_exclude_unset=True,
+)
 def upsert_participants(
     project: str, items: list[ParticipantUpsert] = Body(...), ctx: RequestContext = Depends(request_context)
 ) -> list[dict[str, Any]]:
@@ -39,7 +45,12 @@ def upsert_participants(
         return participants.upsert_many(session, project, items)
 
 
-@router.post("/{participant_id}/update-participant", operation_id="updateParticipant")
+@router.post(
+    "/{participant_id}/update-participant",
+    operation_id="updateParticipant",
+    response_model=ParticipantUpsert,
+    response_model_exclude_unset=True,
+)
 def update_participant(
     participant_id: int, participant: ParticipantUpsert, ctx: RequestContext = Depends(request_context)
 ) -> dict[str, Any]:
