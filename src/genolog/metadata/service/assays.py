@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from genolog.metadata.errors import BadRequest, NotFound
+from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import AssayQueryCriteria, AssayUpsert
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.service.history import HistoryEntry, recorded_changes
@@ -94,10 +94,8 @@ def get(session: Session, assay_id: int) -> Assay:
 
 def get_by_external_id(session: Session, project: str, external_id: str) -> Assay:
     project_id = session.project(project, READ)["id"]
-    found = external_ids.lookup(session.tx.conn, "assay", project_id, [external_id])
-    if not found:
-        raise NotFound(f"No assay with external id {external_id!r} in project {project!r}")
-    return _model(assays.views(session.tx, [found[external_id]])[found[external_id]])
+    assay_id = external_ids.id_for(session.tx.conn, "assay", project_id, project, external_id)
+    return _model(assays.views(session.tx, [assay_id])[assay_id])
 
 
 def history_of(session: Session, assay_id: int) -> list[HistoryEntry]:

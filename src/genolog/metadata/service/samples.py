@@ -72,10 +72,8 @@ def get(session: Session, text_id: str) -> Sample:
 
 def get_by_external_id(session: Session, project: str, external_id: str) -> Sample:
     project_id = session.project(project, READ)["id"]
-    found = external_ids.lookup(session.tx.conn, "sample", project_id, [external_id])
-    if not found:
-        raise NotFound(f"No sample with external id {external_id!r} in project {project!r}")
-    return _model(samples.views(session.tx, [found[external_id]])[found[external_id]])
+    sample_id = external_ids.id_for(session.tx.conn, "sample", project_id, project, external_id)
+    return _model(samples.views(session.tx, [sample_id])[sample_id])
 
 
 def history_of(session: Session, text_id: str) -> list[HistoryEntry]:

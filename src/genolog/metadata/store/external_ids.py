@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
 from genolog.metadata.db import one_of
-from genolog.metadata.errors import BadRequest, Conflict
+from genolog.metadata.errors import BadRequest, Conflict, NotFound
 
 if TYPE_CHECKING:  # a runtime import would close a cycle: Tx records changes through snapshots
     from genolog.metadata.context import Tx
@@ -101,6 +101,15 @@ def lookup(conn: Connection, entity: str, project_id: int, external_ids: Iterabl
         )
     )
     return {eid: entity_id for eid, entity_id in rows}
+
+
+def id_for(conn: Connection, entity: str, project_id: int, project: str, external_id: str) -> int:
+    """The id of the ``entity`` with ``external_id`` (any organisation) in the project ``project`` (its name,
+    for the 404)."""
+    found = lookup(conn, entity, project_id, [external_id])
+    if not found:
+        raise NotFound(f"No {LABELS[entity]} with external id {external_id!r} in project {project!r}")
+    return found[external_id]
 
 
 def write(
