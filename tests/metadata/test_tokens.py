@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
+from genolog.metadata.context import stored_utc
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.service import Service
 from genolog.metadata.store import identity
@@ -50,7 +51,7 @@ def test_a_tokens_lifetime_is_read_from_days_hours_minutes_or_never(svc: Service
         identity.create_token(conn, "soon", lifetime=timedelta(hours=1))
         identity.create_token(conn, "forever")
         stored = dict(conn.execute(sa.select(t.api_token.c.user, t.api_token.c.expires_at)).all())
-    soon = identity.as_utc(stored["soon"])
+    soon = stored_utc(stored["soon"])
     assert soon is not None and timedelta(minutes=59) < soon - datetime.now(UTC) <= timedelta(hours=1)
     assert stored["forever"] is None
 

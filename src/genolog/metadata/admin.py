@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from genolog.metadata.context import stored_utc
 from genolog.metadata.server import prepare
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import identity
@@ -36,7 +37,7 @@ def list_tokens(settings: ServerSettings) -> list[dict[str, Any]]:
 
 def _shown(moment: datetime | None) -> str:
     """A token's expiry for people and scripts: ISO 8601 in UTC, or "" for never."""
-    expires = identity.as_utc(moment)
+    expires = stored_utc(moment)
     return "" if expires is None else expires.isoformat(timespec="seconds")
 
 

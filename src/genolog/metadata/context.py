@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -50,6 +50,18 @@ class AuditInfo:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def stored_utc(moment: datetime) -> datetime: ...
+@overload
+def stored_utc(moment: None) -> None: ...
+def stored_utc(moment: datetime | None) -> datetime | None:
+    """A stored time as an aware one: SQLite gives back the UTC time it was given, without its zone
+    (PostgreSQL's aware times are kept as they come)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 class Tx:

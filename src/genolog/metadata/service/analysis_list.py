@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import Tx
+from genolog.metadata.context import Tx, stored_utc
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import AnalysisStatus
 from genolog.metadata.permissions import READ
@@ -304,8 +304,8 @@ def analyses_page(tx: Tx, project_id: int, query: AnalysisQuery, with_types: boo
                 status=r.status,
                 active=bool(r.active),
                 output=r.output,
-                completed=_utc(r.timestamp_completed),
-                created=_utc(r.created_at),
+                completed=stored_utc(r.timestamp_completed),
+                created=stored_utc(r.created_at),
                 author=r.on_behalf_of,
                 display_url=r.display_url,
                 groups=shown,
@@ -325,9 +325,3 @@ def project_analyses(session: Session, project: str, query: AnalysisQuery) -> Pr
     """A page of the analyses list of a project the caller may read."""
     row = session.project(project, READ)
     return ProjectAnalyses(row["name"], analyses_page(session.tx, row["id"], query))
-
-
-def _utc(value: Any) -> Any:
-    if isinstance(value, datetime.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=datetime.UTC)
-    return value

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from genolog.metadata import tables as t
-from genolog.metadata.context import utcnow
+from genolog.metadata.context import stored_utc, utcnow
 from genolog.metadata.errors import BadRequest, NotFound, Unauthenticated
 
 TOKEN_PREFIX = "glt_"
@@ -93,17 +93,10 @@ def user_for_token(conn: Connection, token: str) -> str:
     ).first()
     if row is None:
         raise Unauthenticated("The API token is unknown or revoked")
-    expires = as_utc(row.expires_at)
+    expires = stored_utc(row.expires_at)
     if expires is not None and expires <= utcnow():
         raise Unauthenticated(f"The API token expired on {expires:%Y-%m-%d %H:%M} UTC")
     return str(row.user)
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A stored time as an aware UTC one (SQLite gives back the UTC time it was given, without its zone)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def site_roles(conn: Connection, user: str) -> set[str]:
