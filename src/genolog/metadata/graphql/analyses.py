@@ -14,7 +14,6 @@ from genolog.metadata.graphql.filters import GraphQLAnalysisStatus
 from genolog.metadata.graphql.nodes import (
     RECORDS,
     children_by_parent,
-    parse_json,
     project_of,
     raw_json,
     utc,
@@ -25,7 +24,7 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     connection,
     page_of,
 )
-from genolog.metadata.service.reads.rows import IdSource
+from genolog.metadata.service.reads.rows import IdSource, parse_json
 from genolog.metadata.service.reads.sequencing_groups import sequencing_groups_of_analyses
 
 if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily

@@ -27,7 +27,7 @@ from genolog.metadata.graphql.context import (
     only,
 )
 from genolog.metadata.graphql.filters import BoolGraphQLFilter, GraphQLFilter
-from genolog.metadata.graphql.nodes import cache_key, parse_json, project_of, raw_json
+from genolog.metadata.graphql.nodes import cache_key, project_of, raw_json
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
     Grouped,
@@ -44,7 +44,7 @@ from genolog.metadata.service import cohorts as service
 from genolog.metadata.service.reads import cohorts as reads
 from genolog.metadata.service.reads.analyses import analyses_of_cohorts
 from genolog.metadata.service.reads.paging import Page
-from genolog.metadata.service.reads.rows import IdSource, Rows
+from genolog.metadata.service.reads.rows import IdSource, Rows, parse_json
 from genolog.metadata.service.reads.sequencing_groups import (
     sequencing_groups_listed,
     sequencing_groups_of_cohorts,

@@ -13,7 +13,6 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-import orjson
 import strawberry
 from strawberry.scalars import JSON
 
@@ -97,10 +96,6 @@ def raw_json(attribute: str) -> dict[str, str]:
     """Field metadata: the value is stored as JSON text in ``attribute`` (the fast executor passes it
     through unparsed; strawberry gets it parsed)."""
     return {"raw_json": attribute}
-
-
-def parse_json(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
 
 
 def children_by_parent(

@@ -17,7 +17,6 @@ from genolog.metadata.graphql.nodes import (
     PrimaryExternalId,
     cache_key,
     children_by_parent,
-    parse_json,
     project_of,
     raw_json,
 )
@@ -28,7 +27,7 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     page_of,
 )
 from genolog.metadata.service.reads import participants as reads
-from genolog.metadata.service.reads.rows import IdSource
+from genolog.metadata.service.reads.rows import IdSource, parse_json
 from genolog.metadata.service.reads.samples import samples_of_participants
 
 if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily

@@ -26,7 +26,6 @@ from genolog.metadata.graphql.nodes import (
     RECORDS,
     EntityNode,
     cache_key,
-    parse_json,
     raw_json,
 )
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
@@ -40,7 +39,7 @@ from genolog.metadata.service.reads.paging import Page
 from genolog.metadata.service.reads.participants import families_of_projects, participants_of_projects
 from genolog.metadata.service.reads.participants import pedigree as read_pedigree
 from genolog.metadata.service.reads.projects import projects
-from genolog.metadata.service.reads.rows import IdSource
+from genolog.metadata.service.reads.rows import IdSource, parse_json
 from genolog.metadata.service.reads.samples import samples_of_projects
 from genolog.metadata.service.reads.sequencing_groups import creation_history, sequencing_groups_of_projects
 

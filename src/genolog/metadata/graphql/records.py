@@ -13,10 +13,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from genolog.metadata.graphql.context import GraphQLContext, Siblings, group
-from genolog.metadata.graphql.nodes import cache_key, parse_json, project_of, raw_json, utc
+from genolog.metadata.graphql.nodes import cache_key, project_of, raw_json, utc
 from genolog.metadata.graphql.projects import GraphQLProject
 from genolog.metadata.service.reads import records as reads
-from genolog.metadata.service.reads.rows import IdSource, Rows
+from genolog.metadata.service.reads.rows import IdSource, Rows, parse_json
 
 
 @strawberry.type(name="GraphQLAuditLog")

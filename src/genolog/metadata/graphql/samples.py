@@ -16,7 +16,6 @@ from genolog.metadata.graphql.nodes import (
     ExternalIds,
     PrimaryExternalId,
     cache_key,
-    parse_json,
     project_of,
     raw_json,
 )
@@ -27,7 +26,7 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
 )
 from genolog.metadata.service.reads import samples as reads
 from genolog.metadata.service.reads.participants import participants_of_samples
-from genolog.metadata.service.reads.rows import IdSource, Rows
+from genolog.metadata.service.reads.rows import IdSource, Rows, parse_json
 from genolog.metadata.service.reads.sequencing_groups import sequencing_groups_of_samples
 
 if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily

@@ -13,7 +13,6 @@ from genolog.metadata.graphql.filters import AnalysisStatusGraphQLFilter, BoolGr
 from genolog.metadata.graphql.nodes import (
     ExternalIds,
     cache_key,
-    parse_json,
     raw_json,
 )
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
@@ -22,7 +21,7 @@ from genolog.metadata.graphql.paging import (  # Connection: named by the xsConn
     page_of,
 )
 from genolog.metadata.service.reads.analyses import analyses_of_sequencing_groups
-from genolog.metadata.service.reads.rows import IdSource
+from genolog.metadata.service.reads.rows import IdSource, parse_json
 from genolog.metadata.service.reads.samples import assays_of_sequencing_groups, samples_of_sequencing_groups
 
 if TYPE_CHECKING:  # defined in modules that import this one; strawberry resolves them lazily

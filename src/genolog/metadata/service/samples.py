@@ -14,6 +14,10 @@ from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.service.history import HistoryEntry, recorded_changes
+from genolog.metadata.service.reads import samples as reads
+from genolog.metadata.service.reads.filters import meta_matches
+from genolog.metadata.service.reads.projects import external_ids_of
+from genolog.metadata.service.reads.rows import Rows, parse_json
 from genolog.metadata.service.session import Session, in_project
 from genolog.metadata.store import external_ids, samples
 from genolog.metadata.store.upserts import upsert_items
@@ -35,16 +39,45 @@ class Sample(BaseModel):
     sample_root_id: str | None
 
 
-def _model(view: dict[str, Any]) -> Sample:
-    # built by ``store.snapshots`` from the row (version 1 of the history's snapshot): not re-validated
-    return Sample.model_construct(**view)
+def models(session: Session, rows: Rows) -> list[Sample]:
+    """The samples of these rows (``reads.samples``) as the REST API answers them."""
+    eids = external_ids_of(session, "sample", [r["id"] for r in rows])
+    fmt = session.codecs.sample.format
+    return [
+        Sample.model_construct(  # from stored rows: not re-validated
+            id=fmt(r["id"]),
+            external_ids=eids[r["id"]],
+            participant_id=r["participant_id"],
+            active=r["active"],
+            meta=parse_json(r["meta"]),
+            type=r["type"],
+            project=r["project_id"],
+            sample_parent_id=fmt(r["parent_id"]) if r["parent_id"] else None,
+            sample_root_id=fmt(r["root_id"]) if r["root_id"] else None,
+        )
+        for r in rows
+    ]
+
+
+def matching(
+    session: Session,
+    project_ids: list[int],
+    *,
+    sample_ids: list[int] | None = None,
+    participant_ids: list[int] | None = None,
+    meta: dict[str, Any] | None = None,
+    active: bool | None = True,
+) -> Rows:
+    """The rows of the samples of these projects that match, by id; ``meta`` as REST filters it."""
+    found = reads.samples_listed(session, project_ids, sample_ids, participant_ids, active)
+    return Rows(r for r in found if meta_matches(parse_json(r["meta"]), meta)) if meta else found
 
 
 def query(session: Session, criteria: GetSamplesCriteria) -> list[Sample]:
     """The samples matching ``criteria`` in the readable (or the named) projects."""
     project_ids = session.readable_projects(criteria.project_ids)
-    found = samples.query(
-        session.tx,
+    found = matching(
+        session,
         list(project_ids),
         sample_ids=session.codecs.sample.parse_many(criteria.sample_ids)
         if criteria.sample_ids is not None
@@ -53,7 +86,7 @@ def query(session: Session, criteria: GetSamplesCriteria) -> list[Sample]:
         meta=criteria.meta,
         active=criteria.active,
     )
-    return [_model(v) for v in found]
+    return models(session, found)
 
 
 def _visible(session: Session, text_id: str, needed: frozenset[str]) -> dict[str, Any]:
@@ -66,14 +99,17 @@ def _visible(session: Session, text_id: str, needed: frozenset[str]) -> dict[str
 
 
 def get(session: Session, text_id: str) -> Sample:
-    row = _visible(session, text_id, READ)
-    return _model(samples.views(session.tx, [row["id"]])[row["id"]])
+    found = reads.samples_by_ids(session, [session.codecs.sample.parse(text_id)])
+    if not found:  # missing, or not readable: the 404 (or a member without a read role's 403)
+        _visible(session, text_id, READ)
+        raise NotFound(f"Sample {text_id} not found")
+    return models(session, found)[0]
 
 
 def get_by_external_id(session: Session, project: str, external_id: str) -> Sample:
     project_id = session.project(project, READ)["id"]
     sample_id = external_ids.id_for(session.tx.conn, "sample", project_id, project, external_id)
-    return _model(samples.views(session.tx, [sample_id])[sample_id])
+    return models(session, reads.samples_by_ids(session, [sample_id]))[0]
 
 
 def history_of(session: Session, text_id: str) -> list[HistoryEntry]:

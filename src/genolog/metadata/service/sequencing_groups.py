@@ -8,10 +8,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from genolog.metadata.errors import BadRequest
+from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service import assays as assay_service
 from genolog.metadata.service.assays import Assay
 from genolog.metadata.service.history import HistoryEntry, recorded_changes
+from genolog.metadata.service.reads import samples as sample_reads
+from genolog.metadata.service.reads import sequencing_groups as reads
+from genolog.metadata.service.reads.projects import external_ids_of
+from genolog.metadata.service.reads.rows import parse_json
 from genolog.metadata.service.session import Session, in_project
 from genolog.metadata.store import sequencing_groups
 
@@ -40,11 +45,24 @@ def _visible(session: Session, text_id: str, needed: frozenset[str]) -> int:
 
 
 def get(session: Session, text_id: str) -> SequencingGroup:
-    sg_id = _visible(session, text_id, READ)
-    view = sequencing_groups.views(session.tx, [sg_id], with_assays=True)[sg_id]
-    # made by the store as answered (and, with assay ids, the history's snapshot): not re-validated
-    assays = [Assay.model_construct(**a) for a in view["assays"]]
-    return SequencingGroup.model_construct(**{**view, "assays": assays})
+    sg_id = session.codecs.sequencing_group.parse(text_id)
+    found = reads.sequencing_groups_by_ids(session, [sg_id])
+    if not found:  # missing, or not readable: the 404 (or a member without a read role's 403)
+        _visible(session, text_id, READ)
+        raise NotFound(f"Sequencing group {text_id} not found")
+    row = found[0]
+    assays = assay_service.models(session, sample_reads.assays_of_sequencing_groups(session, [sg_id]))
+    return SequencingGroup.model_construct(  # from stored rows: not re-validated
+        id=text_id,
+        type=row["type"],
+        technology=row["technology"],
+        platform=row["platform"],
+        meta=parse_json(row["meta"]),
+        sample_id=session.codecs.sample.format(row["sample_id"]),
+        external_ids=external_ids_of(session, "sequencing_group", [sg_id])[sg_id],
+        archived=row["archived"],
+        assays=assays,
+    )
 
 
 def history_of(session: Session, text_id: str) -> list[HistoryEntry]:

@@ -11,22 +11,16 @@ from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.models import AssayUpsert
-from genolog.metadata.store import enums, external_ids, snapshots
+from genolog.metadata.store import enums, external_ids
 
 SEQUENCING_META = ("sequencing_type", "sequencing_platform", "sequencing_technology")
 
 
-def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The assays as the API shows them: for now, their change-record snapshots."""
-    return snapshots.assay_snapshots(tx, ids)
-
-
-def ids_of_samples(tx: Tx, sample_ids: list[int]) -> list[int]:
-    return list(
-        tx.conn.execute(
-            sa.select(t.assay.c.id).where(t.assay.c.sample_id.in_(sample_ids)).order_by(t.assay.c.id)
-        ).scalars()
-    )
+def sample_of(tx: Tx, assay_id: int) -> int:
+    sample_id = tx.conn.execute(sa.select(t.assay.c.sample_id).where(t.assay.c.id == assay_id)).scalar()
+    if sample_id is None:
+        raise NotFound(f"Assay {assay_id} not found")
+    return int(sample_id)
 
 
 def project_of(tx: Tx, assay_id: int) -> int:
@@ -83,12 +77,3 @@ def upsert(tx: Tx, project_id: int, sample_id: int, assay: AssayUpsert) -> int:
     external_ids.write(tx, "assay", project_id, assay_id, assay.external_ids, creating=False)
     tx.created("assay", [assay_id], project_id)
     return int(assay_id)
-
-
-def sequencing_fields(tx: Tx, assay_ids: list[int]) -> dict[int, tuple[str | None, str | None, str | None]]:
-    """assay id -> (sequencing_type, sequencing_technology, sequencing_platform) from its meta."""
-    rows = tx.conn.execute(sa.select(t.assay.c.id, t.assay.c.meta).where(t.assay.c.id.in_(assay_ids)))
-    return {
-        i: (meta.get("sequencing_type"), meta.get("sequencing_technology"), meta.get("sequencing_platform"))
-        for i, meta in rows
-    }

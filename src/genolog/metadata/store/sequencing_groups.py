@@ -11,20 +11,9 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import NotFound
 from genolog.metadata.meta import merge_patch
-from genolog.metadata.store import assays, external_ids, snapshots
+from genolog.metadata.store import external_ids
 
 FIELDS = ("type", "technology", "platform")
-
-
-def views(tx: Tx, ids: list[int], *, with_assays: bool = False) -> dict[int, dict[str, Any]]:
-    """The sequencing groups as the API shows them: their change-record snapshots, which list their assays'
-    ids, or ``with_assays`` the assays themselves."""
-    found = snapshots.sequencing_group_snapshots(tx, ids)
-    if with_assays:
-        assay_views = assays.views(tx, [a for v in found.values() for a in v["assays"]])
-        for view in found.values():
-            view["assays"] = [assay_views[a] for a in view["assays"]]
-    return found
 
 
 def get_row(tx: Tx, sg_id: int) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Filters of the batched reads as SQL conditions: ``eq, in_, nin, gt, gte, lt, lte, contains, icontains,
-startswith, isnull`` on a column, and JSON meta filters.
+startswith, isnull`` on a column, and JSON meta filters; and the REST API's meta filter (``meta_matches``).
 
 A filter is any object with those operators as attributes (``None`` where unused), as the GraphQL
 API's filter inputs are. Meta filters are JSON: ``{key: value}`` is
@@ -174,3 +174,32 @@ def _json_condition(element: Any, op: str, value: Any) -> sa.ColumnElement[bool]
     if value is None:
         return element.as_string().is_(None)
     return _condition(typed, op, value, lambda v: v)
+
+
+_MISSING = object()
+
+
+def _lookup(meta: Any, dotted_key: str) -> Any:
+    value = meta
+    for part in dotted_key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def meta_matches(meta: Any, wanted: dict[str, Any] | None) -> bool:
+    """The REST API's meta filter, applied to fetched rows: ``{key: value}`` is Python equality of any JSON
+    value (objects and lists too, ``1 == 1.0 == true``); a dotted key reaches into objects, or failing that
+    names a top-level key with dots. It predates ``meta_conditions`` and is kept as it was: the published
+    client sends these filters, and an operator-shaped value (``{"eq": 1}``) is a value here, not an
+    operator."""
+    if not wanted:
+        return True
+    for key, expected in wanted.items():
+        value = _lookup(meta or {}, key)
+        if value is _MISSING:
+            value = (meta or {}).get(key, _MISSING) if isinstance(meta, dict) else _MISSING
+        if value is _MISSING or value != expected:
+            return False
+    return True

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
@@ -49,6 +50,11 @@ def columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
         for column in table.c
         if column.name not in ("audit_log_id", "created_audit_log_id", "created_at")
     ]
+
+
+def parse_json(text: str | None) -> Any:
+    """A JSON column's value from its text, as ``columns`` selects it."""
+    return None if text is None else orjson.loads(text)
 
 
 def fetch(

@@ -149,6 +149,25 @@ def samples_matching(
     return samples(session, where, page)
 
 
+def samples_listed(
+    session: Session,
+    project_ids: list[int],
+    sample_ids: list[int] | None,
+    participant_ids: list[int] | None,
+    active: bool | None,
+) -> Rows:
+    """The samples of these projects, by id, kept to the listed ids and participants (``None``: all) and
+    to ``active`` (``None``: either): the REST API's sample queries."""
+    where: Where = [s.c.project_id.in_(project_ids)]
+    if sample_ids is not None:
+        where.append(s.c.id.in_(sample_ids))
+    if participant_ids is not None:
+        where.append(s.c.participant_id.in_(participant_ids))
+    if active is not None:
+        where.append(s.c.active.is_(active))
+    return samples(session, where)
+
+
 def assays(session: Session, where: Where, page: Page = NO_PAGE, parent: Column | None = None) -> Rows:
     return entities(session, a, where, page, parent)
 
