@@ -110,7 +110,7 @@ def families_page(request: Request, project: str, page: str = "1") -> HTMLRespon
 def family_page(request: Request, project: str, family_id: str) -> HTMLResponse:
     with page_read(request) as opened:
         found = pedigrees.pedigree(opened, project, family_id)
-        history = entity_history(opened, found.family["project"], {"family": [found.family["id"]]})
+        history = entity_history(opened, found.family.project, {"family": [found.family.id]})
     members = _parents_first(found.members)
     svg = chart(found.project, f"Pedigree of family {found.name}", members) if members else ""
     return render(
@@ -125,7 +125,7 @@ def family_page(request: Request, project: str, family_id: str) -> HTMLResponse:
         affection_name=affection_name,
         svg=Markup(svg),  # built by pedigree_svg, which escapes every text and attribute
         history=history,
-        names={("family", found.family["id"]): found.name},
+        names={("family", found.family.id): found.name},
     )
 
 

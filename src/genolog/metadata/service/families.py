@@ -12,6 +12,9 @@ from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.pedigree import PedigreeRow
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.service.history import HistoryEntry, recorded_changes
+from genolog.metadata.service.reads import participants as reads
+from genolog.metadata.service.reads.projects import external_ids_of
+from genolog.metadata.service.reads.rows import Rows, parse_json
 from genolog.metadata.service.session import Session, in_project
 from genolog.metadata.store import families, participants
 
@@ -88,14 +91,29 @@ def pedigree(
     return [PedigreeEntry.model_construct(**row) for row in rows]
 
 
+def models(session: Session, rows: Rows) -> list[Family]:
+    """The families of these rows (``reads.families``) as the REST API lists them."""
+    eids = external_ids_of(session, "family", [r["id"] for r in rows])
+    return [
+        Family.model_construct(  # from stored rows: not re-validated
+            id=r["id"],
+            external_ids=eids[r["id"]],
+            project=r["project_id"],
+            description=r["description"],
+            coded_phenotype=r["coded_phenotype"],
+            meta=parse_json(r["meta"]),
+        )
+        for r in rows
+    ]
+
+
 def query(
     session: Session, project: str, participant_ids: list[int] | None, sample_ids: list[str] | None
 ) -> list[Family]:
     """The project's families, or those of the given participants or samples."""
     project_id = session.project(project, READ)["id"]
     raw_samples = session.codecs.sample.parse_many(sample_ids) if sample_ids is not None else None
-    found = families.query(session.tx, project_id, participant_ids, raw_samples)
-    return [Family.model_construct(**view) for view in found]
+    return models(session, reads.families_listed(session, project_id, participant_ids, raw_samples))
 
 
 def _project_of(session: Session, family_id: int, needed: frozenset[str]) -> int:

@@ -14,6 +14,9 @@ from genolog.metadata.ids import int_or_none
 from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.service.history import HistoryEntry, recorded_changes
+from genolog.metadata.service.reads import participants as reads
+from genolog.metadata.service.reads.projects import external_ids_of
+from genolog.metadata.service.reads.rows import Rows, parse_json
 from genolog.metadata.service.session import Session, in_project
 from genolog.metadata.store import participants
 from genolog.metadata.store.upserts import upsert_items
@@ -34,13 +37,32 @@ class Participant(BaseModel):
     phenotypes: dict[str, Any]
 
 
+def models(session: Session, rows: Rows) -> list[Participant]:
+    """The participants of these rows (``reads.participants``) as the REST API answers them."""
+    ids = [r["id"] for r in rows]
+    eids = external_ids_of(session, "participant", ids)
+    phenotypes = reads.phenotypes(session, ids)
+    return [
+        Participant.model_construct(  # from stored rows: not re-validated
+            id=r["id"],
+            external_ids=eids[r["id"]],
+            reported_sex=r["reported_sex"],
+            reported_gender=r["reported_gender"],
+            karyotype=r["karyotype"],
+            meta=parse_json(r["meta"]),
+            project=r["project_id"],
+            phenotypes=phenotypes[r["id"]],
+        )
+        for r in rows
+    ]
+
+
 def query(session: Session, project: str, criteria: QueryParticipantCriteria) -> list[Participant]:
     project_id = session.project(project, READ)["id"]
-    found = participants.query(
-        session.tx, project_id, criteria.external_participant_ids, criteria.internal_participant_ids
+    found = reads.participants_listed(
+        session, project_id, criteria.internal_participant_ids, criteria.external_participant_ids
     )
-    # built by ``store.snapshots`` from the rows (version 1 of the history's snapshot): not re-validated
-    return [Participant.model_construct(**view) for view in found]
+    return models(session, found)
 
 
 def id_map_by_external(

@@ -8,7 +8,6 @@ number of statements whatever the family's or project's size.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -16,9 +15,11 @@ from genolog.metadata import tables as t
 from genolog.metadata.errors import NotFound
 from genolog.metadata.ids import int_or_none
 from genolog.metadata.permissions import READ
+from genolog.metadata.service import families as family_service
+from genolog.metadata.service.families import Family
+from genolog.metadata.service.reads import participants as family_reads
 from genolog.metadata.service.session import Session
 from genolog.metadata.store import external_ids
-from genolog.metadata.store import families as family_store
 
 
 @dataclass
@@ -58,7 +59,7 @@ class PedigreeMember:
 @dataclass
 class Pedigree:
     project: str
-    family: dict[str, Any]  # ``store.families.views``' view
+    family: Family
     name: str  # the family's primary external id
     members: list[PedigreeMember]  # in participant id order
 
@@ -121,9 +122,11 @@ def pedigree(session: Session, project: str, family_id: str) -> Pedigree:
     fid = int_or_none(family_id)
     if fid is None:
         raise missing
-    family = family_store.views(tx, [fid]).get(fid)
-    if family is None or family["project"] != row["id"]:
+    found = family_reads.family_by_id(session, fid)
+    if not found or found[0]["project_id"] != row["id"]:
         raise missing
+    family = family_service.models(session, found)[0]
+    links = family_reads.family_members(session, [fid], None)
     fp, p = t.family_participant, t.participant
     rows = sa.select(fp).where(fp.c.family_id == fid).subquery()
     people = sa.select(p.c.id).where(
@@ -147,6 +150,6 @@ def pedigree(session: Session, project: str, family_id: str) -> Pedigree:
             father_name=names.get(r["paternal_participant_id"]) if r["paternal_participant_id"] else None,
             mother_name=names.get(r["maternal_participant_id"]) if r["maternal_participant_id"] else None,
         )
-        for r in family["participants"]
+        for r in links
     ]
-    return Pedigree(row["name"], family, _primary(family["external_ids"], family["id"]), members)
+    return Pedigree(row["name"], family, _primary(family.external_ids, family.id), members)

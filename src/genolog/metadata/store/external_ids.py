@@ -89,6 +89,12 @@ def get_many(conn: Connection, entity: str, ids: Iterable[int] | sa.Select[Any])
     return result
 
 
+def _in_project(
+    conn: Connection, table: sa.Table, project_id: int, wanted: list[str]
+) -> list[sa.ColumnElement[bool]]:
+    return [table.c.project_id == project_id, one_of(conn, table.c.external_id, wanted)]
+
+
 def lookup(conn: Connection, entity: str, project_id: int, external_ids: Iterable[str]) -> dict[str, int]:
     """Map external ids (any organisation) to entity ids within a project; unknown ones are left out."""
     table, id_col = TABLES[entity], _id_column(entity)
@@ -96,11 +102,17 @@ def lookup(conn: Connection, entity: str, project_id: int, external_ids: Iterabl
     if not wanted:
         return {}
     rows = conn.execute(
-        sa.select(table.c.external_id, id_col).where(
-            table.c.project_id == project_id, one_of(conn, table.c.external_id, wanted)
-        )
+        sa.select(table.c.external_id, id_col).where(*_in_project(conn, table, project_id, wanted))
     )
     return {eid: entity_id for eid, entity_id in rows}
+
+
+def ids_matching(
+    conn: Connection, entity: str, project_id: int, external_ids: Iterable[str]
+) -> sa.Select[Any]:
+    """``SELECT`` the ids of the project's entities with any of these external ids (any organisation)."""
+    table, id_col = TABLES[entity], _id_column(entity)
+    return sa.select(id_col).where(*_in_project(conn, table, project_id, list(dict.fromkeys(external_ids))))
 
 
 def id_for(conn: Connection, entity: str, project_id: int, project: str, external_id: str) -> int:

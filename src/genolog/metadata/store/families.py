@@ -13,35 +13,7 @@ from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.pedigree import PedigreeRow, check_and_order
-from genolog.metadata.store import external_ids, snapshots
-
-
-def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The families as the API shows them: for now, their change-record snapshots."""
-    return snapshots.family_snapshots(tx, ids)
-
-
-def query(
-    tx: Tx, project_id: int, participant_ids: list[int] | None, sample_ids: list[int] | None
-) -> list[dict[str, Any]]:
-    statement = sa.select(t.family.c.id).where(t.family.c.project_id == project_id)
-    member_ids = list(participant_ids or [])
-    if sample_ids:
-        member_ids += tx.conn.execute(
-            sa.select(t.sample.c.participant_id).where(
-                t.sample.c.id.in_(sample_ids), t.sample.c.participant_id.is_not(None)
-            )
-        ).scalars()
-    if participant_ids is not None or sample_ids is not None:
-        statement = statement.where(
-            t.family.c.id.in_(
-                sa.select(t.family_participant.c.family_id).where(
-                    t.family_participant.c.participant_id.in_(member_ids)
-                )
-            )
-        )
-    ids = list(tx.conn.execute(statement.order_by(t.family.c.id)).scalars())
-    return [{k: v for k, v in view.items() if k != "participants"} for view in views(tx, ids).values()]
+from genolog.metadata.store import external_ids
 
 
 def update(tx: Tx, project_id: int, row: Mapping[str, Any], change: FamilyUpdate) -> None:

@@ -9,15 +9,10 @@ import sqlalchemy as sa
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest, NotFound
-from genolog.metadata.store import external_ids, snapshots
+from genolog.metadata.store import external_ids
 from genolog.metadata.store.snapshots import phenotypes as phenotypes  # GraphQL's loader reads it here
 
 FIELDS = ("reported_sex", "reported_gender", "karyotype")
-
-
-def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The participants as the API shows them: for now, their change-record snapshots."""
-    return snapshots.participant_snapshots(tx, ids)
 
 
 def get_row(tx: Tx, participant_id: int) -> dict[str, Any]:
@@ -39,19 +34,6 @@ def ids_in_project(tx: Tx, project_id: int, ids: list[int]) -> list[int]:
             )
         ).scalars()
     )
-
-
-def query(
-    tx: Tx, project_id: int, external: list[str] | None = None, internal: list[int] | None = None
-) -> list[dict[str, Any]]:
-    statement = sa.select(t.participant.c.id).where(t.participant.c.project_id == project_id)
-    if internal is not None:
-        statement = statement.where(t.participant.c.id.in_(internal))
-    if external is not None:
-        matched = external_ids.lookup(tx.conn, "participant", project_id, external)
-        statement = statement.where(t.participant.c.id.in_(list(matched.values())))
-    ids = list(tx.conn.execute(statement.order_by(t.participant.c.id)).scalars())
-    return list(views(tx, ids).values())
 
 
 def external_to_internal(tx: Tx, project_id: int, eids: list[str], allow_missing: bool) -> dict[str, int]:

@@ -19,6 +19,7 @@ from genolog.metadata.service.reads.rows import (
     matching_external_ids,
 )
 from genolog.metadata.service.session import Session
+from genolog.metadata.store import external_ids
 from genolog.metadata.store import families as family_store
 from genolog.metadata.store import participants as participant_store
 
@@ -59,7 +60,7 @@ def phenotypes(session: Session, participant_ids: IdSource) -> dict[int, dict[st
     return participant_store.phenotypes(session.tx, participant_ids)
 
 
-def _family_members(session: Session, family_ids: IdSource | None, participant_ids: IdSource | None) -> Rows:
+def family_members(session: Session, family_ids: IdSource | None, participant_ids: IdSource | None) -> Rows:
     """Pedigree rows (links: each side's row is fetched through ``participants`` or ``families``)."""
     statement = sa.select(fp)
     if family_ids is not None:
@@ -71,16 +72,46 @@ def _family_members(session: Session, family_ids: IdSource | None, participant_i
 
 def families_of_participants(session: Session, participant_ids: IdSource) -> tuple[Rows, Rows]:
     """The pedigree rows of these participants, and the readable families they name."""
-    links = _family_members(session, None, participant_ids)
+    links = family_members(session, None, participant_ids)
     linked = f.c.id.in_(sa.select(fp.c.family_id).where(fp.c.participant_id.in_(participant_ids)))
     return links, families(session, [linked])
 
 
 def participants_of_families(session: Session, family_ids: IdSource) -> tuple[Rows, Rows]:
     """The pedigree rows of these families, and the readable participants they name."""
-    links = _family_members(session, family_ids, None)
+    links = family_members(session, family_ids, None)
     linked = p.c.id.in_(sa.select(fp.c.participant_id).where(fp.c.family_id.in_(family_ids)))
     return links, participants(session, [linked])
+
+
+def participants_listed(
+    session: Session, project_id: int, ids: list[int] | None, external: list[str] | None
+) -> Rows:
+    """The project's participants, by id, kept to the listed ids and external ids (``None``: all): the
+    REST API's participant query."""
+    where: Where = [p.c.project_id == project_id]
+    if ids is not None:
+        where.append(p.c.id.in_(ids))
+    if external is not None:
+        where.append(
+            p.c.id.in_(external_ids.ids_matching(session.tx.conn, "participant", project_id, external))
+        )
+    return participants(session, where)
+
+
+def families_listed(
+    session: Session, project_id: int, participant_ids: list[int] | None, sample_ids: list[int] | None
+) -> Rows:
+    """The project's families, by id; given participants or samples (or both), only the families of those
+    participants and of the samples' participants: the REST API's family query."""
+    where: Where = [f.c.project_id == project_id]
+    if participant_ids is not None or sample_ids is not None:
+        of_samples = sa.select(t.sample.c.participant_id).where(
+            t.sample.c.id.in_(sample_ids or []), t.sample.c.participant_id.is_not(None)
+        )
+        members = sa.or_(fp.c.participant_id.in_(participant_ids or []), fp.c.participant_id.in_(of_samples))
+        where.append(f.c.id.in_(sa.select(fp.c.family_id).where(members)))
+    return families(session, where)
 
 
 def participants_of_projects(
