@@ -3,18 +3,24 @@ type, details and history; each function checks the caller's role on the analysi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from genolog.metadata.context import stored_utc
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.ids import int_or_none
 from genolog.metadata.models import Analysis, AnalysisQuery, AnalysisStatus, AnalysisUpdate
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.service.deferred import Deferred, made
 from genolog.metadata.service.history import HistoryEntry, recorded_changes
+from genolog.metadata.service.reads import analyses as reads
+from genolog.metadata.service.reads.filters import meta_matches
+from genolog.metadata.service.reads.rows import Rows, parse_json
 from genolog.metadata.service.session import Session, in_project
 from genolog.metadata.store import analyses
+from genolog.metadata.store.snapshots import analysis_links
 
 STATUSES = [s.value for s in AnalysisStatus]
 
@@ -36,9 +42,31 @@ class StoredAnalysis(BaseModel):
     meta: dict[str, Any]
 
 
-def _model(view: dict[str, Any]) -> StoredAnalysis:
-    # ``store.analyses.views`` made it from the row, and it is the history's snapshot too: not re-validated
-    return StoredAnalysis.model_construct(**view)
+def models(session: Session, rows: Rows) -> list[StoredAnalysis]:
+    """The analyses of these rows (``reads.analyses``) as the REST API answers them."""
+    sgs, cohorts = analysis_links(session.tx, [r["id"] for r in rows])
+    fmt_sg, fmt_cohort = session.codecs.sequencing_group.format, session.codecs.cohort.format
+    return [
+        StoredAnalysis.model_construct(  # from stored rows: not re-validated
+            id=r["id"],
+            type=r["type"],
+            status=r["status"],
+            output=r["output"],
+            outputs=parse_json(r["outputs"]),
+            sequencing_group_ids=[fmt_sg(i) for i in sgs[r["id"]]],
+            cohort_ids=[fmt_cohort(i) for i in cohorts[r["id"]]],
+            author=r["on_behalf_of"],
+            timestamp_completed=_iso(stored_utc(r["timestamp_completed"])),
+            project=r["project_id"],
+            active=r["active"],
+            meta=parse_json(r["meta"]),
+        )
+        for r in rows
+    ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def _visible(session: Session, analysis_id: int, needed: frozenset[str]) -> None:
@@ -51,19 +79,20 @@ def _visible(session: Session, analysis_id: int, needed: frozenset[str]) -> None
 def query(session: Session, criteria: AnalysisQuery) -> list[StoredAnalysis]:
     """The analyses matching ``criteria`` in the readable (or the named) projects."""
     project_ids = session.readable_projects(criteria.projects)
-    found = analyses.query(
-        session.tx,
+    found = reads.analyses_listed(
+        session,
         list(project_ids),
         sequencing_group_ids=session.codecs.sequencing_group.parse_many(criteria.sequencing_group_ids)
         if criteria.sequencing_group_ids
         else None,
-        analysis_type=criteria.type,
-        status=criteria.status.value if criteria.status else None,
-        meta=criteria.meta,
+        type=criteria.type,
+        statuses=[criteria.status.value] if criteria.status else None,
         output=criteria.output,
         active=criteria.active,
     )
-    return [_model(v) for v in found]
+    if criteria.meta:
+        found = Rows(r for r in found if meta_matches(parse_json(r["meta"]), criteria.meta))
+    return models(session, found)
 
 
 def create(session: Session, project: str, analysis: Deferred[Analysis]) -> int:
@@ -78,8 +107,11 @@ def update(session: Session, analysis_id: int, change: Deferred[AnalysisUpdate])
 
 
 def get(session: Session, analysis_id: int) -> StoredAnalysis:
-    _visible(session, analysis_id, READ)
-    return _model(analyses.views(session.tx, [analysis_id])[analysis_id])
+    found = reads.analysis_by_id(session, analysis_id)
+    if not found:  # missing, or not readable: the 404 (or a member without a read role's 403)
+        _visible(session, analysis_id, READ)
+        raise NotFound(f"Analysis {analysis_id} not found")
+    return models(session, found)[0]
 
 
 def history_of(session: Session, analysis_id: int) -> list[HistoryEntry]:
@@ -90,8 +122,8 @@ def history_of(session: Session, analysis_id: int) -> list[HistoryEntry]:
 def incomplete(session: Session, project: str) -> list[StoredAnalysis]:
     """The project's active analyses that are queued or in progress."""
     project_id = session.project(project, READ)["id"]
-    found = analyses.query(session.tx, [project_id], statuses=["queued", "in-progress"], active=True)
-    return [_model(v) for v in found]
+    found = reads.analyses_listed(session, [project_id], statuses=["queued", "in-progress"], active=True)
+    return models(session, found)
 
 
 def latest_complete(
@@ -99,8 +131,10 @@ def latest_complete(
 ) -> StoredAnalysis | None:
     """The most recently completed active analysis of this type whose meta matches ``meta``, or None."""
     project_id = session.project(project, READ)["id"]
-    found = analyses.latest_complete(session.tx, project_id, analysis_type, meta)
-    return None if found is None else _model(found)
+    for row in reads.completed_analyses(session, project_id, analysis_type):
+        if meta_matches(parse_json(row["meta"]), meta):
+            return models(session, Rows([row]))[0]
+    return None
 
 
 def number_in_project(project: str, text_id: str) -> int:

@@ -7,12 +7,17 @@ its project (contributor for a test-level run, writer otherwise); listing needs 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from genolog.metadata.analysis_runner_fields import RECORD_FIELDS
+from genolog.metadata.context import stored_utc
 from genolog.metadata.errors import BadRequest, Forbidden, NotFound
 from genolog.metadata.permissions import READ, run_roles
+from genolog.metadata.service.reads import records as reads
+from genolog.metadata.service.reads.rows import Rows, parse_json
 from genolog.metadata.service.session import Session
 from genolog.metadata.store import analysis_runner, projects
 
@@ -57,9 +62,27 @@ class RunAccess(BaseModel):
     roles: list[str]
 
 
-def _model(view: dict[str, Any]) -> AnalysisRunnerRecord:
-    # ``store.analysis_runner`` made it from the row: not re-validated
-    return AnalysisRunnerRecord.model_construct(**view)
+def models(session: Session, rows: Rows) -> list[AnalysisRunnerRecord]:
+    """The records of these rows (``reads.analysis_runners``) as the REST API answers them."""
+    names = session.readable_projects()
+    return [
+        AnalysisRunnerRecord.model_construct(  # from stored rows: not re-validated
+            **{field: r[field] for field in RECORD_FIELDS},
+            timestamp=stored_utc(r["timestamp"]).isoformat(),
+            meta=parse_json(r["meta"]),
+            status=r["status"],
+            exit_code=r["exit_code"],
+            duration_seconds=r["duration_seconds"],
+            finished_at=_iso(r["finished_at"]),
+            project=names[r["project_id"]],
+            audit_log_id=r["audit_log_id"],
+        )
+        for r in rows
+    ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else stored_utc(moment).isoformat()
 
 
 def create(
@@ -78,7 +101,8 @@ def finish(
 ) -> AnalysisRunnerRecord:
     """Record how a run ended (succeeded, failed or cancelled), its exit code and duration; the record."""
     session.run_to_change(ar_guid)
-    return _model(analysis_runner.finish(session.tx, ar_guid, status, exit_code, duration_seconds))
+    analysis_runner.finish(session.tx, ar_guid, status, exit_code, duration_seconds)
+    return models(session, reads.analysis_runner_by_guid(session, ar_guid))[0]
 
 
 def update_meta(session: Session, ar_guid: str, patch: dict[str, Any]) -> None:
@@ -90,15 +114,15 @@ def update_meta(session: Session, ar_guid: str, patch: dict[str, Any]) -> None:
 def of_project(session: Session, project: str, filters: dict[str, Any]) -> list[AnalysisRunnerRecord]:
     """The project's runs whose fields equal the ``filters`` given (None: any), newest first."""
     row = session.project(project, READ)
-    return [_model(v) for v in analysis_runner.query(session.tx, {row["id"]: row["name"]}, filters)]
+    return models(session, reads.analysis_runners_listed(session, [row["id"]], filters))
 
 
 def query(
     session: Session, project_names: list[str] | None, ar_guid: str | None
 ) -> list[AnalysisRunnerRecord]:
     """The runs of the readable (or the named) projects, all or the one ``ar_guid``, newest first."""
-    found = analysis_runner.query(session.tx, session.readable_projects(project_names), {"ar_guid": ar_guid})
-    return [_model(v) for v in found]
+    project_ids = list(session.readable_projects(project_names))
+    return models(session, reads.analysis_runners_listed(session, project_ids, {"ar_guid": ar_guid}))
 
 
 def check_access(session: Session, dataset: str, access_level: str) -> RunAccess:

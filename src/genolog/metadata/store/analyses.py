@@ -12,8 +12,7 @@ from genolog.metadata.context import Tx, utcnow
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.models import Analysis, AnalysisStatus, AnalysisUpdate
-from genolog.metadata.store import enums, snapshots
-from genolog.metadata.store.filters import meta_matches
+from genolog.metadata.store import enums
 
 
 def file_object(path: str) -> dict[str, Any]:
@@ -45,11 +44,6 @@ def normalise_outputs(outputs: Any) -> Any:
     if isinstance(outputs, list):
         return [normalise_outputs(value) for value in outputs]
     raise BadRequest("Analysis outputs must be a path, a {'path': ...} object, or objects and lists of them")
-
-
-def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The analyses as the API shows them: for now, their change-record snapshots."""
-    return snapshots.analysis_snapshots(tx, ids)
 
 
 def _check_sequencing_groups(tx: Tx, project_id: int, sg_ids: list[int]) -> None:
@@ -154,58 +148,3 @@ def update(tx: Tx, analysis_id: int, change: AnalysisUpdate) -> None:
         .where(t.analysis.c.id == analysis_id)
         .values(audit_log_id=tx.audit_log_id, **values)
     )
-
-
-def query(
-    tx: Tx,
-    project_ids: list[int],
-    *,
-    sequencing_group_ids: list[int] | None = None,
-    analysis_type: str | None = None,
-    status: str | None = None,
-    statuses: list[str] | None = None,
-    meta: dict[str, Any] | None = None,
-    output: str | None = None,
-    active: bool | None = None,
-) -> list[dict[str, Any]]:
-    a = t.analysis
-    statement = sa.select(a.c.id, a.c.meta).where(a.c.project_id.in_(project_ids))
-    if sequencing_group_ids is not None:
-        asg = t.analysis_sequencing_group
-        statement = statement.where(
-            a.c.id.in_(
-                sa.select(asg.c.analysis_id).where(asg.c.sequencing_group_id.in_(sequencing_group_ids))
-            )
-        )
-    if analysis_type is not None:
-        statement = statement.where(a.c.type == analysis_type)
-    if status is not None:
-        statement = statement.where(a.c.status == status)
-    if statuses is not None:
-        statement = statement.where(a.c.status.in_(statuses))
-    if output is not None:
-        statement = statement.where(a.c.output == output)
-    if active is not None:
-        statement = statement.where(a.c.active.is_(active))
-    ids = [i for i, m in tx.conn.execute(statement.order_by(a.c.id)) if meta_matches(m, meta)]
-    return list(views(tx, ids).values())
-
-
-def latest_complete(
-    tx: Tx, project_id: int, analysis_type: str, meta: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
-    a = t.analysis
-    rows = tx.conn.execute(
-        sa.select(a.c.id, a.c.meta)
-        .where(
-            a.c.project_id == project_id,
-            a.c.type == analysis_type,
-            a.c.status == "completed",
-            a.c.active.is_(True),
-        )
-        .order_by(a.c.timestamp_completed.desc(), a.c.id.desc())
-    )
-    for analysis_id, analysis_meta in rows:
-        if meta_matches(analysis_meta, meta):
-            return views(tx, [analysis_id])[analysis_id]
-    return None

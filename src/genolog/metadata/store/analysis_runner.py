@@ -13,26 +13,6 @@ from genolog.metadata.errors import BadRequest, Conflict, NotFound
 from genolog.metadata.meta import merge_patch
 
 
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    return str(value.isoformat() if value.tzinfo else value.isoformat() + "+00:00")
-
-
-def _view(row: Any, project_name: str) -> dict[str, Any]:
-    return {
-        **{field: row[field] for field in RECORD_FIELDS},
-        "timestamp": _iso(row["timestamp"]),
-        "meta": row["meta"],
-        "status": row["status"],
-        "exit_code": row["exit_code"],
-        "duration_seconds": row["duration_seconds"],
-        "finished_at": _iso(row["finished_at"]),
-        "project": project_name,
-        "audit_log_id": row["audit_log_id"],
-    }
-
-
 def check_status(status: str, allowed: tuple[str, ...] = RUN_STATUSES) -> str:
     if status not in allowed:
         raise BadRequest(f"An analysis-runner status must be one of {', '.join(allowed)}, not {status!r}")
@@ -73,9 +53,7 @@ def update_meta(tx: Tx, ar_guid: str, patch: dict[str, Any]) -> None:
     )
 
 
-def finish(
-    tx: Tx, ar_guid: str, status: str, exit_code: int | None, duration_seconds: float | None
-) -> dict[str, Any]:
+def finish(tx: Tx, ar_guid: str, status: str, exit_code: int | None, duration_seconds: float | None) -> None:
     """Record how a run ended: a final status, the driver's exit code and how long it ran."""
     check_status(status, FINAL_STATUSES)
     if duration_seconds is not None and duration_seconds < 0:
@@ -93,13 +71,6 @@ def finish(
     )
     if not result.rowcount:
         raise NotFound(f"No analysis-runner record {ar_guid!r}")
-    row = (
-        tx.conn.execute(sa.select(t.analysis_runner).where(t.analysis_runner.c.ar_guid == ar_guid))
-        .mappings()
-        .one()
-    )
-    name = tx.conn.execute(sa.select(t.project.c.name).where(t.project.c.id == row["project_id"])).scalar()
-    return _view(row, str(name))
 
 
 def get_row(tx: Tx, ar_guid: str) -> dict[str, Any]:
@@ -111,13 +82,3 @@ def get_row(tx: Tx, ar_guid: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"No analysis-runner record {ar_guid!r}")
     return dict(row)
-
-
-def query(tx: Tx, project_ids: dict[int, str], filters: dict[str, Any]) -> list[dict[str, Any]]:
-    ar = t.analysis_runner
-    statement = sa.select(ar).where(ar.c.project_id.in_(list(project_ids)))
-    for field, value in filters.items():
-        if value is not None:
-            statement = statement.where(ar.c[field] == value)
-    rows = tx.conn.execute(statement.order_by(ar.c.timestamp.desc())).mappings()
-    return [_view(r, project_ids[r["project_id"]]) for r in rows]

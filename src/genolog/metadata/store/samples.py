@@ -10,13 +10,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.db import one_of
 from genolog.metadata.errors import NotFound
-from genolog.metadata.store import external_ids, snapshots
-from genolog.metadata.store.filters import meta_matches
-
-
-def views(tx: Tx, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The samples as the API shows them: for now, their change-record snapshots."""
-    return snapshots.sample_snapshots(tx, ids)
+from genolog.metadata.store import external_ids
 
 
 def get_row(tx: Tx, sample_id: int) -> dict[str, Any]:
@@ -24,26 +18,6 @@ def get_row(tx: Tx, sample_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"Sample {tx.codecs.sample.format(sample_id)} not found")
     return dict(row)
-
-
-def query(
-    tx: Tx,
-    project_ids: list[int],
-    *,
-    sample_ids: list[int] | None = None,
-    participant_ids: list[int] | None = None,
-    meta: dict[str, Any] | None = None,
-    active: bool | None = True,
-) -> list[dict[str, Any]]:
-    statement = sa.select(t.sample.c.id, t.sample.c.meta).where(t.sample.c.project_id.in_(project_ids))
-    if sample_ids is not None:
-        statement = statement.where(t.sample.c.id.in_(sample_ids))
-    if participant_ids is not None:
-        statement = statement.where(t.sample.c.participant_id.in_(participant_ids))
-    if active is not None:
-        statement = statement.where(t.sample.c.active.is_(active))
-    ids = [i for i, m in tx.conn.execute(statement.order_by(t.sample.c.id)) if meta_matches(m, meta)]
-    return list(views(tx, ids).values())
 
 
 def external_to_internal(tx: Tx, project_id: int, eids: list[str], allow_missing: bool) -> dict[str, str]:

@@ -9,8 +9,8 @@ added, renamed, removed or formatted differently) is a new version: bump ``SNAPS
 version with each new change row (rows written so far carry none: they are version 1), and make
 ``read`` turn every older version's snapshot into the newest shape, so old rows keep reading as before.
 
-Version 1 is the shape the change record has always held (the store's ``views`` answered the REST API with
-these same dicts, and still do until the service layer's typed models replace them).
+Version 1 is the shape the change record has always held, which was also the REST API's answers until those
+were built from the batched reads (``service.reads``) by the service layer's models.
 """
 
 from __future__ import annotations

@@ -10,7 +10,16 @@ import sqlalchemy as sa
 from genolog.metadata import tables as t
 from genolog.metadata.service.reads.filters import FilterSpec, Where, as_utc, conditions, meta_conditions
 from genolog.metadata.service.reads.paging import NO_PAGE, Page
-from genolog.metadata.service.reads.rows import Column, IdSource, Rows, columns, entities, fetch, readable
+from genolog.metadata.service.reads.rows import (
+    Column,
+    IdSource,
+    Rows,
+    columns,
+    entities,
+    fetch,
+    readable,
+    restricted,
+)
 from genolog.metadata.service.session import Session
 
 a = t.analysis
@@ -36,6 +45,43 @@ def analysis_where(
 def analyses_matching(session: Session, id: FilterSpec | None, page: Page) -> Rows:
     """Analyses by id (the root ``analyses`` query)."""
     return analyses(session, conditions(a.c.id, id), page)
+
+
+def analyses_listed(
+    session: Session,
+    project_ids: list[int],
+    sequencing_group_ids: list[int] | None = None,
+    type: str | None = None,
+    statuses: list[str] | None = None,
+    output: str | None = None,
+    active: bool | None = None,
+) -> Rows:
+    """The analyses of these projects, by id, kept to those linked to any of the sequencing groups and to
+    the type, statuses, output and active flag given (``None``: any): the REST API's analysis queries."""
+    where: Where = [a.c.project_id.in_(project_ids)]
+    if sequencing_group_ids is not None:
+        asg = t.analysis_sequencing_group
+        linked = sa.select(asg.c.analysis_id).where(asg.c.sequencing_group_id.in_(sequencing_group_ids))
+        where.append(a.c.id.in_(linked))
+    if type is not None:
+        where.append(a.c.type == type)
+    if statuses is not None:
+        where.append(a.c.status.in_(statuses))
+    if output is not None:
+        where.append(a.c.output == output)
+    if active is not None:
+        where.append(a.c.active.is_(active))
+    return analyses(session, where)
+
+
+def completed_analyses(session: Session, project_id: int, type: str) -> Rows:
+    """The project's active completed analyses of this type, the most recently completed first."""
+    statement = sa.select(*columns(a)).where(
+        a.c.project_id == project_id, a.c.type == type, a.c.status == "completed", a.c.active.is_(True)
+    )
+    return fetch(
+        session, restricted(session, statement, a).order_by(a.c.timestamp_completed.desc(), a.c.id.desc())
+    )
 
 
 def analyses_of_projects(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
@@ -13,13 +15,24 @@ ar = t.analysis_runner
 
 
 def analysis_runners(session: Session, where: Where) -> Rows:
-    """Readable analysis-runner records, newest first (as the REST listing)."""
-    statement = sa.select(*columns(ar)).where(*where).order_by(ar.c.timestamp.desc(), ar.c.ar_guid)
+    """Readable analysis-runner records, newest first (as the REST listing), with their last writer's
+    ``audit_log_id`` (which the REST record shows)."""
+    statement = (
+        sa.select(*columns(ar), ar.c.audit_log_id).where(*where).order_by(ar.c.timestamp.desc(), ar.c.ar_guid)
+    )
     return fetch(session, restricted(session, statement, ar), ar.c.project_id)
 
 
 def analysis_runner_by_guid(session: Session, ar_guid: str) -> Rows:
     return analysis_runners(session, [ar.c.ar_guid == ar_guid])
+
+
+def analysis_runners_listed(session: Session, project_ids: list[int], equal: dict[str, Any]) -> Rows:
+    """These projects' records whose fields equal the values in ``equal`` (``None``: any): the REST
+    API's listings."""
+    where: Where = [ar.c.project_id.in_(project_ids)]
+    where += [ar.c[field] == value for field, value in equal.items() if value is not None]
+    return analysis_runners(session, where)
 
 
 def analysis_runners_of_projects(
