@@ -415,7 +415,9 @@ def seed(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
             create_missing_participants=False,
             perform_sex_check=True,
         )
-        family_id = families.query(tx, project_id, None, None)[0]["id"]
+        family_id = tx.conn.execute(
+            sa.select(tables.family.c.id).where(tables.family.c.project_id == project_id)
+        ).scalar_one()
         analysis_id = analyses.create(
             tx,
             project_id,
