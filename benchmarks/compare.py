@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "paging": ("benchmarks/graphql/bench_paging.py", ["--groups", "20000", "--page", "1000"]),
     "ingest": ("benchmarks/ingest/bench_ingest.py", ["--samples", "20000"]),
     "web": ("benchmarks/web/bench_pages.py", ["--samples", "2000", "--repeat", "5"]),
+    "rest": ("benchmarks/rest/bench_rest_reads.py", ["--samples", "10000", "--repeat", "5"]),
 }
 
 
@@ -46,9 +47,12 @@ def checkout(revision: str, into: Path) -> Path:
 
 
 def run_once(tree: Path, script: str, args: list[str]) -> list[str]:
+    """One run of ``script`` with ``tree``'s code: its own copy of the script, or this checkout's for a
+    revision older than the benchmark."""
     env = {**os.environ, "PYTHONPATH": f"{tree / 'src'}{os.pathsep}{tree}"}
+    path = tree / script if (tree / script).exists() else ROOT / script
     done = subprocess.run(
-        [sys.executable, str(tree / script), *args], cwd=tree, env=env, capture_output=True, text=True
+        [sys.executable, str(path), *args], cwd=tree, env=env, capture_output=True, text=True
     )
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)

@@ -202,6 +202,43 @@ def test_get_samples_by_criteria_filters_meta_participants_and_active(api: Api) 
     assert eids({"participant_ids": [p["id"]]}) == ["S1"]
 
 
+META_FILTER_CASES: list[tuple[dict[str, Any], list[str]]] = [
+    ({"batch": "B07"}, ["S1", "S4"]),
+    ({"batch": "b07"}, ["S3"]),  # text is compared exactly
+    ({"n": 1}, ["S1", "S3"]),  # 1 == 1.0
+    ({"n": "1"}, ["S2"]),  # the text "1" is not the number 1
+    ({"flag": True}, ["S1", "S2"]),  # true == 1
+    ({"nested": {"k": "v"}}, ["S1"]),  # objects compare whole
+    ({"nested": {"eq": "v"}}, []),  # an operator-shaped value is a value
+    ({"nested.k": "w"}, ["S2"]),  # a dotted key reaches into objects...
+    ({"a.b": "lit"}, ["S1"]),  # ...or names a top-level key with dots
+    ({"a.b": "path"}, ["S2"]),
+    ({"tags": ["x", "y"]}, ["S3"]),
+    ({'quote"key': "q"}, ["S3"]),
+    ({"uni": "ключ ✓"}, ["S4"]),
+    ({"batch": "B07", "n": 1}, ["S1"]),
+    ({"missing": None}, []),
+    ({"batch": None}, []),
+]
+
+
+def test_rest_meta_filter_is_equality_of_json_values(api: Api) -> None:
+    """The REST meta filter keeps its own semantics (Python equality of JSON values, dotted keys), on both
+    databases, whatever part of it the database narrows."""
+    api.project()
+    metas = {
+        "S1": {"batch": "B07", "n": 1, "flag": True, "nested": {"k": "v"}, "a.b": "lit"},
+        "S2": {"batch": "B08", "n": "1", "flag": 1, "nested": {"k": "w"}, "a": {"b": "path"}},
+        "S3": {"batch": "b07", "n": 1.0, "tags": ["x", "y"], 'quote"key': "q"},
+        "S4": {"batch": "B07", "uni": "ключ ✓"},
+        "S5": {},
+    }
+    upsert(api, [{"external_ids": {"": eid}, "type": "blood", "meta": meta} for eid, meta in metas.items()])
+    for meta, expected in META_FILTER_CASES:
+        found = api.ok("POST", "/sample/", json={"project_ids": ["proj"], "meta": meta})
+        assert [s["external_ids"][""] for s in found] == expected, meta
+
+
 def test_create_sample_and_assay_routes(api: Api) -> None:
     api.project()
     sample_id = api.ok("PUT", "/sample/proj/", json={"external_ids": {"": "S1"}, "type": "blood"})

@@ -89,6 +89,7 @@ def query(session: Session, criteria: AnalysisQuery) -> list[StoredAnalysis]:
         statuses=[criteria.status.value] if criteria.status else None,
         output=criteria.output,
         active=criteria.active,
+        meta=criteria.meta,
     )
     if criteria.meta:
         found = Rows(r for r in found if meta_matches(parse_json(r["meta"]), criteria.meta))
@@ -131,7 +132,7 @@ def latest_complete(
 ) -> StoredAnalysis | None:
     """The most recently completed active analysis of this type whose meta matches ``meta``, or None."""
     project_id = session.project(project, READ)["id"]
-    for row in reads.completed_analyses(session, project_id, analysis_type):
+    for row in reads.completed_analyses(session, project_id, analysis_type, meta):
         if meta_matches(parse_json(row["meta"]), meta):
             return models(session, Rows([row]))[0]
     return None

@@ -69,7 +69,7 @@ def matching(
     active: bool | None = True,
 ) -> Rows:
     """The rows of the samples of these projects that match, by id; ``meta`` as REST filters it."""
-    found = reads.samples_listed(session, project_ids, sample_ids, participant_ids, active)
+    found = reads.samples_listed(session, project_ids, sample_ids, participant_ids, active, meta)
     return Rows(r for r in found if meta_matches(parse_json(r["meta"]), meta)) if meta else found
 
 

@@ -8,7 +8,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.service.reads.filters import FilterSpec, Where, as_utc, conditions, meta_conditions
+from genolog.metadata.service.reads.filters import (
+    FilterSpec,
+    Where,
+    as_utc,
+    conditions,
+    meta_conditions,
+    meta_narrowing,
+)
 from genolog.metadata.service.reads.paging import NO_PAGE, Page
 from genolog.metadata.service.reads.rows import (
     Column,
@@ -55,10 +62,12 @@ def analyses_listed(
     statuses: list[str] | None = None,
     output: str | None = None,
     active: bool | None = None,
+    meta: Any = None,
 ) -> Rows:
     """The analyses of these projects, by id, kept to those linked to any of the sequencing groups and to
-    the type, statuses, output and active flag given (``None``: any): the REST API's analysis queries."""
-    where: Where = [a.c.project_id.in_(project_ids)]
+    the type, statuses, output and active flag given (``None``: any), and narrowed towards a REST ``meta``
+    filter (``meta_narrowing``: the caller applies ``meta_matches``): the REST API's analysis queries."""
+    where: Where = [a.c.project_id.in_(project_ids), *meta_narrowing(a.c.meta, meta)]
     if sequencing_group_ids is not None:
         asg = t.analysis_sequencing_group
         linked = sa.select(asg.c.analysis_id).where(asg.c.sequencing_group_id.in_(sequencing_group_ids))
@@ -74,10 +83,15 @@ def analyses_listed(
     return analyses(session, where)
 
 
-def completed_analyses(session: Session, project_id: int, type: str) -> Rows:
-    """The project's active completed analyses of this type, the most recently completed first."""
+def completed_analyses(session: Session, project_id: int, type: str, meta: Any = None) -> Rows:
+    """The project's active completed analyses of this type, the most recently completed first, narrowed
+    towards a REST ``meta`` filter (``meta_narrowing``: the caller applies ``meta_matches``)."""
     statement = sa.select(*columns(a)).where(
-        a.c.project_id == project_id, a.c.type == type, a.c.status == "completed", a.c.active.is_(True)
+        a.c.project_id == project_id,
+        a.c.type == type,
+        a.c.status == "completed",
+        a.c.active.is_(True),
+        *meta_narrowing(a.c.meta, meta),
     )
     return fetch(
         session, restricted(session, statement, a).order_by(a.c.timestamp_completed.desc(), a.c.id.desc())

@@ -188,6 +188,32 @@ def _lookup(meta: Any, dotted_key: str) -> Any:
     return value
 
 
+def meta_narrowing(column: sa.ColumnElement[Any], wanted: dict[str, Any] | None) -> Where:
+    """SQL conditions that every row ``meta_matches`` keeps also meets (and some others may): equality for
+    the text values under plain keys, so the database leaves out most rows before Python decides. Other
+    values and dotted keys are left to ``meta_matches`` alone (its equality has no SQL twin: ``1 == true``)."""
+    if not isinstance(wanted, dict):
+        return []
+    return [
+        column[(key,)].as_string() == value
+        for key, value in wanted.items()
+        if isinstance(value, str)
+        and isinstance(key, str)
+        and key
+        and not any(c in '."\\' or not c.isprintable() for c in key)
+        and _bindable(value)
+    ]
+
+
+def _bindable(text: str) -> bool:
+    """Text both databases bind as a parameter: no NUL, no lone surrogate."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def meta_matches(meta: Any, wanted: dict[str, Any] | None) -> bool:
     """The REST API's meta filter, applied to fetched rows: ``{key: value}`` is Python equality of any JSON
     value (objects and lists too, ``1 == 1.0 == true``); a dotted key reaches into objects, or failing that

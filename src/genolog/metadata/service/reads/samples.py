@@ -8,7 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
-from genolog.metadata.service.reads.filters import FilterSpec, Where, conditions, meta_conditions
+from genolog.metadata.service.reads.filters import (
+    FilterSpec,
+    Where,
+    conditions,
+    meta_conditions,
+    meta_narrowing,
+)
 from genolog.metadata.service.reads.paging import NO_PAGE, Page
 from genolog.metadata.service.reads.projects import project_ids_matching
 from genolog.metadata.service.reads.rows import (
@@ -155,10 +161,12 @@ def samples_listed(
     sample_ids: list[int] | None,
     participant_ids: list[int] | None,
     active: bool | None,
+    meta: Any = None,
 ) -> Rows:
     """The samples of these projects, by id, kept to the listed ids and participants (``None``: all) and
-    to ``active`` (``None``: either): the REST API's sample queries."""
-    where: Where = [s.c.project_id.in_(project_ids)]
+    to ``active`` (``None``: either), and narrowed towards a REST ``meta`` filter (``meta_narrowing``: the
+    caller applies ``meta_matches``): the REST API's sample queries."""
+    where: Where = [s.c.project_id.in_(project_ids), *meta_narrowing(s.c.meta, meta)]
     if sample_ids is not None:
         where.append(s.c.id.in_(sample_ids))
     if participant_ids is not None:
