@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from genolog.metadata.db import Database
 from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.support import Api, Seeded, dump, restore, sample_with_group
+from tests.published import published_venv
 
 
 @pytest.fixture
@@ -19,6 +21,18 @@ def svc(db_url: str) -> Iterator[Service]:
     service = Service.create(ServerSettings(db=db_url), Database(db_url))
     yield service
     service.db.dispose()
+
+
+@pytest.fixture
+def dev_service(db_url: str) -> Service:
+    """A service whose callers are the development user ``dev`` (as `genolog serve --dev-user dev`)."""
+    return Service.create(ServerSettings(db=db_url, dev_user="dev"), Database(db_url))
+
+
+@pytest.fixture(scope="session")
+def metamist_python() -> Path:
+    """Python of a separate venv with the published metamist client, as a user would have it."""
+    return published_venv("metamist-7.14", "metamist>=7.14,<7.15") / "bin" / "python"
 
 
 @pytest.fixture

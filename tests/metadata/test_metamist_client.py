@@ -7,36 +7,20 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from genolog.metadata.db import Database
 from genolog.metadata.service import Service
-from genolog.metadata.settings import ServerSettings
 from tests.metadata.live import live_server
-from tests.published import published_venv
 
 SCRIPT = Path(__file__).parent / "scripts" / "metamist_client_session.py"
 
 
-@pytest.fixture(scope="session")
-def metamist_python() -> Path:
-    """Python of a separate venv with the published client, as a user would have it."""
-    return published_venv("metamist-7.14", "metamist>=7.14,<7.15") / "bin" / "python"
-
-
-def run_client(python: Path, url: str, *args: str) -> dict:
+def run_client(python: Path, url: str, *args: str, script: Path = SCRIPT) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("CPG_CONFIG_PATH", "VIRTUAL_ENV")}
     env.update(SM_ENVIRONMENT="local", SM_URL=url)
     result = subprocess.run(
-        [str(python), str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(python), str(script), *args], env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout)
-
-
-@pytest.fixture
-def dev_service(db_url: str) -> Service:
-    return Service.create(ServerSettings(db=db_url, dev_user="dev"), Database(db_url))
 
 
 def test_published_client_round_trips_projects_participants_samples_pedigree_and_analyses(
