@@ -15,13 +15,16 @@ from genolog.metadata.api import (
     analyses,
     analysis_runner,
     assays,
+    cohorts,
     enums,
     families,
     ingest,
     participants,
+    project_insights,
     projects,
     samples,
     sequencing_groups,
+    web,
 )
 from genolog.metadata.api.body_limit import BodyLimitMiddleware
 from genolog.metadata.api.errors import install_error_handlers
@@ -56,6 +59,9 @@ ROUTERS = (
     analysis_runner,
     enums,
     ingest,
+    cohorts,  # the /cohort, /project-insights and /web routes of the published client
+    project_insights,
+    web,
 )
 
 

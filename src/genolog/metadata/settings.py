@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from genolog.config import default_data_dir
@@ -18,10 +18,26 @@ from genolog.metadata.inputs import MIB
 CONFIG_ENV = "GENOLOG_SERVER_CONFIG"
 
 
-class ServerSettings(BaseSettings):
-    """How ``genolog serve`` runs. In a TOML file these keys live in a ``[server]`` table."""
+class SeqrSettings(BaseModel):
+    """The seqr server that ``POST /api/v1/web/{project}/{type}/sync-dataset`` and the family GUID map
+    talk to: the ``[seqr]`` table of the config file, or ``GENOLOG_SEQR__<NAME>`` variables."""
 
-    model_config = SettingsConfigDict(env_prefix="GENOLOG_", extra="forbid")
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(default=None, description="Base URL of the seqr server; unset: no seqr calls")
+    token: str | None = Field(default=None, description="Bearer token sent to seqr with every call")
+    map_location: str | None = Field(
+        default=None,
+        description="Folder (local, gs:// or s3://) for the sample-to-individual maps an ES-index sync writes",
+    )
+    timeout: float = Field(default=60.0, gt=0, le=600, description="Seconds to wait for one seqr call")
+
+
+class ServerSettings(BaseSettings):
+    """How ``genolog serve`` runs. In a TOML file these keys live in a ``[server]`` table (and the seqr
+    server's in a ``[seqr]`` table)."""
+
+    model_config = SettingsConfigDict(env_prefix="GENOLOG_", env_nested_delimiter="__", extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -63,6 +79,7 @@ class ServerSettings(BaseSettings):
         le=30_000,  # below the bound parameters one statement may take (SQLite 32,766, PostgreSQL 65,535)
         description="Most ids or filter values in one list of a request (a 400 beyond)",
     )
+    seqr: SeqrSettings = Field(default_factory=SeqrSettings)
 
     @property
     def database_url(self) -> str:
@@ -109,11 +126,15 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> ServerSe
             raise SettingsError(f"Config file {path} does not exist") from None
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"Config file {path} is not valid TOML: {e}") from None
-        from_file = document.get("server", document)
+        from_file = dict(document.get("server", document))
+        if "server" in document and "seqr" in document:
+            from_file["seqr"] = document["seqr"]
     try:
         # Only GENOLOG_* variables here: pydantic-settings would rank init values above the environment.
         env = ServerSettings().model_dump(exclude_defaults=True)
         merged = {**from_file, **env, **{k: v for k, v in overrides.items() if v is not None}}
+        if isinstance(from_file.get("seqr"), dict) and "seqr" in env:  # the [seqr] table, key by key
+            merged["seqr"] = {**from_file["seqr"], **env["seqr"]}
         return ServerSettings.model_validate(merged)
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())
