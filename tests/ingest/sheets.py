@@ -44,6 +44,7 @@ class Sheet:
     sequencing_groups: int = 0
     assays_metamist: int = 0  # Metamist makes one assay per FASTQ pair or CRAM
     assays_genolog: int = 0  # genolog one per sequencing group
+    padded: int = 0  # samples added at the end to reach the row count (they have no QC values)
 
 
 def _touch(path: Path, text: str) -> None:
@@ -139,6 +140,7 @@ def write_sheet(folder: Path, rows: int, *, seed: int, columns: str = "gmp", pre
         sheet.sequencing_groups += 1
         sheet.assays_metamist += 1
         sheet.assays_genolog += 1
+        sheet.padded += 1
     header = GMP_COLUMNS if columns == "gmp" else SFMP_COLUMNS
     with sheet.path.open("w", newline="") as f:
         writer = csv.DictWriter(f, header, delimiter="\t", extrasaction="ignore", lineterminator="\n")

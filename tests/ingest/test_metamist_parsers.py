@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -61,6 +62,30 @@ def counts(svc: Service, project: str) -> dict[str, int]:
         }
 
 
+SPOT_CHECK = """
+query ($project: String!) {
+  project(name: $project) {
+    participants { meta samples { meta assays { meta } } }
+  }
+}"""
+
+
+def check_meta(url: str, project: str, sheet: Sheet) -> None:
+    """What the generic metadata parser mapped into meta, and the index files and reference it attached,
+    read back through genolog's GraphQL."""
+    answer = httpx.post(f"{url}/graphql", json={"query": SPOT_CHECK, "variables": {"project": project}})
+    participants = answer.json()["data"]["project"]["participants"]
+    assert all("ancestry" in p["meta"] for p in participants)  # (Metamist keeps empty cells as "")
+    samples = [s for p in participants for s in p["samples"]]
+    dated = [s for s in samples if s["meta"]["collection"]["date"].startswith("2024-")]
+    assert len(dated) == len(samples) - sheet.padded
+    assays = [a["meta"] for s in samples for a in s["assays"]]
+    crams = [a for a in assays if a["reads_type"] == "cram"]
+    assert crams and all(a["reads"]["secondaryFiles"][0]["basename"].endswith(".crai") for a in crams)
+    assert all(a["reference_assembly"]["secondaryFiles"][0]["basename"] == "genome.fa.fai" for a in crams)
+    assert all(isinstance(a["depth"], int) for a in assays if "flowcell" in a)
+
+
 @pytest.mark.parametrize("kind", ["gmp", "sfmp"])
 def test_published_parsers_land_a_sheet_and_a_second_run_changes_nothing(
     kind: str, db_url: str, tmp_path: Path, metamist_python: Path
@@ -75,6 +100,8 @@ def test_published_parsers_land_a_sheet_and_a_second_run_changes_nothing(
         assert first["samples"] == len(sheet.samples)
         assert first["sequencing_groups"] == sheet.sequencing_groups
         assert first["assays"] == sheet.assays_metamist
+        if kind == "gmp":
+            check_meta(url, kind, sheet)
         run_parser(metamist_python, url, kind, kind, sheet)
         assert counts(svc, kind) == first
     svc.db.dispose()

@@ -176,6 +176,14 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
 
+#: how Metamist's parsers spell sequencing types and technologies in sheets (cells are lower-cased first)
+SPELLINGS = {"wgs": "genome", "wes": "exome", "ont": "long-read"}
+
+
+def _spelled(cell: str) -> str:
+    return SPELLINGS.get(cell.lower(), cell.lower())
+
+
 def _split(cell: str) -> list[str]:
     """Comma- or semicolon-separated names (Metamist's parsers take both)."""
     return [part.strip() for part in re.split(r"[,;]", cell) if part.strip()]
@@ -237,10 +245,11 @@ def _row(
         sample=sample,
         participant=participant,
         files=files + gvcfs,
-        sample_type=raw.get("sample_type") or None,
-        sequencing_type=raw.get("sequencing_type") or defaults.sequencing_type,
-        sequencing_technology=raw.get("sequencing_technology") or defaults.sequencing_technology,
-        sequencing_platform=raw.get("sequencing_platform") or defaults.sequencing_platform,
+        sample_type=raw.get("sample_type", "").lower() or None,
+        sequencing_type=_spelled(raw.get("sequencing_type", "")) or defaults.sequencing_type,
+        sequencing_technology=_spelled(raw.get("sequencing_technology", ""))
+        or defaults.sequencing_technology,
+        sequencing_platform=raw.get("sequencing_platform", "").lower() or defaults.sequencing_platform,
         facility=raw.get("facility") or None,
         library=raw.get("library") or None,
         read_end_type=raw.get("read_end_type") or None,
