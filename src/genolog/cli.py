@@ -14,6 +14,7 @@ from rich.table import Table
 
 from genolog import __version__
 from genolog.containers.cli import images_app
+from genolog.ingest.cli import ingest_app
 from genolog.metadata.errors import MetadataError
 from genolog.metadata.settings import ServerSettings, SettingsError, load_settings
 from genolog.qc.cli import qc
@@ -27,7 +28,6 @@ token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_h
 user_app = typer.Typer(
     help="Grant or revoke site-wide roles (admin, project-creator, members-admin).", no_args_is_help=True
 )
-ingest_app = typer.Typer(help="Load manifests and pedigrees into a metadata server.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(ingest_app, name="ingest")
@@ -240,86 +240,6 @@ def run_status(run_dir: str = typer.Argument(..., help="A run directory printed 
         err_console.print(f"[red]error:[/] {e}")
         raise typer.Exit(1) from None
     Console(soft_wrap=True).print(run_table(record))
-
-
-@ingest_app.command("manifest")
-def ingest_manifest(
-    project: Annotated[str, typer.Argument(help="The project to load into")],
-    manifests: Annotated[list[str], typer.Argument(help="CSV/TSV sample-file maps", metavar="FILE...")],
-    search_path: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--search-path",
-            help="Folder or gs:// / s3:// prefix where relative filenames are looked for (repeatable, "
-            "in order; default: each manifest's folder)",
-        ),
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing")] = False,
-    skip_bad_rows: Annotated[
-        bool, typer.Option("--skip-bad-rows", help="Report rows with problems and ingest the rest")
-    ] = False,
-    compute_md5: Annotated[
-        bool,
-        typer.Option(help="Hash files that have no checksum column value and no sibling .md5 file"),
-    ] = True,
-    sample_type: Annotated[str, typer.Option(help="Sample type for rows that give none")] = "blood",
-    sequencing_type: Annotated[str, typer.Option(help="Sequencing type for rows that give none")] = "genome",
-    sequencing_technology: Annotated[
-        str, typer.Option(help="Sequencing technology for rows that give none")
-    ] = "short-read",
-    sequencing_platform: Annotated[
-        str, typer.Option(help="Sequencing platform for rows that give none")
-    ] = "illumina",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the server's JSON report")] = False,
-) -> None:
-    """Create or update participants, samples, sequencing groups and assays from sample-file maps."""
-    from genolog.ingest.commands import ingest_manifest as run
-    from genolog.ingest.manifest import Defaults
-
-    defaults = Defaults(sample_type, sequencing_type, sequencing_technology, sequencing_platform)
-    code = run(
-        project,
-        manifests,
-        search_paths=search_path or [],
-        defaults=defaults,
-        dry_run=dry_run,
-        as_json=as_json,
-        skip_bad_rows=skip_bad_rows,
-        compute_md5=compute_md5,
-        console=Console(soft_wrap=True),
-        err_console=err_console,
-    )
-    raise typer.Exit(code)
-
-
-@ingest_app.command("pedigree")
-def ingest_pedigree(
-    project: Annotated[str, typer.Argument(help="The project to load into")],
-    file: Annotated[Path, typer.Argument(help="A PED, TSV or CSV pedigree")],
-    has_header: Annotated[
-        bool | None,
-        typer.Option("--header/--no-header", help="Whether the first row is a header (default: detect)"),
-    ] = None,
-    create_missing_participants: Annotated[
-        bool, typer.Option(help="Create participants the project does not have yet")
-    ] = False,
-    sex_check: Annotated[bool, typer.Option(help="Fathers must be male, mothers female (or unknown)")] = True,
-    as_json: JsonOption = False,
-) -> None:
-    """Import a pedigree through the server's pedigree import (families matched by external id)."""
-    from genolog.ingest.commands import ingest_pedigree as run
-
-    code = run(
-        project,
-        file,
-        has_header=has_header,
-        create_missing_participants=create_missing_participants,
-        perform_sex_check=sex_check,
-        as_json=as_json,
-        console=Console(soft_wrap=True),
-        err_console=err_console,
-    )
-    raise typer.Exit(code)
 
 
 @app.command()

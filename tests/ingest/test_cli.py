@@ -24,10 +24,10 @@ runner = CliRunner()
 @pytest.fixture
 def manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    write_reads(tmp_path / "data", "A_R1.fq.gz", "A_R2.fq.gz", "B.cram")
+    write_reads(tmp_path / "data", "A_R1.fq.gz", "A_R2.fq.gz", "B.bam")
     return write_manifest(
         tmp_path / "m.tsv",
-        [["participant", "sample", "files"], ["P1", "A", "A_R1.fq.gz,A_R2.fq.gz"], ["", "B", "B.cram"]],
+        [["participant", "sample", "files"], ["P1", "A", "A_R1.fq.gz,A_R2.fq.gz"], ["", "B", "B.bam"]],
     )
 
 
@@ -137,7 +137,7 @@ def test_storage_errors_are_messages_and_stop_the_ingest(
     result = runner.invoke(app, ["ingest", "manifest", "proj", "m.tsv", "--search-path", "data"])
     assert result.exit_code == 1
     assert (
-        "m.tsv:3: column 'files': cannot read file B.cram to compute its md5: PermissionError: [Errno 13] "
+        "m.tsv:3: column 'files': cannot read file B.bam to compute its md5: PermissionError: [Errno 13] "
         "Permission denied" in result.stderr
     )
 
@@ -148,7 +148,7 @@ def test_storage_errors_are_messages_and_stop_the_ingest(
     result = runner.invoke(app, ["ingest", "manifest", "proj", "m.tsv", "--search-path", "gs://b"])
     assert result.exit_code == 1
     assert (
-        "m.tsv:3: column 'files': cannot look for file B.cram: ConnectionError: no route to storage"
+        "m.tsv:3: column 'files': cannot look for file B.bam: ConnectionError: no route to storage"
         in result.stderr
     )
     assert fake_client.calls == []

@@ -100,13 +100,26 @@ EXPECTED = [
 def manifests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.chdir(tmp_path)
     write_reads(tmp_path / "data", *FILES)
+    (tmp_path / "ref.fa").write_text(">chr1\nACGT\n")
     write_manifest(tmp_path / "manifest.tsv", [HEADER, *ROWS])
     write_manifest(tmp_path / "bad-header.csv", [["sample", "Sample ID", "colour"], ["S1", "S1", "red"]], ",")
     return ["bad-header.csv", "manifest.tsv"]
 
 
 def test_every_problem_is_reported_and_nothing_is_written(manifests: list[str], live_api: Api) -> None:
-    result = runner.invoke(app, ["ingest", "manifest", "proj", *manifests, "--search-path", "data/"])
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            "manifest",
+            "proj",
+            *manifests,
+            "--search-path",
+            "data/",
+            "--reference-assembly",
+            "ref.fa",
+        ],
+    )
     assert result.exit_code == 1
     # no --skip-bad-rows hint: the bad header makes a whole manifest unusable, which no row skipping mends
     assert result.stderr.splitlines() == [*EXPECTED, f"{len(EXPECTED)} problems: nothing was sent"]
@@ -118,7 +131,18 @@ def test_every_problem_is_reported_and_nothing_is_written(manifests: list[str], 
 def test_skip_bad_rows_reports_each_row_and_ingests_the_rest(manifests: list[str], live_api: Api) -> None:
     result = runner.invoke(
         app,
-        ["ingest", "manifest", "proj", manifests[1], "--search-path", "data/", "--skip-bad-rows", "--json"],
+        [
+            "ingest",
+            "manifest",
+            "proj",
+            manifests[1],
+            "--search-path",
+            "data/",
+            "--reference-assembly",
+            "ref.fa",
+            "--skip-bad-rows",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     skipped = [
@@ -138,7 +162,18 @@ def test_skip_bad_rows_reports_each_row_and_ingests_the_rest(manifests: list[str
 
 def test_a_bad_header_stops_even_with_skip_bad_rows(manifests: list[str], fake_client: FakeClient) -> None:
     result = runner.invoke(
-        app, ["ingest", "manifest", "proj", *manifests, "--search-path", "data/", "--skip-bad-rows"]
+        app,
+        [
+            "ingest",
+            "manifest",
+            "proj",
+            *manifests,
+            "--search-path",
+            "data/",
+            "--reference-assembly",
+            "ref.fa",
+            "--skip-bad-rows",
+        ],
     )
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:3] == EXPECTED[:3]

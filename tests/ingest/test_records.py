@@ -19,7 +19,7 @@ from tests.ingest.support import write_manifest, write_reads
 def records_of(
     manifests: list[Path], search: list[str], defaults: Defaults = Defaults()
 ) -> list[dict[str, Any]]:
-    prepared = run.check([str(m) for m in manifests], search, defaults)
+    prepared = run.check([str(m) for m in manifests], search, defaults, allow_extra_files=True)
     assert not prepared.errors, [str(e) for e in prepared.errors]
     assert prepared.plan is not None
     run.hash_missing(prepared.plan, Console(file=io.StringIO()))
@@ -52,7 +52,27 @@ def data(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         "S9.g.vcf.gz",
     )
     (folder / "S9.cram.md5").write_text(f"{'a' * 32}  S9.cram\n")
+    (tmp_path / "genome.fa").write_text(">chr1\nACGT\n")
+    (tmp_path / "genome.fa.fai").write_text("chr1\t4\t6\t4\t5\n")
     return folder, md5
+
+
+def with_reference(tmp_path: Path, **defaults: Any) -> Defaults:
+    """Defaults whose CRAM reference is the one ``data`` writes."""
+    return Defaults(reference_assembly=str(tmp_path / "genome.fa"), **defaults)
+
+
+def reference_object(tmp_path: Path) -> dict[str, Any]:
+    fai = tmp_path / "genome.fa.fai"
+    return {
+        "location": str(tmp_path / "genome.fa"),
+        "basename": "genome.fa",
+        "class": "File",
+        "size": 11,
+        "secondaryFiles": [
+            {"location": str(fai), "basename": "genome.fa.fai", "class": "File", "size": fai.stat().st_size}
+        ],
+    }
 
 
 def test_rows_become_participant_and_sample_records(
@@ -81,7 +101,7 @@ def test_rows_become_participant_and_sample_records(
             ["", "S9", "S9.cram, S9.g.vcf.gz", "", "saliva", "", "", "", ""],
         ],
     )
-    records = records_of([manifest], [str(folder)])
+    records = records_of([manifest], [str(folder)], with_reference(tmp_path))
     f = lambda name, digest=None: file_obj(folder, name, digest or md5[name])  # noqa: E731
     genome = {
         "sequencing_type": "genome",
@@ -159,6 +179,7 @@ def test_rows_become_participant_and_sample_records(
                                     "reads_type": "cram",
                                     **genome,
                                     "gvcf": f("S9.g.vcf.gz"),
+                                    "reference_assembly": reference_object(tmp_path),
                                 },
                             }
                         ],
@@ -171,7 +192,7 @@ def test_rows_become_participant_and_sample_records(
     ParticipantUpsert.model_validate(records[0]["participant"])
     SampleUpsert.model_validate(records[1]["sample"])
     # nothing volatile: the same manifest gives the same bytes
-    assert json.dumps(records_of([manifest], [str(folder)])) == json.dumps(records)
+    assert json.dumps(records_of([manifest], [str(folder)], with_reference(tmp_path))) == json.dumps(records)
 
 
 def test_csv_defaults_and_sniffed_delimiters(tmp_path: Path, data: tuple[Path, dict[str, str]]) -> None:
@@ -187,7 +208,7 @@ def test_csv_defaults_and_sniffed_delimiters(tmp_path: Path, data: tuple[Path, d
     records = records_of(
         [csv_manifest, txt_manifest],
         [str(tmp_path / "nowhere"), str(folder)],
-        Defaults(sample_type="saliva", sequencing_platform="ont"),
+        with_reference(tmp_path, sample_type="saliva", sequencing_platform="ont"),
     )
     assert [r["sample"]["type"] for r in records] == ["saliva", "saliva"]
     assert [
@@ -210,7 +231,7 @@ def test_filenames_default_to_the_manifests_folder_and_absolute_paths_are_kept(
             ["S10", str(folder / "P1S1-exome_2.fq.gz")],
         ],
     )
-    records = records_of([manifest], [])
+    records = records_of([manifest], [], with_reference(tmp_path))
     assert records[0]["sample"]["sequencing_groups"][0]["assays"][0]["meta"]["reads"]["location"] == str(
         folder / "S9.cram"
     )

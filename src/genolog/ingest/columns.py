@@ -81,7 +81,7 @@ class Header:
 
     def column(self, name: str) -> str:
         """The header of ``name`` as written in the file (its canonical name when the file has none)."""
-        return self.names.get(name, ALIASES[name][0])
+        return self.names.get(name) or ALIASES.get(name, (name,))[0]
 
 
 def resolve(cells: list[str], source: str, line: int) -> tuple[Header, list[Issue]]:

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from genolog.ingest import report, run
 from genolog.ingest.manifest import Defaults
+from genolog.ingest.metadata_sheet import SheetColumns
 
 
 def ingest_manifest(
@@ -26,10 +27,30 @@ def ingest_manifest(
     compute_md5: bool,
     console: Console,
     err_console: Console,
+    allow_extra_files: bool = False,
+    sheet: SheetColumns | None = None,
 ) -> int:
-    """Check the manifests, then send them; returns the exit code. Nothing is sent when a row is bad
-    (unless ``skip_bad_rows``), and every problem is printed, not only the first."""
-    prepared = run.check(manifests, search_paths, defaults, skip_bad_rows)
+    """Check the manifests (or, with ``sheet``, metadata sheets), then send them; returns the exit code.
+    Nothing is sent when a row is bad (unless ``skip_bad_rows``), and every problem is printed, not only
+    the first."""
+    if sheet is not None and sheet.problems():
+        for problem in sheet.problems():
+            err_console.print(Text(f"error: {problem}"), soft_wrap=True)
+        return 1
+    with report.status(
+        err_console, f"Reading {len(manifests)} file{'s' * (len(manifests) != 1)} and finding their reads"
+    ):
+        prepared = run.check(
+            manifests,
+            search_paths,
+            defaults,
+            skip_bad_rows,
+            sheet=sheet,
+            allow_extra_files=allow_extra_files,
+        )
+    for name, unused in prepared.unused.items():
+        if unused:
+            err_console.print(Text(f"note: {name}: columns no option names, left out: {', '.join(unused)}"))
     if prepared.errors:
         report.print_issues(prepared.errors, err_console)
         count = len(prepared.errors)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,16 @@ def find(name: str, search_paths: Sequence[str]) -> Path | CloudPath | None:
         if path.is_file():
             return path
     return None
+
+
+def candidate_locations(names: Iterable[str], search_paths: Sequence[str]) -> set[str]:
+    """Every location these names could be found at (no storage is asked): an absolute name's own, a
+    relative name's under each search path."""
+    out: set[str] = set()
+    for name in names:
+        for candidate in [name] if is_absolute(name) else [join(base, name) for base in search_paths]:
+            out.add(location_of(to_path(candidate)))
+    return out
 
 
 def size_of(path: Path | CloudPath) -> int:

@@ -1,9 +1,8 @@
-"""Manifest rows -> participants, samples, sequencing groups and assays -> the ingest records.
+"""Manifest rows -> participants, samples, sequencing groups and assays.
 
-Three pure steps, so that a bad row can be dropped and the rest checked again:
-`locate` finds each row's files, `group` checks and groups the rows, `to_records` writes the records
-the server's ingest endpoint takes (``{"participant": ...}`` or ``{"sample": ...}`` per record, matched
-by external ids, with nothing volatile in them: the same manifest always gives the same bytes).
+Pure steps, so that a bad row can be dropped and the rest checked again: `locate` finds each row's files
+(and their index files), `group` checks and groups the rows into a plan, which `payload.to_records`
+turns into the records the server's ingest endpoint takes.
 """
 
 from __future__ import annotations
@@ -11,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from genolog.ingest import files, reads
+from genolog.ingest import attached, files, reads
+from genolog.ingest.attached import Reference, References
 from genolog.ingest.issues import Issue, RowKey, where
-from genolog.ingest.manifest import FileCell, Row
+from genolog.ingest.manifest import Defaults, FileCell, Row
+from genolog.ingest.metadata_sheet import nest
 from genolog.paths import storage_problem
 
 if TYPE_CHECKING:
@@ -28,9 +29,10 @@ class ReadFile:
     name: str  # as written in the manifest
     path: Path | CloudPath
     location: str
-    kind: reads.Kind
+    kind: reads.Kind | Literal["index"]
     size: int
     checksum: str | None  # hex md5, from the checksum column or a sibling .md5 (or computed later)
+    secondary: list[ReadFile] = field(default_factory=list)  # its index files (attached.INDEX_PATTERNS)
 
     @property
     def basename(self) -> str:
@@ -69,11 +71,11 @@ def locate(
                 if problem.everywhere:
                     message = f"{result} (no other file was looked for)"
                     issues.append(
-                        Issue(row.source, row.line, row.column("filenames"), message, whole_file=True)
+                        Issue(row.source, row.line, row.column(cell.field), message, whole_file=True)
                     )
                     return located, issues
             if isinstance(result, str):
-                issues.append(Issue(row.source, row.line, row.column("filenames"), result))
+                issues.append(Issue(row.source, row.line, row.column(cell.field), result))
             else:
                 found.append(result)
                 seen[result.location] = row
@@ -101,7 +103,17 @@ def _locate_one(
         checksum, had_sibling = files.sibling_md5(path)
         if had_sibling and checksum is None:
             return f"{basename}.md5 does not hold an md5 checksum"
-    return ReadFile(row, cell.name, path, location, kind, files.size_of(path), checksum)
+    found = ReadFile(row, cell.name, path, location, kind, files.size_of(path), checksum)
+    for index in attached.indexes_of(path, kind):
+        index_location = files.location_of(index)
+        index_checksum, had_sibling = files.sibling_md5(index)
+        name = index_location.rsplit("/", 1)[-1]
+        if had_sibling and index_checksum is None:
+            return f"{name}.md5 does not hold an md5 checksum"
+        found.secondary.append(
+            ReadFile(row, name, index, index_location, "index", files.size_of(index), index_checksum)
+        )
+    return found
 
 
 # --- grouping ---
@@ -138,9 +150,52 @@ class Given:
                 self.values[name], self.rows[name] = getattr(row, name), row
 
 
-PARTICIPANT_ATTRS = ("sex", "affected")
+PARTICIPANT_ATTRS = ("sex", "affected", "karyotype", "reported_gender")
 SAMPLE_ATTRS = ("sample_type",)
-ASSAY_ATTRS = ("facility", "library", "read_end_type", "read_length")
+ASSAY_ATTRS = ("facility", "library", "read_end_type", "read_length", "reference_assembly", "ora_reference")
+
+
+@dataclass
+class GivenMeta:
+    """A metadata sheet's meta cells of one level over the rows of one entity: each key's values (one,
+    unless ``several`` allows more) and the row that first gave it."""
+
+    several: bool = False
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    rows: dict[str, Row] = field(default_factory=dict)
+
+    def check(self, row: Row, level: str, entity: str) -> list[Issue]:
+        if self.several:
+            return []
+        issues = []
+        for cell in row.meta.get(level, ()):
+            first = self.values.get(cell.key)
+            if first is not None and _distinct(cell.value) != _distinct(first[0]):
+                on = where(self.rows[cell.key].source, self.rows[cell.key].line, row.source)
+                issues.append(
+                    Issue(
+                        row.source,
+                        row.line,
+                        cell.column,
+                        f"{entity} has {cell.key} {cell.value!r} here but {first[0]!r} on {on}",
+                    )
+                )
+        return issues
+
+    def fill(self, row: Row, level: str) -> None:
+        for cell in row.meta.get(level, ()):
+            known = self.values.setdefault(cell.key, [])
+            self.rows.setdefault(cell.key, row)
+            if _distinct(cell.value) not in map(_distinct, known):
+                known.append(cell.value)
+
+    def collapsed(self) -> dict[str, Any]:
+        """The meta: a key's one value, or (``several``) its distinct values sorted as text, as Metamist does."""
+        return nest((k, v[0] if len(v) == 1 else sorted(v, key=str)) for k, v in self.values.items())
+
+
+def _distinct(value: Any) -> tuple[str, Any]:
+    return type(value).__name__, value  # so that True, 1 and 1.0 stay apart
 
 
 @dataclass
@@ -154,6 +209,10 @@ class SequencingGroupPlan:
     pairs: list[tuple[ReadFile, ReadFile]] = field(default_factory=list)
     single: ReadFile | None = None  # a BAM or CRAM
     gvcf: ReadFile | None = None
+    reference: Reference | None = None  # of a CRAM
+    ora_reference: Reference | None = None  # of ORA-compressed FASTQs
+    meta: GivenMeta = field(default_factory=lambda: GivenMeta(several=True))  # lanes may differ
+    qc: GivenMeta = field(default_factory=GivenMeta)
 
     @property
     def reads_type(self) -> str:
@@ -168,6 +227,7 @@ class SamplePlan:
     default_type: str
     given: Given = field(default_factory=Given)
     groups: dict[tuple[str, str, str], SequencingGroupPlan] = field(default_factory=dict)
+    meta: GivenMeta = field(default_factory=GivenMeta)
 
     @property
     def type(self) -> str:
@@ -180,6 +240,7 @@ class ParticipantPlan:
     external_id: str
     given: Given = field(default_factory=Given)
     samples: list[SamplePlan] = field(default_factory=list)
+    meta: GivenMeta = field(default_factory=GivenMeta)
 
 
 @dataclass
@@ -201,7 +262,9 @@ def _participant_conflict(row: Row, sample: SamplePlan) -> Issue:
     )
 
 
-def group(rows: Sequence[Row], located: Located, default_sample_type: str) -> tuple[Plan, list[Issue]]:
+def group(
+    rows: Sequence[Row], located: Located, defaults: Defaults, references: References | None = None
+) -> tuple[Plan, list[Issue]]:
     """Check the rows agree with each other and group them; FASTQs are paired per sequencing group."""
     issues: list[Issue] = []
     units: list[ParticipantPlan | SamplePlan] = []
@@ -211,18 +274,28 @@ def group(rows: Sequence[Row], located: Located, default_sample_type: str) -> tu
         found: list[Issue] = []
         participant = participants.get(row.participant) if row.participant else None
         if participant is not None:
-            found += participant.given.check(row, PARTICIPANT_ATTRS, f"participant {row.participant}")
+            entity = f"participant {row.participant}"
+            found += participant.given.check(row, PARTICIPANT_ATTRS, entity)
+            found += participant.meta.check(row, "participant", entity)
         sample = samples.get(row.sample)
         if sample is not None:
             if sample.participant != row.participant:
                 found.append(_participant_conflict(row, sample))
             found += sample.given.check(row, SAMPLE_ATTRS, f"sample {row.sample}")
+            found += sample.meta.check(row, "sample", f"sample {row.sample}")
         key = (row.sequencing_type, row.sequencing_technology, row.sequencing_platform)
         sg = sample.groups.get(key) if sample is not None else None
         if sg is not None:
-            found += sg.given.check(
-                row, ASSAY_ATTRS, f"sequencing group {'/'.join(key)} of sample {row.sample}"
-            )
+            entity = f"sequencing group {'/'.join(key)} of sample {row.sample}"
+            found += sg.given.check(row, ASSAY_ATTRS, entity)
+            found += sg.qc.check(row, "qc", f"the QC of {entity}")
+        row_files = located.get(row.key, [])
+        if not row_files and not row.files:
+            for level in ("assay", "qc"):
+                if row.meta.get(level):
+                    cell = row.meta[level][0]
+                    message = f"{level if level == 'qc' else 'assay'} meta given but the row lists no reads"
+                    found.append(Issue(row.source, row.line, cell.column, message))
         if found:
             issues += found
             continue  # a conflicting row joins nothing
@@ -232,31 +305,72 @@ def group(rows: Sequence[Row], located: Located, default_sample_type: str) -> tu
             units.append(participant)
         if participant is not None:
             participant.given.fill(row, PARTICIPANT_ATTRS)
+            participant.meta.fill(row, "participant")
         if sample is None:
-            sample = SamplePlan(row, row.sample, row.participant, default_sample_type)
+            sample = SamplePlan(row, row.sample, row.participant, defaults.sample_type)
             samples[row.sample] = sample
             if participant is not None:
                 participant.samples.append(sample)
             else:
                 units.append(sample)
         sample.given.fill(row, SAMPLE_ATTRS)
-        row_files = located.get(row.key, [])
+        sample.meta.fill(row, "sample")
         if not row_files:
             continue
         if sg is None:
             sg = SequencingGroupPlan(row, *key)
             sample.groups[key] = sg
         sg.given.fill(row, ASSAY_ATTRS)
+        sg.meta.fill(row, "assay")
+        sg.qc.fill(row, "qc")
         sg.files += row_files
     for sample in samples.values():
         for sg in sample.groups.values():
             issues += _check_files(sample, sg)
+            issues += _check_references(sample, sg, defaults, references or {})
     return Plan(units), issues
+
+
+def _check_references(
+    sample: SamplePlan, sg: SequencingGroupPlan, defaults: Defaults, references: References
+) -> list[Issue]:
+    """A CRAM needs its reference assembly, ORA-compressed FASTQs their ORA reference (Metamist's rule)."""
+    if sg.single is not None and sg.single.kind == "cram":
+        field_name, option, default, what = (
+            "reference_assembly",
+            "--reference-assembly",
+            defaults.reference_assembly,
+            "CRAM",
+        )
+    elif sg.pairs and sg.reads_type == "fastq_ora":
+        field_name, option, default, what = (
+            "ora_reference",
+            "--ora-reference-assembly",
+            defaults.ora_reference_assembly,
+            "ORA-compressed FASTQ",
+        )
+    else:
+        return []
+    name = sg.given.values.get(field_name) or default
+    first = sg.single or sg.pairs[0][0]
+    if not name:
+        message = (
+            f"sample {sample.external_id}'s reads are {what} but no reference is given "
+            f"({option}, or a reference column in a metadata sheet)"
+        )
+        return [_file_issue(first, message)]
+    reference = references.get(name)
+    if field_name == "reference_assembly":
+        sg.reference = reference
+    else:
+        sg.ora_reference = reference
+    return []  # a reference that was not found is already an issue of its own
 
 
 def _file_issue(f: ReadFile, message: str, involved: Iterable[ReadFile] = ()) -> Issue:
     rows = tuple(dict.fromkeys([f.row.key, *(g.row.key for g in involved)]))
-    return Issue(f.row.source, f.row.line, f.row.column("filenames"), message, rows)
+    column = "gvcf" if f.kind == "gvcf" and "gvcf" in f.row.header.positions else "filenames"
+    return Issue(f.row.source, f.row.line, f.row.column(column), message, rows)
 
 
 def _check_files(sample: SamplePlan, sg: SequencingGroupPlan) -> list[Issue]:
@@ -311,91 +425,12 @@ def _check_files(sample: SamplePlan, sg: SequencingGroupPlan) -> list[Issue]:
     return issues
 
 
-# --- records ---
-
-
-def file_object(f: ReadFile) -> dict[str, Any]:
-    obj: dict[str, Any] = {"location": f.location, "basename": f.basename, "class": "File"}
-    if f.checksum:
-        obj["checksum"] = f"md5:{f.checksum}"
-    obj["size"] = f.size
-    return obj
-
-
-def _assay(sg: SequencingGroupPlan) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "reads": file_object(sg.single)
-        if sg.single
-        else [[file_object(a), file_object(b)] for a, b in sg.pairs],
-        "reads_type": sg.reads_type,
-        "sequencing_type": sg.type,
-        "sequencing_technology": sg.technology,
-        "sequencing_platform": sg.platform,
-    }
-    for key, name in (
-        ("sequencing_facility", "facility"),
-        ("sequencing_library", "library"),
-        ("read_end_type", "read_end_type"),
-        ("read_length", "read_length"),
-    ):
-        value = sg.given.values.get(name)
-        if value is not None:
-            meta[key] = value
-    if sg.gvcf is not None:
-        meta["gvcf"] = file_object(sg.gvcf)
-    return {"type": "sequencing", "meta": meta}
-
-
-def _sample(sample: SamplePlan) -> dict[str, Any]:
-    body: dict[str, Any] = {"external_ids": {"": sample.external_id}, "type": sample.type}
-    if sample.groups:
-        body["sequencing_groups"] = [
-            {"type": sg.type, "technology": sg.technology, "platform": sg.platform, "assays": [_assay(sg)]}
-            for sg in sample.groups.values()
-        ]
-    return body
-
-
-def _participant(participant: ParticipantPlan) -> dict[str, Any]:
-    body: dict[str, Any] = {"external_ids": {"": participant.external_id}}
-    sex, affected = participant.given.values.get("sex"), participant.given.values.get("affected")
-    if sex is not None:
-        body["reported_sex"] = sex
-    if affected is not None:
-        body["meta"] = {"affected": affected}
-    body["samples"] = [_sample(s) for s in participant.samples]
-    return body
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a record came from, to point back at the manifest when the server refuses it."""
-
-    source: str
-    line: int
-    entity: str
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.line} ({self.entity})"
-
-
-def to_records(plan: Plan) -> tuple[list[dict[str, Any]], list[Origin]]:
-    records: list[dict[str, Any]] = []
-    origins: list[Origin] = []
-    for unit in plan.units:
-        if isinstance(unit, ParticipantPlan):
-            records.append({"participant": _participant(unit)})
-            origins.append(Origin(unit.first.source, unit.first.line, f"participant {unit.external_id}"))
-        else:
-            records.append({"sample": _sample(unit)})
-            origins.append(Origin(unit.first.source, unit.first.line, f"sample {unit.external_id}"))
-    return records, origins
-
-
 def files_of(plan: Plan) -> list[ReadFile]:
+    """Every read file of the plan and the index files attached to them."""
     out: list[ReadFile] = []
     for unit in plan.units:
         for sample in unit.samples if isinstance(unit, ParticipantPlan) else [unit]:
             for sg in sample.groups.values():
-                out += sg.files
+                for f in sg.files:
+                    out += [f, *f.secondary]
     return out

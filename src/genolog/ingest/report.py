@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
@@ -13,6 +14,18 @@ from genolog.ingest import records
 from genolog.ingest.issues import Issue
 
 ENTITIES = ("participant", "sample", "sequencing_group", "assay")
+
+
+@contextmanager
+def status(console: Console, message: str) -> Iterator[None]:
+    """A spinner with ``message`` while a long step runs, on a terminal only (never in captured output)."""
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(message):
+        yield
+
+
 OPERATIONS = ("created", "updated", "unchanged")
 
 
@@ -22,7 +35,7 @@ def print_issues(issues: Iterable[Issue], console: Console, prefix: str = "") ->
 
 
 def plan_counts(plan: records.Plan) -> dict[str, int]:
-    counts = dict.fromkeys(ENTITIES, 0)
+    counts = dict.fromkeys((*ENTITIES, "analysis"), 0)
     for unit in plan.units:
         samples = unit.samples if isinstance(unit, records.ParticipantPlan) else [unit]
         counts["participant"] += isinstance(unit, records.ParticipantPlan)
@@ -30,6 +43,7 @@ def plan_counts(plan: records.Plan) -> dict[str, int]:
         groups = sum(len(s.groups) for s in samples)
         counts["sequencing_group"] += groups
         counts["assay"] += groups  # one assay per sequencing group
+        counts["analysis"] += sum(1 for s in samples for g in s.groups.values() if g.qc.values)
     return counts
 
 
@@ -47,7 +61,12 @@ def plan_line(plan: records.Plan, rows: int) -> str:
     return (
         f"{_n(rows, 'row')}: {_n(counts['participant'], 'participant')}, {_n(counts['sample'], 'sample')}, "
         f"{_n(counts['sequencing_group'], 'sequencing group')}, {_n(counts['assay'], 'assay')}, "
-        f"{_n(len(found), 'file')} ({_size(sum(f.size for f in found))})"
+        + (
+            f"{counts['analysis']} QC analys{'is' if counts['analysis'] == 1 else 'es'}, "
+            if counts["analysis"]
+            else ""
+        )
+        + f"{_n(len(found), 'file')} ({_size(sum(f.size for f in found))})"
     )
 
 

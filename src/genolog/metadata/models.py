@@ -130,6 +130,25 @@ class Analysis(_Body):
     meta: Meta | None = None
 
 
+class SequencingGroupRef(_Body):
+    """A sequencing group named without its id: its sample's primary external id and its kind."""
+
+    sample: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    technology: str = Field(min_length=1)
+    platform: str = Field(min_length=1)
+
+
+class IngestAnalysis(_Body):
+    """An analysis of one sequencing group sent with a bulk ingest (QC values from a metadata sheet)."""
+
+    type: str = Field(min_length=1)
+    status: AnalysisStatus = AnalysisStatus.completed
+    meta: Meta | None = None
+    output: str | None = None
+    sequencing_group: SequencingGroupRef
+
+
 class AnalysisUpdate(_Body):
     status: AnalysisStatus | None = None
     output: str | None = None

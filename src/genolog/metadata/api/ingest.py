@@ -21,7 +21,7 @@ from genolog.metadata.api.body_limit import describe_size
 from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.errors import BadRequest, PayloadTooLarge
 from genolog.metadata.inputs import check_json, json_text_may_be_bad
-from genolog.metadata.models import ParticipantUpsert, SampleUpsert
+from genolog.metadata.models import IngestAnalysis, ParticipantUpsert, SampleUpsert
 from genolog.metadata.service import ingest as ingest_service
 from genolog.metadata.service.ingest import IngestReport
 
@@ -30,27 +30,30 @@ router = APIRouter(prefix="/ingest", tags=["ingest"])
 NDJSON_BODY = {
     "requestBody": {
         "required": True,
-        "description": 'One JSON object per line: {"participant": ParticipantUpsert} or {"sample": SampleUpsert}.',
+        "description": 'One JSON object per line: {"participant": ParticipantUpsert} or {"sample": SampleUpsert}, '
+        'then any {"analysis": IngestAnalysis} (an analysis of one sequencing group, named by its sample).',
         "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
     }
 }
 
 
 class IngestRecord(BaseModel):
-    """One line of the body: a participant (with nested samples) or a sample without a participant."""
+    """One line of the body: a participant (with nested samples), a sample without a participant, or an
+    analysis of a sequencing group (after every participant and sample)."""
 
     participant: ParticipantUpsert | None = None
     sample: SampleUpsert | None = None
+    analysis: IngestAnalysis | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> IngestRecord:
-        if (self.participant is None) == (self.sample is None):
-            raise ValueError("give exactly one of 'participant' or 'sample'")
+        if [self.participant, self.sample, self.analysis].count(None) != 2:
+            raise ValueError("give exactly one of 'participant', 'sample' or 'analysis'")
         return self
 
     @property
-    def item(self) -> ParticipantUpsert | SampleUpsert:
-        return self.participant or self.sample  # type: ignore[return-value]
+    def item(self) -> ParticipantUpsert | SampleUpsert | IngestAnalysis:
+        return self.participant or self.sample or self.analysis  # type: ignore[return-value]
 
 
 @router.post("/{project}", operation_id="ingest", openapi_extra=NDJSON_BODY)
@@ -61,7 +64,7 @@ async def ingest(
     chunks = request.stream()
     record_limit = ctx.svc.settings.max_ingest_record_bytes
 
-    def records() -> Iterator[ParticipantUpsert | SampleUpsert]:
+    def records() -> Iterator[ParticipantUpsert | SampleUpsert | IngestAnalysis]:
         # runs in the worker thread; pulls the body from the event loop a network chunk at a time
         lines = _lines(lambda: anyio.from_thread.run(_next, chunks), record_limit)
         for number, line in enumerate(lines, start=1):
@@ -117,7 +120,7 @@ def _check_size(number: int, size: int, limit: int) -> None:
         )
 
 
-def _parse(number: int, line: bytes) -> ParticipantUpsert | SampleUpsert:
+def _parse(number: int, line: bytes) -> ParticipantUpsert | SampleUpsert | IngestAnalysis:
     if not line.strip():
         raise BadRequest(f"record {number}: empty line (send one JSON object per line)")
     if json_text_may_be_bad(line):  # rare: then name a NUL or a lone surrogate (the parser's bad escape)
