@@ -17,6 +17,7 @@ from genolog.metadata.api import (
     assays,
     enums,
     families,
+    imports,
     ingest,
     participants,
     projects,
@@ -56,6 +57,7 @@ ROUTERS = (
     analysis_runner,
     enums,
     ingest,
+    imports,
 )
 
 
