@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from genolog.metadata.db import Database
 from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
+from tests.metadata.client_calls import served  # noqa: F401  (a fixture)
 from tests.metadata.support import Api, Seeded, dump, restore, sample_with_group
 from tests.published import published_venv
 

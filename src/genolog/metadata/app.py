@@ -18,6 +18,7 @@ from genolog.metadata.api import (
     cohorts,
     enums,
     families,
+    imports,
     ingest,
     participants,
     project_insights,
@@ -59,6 +60,7 @@ ROUTERS = (
     analysis_runner,
     enums,
     ingest,
+    imports,
     cohorts,  # the /cohort, /project-insights and /web routes of the published client
     project_insights,
     web,

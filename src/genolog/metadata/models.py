@@ -169,3 +169,16 @@ class AnalysisQuery(_Body):
 
 class LatestCompleteQuery(_Body):
     meta: Meta | None = None
+
+
+class TemporalMethod(StrEnum):
+    """How the CRAM proportionate map dates a sequencing group's storage (``service.cram_proportions``)."""
+
+    SAMPLE_CREATE_DATE = "SAMPLE_CREATE_DATE"
+    ES_INDEX_DATE = "ES_INDEX_DATE"
+
+
+class ProportionateMapQuery(_Body):
+    projects: list[str]
+    temporal_methods: list[TemporalMethod]
+    sequencing_types: list[str] | None = None

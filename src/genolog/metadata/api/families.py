@@ -1,4 +1,4 @@
-"""Families: import and export pedigrees, list, update, history."""
+"""Families: import and export pedigrees, import family templates, list, update, history."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from starlette.concurrency import run_in_threadpool
 
 from genolog.metadata import pedigree as ped
 from genolog.metadata.api.dependencies import RequestContext, request_context
+from genolog.metadata.api.uploads import read_table
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.service import families
-from genolog.metadata.service.families import Family, PedigreeEntry, PedigreeImported
+from genolog.metadata.service.families import FamiliesImported, Family, PedigreeEntry, PedigreeImported
 from genolog.metadata.service.history import HistoryEntry
 from genolog.metadata.spreadsheet import SpreadsheetWriter
 
@@ -52,6 +53,32 @@ async def import_pedigree(
             return families.import_pedigree(
                 session, project, rows, create_missing_participants, perform_sex_check
             )
+
+    return await run_in_threadpool(write)
+
+
+@router.post(
+    "/{project}/family-template",
+    operation_id="importFamilies",
+    tags=["seqr"],
+    response_model=FamiliesImported,
+    response_model_exclude_none=True,
+)
+async def import_families(
+    project: str,
+    file: UploadFile = File(...),
+    has_header: bool = True,
+    delimiter: str | None = None,
+    ctx: RequestContext = Depends(request_context),
+) -> FamiliesImported:
+    """Import a family template (Family ID, Display Name, Description, Coded Phenotype, Meta): families are
+    created or updated by external id. Rows starting with ``#`` are comments. All or nothing."""
+    records = await read_table(file, delimiter, "family template")
+    rows = [r for r in records if any(c.strip() for c in r) and not r[0].startswith("#")]
+
+    def write() -> FamiliesImported:
+        with ctx.writing() as session:
+            return families.import_family_template(session, project, rows, has_header)
 
     return await run_in_threadpool(write)
 

@@ -1,14 +1,18 @@
-"""Samples: create, upsert many (with nested sequencing groups and assays), update, query, id maps, history."""
+"""Samples: create, upsert many (with nested sequencing groups and assays), update, merge, query, id maps,
+creation dates, history, the Parquet export."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends
+from fastapi.responses import Response
 
 from genolog.metadata.api.dependencies import RequestContext, request_context
+from genolog.metadata.api.downloads import streamed_file
 from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
-from genolog.metadata.service import samples
+from genolog.metadata.service import exports, samples
 from genolog.metadata.service.history import HistoryEntry
 from genolog.metadata.service.samples import Sample
 
@@ -28,6 +32,15 @@ def get_sample_id_map_by_internal(
     """Internal sample id -> primary external id."""
     with ctx.reading() as session:
         return samples.id_map_by_internal(session, sample_ids)
+
+
+@router.post("/samples-create-date", operation_id="getSamplesCreateDate")
+def get_samples_create_date(
+    sample_ids: list[str] = Body(...), ctx: RequestContext = Depends(request_context)
+) -> dict[str, datetime.date]:
+    """Internal sample id -> the day it was created."""
+    with ctx.reading() as session:
+        return samples.created_dates(session, sample_ids)
 
 
 @router.put("/{project}/", operation_id="createSample")
@@ -95,3 +108,27 @@ def get_sample_by_id(id_: str, ctx: RequestContext = Depends(request_context)) -
 def update_sample(id_: str, sample: SampleUpsert, ctx: RequestContext = Depends(request_context)) -> str:
     with ctx.writing() as session:
         return samples.update(session, id_, sample)
+
+
+@router.patch("/{id_keep}/{id_merge}", operation_id="mergeSamples")
+def merge_samples(id_keep: str, id_merge: str, ctx: RequestContext = Depends(request_context)) -> Sample:
+    """Merge sample ``id_merge`` into ``id_keep``: its assays and sequencing groups move over, its meta is
+    merged in (``merged_from`` lists it), and it is deactivated (``merged_into`` names the kept one)."""
+    with ctx.writing() as session:
+        return samples.merge(session, id_keep, id_merge)
+
+
+@router.get(
+    "/{project}/export/sample_table.parquet",
+    operation_id="exportSamples",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.apache.parquet": {}}}},
+)
+def export_samples(project: str, ctx: RequestContext = Depends(request_context)) -> Response:
+    """The project's samples as a Parquet table, streamed (a 404 when there are none)."""
+    return streamed_file(
+        ctx,
+        lambda session: exports.table(session, "sample", project),
+        "sample_table.parquet",
+        "application/vnd.apache.parquet",
+    )

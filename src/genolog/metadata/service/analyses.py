@@ -1,5 +1,6 @@
 """Analyses: create, update (also a writer's status edit on the web), query, the latest completed of a
-type, details and history; each function checks the caller's role on the analysis' project."""
+type, the sequencing groups without a type, details and history; each function checks the caller's role
+on the analysis' project."""
 
 from __future__ import annotations
 
@@ -136,6 +137,18 @@ def latest_complete(
         if meta_matches(parse_json(row["meta"]), meta):
             return models(session, Rows([row]))[0]
     return None
+
+
+class SequencingGroupIds(BaseModel):
+    sequencing_group_ids: list[str]
+
+
+def sequencing_groups_without_type(session: Session, project: str, analysis_type: str) -> SequencingGroupIds:
+    """The project's unarchived sequencing groups without an active analysis of this type."""
+    project_id = session.project(project, READ)["id"]
+    fmt = session.codecs.sequencing_group.format
+    found = reads.sequencing_groups_without(session, project_id, analysis_type)
+    return SequencingGroupIds(sequencing_group_ids=[fmt(i) for i in found])
 
 
 def number_in_project(project: str, text_id: str) -> int:

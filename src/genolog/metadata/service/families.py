@@ -1,5 +1,6 @@
-"""Families and pedigrees: import and read a project's pedigree, query, update, history, and move a
-participant between families; each function checks the caller's role on the family's project."""
+"""Families and pedigrees: import and read a project's pedigree, import a family template, query, update,
+history, and move a participant between families; each function checks the caller's role on the family's
+project."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from genolog.metadata.errors import BadRequest
+from genolog.metadata.inputs import parse_json_object
 from genolog.metadata.models import FamilyUpdate
 from genolog.metadata.pedigree import PedigreeRow
 from genolog.metadata.permissions import READ, WRITE
@@ -16,7 +19,7 @@ from genolog.metadata.service.reads import participants as reads
 from genolog.metadata.service.reads.projects import external_ids_of
 from genolog.metadata.service.reads.rows import Rows, parse_json
 from genolog.metadata.service.session import Session, in_project
-from genolog.metadata.store import families, participants
+from genolog.metadata.store import external_ids, families, participants
 
 
 class Family(BaseModel):
@@ -144,3 +147,71 @@ def move_participant(session: Session, participant_id: int, old_family_id: int, 
             project_id, partial(families.get_row, session.tx, family_id), f"Family {family_id} not found"
         )
     families.move_participant(session.tx, project_id, participant_id, old_family_id, new_family_id)
+
+
+# A family template's columns (Metamist's), in the order a file without a header has them, and the titles
+# each is known by (any case).
+TEMPLATE_COLUMNS = ("Family ID", "Display Name", "Description", "Coded Phenotype", "Meta")
+_TEMPLATE_TITLES = {
+    "external_id": {"family_id", "family id", "familyid"},
+    "display_name": {"display name", "displayname", "display_name"},
+    "description": {"description"},
+    "coded_phenotype": {"coded phenotype", "phenotype", "codedphenotype", "coded_phenotype"},
+    "meta": {"meta", "metadata", "meta data"},
+}
+
+
+class FamiliesImported(BaseModel):
+    success: bool
+    warnings: list[str] | None = None
+
+
+def import_family_template(
+    session: Session, project: str, rows: list[list[str]], has_header: bool
+) -> FamiliesImported:
+    """Create or update the families of a family template (rows of cells, the first the header if
+    ``has_header``; else the columns are ``TEMPLATE_COLUMNS`` in order). A family is named by its Family ID
+    (else its Display Name) and matched by external id; an existing one gets the description and coded
+    phenotype of the columns the file has (an empty cell clears them) and its meta merged with the Meta
+    column's JSON object. All or nothing."""
+    project_id = session.project(project, WRITE)["id"]
+    if not rows:
+        if has_header:
+            raise BadRequest("A header was expected but the family template is empty")
+        return FamiliesImported(success=True, warnings=["Submitted file was empty"])
+    header = rows[0] if has_header else None
+    rows = rows[1:] if has_header else rows
+    if not rows:
+        return FamiliesImported(success=True, warnings=["Submitted file contained a header with no data"])
+    if len(rows[0]) == 1:
+        raise BadRequest("Only one column was found in the family template: is the delimiter right?")
+    titles = [h.strip().lower() for h in (header or list(TEMPLATE_COLUMNS[: len(rows[0])]))]
+    where = {
+        field: next((i for i, title in enumerate(titles) if title in known), None)
+        for field, known in _TEMPLATE_TITLES.items()
+    }
+    if where["external_id"] is None and where["display_name"] is None:
+        raise BadRequest("The family template has no 'Family ID' (or 'Display Name') column")
+    known: dict[str, int] = {}
+    for number, row in enumerate(rows, start=1):
+
+        def cell(field: str, row: list[str] = row) -> str | None:
+            position = where[field]
+            value = row[position].strip() if position is not None and position < len(row) else ""
+            return value or None
+
+        name = cell("external_id") or cell("display_name")
+        if name is None:
+            raise BadRequest(f"Row {number} of the family template has no family id")
+        meta_text = cell("meta")
+        meta = parse_json_object(meta_text, f"Row {number}: the Meta column") if meta_text else {}
+        fields = {f: cell(f) for f in ("description", "coded_phenotype") if where[f] is not None}
+        if name not in known:
+            known.update(external_ids.lookup(session.tx.conn, "family", project_id, [name]))
+        if name in known:
+            family_id = known[name]
+            change = FamilyUpdate(id=family_id, meta=meta, **fields)
+            families.update(session.tx, project_id, families.get_row(session.tx, family_id), change)
+        else:
+            known[name] = families.create(session.tx, project_id, name, meta=meta, **fields)
+    return FamiliesImported(success=True)

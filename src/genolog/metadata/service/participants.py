@@ -1,5 +1,6 @@
 """Participants: query, id map, history, upsert many (with nested samples), update one, set primary external
-ids, and a form's meta edit; each function checks the caller's role on the participant's project."""
+ids, participants for the samples without one, move one to another family, and a form's meta edit; each
+function checks the caller's role on the participant's project."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from pydantic import BaseModel
 
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.ids import int_or_none
-from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria
+from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria, SampleUpsert
 from genolog.metadata.permissions import READ, WRITE
+from genolog.metadata.service import families
 from genolog.metadata.service.history import HistoryEntry, recorded_changes
 from genolog.metadata.service.reads import participants as reads
 from genolog.metadata.service.reads.projects import external_ids_of
 from genolog.metadata.service.reads.rows import Rows, parse_json
 from genolog.metadata.service.session import Session, in_project
-from genolog.metadata.store import participants
+from genolog.metadata.store import external_ids, participants, samples
 from genolog.metadata.store.upserts import upsert_items
 
 T = TypeVar("T")
@@ -118,6 +120,45 @@ def update_primary_external_ids(session: Session, new_external_ids: dict[int, st
         # the same 404 as for a participant id that does not exist at all
         session.project_by_id(project_id, WRITE, f"Participant {next(iter(changes))} not found")
         participants.update_primary_external_ids(session.tx, project_id, changes)
+
+
+class FilledIn(BaseModel):
+    """What ``fill_in_missing`` did, in Metamist's words."""
+
+    success: str
+
+
+def fill_in_missing(session: Session, project: str) -> FilledIn:
+    """Give each active sample of the project without a participant one: the participant whose external id
+    is the sample's primary external id, else a new participant with the sample's external ids. All or
+    nothing."""
+    project_id = session.project(project, WRITE)["id"]
+    orphans = samples.without_participant(session.tx, project_id)
+    names = external_ids.get_many(session.tx.conn, "sample", orphans)
+    primary = {
+        sid: names[sid][external_ids.PRIMARY] for sid in orphans if names[sid].get(external_ids.PRIMARY)
+    }
+    existing = external_ids.lookup(session.tx.conn, "participant", project_id, primary.values())
+    fmt = session.codecs.sample.format
+    items = [
+        ParticipantUpsert(id=existing[eid], samples=[SampleUpsert(id=fmt(sid))])
+        if eid in existing
+        else ParticipantUpsert(external_ids=dict(names[sid]), samples=[SampleUpsert(id=fmt(sid))])
+        for sid, eid in primary.items()
+    ]
+    if not items:
+        return FilledIn(success="0 participants updated")
+    upsert_items(session.tx, project_id, items)
+    return FilledIn(success=f"Updated {len(items)} records")
+
+
+def move_to_family(
+    session: Session, participant_id: int, old_family_id: int, new_family_id: int
+) -> tuple[int, int]:
+    """Move a participant from one family of its project to another, keeping its parents and affected
+    status; the new family's id and the participant's."""
+    families.move_participant(session, participant_id, old_family_id, new_family_id)
+    return new_family_id, participant_id
 
 
 def change_meta(

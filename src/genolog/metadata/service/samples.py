@@ -1,15 +1,17 @@
-"""Samples: query, read by id or external id, id maps, history, create, upsert many (with nested sequencing
-groups and assays), update, and a form's meta edit; each function checks the caller's role on the sample's
-project."""
+"""Samples: query, read by id or external id, id maps, creation dates, history, create, upsert many (with
+nested sequencing groups and assays), update, merge, and a form's meta edit; each function checks the
+caller's role on the sample's project."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from genolog.metadata.context import stored_utc
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
 from genolog.metadata.permissions import READ, WRITE
@@ -117,9 +119,9 @@ def history_of(session: Session, text_id: str) -> list[HistoryEntry]:
     return recorded_changes(session.tx, "sample", row["id"])
 
 
-def id_map_by_internal(session: Session, text_ids: list[str]) -> dict[str, str]:
-    """Internal sample id -> primary external id; every sample must be readable (one 404 names all that
-    are not, whether missing or elsewhere)."""
+def _readable_ids(session: Session, text_ids: list[str]) -> list[int]:
+    """The internal ids of these samples, every one readable (one 404 names all that are not, whether
+    missing or elsewhere)."""
     raw = session.codecs.sample.parse_many(text_ids)
     owners = samples.projects_of(session.tx, raw)
     missing = [
@@ -131,7 +133,21 @@ def id_map_by_internal(session: Session, text_ids: list[str]) -> dict[str, str]:
         raise NotFound(f"Samples not found: {', '.join(missing)}")
     for project_id in set(owners.values()):  # a member without a read role: 403, as everywhere
         session.project_by_id(project_id, READ, "Samples not found")
-    return samples.internal_to_external(session.tx, raw)
+    return raw
+
+
+def id_map_by_internal(session: Session, text_ids: list[str]) -> dict[str, str]:
+    """Internal sample id -> primary external id; every sample must be readable."""
+    return samples.internal_to_external(session.tx, _readable_ids(session, text_ids))
+
+
+def created_dates(session: Session, text_ids: list[str]) -> dict[str, datetime.date]:
+    """Internal sample id -> the day (UTC) it was created; every sample must be readable."""
+    created = samples.created(session.tx, _readable_ids(session, text_ids))
+    fmt = session.codecs.sample.format
+    return {
+        fmt(i): stored_utc(moment).astimezone(datetime.UTC).date() for i, moment in sorted(created.items())
+    }
 
 
 def id_map_by_external(
@@ -178,6 +194,24 @@ def update(session: Session, text_id: str, sample: SampleUpsert) -> str:
     row = _visible(session, text_id, WRITE)
     upsert_items(session.tx, row["project_id"], [sample.model_copy(update={"id": text_id})])
     return text_id
+
+
+def merge(session: Session, keep_id: str, merge_id: str) -> Sample:
+    """Merge sample ``merge_id`` into ``keep_id`` (both of one project the caller may write): its assays and
+    sequencing groups move to the kept sample, its meta joins the kept sample's (which notes it in
+    ``merged_from``), and it is deactivated, noting ``merged_into``. The kept sample as it now is."""
+    if session.codecs.sample.parse(keep_id) == session.codecs.sample.parse(merge_id):
+        raise BadRequest(f"A sample cannot be merged into itself ({keep_id})")
+    kept, merged = _visible(session, keep_id, WRITE), _visible(session, merge_id, WRITE)
+    if kept["project_id"] != merged["project_id"]:
+        raise BadRequest(
+            f"Samples {keep_id} and {merge_id} are in different projects: only samples of one project merge"
+        )
+    for text_id, row in ((merge_id, merged), (keep_id, kept)):
+        if "merged_into" in row["meta"]:
+            raise BadRequest(f"Sample {text_id} was already merged into {row['meta']['merged_into']}")
+    samples.merge(session.tx, kept["project_id"], kept, merged)
+    return get(session, keep_id)
 
 
 def change_meta(

@@ -225,3 +225,45 @@ def move_participant(
         .where(fp.c.participant_id == participant_id)
         .values(family_id=new_family_id, audit_log_id=tx.audit_log_id)
     )
+
+
+def create(
+    tx: Tx,
+    project_id: int,
+    external_id: str,
+    description: str | None = None,
+    coded_phenotype: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> int:
+    """A new family of the project, named ``external_id`` by the primary organisation; its id."""
+    family_id = tx.conn.execute(
+        t.family.insert()
+        .values(
+            project_id=project_id,
+            description=description,
+            coded_phenotype=coded_phenotype,
+            meta=merge_patch({}, meta or {}),
+            audit_log_id=tx.audit_log_id,
+        )
+        .returning(t.family.c.id)
+    ).scalar_one()
+    external_ids.write(
+        tx, "family", project_id, family_id, {external_ids.PRIMARY: external_id}, creating=True
+    )
+    tx.created("family", [family_id], project_id)
+    return int(family_id)
+
+
+def add_members(tx: Tx, project_id: int, members: dict[int, int]) -> None:
+    """Put participants in no family into families of the project, ``{participant_id: family_id}``, without
+    parents and with an unknown affected status (0)."""
+    if not members:
+        return
+    tx.touch("family", sorted(set(members.values())), project_id)
+    tx.conn.execute(
+        t.family_participant.insert(),
+        [
+            {"participant_id": pid, "family_id": fid, "affected": 0, "audit_log_id": tx.audit_log_id}
+            for pid, fid in members.items()
+        ],
+    )

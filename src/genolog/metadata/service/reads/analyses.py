@@ -156,3 +156,25 @@ def analyses_of_cohorts(session: Session, cohort_ids: IdSource, page: Page = NO_
     """Each cohort's analyses, each row with its ``cohort_id``."""
     link = t.analysis_cohort
     return _linked_analyses(session, link, link.c.cohort_id, cohort_ids, [], page)
+
+
+def sequencing_groups_without(session: Session, project_id: int, analysis_type: str) -> list[int]:
+    """The project's unarchived sequencing groups that no active analysis of this type is linked to, by id."""
+    sg, s, asg = t.sequencing_group, t.sample, t.analysis_sequencing_group
+    analysed = (
+        sa.select(asg.c.sequencing_group_id)
+        .join(a, a.c.id == asg.c.analysis_id)
+        .where(a.c.type == analysis_type, a.c.active.is_(True))
+    )
+    statement = (
+        sa.select(sg.c.id)
+        .join(s, s.c.id == sg.c.sample_id)
+        .where(
+            s.c.project_id == project_id,
+            sg.c.archived.is_(False),
+            sg.c.id.not_in(analysed),
+            *readable(session, s.c.project_id),
+        )
+        .order_by(sg.c.id)
+    )
+    return [r["id"] for r in fetch(session, statement)]
