@@ -80,8 +80,17 @@ def call(name: str, run: Callable[[], Any]) -> Any:
     except Exception as e:
         outcomes[name] = {"error": f"{type(e).__name__}: {str(e)[:500]}"}
         return None
-    outcomes[name] = {"ok": str(answer)[:200]}
+    outcomes[name] = {"ok": shown(answer)}
     return answer
+
+
+def shown(answer: Any) -> str:
+    """A short text of an answer. The client's own ``repr`` of some models raises (``to_dict`` of the
+    participant grid's free-form rows, on Metamist's answers too): then only its type."""
+    try:
+        return str(answer)[:200]
+    except Exception:
+        return f"<{type(answer).__name__}>"
 
 
 def upload(text: str, name: str) -> io.BytesIO:
