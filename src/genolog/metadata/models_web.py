@@ -117,6 +117,8 @@ class ProjectParticipantGridField(BaseModel):
 
 
 class ExportType(StrEnum):
+    """The published client's ``ExportType``: of the participant grid's export and of REST's text downloads."""
+
     csv = "csv"
     tsv = "tsv"
     json = "json"

@@ -14,6 +14,7 @@ empty value). So the pedigree TSV that Metamist's client parses, and every ordin
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from typing import IO, Any
@@ -47,4 +48,19 @@ class SpreadsheetWriter:
         self._writer.writerows([safe_cell(value) for value in row] for row in rows)
 
 
-__all__ = ["SpreadsheetWriter", "safe_cell"]
+class SpreadsheetChunks(SpreadsheetWriter):
+    """A ``SpreadsheetWriter`` into memory whose text is taken a chunk at a time, for a streamed export."""
+
+    def __init__(self, delimiter: str) -> None:
+        self._out = io.StringIO()
+        super().__init__(self._out, delimiter)
+
+    def take(self) -> str:
+        """What was written since the last ``take``."""
+        text = self._out.getvalue()
+        self._out.seek(0)
+        self._out.truncate()
+        return text
+
+
+__all__ = ["SpreadsheetChunks", "SpreadsheetWriter", "safe_cell"]

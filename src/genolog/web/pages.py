@@ -8,7 +8,6 @@ project's size.
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +20,8 @@ from genolog.metadata.read_files import read_files
 from genolog.metadata.service import Service, Session, grid, overview
 from genolog.metadata.service.browser import page_project, token_owner
 from genolog.metadata.service.history import entity_history
+from genolog.metadata.streamed import Streamed, hold_open
 from genolog.web import edits, graph, session
-from genolog.web.grid import Streamed
 from genolog.web.render import PageRoute, page_read, render, sign_in_page
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -87,10 +86,9 @@ def export_samples(request: Request, project: str, kind: str) -> Response:
     if kind not in delimiters:
         raise NotFound(f"No export format {kind!r}: use samples.csv or samples.tsv")
     query = grid.GridQuery.from_params(request.query_params)
-    with ExitStack() as stack:
-        opened = stack.enter_context(page_read(request))
-        exported = grid.export(opened, project, query, delimiters[kind])
-        held = stack.pop_all()  # the read transaction stays open while the rows stream out
+    exported, held = hold_open(
+        page_read(request), lambda opened: grid.export(opened, project, query, delimiters[kind])
+    )
     media = "text/csv" if kind == "csv" else "text/tab-separated-values"
     return StreamingResponse(
         Streamed(exported.chunks, held),

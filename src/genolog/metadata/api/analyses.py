@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from genolog.metadata.api.dependencies import RequestContext, request_context
-from genolog.metadata.api.downloads import ExportType, text_download
+from genolog.metadata.api.downloads import text_download
 from genolog.metadata.models import (
     Analysis,
     AnalysisQuery,
@@ -15,6 +15,7 @@ from genolog.metadata.models import (
     LatestCompleteQuery,
     ProportionateMapQuery,
 )
+from genolog.metadata.models_web import ExportType
 from genolog.metadata.service import analyses, cram_proportions, seqr_sheets
 from genolog.metadata.service.analyses import SequencingGroupIds, StoredAnalysis
 from genolog.metadata.service.cram_proportions import ProportionalDate

@@ -11,9 +11,10 @@ from fastapi.responses import Response
 
 from genolog.metadata import individual_metadata
 from genolog.metadata.api.dependencies import RequestContext, request_context
-from genolog.metadata.api.downloads import ExportType, streamed_file, text_download
+from genolog.metadata.api.downloads import streamed_file, text_download
 from genolog.metadata.ids import parse_int
 from genolog.metadata.models import ParticipantUpsert, QueryParticipantCriteria
+from genolog.metadata.models_web import ExportType
 from genolog.metadata.service import exports, participants, seqr_sheets
 from genolog.metadata.service.history import HistoryEntry
 from genolog.metadata.service.participants import FilledIn, Participant

@@ -3,8 +3,6 @@ keyword search, and the project's seqr link (family GUID map, dataset sync)."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from contextlib import ExitStack
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends
@@ -27,7 +25,8 @@ from genolog.metadata.service import (
 from genolog.metadata.service.keyword_search import SearchResponseModel
 from genolog.metadata.service.participant_grid import ProjectParticipantGridResponse
 from genolog.metadata.service.project_summary import ProjectSummary
-from genolog.metadata.service.seqr import SeqrSyncResult
+from genolog.metadata.service.seqr import SeqrSyncResult, SyncSteps
+from genolog.metadata.streamed import Streamed, hold_open
 
 router = APIRouter(prefix="/web", tags=["web"])
 
@@ -68,37 +67,6 @@ def get_project_participants_grid_with_limit(
         return participant_grid.grid(session, project, query, limit, skip)
 
 
-class _Streamed:
-    """An export's chunks, read in the request's read transaction (held open by ``held``): the chunks and
-    then the transaction are closed after the last chunk, on an error, or when the response drops the
-    iterator unfinished (the client went away)."""
-
-    def __init__(self, chunks: Generator[str, None, None], held: ExitStack) -> None:
-        self._chunks = chunks
-        self._held: ExitStack | None = held
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        try:
-            return next(self._chunks)
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        held, self._held = self._held, None
-        if held is not None:
-            try:
-                self._chunks.close()
-            finally:
-                held.close()
-
-    def __del__(self) -> None:
-        self.close()
-
-
 @router.post(
     "/{project}/participants/export/{export_type}",
     operation_id="exportProjectParticipants",
@@ -113,11 +81,11 @@ def export_project_participants(
     ctx: RequestContext = Depends(request_context),
 ) -> StreamingResponse:
     """Every participant the filter keeps: JSON (the grid's participants), or CSV/TSV with a row per assay."""
-    with ExitStack() as stack:
-        session = stack.enter_context(ctx.reading())
-        exported = participant_export.export(session, project, export_type, query, fields)
-        held = stack.pop_all()  # the read transaction stays open while the rows stream out
-    return StreamingResponse(_Streamed(exported.chunks, held), media_type=exported.media_type)
+    exported, held = hold_open(
+        ctx.reading(),
+        lambda session: participant_export.export(session, project, export_type, query, fields),
+    )
+    return StreamingResponse(Streamed(exported.chunks, held), media_type=exported.media_type)
 
 
 @router.get("/search", operation_id="searchByKeyword", response_model=SearchResponseModel)
@@ -138,30 +106,13 @@ def sync_seqr_project(
     project: str,
     sequencing_type: str,
     es_index_types: list[SeqrDatasetType] = Body(...),
-    sync_families: bool = True,
-    sync_individual_metadata: bool = True,
-    sync_individuals: bool = True,
-    sync_es_index: bool = True,
-    sync_saved_variants: bool = True,
-    sync_cram_map: bool = True,
-    post_slack_notification: bool = True,
+    steps: SyncSteps = Depends(),  # its fields are the query parameters
     ctx: RequestContext = Depends(request_context),
 ) -> SeqrSyncResult:
     """Push the project's data of the sequencing type to its seqr project (the ``[seqr]`` server)."""
     with ctx.reading() as session:
         return seqr.sync_dataset(
-            session,
-            project,
-            sequencing_type,
-            es_index_types,
-            ctx.svc.settings.seqr,
-            sync_families=sync_families,
-            sync_individual_metadata=sync_individual_metadata,
-            sync_individuals=sync_individuals,
-            sync_es_index=sync_es_index,
-            sync_saved_variants=sync_saved_variants,
-            sync_cram_map=sync_cram_map,
-            post_slack_notification=post_slack_notification,
+            session, project, sequencing_type, es_index_types, ctx.svc.settings.seqr, steps
         )
 
 

@@ -22,7 +22,7 @@ from genolog.metadata.store import assays, external_ids, samples
 
 
 class Assay(BaseModel):
-    """An assay as the REST API answers it."""
+    """An assay as the REST API answers it (also in the participant grid's sequencing groups)."""
 
     id: int
     external_ids: dict[str, str]

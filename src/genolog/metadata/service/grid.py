@@ -13,7 +13,6 @@ A filter's text: ``DEMO0`` (contains, any case), ``=DEMO01`` (equals; ``=`` alon
 
 from __future__ import annotations
 
-import io
 import math
 import urllib.parse
 from collections.abc import Generator, Mapping, Sequence
@@ -32,7 +31,7 @@ from genolog.metadata.service.page_numbers import Paged, page_and_size
 from genolog.metadata.service.reads.filters import Filter, conditions, meta_conditions
 from genolog.metadata.service.reads.rows import matching_external_ids
 from genolog.metadata.service.session import Session
-from genolog.metadata.spreadsheet import SpreadsheetWriter
+from genolog.metadata.spreadsheet import SpreadsheetChunks
 
 MAX_META_KEYS = 30
 SEX = {0: "unknown", 1: "male", 2: "female"}
@@ -370,7 +369,7 @@ def _export(tx: Tx, project_id: int, query: GridQuery, delimiter: str) -> Genera
         each chunk reads its rows' sequencing groups (one statement per chunk). The statement runs here, before
         the first chunk, so a bad filter is an error page rather than a broken download. The chunks must be
         read, or the generator closed (which closes the cursor), inside the same transaction (the page's
-    ``web.grid.Streamed`` keeps it open while they stream)."""
+    ``metadata.streamed.Streamed`` keeps it open while they stream)."""
     available = columns_for(*meta_keys(tx.conn, project_id))
     shown = query.shown(available)
     statement = _statement(tx, project_id, query, available).order_by(*_order(query, available))
@@ -383,20 +382,13 @@ def _export(tx: Tx, project_id: int, query: GridQuery, delimiter: str) -> Genera
 def _chunks(
     tx: Tx, result: CursorResult[Any], columns: list[Column], delimiter: str
 ) -> Generator[str, None, None]:
-    out = io.StringIO()
-    writer = SpreadsheetWriter(out, delimiter)
-
-    def taken() -> str:
-        text = out.getvalue()
-        out.seek(0)
-        out.truncate()
-        return text
+    writer = SpreadsheetChunks(delimiter)
 
     with result:
         yield ""  # primed by ``export``
         writer.writerow([c.label for c in columns])
-        yield taken()
+        yield writer.take()
         for partition in result.partitions():
             groups = _groups(tx.conn, [r.id for r in partition]) if _shows_groups(columns) else {}
             writer.writerows([row[c.key] for c in columns] for row in _rows(tx, partition, groups, columns))
-            yield taken()
+            yield writer.take()

@@ -10,7 +10,6 @@ A list cell joins its items with ``, ``; an external-id map shows ``org: id`` pa
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,16 +26,16 @@ from genolog.metadata.models_web import (
     ProjectParticipantGridFilter,
 )
 from genolog.metadata.service import participant_grid
+from genolog.metadata.service.assays import Assay
 from genolog.metadata.service.grid_fields import MetaKeys
 from genolog.metadata.service.participant_grid import (
-    Assay,
     FamilySimple,
     NestedParticipant,
     NestedSample,
     NestedSequencingGroup,
 )
 from genolog.metadata.service.session import Session
-from genolog.metadata.spreadsheet import SpreadsheetWriter
+from genolog.metadata.spreadsheet import SpreadsheetChunks
 
 PAGE = 200  # participants read at a time
 Prefix = MetaSearchEntityPrefix
@@ -132,14 +131,7 @@ def _delimited(
 ) -> Generator[str, None, None]:
     shown = columns if columns is not None else _default_columns(pages)
     visible = {prefix: [f.key for f in shown.get(prefix, []) if f.is_visible] for prefix in Prefix}
-    out = io.StringIO()
-    writer = SpreadsheetWriter(out, delimiter)
-
-    def taken() -> str:
-        text = out.getvalue()
-        out.seek(0)
-        out.truncate()
-        return text
+    writer = SpreadsheetChunks(delimiter)
 
     writer.writerow(
         f"{_HEADINGS[prefix][0]}.{key}"
@@ -152,7 +144,7 @@ def _delimited(
         )
         for key in visible[prefix]
     )
-    yield taken()
+    yield writer.take()
     for page in pages():
         for participant in page:
             prow = [
@@ -168,4 +160,4 @@ def _delimited(
                         writer.writerow(
                             [*prow, *srow, *sgrow, *(cell(_value(assay, k)) for k in visible[Prefix.assay])]
                         )
-        yield taken()
+        yield writer.take()

@@ -31,6 +31,7 @@ from genolog.metadata.models_web import (
     ProjectParticipantGridFilter,
 )
 from genolog.metadata.permissions import READ
+from genolog.metadata.service.assays import Assay
 from genolog.metadata.service.grid_fields import fields
 from genolog.metadata.service.reads.filters import Filter, conditions, meta_conditions
 from genolog.metadata.service.session import Session
@@ -38,14 +39,6 @@ from genolog.metadata.store import external_ids
 
 MAX_LIMIT = 1000  # participants in one page of the grid
 Where = list[sa.ColumnElement[bool]]
-
-
-class Assay(BaseModel):
-    id: int
-    external_ids: dict[str, str]
-    sample_id: str
-    meta: dict[str, Any]
-    type: str
 
 
 class NestedSequencingGroup(BaseModel):

@@ -34,6 +34,7 @@ from genolog.metadata.inputs import check_list_length
 from genolog.metadata.permissions import READ
 from genolog.metadata.service.session import Session
 from genolog.metadata.store import enums, external_ids
+from genolog.metadata.store.analyses import output_path
 
 MAX_DETAIL_ROWS = 25_000
 SNV_STAGE = "MtToEs"
@@ -94,14 +95,6 @@ class _Analysis:
     meta: dict[str, Any]
 
 
-def _output(output: str | None, outputs: Any) -> str | None:
-    if output:
-        return output
-    if isinstance(outputs, dict) and isinstance(outputs.get("path"), str):
-        return str(outputs["path"])
-    return None
-
-
 def _iso(moment: datetime.datetime | None) -> str | None:
     return None if moment is None else stored_utc(moment).isoformat()
 
@@ -139,7 +132,7 @@ def _latest(
     for r in rows:  # in ascending order: the last one of a key wins
         meta = r.meta or {}
         key = (r.project_id, str(meta.get("sequencing_type")), str(meta.get("stage")))
-        latest[key] = _Analysis(r.id, _output(r.output, r.outputs), r.timestamp_completed, meta)
+        latest[key] = _Analysis(r.id, output_path(r.output, r.outputs), r.timestamp_completed, meta)
     return latest
 
 
@@ -311,7 +304,7 @@ def _latest_by_group(
         .order_by(*order)
     ):
         latest[r.sequencing_group_id] = _Analysis(
-            r.id, _output(r.output, r.outputs), r.timestamp_completed, r.meta or {}
+            r.id, output_path(r.output, r.outputs), r.timestamp_completed, r.meta or {}
         )
     return latest
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -152,7 +153,7 @@ class _Sync:
         return f"/api/project/sa/{self.guid}/{route}"
 
     def pedigree(self, family_ids: list[int]) -> list[str]:
-        rows = seqr_data.pedigree(self.session, family_ids)
+        rows = seqr_data.pedigree(self.session, self.project_id, family_ids)
         if not rows:
             return ["No pedigree to synchronise"]
         self.seqr.call("POST", self.url("individuals/sync"), {"individuals": rows})
@@ -166,7 +167,7 @@ class _Sync:
         return [f"Synchronised {len(rows)} families"]
 
     def individual_metadata(self, participant_families: dict[int, int]) -> list[str]:
-        records = seqr_data.individual_metadata(self.session, participant_families)
+        records = seqr_data.individual_metadata(self.session, self.project_id, participant_families)
         if not records:
             return ["No individual metadata to synchronise"]
 
@@ -262,26 +263,32 @@ class _Sync:
         return [f"{len(updates)} (/{len(rows)}) CRAMs were updated"]
 
 
+@dataclass(frozen=True)
+class SyncSteps:
+    """What a sync does, each step on unless turned off (the REST route's query parameters, as named)."""
+
+    sync_families: bool = True
+    sync_individual_metadata: bool = True
+    sync_individuals: bool = True
+    sync_es_index: bool = True
+    sync_saved_variants: bool = True
+    sync_cram_map: bool = True
+    post_slack_notification: bool = True
+
+
 def sync_dataset(
     session: Session,
     project: str,
     sequencing_type: str,
     es_index_types: list[SeqrDatasetType],
     settings: SeqrSettings,
-    *,
-    sync_families: bool = True,
-    sync_individual_metadata: bool = True,
-    sync_individuals: bool = True,
-    sync_es_index: bool = True,
-    sync_saved_variants: bool = True,
-    sync_cram_map: bool = True,
-    post_slack_notification: bool = True,
+    asked: SyncSteps = SyncSteps(),
 ) -> SeqrSyncResult:
     """Push the project's data of the sequencing type to its seqr project (the caller must be a writer)."""
     row = session.project(project, WRITE)
     url = _configured(settings)
     guid = _guid(row, sequencing_type)
-    if sync_es_index and not settings.map_location:
+    if asked.sync_es_index and not settings.map_location:
         raise SeqrNotConfigured(
             "Synchronising ES indexes writes a sample map for seqr to read: set map_location in the [seqr] "
             "section of the server's config file (or GENOLOG_SEQR__MAP_LOCATION), or pass sync_es_index=false"
@@ -297,18 +304,18 @@ def sync_dataset(
     messages: list[str] = []
     errors: list[str] = []
     steps: list[Callable[[], list[str]]] = []
-    if sync_families:
+    if asked.sync_families:
         steps.append(lambda: sync.families(family_ids))
-    if sync_individual_metadata:
+    if asked.sync_individual_metadata:
         steps.append(lambda: sync.individual_metadata(found.families))
-    if sync_es_index:
+    if asked.sync_es_index:
         steps.append(lambda: sync.es_index(es_index_types, groups, str(settings.map_location)))
-    if sync_saved_variants:
+    if asked.sync_saved_variants:
         steps.append(sync.saved_variants)
-    if sync_cram_map:
+    if asked.sync_cram_map:
         steps.append(lambda: sync.cram_map(participant_ids))
     try:
-        if sync_individuals:  # first, and alone: the other steps need seqr to know the individuals
+        if asked.sync_individuals:  # first, and alone: the other steps need seqr to know the individuals
             try:
                 messages += sync.pedigree(family_ids)
             except (SeqrUnavailable, OSError) as e:
@@ -321,6 +328,6 @@ def sync_dataset(
                 errors.append(str(e))
     finally:
         seqr.close()
-    if post_slack_notification:
+    if asked.post_slack_notification:
         messages.append("No Slack notification sent: genolog does not post to Slack")
     return SeqrSyncResult(success=not errors, messages=messages, errors=errors or None)

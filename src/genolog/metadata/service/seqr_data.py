@@ -1,6 +1,7 @@
 """What a seqr synchronisation sends, read from one project (``seqr.sync_dataset``): its pedigree, families,
 individual metadata (phenotypes), the participant <-> sequencing group map, ES indexes and CRAMs, in the
-shapes seqr's API takes, as Metamist builds them.
+shapes seqr's API takes, as Metamist builds them. What seqr's sheets and the REST routes answer too is
+read as they read it (``reads.seqr``, ``reads.participants``), and only shaped here.
 
 Sequencing groups count when not archived and of active samples; analyses when active and completed.
 """
@@ -14,8 +15,12 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.db import one_of
+from genolog.metadata.service.reads import participants as participant_reads
+from genolog.metadata.service.reads import seqr as seqr_reads
+from genolog.metadata.service.reads.projects import external_ids_of, primary_external_id
+from genolog.metadata.service.reads.rows import parse_json
 from genolog.metadata.service.session import Session
-from genolog.metadata.store import external_ids
+from genolog.metadata.store.analyses import output_path
 
 SEX = {1: "M", 2: "F"}
 AFFECTED = {-9: "U", 0: "U", 1: "N", 2: "A"}
@@ -44,15 +49,10 @@ class Participants:
     families: dict[int, int]  # participant (of those with groups) -> family, for those in one
 
 
-def _primary(ids: dict[str, str], fallback: object) -> str:
-    return ids.get("") or next(iter(ids.values()), None) or str(fallback)
-
-
 def participants(session: Session, project_id: int, sequencing_type: str) -> Participants:
-    s, sg, fp = t.sample, t.sequencing_group, t.family_participant
-    conn = session.tx.conn
+    s, sg = t.sample, t.sequencing_group
     groups: dict[int, list[int]] = {}
-    for participant_id, group_id in conn.execute(
+    for participant_id, group_id in session.tx.conn.execute(
         sa.select(s.c.participant_id, sg.c.id)
         .join(s, s.c.id == sg.c.sample_id)
         .where(
@@ -65,58 +65,37 @@ def participants(session: Session, project_id: int, sequencing_type: str) -> Par
         .order_by(sg.c.id)
     ):
         groups.setdefault(participant_id, []).append(group_id)
-    families = dict(
-        conn.execute(
-            sa.select(fp.c.participant_id, fp.c.family_id).where(
-                one_of(conn, fp.c.participant_id, list(groups))
-            )
-        ).all()
-    )
-    return Participants(groups, families)
+    return Participants(groups, seqr_reads.families_of(session, list(groups)))
 
 
-def pedigree(session: Session, family_ids: list[int]) -> list[dict[str, Any]]:
-    """Every member of the families, as seqr's individuals sync takes them (external ids)."""
-    fp, p = t.family_participant, t.participant
-    conn = session.tx.conn
-    rows = conn.execute(
-        sa.select(fp, p.c.reported_sex)
-        .join(p, p.c.id == fp.c.participant_id)
-        .where(one_of(conn, fp.c.family_id, family_ids))
-        .order_by(fp.c.family_id, fp.c.participant_id)
-    ).all()
-    people = {r.participant_id for r in rows} | {
-        i for r in rows for i in (r.paternal_participant_id, r.maternal_participant_id) if i is not None
-    }
-    names = {i: _primary(ids, i) for i, ids in external_ids.get_many(conn, "participant", people).items()}
-    family_names = {
-        i: _primary(ids, i) for i, ids in external_ids.get_many(conn, "family", family_ids).items()
-    }
+def pedigree(session: Session, project_id: int, family_ids: list[int]) -> list[dict[str, Any]]:
+    """Every member of the families (the project's pedigree rows of them), as seqr's individuals sync takes
+    them (external ids)."""
+    rows = participant_reads.pedigree(session, project_id, family_ids, True, True, False, None)
     return [
         {
-            "familyId": family_names.get(r.family_id, str(r.family_id)),
-            "individualId": names.get(r.participant_id),
-            "paternalId": names.get(r.paternal_participant_id) if r.paternal_participant_id else None,
-            "maternalId": names.get(r.maternal_participant_id) if r.maternal_participant_id else None,
-            "notes": r.notes,
-            "sex": SEX.get(r.reported_sex, "U") if r.reported_sex else "",
-            "affected": AFFECTED.get(r.affected, "U") if r.affected is not None else "U",
+            "familyId": r["family_id"],
+            "individualId": r["individual_id"],
+            "paternalId": r["paternal_id"],
+            "maternalId": r["maternal_id"],
+            "notes": r["notes"],
+            "sex": SEX.get(r["sex"], "U") if r["sex"] else "",
+            "affected": AFFECTED.get(r["affected"], "U"),
         }
         for r in rows
     ]
 
 
 def families(session: Session, family_ids: list[int]) -> list[dict[str, Any]]:
-    f, conn = t.family, session.tx.conn
-    names = {i: _primary(ids, i) for i, ids in external_ids.get_many(conn, "family", family_ids).items()}
+    names = external_ids_of(session, "family", family_ids)
     return [
         {
-            "familyId": names.get(r.id),
-            "displayName": names.get(r.id),
-            "description": r.description,
-            "codedPhenotype": r.coded_phenotype,
+            "familyId": primary_external_id(names, r["id"]),
+            "displayName": primary_external_id(names, r["id"]),
+            "description": r["description"],
+            "codedPhenotype": r["coded_phenotype"],
         }
-        for r in conn.execute(sa.select(f).where(one_of(conn, f.c.id, family_ids)).order_by(f.c.id))
+        for r in participant_reads.families_by_ids(session, family_ids)
     ]
 
 
@@ -130,28 +109,20 @@ def _consanguinity(value: Any) -> bool | None:
     return None
 
 
-def individual_metadata(session: Session, participant_families: dict[int, int]) -> list[dict[str, Any]]:
+def individual_metadata(
+    session: Session, project_id: int, participant_families: dict[int, int]
+) -> list[dict[str, Any]]:
     """The phenotypes of the participants (participant -> family) that have some, as seqr's individual
     metadata sync takes them."""
-    pp, conn = t.participant_phenotype, session.tx.conn
-    found: dict[int, dict[str, Any]] = {}
-    for participant_id, name, value in conn.execute(
-        sa.select(pp.c.participant_id, pp.c.name, pp.c.value)
-        .where(one_of(conn, pp.c.participant_id, list(participant_families)))
-        .order_by(pp.c.participant_id, pp.c.name)
-    ):
-        if value is not None:
-            found.setdefault(participant_id, {})[str(name).lower()] = value
-    names = {i: _primary(ids, i) for i, ids in external_ids.get_many(conn, "participant", found).items()}
-    family_ids = {participant_families[i] for i in found}
-    family_names = {
-        i: _primary(ids, i) for i, ids in external_ids.get_many(conn, "family", family_ids).items()
-    }
+    found = seqr_reads.phenotyped_participants(session, project_id, list(participant_families))
+    names = external_ids_of(session, "participant", list(found))
+    family_names = external_ids_of(session, "family", sorted({participant_families[i] for i in found}))
     records = []
-    for participant_id, phenotypes in found.items():
+    for participant_id, stored in found.items():
+        phenotypes = {str(name).lower(): value for name, value in stored.items()}
         record: dict[str, Any] = {
-            "family_id": family_names.get(participant_families[participant_id]),
-            "individual_id": names.get(participant_id),
+            "family_id": primary_external_id(family_names, participant_families[participant_id]),
+            "individual_id": primary_external_id(names, participant_id),
         }
         for column, field in PHENOTYPE_FIELDS.items():
             value = phenotypes.get(column)
@@ -167,23 +138,11 @@ def individual_metadata(session: Session, participant_families: dict[int, int]) 
 
 
 def participant_group_map(session: Session, project_id: int, sequencing_type: str) -> list[tuple[str, int]]:
-    """(participant external id of any organisation, sequencing group) for the groups of the type."""
-    peid, s, sg = t.participant_external_id, t.sample, t.sequencing_group
-    return [
-        (str(eid), int(group))
-        for eid, group in session.tx.conn.execute(
-            sa.select(peid.c.external_id, sg.c.id)
-            .join(s, s.c.participant_id == peid.c.participant_id)
-            .join(sg, sg.c.sample_id == s.c.id)
-            .where(
-                peid.c.project_id == project_id,
-                s.c.active.is_(True),
-                sg.c.type == sequencing_type,
-                sg.c.archived.is_(False),
-            )
-            .order_by(sg.c.id, peid.c.name)
-        )
-    ]
+    """(participant external id of any organisation, sequencing group) for the groups of the type, not
+    archived and of active samples, by group (a stable sort keeps each group's ids in organisation order)."""
+    rows = seqr_reads.participant_sequencing_groups(session, project_id, sequencing_type, current_only=True)
+    pairs = [(str(r["external_id"]), int(r["sequencing_group_id"])) for r in rows]
+    return sorted(pairs, key=lambda pair: pair[1])
 
 
 @dataclass
@@ -192,14 +151,6 @@ class Analysis:
     output: str | None
     stage: Any
     groups: set[int]
-
-
-def _output(output: str | None, outputs: Any) -> str | None:
-    if output:
-        return output
-    if isinstance(outputs, dict) and isinstance(outputs.get("path"), str):
-        return str(outputs["path"])
-    return None
 
 
 def es_indexes(session: Session, project_id: int, sequencing_type: str) -> list[Analysis]:
@@ -225,7 +176,8 @@ def es_indexes(session: Session, project_id: int, sequencing_type: str) -> list[
         ):
             groups[analysis_id].add(group_id)
     return [
-        Analysis(r.id, _output(r.output, r.outputs), (r.meta or {}).get("stage"), groups[r.id]) for r in rows
+        Analysis(r.id, output_path(r.output, r.outputs), (r.meta or {}).get("stage"), groups[r.id])
+        for r in rows
     ]
 
 
@@ -234,37 +186,11 @@ def crams(
 ) -> list[dict[str, Any]]:
     """The completed CRAMs (analyses whose ``meta.sequencing_type`` is the type) of the participants'
     sequencing groups, newest first: participant primary external id, output, sequencing group."""
-    a, asg, sg, s, peid = (
-        t.analysis,
-        t.analysis_sequencing_group,
-        t.sequencing_group,
-        t.sample,
-        t.participant_external_id,
-    )
-    conn = session.tx.conn
     return [
         {
-            "participant_id": r.external_id,
-            "output": _output(r.output, r.outputs),
-            "sequencing_group_id": r.group,
+            "participant_id": r["participant_id"],
+            "output": output_path(r["output"], parse_json(r["outputs"])),
+            "sequencing_group_id": r["sequencing_group_id"],
         }
-        for r in conn.execute(
-            sa.select(peid.c.external_id, a.c.output, a.c.outputs, sg.c.id.label("group"))
-            .select_from(a)
-            .join(asg, asg.c.analysis_id == a.c.id)
-            .join(sg, sg.c.id == asg.c.sequencing_group_id)
-            .join(s, s.c.id == sg.c.sample_id)
-            .join(peid, peid.c.participant_id == s.c.participant_id)
-            .where(
-                a.c.project_id == project_id,
-                a.c.active.is_(True),
-                a.c.type == "cram",
-                a.c.status == "completed",
-                a.c.meta["sequencing_type"].as_string() == sequencing_type,
-                peid.c.project_id == project_id,
-                peid.c.name == "",
-                one_of(conn, peid.c.participant_id, participant_ids),
-            )
-            .order_by(a.c.timestamp_completed.desc(), a.c.id.desc())
-        )
+        for r in seqr_reads.cram_paths(session, project_id, [sequencing_type], participant_ids)
     ]

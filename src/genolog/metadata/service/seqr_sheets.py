@@ -15,7 +15,7 @@ from genolog.metadata.inputs import check_list_length
 from genolog.metadata.models import ParticipantUpsert
 from genolog.metadata.permissions import READ, WRITE
 from genolog.metadata.service.reads import seqr as reads
-from genolog.metadata.service.reads.projects import external_ids_of
+from genolog.metadata.service.reads.projects import external_ids_of, primary_external_id
 from genolog.metadata.service.reads.rows import parse_json
 from genolog.metadata.service.session import Session
 from genolog.metadata.store import external_ids, families, participants
@@ -98,16 +98,12 @@ def individual_metadata_sheet(
     family_of = reads.families_of(session, ids)
     family_names = external_ids_of(session, "family", sorted(set(family_of.values())))
 
-    def individual(pid: int) -> str:
-        return names.get(pid, {}).get(external_ids.PRIMARY, str(pid))
-
     def family(pid: int) -> str:
-        if pid not in family_of:
-            return UNKNOWN_FAMILY
-        fid = family_of[pid]
-        return family_names.get(fid, {}).get(external_ids.PRIMARY, str(fid))
+        return primary_external_id(family_names, family_of[pid]) if pid in family_of else UNKNOWN_FAMILY
 
-    sheet = individual_metadata.template([(individual(pid), family(pid), phenotypes[pid]) for pid in ids])
+    sheet = individual_metadata.template(
+        [(primary_external_id(names, pid), family(pid), phenotypes[pid]) for pid in ids]
+    )
     return IndividualMetadata(**sheet)
 
 

@@ -31,6 +31,15 @@ def file_object(path: str) -> dict[str, Any]:
     }
 
 
+def output_path(output: str | None, outputs: Any) -> str | None:
+    """Where an analysis's output is: its ``output``, else the ``path`` of its ``outputs`` object."""
+    if output:
+        return output
+    if isinstance(outputs, dict) and isinstance(outputs.get("path"), str):
+        return str(outputs["path"])
+    return None
+
+
 def normalise_outputs(outputs: Any) -> Any:
     """Turn paths (strings or ``{"path": ...}``) anywhere in ``outputs`` into file objects."""
     if outputs is None:

@@ -30,3 +30,8 @@ def external_ids_of(session: Session, entity: str, ids: IdSource) -> dict[int, d
     """Entity id -> {organisation: external id} of a group of entities read through this layer (``ids``:
     their ``Rows.ids``; see ``store.external_ids.get_many`` for which ids get an entry)."""
     return external_ids.get_many(session.tx.conn, entity, ids)
+
+
+def primary_external_id(names: dict[int, dict[str, str]], entity_id: int) -> str:
+    """An entity's primary external id in an ``external_ids_of`` answer (its id, as text, without one)."""
+    return names.get(entity_id, {}).get(external_ids.PRIMARY, str(entity_id))

@@ -1,5 +1,6 @@
 """What seqr loads from a project: the CRAMs of its participants, its participants' sequencing groups and its
-participants' phenotypes with their families. Each read is of one project the caller was checked on, and
+participants' phenotypes with their families, both as seqr's sheets (``service.seqr_sheets``) and as a seqr
+sync sends them (``service.seqr_data``). Each read is of one project the caller was checked on, and
 keeps to readable projects besides (``rows.readable``)."""
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ a, asg, sg, s = t.analysis, t.analysis_sequencing_group, t.sequencing_group, t.s
 peid, fp = t.participant_external_id, t.family_participant
 
 
-def cram_paths(session: Session, project_id: int, sequencing_types: list[str]) -> Rows:
+def cram_paths(
+    session: Session, project_id: int, sequencing_types: list[str], participant_ids: list[int] | None = None
+) -> Rows:
     """The project's active, completed ``cram`` analyses with each of their sequencing groups whose sample
     has a participant: ``participant_id`` (its primary external id), ``output``, ``outputs`` (JSON text)
     and ``sequencing_group_id``, the most recently completed first. ``sequencing_types`` (none: any)
-    keeps the analyses whose ``meta.sequencing_type`` is one of them."""
+    keeps the analyses whose ``meta.sequencing_type`` is one of them; ``participant_ids`` (``None``: all)
+    the groups of those participants' samples. Both seqr's IGV paths sheet and a seqr sync's CRAM map."""
     statement = (
         sa.select(
             peid.c.external_id.label("participant_id"),
@@ -46,13 +50,18 @@ def cram_paths(session: Session, project_id: int, sequencing_types: list[str]) -
     )
     if sequencing_types:
         statement = statement.where(a.c.meta["sequencing_type"].as_string().in_(sequencing_types))
+    if participant_ids is not None:
+        statement = statement.where(one_of(session.tx.conn, peid.c.participant_id, participant_ids))
     return fetch(session, statement)
 
 
-def participant_sequencing_groups(session: Session, project_id: int, sequencing_type: str | None) -> Rows:
+def participant_sequencing_groups(
+    session: Session, project_id: int, sequencing_type: str | None, current_only: bool = False
+) -> Rows:
     """Each external id (of any organisation) of the project's participants with each sequencing group of
     their samples (``external_id``, ``sequencing_group_id``), by participant; ``sequencing_type`` keeps the
-    groups of that type."""
+    groups of that type, ``current_only`` the groups not archived of active samples (what a seqr sync
+    maps; seqr's participant sheet lists every group)."""
     statement = (
         sa.select(peid.c.external_id, sg.c.id.label("sequencing_group_id"))
         .select_from(peid)
@@ -63,6 +72,8 @@ def participant_sequencing_groups(session: Session, project_id: int, sequencing_
     )
     if sequencing_type:
         statement = statement.where(sg.c.type == sequencing_type)
+    if current_only:
+        statement = statement.where(s.c.active.is_(True), sg.c.archived.is_(False))
     return fetch(session, statement)
 
 
