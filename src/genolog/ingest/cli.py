@@ -3,17 +3,25 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from genolog.ingest.metadata_sheet import SheetColumns
 
 ingest_app = typer.Typer(
     help="Load manifests, metadata sheets and pedigrees into a metadata server.", no_args_is_help=True
 )
 err_console = Console(stderr=True, soft_wrap=True)  # never break a message inside a path
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
+ProjectArgument = Annotated[str, typer.Argument(help="The project to load into")]
 
 
 SearchPathOption = Annotated[
@@ -59,49 +67,80 @@ AllowExtraFilesOption = Annotated[
 IngestJsonOption = Annotated[bool, typer.Option("--json", help="Print the server's JSON report")]
 
 
+@dataclass(frozen=True)
+class LoadOptions:
+    """The options of both commands that load sample sheets (``manifest``, ``metadata``), after their own:
+    ``_with_load_options`` adds these fields, typer's declarations included, to a command's signature."""
+
+    search_path: SearchPathOption = None
+    dry_run: DryRunOption = False
+    skip_bad_rows: SkipBadRowsOption = False
+    compute_md5: ComputeMd5Option = True
+    sample_type: SampleTypeOption = "blood"
+    sequencing_type: SequencingTypeOption = "genome"
+    sequencing_technology: TechnologyOption = "short-read"
+    sequencing_platform: PlatformOption = "illumina"
+    reference_assembly: ReferenceOption = None
+    ora_reference_assembly: OraReferenceOption = None
+    allow_extra_files: AllowExtraFilesOption = False
+    as_json: IngestJsonOption = False
+
+    def load(self, project: str, files: list[str], sheet: SheetColumns | None = None) -> NoReturn:
+        """Check and send ``files`` (manifests, or with ``sheet``, metadata sheets); exit with the code."""
+        from genolog.ingest.commands import ingest_manifest as run
+        from genolog.ingest.manifest import Defaults
+
+        defaults = Defaults(
+            self.sample_type,
+            self.sequencing_type,
+            self.sequencing_technology,
+            self.sequencing_platform,
+            self.reference_assembly,
+            self.ora_reference_assembly,
+        )
+        code = run(
+            project,
+            files,
+            search_paths=self.search_path or [],
+            defaults=defaults,
+            dry_run=self.dry_run,
+            as_json=self.as_json,
+            skip_bad_rows=self.skip_bad_rows,
+            compute_md5=self.compute_md5,
+            allow_extra_files=self.allow_extra_files,
+            sheet=sheet,
+            console=Console(soft_wrap=True),
+            err_console=err_console,
+        )
+        raise typer.Exit(code)
+
+
+def _with_load_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with ``LoadOptions``' fields as its last options, handed to it as one ``options``
+    (typer reads a command's options from its signature, so they are declared once, there)."""
+    own = inspect.signature(command, eval_str=True)
+    shared = list(inspect.signature(LoadOptions, eval_str=True).parameters.values())
+
+    @functools.wraps(command)
+    def with_options(**given: Any) -> None:
+        options = LoadOptions(**{p.name: given.pop(p.name) for p in shared})
+        command(**given, options=options)
+
+    kept = [p for p in own.parameters.values() if p.name != "options"]
+    with_options.__signature__ = own.replace(parameters=[*kept, *shared])  # type: ignore[attr-defined]
+    return with_options
+
+
 @ingest_app.command("manifest")
+@_with_load_options
 def ingest_manifest(
-    project: Annotated[str, typer.Argument(help="The project to load into")],
+    project: ProjectArgument,
     manifests: Annotated[list[str], typer.Argument(help="CSV/TSV sample-file maps", metavar="FILE...")],
-    search_path: SearchPathOption = None,
-    dry_run: DryRunOption = False,
-    skip_bad_rows: SkipBadRowsOption = False,
-    compute_md5: ComputeMd5Option = True,
-    sample_type: SampleTypeOption = "blood",
-    sequencing_type: SequencingTypeOption = "genome",
-    sequencing_technology: TechnologyOption = "short-read",
-    sequencing_platform: PlatformOption = "illumina",
-    reference_assembly: ReferenceOption = None,
-    ora_reference_assembly: OraReferenceOption = None,
-    allow_extra_files: AllowExtraFilesOption = False,
-    as_json: IngestJsonOption = False,
+    *,
+    options: LoadOptions,
 ) -> None:
     """Create or update participants, samples, sequencing groups and assays from sample-file maps."""
-    from genolog.ingest.commands import ingest_manifest as run
-    from genolog.ingest.manifest import Defaults
-
-    defaults = Defaults(
-        sample_type,
-        sequencing_type,
-        sequencing_technology,
-        sequencing_platform,
-        reference_assembly,
-        ora_reference_assembly,
-    )
-    code = run(
-        project,
-        manifests,
-        search_paths=search_path or [],
-        defaults=defaults,
-        dry_run=dry_run,
-        as_json=as_json,
-        skip_bad_rows=skip_bad_rows,
-        compute_md5=compute_md5,
-        allow_extra_files=allow_extra_files,
-        console=Console(soft_wrap=True),
-        err_console=err_console,
-    )
-    raise typer.Exit(code)
+    options.load(project, manifests)
 
 
 def _column(help_text: str) -> Any:
@@ -142,8 +181,9 @@ def _pairs(option: str, given: list[str] | None) -> list[tuple[str, str]]:
 
 
 @ingest_app.command("metadata")
+@_with_load_options
 def ingest_metadata(
-    project: Annotated[str, typer.Argument(help="The project to load into")],
+    project: ProjectArgument,
     sheets: Annotated[list[str], typer.Argument(help="CSV/TSV metadata sheets", metavar="FILE...")],
     sample_name_column: Annotated[str, _column("The column of sample ids (required)")],
     participant_column: Annotated[str | None, _column("The column of participant ids")] = None,
@@ -179,25 +219,13 @@ def ingest_metadata(
             rich_help_panel="Meta columns",
         ),
     ] = None,
-    search_path: SearchPathOption = None,
-    dry_run: DryRunOption = False,
-    skip_bad_rows: SkipBadRowsOption = False,
-    compute_md5: ComputeMd5Option = True,
-    sample_type: SampleTypeOption = "blood",
-    sequencing_type: SequencingTypeOption = "genome",
-    sequencing_technology: TechnologyOption = "short-read",
-    sequencing_platform: PlatformOption = "illumina",
-    reference_assembly: ReferenceOption = None,
-    ora_reference_assembly: OraReferenceOption = None,
-    allow_extra_files: AllowExtraFilesOption = False,
-    as_json: IngestJsonOption = False,
+    *,
+    options: LoadOptions,
 ) -> None:
     """Load metadata sheets with columns of any name (Metamist's generic metadata parser).
 
     Options name the id, reads and sequencing columns, and map other columns into participant, sample
     and assay meta and into QC analyses; columns no option names are left out."""
-    from genolog.ingest.commands import ingest_manifest as run
-    from genolog.ingest.manifest import Defaults
     from genolog.ingest.metadata_sheet import SheetColumns
 
     named = {
@@ -233,34 +261,12 @@ def ingest_metadata(
         {field: column for field, column in named.items() if column},
         {level: tuple(pairs) for level, pairs in meta.items() if pairs},
     )
-    defaults = Defaults(
-        sample_type,
-        sequencing_type,
-        sequencing_technology,
-        sequencing_platform,
-        reference_assembly,
-        ora_reference_assembly,
-    )
-    code = run(
-        project,
-        sheets,
-        search_paths=search_path or [],
-        defaults=defaults,
-        dry_run=dry_run,
-        as_json=as_json,
-        skip_bad_rows=skip_bad_rows,
-        compute_md5=compute_md5,
-        allow_extra_files=allow_extra_files,
-        sheet=sheet,
-        console=Console(soft_wrap=True),
-        err_console=err_console,
-    )
-    raise typer.Exit(code)
+    options.load(project, sheets, sheet)
 
 
 @ingest_app.command("pedigree")
 def ingest_pedigree(
-    project: Annotated[str, typer.Argument(help="The project to load into")],
+    project: ProjectArgument,
     file: Annotated[Path, typer.Argument(help="A PED, TSV or CSV pedigree")],
     has_header: Annotated[
         bool | None,
