@@ -25,7 +25,6 @@ from genolog.metadata.settings import SeqrSettings, ServerSettings, SettingsErro
 from genolog.metadata.store import identity
 from tests.metadata.live import live_server
 from tests.metadata.support import restore
-from tests.metadata.test_metamist_client import metamist_python  # noqa: F401 (fixture)
 
 SCRIPT = Path(__file__).parent / "scripts" / "metamist_client_ops_b.py"
 SEQR_TOKEN = "seqr-secret-token"
@@ -120,7 +119,7 @@ def run(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     fake_seqr: FakeSeqr,
-    metamist_python: Path,  # noqa: F811
+    metamist_python: Path,
 ) -> Run:
     """Both client sessions, once per database: every test below reads what they recorded."""
     fake_seqr.requests.clear()

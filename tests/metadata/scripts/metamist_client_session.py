@@ -7,13 +7,13 @@ import io
 import json
 import sys
 
+import metamist_seed as seed  # beside this script
 from metamist.apis import AnalysisApi, FamilyApi, ParticipantApi, ProjectApi, SampleApi, SequencingGroupApi
 from metamist.models import (
     Analysis,
     AnalysisStatus,
     AnalysisUpdateModel,
     AssayUpsert,
-    ParticipantUpsert,
     ProjectMemberUpdate,
     SampleUpsert,
     SequencingGroupUpsert,
@@ -21,30 +21,6 @@ from metamist.models import (
 
 PROJECT = sys.argv[1]
 out: dict = {}
-
-
-def reads(prefix: str) -> dict:
-    return {
-        "reads_type": "fastq",
-        "reads": [
-            {
-                "location": f"gs://upload/{prefix}_1.fq.gz",
-                "basename": f"{prefix}_1.fq.gz",
-                "class": "File",
-                "size": 11,
-            },
-            {
-                "location": f"gs://upload/{prefix}_2.fq.gz",
-                "basename": f"{prefix}_2.fq.gz",
-                "class": "File",
-                "size": 12,
-            },
-        ],
-        "sequencing_type": "genome",
-        "sequencing_technology": "short-read",
-        "sequencing_platform": "illumina",
-    }
-
 
 projects = ProjectApi()
 out["project_id"] = projects.create_project(name=PROJECT, dataset=PROJECT, create_test_project=True)
@@ -58,33 +34,7 @@ for name in (PROJECT, f"{PROJECT}-test"):
 out["my_projects"] = projects.get_my_projects()
 out["all_projects"] = [{"name": p["name"], "roles": p["roles"]} for p in projects.get_all_projects()]
 
-participants = ParticipantApi().upsert_participants(
-    project=PROJECT,
-    participant_upsert=[
-        ParticipantUpsert(
-            external_ids={"": f"P{i}"},
-            reported_sex=1 + i % 2,
-            meta={"cohort": "c1"},
-            samples=[
-                SampleUpsert(
-                    external_ids={"": f"S{i}"},
-                    type="blood",
-                    meta={"collected": "2024"},
-                    sequencing_groups=[
-                        SequencingGroupUpsert(
-                            type="genome",
-                            technology="short-read",
-                            platform="illumina",
-                            meta={"batch": 1},
-                            assays=[AssayUpsert(type="sequencing", meta=reads(f"S{i}"))],
-                        )
-                    ],
-                )
-            ],
-        )
-        for i in (1, 2, 3)
-    ],
-)
+participants = ParticipantApi().upsert_participants(project=PROJECT, participant_upsert=seed.participants())
 out["participants"] = participants
 
 extra = SampleApi().upsert_samples(
@@ -98,7 +48,9 @@ extra = SampleApi().upsert_samples(
                     type="exome",
                     technology="short-read",
                     platform="illumina",
-                    assays=[AssayUpsert(type="sequencing", meta={**reads("S4"), "sequencing_type": "exome"})],
+                    assays=[
+                        AssayUpsert(type="sequencing", meta={**seed.reads("S4"), "sequencing_type": "exome"})
+                    ],
                 )
             ],
         )

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import metamist.apis as apis
+import metamist_seed as seed  # beside this script
 from metamist.exceptions import ApiAttributeError, ApiException, ApiKeyError, ApiTypeError, ApiValueError
 from metamist.model.body_create_cohort_from_criteria import BodyCreateCohortFromCriteria
 from metamist.model.body_export_project_participants import BodyExportProjectParticipants
@@ -46,7 +47,6 @@ from metamist.models import (
     QueryParticipantCriteria,
     SampleUpsert,
     SequencingGroupMetaUpdateModel,
-    SequencingGroupUpsert,
 )
 
 PROJECT = sys.argv[1]
@@ -97,24 +97,6 @@ def upload(text: str, name: str) -> io.BytesIO:
     file = io.BytesIO(text.encode())
     file.name = name
     return file
-
-
-def reads(prefix: str) -> dict[str, Any]:
-    return {
-        "reads_type": "fastq",
-        "reads": [
-            {
-                "location": f"gs://upload/{prefix}_{r}.fq.gz",
-                "basename": f"{prefix}_{r}.fq.gz",
-                "class": "File",
-                "size": 10 + r,
-            }
-            for r in (1, 2)
-        ],
-        "sequencing_type": "genome",
-        "sequencing_technology": "short-read",
-        "sequencing_platform": "illumina",
-    }
 
 
 project_api, participant_api, sample_api = apis.ProjectApi(), apis.ParticipantApi(), apis.SampleApi()
@@ -173,33 +155,7 @@ for kind in (
 # --- participants, samples, sequencing groups and assays
 made["participants"] = call(
     "ParticipantApi.upsert_participants",
-    lambda: participant_api.upsert_participants(
-        project=PROJECT,
-        participant_upsert=[
-            ParticipantUpsert(
-                external_ids={"": f"P{i}"},
-                reported_sex=1 + i % 2,
-                meta={"cohort": "c1"},
-                samples=[
-                    SampleUpsert(
-                        external_ids={"": f"S{i}"},
-                        type="blood",
-                        meta={"collected": "2024"},
-                        sequencing_groups=[
-                            SequencingGroupUpsert(
-                                type="genome",
-                                technology="short-read",
-                                platform="illumina",
-                                meta={"batch": 1},
-                                assays=[AssayUpsert(type="sequencing", meta=reads(f"S{i}"))],
-                            )
-                        ],
-                    )
-                ],
-            )
-            for i in (1, 2, 3)
-        ],
-    ),
+    lambda: participant_api.upsert_participants(project=PROJECT, participant_upsert=seed.participants()),
 )
 participants = made["participants"] or []
 pids = [p["id"] for p in participants]
@@ -303,7 +259,10 @@ made["assay"] = call(
     "AssayApi.create_assay",
     lambda: assay_api.create_assay(
         assay_upsert=AssayUpsert(
-            sample_id=sample_ids[0], type="sequencing", external_ids={"": f"{PROJECT}-A1"}, meta=reads("A1")
+            sample_id=sample_ids[0],
+            type="sequencing",
+            external_ids={"": f"{PROJECT}-A1"},
+            meta=seed.reads("A1"),
         )
     ),
 )
