@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "graphql": ("benchmarks/graphql/bench_graphql.py", ["--sizes", "1000", "10000", "--repeat", "5"]),
     "paging": ("benchmarks/graphql/bench_paging.py", ["--groups", "20000", "--page", "1000"]),
     "ingest": ("benchmarks/ingest/bench_ingest.py", ["--samples", "20000"]),
+    "upsert": ("benchmarks/ingest/bench_upsert_samples.py", ["--sizes", "0", "10000", "100000"]),
     "web": ("benchmarks/web/bench_pages.py", ["--samples", "2000", "--repeat", "5"]),
     "rest": ("benchmarks/rest/bench_rest_reads.py", ["--samples", "10000", "--repeat", "5"]),
 }

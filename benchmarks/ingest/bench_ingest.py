@@ -40,10 +40,13 @@ METAMIST_SAMPLES_PER_SECOND = 300
 PROJECT = "bench-ingest"
 
 
-def records(samples: int, *, changed_every: int = 0, seed: int = 11) -> Iterator[dict[str, Any]]:
-    """The manifest as records; with ``changed_every`` every n-th sample gets different meta."""
-    rng = random.Random(seed)
-    for i in range(samples):
+def records(
+    samples: int, *, first: int = 0, changed_every: int = 0, seed: int = 11
+) -> Iterator[dict[str, Any]]:
+    """The manifest as records, samples numbered from ``first``; with ``changed_every`` every n-th sample
+    gets different meta."""
+    rng = random.Random(seed + first)
+    for i in range(first, first + samples):
         batch = f"B{rng.randrange(40):02d}"
         meta: dict[str, Any] = {"batch": batch, "collected": f"2026-{1 + i % 12:02d}-01", "consent": "full"}
         if changed_every and i % changed_every == 0:

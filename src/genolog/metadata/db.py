@@ -139,6 +139,27 @@ def one_of(conn: Connection, column: sa.ColumnElement[Any], values: Iterable[Any
     return column.in_(_sqlite_values(values, getattr(column, "name", column)))
 
 
+def each_of(
+    conn: Connection, query: sa.Select[Any], column: sa.ColumnElement[Any], values: Iterable[Any]
+) -> sa.Select[Any]:
+    """``query`` where ``column`` is one of ``values``, for a ``column`` on which, together with ``query``'s
+    own conditions, a unique index finds at most one row per value: looked up value by value, whatever the
+    planner's estimates, so its cost follows the values given, never the size of the table.
+
+    On PostgreSQL that is ``query ... LIMIT 1`` as a LATERAL subquery for each element of the values'
+    array, which the planner can only run as one index probe per value. A plain ``column = ANY(array)``
+    (``one_of``) leaves it the choice, and for a list of hundreds of values it reads the whole table, or,
+    beside ``project_id = ...``, every row of the project, whenever its estimates make that cheaper than
+    as many index probes: each request's lookup then costs in proportion to the project. SQLite probes
+    an index for each value of ``one_of``'s list by itself."""
+    values = list(values)
+    if conn.dialect.name != "postgresql":
+        return query.where(one_of(conn, column, values))
+    given = sa.select(sa.func.unnest(_pg_array(values, column.type)).label("value")).subquery("given")
+    each = query.where(column == given.c.value).limit(1).lateral("each")
+    return sa.select(*each.c).select_from(given).join(each, sa.true())
+
+
 def id_values(conn: Connection, ids: Sequence[int]) -> sa.Select[Any]:
     """``SELECT value`` over ``ids``, in order, from one bound parameter (see ``one_of``)."""
     if conn.dialect.name == "postgresql":
@@ -156,8 +177,14 @@ def _sqlite_values(values: list[Any], what: object) -> sa.Select[Any]:
 
 def _pg_array(values: list[Any], item_type: Any) -> sa.Cast[Any]:
     """``values`` as one PostgreSQL array parameter, sent as the text of an array literal, built in one
-    join rather than by psycopg's list adapter, which adapts element by element."""
-    return sa.cast(sa.literal(_pg_array_text(values), sa.Text), ARRAY(item_type))
+    join rather than by psycopg's list adapter, which adapts element by element.
+
+    The parameter is sent untyped (psycopg's default for a string) and cast to the array type, so the
+    server reads it as that array once, when binding, and plans with it as a constant: a filter looks each
+    row up in a hash of the values. Sent as text (``$1::TEXT``), it was the text cast to an array, which
+    the server does not fold into a constant: a plan that filters rows rather than probing an index parsed
+    the whole list again for every row it read, far slower than reading the row."""
+    return sa.cast(sa.literal(_pg_array_text(values), sa.types.NullType()), ARRAY(item_type))
 
 
 def _pg_array_text(values: list[Any]) -> str:

@@ -28,6 +28,14 @@ def values(conn: Connection, kind: str) -> list[str]:
     )
 
 
+def by_kind(conn: Connection) -> dict[str, set[str]]:
+    """Every vocabulary: kind -> its values."""
+    result: dict[str, set[str]] = {}
+    for kind, name in conn.execute(sa.select(t.enum_value.c.kind, t.enum_value.c.name)).all():
+        result.setdefault(kind, set()).add(name)
+    return result
+
+
 def add(conn: Connection, kind: str, name: str) -> str:
     name = (name or "").strip().lower()
     if not name or len(name) > 64 or not all(c.isalnum() or c in "-_." for c in name):

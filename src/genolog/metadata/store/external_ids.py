@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
-from genolog.metadata.db import one_of
+from genolog.metadata.db import each_of, one_of
 from genolog.metadata.errors import BadRequest, Conflict, NotFound
 
 if TYPE_CHECKING:  # a runtime import would close a cycle: Tx records changes through snapshots
@@ -90,9 +90,11 @@ def get_many(conn: Connection, entity: str, ids: Iterable[int] | sa.Select[Any])
 
 
 def _in_project(
-    conn: Connection, table: sa.Table, project_id: int, wanted: list[str]
-) -> list[sa.ColumnElement[bool]]:
-    return [table.c.project_id == project_id, one_of(conn, table.c.external_id, wanted)]
+    conn: Connection, table: sa.Table, query: sa.Select[Any], project_id: int, wanted: list[str]
+) -> sa.Select[Any]:
+    """``query`` over the project's rows of ``wanted`` external ids, one index probe per value (``each_of``:
+    an external id is unique in its project)."""
+    return each_of(conn, query.where(table.c.project_id == project_id), table.c.external_id, wanted)
 
 
 def lookup(conn: Connection, entity: str, project_id: int, external_ids: Iterable[str]) -> dict[str, int]:
@@ -101,9 +103,7 @@ def lookup(conn: Connection, entity: str, project_id: int, external_ids: Iterabl
     wanted = list(dict.fromkeys(external_ids))
     if not wanted:
         return {}
-    rows = conn.execute(
-        sa.select(table.c.external_id, id_col).where(*_in_project(conn, table, project_id, wanted))
-    )
+    rows = conn.execute(_in_project(conn, table, sa.select(table.c.external_id, id_col), project_id, wanted))
     return {eid: entity_id for eid, entity_id in rows}
 
 
@@ -112,7 +112,7 @@ def ids_matching(
 ) -> sa.Select[Any]:
     """``SELECT`` the ids of the project's entities with any of these external ids (any organisation)."""
     table, id_col = TABLES[entity], _id_column(entity)
-    return sa.select(id_col).where(*_in_project(conn, table, project_id, list(dict.fromkeys(external_ids))))
+    return _in_project(conn, table, sa.select(id_col), project_id, list(dict.fromkeys(external_ids)))
 
 
 def id_for(conn: Connection, entity: str, project_id: int, project: str, external_id: str) -> int:

@@ -46,16 +46,17 @@ def upsert_items(
     """Upsert trees of participants or samples; errors name the 1-based ``label`` number of the item."""
     batch = Batch(tx, project_id, label=label, create_only=create_only, keep_changes=keep_changes)
     report = UpsertReport(batch.counts, batch.changes)
-    record, analysed_at = 1, 0
+    record = 1
     # A chunk makes a few hundred thousand objects that live until it ends; the young-generation
     # collector, run every 100,000 allocations (server.tune_interpreter), would scan them again and again.
     # Paused, each chunk's nodes are freed by reference counting (their cycles broken by
     # ``_upsert_chunk``), and one young collection per chunk catches any other cycle.
     with gc_paused():
         for chunk in chunked(items, CHUNK):
+            if len(chunk) >= _STATISTICS_FROM:
+                _refresh_statistics(tx)
             _upsert_chunk(batch, report, chunk, record, echo=echo)
             record += len(chunk)
-            analysed_at = _refresh_statistics(tx, batch, analysed_at)
             del chunk
             gc.collect(0)
     report.items = record - 1
@@ -98,25 +99,51 @@ _GROWN = {
     "sequencing_group": ("id", "sample_id", "archived"),
     "sequencing_group_assay": ("sequencing_group_id", "assay_id"),
 }
+# Chunks of fewer items grow no table by much and look few keys up: they leave the statistics to larger
+# writes (and to the autovacuum), rather than each pay for looking at the tables' sizes.
+_STATISTICS_FROM = 100
+# Below this size (in 8 KiB pages) a table is read whole as fast as it is probed by its index: whatever
+# its statistics, no plan can be slow.
+_UNPLANNED_PAGES = 32
+# Per grown table: its size now (this transaction's own rows included), its size at its last ANALYZE, and
+# whether it has statistics (pg_stats: a rolled-back ANALYZE leaves the size it saw in pg_class, not its
+# statistics).
+_SIZES = """
+SELECT c.relname, pg_relation_size(c.oid) / current_setting('block_size')::int, c.relpages,
+       c.relname IN (SELECT s.tablename FROM pg_stats s
+                     WHERE s.schemaname = current_schema() AND s.tablename = ANY(CAST(%(names)s AS name[])))
+FROM pg_class c
+WHERE c.oid = ANY(CAST(%(names)s AS regclass[]))
+"""
 
 
-def _refresh_statistics(tx: Tx, batch: Batch, analysed_at: int) -> int:
-    """On PostgreSQL, ANALYZE the grown tables each time this request has quadrupled what it created.
+def _refresh_statistics(tx: Tx) -> None:
+    """On PostgreSQL, ANALYZE the grown tables that have no statistics or are four times the size they
+    had at their last ANALYZE.
 
-    A fresh or small project's statistics say its tables are nearly empty; planned against them, the
-    matching queries of later chunks (which see this transaction's own rows) slow down badly after a
-    few tens of thousands of rows. ANALYZE inside the transaction counts those rows; quadrupling keeps
-    it to a few runs per request, and statistics at most four times behind still plan the same index
-    lookups. Those lookups need the row counts, not fine histograms: a sample of 3,000 rows a table
-    (statistics target 10, for this transaction only) rather than 30,000 is enough; the autovacuum's
-    own ANALYZE, after the commit, brings the full statistics back."""
-    created = sum(counts["created"] for counts in batch.counts.values())
-    if tx.conn.dialect.name != "postgresql" or created < max(4 * analysed_at, CHUNK):
-        return analysed_at
-    tables = ", ".join(f"{table} ({', '.join(columns)})" for table, columns in _GROWN.items())
+    The queries that match entities already there look rows up by lists of ids (``col = ANY(array)``);
+    the planner sizes such a list against the column's statistics, and without them takes it for a large
+    share of the table and reads the whole table for every chunk. What those plans need is a table's
+    shape (distinct values per row), which stays right as it grows (row counts the planner scales to the
+    table's current size itself), so a table is analysed once it has some size and then each time it has
+    quadrupled: a few times over its life. Not on every request: that cost each request time in
+    proportion to the tables, and concurrent writers queued on the ANALYZE's lock until the first
+    committed. Inside the transaction the ANALYZE counts its own rows, so the later chunks of a fresh
+    project's bulk ingest plan against them. A sample of 3,000 rows a table (statistics target 10, for
+    this transaction only) gives the distinct values; fine histograms are not needed."""
+    if tx.conn.dialect.name != "postgresql":
+        return
+    sizes = tx.conn.exec_driver_sql(_SIZES, {"names": "{" + ",".join(_GROWN) + "}"}).all()
+    stale = [
+        name
+        for name, pages, analysed_pages, has_statistics in sizes
+        if pages >= _UNPLANNED_PAGES and (not has_statistics or pages >= 4 * analysed_pages)
+    ]
+    if not stale:
+        return
+    tables = ", ".join(f"{table} ({', '.join(_GROWN[table])})" for table in stale)
     tx.conn.exec_driver_sql("SET LOCAL default_statistics_target = 10")
     tx.conn.exec_driver_sql(f"ANALYZE {tables}")
-    return created
 
 
 def _echo(tx: Tx, node: Node) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from genolog.metadata.context import Tx
 from genolog.metadata.db import allocate_ids
 from genolog.metadata.errors import BadRequest, MetadataError
 from genolog.metadata.models import AssayUpsert, ParticipantUpsert, SampleUpsert, SequencingGroupUpsert
-from genolog.metadata.store import external_ids
+from genolog.metadata.store import enums, external_ids
 
 KINDS = ("participant", "sample", "sequencing_group", "assay")
 OUTCOMES = ("created", "updated", "unchanged")
@@ -82,7 +82,7 @@ class Batch:
         self.changes: list[dict[str, Any]] = []
         # external id -> record that named it, per kind: the same entity may appear once per request
         self.seen: dict[str, dict[str, int]] = {k: {} for k in KINDS}
-        self._enums: dict[str, set[str]] = {}
+        self._enums: dict[str, set[str]] | None = None  # every vocabulary, read at the first use of one
         self._ids: dict[sa.Table, list[int]] = {}  # per table, ids drawn ahead and not yet used
 
     def reserve_ids(self, counts: dict[sa.Table, int]) -> None:
@@ -112,16 +112,17 @@ class Batch:
         raise error(f"{self.label} {node.record}: {message}")
 
     def enum(self, node: Node, kind: str, value: str) -> str:
-        """``value`` if it is a known value of the vocabulary ``kind``; else a 400 listing the known ones."""
-        known = self._enums.get(kind)
-        if known is not None and value in known:
-            return value
-        from genolog.metadata.store import enums
+        """``value`` if it is a known value of the vocabulary ``kind``; else a 400 listing the known ones.
 
-        if known is None:
-            known = self._enums[kind] = set(enums.values(self.conn, kind))
+        Every vocabulary is read at the first use of one (in a sample upsert, before anything is
+        written): read one at a time, the first use of each in a level waited for the writes the levels
+        before it had queued (``queued_writes``), where the level would otherwise work while they are
+        sent."""
+        if self._enums is None:
+            self._enums = enums.by_kind(self.conn)
+        known = self._enums.get(kind, set())
         if value not in known:
-            allowed = ", ".join(sorted(self._enums[kind]))
+            allowed = ", ".join(sorted(known))
             self.fail(node, f"Unknown {enums.LABELS[kind]} {value!r}; known values: {allowed}")
         return value
 

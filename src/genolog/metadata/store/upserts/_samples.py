@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import utcnow
-from genolog.metadata.db import one_of
+from genolog.metadata.db import each_of
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.store.upserts import _eids, _level
 from genolog.metadata.store.upserts._batch import Batch, Node, chunked
@@ -89,14 +89,8 @@ def _check_participants(batch: Batch, nodes: list[Node]) -> None:
         return
     known: set[int] = set()
     for part in chunked(dict.fromkeys(wanted)):
-        known.update(
-            batch.conn.execute(
-                sa.select(t.participant.c.id).where(
-                    t.participant.c.project_id == batch.project_id,
-                    one_of(batch.conn, t.participant.c.id, part),
-                )
-            ).scalars()
-        )
+        in_project = sa.select(t.participant.c.id).where(t.participant.c.project_id == batch.project_id)
+        known.update(batch.conn.execute(each_of(batch.conn, in_project, t.participant.c.id, part)).scalars())
     for node in nodes:
         if node.item.participant_id is not None and node.item.participant_id not in known:
             batch.fail(node, f"Participant {node.item.participant_id} does not exist in this project")
