@@ -126,7 +126,7 @@ def test_assay_group_family_and_project_mutations(api: Api) -> None:
     )
     meta = data(
         api,
-        'mutation { project { updateProject(project: "newp", projectUpdateModel: {is_seqr: true}) { meta roles } } }',
+        'mutation { project { updateProject(project: "newp", projectUpdateModel: {meta: {is_seqr: true}}) { meta roles } } }',
     )
     assert meta["project"]["updateProject"]["meta"] == {"is_seqr": True}
 

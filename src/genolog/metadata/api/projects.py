@@ -51,9 +51,9 @@ def get_seqr_projects(ctx: RequestContext = Depends(request_context)) -> list[Se
 def update_project(
     project: str, body: dict[str, Any] = Body(...), ctx: RequestContext = Depends(request_context)
 ) -> bool:
-    """Merge ``body`` into the project's meta (RFC 7396)."""
+    """Merge ``body["meta"]`` into the project's meta (RFC 7396), as Metamist does."""
     with ctx.writing() as session:
-        projects.update_meta(session, project, body)
+        projects.update(session, project, body)
     return True
 
 

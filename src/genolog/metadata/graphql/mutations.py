@@ -397,13 +397,7 @@ class ProjectMutations:
         self, info: Info[Any, Any], project: str, project_update_model: JSON
     ) -> GraphQLProject:
         ctx = _writing(info)
-
-        def patch() -> dict[str, Any]:
-            if not isinstance(project_update_model, dict):
-                raise BadRequest("projectUpdateModel must be a JSON object")
-            return project_update_model
-
-        return _project(ctx, projects.update_meta(ctx, project, patch))
+        return _project(ctx, projects.update(ctx, project, lambda: project_update_model))
 
     @strawberry.mutation
     def update_project_members(
