@@ -137,7 +137,7 @@ def test_assay_group_family_and_project_mutations(api: Api) -> None:
            batchUrl: "u", submittingUser: "admin", meta: {a: 1}, outputPath: "o"}) } }""",
     )
     assert guid == {"analysisRunner": {"createAnalysisRunnerLog": "g1"}}
-    assert api.ok("GET", "/analysis-runner/proj-test/")[0]["meta"] == {"a": 1}
+    assert api.ok("GET", "/analysis-runner/runs", params={"ar_guid": "g1"})[0]["meta"] == {"a": 1}
 
 
 def test_a_mutation_with_an_error_writes_nothing_and_readers_cannot_write(api: Api) -> None:

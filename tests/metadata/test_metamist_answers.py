@@ -61,3 +61,40 @@ def test_update_project_merges_the_given_meta(scenario: Any) -> None:
     assert out["meta"] == {"is_seqr": True, "a": {"b": 1, "d": 3}}
     assert out["graphql"] == {"is_seqr": True, "a": {"b": 1, "d": 3}, "z": 1}
     assert out["seqr"] == [PROJECT]
+
+
+# the published client's AnalysisRunner model: these fields and no others
+RUNNER_FIELDS = {
+    "ar_guid",
+    "output_path",
+    "timestamp",
+    "access_level",
+    "repository",
+    "commit",
+    "script",
+    "description",
+    "driver_image",
+    "config_path",
+    "cwd",
+    "environment",
+    "hail_version",
+    "batch_url",
+    "submitting_user",
+    "meta",
+    "project",
+    "audit_log_id",
+}
+
+
+def test_analysis_runner_logs_are_read_by_the_published_model(scenario: Any) -> None:
+    """``get_analysis_runner_logs`` (and the legacy ``get_analysis_runner_log``) deserialise into the
+    client's ``AnalysisRunner``: no outcome fields (genolog's ``/analysis-runner/runs`` has them)."""
+    out = scenario("runner_logs")
+    for listing in (out["logs"], out["legacy"]):
+        [log] = listing
+        assert set(log) == RUNNER_FIELDS
+        assert log["ar_guid"] == f"{PROJECT}-ar" and log["meta"] == {"k": "v"}
+        assert log["commit"] == "abc123" and log["cwd"] is None
+    assert out["logs"][0]["project"] == PROJECT
+    # kept: Metamist's legacy listing names the project by its id ("9") when not asked for by name
+    assert out["legacy"][0]["project"] == PROJECT

@@ -379,6 +379,13 @@ ROUTES = [
         READ,
         params={"project_names": "{project}"},
     ),
+    Route(
+        "getAnalysisRunnerRuns",
+        "GET",
+        "/analysis-runner/runs",
+        READ,
+        params={"project_names": "{project}"},
+    ),
     *_enum_routes(),
 ]
 ROUTE_IDS = [r.name for r in ROUTES]
