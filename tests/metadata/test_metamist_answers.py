@@ -98,3 +98,14 @@ def test_analysis_runner_logs_are_read_by_the_published_model(scenario: Any) -> 
     assert out["logs"][0]["project"] == PROJECT
     # kept: Metamist's legacy listing names the project by its id ("9") when not asked for by name
     assert out["legacy"][0]["project"] == PROJECT
+
+
+def test_active_only_false_answers_the_archived_sequencing_groups(scenario: Any) -> None:
+    out = scenario("active_only")
+    kept, archived = out["kept"], out["archived"]
+    assert out["project"] == {"all": [{"id": kept}], "archived": [{"id": archived}], "active": [{"id": kept}]}
+    assert out["root"] == [{"id": archived, "archived": True}]
+    assert out["nested"] == [
+        {"externalId": "S1", "sequencingGroups": []},
+        {"externalId": "S2", "sequencingGroups": [{"id": archived}]},
+    ]
