@@ -176,5 +176,5 @@ def test_mutations_record_the_caller_in_history(api: Api) -> None:
         user="wes",
     )
     sample_id = result["sample"]["createSample"]["id"]
-    [entry] = api.ok("GET", f"/sample/{sample_id}/history")
+    [entry] = api.ok("GET", f"/sample/{sample_id}/audit-history")
     assert entry["author"] == "wes" and entry["meta"]["path"] == "/graphql"

@@ -58,7 +58,7 @@ def counts(response: Any) -> dict[str, dict[str, int]]:
 def totals(api: Api) -> tuple[int, int, int]:
     samples = api.ok("POST", "/sample/", json={"project_ids": ["proj"]})
     sgs = api.ok("GET", "/sequencing-group/project/proj")
-    history = api.ok("GET", f"/sample/{samples[0]['id']}/history") if samples else []
+    history = api.ok("GET", f"/sample/{samples[0]['id']}/audit-history") if samples else []
     return len(samples), sum(len(v) for by_type in sgs.values() for v in by_type.values()), len(history)
 
 

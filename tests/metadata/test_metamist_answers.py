@@ -109,3 +109,26 @@ def test_active_only_false_answers_the_archived_sequencing_groups(scenario: Any)
         {"externalId": "S1", "sequencingGroups": []},
         {"externalId": "S2", "sequencingGroups": [{"id": archived}]},
     ]
+
+
+def test_history_of_a_sample_is_its_versions(scenario: Any, dev_service: Service) -> None:
+    """Metamist answers each version of the sample's row (its ``SampleInternal``: raw integer ids)."""
+    out = scenario("sample_history")
+    raw_id = dev_service.codecs.sample.parse(out["id"])
+    first, second = out["history"]
+    version = {
+        "id": raw_id,
+        # kept: Metamist shows {"(not available)": "(not available)"} and a null author
+        "external_ids": {"": "S1"},
+        "meta": {"a": 1},
+        "project": first["project"],
+        "type": "blood",
+        "participant_id": None,
+        "active": True,
+        "sample_root_id": None,
+        "sample_parent_id": None,
+        "author": "dev",
+    }
+    assert isinstance(first["project"], int)
+    assert first == version
+    assert second == {**version, "meta": {"a": 1, "b": 2}}

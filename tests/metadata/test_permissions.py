@@ -212,6 +212,13 @@ ROUTES = [
         template="/sample/{project}/{external_id}/details",
     ),
     Route("getHistoryOfSample", "GET", "/sample/{sample}/history", READ, template="/sample/{id_}/history"),
+    Route(
+        "getAuditHistoryOfSample",
+        "GET",
+        "/sample/{sample}/audit-history",
+        READ,
+        template="/sample/{id_}/audit-history",
+    ),
     Route("getSampleById", "GET", "/sample/{sample}", READ, template="/sample/{id_}"),
     Route(
         "updateSample",

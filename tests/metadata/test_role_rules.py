@@ -146,7 +146,7 @@ def test_extra_values_cannot_overwrite_the_recorded_path_and_ip(api: Api) -> Non
         headers={"sm-extra-values": json.dumps(forged)},
         json=[sample_with_group("S1")],
     )
-    [created] = api.ok("GET", f"/sample/{sample['id']}/history")
+    [created] = api.ok("GET", f"/sample/{sample['id']}/audit-history")
     assert created["meta"] == {
         "path": "/api/v1/sample/proj/upsert-many",
         "ip": "testclient",

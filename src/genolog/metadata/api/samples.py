@@ -10,7 +10,7 @@ from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
 from genolog.metadata.service import samples
 from genolog.metadata.service.history import HistoryEntry
-from genolog.metadata.service.samples import Sample
+from genolog.metadata.service.samples import Sample, SampleVersion
 
 router = APIRouter(prefix="/sample", tags=["sample"])
 
@@ -80,7 +80,18 @@ def get_sample_by_external_id(
 
 
 @router.get("/{id_}/history", operation_id="getHistoryOfSample")
-def get_history_of_sample(id_: str, ctx: RequestContext = Depends(request_context)) -> list[HistoryEntry]:
+def get_history_of_sample(id_: str, ctx: RequestContext = Depends(request_context)) -> list[SampleVersion]:
+    """Every version of the sample, oldest first, as Metamist answers it."""
+    with ctx.reading() as session:
+        return samples.versions_of(session, id_)
+
+
+@router.get("/{id_}/audit-history", operation_id="getAuditHistoryOfSample")
+def get_audit_history_of_sample(
+    id_: str, ctx: RequestContext = Depends(request_context)
+) -> list[HistoryEntry]:
+    """The sample's recorded changes, as the other entities' ``/history`` answer them: who, when, on whose
+    behalf, and the sample before and after."""
     with ctx.reading() as session:
         return samples.history_of(session, id_)
 
