@@ -132,3 +132,21 @@ def test_history_of_a_sample_is_its_versions(scenario: Any, dev_service: Service
     assert isinstance(first["project"], int)
     assert first == version
     assert second == {**version, "meta": {"a": 1, "b": 2}}
+
+
+def test_pedigree_exports_have_metamists_header_columns_and_line_ends(scenario: Any) -> None:
+    out = scenario("pedigree_tsv")
+    rows = [
+        ["#Family ID", "Individual ID", "Paternal ID", "Maternal ID", "Sex", "Affected"],
+        ["Fam1", "DAD", "", "", "1", "1"],
+        ["Fam1", "MUM", "", "", "2", "1"],
+        ["Fam1", "KID", "DAD", "MUM", "1", "2"],
+    ]
+    assert out["tsv"] == {
+        "text": "".join("\t".join(r) + "\r\n" for r in rows),
+        "type": "text/tab-separated-values; charset=utf-8",
+    }
+    assert out["csv"] == {
+        "text": "".join(",".join(r) + "\r\n" for r in rows),
+        "type": "text/csv; charset=utf-8",
+    }
