@@ -1,6 +1,6 @@
 from typing import Any
 
-from tests.metadata.support import Api, sample_with_group
+from tests.metadata.support import Api, assert_rejected, sample_with_group
 
 
 def setup_groups(api: Api) -> list[str]:
@@ -73,7 +73,12 @@ def test_query_incomplete_and_latest_complete(api: Api) -> None:
     assert [a["id"] for a in api.ok("GET", "/analysis/proj/incomplete")] == [queued]
     assert api.ok("GET", "/analysis/proj/qc/latest-complete")["id"] == new
     assert api.ok("POST", "/analysis/proj/qc/latest-complete", json={"meta": {"tool": "fastqe"}})["id"] == old
-    assert api.ok("GET", "/analysis/proj/cram/latest-complete") is None
+    # none of the type (or none matching the meta): Metamist's 404
+    assert_rejected(
+        api.call("GET", "/analysis/proj/cram/latest-complete"), 404, "any analysis with type cram"
+    )
+    missing = api.call("POST", "/analysis/proj/qc/latest-complete", json={"meta": {"tool": "none"}})
+    assert_rejected(missing, 404, "type qc")
     api.ok("PATCH", f"/analysis/{new}/", json={"active": False})
     assert api.ok("GET", "/analysis/proj/qc/latest-complete")["id"] == old
 

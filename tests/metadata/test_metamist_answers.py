@@ -150,3 +150,10 @@ def test_pedigree_exports_have_metamists_header_columns_and_line_ends(scenario: 
         "text": "".join(",".join(r) + "\r\n" for r in rows),
         "type": "text/csv; charset=utf-8",
     }
+
+
+def test_no_latest_complete_analysis_is_a_404(scenario: Any) -> None:
+    out = scenario("latest_missing")
+    for answer in (out["get"], out["post"]):
+        assert answer["status"] == 404
+        assert answer["body"]["description"] == "Couldn't find any analysis with type cram"

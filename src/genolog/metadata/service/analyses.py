@@ -129,13 +129,14 @@ def incomplete(session: Session, project: str) -> list[StoredAnalysis]:
 
 def latest_complete(
     session: Session, project: str, analysis_type: str, meta: dict[str, Any] | None
-) -> StoredAnalysis | None:
-    """The most recently completed active analysis of this type whose meta matches ``meta``, or None."""
+) -> StoredAnalysis:
+    """The most recently completed active analysis of this type whose meta matches ``meta``; Metamist's
+    404 when there is none."""
     project_id = session.project(project, READ)["id"]
     for row in reads.completed_analyses(session, project_id, analysis_type, meta):
         if meta_matches(parse_json(row["meta"]), meta):
             return models(session, Rows([row]))[0]
-    return None
+    raise NotFound(f"Couldn't find any analysis with type {analysis_type}")
 
 
 def number_in_project(project: str, text_id: str) -> int:
