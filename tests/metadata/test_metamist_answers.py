@@ -157,3 +157,17 @@ def test_no_latest_complete_analysis_is_a_404(scenario: Any) -> None:
     for answer in (out["get"], out["post"]):
         assert answer["status"] == 404
         assert answer["body"]["description"] == "Couldn't find any analysis with type cram"
+
+
+def test_graphql_variable_errors_are_graphqls_own(scenario: Any) -> None:
+    out = scenario("graphql_variables")
+    messages = {case: [e["message"] for e in answer["first"]] for case, answer in out.items()}
+    assert messages == {
+        "missing": ["Variable '$p' of required type 'String!' was not provided."],
+        "mistyped": ["Variable '$p' got invalid value 3; String cannot represent a non string value: 3"],
+        "null": ["Variable '$p' of non-null type 'String!' must not be null."],
+        "nested": [
+            "Variable '$f' got invalid value 'x' at 'f.eq'; Int cannot represent non-integer value: 'x'"
+        ],
+    }
+    assert out["missing"]["first"][0]["locations"] == [{"line": 1, "column": 8}]
