@@ -171,3 +171,81 @@ def test_graphql_variable_errors_are_graphqls_own(scenario: Any) -> None:
         ],
     }
     assert out["missing"]["first"][0]["locations"] == [{"line": 1, "column": 8}]
+
+
+SEQUENCING = {
+    "sequencing_type": "genome",
+    "sequencing_technology": "short-read",
+    "sequencing_platform": "illumina",
+}
+
+
+def _sample_echo(sent: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A sample of an upsert answer: every field of ``SampleUpsert``, unset ones null (lists empty), with
+    the id it got; its groups and assays link back to it by ``sample_id``."""
+    groups = [
+        {
+            "id": g["id"],
+            "type": "genome",
+            "technology": "short-read",
+            "platform": "illumina",
+            "meta": None,
+            "sample_id": sent["id"],
+            "external_ids": None,
+            "assays": [
+                {
+                    "id": a["id"],
+                    "type": "sequencing",
+                    "external_ids": None,
+                    "sample_id": sent["id"],
+                    "meta": SEQUENCING,
+                }
+                for a in g["assays"]
+            ],
+        }
+        for g in sent["sequencing_groups"]
+    ]
+    base = {
+        "id": sent["id"],
+        "external_ids": sent["external_ids"],
+        "meta": None,
+        "project": None,
+        "type": "blood",
+        "participant_id": None,
+        "active": None,
+        "nested_samples": [],
+        "sequencing_groups": groups,
+        "non_sequencing_assays": [],
+    }
+    return {**base, **fields}
+
+
+def test_upsert_answers_echo_every_field_with_back_links(scenario: Any) -> None:
+    out = scenario("upsert_echoes")
+    p1, p2 = out["participants"]
+    [s1] = p1["samples"]
+    assert isinstance(p1["id"], int) and isinstance(s1["sequencing_groups"][0]["assays"][0]["id"], int)
+    assert p1 == {
+        "id": p1["id"],
+        "external_ids": {"": "P1"},
+        "reported_sex": 1,
+        "reported_gender": None,
+        "karyotype": None,
+        "meta": None,
+        "samples": [_sample_echo(s1, meta={"x": 1}, participant_id=p1["id"])],
+        "phenotypes": None,
+    }
+    assert p2 == {
+        "id": p2["id"],
+        "external_ids": {"": "P2"},
+        "reported_sex": None,
+        "reported_gender": None,
+        "karyotype": None,
+        "meta": None,
+        "samples": [],
+        "phenotypes": None,
+    }
+    [s2] = out["samples"]
+    [nested] = s2["nested_samples"]
+    assert s2 == _sample_echo(s2, nested_samples=[_sample_echo({**nested, "sequencing_groups": []})])
+    assert nested["external_ids"] == {"": "S2-n"}

@@ -30,12 +30,11 @@ def update_many_participants(
     return True
 
 
-# the items as sent, with the ids they got: only what was sent is echoed (exclude_unset)
+# the items as sent, with the ids they got and their links (Metamist's upsert answer)
 @router.put(
     "/{project}/upsert-many",
     operation_id="upsertParticipants",
     response_model=list[ParticipantUpsert],
-    response_model_exclude_unset=True,
 )
 def upsert_participants(
     project: str, items: list[ParticipantUpsert] = Body(...), ctx: RequestContext = Depends(request_context)

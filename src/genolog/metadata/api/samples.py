@@ -36,12 +36,11 @@ def create_sample(project: str, sample: SampleUpsert, ctx: RequestContext = Depe
         return samples.create(session, project, sample)
 
 
-# the items as sent, with the ids they got: only what was sent is echoed (exclude_unset)
+# the items as sent, with the ids they got and their links (Metamist's upsert answer)
 @router.put(
     "/{project}/upsert-many",
     operation_id="upsertSamples",
     response_model=list[SampleUpsert],
-    response_model_exclude_unset=True,
 )
 def upsert_samples(
     project: str, samples_in: list[SampleUpsert] = Body(...), ctx: RequestContext = Depends(request_context)
