@@ -60,7 +60,7 @@ def test_import_creates_families_and_participants_and_exports_ped(api: Api) -> N
         params={"create_missing_participants": True},
         files={"file": ("trio.csv", TRIO_CSV)},
     )
-    assert result == {"families_created": 1, "participants_created": 3, "rows": 3}
+    assert result == {"success": True, "families_created": 1, "participants_created": 3, "rows": 3}
     # importing again changes nothing and creates nothing
     again = api.ok(
         "POST",
@@ -68,7 +68,7 @@ def test_import_creates_families_and_participants_and_exports_ped(api: Api) -> N
         params={"create_missing_participants": True},
         files={"file": ("trio.csv", TRIO_CSV)},
     )
-    assert again == {"families_created": 0, "participants_created": 0, "rows": 3}
+    assert again == {"success": True, "families_created": 0, "participants_created": 0, "rows": 3}
 
     rows = {r["individual_id"]: r for r in api.ok("GET", "/family/proj/pedigree")}
     assert rows["kid"] == {

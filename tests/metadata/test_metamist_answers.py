@@ -173,6 +173,40 @@ def test_graphql_variable_errors_are_graphqls_own(scenario: Any) -> None:
     assert out["missing"]["first"][0]["locations"] == [{"line": 1, "column": 8}]
 
 
+def test_acknowledgements_are_metamists(scenario: Any) -> None:
+    out = scenario("acknowledgements")
+    assert out["members"] == {"success": True}
+    assert out["project"] is None
+    assert out["pedigree"]["success"] is True  # genolog adds what it imported beside it
+    assert out["family"] == {"success": True}
+    # update_participant echoes the update as sent, with its id, under "success"
+    assert out["participant"] == {
+        "success": {
+            "id": out["participant_id"],
+            "external_ids": None,
+            "reported_sex": None,
+            "reported_gender": "f",
+            "karyotype": None,
+            "meta": {"m": 1},
+            "samples": None,
+            "phenotypes": None,
+        }
+    }
+    # update_sample echoes the update as sent, with its id
+    assert out["sample"] == {
+        "id": out["sample_id"],
+        "external_ids": None,
+        "meta": {"m": 1},
+        "project": None,
+        "type": None,
+        "participant_id": None,
+        "active": None,
+        "nested_samples": [],
+        "sequencing_groups": [],
+        "non_sequencing_assays": [],
+    }
+
+
 SEQUENCING = {
     "sequencing_type": "genome",
     "sequencing_technology": "short-read",

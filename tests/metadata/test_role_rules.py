@@ -116,9 +116,9 @@ def test_a_project_creator_owns_what_it_creates_and_cannot_touch_other_projects(
         {"member": "maker", "roles": sorted(OWNER_ROLES)}
     ]
     # and administers it: meta, members, wiping its test twin
-    assert api.ok("POST", "/project/mine/update", "maker", json={"meta": {"k": 1}}) is True
+    assert api.ok("POST", "/project/mine/update", "maker", json={"meta": {"k": 1}}) is None
     roster = [{"member": "maker", "roles": list(OWNER_ROLES)}, {"member": "rita", "roles": ["reader"]}]
-    assert api.ok("PATCH", "/project/mine/members", "maker", json=roster) is True
+    assert api.ok("PATCH", "/project/mine/members", "maker", json=roster) == {"success": True}
     assert api.ok("DELETE", "/project/mine-test", "maker") is True
     # another project does not exist for it: the same 404 as a project that does not exist at all
     for method, path, kwargs in (

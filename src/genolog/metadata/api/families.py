@@ -108,10 +108,11 @@ def get_families(
 
 
 @router.post("/", operation_id="updateFamily")
-def update_family(family: FamilyUpdate, ctx: RequestContext = Depends(request_context)) -> bool:
+def update_family(family: FamilyUpdate, ctx: RequestContext = Depends(request_context)) -> dict[str, bool]:
+    """Update one family; Metamist's acknowledgement, ``{"success": true}``."""
     with ctx.writing() as session:
         families.update(session, family)
-    return True
+    return {"success": True}
 
 
 @router.get("/{family_id}/history", operation_id="getHistoryOfFamily")

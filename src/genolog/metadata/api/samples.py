@@ -101,7 +101,10 @@ def get_sample_by_id(id_: str, ctx: RequestContext = Depends(request_context)) -
         return samples.get(session, id_)
 
 
-@router.patch("/{id_}", operation_id="updateSample")
-def update_sample(id_: str, sample: SampleUpsert, ctx: RequestContext = Depends(request_context)) -> str:
+# Metamist's answer: the update as sent, with its id (as an upsert echoes it)
+@router.patch("/{id_}", operation_id="updateSample", response_model=SampleUpsert)
+def update_sample(
+    id_: str, sample: SampleUpsert, ctx: RequestContext = Depends(request_context)
+) -> dict[str, Any]:
     with ctx.writing() as session:
         return samples.update(session, id_, sample)

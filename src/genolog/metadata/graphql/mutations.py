@@ -277,7 +277,8 @@ class SampleMutations:
         ctx = _writing(info)
         if not sample.id:
             raise BadRequest("updateSample needs the sample's id")
-        return _samples(ctx, [sample_service.update(ctx, sample.id, _model(models.SampleUpsert, sample))])[0]
+        sample_service.update(ctx, sample.id, _model(models.SampleUpsert, sample))
+        return _samples(ctx, [sample.id])[0]
 
 
 @strawberry.type

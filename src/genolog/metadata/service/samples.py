@@ -219,13 +219,15 @@ def upsert_many_ids(session: Session, project: str, items: list[SampleUpsert]) -
     return [fmt(i) for i in upsert_items(session.tx, project_id, items).ids]
 
 
-def update(session: Session, text_id: str, sample: SampleUpsert) -> str:
+def update(session: Session, text_id: str, sample: SampleUpsert) -> dict[str, Any]:
+    """Update one sample (and what is nested in it); the update echoed back with its ids, as Metamist
+    answers it."""
     sample_id = session.codecs.sample.parse(text_id)
     if sample.id is not None and session.codecs.sample.parse(sample.id) != sample_id:
         raise BadRequest(f"The body's id {sample.id!r} does not match the path's {text_id!r}")
     row = _visible(session, text_id, WRITE)
-    upsert_items(session.tx, row["project_id"], [sample.model_copy(update={"id": text_id})])
-    return text_id
+    change = sample.model_copy(update={"id": text_id})
+    return upsert_items(session.tx, row["project_id"], [change], echo=True).results[0]
 
 
 def change_meta(
