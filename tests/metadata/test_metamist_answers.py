@@ -20,6 +20,7 @@ from genolog.metadata.db import Database
 from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.live import live_server
+from tests.metadata.support import is_naive_utc
 from tests.metadata.test_metamist_client import metamist_python  # noqa: F401 (fixture)
 
 SCRIPT = Path(__file__).parent / "scripts" / "metamist_answers.py"
@@ -307,3 +308,11 @@ def test_a_sample_without_a_type_is_accepted(scenario: Any) -> None:
     assert out["graphql"] == {
         "project": {"samples": [{"externalId": "U1", "type": "saliva"}, {"externalId": "U2", "type": "None"}]}
     }
+
+
+def test_timestamps_are_naive_utc(scenario: Any) -> None:
+    """Every timestamp the client reads (REST and GraphQL) compares with a naive UTC ``datetime``."""
+    out = scenario("naive_timestamps")
+    for name, text in out["texts"].items():
+        assert is_naive_utc(text), (name, text)
+        assert -2 < out["ages"][name] < 120, (name, out["ages"][name])

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from genolog.metadata.context import stored_utc
+from genolog.metadata.context import naive_utc
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.ids import int_or_none
 from genolog.metadata.models import Analysis, AnalysisQuery, AnalysisStatus, AnalysisUpdate
@@ -56,7 +56,7 @@ def models(session: Session, rows: Rows) -> list[StoredAnalysis]:
             sequencing_group_ids=[fmt_sg(i) for i in sgs[r["id"]]],
             cohort_ids=[fmt_cohort(i) for i in cohorts[r["id"]]],
             author=r["on_behalf_of"],
-            timestamp_completed=_iso(stored_utc(r["timestamp_completed"])),
+            timestamp_completed=_iso(naive_utc(r["timestamp_completed"])),
             project=r["project_id"],
             active=r["active"],
             meta=parse_json(r["meta"]),

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from genolog.metadata.analysis_runner_fields import RECORD_FIELDS
-from genolog.metadata.context import stored_utc
+from genolog.metadata.context import naive_utc
 from genolog.metadata.errors import BadRequest, Forbidden, NotFound
 from genolog.metadata.permissions import READ, run_roles
 from genolog.metadata.service.reads import records as reads
@@ -84,7 +84,7 @@ def models(session: Session, rows: Rows) -> list[AnalysisRunnerRecord]:
     return [
         AnalysisRunnerRecord.model_construct(  # from stored rows: not re-validated
             **{field: r[field] for field in RECORD_FIELDS},
-            timestamp=stored_utc(r["timestamp"]).isoformat(),
+            timestamp=naive_utc(r["timestamp"]).isoformat(),
             meta={k: v if isinstance(v, str) else json.dumps(v) for k, v in parse_json(r["meta"]).items()},
             project=names[r["project_id"]],
             audit_log_id=r["audit_log_id"],
@@ -99,7 +99,7 @@ def run_models(session: Session, rows: Rows) -> list[RunRecord]:
     return [
         RunRecord.model_construct(  # from stored rows: not re-validated
             **{field: r[field] for field in RECORD_FIELDS},
-            timestamp=stored_utc(r["timestamp"]).isoformat(),
+            timestamp=naive_utc(r["timestamp"]).isoformat(),
             meta=parse_json(r["meta"]),
             project=names[r["project_id"]],
             audit_log_id=r["audit_log_id"],
@@ -113,7 +113,7 @@ def run_models(session: Session, rows: Rows) -> list[RunRecord]:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else stored_utc(moment).isoformat()
+    return None if moment is None else naive_utc(moment).isoformat()
 
 
 def create(
