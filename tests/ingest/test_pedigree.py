@@ -34,7 +34,7 @@ def test_a_pedigree_is_imported_and_summarised(tmp_path: Path, live_api: Api) ->
     assert again.exit_code == 0, again.output
     assert (
         again.stdout.replace(" ", "").replace("\n", "")
-        == '{"families_created":0,"participants_created":0,"rows":3}'
+        == '{"success":true,"families_created":0,"participants_created":0,"rows":3}'
     )
     rows = {r["individual_id"]: r for r in live_api.ok("GET", "/family/proj/pedigree")}
     assert (rows["kid"]["paternal_id"], rows["kid"]["affected"]) == ("dad", 2)

@@ -116,7 +116,7 @@ def seed(api: Api) -> World:
     ok(
         api,
         "admin",
-        'mutation { project { updateProject(project: "projb", projectUpdateModel: {leak: "LEAKB-project-meta"}) { id } } }',
+        'mutation { project { updateProject(project: "projb", projectUpdateModel: {meta: {leak: "LEAKB-project-meta"}}) { id } } }',
         None,
         **B_AUDIT,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,12 @@ def assert_rejected(response: httpx.Response, status: int, *fragments: str) -> d
     for fragment in fragments:
         assert fragment in body["description"], f"{fragment!r} not in {body['description']!r}"
     return body
+
+
+def is_naive_utc(text: str) -> bool:
+    """A time as Metamist answers one: ISO 8601 without a zone (UTC) and to the second."""
+    moment = datetime.datetime.fromisoformat(text)
+    return moment.tzinfo is None and moment.microsecond == 0 and moment.isoformat() == text
 
 
 def sequencing_assay(*reads: str, **meta: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from typing import Any
 
-from tests.metadata.support import Api, sample_with_group
+from tests.metadata.support import Api, assert_rejected, sample_with_group
 
 
 def setup_groups(api: Api) -> list[str]:
@@ -38,9 +38,10 @@ def test_create_update_and_details(api: Api) -> None:
 def test_explicit_timestamp_completed_is_kept(api: Api) -> None:
     sg1, _ = setup_groups(api)
     analysis_id = create(api, [sg1], status="completed", timestamp_completed="2024-01-02T03:04:05+00:00")
-    assert api.ok("GET", f"/analysis/{analysis_id}/details")["timestamp_completed"].startswith(
-        "2024-01-02T03:04:05"
-    )
+    # in UTC without a zone, to the second, as Metamist's naive DATETIMEs
+    assert api.ok("GET", f"/analysis/{analysis_id}/details")["timestamp_completed"] == "2024-01-02T03:04:05"
+    shifted = create(api, [sg1], status="completed", timestamp_completed="2024-01-02T13:04:05.25+10:00")
+    assert api.ok("GET", f"/analysis/{shifted}/details")["timestamp_completed"] == "2024-01-02T03:04:05"
 
 
 def test_query_incomplete_and_latest_complete(api: Api) -> None:
@@ -73,7 +74,12 @@ def test_query_incomplete_and_latest_complete(api: Api) -> None:
     assert [a["id"] for a in api.ok("GET", "/analysis/proj/incomplete")] == [queued]
     assert api.ok("GET", "/analysis/proj/qc/latest-complete")["id"] == new
     assert api.ok("POST", "/analysis/proj/qc/latest-complete", json={"meta": {"tool": "fastqe"}})["id"] == old
-    assert api.ok("GET", "/analysis/proj/cram/latest-complete") is None
+    # none of the type (or none matching the meta): Metamist's 404
+    assert_rejected(
+        api.call("GET", "/analysis/proj/cram/latest-complete"), 404, "any analysis with type cram"
+    )
+    missing = api.call("POST", "/analysis/proj/qc/latest-complete", json={"meta": {"tool": "none"}})
+    assert_rejected(missing, 404, "type qc")
     api.ok("PATCH", f"/analysis/{new}/", json={"active": False})
     assert api.ok("GET", "/analysis/proj/qc/latest-complete")["id"] == old
 
@@ -112,5 +118,8 @@ def test_analysis_runner_records_are_created_listed_and_annotated(api: Api) -> N
     )
     [record] = api.ok("GET", "/analysis-runner/proj-test/", params={"submitting_user": "runner"})
     assert record["commit"] == "abc123" and record["project"] == "proj-test"
-    assert record["meta"] == {"k": "v", "status": "succeeded", "duration_s": 3.5}
+    # Metamist's record holds text meta values (its client's model refuses others): 3.5 is shown as text
+    assert record["meta"] == {"k": "v", "status": "succeeded", "duration_s": "3.5"}
     assert api.ok("GET", "/analysis/analysis-runner", params={"ar_guid": "b6f5"})[0]["ar_guid"] == "b6f5"
+    [run] = api.ok("GET", "/analysis-runner/runs", params={"ar_guid": "b6f5"})
+    assert run["meta"] == {"k": "v", "status": "succeeded", "duration_s": 3.5} and run["status"] == "unknown"

@@ -145,7 +145,7 @@ CASES = [
         "/project/proj/update",
         400,
         ("out of range", str(10**30)),
-        json={"n": 10**30},
+        json={"meta": {"n": 10**30}},
     ),
     Case("sample-id-not-digits", "GET", "/sample/XPGabc/history", 400, ("XPGabc",)),
     Case(

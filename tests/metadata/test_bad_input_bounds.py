@@ -195,7 +195,7 @@ REST_CASES: dict[str, tuple[str, str, str | bytes | None, dict[str, Any], int, t
     "project-meta-over-the-bound": (
         "POST",
         "/project/proj/update",
-        json.dumps({"k": OVER_MIB}),
+        json.dumps({"meta": {"k": OVER_MIB}}),
         {},
         413,
         ("meta_max_bytes",),
@@ -392,9 +392,11 @@ def test_patches_cannot_grow_meta_past_the_bound_so_pages_stay_small(api: Api) -
     sample = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S1")])[0]["id"]
     part = "x" * (MIB * 6 // 10)
     api.ok("PATCH", f"/sample/{sample}", json={"meta": {"a": part}})
-    api.ok("POST", "/project/proj/update", json={"a": part})
+    api.ok("POST", "/project/proj/update", json={"meta": {"a": part}})
     assert_rejected(api.call("PATCH", f"/sample/{sample}", json={"meta": {"b": part}}), 413, "meta_max_bytes")
-    assert_rejected(api.call("POST", "/project/proj/update", json={"b": part}), 413, "meta_max_bytes")
+    assert_rejected(
+        api.call("POST", "/project/proj/update", json={"meta": {"b": part}}), 413, "meta_max_bytes"
+    )
     assert api.ok("GET", f"/sample/{sample}")["meta"] == {"a": part}
     # what made a 50 MB value cost every page 57 MB and a history 314 MB is now at most the bound a copy
     history = api.call("GET", f"/sample/{sample}/history")

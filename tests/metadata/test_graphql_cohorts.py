@@ -241,11 +241,13 @@ def test_cohort_analyses_and_archived_groups(api: Api, sgs: dict[str, str]) -> N
     [cohort] = data(
         api,
         """query ($id: String!) { cohorts(id: {eq: $id}) { analyses { id } active: sequencingGroups { id }
-             all: sequencingGroups(activeOnly: {eq: false}) { id } } }""",
+             archived: sequencingGroups(activeOnly: {eq: false}) { id }
+             all: sequencingGroups(activeOnly: {in_: [true, false]}) { id } } }""",
         {"id": cohort_id},
     )["cohorts"]
     assert cohort["analyses"] == [{"id": analysis}]
     assert ids(cohort["active"]) == [sgs["G2"]]
+    assert ids(cohort["archived"]) == [sgs["G1"]]  # as Metamist: activeOnly false is the archived ones
     assert ids(cohort["all"]) == sorted([sgs["G1"], sgs["G2"]])
 
 

@@ -82,7 +82,7 @@ def seeded(api: Api) -> Seeded:
     a_sample, b_sample = a_participant["samples"][0]["id"], b_participant["samples"][0]["id"]
     data(
         api,
-        'mutation { project { updateProject(project: "projb", projectUpdateModel: {tag: "PB-project-meta"}) { id } } }',
+        'mutation { project { updateProject(project: "projb", projectUpdateModel: {meta: {tag: "PB-project-meta"}}) { id } } }',
     )
     comment = "mutation ($id: String!, $c: String!) { sample { addComment(id: $id, content: $c) { id } } }"
     comments = {

@@ -225,7 +225,7 @@ def test_an_int_over_32_bits_is_graphqls_own_error(api: Api, reader: str, value:
     body = gql(api, query, {"n": value}, user=reader)
     [error] = body["errors"]
     assert error["message"] == (
-        f"Variable '$n' has invalid value: Int cannot represent non 32-bit signed integer value: {value}"
+        f"Variable '$n' got invalid value {value}; Int cannot represent non 32-bit signed integer value: {value}"
     )
     literal = gql(api, f'{{ project(name: "proja") {{ samples(first: {value}) {{ id }} }} }}', user=reader)
     assert any(

@@ -19,7 +19,7 @@ def test_every_change_is_kept_with_author_time_and_request_context(api: Api) -> 
     api.ok("PATCH", f"/sample/{s['id']}", user="admin", json={"meta": {"qc": "pass"}})
     api.ok("PATCH", f"/sample/{s['id']}", user="admin", json={"meta": {"qc": None}, "type": "saliva"})
 
-    history = api.ok("GET", f"/sample/{s['id']}/history")
+    history = api.ok("GET", f"/sample/{s['id']}/audit-history")
     assert [h["operation"] for h in history] == ["create", "update", "update"]
     created, first, second = history
     assert created["author"] == "writer-bob" and created["on_behalf_of"] == "pipeline-x"
@@ -44,7 +44,7 @@ def test_one_request_writes_one_audit_entry_for_all_its_rows(api: Api) -> None:
     api.project()
     [s] = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S1")])
     sg = s["sequencing_groups"][0]
-    sample_entry = api.ok("GET", f"/sample/{s['id']}/history")[0]["audit_log_id"]
+    sample_entry = api.ok("GET", f"/sample/{s['id']}/audit-history")[0]["audit_log_id"]
     sg_entry = api.ok("GET", f"/sequencing-group/{sg['id']}/history")[0]["audit_log_id"]
     assay_entry = api.ok("GET", f"/assay/{sg['assays'][0]['id']}/history")[0]["audit_log_id"]
     assert sample_entry == sg_entry == assay_entry
@@ -55,7 +55,7 @@ def test_sequencing_group_history_shows_archival_and_unchanged_writes_add_nothin
     [s] = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S1")])
     sg_id = s["sequencing_groups"][0]["id"]
     api.ok("PATCH", f"/sample/{s['id']}", json={"meta": {}})  # no change: no history row
-    assert len(api.ok("GET", f"/sample/{s['id']}/history")) == 1
+    assert len(api.ok("GET", f"/sample/{s['id']}/audit-history")) == 1
     api.ok("PATCH", "/sequencing-group/archive", json=[sg_id])
     history = api.ok("GET", f"/sequencing-group/{sg_id}/history")
     assert history[-1]["changes"]["archived"] == {"old": False, "new": True}
@@ -111,7 +111,7 @@ def test_a_creation_is_recorded_on_its_row_and_read_back_whole(api: Api) -> None
     assert stored == []  # no change rows: each row names the request that created it
     [[entry]] = set(map(tuple, created_by.values()))
     # unchanged since: the creation reads as the entity's current state
-    [created] = api.ok("GET", f"/sample/{s['id']}/history")
+    [created] = api.ok("GET", f"/sample/{s['id']}/audit-history")
     current = api.ok("GET", f"/sample/{s['id']}")
     assert created["audit_log_id"] == entry and created["operation"] == "create"
     assert created["new"]["id"] == s["id"] and created["new"]["meta"] == current["meta"]
@@ -126,7 +126,7 @@ def test_a_creation_recorded_as_a_change_row_before_migration_0007_reads_as_befo
     [s] = api.ok("PUT", "/sample/proj/upsert-many", json=[sample_with_group("S1")])
     api.ok("PATCH", f"/sample/{s['id']}", json={"meta": {"qc": "pass"}})
     sample_id = api.svc.codecs.sample.parse(s["id"])
-    before = api.ok("GET", f"/sample/{s['id']}/history")
+    before = api.ok("GET", f"/sample/{s['id']}/audit-history")
     # the creation as revisions before 0007 recorded it: a ``change`` row (numbered before the update's),
     # nothing on the sample's row
     with api.svc.db.write() as conn:
@@ -146,6 +146,34 @@ def test_a_creation_recorded_as_a_change_row_before_migration_0007_reads_as_befo
                 operation="create",
             )
         )
-    assert api.ok("GET", f"/sample/{s['id']}/history") == before
+    assert api.ok("GET", f"/sample/{s['id']}/audit-history") == before
     assert [h["operation"] for h in before] == ["create", "update"]
     assert before[0]["new"]["meta"] == {} and before[1]["new"]["meta"] == {"qc": "pass"}
+
+
+def test_sample_history_is_its_versions_with_raw_ids_as_metamist_answers(api: Api) -> None:
+    """getHistoryOfSample answers Metamist's SampleInternal versions (raw integer ids, the root and parent
+    too); genolog's audit entries are at /audit-history."""
+    api.project()
+    nested = {"external_ids": {"": "S1-a"}, "type": "saliva"}
+    [s] = api.ok(
+        "PUT", "/sample/proj/upsert-many", json=[{**sample_with_group("S1"), "nested_samples": [nested]}]
+    )
+    child = s["nested_samples"][0]["id"]
+    api.ok("PATCH", f"/sample/{child}", user="admin", json={"meta": {"qc": "pass"}, "active": False})
+    parse = api.svc.codecs.sample.parse
+    created, updated = api.ok("GET", f"/sample/{child}/history")
+    assert created == {
+        "id": parse(child),
+        "external_ids": {"": "S1-a"},
+        "meta": {},
+        "project": created["project"],
+        "type": "saliva",
+        "participant_id": None,
+        "active": True,
+        "sample_root_id": parse(s["id"]),
+        "sample_parent_id": parse(s["id"]),
+        "author": "admin",
+    }
+    assert updated == {**created, "meta": {"qc": "pass"}, "active": False}
+    assert [h["operation"] for h in api.ok("GET", f"/sample/{child}/audit-history")] == ["create", "update"]

@@ -53,7 +53,7 @@ def test_phenotype_values_may_be_bare_json_numbers(api: Api) -> None:
     values = {"age": 42, "bmi": 21.5, "zero": 0, "negative": -3, "flag": True, "text": "7"}
     [created] = api.ok("PUT", "/participant/proj/upsert-many", json=[{"external_ids": {"": "P1"}}])
     updated = api.ok("POST", f"/participant/{created['id']}/update-participant", json={"phenotypes": values})
-    assert updated["phenotypes"] == values
+    assert updated["success"]["phenotypes"] == values
     [read] = api.ok("POST", "/participant/proj", json={})
     assert read["phenotypes"] == values
     history = api.ok("GET", f"/participant/{created['id']}/history")

@@ -120,7 +120,7 @@ ROUTES = [
         "POST",
         "/project/{project}/update",
         frozenset({"project_admin"}),
-        json=lambda i: {"k": 1},
+        json=lambda i: {"meta": {"k": 1}},
     ),
     Route(
         "deleteProjectData",
@@ -212,6 +212,13 @@ ROUTES = [
         template="/sample/{project}/{external_id}/details",
     ),
     Route("getHistoryOfSample", "GET", "/sample/{sample}/history", READ, template="/sample/{id_}/history"),
+    Route(
+        "getAuditHistoryOfSample",
+        "GET",
+        "/sample/{sample}/audit-history",
+        READ,
+        template="/sample/{id_}/audit-history",
+    ),
     Route("getSampleById", "GET", "/sample/{sample}", READ, template="/sample/{id_}"),
     Route(
         "updateSample",
@@ -376,6 +383,13 @@ ROUTES = [
         "getAnalysisRunnerLog",
         "GET",
         "/analysis/analysis-runner",
+        READ,
+        params={"project_names": "{project}"},
+    ),
+    Route(
+        "getAnalysisRunnerRuns",
+        "GET",
+        "/analysis-runner/runs",
         READ,
         params={"project_names": "{project}"},
     ),
@@ -651,7 +665,7 @@ def test_dev_mode_treats_unauthenticated_requests_as_an_admin(world: World) -> N
     assert created.status_code == 200, created.text
     assert dev.delete("/api/v1/project/local-test").status_code == 200
     # the development user administers every project, including one it is no member of
-    assert dev.post(f"/api/v1/project/{PROJECT}/update", json={"k": 1}).status_code == 200
+    assert dev.post(f"/api/v1/project/{PROJECT}/update", json={"meta": {"k": 1}}).status_code == 200
     assert dev.patch(f"/api/v1/project/{PROJECT}/members", json=[]).status_code == 200
     projects_seen = {p["name"]: p["roles"] for p in dev.get("/api/v1/project/all").json()}
     assert {"local", "local-test", PROJECT, f"{PROJECT}-test"} <= set(projects_seen)

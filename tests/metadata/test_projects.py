@@ -6,7 +6,7 @@ import httpx
 
 from genolog.metadata.service import Service
 from tests.metadata.live import live_server
-from tests.metadata.support import Api
+from tests.metadata.support import Api, assert_rejected
 
 
 def test_create_project_makes_its_test_twin_and_members_see_only_their_projects(api: Api) -> None:
@@ -36,8 +36,8 @@ def test_project_names_are_unique_and_validated(api: Api) -> None:
 
 def test_update_project_merges_meta(api: Api) -> None:
     api.project("alpha")
-    api.ok("POST", "/project/alpha/update", json={"is_seqr": True, "a": {"b": 1, "c": 2}})
-    api.ok("POST", "/project/alpha/update", json={"a": {"c": None}})
+    api.ok("POST", "/project/alpha/update", json={"meta": {"is_seqr": True, "a": {"b": 1, "c": 2}}})
+    api.ok("POST", "/project/alpha/update", json={"meta": {"a": {"c": None}}})
     meta = next(p["meta"] for p in api.ok("GET", "/project/all") if p["name"] == "alpha")
     assert meta == {"is_seqr": True, "a": {"b": 1}}
     assert [p["name"] for p in api.ok("GET", "/project/seqr/all")] == ["alpha"]
@@ -64,7 +64,7 @@ def test_only_test_projects_can_be_wiped(api: Api) -> None:
 
 def test_project_history_records_meta_and_member_changes(api: Api) -> None:
     api.project("alpha")
-    api.ok("POST", "/project/alpha/update", json={"x": 1})
+    api.ok("POST", "/project/alpha/update", json={"meta": {"x": 1}})
     history = api.ok("GET", "/project/alpha/history")
     assert [h["operation"] for h in history] == ["create", "update", "update"]
     assert history[-1]["changes"] == {"meta": {"old": {}, "new": {"x": 1}}}
@@ -119,3 +119,16 @@ def test_concurrent_member_replacements_each_win_whole(svc: Service) -> None:
     assert codes == [200] * len(lists)
     final = sorted(api.ok("GET", "/project/crowd/members"), key=lambda m: m["member"])
     assert final in [sorted(sent, key=lambda m: m["member"]) for sent in lists]
+
+
+def test_update_project_takes_metamists_meta_key_and_refuses_others(api: Api) -> None:
+    """Metamist reads only ``meta`` of the update and ignores the rest; genolog says so rather than drop
+    a caller's meta sent the old way (``{"is_seqr": true}``) without a word."""
+    api.project("alpha")
+    assert_rejected(
+        api.call("POST", "/project/alpha/update", json={"is_seqr": True}), 400, "'is_seqr'", "meta"
+    )
+    assert_rejected(api.call("POST", "/project/alpha/update", json={"meta": [1]}), 400, "JSON object")
+    api.ok("POST", "/project/alpha/update", json={"meta": None})
+    api.ok("POST", "/project/alpha/update", json={})
+    assert next(p["meta"] for p in api.ok("GET", "/project/all") if p["name"] == "alpha") == {}

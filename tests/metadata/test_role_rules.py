@@ -116,13 +116,13 @@ def test_a_project_creator_owns_what_it_creates_and_cannot_touch_other_projects(
         {"member": "maker", "roles": sorted(OWNER_ROLES)}
     ]
     # and administers it: meta, members, wiping its test twin
-    assert api.ok("POST", "/project/mine/update", "maker", json={"k": 1}) is True
+    assert api.ok("POST", "/project/mine/update", "maker", json={"meta": {"k": 1}}) is None
     roster = [{"member": "maker", "roles": list(OWNER_ROLES)}, {"member": "rita", "roles": ["reader"]}]
-    assert api.ok("PATCH", "/project/mine/members", "maker", json=roster) is True
+    assert api.ok("PATCH", "/project/mine/members", "maker", json=roster) == {"success": True}
     assert api.ok("DELETE", "/project/mine-test", "maker") is True
     # another project does not exist for it: the same 404 as a project that does not exist at all
     for method, path, kwargs in (
-        ("POST", "/project/{}/update", {"json": {"k": 1}}),
+        ("POST", "/project/{}/update", {"json": {"meta": {"k": 1}}}),
         ("DELETE", "/project/{}-test", {}),
         ("PATCH", "/project/{}/members", {"json": [{"member": "maker", "roles": ["reader"]}]}),
         ("GET", "/project/{}/members", {}),
@@ -146,7 +146,7 @@ def test_extra_values_cannot_overwrite_the_recorded_path_and_ip(api: Api) -> Non
         headers={"sm-extra-values": json.dumps(forged)},
         json=[sample_with_group("S1")],
     )
-    [created] = api.ok("GET", f"/sample/{sample['id']}/history")
+    [created] = api.ok("GET", f"/sample/{sample['id']}/audit-history")
     assert created["meta"] == {
         "path": "/api/v1/sample/proj/upsert-many",
         "ip": "testclient",
@@ -179,7 +179,8 @@ def test_a_contributor_cannot_change_a_standard_or_full_run_but_can_a_test_one(a
             user="cora",
         )["errors"]
         assert "writer" in errors[0]["message"]
-    records = {r["ar_guid"]: r for r in api.ok("GET", "/analysis-runner/proj/")}
+    runs = api.ok("GET", "/analysis-runner/runs", params={"project_names": "proj"})
+    records = {r["ar_guid"]: r for r in runs}
     assert {records[g]["status"] for g in ("std", "full")} == {"unknown"}
     assert {records[g]["meta"]["k"] for g in ("std", "full")} == {"v"}
     # a test-level run is the contributor's to finish, and a writer finishes any run

@@ -40,7 +40,7 @@ class Server:
         self.monkeypatch.setenv("GENOLOG_TOKEN", self.token(user))
 
     def runs(self, project: str) -> list[dict]:  # type: ignore[type-arg]
-        return list(self.api.ok("GET", f"/analysis-runner/{project}/"))
+        return list(self.api.ok("GET", "/analysis-runner/runs", params={"project_names": project}))
 
 
 @pytest.fixture

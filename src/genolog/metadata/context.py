@@ -64,6 +64,20 @@ def stored_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+@overload
+def naive_utc(moment: datetime) -> datetime: ...
+@overload
+def naive_utc(moment: None) -> None: ...
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """A stored time as Metamist's answers show times: UTC without a zone, to the second (its MariaDB
+    DATETIMEs). A client compares it with a naive ``datetime``, which an aware one would refuse."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:  # PostgreSQL's; SQLite gives back the UTC time it was given, naive
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
 class Tx:
     """A connection inside one transaction, plus what the request has changed so far.
 

@@ -41,6 +41,8 @@ AFFECTED_VALUES = {
 BLANK_PARENTS = ("", "0")
 # the columns of an exported pedigree (the REST API's getPedigree), in order
 EXPORT_COLUMNS = ("family_id", "individual_id", "paternal_id", "maternal_id", "sex", "affected", "notes")
+#: the header of a TSV or CSV export, Metamist's: its six columns (notes are in the JSON export only)
+EXPORT_HEADER = ("#Family ID", "Individual ID", "Paternal ID", "Maternal ID", "Sex", "Affected")
 
 
 @dataclass

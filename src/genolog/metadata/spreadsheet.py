@@ -38,8 +38,8 @@ def safe_cell(value: Any) -> Any:
 class SpreadsheetWriter:
     """``csv.writer`` whose rows go through `safe_cell`."""
 
-    def __init__(self, out: IO[str], delimiter: str) -> None:
-        self._writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    def __init__(self, out: IO[str], delimiter: str, lineterminator: str = "\n") -> None:
+        self._writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
 
     def writerow(self, row: Iterable[Any]) -> None:
         self._writer.writerow([safe_cell(value) for value in row])

@@ -210,7 +210,7 @@ sample = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("project_id", sa.Integer, sa.ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
     sa.Column("participant_id", sa.Integer, sa.ForeignKey("participant.id", ondelete="SET NULL")),
-    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("type", sa.String(64)),  # NULL: a sample without a type, as Metamist allows
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("meta", JSON, nullable=False, default=dict),
     sa.Column("parent_id", sa.Integer, sa.ForeignKey("sample.id", ondelete="SET NULL")),

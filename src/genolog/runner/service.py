@@ -51,13 +51,16 @@ class MetadataServer:
     def update_meta(self, ar_guid: str, patch: dict[str, Any]) -> None:
         self._call("PATCH", f"/analysis-runner/{ar_guid}/meta", json=patch)
 
+    # the runs with their outcome come from genolog's own route: Metamist's record has no place for it
     def record(self, ar_guid: str) -> dict[str, Any]:
-        found = self._call("GET", "/analysis/analysis-runner", params={"ar_guid": ar_guid})
+        found = self._call("GET", "/analysis-runner/runs", params={"ar_guid": ar_guid})
         if not found:
             raise RunnerError(f"There is no analysis-runner record {ar_guid!r} that you can read.")
         result: dict[str, Any] = found[0]
         return result
 
     def records(self, project: str) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", f"/analysis-runner/{project}/")
+        result: list[dict[str, Any]] = self._call(
+            "GET", "/analysis-runner/runs", params={"project_names": project}
+        )
         return result

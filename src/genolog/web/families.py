@@ -30,7 +30,7 @@ SEQUENCING_GROUP_QUERY = """
 query ($project: String!, $id: String!) {
   project(name: $project) {
     name
-    sequencingGroups(id: {eq: $id}, activeOnly: {eq: false}) {
+    sequencingGroups(id: {eq: $id}, activeOnly: {in_: [true, false]}) {
       id type technology platform archived meta externalIds
       sample { id externalId type active participant { id externalId reportedSex } }
       assays { id type meta }

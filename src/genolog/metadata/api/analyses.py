@@ -74,8 +74,8 @@ def get_incomplete_analyses(
 @router.get("/{project}/{analysis_type}/latest-complete", operation_id="getLatestCompleteAnalysisForType")
 def get_latest_complete_analysis_for_type(
     project: str, analysis_type: str, ctx: RequestContext = Depends(request_context)
-) -> StoredAnalysis | None:
-    """The most recently completed active analysis of this type, or null."""
+) -> StoredAnalysis:
+    """The most recently completed active analysis of this type (404 when there is none)."""
     with ctx.reading() as session:
         return analyses.latest_complete(session, project, analysis_type, None)
 
@@ -88,7 +88,7 @@ def get_latest_complete_analysis_for_type_post(
     analysis_type: str,
     body: LatestCompleteQuery,
     ctx: RequestContext = Depends(request_context),
-) -> StoredAnalysis | None:
+) -> StoredAnalysis:
     """As the GET form, keeping only analyses whose meta matches ``body.meta``."""
     with ctx.reading() as session:
         return analyses.latest_complete(session, project, analysis_type, body.meta)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from genolog.metadata.api.dependencies import RequestContext, request_context
 from genolog.metadata.service import analysis_runner
-from genolog.metadata.service.analysis_runner import AnalysisRunnerRecord, RunAccess
+from genolog.metadata.service.analysis_runner import AnalysisRunnerRecord, RunAccess, RunRecord
 
 router = APIRouter(tags=["analysis-runner"])
 
@@ -68,7 +68,7 @@ class RunOutcome(BaseModel):
 @router.patch("/analysis-runner/{ar_guid}/outcome", operation_id="updateAnalysisRunnerLogOutcome")
 def update_analysis_runner_log_outcome(
     ar_guid: str, outcome: RunOutcome, ctx: RequestContext = Depends(request_context)
-) -> AnalysisRunnerRecord:
+) -> RunRecord:
     """Record how a run ended (succeeded, failed or cancelled), its exit code and duration."""
     with ctx.writing() as session:
         return analysis_runner.finish(
@@ -96,6 +96,31 @@ def update_analysis_runner_log_meta(
     with ctx.writing() as session:
         analysis_runner.update_meta(session, ar_guid, patch)
     return True
+
+
+# before "/analysis-runner/{project}/": a project named "runs" is still reached with its trailing slash
+@router.get("/analysis-runner/runs", operation_id="getAnalysisRunnerRuns")
+def get_analysis_runner_runs(
+    project_names: list[str] | None = Query(default=None),
+    ar_guid: str | None = None,
+    submitting_user: str | None = None,
+    repository: str | None = None,
+    access_level: str | None = None,
+    environment: str | None = None,
+    ctx: RequestContext = Depends(request_context),
+) -> list[RunRecord]:
+    """genolog's runs with their outcome (status, exit code, duration, end) and meta as stored, which
+    Metamist's record (``getAnalysisRunnerLogs``) has no place for: of the readable projects, or the named
+    ones, whose fields equal the filters given; newest first."""
+    filters = {
+        "ar_guid": ar_guid,
+        "submitting_user": submitting_user,
+        "repository": repository,
+        "access_level": access_level,
+        "environment": environment,
+    }
+    with ctx.reading() as session:
+        return analysis_runner.runs(session, project_names, filters)
 
 
 @router.get("/analysis-runner/{project}/", operation_id="getAnalysisRunnerLogs")

@@ -111,12 +111,14 @@ def get_pedigree(
     cells = [[getattr(r, c) for c in ped.EXPORT_COLUMNS] for r in rows]
     if export_type == ExportType.ped:
         return PlainTextResponse("".join(ped.ped_line(c) for c in cells), media_type="text/plain")
+    # as Metamist writes them: its header, six columns, and csv's CRLF line ends
     out = io.StringIO()
-    writer = SpreadsheetWriter(out, delimiter="\t" if export_type == ExportType.tsv else ",")
+    delimiter = "\t" if export_type == ExportType.tsv else ","
+    writer = SpreadsheetWriter(out, delimiter=delimiter, lineterminator="\r\n")
     if include_header:
-        writer.writerow(ped.EXPORT_COLUMNS)
+        writer.writerow(ped.EXPORT_HEADER)
     for c in cells:
-        writer.writerow(["" if v is None else v for v in c])
+        writer.writerow(["" if v is None else v for v in c[: len(ped.EXPORT_HEADER)]])
     media = "text/tab-separated-values" if export_type == ExportType.tsv else "text/csv"
     return PlainTextResponse(out.getvalue(), media_type=media)
 
@@ -133,10 +135,11 @@ def get_families(
 
 
 @router.post("/", operation_id="updateFamily")
-def update_family(family: FamilyUpdate, ctx: RequestContext = Depends(request_context)) -> bool:
+def update_family(family: FamilyUpdate, ctx: RequestContext = Depends(request_context)) -> dict[str, bool]:
+    """Update one family; Metamist's acknowledgement, ``{"success": true}``."""
     with ctx.writing() as session:
         families.update(session, family)
-    return True
+    return {"success": True}
 
 
 @router.get("/{family_id}/history", operation_id="getHistoryOfFamily")

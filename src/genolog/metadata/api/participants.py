@@ -37,12 +37,11 @@ def update_many_participants(
     return True
 
 
-# the items as sent, with the ids they got: only what was sent is echoed (exclude_unset)
+# the items as sent, with the ids they got and their links (Metamist's upsert answer)
 @router.put(
     "/{project}/upsert-many",
     operation_id="upsertParticipants",
     response_model=list[ParticipantUpsert],
-    response_model_exclude_unset=True,
 )
 def upsert_participants(
     project: str, items: list[ParticipantUpsert] = Body(...), ctx: RequestContext = Depends(request_context)
@@ -52,17 +51,13 @@ def upsert_participants(
         return participants.upsert_many(session, project, items)
 
 
-@router.post(
-    "/{participant_id}/update-participant",
-    operation_id="updateParticipant",
-    response_model=ParticipantUpsert,
-    response_model_exclude_unset=True,
-)
+@router.post("/{participant_id}/update-participant", operation_id="updateParticipant")
 def update_participant(
     participant_id: int, participant: ParticipantUpsert, ctx: RequestContext = Depends(request_context)
-) -> dict[str, Any]:
+) -> dict[str, dict[str, Any]]:
+    """Update one participant; Metamist's answer: ``{"success": <the update as sent, with its id>}``."""
     with ctx.writing() as session:
-        return participants.update(session, participant_id, participant)
+        return {"success": participants.update(session, participant_id, participant)}
 
 
 @router.post("/{project}/id-map/external", operation_id="getParticipantIdMapByExternalIds")

@@ -50,11 +50,10 @@ def get_seqr_projects(ctx: RequestContext = Depends(request_context)) -> list[Se
 @router.post("/{project}/update", operation_id="updateProject")
 def update_project(
     project: str, body: dict[str, Any] = Body(...), ctx: RequestContext = Depends(request_context)
-) -> bool:
-    """Merge ``body`` into the project's meta (RFC 7396)."""
+) -> None:
+    """Merge ``body["meta"]`` into the project's meta (RFC 7396), as Metamist does; answers null, as it does."""
     with ctx.writing() as session:
-        projects.update_meta(session, project, body)
-    return True
+        projects.update(session, project, body)
 
 
 @router.delete("/{project}", operation_id="deleteProjectData")
@@ -70,11 +69,11 @@ def delete_project_data(
 @router.patch("/{project}/members", operation_id="updateProjectMembers")
 def update_project_members(
     project: str, members: list[ProjectMemberUpdate], ctx: RequestContext = Depends(request_context)
-) -> bool:
-    """Replace the project's member list."""
+) -> dict[str, bool]:
+    """Replace the project's member list; Metamist's acknowledgement, ``{"success": true}``."""
     with ctx.writing() as session:
         projects.set_members(session, project, members)
-    return True
+    return {"success": True}
 
 
 @router.get("/{project}/members", operation_id="getProjectMembers")

@@ -14,7 +14,7 @@ from genolog.metadata.api.downloads import streamed_file
 from genolog.metadata.models import GetSamplesCriteria, SampleUpsert
 from genolog.metadata.service import exports, samples
 from genolog.metadata.service.history import HistoryEntry
-from genolog.metadata.service.samples import Sample
+from genolog.metadata.service.samples import Sample, SampleVersion
 
 router = APIRouter(prefix="/sample", tags=["sample"])
 
@@ -49,12 +49,11 @@ def create_sample(project: str, sample: SampleUpsert, ctx: RequestContext = Depe
         return samples.create(session, project, sample)
 
 
-# the items as sent, with the ids they got: only what was sent is echoed (exclude_unset)
+# the items as sent, with the ids they got and their links (Metamist's upsert answer)
 @router.put(
     "/{project}/upsert-many",
     operation_id="upsertSamples",
     response_model=list[SampleUpsert],
-    response_model_exclude_unset=True,
 )
 def upsert_samples(
     project: str, samples_in: list[SampleUpsert] = Body(...), ctx: RequestContext = Depends(request_context)
@@ -93,7 +92,18 @@ def get_sample_by_external_id(
 
 
 @router.get("/{id_}/history", operation_id="getHistoryOfSample")
-def get_history_of_sample(id_: str, ctx: RequestContext = Depends(request_context)) -> list[HistoryEntry]:
+def get_history_of_sample(id_: str, ctx: RequestContext = Depends(request_context)) -> list[SampleVersion]:
+    """Every version of the sample, oldest first, as Metamist answers it."""
+    with ctx.reading() as session:
+        return samples.versions_of(session, id_)
+
+
+@router.get("/{id_}/audit-history", operation_id="getAuditHistoryOfSample")
+def get_audit_history_of_sample(
+    id_: str, ctx: RequestContext = Depends(request_context)
+) -> list[HistoryEntry]:
+    """The sample's recorded changes, as the other entities' ``/history`` answer them: who, when, on whose
+    behalf, and the sample before and after."""
     with ctx.reading() as session:
         return samples.history_of(session, id_)
 
@@ -104,8 +114,11 @@ def get_sample_by_id(id_: str, ctx: RequestContext = Depends(request_context)) -
         return samples.get(session, id_)
 
 
-@router.patch("/{id_}", operation_id="updateSample")
-def update_sample(id_: str, sample: SampleUpsert, ctx: RequestContext = Depends(request_context)) -> str:
+# Metamist's answer: the update as sent, with its id (as an upsert echoes it)
+@router.patch("/{id_}", operation_id="updateSample", response_model=SampleUpsert)
+def update_sample(
+    id_: str, sample: SampleUpsert, ctx: RequestContext = Depends(request_context)
+) -> dict[str, Any]:
     with ctx.writing() as session:
         return samples.update(session, id_, sample)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from genolog.metadata.context import naive_utc
 from genolog.metadata.graphql.context import GraphQLContext, Siblings, nodes_of
 from genolog.metadata.graphql.filters import GraphQLAnalysisStatus
 from genolog.metadata.graphql.nodes import (
@@ -16,7 +17,6 @@ from genolog.metadata.graphql.nodes import (
     children_by_parent,
     project_of,
     raw_json,
-    utc,
 )
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
     Connection,  # noqa: F401
@@ -106,7 +106,7 @@ def analysis_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> li
             status=GraphQLAnalysisStatus(r["status"]),
             output=r["output"],
             outputs_raw=r["outputs"],
-            timestamp_completed=utc(r["timestamp_completed"]),
+            timestamp_completed=naive_utc(r["timestamp_completed"]),
             active=r["active"],
             meta_raw=r["meta"],
         ),

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from genolog.metadata.context import stored_utc
+from genolog.metadata.context import naive_utc
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.graphql.context import GraphQLContext, Siblings, context_of, found_in, only
 from genolog.metadata.graphql.paging import (  # Connection: named by the xsConnection fields
@@ -112,7 +112,7 @@ class GraphQLComment:
                     content=r["content"],
                     author=r["author"],
                     status=CommentStatus(r["status"]),
-                    timestamp=stored_utc(r["timestamp"]),
+                    timestamp=naive_utc(r["timestamp"]),
                 )
                 result.setdefault(r["comment_id"], []).append(version)
             return result
@@ -142,8 +142,8 @@ def comment_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> lis
                 parent_id=r["parent_id"],
                 content=r["content"],
                 author=r["author"],
-                created_at=stored_utc(r["created_at"]),
-                updated_at=stored_utc(r["updated_at"]),
+                created_at=naive_utc(r["created_at"]),
+                updated_at=naive_utc(r["updated_at"]),
                 status=CommentStatus(r["status"]),
             )
         )

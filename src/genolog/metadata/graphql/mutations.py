@@ -277,7 +277,8 @@ class SampleMutations:
         ctx = _writing(info)
         if not sample.id:
             raise BadRequest("updateSample needs the sample's id")
-        return _samples(ctx, [sample_service.update(ctx, sample.id, _model(models.SampleUpsert, sample))])[0]
+        sample_service.update(ctx, sample.id, _model(models.SampleUpsert, sample))
+        return _samples(ctx, [sample.id])[0]
 
 
 @strawberry.type
@@ -397,13 +398,7 @@ class ProjectMutations:
         self, info: Info[Any, Any], project: str, project_update_model: JSON
     ) -> GraphQLProject:
         ctx = _writing(info)
-
-        def patch() -> dict[str, Any]:
-            if not isinstance(project_update_model, dict):
-                raise BadRequest("projectUpdateModel must be a JSON object")
-            return project_update_model
-
-        return _project(ctx, projects.update_meta(ctx, project, patch))
+        return _project(ctx, projects.update(ctx, project, lambda: project_update_model))
 
     @strawberry.mutation
     def update_project_members(

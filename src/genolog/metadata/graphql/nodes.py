@@ -9,7 +9,6 @@ comments) are referred to lazily.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
@@ -41,12 +40,6 @@ def discussion_of(sib: Siblings[Any], entity: str, pk: int) -> GraphQLDiscussion
 
 def primary_external_id(eids: dict[str, str]) -> str:
     return eids.get(PRIMARY, "")
-
-
-def utc(value: datetime.datetime | None) -> datetime.datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite returns naive datetimes, stored as UTC
-        return value.replace(tzinfo=datetime.UTC)
-    return value
 
 
 def external_ids_of(sib: Siblings[Any], entity: str, pk: int) -> dict[str, str]:

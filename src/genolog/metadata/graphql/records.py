@@ -12,8 +12,9 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from genolog.metadata.context import naive_utc
 from genolog.metadata.graphql.context import GraphQLContext, Siblings, group
-from genolog.metadata.graphql.nodes import cache_key, project_of, raw_json, utc
+from genolog.metadata.graphql.nodes import cache_key, project_of, raw_json
 from genolog.metadata.graphql.projects import GraphQLProject
 from genolog.metadata.service.reads import records as reads
 from genolog.metadata.service.reads.rows import IdSource, Rows, parse_json
@@ -42,7 +43,7 @@ def audit_log_nodes(rows: Sequence[Mapping[str, Any]]) -> list[GraphQLAuditLog]:
             owner_pk=r["owner_id"],
             id=r["id"],
             author=r["author"],
-            timestamp=utc(r["timestamp"]) or r["timestamp"],
+            timestamp=naive_utc(r["timestamp"]),
             ar_guid=r["ar_guid"],
             comment=r["comment"],
             meta_raw=r["meta"],
@@ -124,7 +125,7 @@ def analysis_runner_nodes(
             project_id=r["project_id"],
             ar_guid=r["ar_guid"],
             output_path=r["output_path"],
-            timestamp=utc(r["timestamp"]) or r["timestamp"],
+            timestamp=naive_utc(r["timestamp"]),
             access_level=r["access_level"],
             repository=r["repository"],
             commit=r["commit"],
@@ -140,7 +141,7 @@ def analysis_runner_nodes(
             status=r["status"],
             exit_code=r["exit_code"],
             duration_seconds=r["duration_seconds"],
-            finished_at=utc(r["finished_at"]),
+            finished_at=naive_utc(r["finished_at"]),
             meta_raw=r["meta"],
         )
         for r in rows

@@ -31,6 +31,7 @@ from genolog.metadata.graphql.limits import (
     timeout_error,
 )
 from genolog.metadata.graphql.query import schema
+from genolog.metadata.graphql.variables import variable_errors
 from genolog.metadata.http import audit_info, caller_of, request_service
 from genolog.metadata.permissions import Caller
 from genolog.metadata.service import Service, Session, reading, writing
@@ -172,6 +173,11 @@ def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(reque
             operation = prepared.operation(body.operation_name)
             if operation is None:
                 return _refused([_no_operation(body.operation_name, prepared)])
+            wrong = variable_errors(
+                fast_executor.core, operation.variable_definitions or (), body.variables or {}
+            )
+            if wrong:
+                return _refused(wrong)
             is_mutation = operation.operation == OperationType.MUTATION
             if not is_mutation:
                 answer = _fast_answer(tx, caller, prepared, body)

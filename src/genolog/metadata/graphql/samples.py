@@ -168,7 +168,8 @@ def sample_nodes(ctx: GraphQLContext, rows: Sequence[Mapping[str, Any]]) -> list
             id=fmt(r["id"]),
             active=r["active"],
             meta_raw=r["meta"],
-            type=r["type"],
+            # GraphQLSample.type is a String!: a sample without a type shows "None", as in Metamist
+            type="None" if r["type"] is None else r["type"],
         ),
     )
 

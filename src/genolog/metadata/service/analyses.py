@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from genolog.metadata.context import stored_utc
+from genolog.metadata.context import naive_utc
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.ids import int_or_none
 from genolog.metadata.models import Analysis, AnalysisQuery, AnalysisStatus, AnalysisUpdate
@@ -57,7 +57,7 @@ def models(session: Session, rows: Rows) -> list[StoredAnalysis]:
             sequencing_group_ids=[fmt_sg(i) for i in sgs[r["id"]]],
             cohort_ids=[fmt_cohort(i) for i in cohorts[r["id"]]],
             author=r["on_behalf_of"],
-            timestamp_completed=_iso(stored_utc(r["timestamp_completed"])),
+            timestamp_completed=_iso(naive_utc(r["timestamp_completed"])),
             project=r["project_id"],
             active=r["active"],
             meta=parse_json(r["meta"]),
@@ -130,13 +130,14 @@ def incomplete(session: Session, project: str) -> list[StoredAnalysis]:
 
 def latest_complete(
     session: Session, project: str, analysis_type: str, meta: dict[str, Any] | None
-) -> StoredAnalysis | None:
-    """The most recently completed active analysis of this type whose meta matches ``meta``, or None."""
+) -> StoredAnalysis:
+    """The most recently completed active analysis of this type whose meta matches ``meta``; Metamist's
+    404 when there is none."""
     project_id = session.project(project, READ)["id"]
     for row in reads.completed_analyses(session, project_id, analysis_type, meta):
         if meta_matches(parse_json(row["meta"]), meta):
             return models(session, Rows([row]))[0]
-    return None
+    raise NotFound(f"Couldn't find any analysis with type {analysis_type}")
 
 
 class SequencingGroupIds(BaseModel):

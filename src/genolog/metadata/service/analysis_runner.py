@@ -7,13 +7,14 @@ its project (contributor for a test-level run, writer otherwise); listing needs 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from genolog.metadata.analysis_runner_fields import RECORD_FIELDS
-from genolog.metadata.context import stored_utc
+from genolog.metadata.context import naive_utc
 from genolog.metadata.errors import BadRequest, Forbidden, NotFound
 from genolog.metadata.permissions import READ, run_roles
 from genolog.metadata.service.reads import records as reads
@@ -24,11 +25,12 @@ from genolog.metadata.store import analysis_runner, projects
 ACCESS_LEVELS = ("test", "standard", "full")
 
 
-class AnalysisRunnerRecord(BaseModel):
-    """A run as the REST API answers it: the published client's record, genolog's outcome fields, and
-    the project's name."""
+class _RunFields(BaseModel):
+    """The fields of a run that every answer has, as the published client's ``AnalysisRunner`` names them."""
 
     ar_guid: str
+    output_path: str
+    timestamp: str
     access_level: str
     repository: str
     commit: str
@@ -41,15 +43,29 @@ class AnalysisRunnerRecord(BaseModel):
     hail_version: str | None
     batch_url: str
     submitting_user: str
-    output_path: str
-    timestamp: str
+
+
+class AnalysisRunnerRecord(_RunFields):
+    """A run as Metamist's REST API answers it (``getAnalysisRunnerLogs``): the fields of the published
+    client's ``AnalysisRunner`` model and no others, which that model refuses. Its meta values are text,
+    as the model requires: a value stored as other JSON (the runner's flags and lists) is its JSON text."""
+
+    meta: dict[str, str]
+    project: str
+    audit_log_id: int | None
+
+
+class RunRecord(_RunFields):
+    """A run with its meta as stored and genolog's outcome fields (``analysis_runner_fields``): genolog's
+    own answer (``getAnalysisRunnerRuns``), which the runner's ``logs`` and ``list`` show."""
+
     meta: dict[str, Any]
+    project: str
+    audit_log_id: int | None
     status: str
     exit_code: int | None
     duration_seconds: float | None
     finished_at: str | None
-    project: str
-    audit_log_id: int | None
 
 
 class RunAccess(BaseModel):
@@ -63,17 +79,13 @@ class RunAccess(BaseModel):
 
 
 def models(session: Session, rows: Rows) -> list[AnalysisRunnerRecord]:
-    """The records of these rows (``reads.analysis_runners``) as the REST API answers them."""
+    """The records of these rows (``reads.analysis_runners``) as Metamist's REST API answers them."""
     names = session.readable_projects()
     return [
         AnalysisRunnerRecord.model_construct(  # from stored rows: not re-validated
             **{field: r[field] for field in RECORD_FIELDS},
-            timestamp=stored_utc(r["timestamp"]).isoformat(),
-            meta=parse_json(r["meta"]),
-            status=r["status"],
-            exit_code=r["exit_code"],
-            duration_seconds=r["duration_seconds"],
-            finished_at=_iso(r["finished_at"]),
+            timestamp=naive_utc(r["timestamp"]).isoformat(),
+            meta={k: v if isinstance(v, str) else json.dumps(v) for k, v in parse_json(r["meta"]).items()},
             project=names[r["project_id"]],
             audit_log_id=r["audit_log_id"],
         )
@@ -81,8 +93,27 @@ def models(session: Session, rows: Rows) -> list[AnalysisRunnerRecord]:
     ]
 
 
+def run_models(session: Session, rows: Rows) -> list[RunRecord]:
+    """The records of these rows with their outcome, as genolog's own route answers them."""
+    names = session.readable_projects()
+    return [
+        RunRecord.model_construct(  # from stored rows: not re-validated
+            **{field: r[field] for field in RECORD_FIELDS},
+            timestamp=naive_utc(r["timestamp"]).isoformat(),
+            meta=parse_json(r["meta"]),
+            project=names[r["project_id"]],
+            audit_log_id=r["audit_log_id"],
+            status=r["status"],
+            exit_code=r["exit_code"],
+            duration_seconds=r["duration_seconds"],
+            finished_at=_iso(r["finished_at"]),
+        )
+        for r in rows
+    ]
+
+
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else stored_utc(moment).isoformat()
+    return None if moment is None else naive_utc(moment).isoformat()
 
 
 def create(
@@ -98,11 +129,11 @@ def create(
 
 def finish(
     session: Session, ar_guid: str, status: str, exit_code: int | None, duration_seconds: float | None
-) -> AnalysisRunnerRecord:
+) -> RunRecord:
     """Record how a run ended (succeeded, failed or cancelled), its exit code and duration; the record."""
     session.run_to_change(ar_guid)
     analysis_runner.finish(session.tx, ar_guid, status, exit_code, duration_seconds)
-    return models(session, reads.analysis_runner_by_guid(session, ar_guid))[0]
+    return run_models(session, reads.analysis_runner_by_guid(session, ar_guid))[0]
 
 
 def update_meta(session: Session, ar_guid: str, patch: dict[str, Any]) -> None:
@@ -123,6 +154,13 @@ def query(
     """The runs of the readable (or the named) projects, all or the one ``ar_guid``, newest first."""
     project_ids = list(session.readable_projects(project_names))
     return models(session, reads.analysis_runners_listed(session, project_ids, {"ar_guid": ar_guid}))
+
+
+def runs(session: Session, project_names: list[str] | None, filters: dict[str, Any]) -> list[RunRecord]:
+    """The runs of the readable (or the named) projects whose fields equal the ``filters`` given (None:
+    any), newest first, with their outcome."""
+    project_ids = list(session.readable_projects(project_names))
+    return run_models(session, reads.analysis_runners_listed(session, project_ids, filters))
 
 
 def check_access(session: Session, dataset: str, access_level: str) -> RunAccess:

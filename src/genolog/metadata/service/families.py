@@ -47,8 +47,10 @@ class PedigreeEntry(BaseModel):
 
 
 class PedigreeImported(BaseModel):
-    """What a pedigree import created, and how many rows it had."""
+    """Metamist's acknowledgement of a pedigree import (``success``), with what it created and how many
+    rows it had."""
 
+    success: bool = True
     families_created: int
     participants_created: int
     rows: int

@@ -101,12 +101,16 @@ def upsert_many_ids(session: Session, project: str, items: list[ParticipantUpser
 
 
 def update(session: Session, participant_id: int, participant: ParticipantUpsert) -> dict[str, Any]:
-    """Update one participant (and its nested samples); the participant echoed back with its ids."""
+    """Update one participant (and its nested samples); the update echoed back with its ids, as Metamist
+    answers it (samples null when none were sent)."""
     if participant.id is not None and participant.id != participant_id:
         raise BadRequest(f"The body's id {participant.id} does not match the path's {participant_id}")
     row = _visible(session, participant_id, WRITE)
     change = participant.model_copy(update={"id": participant_id})
-    return upsert_items(session.tx, row["project_id"], [change], echo=True).results[0]
+    echo = upsert_items(session.tx, row["project_id"], [change], echo=True).results[0]
+    if participant.samples is None:
+        echo["samples"] = None
+    return echo
 
 
 def update_primary_external_ids(session: Session, new_external_ids: dict[int, str]) -> None:

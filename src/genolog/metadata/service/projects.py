@@ -89,11 +89,31 @@ def create(session: Session, name: str, dataset: str | None, create_test_project
     return session.create_project(name, dataset, create_test_project)
 
 
-def update_meta(session: Session, project: str, patch: Deferred[dict[str, Any]]) -> int:
-    """Merge ``patch`` into the project's meta (RFC 7396); the project's id."""
+def update(session: Session, project: str, update: Deferred[Any]) -> int:
+    """Apply a project update, Metamist's ``{"meta": {...}}``: its ``meta`` is merged into the project's
+    (RFC 7396; missing, null or ``{}`` changes nothing). The project's id."""
     project_id: int = session.project(project, PROJECT_ADMIN)["id"]
-    projects.update_meta(session.tx, project_id, made(patch))
+    patch = _meta_of_update(made(update))
+    if patch:
+        projects.update_meta(session.tx, project_id, patch)
     return project_id
+
+
+def _meta_of_update(update: Any) -> dict[str, Any]:
+    """The meta patch of a project update. Metamist reads only ``meta`` and ignores other keys; they are
+    refused here, so that a caller sending the meta itself (``{"is_seqr": true}``) is told, not ignored."""
+    if not isinstance(update, dict):
+        raise BadRequest('A project update must be a JSON object such as {"meta": {"is_seqr": true}}')
+    unknown = sorted(set(update) - {"meta"})
+    if unknown:
+        raise BadRequest(
+            f"A project update has only 'meta' (the patch to merge into the project's meta), not "
+            f'{", ".join(map(repr, unknown))}: send {{"meta": {{...}}}}'
+        )
+    meta = update.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise BadRequest("A project update's 'meta' must be a JSON object (or null)")
+    return meta or {}
 
 
 def wipe(session: Session, project: str, delete_project: bool) -> None:

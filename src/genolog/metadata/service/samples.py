@@ -114,7 +114,55 @@ def get_by_external_id(session: Session, project: str, external_id: str) -> Samp
     return models(session, reads.samples_by_ids(session, [sample_id]))[0]
 
 
+class SampleVersion(BaseModel):
+    """One version of a sample as Metamist's ``getHistoryOfSample`` answers it: the sample's row as it was
+    after each change (Metamist's ``SampleInternal``, so its ids are the raw integers), and who made it."""
+
+    id: int
+    external_ids: dict[str, str]
+    meta: dict[str, Any]
+    project: int
+    type: str | None
+    participant_id: int | None
+    active: bool | None
+    sample_root_id: int | None
+    sample_parent_id: int | None
+    author: str | None
+
+
+def versions_of(session: Session, text_id: str) -> list[SampleVersion]:
+    """Every recorded version of the sample, oldest first: as created (or as first seen by the change
+    record), then after each change."""
+    row = _visible(session, text_id, READ)
+    versions: list[SampleVersion] = []
+    for entry in recorded_changes(session.tx, "sample", row["id"]):
+        if not versions and entry.old is not None:  # recorded before its creation was
+            versions.append(_version(session, row["id"], entry.old, None))
+        if entry.new is not None:
+            versions.append(_version(session, row["id"], entry.new, entry.author))
+    return versions
+
+
+def _version(session: Session, sample_id: int, snapshot: dict[str, Any], author: str | None) -> SampleVersion:
+    """A version from a sample's snapshot (``store.snapshots``, whose sample ids are formatted)."""
+    parse = session.codecs.sample.parse
+    root, parent = snapshot.get("sample_root_id"), snapshot.get("sample_parent_id")
+    return SampleVersion(
+        id=sample_id,
+        external_ids=snapshot.get("external_ids") or {},
+        meta=snapshot.get("meta") or {},
+        project=snapshot["project"],
+        type=snapshot.get("type"),
+        participant_id=snapshot.get("participant_id"),
+        active=snapshot.get("active"),
+        sample_root_id=parse(root) if root else None,
+        sample_parent_id=parse(parent) if parent else None,
+        author=author,
+    )
+
+
 def history_of(session: Session, text_id: str) -> list[HistoryEntry]:
+    """The sample's recorded changes: who, when, and its snapshot before and after (genolog's own)."""
     row = _visible(session, text_id, READ)
     return recorded_changes(session.tx, "sample", row["id"])
 
@@ -187,13 +235,15 @@ def upsert_many_ids(session: Session, project: str, items: list[SampleUpsert]) -
     return [fmt(i) for i in upsert_items(session.tx, project_id, items).ids]
 
 
-def update(session: Session, text_id: str, sample: SampleUpsert) -> str:
+def update(session: Session, text_id: str, sample: SampleUpsert) -> dict[str, Any]:
+    """Update one sample (and what is nested in it); the update echoed back with its ids, as Metamist
+    answers it."""
     sample_id = session.codecs.sample.parse(text_id)
     if sample.id is not None and session.codecs.sample.parse(sample.id) != sample_id:
         raise BadRequest(f"The body's id {sample.id!r} does not match the path's {text_id!r}")
     row = _visible(session, text_id, WRITE)
-    upsert_items(session.tx, row["project_id"], [sample.model_copy(update={"id": text_id})])
-    return text_id
+    change = sample.model_copy(update={"id": text_id})
+    return upsert_items(session.tx, row["project_id"], [change], echo=True).results[0]
 
 
 def merge(session: Session, keep_id: str, merge_id: str) -> Sample:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,6 +89,8 @@ def create(tx: Tx, project_id: int, analysis: Analysis) -> int:
     _check_sequencing_groups(tx, project_id, sg_ids)
     _check_cohorts(tx, project_id, cohort_ids)
     completed = analysis.timestamp_completed
+    if completed is not None and completed.tzinfo is not None:
+        completed = completed.astimezone(UTC)  # SQLite keeps the wall time given and drops its offset
     if completed is None and analysis.status == AnalysisStatus.completed:
         completed = utcnow()
     analysis_id = tx.conn.execute(

@@ -24,6 +24,8 @@ from genolog.metadata.service.session import Session
 from genolog.metadata.store import sequencing_groups as sg_store
 
 sg = t.sequencing_group
+#: a group is active when it is not archived (a CASE, so that any filter operator applies unambiguously)
+_ACTIVE = sa.case((sg.c.archived, sa.false()), else_=sa.true())
 
 
 def _groups_statement(session: Session, *extra: Column) -> sa.Select[Any]:
@@ -53,17 +55,19 @@ def sequencing_group_where(
     active_only: FilterSpec | None,
     external_id: FilterSpec | None,
 ) -> Where:
-    """The conditions of the filters every list of sequencing groups takes (only unarchived groups unless
-    ``active_only`` is false)."""
+    """The conditions of the filters every list of sequencing groups takes. ``active_only`` filters on
+    whether a group is active (not archived), as Metamist's does: unarchived groups when it is not given,
+    the archived ones only for ``{eq: false}``, all of them for ``{in_: [true, false]}`` or ``{}``."""
     where = conditions(sg.c.id, id, session.codecs.sequencing_group.parse)
     where += (
         conditions(sg.c.type, type)
         + conditions(sg.c.technology, technology)
         + conditions(sg.c.platform, platform)
     )
-    only_active = True if active_only is None else active_only.eq
-    if only_active:
+    if active_only is None:
         where.append(sg.c.archived.is_(False))
+    else:
+        where += conditions(_ACTIVE, active_only)
     if external_id is not None:
         where.append(
             matching_external_ids(

@@ -146,32 +146,57 @@ def _refresh_statistics(tx: Tx) -> None:
     tx.conn.exec_driver_sql(f"ANALYZE {tables}")
 
 
-def _echo(tx: Tx, node: Node) -> dict[str, Any]:
-    """The item as sent, with the ids it got (the shape of metamist's upsert responses)."""
+def _echo(tx: Tx, node: Node, participant_id: int | None = None) -> dict[str, Any]:
+    """The item as sent, with the id it got: Metamist's upsert answer. Every field of the upsert model is
+    there (null when not sent, an empty list for nested items not sent), and nested items link back:
+    ``participant_id`` in a participant's samples (and theirs), ``sample_id`` in groups and assays."""
     item = node.item
     if node.kind == "participant":
-        result = item.model_dump(exclude_unset=True, exclude={"samples"})
-        result["id"] = node.id
-        if item.samples is not None:
-            result["samples"] = [_echo(tx, child) for child in node.children]
-        return result
-    if node.kind == "assay":
-        return {**item.model_dump(exclude_unset=True), "id": node.id}
+        return {
+            "id": node.id,
+            "external_ids": item.external_ids,
+            "reported_sex": item.reported_sex,
+            "reported_gender": item.reported_gender,
+            "karyotype": item.karyotype,
+            "meta": item.meta,
+            "samples": [_echo(tx, child, node.id) for child in node.children],
+            "phenotypes": item.phenotypes,
+        }
+    if node.kind == "sample":
+        if item.participant_id is not None:
+            participant_id = item.participant_id
+        children = {
+            kind: [c for c in node.children if c.kind == kind]
+            for kind in ("sample", "sequencing_group", "assay")
+        }
+        return {
+            "id": tx.codecs.sample.format(node.id or 0),
+            "external_ids": item.external_ids,
+            "meta": item.meta,
+            "project": item.project,
+            "type": item.type,
+            "participant_id": participant_id,
+            "active": item.active,
+            "nested_samples": [_echo(tx, c, participant_id) for c in children["sample"]],
+            "sequencing_groups": [_echo(tx, c) for c in children["sequencing_group"]],
+            "non_sequencing_assays": [_echo(tx, c) for c in children["assay"]],
+        }
+    sample_id = tx.codecs.sample.format(node.sample.id or 0) if node.sample is not None else None
     if node.kind == "sequencing_group":
-        result = item.model_dump(exclude_unset=True, exclude={"assays"})
-        result["id"] = tx.codecs.sequencing_group.format(node.id or 0)
-        result["assays"] = [_echo(tx, child) for child in node.children]
-        return result
-    result = item.model_dump(
-        exclude_unset=True,
-        exclude={"nested_samples", "sequencing_groups", "non_sequencing_assays", "project"},
-    )
-    result["id"] = tx.codecs.sample.format(node.id or 0)
-    for key, kind in (
-        ("sequencing_groups", "sequencing_group"),
-        ("non_sequencing_assays", "assay"),
-        ("nested_samples", "sample"),
-    ):
-        if getattr(item, key) is not None:
-            result[key] = [_echo(tx, c) for c in node.children if c.kind == kind]
-    return result
+        return {
+            "id": tx.codecs.sequencing_group.format(node.id or 0),
+            "type": item.type,
+            "technology": item.technology,
+            "platform": item.platform,
+            "meta": item.meta,
+            "sample_id": sample_id,
+            "external_ids": item.external_ids,
+            "assays": [_echo(tx, child) for child in node.children],
+        }
+    return {
+        "id": node.id,
+        "type": item.type,
+        "external_ids": item.external_ids,
+        "sample_id": sample_id,
+        "meta": item.meta,
+    }

@@ -55,9 +55,7 @@ def _values(batch: Batch, node: Node) -> dict[str, object]:
             batch.fail(node, f"Sample {item.id} cannot be nested inside itself or its own descendant")
     else:
         parent_id, root_id = (old["parent_id"], old["root_id"]) if old else (None, None)
-    if old is None:
-        if not item.type:
-            batch.fail(node, "A new sample needs a type (for example 'blood')")
+    if old is None:  # a sample may have no type (NULL), as in Metamist
         sample_type, active, meta = item.type, True if item.active is None else item.active, {}
     else:
         sample_type = item.type or old["type"]
@@ -65,7 +63,7 @@ def _values(batch: Batch, node: Node) -> dict[str, object]:
         meta = old["meta"]
     return {
         "participant_id": participant_id,
-        "type": batch.enum(node, "sample_type", sample_type),
+        "type": None if sample_type is None else batch.enum(node, "sample_type", sample_type),
         "active": active,
         "meta": merge_patch(meta, item.meta or {}),
         "parent_id": parent_id,
