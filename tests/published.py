@@ -55,3 +55,9 @@ def published_venv(name: str, *requirements: str) -> Path:
         )
     done.touch()
     return venv
+
+
+@pytest.fixture(scope="session")
+def metamist_python() -> Path:
+    """Python of a separate venv with the published metamist client (7.14), as a user would have it."""
+    return published_venv("metamist-7.14", "metamist>=7.14,<7.15") / "bin" / "python"

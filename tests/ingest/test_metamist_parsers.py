@@ -18,15 +18,9 @@ from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.ingest.sheets import Sheet, write_sheet
 from tests.metadata.live import live_server
-from tests.published import published_venv
 
 SCRIPT = Path(__file__).parent / "scripts" / "metamist_parsers.py"
 ROWS = 1_000
-
-
-@pytest.fixture(scope="module")
-def metamist_python() -> Path:
-    return published_venv("metamist-7.14", "metamist>=7.14,<7.15") / "bin" / "python"
 
 
 def run_parser(python: Path, url: str, kind: str, project: str, sheet: Sheet) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +13,6 @@ from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.client_calls import served  # noqa: F401  (a fixture)
 from tests.metadata.support import Api, Seeded, dump, restore, sample_with_group
-from tests.published import published_venv
 
 
 @pytest.fixture
@@ -25,15 +23,11 @@ def svc(db_url: str) -> Iterator[Service]:
 
 
 @pytest.fixture
-def dev_service(db_url: str) -> Service:
+def dev_service(db_url: str) -> Iterator[Service]:
     """A service whose callers are the development user ``dev`` (as `genolog serve --dev-user dev`)."""
-    return Service.create(ServerSettings(db=db_url, dev_user="dev"), Database(db_url))
-
-
-@pytest.fixture(scope="session")
-def metamist_python() -> Path:
-    """Python of a separate venv with the published metamist client, as a user would have it."""
-    return published_venv("metamist-7.14", "metamist>=7.14,<7.15") / "bin" / "python"
+    service = Service.create(ServerSettings(db=db_url, dev_user="dev"), Database(db_url))
+    yield service
+    service.db.dispose()
 
 
 @pytest.fixture

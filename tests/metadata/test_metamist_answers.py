@@ -16,26 +16,16 @@ from typing import Any
 
 import pytest
 
-from genolog.metadata.db import Database
 from genolog.metadata.service import Service
-from genolog.metadata.settings import ServerSettings
 from tests.metadata.live import live_server
 from tests.metadata.support import is_naive_utc
-from tests.metadata.test_metamist_client import metamist_python  # noqa: F401 (fixture)
 
 SCRIPT = Path(__file__).parent / "scripts" / "metamist_answers.py"
 PROJECT = "answers"
 
 
 @pytest.fixture
-def dev_service(db_url: str) -> Iterator[Service]:
-    service = Service.create(ServerSettings(db=db_url, dev_user="dev"), Database(db_url))
-    yield service
-    service.db.dispose()
-
-
-@pytest.fixture
-def scenario(dev_service: Service, metamist_python: Path) -> Iterator[Any]:  # noqa: F811
+def scenario(dev_service: Service, metamist_python: Path) -> Iterator[Any]:
     """Runs a scenario of the client script against a live server on this test's database."""
     with live_server(dev_service) as url:
 

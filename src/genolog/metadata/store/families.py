@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
+from genolog.metadata.db import one_of
 from genolog.metadata.errors import BadRequest, NotFound
 from genolog.metadata.meta import merge_patch
 from genolog.metadata.models import FamilyUpdate
@@ -153,7 +154,7 @@ def pedigree(
         .order_by(fp.c.family_id, fp.c.participant_id)
     )
     if family_ids:
-        statement = statement.where(fp.c.family_id.in_(family_ids))
+        statement = statement.where(one_of(tx.conn, fp.c.family_id, family_ids))
     rows = [dict(r) for r in tx.conn.execute(statement).mappings()]
     participant_ids = [r["participant_id"] for r in rows]
     if include_participants_not_in_families and not family_ids:
