@@ -8,6 +8,7 @@ not change anything fails if it did. So each (route, caller) pair is its own tes
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,9 +23,9 @@ from genolog.metadata import pedigree, tables
 from genolog.metadata.app import create_app
 from genolog.metadata.context import AuditInfo, IdCodecs, Tx
 from genolog.metadata.db import Database
-from genolog.metadata.models import Analysis, ParticipantUpsert
+from genolog.metadata.models import Analysis, ParticipantUpsert, SampleUpsert
 from genolog.metadata.service import Service
-from genolog.metadata.settings import ServerSettings
+from genolog.metadata.settings import SeqrSettings, ServerSettings
 from genolog.metadata.store import analyses, analysis_runner, families, identity, projects
 from genolog.metadata.store.upserts import upsert_items
 from tests.metadata.support import dump, restore, sample_with_group, sequencing_assay
@@ -48,7 +49,10 @@ GHOST = {
     "family": "90005",
     "analysis": "90006",
     "ar_guid": "ghost-guid",
+    "sample2": CODECS.sample.format(90007),
+    "family2": "90008",
 }
+SEQR_GUID = "R0001_hidden"  # the project's seqr project for genomes
 AR_FIELDS = {
     "ar_guid": "new-guid",
     "repository": "genolog",
@@ -78,6 +82,9 @@ class Route:
     # "project": aimed at one project, so a caller with no role there gets 404; "site": not project-bound
     scope: str = "project"
     template: str = ""  # the path as declared by the app, when it differs from ``path``
+    # what an allowed caller gets instead of a 2xx in this world, as (status, error name): a route that
+    # needs a server the world has not configured still checks the caller's rights first
+    answer: tuple[int, str] | None = None
 
     def request(self, ids: dict[str, str]) -> dict[str, Any]:
         params = {k: v.format(**ids) if isinstance(v, str) else v for k, v in self.params.items()}
@@ -181,9 +188,28 @@ ROUTES = [
         READ,
         template="/participant/{participant_id}/history",
     ),
+    Route("fillInMissingParticipants", "POST", "/participant/{project}/fill-in-missing-participants", WRITE),
+    Route(
+        "updateParticipantFamily",
+        "POST",
+        "/participant/{participant}/update-participant-family",
+        WRITE,
+        params={"old_family_id": "{family}", "new_family_id": "{family2}"},
+        template="/participant/{participant_id}/update-participant-family",
+    ),
+    Route("getIndividualMetadataForSeqr", "GET", "/participant/{project}/individual-metadata-seqr", READ),
+    Route(
+        "getExternalParticipantIdToSequencingGroupId",
+        "GET",
+        "/participant/{project}/external-pid-to-sg-id",
+        READ,
+        params={"flip_columns": True},
+    ),
+    Route("exportParticipants", "GET", "/participant/{project}/export/participant_table.parquet", READ),
     # samples
     Route("getSamples", "POST", "/sample/", READ, json=lambda i: {"project_ids": [i["project"]]}),
     Route("getSampleIdMapByInternal", "POST", "/sample/id-map/internal", READ, json=lambda i: [i["sample"]]),
+    Route("getSamplesCreateDate", "POST", "/sample/samples-create-date", READ, json=lambda i: [i["sample"]]),
     Route(
         "createSample",
         "PUT",
@@ -228,6 +254,10 @@ ROUTES = [
         json=lambda i: {"meta": {"k": 1}},
         template="/sample/{id_}",
     ),
+    Route(
+        "mergeSamples", "PATCH", "/sample/{sample}/{sample2}", WRITE, template="/sample/{id_keep}/{id_merge}"
+    ),
+    Route("exportSamples", "GET", "/sample/{project}/export/sample_table.parquet", READ),
     # assays
     Route(
         "createAssay",
@@ -284,6 +314,13 @@ ROUTES = [
         files={"file": ("trio.ped", "FAM1\tP1\t0\t0\t1\t2\n")},
     ),
     Route("getPedigree", "GET", "/family/{project}/pedigree", READ),
+    Route(
+        "importFamilies",
+        "POST",
+        "/family/{project}/family-template",
+        WRITE,
+        files={"file": ("families.tsv", "Family ID\tDescription\nFAM1\tthe first\nFAM3\tnew\n")},
+    ),
     Route("getFamilies", "GET", "/family/{project}/", READ),
     Route(
         "updateFamily", "POST", "/family/", WRITE, json=lambda i: {"id": int(i["family"]), "description": "d"}
@@ -337,6 +374,22 @@ ROUTES = [
         READ,
         json=lambda i: {"meta": {}},
         template="/analysis/{project}/{analysis_type}/latest-complete",
+    ),
+    Route(
+        "getAllSampleIdsWithoutAnalysisType",
+        "GET",
+        "/analysis/{project}/type/gvcf/not-included-sample-ids",
+        READ,
+        template="/analysis/{project}/type/{analysis_type}/not-included-sample-ids",
+    ),
+    Route("getSamplesReadsMap", "GET", "/analysis/{project}/sample-cram-path-map", READ),
+    Route(
+        "getProportionateMap",
+        "POST",
+        "/analysis/cram-proportionate-map",
+        READ,
+        params={"start": "2024-01-01"},
+        json=lambda i: {"projects": [i["project"]], "temporal_methods": ["SAMPLE_CREATE_DATE"]},
     ),
     # analysis-runner records: a test-level run needs contributor, any other level writer
     Route(
@@ -393,6 +446,91 @@ ROUTES = [
         READ,
         params={"project_names": "{project}"},
     ),
+    # seqr's individual metadata sheet
+    Route(
+        "importIndividualMetadataManifest",
+        "POST",
+        "/import/{project}/individual-metadata-manifest",
+        WRITE,
+        files={
+            "file": (
+                "individuals.tsv",
+                "Family ID\tIndividual ID\tHPO Terms (present)\nFAM1\tP1\tHP:0000504\n",
+            )
+        },
+    ),
+    # cohorts: a contributor may make them (their criteria's projects need only be readable)
+    Route(
+        "createCohortFromCriteria",
+        "POST",
+        "/cohort/{project}/cohort",
+        CONTRIBUTE,
+        json=lambda i: {
+            "cohort_spec": {"name": "everyone", "description": "d"},
+            "cohort_criteria": {"projects": [i["project"]]},
+        },
+    ),
+    Route(
+        "createCohortTemplate",
+        "POST",
+        "/cohort/{project}/cohort_template",
+        CONTRIBUTE,
+        json=lambda i: {"name": "everyone", "description": "d", "criteria": {"projects": [i["project"]]}},
+    ),
+    # project insights of named projects: each must be readable (else its 404)
+    Route(
+        "getProjectInsightsSummary",
+        "POST",
+        "/project-insights/project-insights-summary",
+        READ,
+        json=lambda i: {"project_names": [i["project"]], "sequencing_types": ["genome"]},
+    ),
+    Route(
+        "getProjectInsightsDetails",
+        "POST",
+        "/project-insights/project-insights-details",
+        READ,
+        json=lambda i: {"project_names": [i["project"]], "sequencing_types": ["genome"]},
+    ),
+    # the web pages' routes
+    Route("getProjectSummary", "POST", "/web/{project}/summary", READ),
+    Route(
+        "getProjectParticipantsGridWithLimit",
+        "POST",
+        "/web/{project}/participants",
+        READ,
+        params={"limit": 10},
+        json=lambda i: {},
+    ),
+    Route("getProjectParticipantsFilterSchema", "POST", "/web/{project}/participants/schema", READ),
+    Route(
+        "exportProjectParticipants",
+        "POST",
+        "/web/{project}/participants/export/csv",
+        READ,
+        json=lambda i: {"query": {}},
+        template="/web/{project}/participants/export/{export_type}",
+    ),
+    # everyone may search; each finds only what it may read (test_search_finds_only_readable_projects)
+    Route("searchByKeyword", "GET", "/web/search", ANY, params={"keyword": "P1"}, scope="site"),
+    # no seqr server is configured here: the rights are checked before that 400
+    Route(
+        "getSeqrFamilyGuidMap",
+        "GET",
+        "/web/{project}/genome/seqr-family-guid-map",
+        READ,
+        answer=(400, "SeqrNotConfigured"),
+        template="/web/{project}/{sequencing_type}/seqr-family-guid-map",
+    ),
+    Route(
+        "syncSeqrProject",
+        "POST",
+        "/web/{project}/genome/sync-dataset",
+        WRITE,
+        json=lambda i: ["SNV_INDEL"],
+        answer=(400, "SeqrNotConfigured"),
+        template="/web/{project}/{sequencing_type}/sync-dataset",
+    ),
     *_enum_routes(),
 ]
 ROUTE_IDS = [r.name for r in ROUTES]
@@ -415,13 +553,22 @@ def seed(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
             tx, other_id, [("outsider", ["writer", "project_admin", "project_member_admin"])]
         )
 
-        body: dict[str, Any] = {"external_ids": {"": "P1"}, "samples": [sample_with_group("S1")]}
+        body: dict[str, Any] = {
+            "external_ids": {"": "P1"},
+            "samples": [sample_with_group("S1")],
+            "phenotypes": {"HPO Terms (present)": "HP:0000504"},
+        }
         body["samples"][0]["sequencing_groups"][0]["assays"][0]["external_ids"] = {"": "A1"}
         participant = upsert_items(
             tx, project_id, [ParticipantUpsert.model_validate(body)], echo=True
         ).results[0]
         sample = participant["samples"][0]
         sg = sample["sequencing_groups"][0]
+        # a sample without a participant: to fill in, or to merge into the first
+        sample2 = upsert_items(
+            tx, project_id, [SampleUpsert.model_validate({"external_ids": {"": "S2"}, "type": "blood"})]
+        ).ids[0]
+        projects.update_meta(tx, project_id, {"seqr-project-genome": SEQR_GUID})
         families.import_pedigree(
             tx,
             project_id,
@@ -432,6 +579,7 @@ def seed(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
         family_id = tx.conn.execute(
             sa.select(tables.family.c.id).where(tables.family.c.project_id == project_id)
         ).scalar_one()
+        family2_id = families.create(tx, project_id, "FAM2")  # where P1 can move
         analysis_id = analyses.create(
             tx,
             project_id,
@@ -441,6 +589,7 @@ def seed(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
                     "status": "completed",
                     "sequencing_group_ids": [sg["id"]],
                     "output": "gs://a.cram",
+                    "meta": {"size": 1000},  # the CRAM proportionate map counts it
                 }
             ),
         )
@@ -470,6 +619,8 @@ def seed(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
         "family": str(family_id),
         "analysis": str(analysis_id),
         "ar_guid": "seeded-guid",
+        "sample2": svc.codecs.sample.format(sample2),
+        "family2": str(family2_id),
     }
     return tokens, ids
 
@@ -612,11 +763,61 @@ def test_role_matrix(world: World, route: Route, caller: str) -> None:
             assert PROJECT not in body["description"]
         assert not any(role in body["description"] for role in ROLES)
     elif caller in route.allowed or (caller == "outsider" and route.allowed == ANY):
-        assert 200 <= response.status_code < 300, f"{response.status_code} {response.text}"
         world.dirty = True
+        if route.answer is not None:
+            status, name = route.answer
+            assert assert_error(response, status)["name"] == name
+        else:
+            assert 200 <= response.status_code < 300, f"{response.status_code} {response.text}"
     else:
         body = assert_error(response, 403)
         assert body["name"] == "Forbidden"
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("keyword", ["P1", "s1", "FAM", "{sample}", "{sg}"])
+def test_search_finds_only_readable_projects(world: World, caller: str, keyword: str) -> None:
+    """What a keyword finds (an external id's start, any case, or an id) is of projects the caller reads:
+    a caller without a read role on the project finds nothing of it, not even that it exists."""
+    route = ROUTES[ROUTE_IDS.index("searchByKeyword")]
+    search = Route(route.name, route.method, route.path, route.allowed, params={"keyword": keyword})
+    response = world.call(search, caller)
+    assert response.status_code == 200, response.text
+    found = response.json()["responses"]
+    if caller in READ:
+        assert found and {r["data"]["project"] for r in found} == {PROJECT}
+    else:
+        assert found == []
+        assert PROJECT not in response.text
+
+
+def test_seqr_routes_check_rights_before_calling_seqr(world: World) -> None:
+    """With a seqr server configured (one that cannot be reached), a caller with the role gets as far as
+    calling it; the others are stopped by their rights before anything is sent."""
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    seqr = SeqrSettings(url=f"http://127.0.0.1:{port}", timeout=5)
+    svc = Service(ServerSettings(db=world.svc.db.url, seqr=seqr), world.svc.db, world.svc.codecs)
+    client = TestClient(create_app(svc), raise_server_exceptions=False)
+    guid_map = ROUTES[ROUTE_IDS.index("getSeqrFamilyGuidMap")]
+    sync = ROUTES[ROUTE_IDS.index("syncSeqrProject")]
+
+    def call(route: Route, caller: str, **params: Any) -> httpx.Response:
+        request = route.request(world.ids)
+        request["params"] = {**(request["params"] or {}), **params}
+        return client.request(headers={"Authorization": f"Bearer {world.tokens[caller]}"}, **request)
+
+    unreachable = assert_error(call(guid_map, "reader"), 502)
+    assert unreachable["name"] == "SeqrUnavailable" and SEQR_GUID in unreachable["description"]
+    assert assert_error(call(guid_map, "project_admin"), 403)["name"] == "Forbidden"
+    assert assert_error(call(guid_map, "outsider"), 404)["name"] == "NotFound"
+    # a sync reports seqr's failure to take the pedigree, and stops there
+    synced = call(sync, "writer", sync_es_index=False)
+    assert synced.status_code == 200, synced.text
+    assert synced.json()["success"] is False and SEQR_GUID in synced.json()["errors"][0]
+    assert assert_error(call(sync, "reader", sync_es_index=False), 403)["name"] == "Forbidden"
+    assert assert_error(call(sync, "outsider", sync_es_index=False), 404)["name"] == "NotFound"
 
 
 @pytest.mark.parametrize(
