@@ -166,8 +166,8 @@ def test_merging_samples(served: Served) -> None:
     histories = [
         api.ok("GET", path)[-1]
         for path in (
-            f"/sample/{ids['S1']}/history",
-            f"/sample/{ids['S2']}/history",
+            f"/sample/{ids['S1']}/audit-history",
+            f"/sample/{ids['S2']}/audit-history",
             f"/sequencing-group/{ids['sg2']}/history",
             f"/assay/{ids['assay2']}/history",
         )

@@ -138,7 +138,9 @@ def admin() -> None:
     projects.update_project_members(project="secret", project_member_update=[dev])
     projects.update_project(
         project="ops",
-        body={"is_seqr": True, "seqr-project-genome": "R0001_ops", "seqr-project-exome": "R0002_fail"},
+        body={
+            "meta": {"is_seqr": True, "seqr-project-genome": "R0001_ops", "seqr-project-exome": "R0002_fail"}
+        },
     )
 
     people = ParticipantApi(main).upsert_participants(
