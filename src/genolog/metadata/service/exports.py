@@ -4,35 +4,36 @@
 
 The table is streamed: a first pass over the rows' metas settles the meta columns' types, then the rows
 are read and written ``ROWS_PER_GROUP`` at a time as row groups, each sent on as soon as it is written.
-The chunks must be read (or the generator closed) inside the session's transaction.
+The chunks must be read (or the generator closed) inside the session's transaction. pyarrow is imported
+when a table is asked for, not with the server: it adds about 40 MB and 0.1 s to every server's start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import pyarrow as pa
 
 from genolog.metadata.errors import NotFound
-from genolog.metadata.parquet_tables import (
-    MetaColumns,
-    StreamedTable,
-    external_id_arrays,
-    external_id_fields,
-)
 from genolog.metadata.permissions import READ
 from genolog.metadata.service.reads import exports as reads
 from genolog.metadata.service.session import Session
 
-ROWS_PER_GROUP = 2_000
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-# entity -> its own columns: (name, type, value of a row as ``reads.entity_rows`` gives it)
-Columns = list[tuple[str, pa.DataType, Callable[[dict[str, Any]], Any]]]
+    from genolog.metadata.parquet_tables import MetaColumns
+
+    # entity -> its own columns: (name, type, value of a row as ``reads.entity_rows`` gives it)
+    Columns = list[tuple[str, pa.DataType, Callable[[dict[str, Any]], Any]]]
+
+ROWS_PER_GROUP = 2_000
 
 
 def _participant_columns(session: Session) -> Columns:
+    import pyarrow as pa
+
     return [
         ("participant_id", pa.int64(), lambda r: r["id"]),
         ("reported_sex", pa.int64(), lambda r: r["reported_sex"]),
@@ -42,6 +43,8 @@ def _participant_columns(session: Session) -> Columns:
 
 
 def _sample_columns(session: Session) -> Columns:
+    import pyarrow as pa
+
     fmt = session.codecs.sample.format
 
     def formatted(key: str) -> Callable[[dict[str, Any]], Any]:
@@ -64,6 +67,10 @@ def table(session: Session, entity: str, project: str) -> Generator[bytes, None,
     """The Parquet table of the project's ``entity``s (``participant`` or ``sample``), as the chunks of
     bytes to send. Checked before the first chunk: the caller reads the project (else its 404), and it has
     such entities (else a 404, as Metamist answers an empty table)."""
+    import pyarrow as pa
+
+    from genolog.metadata.parquet_tables import MetaColumns, external_id_fields
+
     project_id = session.project(project, READ)["id"]
     metas = MetaColumns()
     count = 0
@@ -92,6 +99,10 @@ def _chunks(
     organisations: list[str],
     metas: MetaColumns,
 ) -> Generator[bytes, None, None]:
+    import pyarrow as pa
+
+    from genolog.metadata.parquet_tables import StreamedTable, external_id_arrays
+
     writer = StreamedTable(schema)
     for rows in reads.entity_rows(session, entity, project_id, ROWS_PER_GROUP):
         arrays = [pa.array([value(r) for r in rows], type=kind) for _, kind, value in columns]
