@@ -15,6 +15,23 @@ from genolog.metadata.service.analysis_runner import AnalysisRunnerRecord, RunAc
 router = APIRouter(tags=["analysis-runner"])
 
 
+def run_filters(
+    ar_guid: str | None = None,
+    submitting_user: str | None = None,
+    repository: str | None = None,
+    access_level: str | None = None,
+    environment: str | None = None,
+) -> dict[str, str | None]:
+    """The query parameters the run listings filter on, by the record's field each names (None: any)."""
+    return {
+        "ar_guid": ar_guid,
+        "submitting_user": submitting_user,
+        "repository": repository,
+        "access_level": access_level,
+        "environment": environment,
+    }
+
+
 @router.put("/analysis-runner/{project}/", operation_id="createAnalysisRunnerLog")
 def create_analysis_runner_log(
     project: str,
@@ -102,23 +119,12 @@ def update_analysis_runner_log_meta(
 @router.get("/analysis-runner/runs", operation_id="getAnalysisRunnerRuns")
 def get_analysis_runner_runs(
     project_names: list[str] | None = Query(default=None),
-    ar_guid: str | None = None,
-    submitting_user: str | None = None,
-    repository: str | None = None,
-    access_level: str | None = None,
-    environment: str | None = None,
+    filters: dict[str, str | None] = Depends(run_filters),
     ctx: RequestContext = Depends(request_context),
 ) -> list[RunRecord]:
     """genolog's runs with their outcome (status, exit code, duration, end) and meta as stored, which
     Metamist's record (``getAnalysisRunnerLogs``) has no place for: of the readable projects, or the named
     ones, whose fields equal the filters given; newest first."""
-    filters = {
-        "ar_guid": ar_guid,
-        "submitting_user": submitting_user,
-        "repository": repository,
-        "access_level": access_level,
-        "environment": environment,
-    }
     with ctx.reading() as session:
         return analysis_runner.runs(session, project_names, filters)
 
@@ -126,20 +132,9 @@ def get_analysis_runner_runs(
 @router.get("/analysis-runner/{project}/", operation_id="getAnalysisRunnerLogs")
 def get_analysis_runner_logs(
     project: str,
-    ar_guid: str | None = None,
-    submitting_user: str | None = None,
-    repository: str | None = None,
-    access_level: str | None = None,
-    environment: str | None = None,
+    filters: dict[str, str | None] = Depends(run_filters),
     ctx: RequestContext = Depends(request_context),
 ) -> list[AnalysisRunnerRecord]:
-    filters = {
-        "ar_guid": ar_guid,
-        "submitting_user": submitting_user,
-        "repository": repository,
-        "access_level": access_level,
-        "environment": environment,
-    }
     with ctx.reading() as session:
         return analysis_runner.of_project(session, project, filters)
 

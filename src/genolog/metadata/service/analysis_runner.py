@@ -8,6 +8,7 @@ its project (contributor for a test-level run, writer otherwise); listing needs 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -83,11 +84,8 @@ def models(session: Session, rows: Rows) -> list[AnalysisRunnerRecord]:
     names = session.readable_projects()
     return [
         AnalysisRunnerRecord.model_construct(  # from stored rows: not re-validated
-            **{field: r[field] for field in RECORD_FIELDS},
-            timestamp=naive_utc(r["timestamp"]).isoformat(),
+            **_run_fields(r, names),
             meta={k: v if isinstance(v, str) else json.dumps(v) for k, v in parse_json(r["meta"]).items()},
-            project=names[r["project_id"]],
-            audit_log_id=r["audit_log_id"],
         )
         for r in rows
     ]
@@ -98,11 +96,8 @@ def run_models(session: Session, rows: Rows) -> list[RunRecord]:
     names = session.readable_projects()
     return [
         RunRecord.model_construct(  # from stored rows: not re-validated
-            **{field: r[field] for field in RECORD_FIELDS},
-            timestamp=naive_utc(r["timestamp"]).isoformat(),
+            **_run_fields(r, names),
             meta=parse_json(r["meta"]),
-            project=names[r["project_id"]],
-            audit_log_id=r["audit_log_id"],
             status=r["status"],
             exit_code=r["exit_code"],
             duration_seconds=r["duration_seconds"],
@@ -110,6 +105,16 @@ def run_models(session: Session, rows: Rows) -> list[RunRecord]:
         )
         for r in rows
     ]
+
+
+def _run_fields(row: Mapping[str, Any], names: Mapping[int, str]) -> dict[str, Any]:
+    """What both answers take from a record's row alike: its ``_RunFields``, project name and last writer."""
+    return {
+        **{field: row[field] for field in RECORD_FIELDS},
+        "timestamp": naive_utc(row["timestamp"]).isoformat(),
+        "project": names[row["project_id"]],
+        "audit_log_id": row["audit_log_id"],
+    }
 
 
 def _iso(moment: datetime | None) -> str | None:
