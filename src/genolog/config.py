@@ -4,31 +4,52 @@ Config files come from a comma-separated list in ``GENOLOG_CONFIG_PATH`` (or, fo
 ``CPG_CONFIG_PATH``). Files are folded left to right: later files win, tables merge, anything else
 (lists included) replaces. When no file is configured at all, genolog falls back to a built-in
 default that maps the ``sandbox`` dataset to local folders, so a script runs on a laptop unchanged.
+
+As `cpg_utils.config` does, this module also offers the path helpers (`dataset_path`, `output_path`,
+`web_url`, `image_path`, `reference_path`, `cpg_test_dataset_path`) and `to_path` and `Path`: they are
+`genolog.paths`' own objects, looked up there on first use (`genolog.paths` imports this module).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import pathlib
 import threading
 import tomllib
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any, NoReturn
+from shlex import quote
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from genolog._frozen import FrozenDict
 
+if TYPE_CHECKING:
+    from genolog.paths import (
+        Path,
+        cpg_test_dataset_path,
+        dataset_path,
+        image_path,
+        output_path,
+        reference_path,
+        to_path,
+        web_url,
+    )
+
 __all__ = [
+    "AR_GUID_NAME",
     "CONFIG_PATH_ENV_VARS",
     "DEFAULT_IMAGES",
     "DEFAULT_SERVER_URL",
     "FASTQE_IMAGE",
     "ConfigError",
     "FrozenDict",
+    "Path",
     "append_config_paths",
     "config_json",
     "config_retrieve",
+    "cpg_test_dataset_path",
     "dataset_for_access_level",
+    "dataset_path",
     "default_config",
     "default_data_dir",
     "genome_build",
@@ -37,18 +58,40 @@ __all__ = [
     "get_config_paths",
     "get_cpg_namespace",
     "get_driver_image",
+    "get_gcloud_set_project",
     "get_gcp_project",
+    "image_path",
+    "output_path",
     "prepend_config_paths",
     "read_configs",
+    "reference_path",
     "set_config_paths",
+    "to_path",
     "try_get_ar_guid",
     "update_dict",
+    "web_url",
 ]
+
+#: The names `cpg_utils.config` offers that live in `genolog.paths` (see `__getattr__`).
+_FROM_PATHS = frozenset(
+    {
+        "Path",
+        "cpg_test_dataset_path",
+        "dataset_path",
+        "image_path",
+        "output_path",
+        "reference_path",
+        "to_path",
+        "web_url",
+    }
+)
 
 #: Read in this order; the first one that is set wins. `set_config_paths` rewrites both, so child
 #: processes (and jobs, via `copy_common_env`) see the same list whichever name they read.
 CONFIG_PATH_ENV_VARS = ("GENOLOG_CONFIG_PATH", "CPG_CONFIG_PATH")
 ACCESS_LEVELS = ("test", "standard", "full")
+#: The ``[workflow]`` key of the analysis-runner guid.
+AR_GUID_NAME = "ar-guid"
 #: The metadata server when neither ``GENOLOG_URL`` nor ``[metadata] url`` says otherwise.
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 #: genolog's FastQE image. Without a container runtime the local backend runs jobs using it on the
@@ -181,20 +224,22 @@ def read_configs(config_paths: Iterable[str | os.PathLike[str]]) -> FrozenDict:
     return FrozenDict(merged)
 
 
-def default_data_dir() -> Path:
+def default_data_dir() -> pathlib.Path:
     """Where genolog keeps local data (the embedded database, local buckets) unless told otherwise:
     ``GENOLOG_DATA_DIR``, else ``$XDG_DATA_HOME/genolog``, else ``~/.local/share/genolog``."""
     if os.environ.get("GENOLOG_DATA_DIR"):
-        return Path(os.environ["GENOLOG_DATA_DIR"])
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "genolog"
+        return pathlib.Path(os.environ["GENOLOG_DATA_DIR"])
+    return (
+        pathlib.Path(os.environ.get("XDG_DATA_HOME") or pathlib.Path.home() / ".local" / "share") / "genolog"
+    )
 
 
-def images_record_file(data_dir: Path | None = None) -> Path:
+def images_record_file(data_dir: pathlib.Path | None = None) -> pathlib.Path:
     """Where `genolog images build` records the images it built (``[images]`` and ``[images_built]``)."""
     return (data_dir or default_data_dir()) / "images.toml"
 
 
-def built_images(data_dir: Path | None = None) -> dict[str, str]:
+def built_images(data_dir: pathlib.Path | None = None) -> dict[str, str]:
     """genolog's images with the ones built on this machine over them: the ``[images]`` that genolog's
     default config and the analysis runner's configs give `image_path`."""
     path = images_record_file(data_dir)
@@ -337,8 +382,15 @@ def get_cpg_namespace(access_level: str | None = None) -> str:
     return "test" if level == "test" else "main"
 
 
+def get_gcloud_set_project(gcp_project: str | None = None) -> str:
+    """The shell command that sets gcloud's project: `gcp_project`, else ``workflow.dataset_gcp_project``."""
+    return " ".join(
+        quote(word) for word in ("gcloud", "config", "set", "project", gcp_project or get_gcp_project())
+    )
+
+
 def try_get_ar_guid() -> str | None:
-    value = config_retrieve(["workflow", "ar-guid"], default=None)
+    value = config_retrieve(["workflow", AR_GUID_NAME], default=None)
     return None if value is None else str(value)
 
 
@@ -351,6 +403,16 @@ def dataset_for_access_level(dataset_name: str) -> str:
 
 def genome_build() -> str:
     return str(config_retrieve(["references", "genome_build"], default="GRCh38"))
+
+
+def __getattr__(name: str) -> Any:
+    """The path helpers of `genolog.paths`, offered here as `cpg_utils.config` offers them; looked up on
+    first use because `genolog.paths` imports this module."""
+    if name in _FROM_PATHS:
+        import genolog.paths
+
+        return getattr(genolog.paths, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _reset_for_tests() -> None:

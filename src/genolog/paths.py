@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import functools
 import os
+import pathlib
 import shutil
+import sys
 import tempfile
 import weakref
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeGuard
 
 from genolog.config import (
     DEFAULT_SERVER_URL,
@@ -35,9 +36,15 @@ if TYPE_CHECKING:
     from cloudpathlib import CloudPath
     from cloudpathlib.s3 import S3Client
 
+    #: What `to_path` returns: a cloudpathlib path for gs:// and s3://, else a `pathlib.Path`; for type
+    #: hints, as `cpg_utils.Path`. Made on first use (``genolog.paths.Path``): importing cloudpathlib
+    #: takes over a second, which a script that never touches a bucket should not pay.
+    Path: TypeAlias = CloudPath | pathlib.Path
+
 __all__ = [
     "CLOUD_SCHEMES",
     "STORAGE_CATEGORIES",
+    "Path",
     "StorageProblem",
     "cpg_test_dataset_path",
     "dataset_path",
@@ -175,13 +182,14 @@ def storage_problem(error: BaseException) -> StorageProblem:
     return StorageProblem(f"{type(error).__name__}: {error}", False)
 
 
-def to_path(path: str | os.PathLike[str]) -> Path | CloudPath:
-    """A `pathlib.Path` for a local path or ``file://`` URL, a cloudpathlib path for gs:// and s3://."""
-    if isinstance(path, Path):
-        return path
+def to_path(path: str | os.PathLike[str] | Path) -> Path:
+    """A `pathlib.Path` for a local path or ``file://`` URL, a cloudpathlib path for gs:// and s3://;
+    a path object is returned as it is."""
+    if isinstance(path, pathlib.Path) or _is_cloudpath(path):
+        return path  # a CloudPath as is: its os.fspath() would download it
     text = os.fspath(path)
     if text.startswith("file://"):
-        return Path(text.removeprefix("file://"))
+        return pathlib.Path(text.removeprefix("file://"))
     if is_cloud_path(text):
         from cloudpathlib import AnyPath
         from cloudpathlib.exceptions import MissingDependenciesError
@@ -189,12 +197,32 @@ def to_path(path: str | os.PathLike[str]) -> Path | CloudPath:
         try:
             if text.startswith("s3://"):
                 s3_client()
-            return AnyPath(text)
+            cloud: CloudPath = AnyPath(text)  # type: ignore[assignment]  # gs:// and s3:// make a CloudPath
+            return cloud
         except MissingDependenciesError as e:
             raise ConfigError(
                 f"{text!r} needs a cloud client library: pip install 'cloudpathlib[gs,s3]' ({e})"
             ) from None
-    return Path(text).expanduser()
+    return pathlib.Path(text).expanduser()
+
+
+def _is_cloudpath(path: object) -> TypeGuard[CloudPath]:
+    """Whether `path` is a cloudpathlib path, without importing cloudpathlib (no object of it can exist
+    before it is imported)."""
+    module = sys.modules.get("cloudpathlib")
+    return module is not None and isinstance(path, module.CloudPath)
+
+
+def __getattr__(name: str) -> Any:
+    """``Path``, the path type alias, made (and kept) on first use so that importing this module does not
+    import cloudpathlib."""
+    if name == "Path":
+        from cloudpathlib import CloudPath
+
+        alias = CloudPath | pathlib.Path
+        globals()["Path"] = alias
+        return alias
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _storage_section(dataset: str | None, test: bool) -> Mapping[str, Any]:
@@ -292,13 +320,13 @@ def _project_namespace(project: str) -> tuple[str, str]:
     return project, "main"
 
 
-def local_web_folder(root: str | os.PathLike[str], project: str) -> Path:
+def local_web_folder(root: str | os.PathLike[str], project: str) -> pathlib.Path:
     """The local web folder of a metadata project: ``<root>/<dataset>-<test|main>-web``.
 
     The test project ``<dataset>-test`` holds the test namespace, the project ``<dataset>`` the main
     one, as `local_storage_config` lays them out (and as `genolog serve` looks them up)."""
     dataset, namespace = _project_namespace(project)
-    return Path(os.path.abspath(os.fspath(root))) / f"{dataset}-{namespace}-web"
+    return pathlib.Path(os.path.abspath(os.fspath(root))) / f"{dataset}-{namespace}-web"
 
 
 def local_web_url(server_url: str, project: str) -> str:
