@@ -353,7 +353,12 @@ def remote_tmpdir(hail_bucket: str | None = None) -> str:
 
 
 def init_batch(**kwargs: Any) -> None:
-    """Start Hail Query on the configured backend, once; a no-op with a message without Hail."""
+    """Start Hail Query once per process: in Spark local mode on this machine, or Query on Batch on the
+    Hail Batch service, as ``[hail] query_backend`` (else ``[hail] backend``) says (see
+    `genolog.batch._hail_query`); `kwargs` go to ``hl.init`` or ``hl.init_batch`` over genolog's
+    defaults (the genome build, temporary folders, the billing project). A no-op when Hail already runs
+    in this process, and, with a message, when Hail is not installed.
+    """
     global _hail_query_initialised
     if _hail_query_initialised:
         return
@@ -362,17 +367,11 @@ def init_batch(**kwargs: Any) -> None:
         return
     import hail as hl
 
-    defaults: dict[str, Any] = {"default_reference": genome_build()}
-    billing = config_retrieve(["hail", "billing_project"], default=None)
-    if billing is not None:
-        defaults["billing_project"] = billing
-    defaults["remote_tmpdir"] = remote_tmpdir()
-    if os.environ.get("HAIL_TOKEN"):
-        defaults["token"] = os.environ["HAIL_TOKEN"]
-    jar = config_retrieve(["workflow", "default_jar_spec_revision"], default=None)
-    if jar is not None:
-        defaults["jar_url"] = jar
-    hl.init_batch(**{**defaults, **kwargs})
+    from genolog.batch._hail_query import hail_query_running, start_hail_query
+
+    if not hail_query_running(hl):
+        started = start_hail_query(hl, remote_tmpdir, **kwargs)
+        console.print(f"genolog: started {started}.")
     _hail_query_initialised = True
 
 
