@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,15 @@ from typing import Any
 import pytest
 
 from tests.batch.test_batch_hailtop import hail_venv  # noqa: F401  (the session fixture)
+from tests.published import unavailable
 
 SCENARIO = Path(__file__).with_name("hail_query_scenario.py")
 
 
 @pytest.fixture(scope="module")
 def hail_query_run(hail_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:  # noqa: F811
+    if shutil.which("java") is None:
+        unavailable("Hail Query needs a JVM (Java 11 or 17): .ci/run installs openjdk-17-jre-headless")
     workdir = tmp_path_factory.mktemp("hail-query")
     # no config file: genolog's default, the local backend and the sandbox dataset in local folders
     env = {
@@ -53,6 +57,10 @@ def test_init_batch_starts_spark_locally_with_the_configured_reference(
     run = hail_query_run
     cores = len(os.sched_getaffinity(0))
     assert run["backend"] == "SparkBackend" and run["master"] == f"local[{cores}]"
+    # half the machine's memory for Spark's JVM, not Spark's 1 GiB
+    half = max(1, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2 // 2**30)
+    assert run["driver_memory"] == f"{half}g"
+    assert run["jvm_max_memory"] > 0.9 * half * 2**30
     assert run["default_reference"] == "GRCh38"  # genolog's genome_build(), not Hail's GRCh37
     assert run["locus_type"] == "locus<GRCh38>"
     # started once: the second init_batch() neither restarts Hail nor makes it warn
@@ -66,7 +74,8 @@ def test_the_balding_nichols_model_and_its_aggregations(hail_query_run: dict[str
     assert run["entries_collected"] == 150 * 40
     assert 0 < run["mean_by_hail"] < 2
     assert run["mean_by_hail"] == pytest.approx(run["mean_in_python"], rel=1e-12)
-    assert run["alt_total_by_hail"] == run["alt_total_in_python"] == run["alt_total_of_entries"]
+    # the entries' total, by Hail and in Python, and the sum of the rows' totals (annotate_rows)
+    assert run["alt_total_by_hail"] == run["alt_total_in_python"] == run["alt_total_of_rows"]
     assert run["alt_total_by_hail"] == pytest.approx(run["mean_in_python"] * 150 * 40)
     assert run["populations_by_hail"] == run["populations_in_python"]
     assert set(run["populations_by_hail"]) <= {"0", "1", "2"}
@@ -78,13 +87,9 @@ def test_the_matrix_table_is_written_to_the_dataset_and_found_by_exists(
 ) -> None:
     run = hail_query_run
     data = Path(run["data_dir"])
-    assert run["written"] == {
-        "path": str(data / "sandbox-test" / "bn.mt"),
-        "exists": True,
-        "count": [150, 40],
-    }
+    # the queries above read it back (Hail's checkpoint): their figures are the written table's
+    assert run["written"] == {"path": str(data / "sandbox-test" / "bn.mt"), "exists": True}
     assert (data / "sandbox-test" / "bn.mt" / "_SUCCESS").is_file()
-    assert run["written_alt_total"] == run["alt_total_by_hail"]
 
 
 def test_hail_keeps_its_temporary_files_and_log_in_the_dataset_tmp_folder(

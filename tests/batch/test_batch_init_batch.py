@@ -86,6 +86,7 @@ def test_the_default_config_starts_spark_locally(
         "tmp_dir": str(tmp / "hail-tmp"),
         "quiet": True,
         "global_seed": 3,  # the caller's arguments go on; the service's are left out
+        "spark_conf": {"spark.driver.memory": f"{max(1, _machine_memory() // 2 // 2**30)}g"},
     }
     assert log.parent == tmp / "logs" and log.name.startswith("hail-") and log.parent.is_dir()
     assert (tmp / "hail-tmp").is_dir()
@@ -110,11 +111,26 @@ def test_caller_arguments_win_and_the_genome_build_comes_from_the_config(
             )
         ]
     )
-    init_batch(master="local[1]", quiet=False)
+    init_batch(
+        master="local[1]", quiet=False, spark_conf={"spark.driver.memory": "3g", "spark.ui.enabled": "false"}
+    )
     (_, args), (_, reference) = hail.calls
     assert args["master"] == "local[1]" and args["quiet"] is False and args["app_name"] == "pca"
+    assert args["spark_conf"] == {"spark.driver.memory": "3g", "spark.ui.enabled": "false"}
     assert args["tmp_dir"] == f"{tmp_path}/scratch/batch-tmp/hail-tmp"
     assert reference == {"name": "GRCh37"}
+
+
+def test_pyspark_submit_args_keep_their_driver_memory(
+    hail: RecordingHail, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--driver-memory 6g pyspark-shell")
+    init_batch()
+    assert hail.calls[0][1]["spark_conf"] == {}
+
+
+def _machine_memory() -> int:
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
 def test_cloud_tmp_storage_keeps_hail_files_in_the_system_temporary_folder(

@@ -5,7 +5,8 @@ The config picks: ``[hail] query_backend`` (``local`` or ``spark``: Spark local 
 Query on Batch for ``batch``, Spark local mode for ``local`` and ``slurm`` (whose jobs each run on a
 machine of their own). So a Hail Query script runs on a laptop with the code it runs with on the service.
 
-Spark local mode uses every cpu this process may run on, listens on loopback only, writes Hail's
+Spark local mode uses every cpu this process may run on and half the machine's memory (``spark_conf``
+or ``PYSPARK_SUBMIT_ARGS`` say otherwise), listens on loopback only, writes Hail's
 temporary files under `remote_tmpdir()` (the dataset's tmp storage + ``/batch-tmp``) when that is a local
 folder, else under the system's temporary folder, and keeps Hail's log in ``logs/`` there; Spark's own
 scratch stays Hail's default (``TMPDIR`` or ``/tmp``; ``init_batch(local_tmpdir=...)`` moves it). Hail's Spark runs on Java 11 and
@@ -24,7 +25,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from genolog.batch._host import available_cpus
+from genolog.batch._host import available_cpus, available_memory
 from genolog.config import ConfigError, config_retrieve, genome_build
 from genolog.paths import is_cloud_path
 
@@ -122,6 +123,7 @@ def _start_spark_locally(hl: Any, tmpdir: Callable[[], str], reference: str, kwa
         "quiet": True,
     }
     arguments = {**defaults, **arguments}
+    arguments["spark_conf"] = {**_driver_memory(), **(arguments.get("spark_conf") or {})}
     Path(str(arguments["tmp_dir"]).removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     Path(str(arguments["log"])).parent.mkdir(parents=True, exist_ok=True)
     # Spark in one process needs no network: bind it to loopback (this also spares the warning that the
@@ -130,6 +132,15 @@ def _start_spark_locally(hl: Any, tmpdir: Callable[[], str], reference: str, kwa
     hl.init(**arguments)
     hl.default_reference(reference)  # rather than init(default_reference=...), which Hail deprecates
     return f"Hail Query in Spark local mode ({arguments['master']}), its log at {arguments['log']}"
+
+
+def _driver_memory() -> dict[str, str]:
+    """Half the machine's memory for Spark's one JVM (Spark's default, 1 GiB, is too little for most Hail
+    queries); nothing when ``PYSPARK_SUBMIT_ARGS`` already sets it."""
+    if "--driver-memory" in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+        return {}
+    gibibytes = max(1, min(available_memory(), 1 << 45) // 2 // (1 << 30))
+    return {"spark.driver.memory": f"{gibibytes}g"}
 
 
 def _start_on_batch(hl: Any, tmpdir: str, reference: str, kwargs: dict[str, Any]) -> None:
