@@ -47,7 +47,7 @@ def main() -> None:
 
     result = {
         "backend": type(hl.current_backend()).__name__,
-        "master": hl.spark_context().master,
+        "parallelism": hl.spark_context().defaultParallelism,
         "driver_memory": hl.spark_context().getConf().get("spark.driver.memory"),
         "jvm_max_memory": hl.spark_context()._jvm.java.lang.Runtime.getRuntime().maxMemory(),
         "default_reference": hl.default_reference().name,
