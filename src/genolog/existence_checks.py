@@ -7,7 +7,7 @@ matrix tables and tables (``.mt``, ``.ht``) exist once their ``_SUCCESS`` file d
 (``.vds``) once ``variant_data/_SUCCESS`` does: a folder that a failed write left behind does not count.
 
 What is kept for the process, as in cpg_utils (a workflow is built in one go, and nothing it checks is
-expected to appear meanwhile):
+expected to appear meanwhile), however many (cpg_utils keeps the last 128 of each):
 
 - `exists` keeps each answer (``exists.cache_clear()`` forgets them);
 - `check_exists_path` answers from the folder listings that `get_contents_of_path` keeps
@@ -38,7 +38,7 @@ _SUCCESS_MARKERS = {".mt": "_SUCCESS", ".ht": "_SUCCESS", ".vds": "variant_data/
 _Lister = Callable[[str], frozenset[str]]
 
 
-@functools.lru_cache
+@functools.cache
 def exists(path: Path | str, verbose: bool = True) -> bool:
     """`exists_not_cached`, answered once per path for the process, from the kept folder listings."""
     return _exists(path, verbose, get_contents_of_path)
@@ -62,7 +62,7 @@ def check_exists_path(test_path: Path | str) -> bool:
     return _listed(to_path(test_path), get_contents_of_path)
 
 
-@functools.lru_cache
+@functools.cache
 def get_contents_of_path(test_path: str) -> frozenset[str]:
     """The names in a local folder or under a cloud prefix (its files and its subfolders), listed once
     for the process: ``get_contents_of_path("gs://bucket/dir/")`` -> ``{"file.txt", "sub"}``."""

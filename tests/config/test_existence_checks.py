@@ -147,3 +147,13 @@ def test_debug_log_says_what_was_checked(tmp_path: Path, caplog: pytest.LogCaptu
         assert not exists(tmp_path / "gone.txt")
     assert f"Checked {tmp_path / 'here.mt' / '_SUCCESS'} [exists]" in caplog.text
     assert f"Checked {tmp_path / 'gone.txt'} [missing]" in caplog.text
+
+
+def test_answers_are_kept_however_many(tmp_path: Path) -> None:
+    """cpg_utils keeps the last 128 answers and listings; these are kept for the process."""
+    for i in range(200):
+        (tmp_path / f"d{i}").mkdir()
+    assert not any(exists(tmp_path / f"d{i}" / "x.txt") for i in range(200))
+    assert get_contents_of_path.cache_info().currsize == 200
+    assert not any(exists(tmp_path / f"d{i}" / "x.txt") for i in range(200))
+    assert exists.cache_info().hits == 200 and get_contents_of_path.cache_info().misses == 200
