@@ -9,7 +9,6 @@ what the Hail Batch service would be sent, with a dry run and no network.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -18,16 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.published import ROOT, published_venv
-
 SCENARIOS = Path(__file__).with_name("hailtop_scenarios.py")
-
-
-@pytest.fixture(scope="session")
-def hail_venv() -> Path:
-    # keyed on pyproject.toml, so a change to genolog's dependencies or the extra rebuilds it
-    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:10]
-    return published_venv(f"hail-{key}", "-e", f"{ROOT}[hail]")
 
 
 def run_scenario(venv: Path, scenario: str, workdir: Path) -> dict[str, Any]:

@@ -28,15 +28,20 @@ _batch_counter = itertools.count(1)
 
 
 def default_backend() -> Backend:
-    """The backend of a `Batch` made without one: ``$HAIL_BATCH_BACKEND`` (``local``, the default, or
-    ``service``)."""
+    """The backend of a `Batch` (or `BatchPoolExecutor`) made without one: ``$HAIL_BATCH_BACKEND``, which
+    is ``local`` (the default), ``service`` (hailtop's, set up by hailctl's config) or genolog's
+    ``slurm`` (set up by the ``[slurm]`` config section)."""
     choice = os.environ.get("HAIL_BATCH_BACKEND", "local")
-    if choice not in ("local", "service"):
-        raise BatchException(f"HAIL_BATCH_BACKEND is {choice!r}; expected 'local' or 'service'")
-    if choice == "service":  # hailtop's ServiceBackend reads its settings from hailctl's config
+    if choice == "service":
         from genolog.batch._hailtop import ServiceBackend
 
         return ServiceBackend()
+    if choice == "slurm":
+        from genolog.batch._slurm import SlurmBackend
+
+        return SlurmBackend()
+    if choice != "local":
+        raise BatchException(f"HAIL_BATCH_BACKEND is {choice!r}; expected 'local', 'service' or 'slurm'")
     from genolog.batch._local import LocalBackend
 
     return LocalBackend()

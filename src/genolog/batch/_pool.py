@@ -155,9 +155,10 @@ class BatchPoolExecutor:
         self.wait_on_exit = wait_on_exit
         self.cleanup_bucket = cleanup_bucket
         self.project = project
-        cpus = parse_cpu(cpus_per_job) if cpus_per_job is not None else 1.0
-        if cpus <= 0:
-            raise BatchException(f"cpus_per_job must be positive, not {cpus_per_job!r}")
+        try:
+            cpus = parse_cpu(cpus_per_job) if cpus_per_job is not None else 1.0
+        except (BatchException, ValueError) as e:
+            raise BatchException(f"cpus_per_job: {e}") from None
         self._thread_limit = str(max(1, int(cpus)))
         self.directory = self._directory()
         if max_parallel is None:
