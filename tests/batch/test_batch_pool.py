@@ -143,7 +143,9 @@ def test_hailtops_examples_run_on_slurm(slurm: Path, tmp_path: Path) -> None:
     env = {**os.environ, "HAIL_BATCH_BACKEND": "slurm", "GENOLOG_CONFIG_PATH": str(cfg)}
     assert run_doc_examples(tmp_path, env, VARIANT) == EXPECTED + VARIANT_EXPECTED
     runs = list((tmp_path / "shared" / "genolog-runs").iterdir())
-    assert len(runs) == 1 + 4 + 4 + 3 + 4 + 1 + 1 + 1  # a batch per submitted call
+    # a batch per submitted call: all of those whose result was shown (a failed map cancels the rest
+    # of its calls if they have not started)
+    assert len(runs) >= 1 + 4 + 4 + 3 + 1 + 1 + 1 + (4 + 1) + 1
     records = [json.loads((run / "jobs.json").read_text()) for run in runs]
     assert all(r["backend"]["kind"] == "slurm" and r["counts"] == {"succeeded": 1} for r in records)
 
