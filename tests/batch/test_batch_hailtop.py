@@ -139,3 +139,15 @@ def test_service_refusals_are_clear(hail_venv: Path, tmp_path: Path) -> None:
     assert str(tmp_path / "local.txt") in refusals["local_output"]
     assert refusals["no_billing_project"].startswith("cannot use the Hail Batch service: the billing_project")
     assert "[hail] billing_project" in refusals["no_billing_project"]
+
+
+def test_batch_pool_executor_runs_on_hailtops_local_backend(hail_venv: Path, tmp_path: Path) -> None:
+    """BatchPoolExecutor through HailtopBackend: hailtop runs the jobs (dill), the futures are the same."""
+    result = run_scenario(hail_venv, "pool", tmp_path)
+    expected = {
+        "tripled": [0, 3, 6, 9],
+        "joined": "polyethylene",
+        "error": ["KeyError", ["S1"]],
+        "cleaned": True,
+    }
+    assert result == {"genolog": expected, "hailtop": expected}

@@ -267,7 +267,7 @@ def test_bad_arguments_are_clear(pool_backend: hb.LocalBackend) -> None:
             bpe.submit(42)  # type: ignore[arg-type]
         lock = threading.Lock()
         with pytest.raises(hb.BatchException, match="cannot serialise"):
-            bpe.submit(square, lock)  # type: ignore[arg-type]
+            bpe.submit(square, lock)
         with pytest.raises(hb.BatchException, match="chunksize"):
             bpe.map(square, [1], chunksize=0)
 

@@ -161,6 +161,9 @@ class BatchPoolExecutor:
             raise BatchException(f"cpus_per_job: {e}") from None
         self._thread_limit = str(max(1, int(cpus)))
         self.directory = self._directory()
+        quiet = isinstance(self.backend, LocalBackend) or self.backend.submits_to_service
+        # hailtop's LocalBackend takes no run options
+        self._run_options: dict[str, Any] = {"disable_progress_bar": True} if quiet else {}
         if max_parallel is None:
             if isinstance(self.backend, SlurmBackend):
                 max_parallel = _SLURM_PARALLEL
@@ -253,7 +256,7 @@ class BatchPoolExecutor:
             for variable in _THREAD_VARIABLES:
                 j.env(variable, self._thread_limit)
             b.write_output(j.call(call_pickled, payload), output)
-            b.run(disable_progress_bar=True)
+            b.run(**self._run_options)
             value, lines = _read_output(output)
         except JobFailedError as e:
             tail = f":\n{e.log_tail}" if e.log_tail else ""
