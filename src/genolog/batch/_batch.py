@@ -285,7 +285,8 @@ class Batch:
 
         With the local backend this returns a `BatchRunResult` (per-job status, exit code,
         duration and log file) and raises `JobFailedError`, a `subprocess.CalledProcessError`,
-        for the first failed job after everything that could run has run. The Hail Batch backends
+        for the first failed job after everything that could run has run; the result covers this
+        run's jobs, and the run record (`batch_id`) every run's of this batch. The Hail Batch backends
         (`ServiceBackend`, `HailtopBackend`) return and raise what hailtop does.
         """
         return self._backend._run(self, dry_run, verbose, delete_scratch_on_exit, **backend_kwargs)
