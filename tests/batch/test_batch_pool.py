@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import concurrent.futures
 import doctest
 import json
@@ -184,6 +185,31 @@ def test_results_come_back_in_order_with_chunks(pool_backend: hb.LocalBackend) -
         assert not not_done and {f.result() for f in done} == {0, 1, 4, 9, 16}
         assert all(isinstance(f, BatchPoolFuture) and f.done() and not f.cancelled() for f in futures)
         assert len(bpe.futures) == 3 + 5  # a chunk is one job
+
+
+async def add_later(x: int, y: int) -> int:
+    return x + y
+
+
+def test_the_asyncio_side(pool_backend: hb.LocalBackend, tmp_path: Path) -> None:
+    """hailtop's async_submit, async_map, async_result and async_cancel; coroutine functions run too."""
+    flag = str(tmp_path / "go")
+
+    async def main() -> tuple[int, list[int], bool, int]:
+        with BatchPoolExecutor(backend=pool_backend, max_parallel=1, progress=False) as bpe:
+            summed = await (await bpe.async_submit(add_later, 2, y=3)).async_result(timeout=120)
+            squares = [x async for x in await bpe.async_map(square, [range(5)], chunksize=2)]
+            blocker = await bpe.async_submit(wait_for, flag, 8)
+            queued = await bpe.async_submit(square, 9)
+            while not blocker.running():
+                await asyncio.sleep(0.01)
+            cancelled = await queued.async_cancel()
+            with pytest.raises(concurrent.futures.TimeoutError):
+                await blocker.async_result(timeout=0.1)
+            Path(flag).touch()
+            return summed, squares, cancelled, await blocker.async_result(timeout=120)
+
+    assert asyncio.run(main()) == (5, [0, 1, 4, 9, 16], True, 8)
 
 
 def test_the_functions_exception_is_raised_with_its_traceback(pool_backend: hb.LocalBackend) -> None:

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -115,6 +115,19 @@ class BatchPoolFuture(concurrent.futures.Future[Any]):
         super().__init__()
         self.name = name
         self.batch: Batch | None = None  # once it is running
+
+    async def async_result(self, timeout: float | None = None) -> Any:
+        """`result` for asyncio code: waits without blocking the event loop."""
+        if self.cancelled():
+            raise concurrent.futures.CancelledError()
+        try:  # shielded: a caller's timeout or cancellation leaves the job alone
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self)), timeout)
+        except TimeoutError as e:
+            raise concurrent.futures.TimeoutError() from e
+
+    async def async_cancel(self) -> bool:
+        """`cancel` for asyncio code."""
+        return self.cancel()
 
 
 class BatchPoolExecutor:
@@ -215,29 +228,58 @@ class BatchPoolExecutor:
         """``fn`` over the zipped `iterables`, one job per `chunksize` calls; yields the results in
         order. All jobs are submitted at once; `timeout` bounds the wait for each result (as hailtop's).
         The first failure cancels the jobs not yet started and is raised."""
-        if chunksize < 1:
-            raise BatchException(f"chunksize must be at least 1, not {chunksize}")
-        arguments = list(zip(*iterables, strict=False))
-        if chunksize == 1:
-            futures = [self.submit(fn, *a) for a in arguments]
-        else:
-            chunks = [arguments[i : i + chunksize] for i in range(0, len(arguments), chunksize)]
-            futures = [self.submit(_call_each, fn, chunk) for chunk in chunks]
+        futures = self._submit_all(fn, iterables, chunksize)
 
         def results() -> Iterator[Any]:
             try:
                 for future in futures:
                     value = future.result(timeout)
-                    if chunksize == 1:
-                        yield value
-                    else:
-                        yield from value
+                    yield from (value if chunksize > 1 else [value])
             except BaseException:
                 for future in futures:
                     future.cancel()
                 raise
 
         return results()
+
+    async def async_submit(self, unapplied: Callable[..., Any], *args: Any, **kwargs: Any) -> BatchPoolFuture:
+        """`submit` for asyncio code (submitting never blocks)."""
+        return self.submit(unapplied, *args, **kwargs)
+
+    async def async_map(
+        self,
+        fn: Callable[..., Any],
+        iterables: Iterable[Iterable[Any]],
+        timeout: float | None = None,
+        chunksize: int = 1,
+    ) -> AsyncIterator[Any]:
+        """`map` for asyncio code; as hailtop's, `iterables` is one argument, and the answer an async
+        iterator of the results in order."""
+        futures = self._submit_all(fn, tuple(iterables), chunksize)
+
+        async def results() -> AsyncIterator[Any]:
+            try:
+                for future in futures:
+                    value = await future.async_result(timeout)
+                    for item in value if chunksize > 1 else [value]:
+                        yield item
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+
+        return results()
+
+    def _submit_all(
+        self, fn: Callable[..., Any], iterables: tuple[Iterable[Any], ...], chunksize: int
+    ) -> list[BatchPoolFuture]:
+        if chunksize < 1:
+            raise BatchException(f"chunksize must be at least 1, not {chunksize}")
+        arguments = list(zip(*iterables, strict=False))
+        if chunksize == 1:
+            return [self.submit(fn, *a) for a in arguments]
+        chunks = [arguments[i : i + chunksize] for i in range(0, len(arguments), chunksize)]
+        return [self.submit(_call_each, fn, chunk) for chunk in chunks]
 
     # -- running ---------------------------------------------------------------------------------
     def _run(self, future: BatchPoolFuture, payload: bytes) -> None:
