@@ -151,6 +151,11 @@ def test_hailtops_examples_run_on_slurm(slurm: Path, tmp_path: Path) -> None:
     assert all(r["backend"]["kind"] == "slurm" and r["counts"] == {"succeeded": 1} for r in records)
 
 
+def _running_in_slurm() -> bool:
+    answer = subprocess.run(["squeue", "--noheader", "--states=RUNNING"], capture_output=True, text=True)
+    return bool(answer.stdout.strip())
+
+
 # -- the futures' contract, on the local backend ------------------------------------------------------
 def square(x: int) -> int:
     return x * x
@@ -163,6 +168,12 @@ def variable(name: str) -> str | None:
 
 def fail(message: str) -> None:
     raise KeyError(message)
+
+
+def fail_or_wait(what: str) -> None:
+    if what == "fail":
+        raise KeyError(what)
+    wait_for(what, 0)
 
 
 def wait_for(flag: str, then: int) -> int:
@@ -232,19 +243,34 @@ def test_a_failed_job_is_a_value_error(pool_backend: hb.LocalBackend) -> None:
         assert "log" in str(err.value)
 
 
-def test_cancel_stops_jobs_not_started(pool_backend: hb.LocalBackend, tmp_path: Path) -> None:
-    flag = str(tmp_path / "go")
+def test_cancel_stops_queued_and_running_jobs(pool_backend: hb.LocalBackend, tmp_path: Path) -> None:
+    never = str(tmp_path / "never")  # never created: only cancel() ends that job
     with BatchPoolExecutor(backend=pool_backend, max_parallel=1, progress=False) as bpe:
-        first = bpe.submit(wait_for, flag, 1)
+        first = bpe.submit(wait_for, never, 1)
         second = bpe.submit(square, 5)
         while not first.running():
             time.sleep(0.01)
-        assert second.cancel() and second.cancelled()
-        assert not first.cancel()  # running: it finishes
-        Path(flag).touch()
-        assert first.result(timeout=120) == 1
+        assert second.cancel() and second.cancelled()  # queued: it never starts
+        time.sleep(0.5)  # the first job is running in its worker by now
+        assert first.cancel()  # running: its worker process is killed
+        with pytest.raises(concurrent.futures.CancelledError):
+            first.result(timeout=60)
+        assert first.cancelled() and first.done()
+        with pytest.raises(concurrent.futures.CancelledError):
+            first.exception()
     with pytest.raises(concurrent.futures.CancelledError):
         second.result()
+    assert len(bpe.futures) == 2
+
+
+def test_a_failing_map_cancels_its_running_calls(pool_backend: hb.LocalBackend, tmp_path: Path) -> None:
+    never = str(tmp_path / "never")
+    started = time.monotonic()
+    bpe = BatchPoolExecutor(backend=pool_backend, progress=False)  # 2 cpus: both run at once
+    with pytest.raises(KeyError), bpe:
+        list(bpe.map(fail_or_wait, ["fail", never]))
+    assert time.monotonic() - started < 60  # the waiting call was stopped, not waited for
+    assert [f.cancelled() for f in bpe.futures] == [False, True]
 
 
 def test_result_timeout(pool_backend: hb.LocalBackend, tmp_path: Path) -> None:
@@ -311,4 +337,13 @@ def test_futures_on_slurm(slurm: Path, tmp_path: Path) -> None:
         future = bpe.submit(fail, "on slurm")
         assert isinstance(future.exception(timeout=120), KeyError)
         assert bpe.submit(variable, "SLURM_JOB_ID").result(timeout=120)  # it ran under Slurm
+        waiting = bpe.submit(wait_for, str(tmp_path / "never"), 0)
+        deadline = time.monotonic() + 60
+        while not _running_in_slurm() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _running_in_slurm()
+        assert waiting.cancel()  # scancel
+        with pytest.raises(concurrent.futures.CancelledError):
+            waiting.result(timeout=60)
+        assert not _running_in_slurm()
     assert not Path(bpe.directory).exists()

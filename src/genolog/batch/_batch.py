@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +101,7 @@ class Batch:
         # later ones (and by the runs of a batch reopened with from_batch_id), job ids continuing.
         self._run_dir: Path | None = None
         self._recorded_jobs = 0
+        self._stop: Callable[[], None] | None = None  # while the local or Slurm backend runs it
         self._print_summary = True  # the local and Slurm backends' closing line (BatchPoolExecutor: off)
 
     @classmethod

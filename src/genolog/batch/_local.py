@@ -107,6 +107,7 @@ class LocalBackend(Backend):
             raise ValueError(f"LocalBackend does not support any of these keywords: {bad}")
         jobs = batch._unsubmitted_jobs()
         run = self._new_run(batch, jobs, verbose)
+        batch._stop = run.stop
         try:
             run.copy_inputs_to_outputs()
             if dry_run:
@@ -115,10 +116,11 @@ class LocalBackend(Backend):
             else:
                 results = run.execute(show_progress=not backend_kwargs.get("disable_progress_bar", False))
         finally:
+            batch._stop = None
             run.close(delete_scratch=delete_scratch_on_exit)
         for job in jobs:
             job._submitted = True
-        batch._recorded_jobs += len(jobs)
+        batch._recorded_jobs += len(results)  # a dry run records no jobs
         result = BatchRunResult(batch.name, run.run_dir, time.perf_counter() - run.started, results)
         result.write(self._describe(), batch.attributes)
         failed = [r for r in results if r.status in ("failed", "timed_out")]
@@ -167,6 +169,7 @@ class _Run:
         self._localise_lock = threading.Lock()
         self.runtime: str | None = None
         self._by_value: list[str] = []
+        self.stopping = False
 
     # -- preparation -----------------------------------------------------------------------------
     def copy_inputs_to_outputs(self) -> None:
@@ -347,6 +350,13 @@ class _Run:
                     self._by_value.append(module.__name__)
         return sorted(preload)
 
+    def stop(self) -> None:
+        """Stop the run's Python jobs from another thread (BatchPoolExecutor's cancel): their worker
+        processes go, so they fail; jobs not started yet are cancelled."""
+        self.stopping = True
+        if self.pool is not None:
+            self.pool.close()
+
     def _abort(self) -> None:
         kill_running_processes()
         if self.pool is not None:
@@ -359,6 +369,8 @@ class _Run:
         )
 
     def _execute(self, i: int) -> JobRunResult:
+        if self.stopping:
+            return self._cancelled(i, "stopped")
         job = self.jobs[i]
         job_id = self.first_id + i
         log = self.run_dir / "jobs" / f"{job_id}-{job._dirname}.log"

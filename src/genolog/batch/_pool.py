@@ -107,14 +107,37 @@ class BatchPoolFuture(concurrent.futures.Future[Any]):
 
     `result()` returns the function's value, or raises what the function raised (with the job's
     traceback as a note), or a `ValueError` ("submitted job failed") when the job itself failed.
-    `cancel()` stops a job that has not started yet; a running one finishes (use a job timeout to
-    bound it).
+    `cancel()` stops the job, as hailtop's does, also once it runs on the local or Slurm backend
+    (its worker process is killed, or it is cancelled in Slurm); on hailtop's backends a running
+    job is left to finish and `cancel()` answers False.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, stoppable: bool) -> None:
         super().__init__()
         self.name = name
         self.batch: Batch | None = None  # once it is running
+        self._stoppable = stoppable  # runs on genolog's local or Slurm backend
+        self._stop_requested = False
+
+    def cancel(self) -> bool:
+        if super().cancel():  # not started: it never will
+            return True
+        if not (self._stoppable and self.running()):
+            return False
+        self._stop_requested = True  # the executor reports it cancelled when its run returns
+        stop = self.batch._stop if self.batch is not None else None
+        if stop is not None:  # None: its run has not started (it will be skipped) or has ended
+            stop()
+        return True
+
+    def cancelled(self) -> bool:
+        return self._stop_requested or super().cancelled()
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        error = super().exception(timeout)
+        if self._stop_requested:
+            raise concurrent.futures.CancelledError()
+        return error
 
     async def async_result(self, timeout: float | None = None) -> Any:
         """`result` for asyncio code: waits without blocking the event loop."""
@@ -210,7 +233,7 @@ class BatchPoolExecutor:
             raise BatchException(f"submit takes a function, not {type(fn).__name__}")
         payload = pickle_call(fn, args, kwargs)
         name = f"{getattr(fn, '__name__', '<anonymous>')}-{secrets.token_hex(2)}"
-        future = BatchPoolFuture(name)
+        future = BatchPoolFuture(name, stoppable=isinstance(self.backend, LocalBackend))
         with self._lock:
             self.futures.append(future)
         self._progress.added()
@@ -285,42 +308,53 @@ class BatchPoolExecutor:
     def _run(self, future: BatchPoolFuture, payload: bytes) -> None:
         if not future.set_running_or_notify_cancel():
             return
-        output = f"{self.directory}/outputs/{future.name}/output"
         try:
-            b = Batch(name=f"{self.name}-{future.name}", backend=self.backend)
-            b._print_summary = False  # the executor's progress bar counts them instead
-            future.batch = b
-            j = b.new_python_job(future.name)
-            if self.image is not None:
-                j.image(self.image)
-            if self.cpus_per_job is not None:
-                j.cpu(self.cpus_per_job)
-            for variable in _THREAD_VARIABLES:
-                j.env(variable, self._thread_limit)
-            b.write_output(j.call(call_pickled, payload), output)
+            outcome = self._outcome(future, payload)
+        except BaseException as e:
+            outcome = e
+        if future._stop_requested:  # cancelled while running: whatever the run left is moot
+            future.set_exception(concurrent.futures.CancelledError())
+        elif isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome[0])
+
+    def _outcome(self, future: BatchPoolFuture, payload: bytes) -> BaseException | tuple[Any]:
+        """Run the call as a one-job batch: ``(value,)``, or the exception the future raises."""
+        if future._stop_requested:
+            return concurrent.futures.CancelledError()
+        output = f"{self.directory}/outputs/{future.name}/output"
+        b = Batch(name=f"{self.name}-{future.name}", backend=self.backend)
+        b._print_summary = False  # the executor's progress bar counts them instead
+        future.batch = b
+        j = b.new_python_job(future.name)
+        if self.image is not None:
+            j.image(self.image)
+        if self.cpus_per_job is not None:
+            j.cpu(self.cpus_per_job)
+        for variable in _THREAD_VARIABLES:
+            j.env(variable, self._thread_limit)
+        b.write_output(j.call(call_pickled, payload), output)
+        try:
             b.run(**self._run_options)
-            value, lines = _read_output(output)
         except JobFailedError as e:
             tail = f":\n{e.log_tail}" if e.log_tail else ""
-            future.set_exception(
-                ValueError(f"submitted job failed ({e.job.status}, log {e.job.log_path}){tail}")
-            )
-            return
-        except BaseException as e:
-            future.set_exception(e)
-            return
+            return ValueError(f"submitted job failed ({e.job.status}, log {e.job.log_path}){tail}")
+        if future._stop_requested:
+            return concurrent.futures.CancelledError()
+        value, lines = _read_output(output)
         if lines is None:
-            future.set_result(value)
-        elif isinstance(value, BaseException):
+            return (value,)
+        if isinstance(value, BaseException):
             value.add_note("Traceback in the job:\n" + "".join(lines).rstrip())
-            future.set_exception(value)
-        else:
-            future.set_exception(ValueError("submitted job failed:\n" + "".join(lines)))
+            return value
+        return ValueError("submitted job failed:\n" + "".join(lines))
 
     # -- ending ----------------------------------------------------------------------------------
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """No more submissions. With `wait`, block until every job has ended; `cancel_futures` cancels
-        the ones not started. The executor's folder goes (with `cleanup_bucket`) once all have ended."""
+        them all (`BatchPoolFuture.cancel`). The executor's folder goes (with `cleanup_bucket`) once
+        all have ended."""
         self._shutdown = True
         if cancel_futures:
             for future in self.futures:

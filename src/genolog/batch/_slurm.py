@@ -126,6 +126,8 @@ class _SlurmRun(_Run):
             for i, job in enumerate(self.jobs):
                 self.submitted[i] = self._submit(i, job)
             self.backend.last_submission_seconds = time.perf_counter() - started
+            if self.stopping:  # stopped while submitting
+                self.stop()
             self._watch(display)
         except BaseException:
             self._cancel([s.slurm_id for i, s in self.submitted.items() if i not in self.results])
@@ -133,6 +135,12 @@ class _SlurmRun(_Run):
         finally:
             display.close()
         return [self.results[i] for i in range(len(self.jobs))]
+
+    def stop(self) -> None:
+        """Cancel the run's jobs in Slurm from another thread (BatchPoolExecutor's cancel)."""
+        self.stopping = True
+        submitted, results = getattr(self, "submitted", {}), getattr(self, "results", {})
+        self._cancel([s.slurm_id for i, s in list(submitted.items()) if i not in results])
 
     # -- submission ------------------------------------------------------------------------------
     def _submit(self, i: int, job: Job) -> _Submitted:
