@@ -195,7 +195,8 @@ def test_results_come_back_in_order_with_chunks(pool_backend: hb.LocalBackend) -
         done, not_done = concurrent.futures.wait(futures, timeout=120)
         assert not not_done and {f.result() for f in done} == {0, 1, 4, 9, 16}
         assert all(isinstance(f, BatchPoolFuture) and f.done() and not f.cancelled() for f in futures)
-        assert len(bpe.futures) == 3 + 5  # a chunk is one job
+        assert len(bpe.futures) == len(bpe.batches) == 3 + 5  # a chunk is one job, in a batch of its own
+        assert all(b.batch_id is not None for b in bpe.batches)  # each with its run record
 
 
 async def add_later(x: int, y: int) -> int:

@@ -403,17 +403,8 @@ class _Run:
         except (BatchException, TransferError, OSError) as e:
             with open(log, "a") as f:
                 f.write(f"genolog: could not start the job: {e}\n")
-            return JobRunResult(
-                job_id,
-                job.name,
-                "failed",
-                None,
-                time.perf_counter() - started,
-                0,
-                log,
-                job._image,
-                message=str(e),
-            )
+            seconds = time.perf_counter() - started
+            return JobRunResult(job_id, job.name, "failed", None, seconds, 0, log, job._image, message=str(e))
         attempts = job._n_max_attempts or 1
         code, timed_out, message = 1, False, ""
         for n in range(1, attempts + 1):

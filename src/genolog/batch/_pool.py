@@ -211,6 +211,7 @@ class BatchPoolExecutor:
             raise BatchException(f"max_parallel must be at least 1, not {max_parallel}")
         self._threads = concurrent.futures.ThreadPoolExecutor(max_parallel, thread_name_prefix="genolog-pool")
         self.futures: list[BatchPoolFuture] = []
+        self.batches: list[Batch] = []  # one per submitted call, as hailtop keeps them
         self._lock = threading.Lock()
         self._shutdown = False
         self._progress = _Progress(self.name, enabled=progress)
@@ -327,6 +328,8 @@ class BatchPoolExecutor:
         b = Batch(name=f"{self.name}-{future.name}", backend=self.backend)
         b._print_summary = False  # the executor's progress bar counts them instead
         future.batch = b
+        with self._lock:
+            self.batches.append(b)
         j = b.new_python_job(future.name)
         if self.image is not None:
             j.image(self.image)
