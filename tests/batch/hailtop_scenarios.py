@@ -260,12 +260,37 @@ def service(workdir: Path) -> dict[str, Any]:
     }
 
 
+def pool(backend: Any) -> dict[str, Any]:
+    """BatchPoolExecutor on a backend: a map, a keyword call, and a call that raises."""
+
+    def refuse(sample: str) -> None:
+        raise KeyError(sample)
+
+    with gb.BatchPoolExecutor(backend=backend, progress=False) as bpe:
+        tripled = list(bpe.map(lambda x: x * 3, range(4)))
+        joined = bpe.submit(lambda x, y, z: x + y + z, "poly", "ethyl", z="ene").result()
+        error = bpe.submit(refuse, "S1").exception()
+    return {
+        "tripled": tripled,
+        "joined": joined,
+        "error": [type(error).__name__, list(getattr(error, "args", []))],
+        "cleaned": not Path(bpe.directory).exists(),
+    }
+
+
 def main() -> None:
     import hailtop.batch as hb
 
     scenario, workdir = sys.argv[1], Path(sys.argv[2])
     if scenario == "service":
         (workdir / "result.json").write_text(json.dumps(service(workdir)))
+        return
+    if scenario == "pool":
+        pools = {
+            "genolog": pool(gb.LocalBackend(tmp_dir=str(workdir / "genolog-tmp"))),
+            "hailtop": pool(gb.HailtopBackend(hb.LocalBackend(tmp_dir=str(workdir / "hailtop-tmp")))),
+        }
+        (workdir / "result.json").write_text(json.dumps(pools))
         return
     results = {
         "genolog": run_on(

@@ -9,7 +9,6 @@ what the Hail Batch service would be sent, with a dry run and no network.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -18,16 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.published import ROOT, published_venv
-
 SCENARIOS = Path(__file__).with_name("hailtop_scenarios.py")
-
-
-@pytest.fixture(scope="session")
-def hail_venv() -> Path:
-    # keyed on pyproject.toml, so a change to genolog's dependencies or the extra rebuilds it
-    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:10]
-    return published_venv(f"hail-{key}", "-e", f"{ROOT}[hail]")
 
 
 def run_scenario(venv: Path, scenario: str, workdir: Path) -> dict[str, Any]:
@@ -149,3 +139,15 @@ def test_service_refusals_are_clear(hail_venv: Path, tmp_path: Path) -> None:
     assert str(tmp_path / "local.txt") in refusals["local_output"]
     assert refusals["no_billing_project"].startswith("cannot use the Hail Batch service: the billing_project")
     assert "[hail] billing_project" in refusals["no_billing_project"]
+
+
+def test_batch_pool_executor_runs_on_hailtops_local_backend(hail_venv: Path, tmp_path: Path) -> None:
+    """BatchPoolExecutor through HailtopBackend: hailtop runs the jobs (dill), the futures are the same."""
+    result = run_scenario(hail_venv, "pool", tmp_path)
+    expected = {
+        "tripled": [0, 3, 6, 9],
+        "joined": "polyethylene",
+        "error": ["KeyError", ["S1"]],
+        "cleaned": True,
+    }
+    assert result == {"genolog": expected, "hailtop": expected}

@@ -10,15 +10,20 @@ Existing scripts change only their imports::
     b.write_output(j.ofile, "out/hello.txt")
     result = b.run()                      # a BatchRunResult: status, exit code, duration, log per job
 
+The modules mirror hailtop's (`genolog.batch.resource`, `.job`, `.batch`, `.backend`, `.utils`,
+`.exceptions`, `.batch_pool_executor`, `.docker`), so ``sed 's/hailtop.batch/genolog.batch/'`` ports a
+script; the implementation is in the private ``_`` modules they re-export.
 cpg_utils-style helpers (`get_batch`, `command`, ...) are in `genolog.batch.helpers`.
 """
 
-from genolog.batch import utils
+from genolog.batch import backend, batch, batch_pool_executor, docker, exceptions, job, resource, utils
 from genolog.batch._backend import Backend
 from genolog.batch._batch import Batch
 from genolog.batch._hailtop import HailtopBackend, ServiceBackend
+from genolog.batch._images import build_python_image
 from genolog.batch._job import BashJob, Job, PythonJob
 from genolog.batch._local import LocalBackend
+from genolog.batch._pool import BatchPoolExecutor, BatchPoolFuture
 from genolog.batch._report import BatchRunResult, JobFailedError, JobRunResult, load_run, run_table
 from genolog.batch._resource import (
     BatchException,
@@ -37,6 +42,8 @@ __all__ = [
     "BashJob",
     "Batch",
     "BatchException",
+    "BatchPoolExecutor",
+    "BatchPoolFuture",
     "BatchRunResult",
     "HailtopBackend",
     "InputResourceFile",
@@ -52,9 +59,17 @@ __all__ = [
     "ResourceGroup",
     "ServiceBackend",
     "SlurmBackend",
+    "backend",
+    "batch",
+    "batch_pool_executor",
+    "build_python_image",
     "concatenate",
+    "docker",
+    "exceptions",
+    "job",
     "load_run",
     "plink_merge",
+    "resource",
     "run_table",
     "utils",
 ]

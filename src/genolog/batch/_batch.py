@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genolog.batch._job import BashJob, Job, PythonJob, _token
@@ -24,6 +26,26 @@ if TYPE_CHECKING:
     from genolog.batch._report import BatchRunResult
 
 _batch_counter = itertools.count(1)
+
+
+def default_backend() -> Backend:
+    """The backend of a `Batch` (or `BatchPoolExecutor`) made without one: ``$HAIL_BATCH_BACKEND``, which
+    is ``local`` (the default), ``service`` (hailtop's, set up by hailctl's config) or genolog's
+    ``slurm`` (set up by the ``[slurm]`` config section)."""
+    choice = os.environ.get("HAIL_BATCH_BACKEND", "local")
+    if choice == "service":
+        from genolog.batch._hailtop import ServiceBackend
+
+        return ServiceBackend()
+    if choice == "slurm":
+        from genolog.batch._slurm import SlurmBackend
+
+        return SlurmBackend()
+    if choice != "local":
+        raise BatchException(f"HAIL_BATCH_BACKEND is {choice!r}; expected 'local', 'service' or 'slurm'")
+    from genolog.batch._local import LocalBackend
+
+    return LocalBackend()
 
 
 class Batch:
@@ -51,19 +73,7 @@ class Batch:
         project: str | None = None,
         cancel_after_n_failures: int | None = None,
     ) -> None:
-        from genolog.batch._local import LocalBackend
-
-        if backend is None:
-            choice = os.environ.get("HAIL_BATCH_BACKEND", "local")
-            if choice not in ("local", "service"):
-                raise BatchException(f"HAIL_BATCH_BACKEND is {choice!r}; expected 'local' or 'service'")
-            if choice == "service":  # hailtop's ServiceBackend reads its settings from hailctl's config
-                from genolog.batch._hailtop import ServiceBackend
-
-                backend = ServiceBackend()
-            else:
-                backend = LocalBackend()
-        self._backend = backend
+        self._backend = backend if backend is not None else default_backend()
         self._uid = f"__BATCH__{next(_batch_counter)}"
         self.name = name
         self.attributes = dict(attributes or {})
@@ -87,6 +97,33 @@ class Batch:
         self._allocated_tokens: set[str] = set()
         self._input_resources: list[InputResourceFile] = []
         self._copied_inputs: set[tuple[str, str]] = set()  # (input uid, destination) already written
+        # The run record of the local and Slurm backends: made by the first run(), appended to by the
+        # later ones (and by the runs of a batch reopened with from_batch_id), job ids continuing.
+        self._run_dir: Path | None = None
+        self._recorded_jobs = 0
+        self._stop: Callable[[], None] | None = None  # while the local or Slurm backend runs it
+        self._print_summary = True  # the local and Slurm backends' closing line (BatchPoolExecutor: off)
+
+    @classmethod
+    def from_batch_id(cls, batch_id: str | os.PathLike[str], *args: Any, **kwargs: Any) -> Batch:
+        """Reopen a batch the local or Slurm backend ran: new jobs added to it run into the same run
+        record, numbered after the jobs already there, as hailtop appends to a batch on the service.
+
+        `batch_id` is a run directory (`Batch.batch_id`, printed by `run()`) or its name, looked up in
+        the runs folder of `backend` (else of the configured local and Slurm backends). The other
+        arguments are `Batch`'s; without a `backend`, the recorded one is made again (same kind,
+        scratch and runs folder). The batch's name and attributes default to the recorded ones. The
+        earlier jobs' scratch files are gone: use what they wrote with `write_output` via `read_input`.
+        """
+        from genolog.batch._reopen import reopen
+
+        return reopen(cls, batch_id, args, kwargs)
+
+    @property
+    def batch_id(self) -> str | None:
+        """The run directory of this batch's record (None before its first local or Slurm run); give it
+        to `from_batch_id` or ``genolog run-status``."""
+        return str(self._run_dir) if self._run_dir is not None else None
 
     # -- internals -------------------------------------------------------------------------------
     def _new_token(self) -> str:
@@ -250,7 +287,8 @@ class Batch:
 
         With the local backend this returns a `BatchRunResult` (per-job status, exit code,
         duration and log file) and raises `JobFailedError`, a `subprocess.CalledProcessError`,
-        for the first failed job after everything that could run has run. The Hail Batch backends
+        for the first failed job after everything that could run has run; the result covers this
+        run's jobs, and the run record (`batch_id`) every run's of this batch. The Hail Batch backends
         (`ServiceBackend`, `HailtopBackend`) return and raise what hailtop does.
         """
         return self._backend._run(self, dry_run, verbose, delete_scratch_on_exit, **backend_kwargs)

@@ -107,6 +107,7 @@ class LocalBackend(Backend):
             raise ValueError(f"LocalBackend does not support any of these keywords: {bad}")
         jobs = batch._unsubmitted_jobs()
         run = self._new_run(batch, jobs, verbose)
+        batch._stop = run.stop
         try:
             run.copy_inputs_to_outputs()
             if dry_run:
@@ -115,11 +116,13 @@ class LocalBackend(Backend):
             else:
                 results = run.execute(show_progress=not backend_kwargs.get("disable_progress_bar", False))
         finally:
+            batch._stop = None
             run.close(delete_scratch=delete_scratch_on_exit)
         for job in jobs:
             job._submitted = True
+        batch._recorded_jobs += len(results)  # a dry run records no jobs
         result = BatchRunResult(batch.name, run.run_dir, time.perf_counter() - run.started, results)
-        result.write()
+        result.write(self._describe(), batch.attributes)
         failed = [r for r in results if r.status in ("failed", "timed_out")]
         if failed:
             first = failed[0]
@@ -127,8 +130,13 @@ class LocalBackend(Backend):
             raise JobFailedError(first, cmd, result)
         counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
         summary = f"{counts or 'no jobs'} in {result.duration:.2f} s; record: {run.run_dir}"
-        console.print(f"Batch completed successfully! {summary}", markup=False, soft_wrap=True)
+        if batch._print_summary:
+            console.print(f"Batch completed successfully! {summary}", markup=False, soft_wrap=True)
         return result
+
+    def _describe(self) -> dict[str, Any]:
+        """What the run record keeps of this backend, for `Batch.from_batch_id` to make it again."""
+        return {"kind": "local", "tmp_dir": self._tmp_dir, "runs_dir": str(self._runs_dir)}
 
     def _new_run(self, batch: Batch, jobs: list[Job], verbose: bool) -> _Run:
         """One run of `batch` (the Slurm backend runs the same preparation, submitting instead)."""
@@ -148,9 +156,12 @@ class _Run:
         token = secrets.token_hex(3)
         self.scratch = Path(backend._tmp_dir) / "batch" / token
         self.scratch.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        label = re.sub(r"[^A-Za-z0-9_.-]+", "_", batch.name or "batch")[:60]
-        self.run_dir = backend._runs_dir / f"{stamp}-{label}-{token}"
+        if batch._run_dir is None:  # the batch's first run makes its record; later runs append to it
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            label = re.sub(r"[^A-Za-z0-9_.-]+", "_", batch.name or "batch")[:60]
+            batch._run_dir = backend._runs_dir / f"{stamp}-{label}-{token}"
+        self.run_dir = batch._run_dir
+        self.first_id = batch._recorded_jobs + 1  # job ids go on from the record's last
         (self.run_dir / "jobs").mkdir(parents=True, exist_ok=True)
         self.scripts: dict[int, str] = {}
         self.pool: PythonWorkerPool | None = None
@@ -158,6 +169,7 @@ class _Run:
         self._localise_lock = threading.Lock()
         self.runtime: str | None = None
         self._by_value: list[str] = []
+        self.stopping = False
 
     # -- preparation -----------------------------------------------------------------------------
     def copy_inputs_to_outputs(self) -> None:
@@ -191,7 +203,7 @@ class _Run:
         return "\n".join(lines)
 
     def print_scripts(self) -> None:
-        for i, job in enumerate(self.jobs, 1):
+        for i, job in enumerate(self.jobs, self.first_id):
             kind = "python" if isinstance(job, PythonJob) else (job._shell or DEFAULT_SHELL)
             body = (
                 self._bash_script(job, write_tools=False)
@@ -338,6 +350,13 @@ class _Run:
                     self._by_value.append(module.__name__)
         return sorted(preload)
 
+    def stop(self) -> None:
+        """Stop the run's Python jobs from another thread (BatchPoolExecutor's cancel): their worker
+        processes go, so they fail; jobs not started yet are cancelled."""
+        self.stopping = True
+        if self.pool is not None:
+            self.pool.close()
+
     def _abort(self) -> None:
         kill_running_processes()
         if self.pool is not None:
@@ -345,11 +364,15 @@ class _Run:
 
     def _cancelled(self, i: int, reason: str) -> JobRunResult:
         job = self.jobs[i]
-        return JobRunResult(i + 1, job.name, "cancelled", None, 0.0, 0, None, job._image, message=reason)
+        return JobRunResult(
+            self.first_id + i, job.name, "cancelled", None, 0.0, 0, None, job._image, message=reason
+        )
 
     def _execute(self, i: int) -> JobRunResult:
+        if self.stopping:
+            return self._cancelled(i, "stopped")
         job = self.jobs[i]
-        job_id = i + 1
+        job_id = self.first_id + i
         log = self.run_dir / "jobs" / f"{job_id}-{job._dirname}.log"
         started = time.perf_counter()
         in_container = False
@@ -380,17 +403,8 @@ class _Run:
         except (BatchException, TransferError, OSError) as e:
             with open(log, "a") as f:
                 f.write(f"genolog: could not start the job: {e}\n")
-            return JobRunResult(
-                job_id,
-                job.name,
-                "failed",
-                None,
-                time.perf_counter() - started,
-                0,
-                log,
-                job._image,
-                message=str(e),
-            )
+            seconds = time.perf_counter() - started
+            return JobRunResult(job_id, job.name, "failed", None, seconds, 0, log, job._image, message=str(e))
         attempts = job._n_max_attempts or 1
         code, timed_out, message = 1, False, ""
         for n in range(1, attempts + 1):

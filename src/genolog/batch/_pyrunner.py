@@ -97,7 +97,8 @@ class PythonWorkerPool:
             answer = None
         if answer is None:
             with self._lock:
-                self._workers.remove(worker)
+                if worker in self._workers:  # not when close() took them all (a stopped run)
+                    self._workers.remove(worker)
             worker.stop()
             with open(log, "a") as f:
                 f.write("genolog: the Python job worker process died while running this job\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 from dataclasses import dataclass, field
@@ -56,21 +57,40 @@ class BatchRunResult:
             counts[j.status] = counts.get(j.status, 0) + 1
         return counts
 
-    def write(self) -> Path:
-        """Write ``jobs.json`` into the run directory and return its path."""
+    def write(self, backend: dict[str, Any] | None = None, attributes: dict[str, str] | None = None) -> Path:
+        """Write ``jobs.json`` into the run directory and return its path.
+
+        A record already there (an earlier run of the same batch) keeps its jobs: this run's are
+        added after them, and the counts and duration cover them all. `backend` and `attributes`
+        are kept for `Batch.from_batch_id`.
+        """
         path = self.run_dir / "jobs.json"
+        earlier: dict[str, Any] = {}
+        if path.exists():
+            with contextlib.suppress(ValueError):
+                earlier = load_run(path)
+        new_ids = {j.job_id for j in self.jobs}
+        jobs = [job for job in earlier.get("jobs", []) if job.get("job_id") not in new_ids]
+        jobs += [
+            {  # built by hand: dataclasses.asdict deep-copies and is slow for big batches
+                **vars(j),
+                "log_path": str(j.log_path) if j.log_path else None,
+                "duration": round(j.duration, 4),
+            }
+            for j in self.jobs
+        ]
+        counts: dict[str, int] = {}
+        for job in jobs:
+            counts[job["status"]] = counts.get(job["status"], 0) + 1
         record = {
             "batch": self.batch_name,
-            "duration": round(self.duration, 4),
-            "counts": self.counts(),
-            "jobs": [
-                {  # built by hand: dataclasses.asdict deep-copies and is slow for big batches
-                    **vars(j),
-                    "log_path": str(j.log_path) if j.log_path else None,
-                    "duration": round(j.duration, 4),
-                }
-                for j in self.jobs
-            ],
+            "batch_id": self.run_dir.name,
+            "duration": round(float(earlier.get("duration", 0)) + self.duration, 4),
+            "counts": counts,
+            "runs": int(earlier.get("runs", 0)) + 1,
+            "backend": backend if backend is not None else earlier.get("backend"),
+            "attributes": attributes if attributes is not None else earlier.get("attributes", {}),
+            "jobs": jobs,
         }
         path.write_text(json.dumps(record, indent=1))
         return path

@@ -91,6 +91,9 @@ class SlurmBackend(LocalBackend):
         self.has_sacct = shutil.which("sacct") is not None
         self.last_submission_seconds: float | None = None  # how long the last run took to submit its jobs
 
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "kind": "slurm", "partition": self.partition, "account": self.account}
+
     def _new_run(self, batch: Batch, jobs: list[Job], verbose: bool) -> _Run:
         return _SlurmRun(self, batch, jobs, verbose=verbose)
 
@@ -123,6 +126,8 @@ class _SlurmRun(_Run):
             for i, job in enumerate(self.jobs):
                 self.submitted[i] = self._submit(i, job)
             self.backend.last_submission_seconds = time.perf_counter() - started
+            if self.stopping:  # stopped while submitting
+                self.stop()
             self._watch(display)
         except BaseException:
             self._cancel([s.slurm_id for i, s in self.submitted.items() if i not in self.results])
@@ -131,9 +136,15 @@ class _SlurmRun(_Run):
             display.close()
         return [self.results[i] for i in range(len(self.jobs))]
 
+    def stop(self) -> None:
+        """Cancel the run's jobs in Slurm from another thread (BatchPoolExecutor's cancel)."""
+        self.stopping = True
+        submitted, results = getattr(self, "submitted", {}), getattr(self, "results", {})
+        self._cancel([s.slurm_id for i, s in list(submitted.items()) if i not in results])
+
     # -- submission ------------------------------------------------------------------------------
     def _submit(self, i: int, job: Job) -> _Submitted:
-        job_id = i + 1
+        job_id = self.first_id + i
         stem = self.run_dir / "jobs" / f"{job_id}-{job._dirname}"
         log, outcome, script_path = (
             stem.with_suffix(".log"),
@@ -311,7 +322,16 @@ class _SlurmRun(_Run):
         in_container = bool(job._image and self.runtime and isinstance(job, BashJob))
         log = self.submitted[i].log
         return JobRunResult(
-            i + 1, job.name, status, code, seconds, attempts, log, job._image, in_container, message
+            self.first_id + i,
+            job.name,
+            status,
+            code,
+            seconds,
+            attempts,
+            log,
+            job._image,
+            in_container,
+            message,
         )
 
     @staticmethod

@@ -9,6 +9,8 @@ from typing import TypeVar
 from genolog.batch._batch import Batch
 from genolog.batch._resource import BatchException, ResourceFile, ResourceGroup
 
+__all__ = ["concatenate", "plink_merge"]
+
 T = TypeVar("T")
 
 

@@ -149,27 +149,10 @@ def build_image(engine: Engine, name: str, base: str | None, progress: Progress)
         requirements = folder / "requirements.txt"
         if requirements.is_file():
             shutil.copy(requirements, wheels / "requirements.txt")
-            python = _python_version(engine, base)
-            progress(f"downloading the wheels of {requirements.name} for Python {python}")
-            _stream(
-                [
-                    sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--only-binary=:all:",
-                    f"--python-version={python}", f"--platform=manylinux2014_{platform.machine()}",
-                    "--dest", str(wheels), "-r", str(requirements),
-                ],
-                progress,
-                "pip download",
-            )  # fmt: skip
+            download_wheels(wheels, base_python_version(engine, base), progress)
         else:
             (wheels / "requirements.txt").write_text("")
-        _stream(
-            engine.argv("build", "--network=none", "--build-arg", f"BASE={base}", "-t", tag, str(context)),
-            progress,
-            f"{engine.kind} build {tag}",
-        )
-    image_id = engine.image_id(tag)
-    if image_id is None:
-        raise ContainerError(f"{engine.kind} built {tag} but cannot find it")
+        image_id = build_context(engine, context, base, tag, progress)
     record(name, tag, image_id)
     remove_replaced(engine, replaced, image_id)
     return BuiltImage(name, tag, image_id)
@@ -182,7 +165,36 @@ def remove_replaced(engine: Engine, old: str | None, new: str | None) -> None:
         engine.run("image", "rm", old)
 
 
-def _python_version(engine: Engine, base: str) -> str:
+def download_wheels(wheels: Path, python: str, progress: Progress) -> None:
+    """Download ``wheels/requirements.txt`` and its dependencies as wheels for `python` (``3.11``) on
+    this machine's architecture into `wheels`, so the build itself needs no network."""
+    progress(f"downloading the wheels of requirements.txt for Python {python}")
+    _stream(
+        [
+            sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--only-binary=:all:",
+            f"--python-version={python}", f"--platform=manylinux2014_{platform.machine()}",
+            "--dest", str(wheels), "-r", str(wheels / "requirements.txt"),
+        ],
+        progress,
+        "pip download",
+    )  # fmt: skip
+
+
+def build_context(engine: Engine, context: Path, base: str, tag: str, progress: Progress) -> str:
+    """Build the Dockerfile in `context` on `base` without network, tag it `tag`; returns its id."""
+    _stream(
+        engine.argv("build", "--network=none", "--build-arg", f"BASE={base}", "-t", tag, str(context)),
+        progress,
+        f"{engine.kind} build {tag}",
+    )
+    image_id = engine.image_id(tag)
+    if image_id is None:
+        raise ContainerError(f"{engine.kind} built {tag} but cannot find it")
+    return image_id
+
+
+def base_python_version(engine: Engine, base: str) -> str:
+    """The ``major.minor`` of the Python in the image `base`."""
     answer = engine.run(
         "run", "--rm", "--network=none", base, "python3", "-c",
         "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')",
