@@ -24,6 +24,9 @@ from genolog.runner.service import MetadataServer
 from genolog.runner.spec import RunSpec
 
 Say = Callable[[str], None]
+#: The record's repository and commit of a run without a repository (--skip-repo-checkout): CPG leaves
+#: them empty, but a record needs both.
+NO_REPOSITORY = "(none)"
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,8 @@ def record_of(prepared: Prepared) -> tuple[dict[str, Any], dict[str, Any]]:
     record = {
         "ar_guid": prepared.ar_guid,
         "access_level": spec.access_level,
-        "repository": checkout.repository,
-        "commit": checkout.commit,
+        "repository": checkout.repository or NO_REPOSITORY,
+        "commit": checkout.commit or NO_REPOSITORY,
         "script": script,
         "description": spec.description,
         "driver_image": spec.driver_image,
