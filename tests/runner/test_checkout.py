@@ -147,23 +147,31 @@ def test_repository_runs_another_local_repository(server: Server, repo: Path, tm
     [run] = server.runs(f"{DATASET}-test")
     assert (run["repository"], run["commit"], run["cwd"]) == (str(other), sha, ".")
     assert run["meta"]["branch"] == "main"
+    # a bare repository too; it is named by its origin
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(other), str(bare))
+    result = cli(*run_args("python3", "tools/other.py", repo=str(bare)))
+    assert result.exit_code == 0, result.stderr
+    assert printed(result.stdout)[0].startswith("from the other repository")
+    assert {(r["repository"], r["commit"]) for r in server.runs(f"{DATASET}-test")} == {(str(other), sha)}
 
 
 def test_repository_as_a_url_is_fetched(server: Server, repo: Path, tmp_path: Path) -> None:
     other, sha = other_repository(tmp_path)
     url = other.as_uri()
-    result = cli(*run_args("python3", "other.py", repo=url, cwd="tools", commit="main"))
-    assert result.exit_code == 0, result.stderr
-    assert printed(result.stdout)[0].startswith("from the other repository")
-    assert printed(result.stdout)[0].endswith("/checkout/tools")
+    for ref in ("main", sha, sha[:8]):  # fetched alone, or found by a full fetch
+        result = cli(*run_args("python3", "other.py", repo=url, cwd="tools", commit=ref))
+        assert result.exit_code == 0, result.stderr
+        assert printed(result.stdout)[0].startswith("from the other repository")
+        assert printed(result.stdout)[0].endswith("/checkout/tools")
     # standard access fetches the history to check the commit is on the default branch
     server.act_as("writer")
     result = cli(*run_args("python3", "tools/other.py", repo=url, level="standard"))
     assert result.exit_code == 0, result.stderr
-    [test_run] = server.runs(f"{DATASET}-test")
+    test_runs = server.runs(f"{DATASET}-test")
     [standard_run] = server.runs(DATASET)
-    assert test_run["repository"] == standard_run["repository"] == url
-    assert test_run["commit"] == standard_run["commit"] == sha and test_run["cwd"] == "tools"
+    assert {(r["repository"], r["commit"], r["cwd"]) for r in test_runs} == {(url, sha, "tools")}
+    assert (standard_run["repository"], standard_run["commit"], standard_run["cwd"]) == (url, sha, ".")
     assert_refused(cli(*run_args("python3", "x.py", repo="nowhere/at/all")), "neither a folder")
 
 
