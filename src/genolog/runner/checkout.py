@@ -27,6 +27,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -92,7 +93,11 @@ def remove(scratch: Path) -> None:
         except OSError:
             pass  # a leftover in the scratch folder is not worth failing the run over
 
-    if scratch.exists():
+    if not scratch.exists():
+        return
+    if sys.version_info >= (3, 12):  # onerror is deprecated there, and warnings are errors in the tests
+        shutil.rmtree(scratch, onexc=writable_then_retry)
+    else:
         shutil.rmtree(scratch, onerror=writable_then_retry)
 
 
