@@ -164,6 +164,7 @@ def test_repository_as_a_url_is_fetched(server: Server, repo: Path, tmp_path: Pa
         assert result.exit_code == 0, result.stderr
         assert printed(result.stdout)[0].startswith("from the other repository")
         assert printed(result.stdout)[0].endswith("/checkout/tools")
+        assert f"fetching {ref} of {url}" in result.stderr
     # standard access fetches the history to check the commit is on the default branch
     server.act_as("writer")
     result = cli(*run_args("python3", "tools/other.py", repo=url, level="standard"))

@@ -173,7 +173,9 @@ def caller_source(spec: RunSpec, here: Path) -> Source:
     )
 
 
-def other_source(spec: RunSpec, target: str, checkout: Path) -> Source:
+def other_source(
+    spec: RunSpec, target: str, checkout: Path, say: Callable[[str], None] | None = None
+) -> Source:
     """``--repository``: a local repository read in place, or a URL fetched into ``checkout``."""
     path = Path(target).expanduser()
     ref = spec.commit or "HEAD"
@@ -186,6 +188,8 @@ def other_source(spec: RunSpec, target: str, checkout: Path) -> Source:
         fetched = False
     elif looks_like_url(target):
         root, name, fetched = checkout, target, True
+        if say is not None:
+            say(f"analysis-runner: fetching {spec.commit or 'HEAD'} of {target}")
         commit = fetch(target, spec.commit, checkout, history=spec.access_level != "test")
     else:
         raise RunnerError(f"The repository {target!r} is neither a folder on this machine nor a git URL.")
@@ -315,10 +319,13 @@ def _check_out(dest: Path, commit: str, tree: Snapshot | None) -> None:
         _checked(gitinfo.git(dest, "read-tree", "-u", "--reset", tree.tree), "apply the uncommitted changes")
 
 
-def make(spec: RunSpec, scratch: Path, here: Path | None = None) -> tuple[Checkout, RunSpec]:
+def make(
+    spec: RunSpec, scratch: Path, here: Path | None = None, say: Callable[[str], None] | None = None
+) -> tuple[Checkout, RunSpec]:
     """Check out the commit ``spec`` names into ``<scratch>/checkout``; returns the checkout and the spec
-    as it runs there (its command's script path made relative to the checkout when it was not).
-    Raises `RunnerError` with the first refusal; the caller removes ``scratch`` then."""
+    as it runs there (its command's script path made relative to the checkout when it was not). ``say``
+    hears of a fetch, the one step that may take long. Raises `RunnerError` with the first refusal; the
+    caller removes ``scratch`` then."""
     dest = scratch / "checkout"
     here = (here or Path.cwd()).resolve()
     if spec.skip_repo_checkout:
@@ -326,7 +333,7 @@ def make(spec: RunSpec, scratch: Path, here: Path | None = None) -> tuple[Checko
         return Checkout(dest, "", "", None, None, ".", dirty=False), spec
     scratch.mkdir(parents=True, exist_ok=True)
     if spec.repository is not None:
-        source = other_source(spec, spec.repository, dest)
+        source = other_source(spec, spec.repository, dest, say)
     else:
         source = caller_source(spec, here)
     tree: Snapshot | None = None

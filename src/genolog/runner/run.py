@@ -47,14 +47,16 @@ def config_for(spec: RunSpec, server: MetadataServer | None = None) -> dict[str,
     return runconfig.build(spec, runconfig.new_ar_guid(), url)
 
 
-def prepare(spec: RunSpec, server: MetadataServer, cwd: Path | None = None) -> Prepared:
+def prepare(
+    spec: RunSpec, server: MetadataServer, cwd: Path | None = None, say: Say | None = None
+) -> Prepared:
     """Every check, the checkout in the run's scratch folder, then the stored config; raises `RunnerError`
     with the first refusal (and leaves no scratch folder behind). ``cwd`` stands for the caller's folder."""
     access = server.check_access(spec.dataset, spec.access_level)
     ar_guid = runconfig.new_ar_guid()
     scratch = checkout.scratch_for(ar_guid)
     try:
-        code, spec = checkout.make(spec, scratch, cwd)
+        code, spec = checkout.make(spec, scratch, cwd, say)
         config = runconfig.build(spec, ar_guid, server.url)
         config_path, log_path = runconfig.run_files(config, spec.dataset, ar_guid)
         config_path = runconfig.write(config, config_path)
@@ -147,7 +149,7 @@ def execute(
     """Run ``spec`` to its end and return the driver's exit code (130 when cancelled)."""
     server = server or MetadataServer()
     tell: Say = say or (lambda text: print(text, file=sys.stderr))
-    prepared = prepare(spec, server, cwd)
+    prepared = prepare(spec, server, cwd, tell)
     try:
         return drive(prepared, server, tell)
     finally:
