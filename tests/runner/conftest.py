@@ -100,9 +100,10 @@ def cli(*args: str, input: str | None = None) -> Result:
     return Result(result.exit_code, result.stdout, result.stderr)
 
 
-def run_args(*command: str, level: str = "test", out: str = "out/v1", **options: str) -> list[str]:
+def run_args(*command: str, level: str = "test", out: str = "out/v1", **options: str | bool) -> list[str]:
+    """The run's arguments: its options (``flag=True`` for a flag), then the command."""
     args = ["analysis-runner", "--dataset", DATASET, "--access-level", level, "-o", out]
-    args += ["--description", options.pop("description", "a test run")]
+    args += ["--description", str(options.pop("description", "a test run"))]
     for key, value in options.items():
-        args += [f"--{key.replace('_', '-')}", value]
+        args += [f"--{key.replace('_', '-')}"] + ([] if value is True else [str(value)])
     return [*args, *command]

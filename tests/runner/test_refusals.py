@@ -101,15 +101,6 @@ def test_an_unpushed_commit_is_refused_when_there_is_an_origin(
     assert_refused(cli(*run_args(*HELLO, level="standard")), "is not on the default branch origin/main")
 
 
-def test_the_test_level_runs_uncommitted_work(server: Server, repo: Path) -> None:
-    (repo / "scripts" / "hello.py").write_text("print('hello from the driver, edited')\n")
-    result = cli(*run_args(*HELLO))
-    assert result.exit_code == 0, result.stderr
-    assert "edited" in result.stdout
-    [run] = server.runs(f"{DATASET}-test")
-    assert run["meta"]["dirty"] is True
-
-
 @pytest.mark.parametrize(
     ("options", "fragment"),
     [

@@ -66,7 +66,12 @@ def test_a_successful_run_records_everything_and_the_driver_sees_its_config(
     assert driver["argv"] == ["--project", "x", "--sgids", "A", "B"]
     assert driver["EXTRA"] == "yes" and driver["GENOLOG_URL"] == server.url
     assert driver["viewer"] == "contrib"  # the driver reaches the same server as the caller
-    assert Path(driver["cwd"]) == repo
+    # the driver ran in a clean checkout in the run's scratch folder, removed when it ended
+    scratch = tmp_path / "data" / "analysis-runner-scratch"
+    assert (
+        Path(driver["cwd"]).parent == scratch / driver["ar_guid"] and Path(driver["cwd"]).name == "checkout"
+    )
+    assert not Path(driver["cwd"]).exists() and list(scratch.iterdir()) == []
     assert Path(driver["python"]).parent == Path(sys.executable).parent
     data = tmp_path / "data"
     assert driver["output_path"] == str(data / f"{DATASET}-test" / "fastqe" / "v1" / "result.txt")
@@ -88,6 +93,7 @@ def test_a_successful_run_records_everything_and_the_driver_sees_its_config(
     assert config["workflow"]["ar-guid"] == run["ar_guid"]
     assert config["metadata"] == {"url": server.url}  # the token stays in the environment, out of files
     assert run["meta"]["branch"] == "main" and run["meta"]["dirty"] is False
+    assert "diff_sha256" not in run["meta"]
     assert run["meta"]["env"] == {"EXTRA": "yes"}
     assert Path(run["meta"]["log_path"]).read_text().startswith("{")
 
@@ -149,7 +155,8 @@ def test_the_driver_runs_in_the_callers_folder_inside_the_repository(
     os.chdir(repo / "scripts")
     result = cli(*run_args("python3", "probe.py"))
     assert result.exit_code == 0, result.stderr
-    assert Path(seen(result.stdout)["cwd"]) == repo / "scripts"
+    ran_in = Path(seen(result.stdout)["cwd"])  # the same folder of the run's checkout
+    assert ran_in.name == "scripts" and ran_in.parent.name == "checkout"
     [run] = server.runs(f"{DATASET}-test")
     assert run["cwd"] == "scripts"
 

@@ -2,6 +2,9 @@
 
 The first argument picks the mode, as upstream: ``config``, ``logs`` or ``list``; anything else is a run
 (``genolog analysis-runner --dataset D --description … -o OUT python3 script.py --its args``).
+
+A run's options are parsed strictly: the command starts at the first argument that is not an option (or
+after ``--``), everything from there on is the command's, and an unknown option before it is an error.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from genolog.runner.errors import RunnerError
 
@@ -27,6 +30,33 @@ class _RunnerGroup(TyperGroup):
         if args and args[0] not in (*self.commands, "--help", "-h"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+
+#: click's UsageError as typer raises it (typer 0.25+ carries its own click): BadParameter's base class.
+_UsageError: type[Exception] = typer.BadParameter.__base__ or Exception
+
+
+class _StrictCommand(TyperCommand):
+    """A command whose usage errors (an unknown option above all) are one ``error:`` line, exit code 2."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            result: list[str] = super().parse_args(ctx, args)
+            return result
+        except _UsageError as e:
+            if hasattr(e, "possibilities"):  # click's NoSuchOption
+                close = e.possibilities or []
+                hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+                message = f"no such option {getattr(e, 'option_name', '')}{hint}"
+                if any(param.name == "command" for param in self.params):
+                    message += (
+                        "; the options come before the command, and `--` starts one that begins with a dash"
+                    )
+                message += "."
+            else:
+                message = getattr(e, "format_message", e.__str__)()
+            typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(2)
 
 
 runner_app = typer.Typer(
@@ -70,6 +100,37 @@ ConfigFiles = Annotated[
     typer.Option("--config", help="TOML merged over the runner's config (repeatable; later files win)"),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
+Repository = Annotated[
+    str | None,
+    typer.Option(
+        "--repository",
+        "--repo",
+        help="Run another repository's code: a local path or a git URL (default: the script's repository)",
+    ),
+]
+Commit = Annotated[
+    str | None, typer.Option("--commit", help="The commit to run: a sha, branch or tag (default: HEAD)")
+]
+Cwd = Annotated[
+    str | None,
+    typer.Option(
+        "--cwd", help="The folder to run from, relative to the repository's root (default: your folder)"
+    ),
+]
+AllowUncommitted = Annotated[
+    bool,
+    typer.Option(
+        "--allow-uncommitted",
+        help="Test access: run your uncommitted changes too (the run is recorded as dirty, with their hash)",
+    ),
+]
+SkipRepoCheckout = Annotated[
+    bool,
+    typer.Option("--skip-repo-checkout", help="Run without a repository, in an empty folder (test access)"),
+]
+ConfigOutput = Annotated[
+    Path | None, typer.Option("--config-output", help="Write the merged config (TOML) to this file")
+]
 
 
 def _fail(error: RunnerError) -> typer.Exit:
@@ -85,14 +146,7 @@ def _spec(**values: Any) -> Any:
     return make_spec(**values)
 
 
-@runner_app.command(
-    "run",
-    context_settings={
-        "allow_extra_args": True,
-        "ignore_unknown_options": True,
-        "allow_interspersed_args": False,
-    },
-)
+@runner_app.command("run", cls=_StrictCommand, context_settings={"allow_interspersed_args": False})
 def run_command(
     dataset: Dataset,
     description: Annotated[str, typer.Option("--description", help="What the run is for (recorded)")],
@@ -108,6 +162,11 @@ def run_command(
     preemptible: Preemptible = True,
     env: Env = None,
     config: ConfigFiles = None,
+    repository: Repository = None,
+    commit: Commit = None,
+    cwd: Cwd = None,
+    allow_uncommitted: AllowUncommitted = False,
+    skip_repo_checkout: SkipRepoCheckout = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to confirm full access")] = False,
 ) -> None:
     """Run a script (the default mode): checks, config, record, driver, outcome."""
@@ -129,6 +188,11 @@ def run_command(
             env=env,
             config_files=config,
             command=command,
+            repository=repository,
+            commit=commit,
+            cwd=cwd,
+            allow_uncommitted=allow_uncommitted,
+            skip_repo_checkout=skip_repo_checkout,
         )
         if (
             spec.access_level == "full"
@@ -142,17 +206,19 @@ def run_command(
     raise typer.Exit(code)
 
 
-@runner_app.command("config")
+@runner_app.command("config", cls=_StrictCommand)
 def config_command(
     dataset: Dataset,
     output_dir: OutputDir,
     access_level: AccessLevel = Level.test,
     image: Image = None,
     config: ConfigFiles = None,
+    config_output: ConfigOutput = None,
     as_json: AsJson = False,
 ) -> None:
-    """Print the merged config a run would use (as TOML), without running anything."""
+    """Print the merged config a run would use (TOML), or write it to --config-output; nothing runs."""
     from genolog.config import to_toml
+    from genolog.runner import runconfig
     from genolog.runner.run import config_for
 
     try:
@@ -164,12 +230,17 @@ def config_command(
             config_files=config,
         )
         merged = config_for(spec)
+        written = runconfig.write(merged, str(config_output)) if config_output is not None else None
     except RunnerError as e:
         raise _fail(e) from None
+    if written is not None:
+        typer.echo(f"analysis-runner: wrote the config to {written}", err=True)
+        if not as_json:
+            return
     typer.echo(json.dumps(merged, indent=2, default=str) if as_json else to_toml(merged), nl=as_json)
 
 
-@runner_app.command("logs")
+@runner_app.command("logs", cls=_StrictCommand)
 def logs_command(
     ar_guid: Annotated[str, typer.Argument(help="The run's ar-guid")],
     as_json: AsJson = False,
@@ -194,7 +265,7 @@ def logs_command(
         typer.echo(log, nl=not log.endswith("\n"))
 
 
-@runner_app.command("list")
+@runner_app.command("list", cls=_StrictCommand)
 def list_command(dataset: Dataset, as_json: AsJson = False) -> None:
     """List a dataset's runs (and its -test twin's), newest first."""
     from genolog.runner.service import MetadataServer

@@ -1,8 +1,10 @@
 """One analysis-runner run: check, configure, record, drive, record the outcome.
 
 The order is the upstream one: the server decides whether the caller may run on the dataset at that
-access level, then the git gate, then the config is built and stored, the run is recorded as ``running``,
-the driver runs, and its outcome (succeeded, failed or cancelled, exit code, duration) is recorded.
+access level, then the code is checked out (a clean checkout of one commit in the run's scratch folder,
+`genolog.runner.checkout`) behind the git gate, then the config is built and stored, the run is recorded
+as ``running``, the driver runs in the checkout, its outcome (succeeded, failed or cancelled, exit code,
+duration) is recorded, and the scratch folder is removed.
 """
 
 from __future__ import annotations
@@ -16,23 +18,27 @@ from pathlib import Path
 from typing import Any
 
 from genolog.config import CONFIG_PATH_ENV_VARS
-from genolog.runner import driver, gitinfo, runconfig
+from genolog.runner import checkout, driver, gitinfo, runconfig
 from genolog.runner.errors import RunnerError
 from genolog.runner.service import MetadataServer
 from genolog.runner.spec import RunSpec
 
 Say = Callable[[str], None]
+#: The record's repository and commit of a run without a repository (--skip-repo-checkout): CPG leaves
+#: them empty, but a record needs both.
+NO_REPOSITORY = "(none)"
 
 
 @dataclass(frozen=True)
 class Prepared:
-    spec: RunSpec
+    spec: RunSpec  # as it runs: its command's script path relative to the checkout
     ar_guid: str
-    checkout: gitinfo.Checkout
+    checkout: gitinfo.Checkout  # the driver runs in ``checkout.workdir``
     user: str
     config: dict[str, Any]
     config_path: str
     log_path: str
+    scratch: Path  # the run's own folder, holding the checkout; `remove_scratch` deletes it
 
 
 def config_for(spec: RunSpec, server: MetadataServer | None = None) -> dict[str, Any]:
@@ -41,17 +47,28 @@ def config_for(spec: RunSpec, server: MetadataServer | None = None) -> dict[str,
     return runconfig.build(spec, runconfig.new_ar_guid(), url)
 
 
-def prepare(spec: RunSpec, server: MetadataServer, cwd: Path | None = None) -> Prepared:
-    """Every check, then the stored config; raises `RunnerError` with the first refusal."""
+def prepare(
+    spec: RunSpec, server: MetadataServer, cwd: Path | None = None, say: Say | None = None
+) -> Prepared:
+    """Every check, the checkout in the run's scratch folder, then the stored config; raises `RunnerError`
+    with the first refusal (and leaves no scratch folder behind). ``cwd`` stands for the caller's folder."""
     access = server.check_access(spec.dataset, spec.access_level)
-    checkout = gitinfo.inspect(spec.command, cwd)
-    if spec.access_level != "test":
-        gitinfo.require_reviewed(checkout, spec.access_level)
     ar_guid = runconfig.new_ar_guid()
-    config = runconfig.build(spec, ar_guid, server.url)
-    config_path, log_path = runconfig.run_files(config, spec.dataset, ar_guid)
-    config_path = runconfig.write(config, config_path)
-    return Prepared(spec, ar_guid, checkout, str(access["user"]), config, config_path, log_path)
+    scratch = checkout.scratch_for(ar_guid)
+    try:
+        code, spec = checkout.make(spec, scratch, cwd, say)
+        config = runconfig.build(spec, ar_guid, server.url)
+        config_path, log_path = runconfig.run_files(config, spec.dataset, ar_guid)
+        config_path = runconfig.write(config, config_path)
+    except BaseException:
+        checkout.remove(scratch)
+        raise
+    return Prepared(spec, ar_guid, code, str(access["user"]), config, config_path, log_path, scratch)
+
+
+def remove_scratch(prepared: Prepared) -> None:
+    """Delete the run's scratch folder (its checkout); call it once the driver has ended."""
+    checkout.remove(prepared.scratch)
 
 
 def driver_env(
@@ -84,13 +101,13 @@ def record_of(prepared: Prepared) -> tuple[dict[str, Any], dict[str, Any]]:
     record = {
         "ar_guid": prepared.ar_guid,
         "access_level": spec.access_level,
-        "repository": checkout.repository,
-        "commit": checkout.commit,
+        "repository": checkout.repository or NO_REPOSITORY,
+        "commit": checkout.commit or NO_REPOSITORY,
         "script": script,
         "description": spec.description,
         "driver_image": spec.driver_image,
         "config_path": prepared.config_path,
-        "cwd": checkout.cwd,
+        "cwd": checkout.cwd if checkout.commit else None,
         "environment": "local",
         "batch_url": prepared.log_path if "://" in prepared.log_path else f"file://{prepared.log_path}",
         "submitting_user": prepared.user,
@@ -100,6 +117,9 @@ def record_of(prepared: Prepared) -> tuple[dict[str, Any], dict[str, Any]]:
     meta = {
         "branch": checkout.branch,
         "dirty": checkout.dirty,
+        "diff_sha256": checkout.diff_sha256,
+        "uncommitted_files": list(checkout.changed) or None,
+        "skip_repo_checkout": spec.skip_repo_checkout or None,
         "log_path": prepared.log_path,
         "command": list(spec.command),
         "cpu": spec.cpu,
@@ -113,20 +133,38 @@ def record_of(prepared: Prepared) -> tuple[dict[str, Any], dict[str, Any]]:
     return record, {k: v for k, v in meta.items() if v is not None}
 
 
+def code_line(code: gitinfo.Checkout) -> str:
+    """What runs, for the caller: the commit, its repository and folder, and whether it is dirty."""
+    if not code.commit:
+        return "no repository (--skip-repo-checkout): an empty folder"
+    line = f"commit {code.commit[:12]} of {code.repository}, cwd {code.cwd}"
+    if code.dirty:
+        line += f", with uncommitted changes (diff sha256 {code.diff_sha256})"
+    return line
+
+
 def execute(
     spec: RunSpec, server: MetadataServer | None = None, say: Say | None = None, cwd: Path | None = None
 ) -> int:
     """Run ``spec`` to its end and return the driver's exit code (130 when cancelled)."""
     server = server or MetadataServer()
     tell: Say = say or (lambda text: print(text, file=sys.stderr))
-    prepared = prepare(spec, server, cwd)
+    prepared = prepare(spec, server, cwd, tell)
+    try:
+        return drive(prepared, server, tell)
+    finally:
+        remove_scratch(prepared)
+
+
+def drive(prepared: Prepared, server: MetadataServer, tell: Say) -> int:
+    """Record the prepared run as running, run its driver in the checkout to its end, record the outcome;
+    returns the driver's exit code (130 when cancelled). The scratch folder is the caller's to remove."""
+    spec = prepared.spec
     record, meta = record_of(prepared)
     project = spec.record_project
     server.create_record(project, record, meta)
     tell(f"analysis-runner: run {prepared.ar_guid} on {project} ({spec.access_level} access)")
-    tell(
-        f"  commit {prepared.checkout.commit[:12]} of {prepared.checkout.repository}, cwd {prepared.checkout.cwd}"
-    )
+    tell(f"  {code_line(prepared.checkout)}")
     tell(f"  config {prepared.config_path}")
     tell(f"  log    {prepared.log_path}")
     result = driver.run(

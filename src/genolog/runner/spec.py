@@ -1,7 +1,9 @@
-"""What the caller asked for: the dataset, access level, output folder, driver settings and the script."""
+"""What the caller asked for: the dataset, access level, output folder, driver settings, the code (which
+repository, commit and folder) and the script."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +35,11 @@ class RunSpec:
     env: dict[str, str] = field(default_factory=dict)
     config_files: tuple[Path, ...] = ()
     command: tuple[str, ...] = ()
+    repository: str | None = None  # another repository (a local path or a URL); None: the caller's
+    commit: str | None = None  # a sha, branch or tag; None: HEAD
+    cwd: str | None = None  # the folder to run from, relative to the repository's root
+    allow_uncommitted: bool = False  # run the caller's uncommitted changes too (test access only)
+    skip_repo_checkout: bool = False  # run without a repository
 
     @property
     def driver_image(self) -> str:
@@ -76,6 +83,53 @@ def parse_env(pairs: Iterable[str]) -> dict[str, str]:
     return env
 
 
+def clean_cwd(value: str) -> str:
+    """``--cwd``: a folder inside the repository, relative to its root."""
+    cleaned = os.path.normpath(value.strip() or ".")
+    if os.path.isabs(cleaned) or cleaned == ".." or cleaned.startswith(f"..{os.sep}"):
+        raise RunnerError(
+            f"The working folder {value!r} must be a folder inside the repository, relative to its root."
+        )
+    return cleaned
+
+
+def check_code_options(spec: RunSpec) -> None:
+    """The options that say which code runs must agree with each other and with the access level."""
+    reviewed = spec.access_level != "test"
+    if spec.skip_repo_checkout:
+        given = [
+            name
+            for name, value in (
+                ("--repository", spec.repository),
+                ("--commit", spec.commit),
+                ("--cwd", spec.cwd),
+                ("--allow-uncommitted", spec.allow_uncommitted),
+            )
+            if value
+        ]
+        if given:
+            raise RunnerError(
+                f"--skip-repo-checkout runs without a repository, so {' and '.join(given)} cannot be given "
+                "with it."
+            )
+        if reviewed:
+            raise RunnerError(
+                f"--skip-repo-checkout is for test access only: {spec.access_level} access runs reviewed "
+                "code from a repository."
+            )
+    if spec.allow_uncommitted:
+        if reviewed:
+            raise RunnerError(
+                f"--allow-uncommitted is for test access only: {spec.access_level} access runs committed "
+                "code from the default branch."
+            )
+        if spec.commit is not None or spec.repository is not None:
+            raise RunnerError(
+                "--allow-uncommitted runs the changes in your working tree, so it cannot be given with "
+                "--commit or --repository."
+            )
+
+
 def make_spec(
     *,
     dataset: str,
@@ -90,6 +144,11 @@ def make_spec(
     env: Iterable[str] = (),
     config_files: Iterable[Path] = (),
     command: Iterable[str] = (),
+    repository: str | None = None,
+    commit: str | None = None,
+    cwd: str | None = None,
+    allow_uncommitted: bool = False,
+    skip_repo_checkout: bool = False,
 ) -> RunSpec:
     """A checked `RunSpec` from the command line's values."""
     if not dataset.strip():
@@ -101,7 +160,11 @@ def make_spec(
     for path in config_files:
         if not path.is_file():
             raise RunnerError(f"The config file {str(path)!r} does not exist.")
-    return RunSpec(
+    if commit is not None and (not commit.strip() or commit.startswith("-")):
+        raise RunnerError(f"The commit {commit!r} must be a commit sha, branch or tag.")
+    if repository is not None and not repository.strip():
+        raise RunnerError("The repository must not be empty (a local path or a git URL).")
+    spec = RunSpec(
         dataset=dataset.strip(),
         access_level=access_level,
         output_dir=clean_output_dir(output_dir),
@@ -114,4 +177,11 @@ def make_spec(
         env=parse_env(env),
         config_files=tuple(config_files),
         command=tuple(command),
+        repository=repository.strip() if repository is not None else None,
+        commit=commit.strip() if commit is not None else None,
+        cwd=clean_cwd(cwd) if cwd is not None else None,
+        allow_uncommitted=allow_uncommitted,
+        skip_repo_checkout=skip_repo_checkout,
     )
+    check_code_options(spec)
+    return spec
