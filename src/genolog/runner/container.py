@@ -138,8 +138,8 @@ def place(
         return Placement(command, workdir, None, None, limits)
     runtime, reason = configured_runtime(runtime_choice)
     if runtime is None:
-        notice = f"analysis-runner: {reason}; the driver runs on this host, not in {spec.image}."
-        return Placement(command, workdir, None, None, limits, notice)
+        host = f"analysis-runner: {reason}; the driver runs on this host, not in {spec.image}."
+        return Placement(command, workdir, None, None, limits, host)
     if missing_images(runtime, [spec.image]):
         raise RunnerError(
             f"{os.path.basename(runtime)} has no image {spec.image}: build it (`genolog images build NAME` "
@@ -164,6 +164,7 @@ def place(
         memory_bytes=limits.memory_bytes,
         network="host",
         env_names=[*RUNNER_ENV, *spec.env],
-        extra_flags=disk_flags,
+        # no swap beyond the memory limit: the driver is stopped at --memory, as on Hail Batch
+        extra_flags=[*disk_flags, *([f"--memory-swap={limits.memory_bytes}"] if limits.memory_bytes else [])],
     )
     return Placement(argv, workdir, runtime, spec.image, limits, notice, storage_enforced=bool(disk_flags))

@@ -48,7 +48,8 @@ class Submission:
 
 
 def backend_name(user_config: Mapping[str, Any]) -> str:
-    """The backend a detached run goes to: ``local``, ``slurm`` or ``hail`` (see the module's doc)."""
+    """The backend a detached run goes to, ``local`` or ``slurm`` (see the module's doc); a `RunnerError`
+    for the Hail Batch service or an unknown name, before anything is recorded."""
     chosen = (user_config.get("hail") or {}).get("backend")
     if chosen is None:
         try:
@@ -59,6 +60,12 @@ def backend_name(user_config: Mapping[str, Any]) -> str:
     if name is None:
         raise RunnerError(
             f"[hail] backend is {chosen!r}; a detached run goes to 'local', 'slurm' or 'batch' (Hail Batch)."
+        )
+    if name == "hail":
+        raise RunnerError(
+            "A detached run cannot go to the Hail Batch service ([hail] backend = 'batch') yet: its workers "
+            "cannot see the run's checkout on this machine. Use backend 'local' or 'slurm' "
+            "(e.g. --config with [hail] backend = 'slurm'), or run without --detach."
         )
     return name
 
@@ -89,22 +96,20 @@ def job_output(ar_guid: str, log_path: str) -> str:
     return log_path
 
 
-def submit_local(argv: list[str], env: Mapping[str, str], output: str, cwd: Path) -> str:
-    """Start the job in the background, in its own session; returns its process id."""
-    with open(output, "ab") as out:
-        try:
-            process = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as e:
-            raise RunnerError(f"Cannot start the detached driver ({e.strerror}).") from None
-    return str(process.pid)
+def submit_local(argv: list[str], env: Mapping[str, str], output: str) -> str:
+    """Start the job in the background, in a session of its own, its output appended to ``output``;
+    returns its process id. It is spawned rather than kept as a `subprocess.Popen`: nothing here waits
+    for it (the job changes to the driver's folder itself)."""
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    try:
+        pid = os.posix_spawn(argv[0], argv, dict(env), file_actions=actions, setsid=True)
+    except OSError as e:
+        raise RunnerError(f"Cannot start the detached driver ({e.strerror}).") from None
+    return str(pid)
 
 
 def sbatch_argv(ar_guid: str, output: str, placement: Placement) -> list[str]:
@@ -145,19 +150,13 @@ def submit_slurm(argv: list[str], env: Mapping[str, str], sbatch: list[str]) -> 
 def submit(
     backend: str, ar_guid: str, log_path: str, placement: Placement, env: Mapping[str, str]
 ) -> Submission:
-    """Submit the driver as a job on ``backend``; returns at once."""
-    if backend == "hail":
-        raise RunnerError(
-            "A detached run cannot go to the Hail Batch service ([hail] backend = 'batch'): its workers "
-            "cannot see the run's checkout on this machine. Use backend 'local' or 'slurm' "
-            "(e.g. --config with [hail] backend = 'slurm'), or run without --detach."
-        )
+    """Submit the driver as a job on ``backend`` (`backend_name`'s); returns at once."""
     argv = job_argv(ar_guid, log_path, placement)
     output = job_output(ar_guid, log_path)
     if backend == "slurm":
         job_id = submit_slurm(argv, env, sbatch_argv(ar_guid, output, placement))
     else:
-        job_id = submit_local(argv, env, output, placement.workdir)
+        job_id = submit_local(argv, env, output)
     return Submission(backend, job_id, output)
 
 
