@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.runner.conftest import DATASET, Server, cli, git, run_args
 PROBE = """\
 import json, os, tomllib, urllib.request
 from pathlib import Path
+from typing import Any
 
 def first(*paths):
     for path in paths:
@@ -58,7 +60,7 @@ def commit(repo: Path, name: str, text: str) -> None:
     git(repo, "commit", "-q", "-m", f"add {name}")
 
 
-def seen(stdout: str) -> dict:  # type: ignore[type-arg]
+def seen(stdout: str) -> dict[str, Any]:
     return dict(json.loads(next(line for line in stdout.splitlines() if line.startswith("{"))))
 
 
