@@ -105,6 +105,24 @@ def test_the_driver_runs_in_the_fastqe_image_with_its_limits(
 
 
 @pytest.mark.slow
+def test_a_detached_driver_runs_in_its_image_too(
+    server: Server, repo: Path, built_images: BuiltImages, podman: str
+) -> None:
+    commit(repo, "probe.py", PROBE)
+    args = run_args("python3", "scripts/probe.py", image=built_images.fastqe, memory="200Mi")
+    submitted = cli("analysis-runner", "--detach", *args[1:])
+    assert submitted.exit_code == 0, submitted.stderr
+    ar_guid = submitted.stdout.strip()
+    followed = cli("analysis-runner", "logs", ar_guid, "--follow")
+    assert followed.exit_code == 0, followed.stdout + followed.stderr
+    driver = seen(followed.stdout)
+    assert driver["memory_limit"] == str(200 * 2**20) and driver["in_podman"]
+    [run] = server.runs(f"{DATASET}-test")
+    assert run["status"] == "succeeded" and run["meta"]["backend"] == "local"
+    assert run["meta"]["in_container"] is True
+
+
+@pytest.mark.slow
 def test_a_driver_over_its_memory_limit_is_killed_and_recorded_failed(
     server: Server, repo: Path, built_images: BuiltImages, podman: str
 ) -> None:

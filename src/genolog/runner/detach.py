@@ -43,8 +43,10 @@ class Submission:
     output: str  # where the job's own messages go (the run's log when it is local)
 
     def meta(self) -> dict[str, Any]:
-        key = "pid" if self.backend == "local" else "job_id"
-        return {"backend": self.backend, key: self.job_id, "host": socket.gethostname()}
+        """What the run's record keeps: the backend and the job's id (a local process's with its host)."""
+        if self.backend == "local":
+            return {"backend": "local", "pid": self.job_id, "host": socket.gethostname()}
+        return {"backend": self.backend, "job_id": self.job_id}
 
 
 def backend_name(user_config: Mapping[str, Any]) -> str:
