@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -112,7 +114,7 @@ def test_follow_notices_a_job_that_died_without_an_outcome(
     os.killpg(int(run["meta"]["pid"]), signal.SIGKILL)  # the job and its driver, with no chance to record
     followed = cli("analysis-runner", "logs", ar_guid, "--follow")
     assert followed.exit_code == 1
-    assert "the run's job has ended without recording an outcome" in followed.stderr
+    assert "the process running the driver has ended without recording an outcome" in followed.stderr
     assert server.runs(f"{DATASET}-test")[0]["status"] == "running"
 
 
@@ -180,3 +182,26 @@ def test_follow_of_a_foreground_run_shows_its_log_and_exit_status(server: Server
     followed = cli("analysis-runner", "logs", run["ar_guid"], "--follow")
     assert followed.exit_code == 5 and followed.stdout == "about to fail\n"
     assert cli("analysis-runner", "logs", run["ar_guid"], "--follow", "--json").exit_code == 1
+
+
+def test_follow_notices_a_foreground_runner_that_was_killed(
+    server: Server, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(follow, "ENDED_GRACE_S", 0.5)
+    commit(repo, "slow.py", "import time\nprint('started', flush=True)\ntime.sleep(60)\n")
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "genolog.cli", *run_args("python3", "scripts/slow.py")],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert runner.stdout is not None and runner.stdout.readline().strip() == b"started"
+    [run] = server.runs(f"{DATASET}-test")
+    assert run["meta"]["pid"] == str(runner.pid) and run["meta"]["detached"] is False
+    os.killpg(runner.pid, signal.SIGKILL)  # the runner and its driver, with no chance to record
+    runner.wait()
+    runner.stdout.close()
+    followed = cli("analysis-runner", "logs", run["ar_guid"], "--follow")
+    assert followed.exit_code == 1 and followed.stdout == "started\n"
+    assert "the process running the driver has ended without recording an outcome" in followed.stderr

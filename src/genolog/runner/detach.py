@@ -162,16 +162,21 @@ def submit(
     return Submission(backend, job_id, output)
 
 
+def this_process() -> dict[str, Any]:
+    """The meta of a run whose driver this process runs (a foreground run)."""
+    return {"pid": str(os.getpid()), "host": socket.gethostname()}
+
+
 def job_alive(meta: Mapping[str, Any]) -> bool | None:
-    """Whether a detached run's job still runs: True, False, or None when this machine cannot tell (a
-    foreground run, another host's process, a Slurm cluster that no longer knows the job)."""
+    """Whether the process or job running a run's driver still runs: True, False, or None when this
+    machine cannot tell (another host's process, a Slurm cluster that no longer knows the job)."""
     backend = meta.get("backend")
     if backend == "local" and meta.get("pid") and meta.get("host") == socket.gethostname():
         try:
             cmdline = Path(f"/proc/{int(meta['pid'])}/cmdline").read_bytes()
         except (OSError, ValueError):
             return False
-        return b"genolog.runner._detached" in cmdline  # not a process that took the id since
+        return b"genolog" in cmdline  # the runner or the detached job, not a process that took the id since
     if backend == "slurm" and meta.get("job_id"):
         from genolog.batch._slurm import _LIVE_STATES, ended_states
 

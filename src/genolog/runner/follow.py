@@ -1,8 +1,9 @@
 """``logs AR_GUID --follow``: the driver's log as it grows, until the run's record leaves ``running``.
 
-The log is read every `LOG_POLL_S` and the record every `RECORD_POLL_S`. A detached run's job is watched
-too (`genolog.runner.detach.job_alive`): a job that ended without recording an outcome (killed, or its
-node lost) ends the follow with a message instead of waiting forever. A log in the cloud is written when
+The log is read every `LOG_POLL_S` and the record every `RECORD_POLL_S`. The runner or the job running
+the driver (meta ``pid`` or ``job_id``) is watched too (`genolog.runner.detach.job_alive`): one that ended
+without recording an outcome (killed, or its node lost) ends the follow with a message instead of waiting
+forever. A log in the cloud is written when
 the driver ends, so it is shown then.
 """
 
@@ -73,7 +74,10 @@ def follow(
             if alive is False:
                 ended_at = ended_at or clock()
                 if clock() - ended_at >= ENDED_GRACE_S:
-                    say("analysis-runner: the run's job has ended without recording an outcome.")
+                    say(
+                        "analysis-runner: the process running the driver has ended without recording "
+                        "an outcome."
+                    )
                     break
         time.sleep(LOG_POLL_S)
     rest = reader.new(final=True)

@@ -131,6 +131,8 @@ def _start(
     record, meta = record_of(prepared)
     record["environment"] = meta["backend"] = backend or "local"
     meta.update({"detached": backend is not None, **placement.meta()})
+    if backend is None:  # the runner itself runs the driver: `logs --follow` notices if it is killed
+        meta.update(detach.this_process())
     project = spec.record_project
     server.create_record(project, record, meta)
     tell(f"analysis-runner: run {prepared.ar_guid} on {project} ({spec.access_level} access)")
