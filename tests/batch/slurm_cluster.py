@@ -115,3 +115,6 @@ def cluster(root: Path, ctld_port: int, d_port: int) -> Iterator[dict[str, str]]
         _wait_for("the daemons' exit", lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids), 20)
         if started_munge:
             subprocess.run(["pkill", "-u", "munge", "-x", "munged"], capture_output=True, check=False)
+            # gone before returning: a session started next would otherwise find it still answering, rely
+            # on it and lose it
+            _wait_for("munged's exit", lambda: not _munge_running(), 20)

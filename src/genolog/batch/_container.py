@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from genolog.config import config_retrieve
 from genolog.containers import engine_for
@@ -52,17 +52,55 @@ def container_command(
 ) -> list[str]:
     """The argv of ``<runtime> run`` for one job: scratch mounted at the same path, inputs read-only,
     no network unless asked for (``[local_backend] container_network``), cpu and memory limits."""
-    argv = ["run", "--rm", "--name", name, "--entrypoint=", f"--network={network}", *shlex.split(extra_flags)]
-    argv += ["-v", f"{scratch}:{scratch}"]
+    return run_command(
+        runtime,
+        image=image,
+        command=[shell, "-c", script],
+        name=name,
+        workdir=workdir,
+        writable_mounts=[scratch],
+        read_only_mounts=read_only_mounts,
+        cpu=cpu,
+        memory_bytes=memory_bytes,
+        network=network,
+        extra_flags=shlex.split(extra_flags),
+    )
+
+
+def run_command(
+    runtime: str,
+    *,
+    image: str,
+    command: Sequence[str],
+    name: str,
+    workdir: str,
+    writable_mounts: Iterable[str] = (),
+    read_only_mounts: Iterable[str] = (),
+    cpu: str | None = None,
+    memory_bytes: int = 0,
+    network: str = "none",
+    env_names: Iterable[str] = (),
+    extra_flags: Sequence[str] = (),
+) -> list[str]:
+    """The argv of ``<runtime> run --rm`` of ``command`` in ``image``: every mount at its host path
+    (read-only ones inside a writable one are left to it), the named variables passed by name (their values
+    come from the runtime's own environment, so they never appear on a command line), cpu and memory
+    limits, and the image's entrypoint cleared."""
+    argv = ["run", "--rm", "--name", name, "--entrypoint=", f"--network={network}", *extra_flags]
+    writable = sorted(set(writable_mounts))
+    for mount in writable:
+        argv += ["-v", f"{mount}:{mount}"]
     for mount in sorted(set(read_only_mounts)):
-        if not (mount + "/").startswith(scratch + "/"):
+        if not any((mount + "/").startswith(w + "/") for w in writable):
             argv += ["-v", f"{mount}:{mount}:ro"]
+    for env_name in env_names:
+        argv += ["-e", env_name]
     argv += ["-w", workdir]
     if cpu:
         argv.append(f"--cpus={cpu}")
     if memory_bytes:
         argv += ["-m", str(memory_bytes)]
-    argv += [image, shell, "-c", script]
+    argv += [image, *command]
     return engine_for(runtime).argv(*argv)
 
 

@@ -97,6 +97,23 @@ class SlurmBackend(LocalBackend):
     def _new_run(self, batch: Batch, jobs: list[Job], verbose: bool) -> _Run:
         return _SlurmRun(self, batch, jobs, verbose=verbose)
 
+    def site_options(self) -> list[str]:
+        """The ``sbatch`` options every job of this cluster gets: partition, account, `sbatch_options`."""
+        options = [f"--partition={self.partition}"] if self.partition else []
+        if self.account:
+            options.append(f"--account={self.account}")
+        return options + self.sbatch_options
+
+
+def resource_options(cpu: float, memory_bytes: int, storage_bytes: int) -> list[str]:
+    """``sbatch`` options for a job's cores (rounded up), memory and local disk in bytes (0: not asked)."""
+    options = [f"--cpus-per-task={max(1, math.ceil(cpu - 1e-9))}"]
+    if memory_bytes:
+        options.append(f"--mem={max(1, math.ceil(memory_bytes / 2**20))}M")
+    if storage_bytes:
+        options.append(f"--tmp={max(1, math.ceil(storage_bytes / 2**20))}M")
+    return options
+
 
 @dataclass
 class _Submitted:
@@ -194,27 +211,18 @@ class _SlurmRun(_Run):
         return _Submitted(answer.stdout.strip().split(";")[0], log, outcome)
 
     def _options(self, job: Job, log: Path) -> list[str]:
-        backend = self.backend
         cpu = parse_cpu(job._cpu) if job._cpu else 1.0
         options = [
             f"--job-name={(job.name or f'genolog-{job._dirname}')[:100]}",
             f"--output={log}",
             "--open-mode=append",
             f"--chdir={self.scratch}",
-            f"--cpus-per-task={max(1, math.ceil(cpu - 1e-9))}",
         ]
-        memory = job_memory_bytes(job._memory, cpu)
-        if memory:
-            options.append(f"--mem={max(1, math.ceil(memory / 2**20))}M")
-        if job._storage:
-            options.append(f"--tmp={max(1, math.ceil(parse_memory(job._storage) / 2**20))}M")
+        storage = parse_memory(job._storage) if job._storage else 0
+        options += resource_options(cpu, job_memory_bytes(job._memory, cpu), storage)
         if job._timeout is not None:
             options.append(f"--time={math.ceil(job._timeout / 60) + 1}")  # a backstop: see job_script
-        if backend.partition:
-            options.append(f"--partition={backend.partition}")
-        if backend.account:
-            options.append(f"--account={backend.account}")
-        return options + backend.sbatch_options
+        return options + self.backend.site_options()
 
     # -- watching --------------------------------------------------------------------------------
     def _watch(self, display: RunDisplay) -> None:

@@ -85,11 +85,27 @@ AccessLevel = Annotated[
 OutputDir = Annotated[
     str, typer.Option("-o", "--output-dir", help="Output prefix inside the dataset's storage (no gs://)")
 ]
-Image = Annotated[str | None, typer.Option("--image", help="The driver image (recorded; runs locally)")]
-Cpu = Annotated[str | None, typer.Option("--cpu", help="The driver's CPUs (Hail syntax; recorded)")]
-Memory = Annotated[str | None, typer.Option("--memory", help="The driver's memory (Hail syntax; recorded)")]
+Image = Annotated[
+    str | None,
+    typer.Option(
+        "--image",
+        help="The driver's image: it runs in it when a container runtime is configured "
+        "(GENOLOG_CONTAINER_RUNTIME or [local_backend] container_runtime), else on this host",
+    ),
+]
+Cpu = Annotated[
+    str | None, typer.Option("--cpu", help="The driver's CPUs (Hail syntax: 2, 0.5, 250m); a limit")
+]
+Memory = Annotated[
+    str | None,
+    typer.Option("--memory", help="The driver's memory (Hail syntax: 4Gi, standard, highmem); a limit"),
+]
 Storage = Annotated[
-    str | None, typer.Option("--storage", help="The driver's storage (Hail syntax; recorded)")
+    str | None,
+    typer.Option(
+        "--storage",
+        help="The driver's disk (Hail syntax: 10Gi); a limit where the engine or Slurm enforces it",
+    ),
 ]
 Preemptible = Annotated[bool, typer.Option("--preemptible/--no-preemptible", help="Spot driver (recorded)")]
 Env = Annotated[
@@ -168,9 +184,17 @@ def run_command(
     allow_uncommitted: AllowUncommitted = False,
     skip_repo_checkout: SkipRepoCheckout = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to confirm full access")] = False,
+    detach: Annotated[
+        bool,
+        typer.Option(
+            "--detach",
+            help="Submit the driver as a job on the configured backend ([hail] backend: a background "
+            "process, or Slurm) and return at once with the run's ar-guid",
+        ),
+    ] = False,
 ) -> None:
     """Run a script (the default mode): checks, config, record, driver, outcome."""
-    from genolog.runner.run import execute
+    from genolog.runner.run import execute, execute_detached
 
     try:
         if not description.strip():
@@ -200,6 +224,9 @@ def run_command(
             and not typer.confirm(f"Run at full access on {dataset}? It can change all of its data", err=True)
         ):
             raise RunnerError("The run was not started: full access was not confirmed.")
+        if detach:
+            typer.echo(execute_detached(spec, say=lambda text: typer.echo(text, err=True)))
+            return
         code = execute(spec, say=lambda text: typer.echo(text, err=True))
     except RunnerError as e:
         raise _fail(e) from None
@@ -244,15 +271,34 @@ def config_command(
 def logs_command(
     ar_guid: Annotated[str, typer.Argument(help="The run's ar-guid")],
     as_json: AsJson = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            "-f",
+            help="Show the driver's output as it comes until the run ends; exit with its status",
+        ),
+    ] = False,
 ) -> None:
     """Show a run's record and the driver's captured output."""
     from genolog.runner.service import MetadataServer
     from genolog.runner.views import driver_log, record_lines
 
     try:
-        record = MetadataServer().record(ar_guid)
+        server = MetadataServer()
+        record = server.record(ar_guid)
     except RunnerError as e:
         raise _fail(e) from None
+    if follow:
+        if as_json:
+            raise _fail(RunnerError("--follow shows the output as it comes; it does not go with --json."))
+        from genolog.runner.follow import follow_run
+
+        try:
+            code = follow_run(server, record, lambda text: typer.echo(text, err=True))
+        except RunnerError as e:
+            raise _fail(e) from None
+        raise typer.Exit(code)
     log = driver_log(record)
     if as_json:
         typer.echo(json.dumps({**record, "log": log}, indent=2, default=str))

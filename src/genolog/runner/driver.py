@@ -1,4 +1,5 @@
-"""The driver: the user's script as a subprocess in its checkout, its output streamed and kept in a log."""
+"""The driver: the user's script as a subprocess in its checkout (on the host, or its container runtime's
+command: `genolog.runner.container`), its output streamed and kept in a log."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -68,19 +69,21 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def run(
-    command: tuple[str, ...],
+    argv: Sequence[str],
     workdir: Path,
     env: Mapping[str, str],
     log_path: str,
     echo: IO[bytes] | None = None,
 ) -> DriverResult:
-    """Run the driver to its end, streaming its output to ``echo`` (stdout) and to ``log_path``."""
+    """Run ``argv`` (`driver_command`, or a container runtime's command around it) in ``workdir`` to its
+    end, streaming its output to ``echo`` (stdout) and appending it to ``log_path`` (a cloud log is
+    written when the driver ends)."""
     local_log = log_path if not is_cloud_path(log_path) else tempfile.mkstemp(suffix=".log")[1]
     Path(local_log).parent.mkdir(parents=True, exist_ok=True)
     out = echo or sys.stdout.buffer
-    argv = driver_command(command, workdir)
+    argv = list(argv)
     started = time.monotonic()
-    with open(local_log, "wb") as log:
+    with open(local_log, "ab") as log:
         try:
             process = subprocess.Popen(
                 argv, cwd=workdir, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -108,3 +111,15 @@ def run(
     if cancelled:
         return DriverResult("cancelled", code, duration)
     return DriverResult("succeeded" if code == 0 else "failed", code, duration)
+
+
+def exit_status(status: str, exit_code: int | None) -> int:
+    """The runner's exit status for a run's outcome: the driver's exit code, 130 when cancelled, 1 when
+    it has none, 128+N when signal N killed it."""
+    if status == "cancelled":
+        return 130
+    if status == "succeeded":
+        return 0
+    if exit_code is None:
+        return 1
+    return exit_code if exit_code > 0 else (128 - exit_code if exit_code < 0 else 1)

@@ -9,6 +9,7 @@ duration) is recorded, and the scratch folder is removed.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from genolog.config import CONFIG_PATH_ENV_VARS
-from genolog.runner import checkout, driver, gitinfo, runconfig
+from genolog.runner import checkout, container, detach, driver, gitinfo, runconfig
 from genolog.runner.errors import RunnerError
 from genolog.runner.service import MetadataServer
 from genolog.runner.spec import RunSpec
@@ -143,33 +144,63 @@ def code_line(code: gitinfo.Checkout) -> str:
     return line
 
 
-def execute(
-    spec: RunSpec, server: MetadataServer | None = None, say: Say | None = None, cwd: Path | None = None
-) -> int:
-    """Run ``spec`` to its end and return the driver's exit code (130 when cancelled)."""
-    server = server or MetadataServer()
-    tell: Say = say or (lambda text: print(text, file=sys.stderr))
+def _start(
+    spec: RunSpec, server: MetadataServer, tell: Say, cwd: Path | None, backend: str | None
+) -> tuple[Prepared, container.Placement]:
+    """Every check, the checkout, the driver's placement (and the detached run's backend), then the record
+    as running. On any refusal the scratch folder is removed before the error goes on."""
     prepared = prepare(spec, server, cwd, tell)
     try:
-        return drive(prepared, server, tell)
-    finally:
+        return prepared, _record_start(prepared, server, tell, backend)
+    except BaseException:
         remove_scratch(prepared)
+        raise
 
 
-def drive(prepared: Prepared, server: MetadataServer, tell: Say) -> int:
-    """Record the prepared run as running, run its driver in the checkout to its end, record the outcome;
-    returns the driver's exit code (130 when cancelled). The scratch folder is the caller's to remove."""
+def _record_start(
+    prepared: Prepared, server: MetadataServer, tell: Say, backend: str | None
+) -> container.Placement:
     spec = prepared.spec
+    workdir = prepared.checkout.workdir
+    placement = container.place(
+        spec,
+        prepared.ar_guid,
+        driver.driver_command(spec.command, workdir),
+        workdir,
+        prepared.config,
+        prepared.config_path,
+    )
     record, meta = record_of(prepared)
+    record["environment"] = meta["backend"] = backend or "local"
+    meta.update({"detached": backend is not None, **placement.meta()})
+    if backend is None:  # the runner itself runs the driver: `logs --follow` notices if it is killed
+        meta.update(detach.this_process())
     project = spec.record_project
     server.create_record(project, record, meta)
     tell(f"analysis-runner: run {prepared.ar_guid} on {project} ({spec.access_level} access)")
     tell(f"  {code_line(prepared.checkout)}")
     tell(f"  config {prepared.config_path}")
     tell(f"  log    {prepared.log_path}")
-    result = driver.run(
-        spec.command, prepared.checkout.workdir, driver_env(prepared, server), prepared.log_path
-    )
+    if placement.in_container:
+        tell(f"  image  {placement.image} ({meta['container_runtime']}, host network)")
+    if placement.notice:
+        tell(placement.notice)
+    return placement
+
+
+def execute(
+    spec: RunSpec, server: MetadataServer | None = None, say: Say | None = None, cwd: Path | None = None
+) -> int:
+    """Run ``spec`` to its end and return the driver's exit code (130 when cancelled)."""
+    server = server or MetadataServer()
+    tell: Say = say or (lambda text: print(text, file=sys.stderr))
+    prepared, placement = _start(spec, server, tell, cwd, None)
+    try:
+        result = driver.run(
+            placement.argv, placement.workdir, driver_env(prepared, server), prepared.log_path
+        )
+    finally:
+        remove_scratch(prepared)
     try:
         server.finish_record(prepared.ar_guid, result.status, result.exit_code, result.duration_seconds)
     except RunnerError as e:
@@ -178,8 +209,33 @@ def drive(prepared: Prepared, server: MetadataServer, tell: Say) -> int:
         f"analysis-runner: {result.status} (exit code {result.exit_code}) in {result.duration_seconds:.1f} s; "
         f"see `genolog analysis-runner logs {prepared.ar_guid}`"
     )
-    if result.status == "cancelled":
-        return 130
-    if result.exit_code is None:
-        return 1
-    return result.exit_code if result.exit_code >= 0 else 128 - result.exit_code  # killed by a signal
+    return driver.exit_status(result.status, result.exit_code)
+
+
+def execute_detached(
+    spec: RunSpec, server: MetadataServer | None = None, say: Say | None = None, cwd: Path | None = None
+) -> str:
+    """Submit ``spec``'s driver as a job on the configured backend (`genolog.runner.detach`) and return the
+    run's ar-guid at once; the job records the outcome when the driver ends."""
+    server = server or MetadataServer()
+    tell: Say = say or (lambda text: print(text, file=sys.stderr))
+    backend = detach.backend_name(runconfig.user_config(spec))
+    prepared, placement = _start(spec, server, tell, cwd, backend)
+    env = driver_env(prepared, server)
+    try:
+        submission = detach.submit(
+            backend, prepared.ar_guid, prepared.log_path, placement, env, prepared.scratch
+        )
+    except RunnerError as e:
+        remove_scratch(prepared)
+        with contextlib.suppress(RunnerError):  # the submission's error is the one to show
+            server.finish_record(prepared.ar_guid, "failed", None, 0.0)
+        raise RunnerError(f"The run {prepared.ar_guid} was not submitted: {e}") from None
+    try:
+        server.update_meta(prepared.ar_guid, submission.meta())
+    except RunnerError as e:
+        tell(f"analysis-runner: the job's id was not recorded: {e}")
+    what = "process" if submission.backend == "local" else "job"
+    tell(f"analysis-runner: submitted as {submission.backend} {what} {submission.job_id}; follow it with")
+    tell(f"  genolog analysis-runner logs {prepared.ar_guid} --follow")
+    return prepared.ar_guid
