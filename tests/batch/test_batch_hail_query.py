@@ -1,5 +1,5 @@
 """Hail Query through `init_batch()` on the local backend: Spark local mode, in the venv with genolog[hail]
-(``hail_venv``, shared with test_batch_hailtop.py), running ``hail_query_scenario.py``.
+(``hail_venv``, the session fixture of tests/batch/conftest.py), running ``hail_query_scenario.py``.
 
 Each figure Hail computes is checked against the same figure computed in Python over the collected
 values. About a minute: Spark starts in 10-20 s, and Hail compiles each query once.
@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 
-from tests.batch.test_batch_hailtop import hail_venv  # noqa: F401  (the session fixture)
 from tests.published import unavailable
 
 SCENARIO = Path(__file__).with_name("hail_query_scenario.py")
 
 
 @pytest.fixture(scope="module")
-def hail_query_run(hail_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:  # noqa: F811
+def hail_query_run(hail_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if shutil.which("java") is None:
         unavailable("Hail Query needs a JVM (Java 11 or 17): .ci/run installs openjdk-17-jre-headless")
     workdir = tmp_path_factory.mktemp("hail-query")
