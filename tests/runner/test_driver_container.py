@@ -92,7 +92,10 @@ def test_the_driver_runs_in_the_fastqe_image_with_its_limits(
     assert driver["cpu_quota"].split()[0] == "150000"  # --cpu 1.5: 150 ms of every 100 ms
     assert driver["in_podman"] and driver["fastqe"]  # the image's files, not the host's
     assert driver["home_visible"] is False  # only what the runner mounts
-    assert Path(driver["cwd"]) == repo
+    # the run's clean checkout, mounted at its host path (removed once the driver ended)
+    ran_in = Path(driver["cwd"])
+    assert ran_in.name == "checkout" and ran_in.parent.parent == tmp_path / "data" / "analysis-runner-scratch"
+    assert not ran_in.exists()
     assert driver["extra"] == "inside" and "/opt/genolog/bin" in driver["path_var"]  # the image's PATH
     assert driver["own_record_status"] == "running"  # host network: it reached the server on 127.0.0.1
     assert Path(driver["output"]).read_text() == "written from the container\n"
