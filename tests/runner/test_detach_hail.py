@@ -19,6 +19,14 @@ from tests.batch.conftest import hail_venv  # noqa: F401 (the session fixture)
 from tests.runner.conftest import DATASET, Server, cli, git, run_args
 
 SCENARIO = Path(__file__).with_name("hail_detach_scenario.py")
+RUN = Path(__file__).with_name("hail_detach_run.py")
+
+
+def hail_env() -> dict[str, str]:
+    """This process's environment without config paths or Hail settings (the scripts set their own)."""
+    return {
+        k: v for k, v in os.environ.items() if not k.endswith("_CONFIG_PATH") and not k.startswith("HAIL_")
+    }
 
 
 def test_the_service_is_sent_one_driver_job_that_clones_the_commit(hail_venv: Path, tmp_path: Path) -> None:  # noqa: F811
@@ -74,6 +82,45 @@ def test_the_service_is_sent_one_driver_job_that_clones_the_commit(hail_venv: Pa
     assert "cannot reach to record the run's outcome" in result["refusals"]["local_server"]
 
 
+def test_a_submission_the_service_refuses_leaves_a_failed_hail_record(
+    hail_venv: Path,  # noqa: F811
+    server: Server,
+    repo: Path,
+    tmp_path: Path,
+) -> None:
+    """The whole --detach path to the service, up to hailtop's submission, which fails here (no Hail
+    login): the record says where it was going and that it failed; the run's config is in the bucket."""
+    git(repo, "remote", "add", "origin", "https://git.example.org/analysis.git")
+    config = tmp_path / "batch.toml"
+    config.write_text(
+        '[hail]\nbackend = "batch"\n[storage.sandbox]\ndefault = "gs://sandbox-main"\ntmp = "gs://sandbox-tmp"\n'
+    )
+    args = run_args("python3", "scripts/hello.py", config=str(config), image="driver:9", no_preemptible=True)
+    env = {**hail_env(), "HOME": str(tmp_path / "home")}  # no Hail login
+    done = subprocess.run(
+        [str(hail_venv / "bin" / "python"), str(RUN), "analysis-runner", "--detach", *args[1:]],
+        env=env,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "error: The run " in done.stderr
+    assert "was not submitted: The Hail Batch service did not take the driver: You are not authenticated" in (
+        done.stderr
+    )
+    [run] = server.runs(f"{DATASET}-test")
+    assert run["status"] == "failed" and run["environment"] == "hail"
+    assert run["repository"] == "https://git.example.org/analysis.git" and run["cwd"] == "."
+    assert run["config_path"].startswith("gs://sandbox-tmp/") and run["config_path"].endswith(".toml")
+    meta = run["meta"]
+    assert meta["backend"] == "hail" and meta["detached"] is True and meta["in_container"] is True
+    assert meta["preemptible"] is False and "batch_id" not in meta
+    data = Path(os.environ["GENOLOG_DATA_DIR"])
+    assert not any((data / SCRATCH_FOLDER).glob("*"))
+
+
 def test_the_jobs_script_runs_the_recorded_commit_in_the_recorded_folder(repo: Path, tmp_path: Path) -> None:
     """The service job's script, run here: the clone is checked out at the older commit, the driver runs
     in its folder, its output goes to the log, and the clone is removed."""
@@ -117,13 +164,14 @@ def test_what_the_service_cannot_run_is_refused_before_anything_is_recorded(
 ) -> None:
     config = tmp_path / "batch.toml"
     config.write_text('[hail]\nbackend = "batch"\n')
-    options: dict[str, str | bool] = {"config": str(config)}
     if case != "local repository":
         git(repo, "remote", "add", "origin", "https://git.example.org/analysis.git")
     if case == "uncommitted":
         (repo / "scripts" / "hello.py").write_text("print('changed')\n")
-        options["allow_uncommitted"] = True
-    result = cli("analysis-runner", "--detach", *run_args("python3", "scripts/hello.py", **options)[1:])
+        args = run_args("python3", "scripts/hello.py", config=str(config), allow_uncommitted=True)
+    else:
+        args = run_args("python3", "scripts/hello.py", config=str(config))
+    result = cli("analysis-runner", "--detach", *args[1:])
     data = Path(os.environ["GENOLOG_DATA_DIR"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ") and problem.format(repo=repo, data=data) in result.stderr

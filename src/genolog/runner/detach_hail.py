@@ -49,6 +49,12 @@ def is_remote_repository(repository: str) -> bool:
     return urlparse(repository).scheme in _REMOTE_SCHEMES or bool(_SCP_LIKE.match(repository))
 
 
+def on_this_machine(url: str) -> bool:
+    """Whether ``url``'s host is this machine's loopback, which no worker elsewhere can reach."""
+    host = urlparse(url).hostname or ""
+    return host in _LOCAL_HOSTS or host.startswith("127.")
+
+
 def check(spec: RunSpec, code: Checkout, config_path: str, log_path: str, server_url: str) -> None:
     """Refuse (`RunnerError`) a run the service's workers could not carry out; call it before recording."""
     if spec.allow_uncommitted:
@@ -69,8 +75,7 @@ def check(spec: RunSpec, code: Checkout, config_path: str, log_path: str, server
                 f"The run's {what} would be at {path}, which the Hail Batch service's workers cannot "
                 "reach: give the dataset cloud tmp storage ([storage.<dataset>] tmp = 'gs://...')."
             )
-    host = urlparse(server_url).hostname or ""
-    if host in _LOCAL_HOSTS or host.startswith("127."):
+    if on_this_machine(server_url):
         raise RunnerError(
             f"The metadata server {server_url} is on this machine, which the Hail Batch service's workers "
             "cannot reach to record the run's outcome: use a server they can reach (GENOLOG_URL)."
@@ -156,8 +161,9 @@ def submit(batch: Batch) -> tuple[str, str]:
         submitted: Any = batch.run(wait=False, disable_progress_bar=True)
     except BatchException as e:
         raise RunnerError(f"Cannot submit to the Hail Batch service: {e}.") from None
-    except Exception as e:  # hailtop's client raises its HTTP and network errors as they come
-        raise RunnerError(f"The Hail Batch service did not take the driver: {e}.") from None
+    except Exception as e:  # hailtop's client raises its HTTP, login and network errors as they come
+        reason = " ".join(str(e).split()).rstrip(".") or type(e).__name__
+        raise RunnerError(f"The Hail Batch service did not take the driver: {reason}.") from None
     batch_id = str(submitted.id)  # a hailtop.batch_client Batch
     deploy_config = importlib.import_module("hailtop.config").get_deploy_config()
     return batch_id, str(deploy_config.external_url("batch", f"/batches/{batch_id}"))
