@@ -6,7 +6,8 @@ The backend is the one the caller's batches use, ``[hail] backend`` (`genolog.ba
 - ``local``: a background process in its own session (Ctrl-C and the terminal closing do not reach it);
 - ``slurm``: one ``sbatch`` job, with the ``[slurm]`` settings the batch's Slurm backend uses (partition,
   account, sbatch_options) and ``--cpu``/``--memory``/``--storage`` as its request;
-- ``batch`` (the Hail Batch service): refused with the reason, as the service cannot see the run's checkout.
+- ``batch`` (the Hail Batch service): one service job that clones the repository at the recorded commit
+  and runs the driver in its image (`genolog.runner.detach_hail`, which says what such a run needs).
 
 The job is ``python -m genolog.runner._detached``, which runs the driver, appends its output to the run's
 log and records the outcome. The token reaches it in its environment only (the background process's, or
@@ -39,19 +40,22 @@ BACKENDS = {"local": "local", "slurm": "slurm", "batch": "hail", "service": "hai
 @dataclass(frozen=True)
 class Submission:
     backend: str  # local, slurm or hail
-    job_id: str  # the local process id or the Slurm job id
-    output: str  # where the job's own messages go (the run's log when it is local)
+    job_id: str  # the local process id, the Slurm job id or the Hail batch id
+    output: str  # where the job's own messages go (the run's log when it is local; the batch's page)
 
     def meta(self) -> dict[str, Any]:
-        """What the run's record keeps: the backend and the job's id (a local process's with its host)."""
+        """What the run's record keeps: the backend and the job's id (a local process's with its host,
+        a Hail batch's with its page)."""
         if self.backend == "local":
             return {"backend": "local", "pid": self.job_id, "host": socket.gethostname()}
+        if self.backend == "hail":
+            return {"backend": "hail", "batch_id": self.job_id, "batch_url": self.output}
         return {"backend": self.backend, "job_id": self.job_id}
 
 
 def backend_name(user_config: Mapping[str, Any]) -> str:
-    """The backend a detached run goes to, ``local`` or ``slurm`` (see the module's doc); a `RunnerError`
-    for the Hail Batch service or an unknown name, before anything is recorded."""
+    """The backend a detached run goes to, ``local``, ``slurm`` or ``hail`` (see the module's doc); a
+    `RunnerError` for an unknown name, before anything is recorded."""
     chosen = (user_config.get("hail") or {}).get("backend")
     if chosen is None:
         try:
@@ -62,12 +66,6 @@ def backend_name(user_config: Mapping[str, Any]) -> str:
     if name is None:
         raise RunnerError(
             f"[hail] backend is {chosen!r}; a detached run goes to 'local', 'slurm' or 'batch' (Hail Batch)."
-        )
-    if name == "hail":
-        raise RunnerError(
-            "A detached run cannot go to the Hail Batch service ([hail] backend = 'batch') yet: its workers "
-            "cannot see the run's checkout on this machine. Use backend 'local' or 'slurm' "
-            "(e.g. --config with [hail] backend = 'slurm'), or run without --detach."
         )
     return name
 

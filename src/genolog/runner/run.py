@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from genolog.config import CONFIG_PATH_ENV_VARS
-from genolog.runner import checkout, container, detach, driver, gitinfo, runconfig
+from genolog.runner import checkout, container, detach, detach_hail, driver, gitinfo, runconfig
 from genolog.runner.errors import RunnerError
 from genolog.runner.service import MetadataServer
 from genolog.runner.spec import RunSpec
@@ -151,6 +151,9 @@ def _start(
     as running. On any refusal the scratch folder is removed before the error goes on."""
     prepared = prepare(spec, server, cwd, tell)
     try:
+        if backend == "hail":  # what the service's workers could not do is refused before the record
+            code = prepared.checkout
+            detach_hail.check(prepared.spec, code, prepared.config_path, prepared.log_path, server.url)
         return prepared, _record_start(prepared, server, tell, backend)
     except BaseException:
         remove_scratch(prepared)
@@ -162,17 +165,18 @@ def _record_start(
 ) -> container.Placement:
     spec = prepared.spec
     workdir = prepared.checkout.workdir
-    placement = container.place(
-        spec,
-        prepared.ar_guid,
-        driver.driver_command(spec.command, workdir),
-        workdir,
-        prepared.config,
-        prepared.config_path,
-    )
+    command = driver.driver_command(spec.command, workdir)
+    if backend == "hail":  # the service runs the driver in its image: nothing starts a container here
+        placement = container.Placement(command, workdir, None, spec.driver_image, container.limits_of(spec))
+    else:
+        placement = container.place(
+            spec, prepared.ar_guid, command, workdir, prepared.config, prepared.config_path
+        )
     record, meta = record_of(prepared)
     record["environment"] = meta["backend"] = backend or "local"
     meta.update({"detached": backend is not None, **placement.meta()})
+    if backend == "hail":
+        meta["in_container"] = True
     if backend is None:  # the runner itself runs the driver: `logs --follow` notices if it is killed
         meta.update(detach.this_process())
     project = spec.record_project
@@ -183,6 +187,8 @@ def _record_start(
     tell(f"  log    {prepared.log_path}")
     if placement.in_container:
         tell(f"  image  {placement.image} ({meta['container_runtime']}, host network)")
+    elif backend == "hail":
+        tell(f"  image  {placement.image} (on the Hail Batch service)")
     if placement.notice:
         tell(placement.notice)
     return placement
@@ -223,9 +229,21 @@ def execute_detached(
     prepared, placement = _start(spec, server, tell, cwd, backend)
     env = driver_env(prepared, server)
     try:
-        submission = detach.submit(
-            backend, prepared.ar_guid, prepared.log_path, placement, env, prepared.scratch
-        )
+        if backend == "hail":  # the job clones the code itself: the checkout here is not needed
+            submission = detach_hail.submit_driver(
+                prepared.spec,
+                prepared.ar_guid,
+                prepared.checkout,
+                placement.argv,
+                prepared.log_path,
+                prepared.config,
+                env,
+            )
+            remove_scratch(prepared)
+        else:
+            submission = detach.submit(
+                backend, prepared.ar_guid, prepared.log_path, placement, env, prepared.scratch
+            )
     except RunnerError as e:
         remove_scratch(prepared)
         with contextlib.suppress(RunnerError):  # the submission's error is the one to show
@@ -235,7 +253,11 @@ def execute_detached(
         server.update_meta(prepared.ar_guid, submission.meta())
     except RunnerError as e:
         tell(f"analysis-runner: the job's id was not recorded: {e}")
-    what = "process" if submission.backend == "local" else "job"
-    tell(f"analysis-runner: submitted as {submission.backend} {what} {submission.job_id}; follow it with")
+    what = {"local": "local process", "hail": "Hail batch"}.get(
+        submission.backend, f"{submission.backend} job"
+    )
+    tell(f"analysis-runner: submitted as {what} {submission.job_id}; follow it with")
+    if submission.backend == "hail":
+        tell(f"  {submission.output} (the job's own output), or")
     tell(f"  genolog analysis-runner logs {prepared.ar_guid} --follow")
     return prepared.ar_guid
