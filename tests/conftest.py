@@ -18,7 +18,7 @@ from cloudpathlib.local import LocalGSClient, LocalS3Client, local_gs_implementa
 from genolog import config
 from genolog.metadata.db import Database, normalise_url
 from tests.containers.images import built_images  # noqa: F401  (a session fixture for every folder)
-from tests.published import metamist_python  # noqa: F401  (a session fixture for every folder)
+from tests.published import hail_venv, metamist_python  # noqa: F401  (session fixtures for every folder)
 from tests.storage.moto_s3 import S3Server, moto_s3
 
 # one chromium under one playwright for the whole session: a second sync_playwright() cannot start while

@@ -7,6 +7,7 @@ skip with the reason; in CI they fail instead.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -61,3 +62,20 @@ def published_venv(name: str, *requirements: str) -> Path:
 def metamist_python() -> Path:
     """Python of a separate venv with the published metamist client (7.14), as a user would have it."""
     return published_venv("metamist-7.14", "metamist>=7.14,<7.15") / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def hail_venv() -> Path:
+    """A venv with ``genolog[hail]`` (hail pins rich<13, which genolog's dev tools outgrew), built once."""
+    # keyed on pyproject.toml, so a change to genolog's dependencies or the extra rebuilds it
+    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:10]
+    return published_venv(f"hail-{key}", "-e", f"{ROOT}[hail]")
+
+
+def hail_env(*prefixes: str) -> dict[str, str]:
+    """This process's environment for a script in `hail_venv`: without config paths, Hail's settings or
+    variables starting with ``prefixes`` (the scripts set their own)."""
+    dropped = ("HAIL_", *prefixes)
+    return {
+        k: v for k, v in os.environ.items() if not k.endswith("_CONFIG_PATH") and not k.startswith(dropped)
+    }

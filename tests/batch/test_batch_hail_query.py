@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.published import unavailable
+from tests.published import hail_env, unavailable
 
 SCENARIO = Path(__file__).with_name("hail_query_scenario.py")
 
@@ -27,11 +27,7 @@ def hail_query_run(hail_venv: Path, tmp_path_factory: pytest.TempPathFactory) ->
         unavailable("Hail Query needs a JVM (Java 11 or 17): .ci/run installs openjdk-17-jre-headless")
     workdir = tmp_path_factory.mktemp("hail-query")
     # no config file: genolog's default, the local backend and the sandbox dataset in local folders
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.endswith("_CONFIG_PATH") and not k.startswith(("HAIL_", "SPARK_", "PYSPARK_"))
-    }
+    env = hail_env("SPARK_", "PYSPARK_")
     env["GENOLOG_DATA_DIR"] = str(workdir / "data")
     done = subprocess.run(
         [str(hail_venv / "bin" / "python"), str(SCENARIO), str(workdir)],

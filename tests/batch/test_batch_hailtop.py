@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
+from tests.published import hail_env
+
 SCENARIOS = Path(__file__).with_name("hailtop_scenarios.py")
 
 
 def run_scenario(venv: Path, scenario: str, workdir: Path) -> dict[str, Any]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.endswith("_CONFIG_PATH") and not k.startswith("HAIL_")
-    }
+    env = hail_env()
     # hailtop's local Python jobs run the `python3` on PATH, which must have dill: the venv's
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["GENOLOG_DATA_DIR"] = str(workdir / "data")

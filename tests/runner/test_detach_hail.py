@@ -15,24 +15,15 @@ import pytest
 from genolog.runner import detach_hail
 from genolog.runner.checkout import SCRATCH_FOLDER
 from genolog.runner.gitinfo import Checkout
-from tests.batch.conftest import hail_venv  # noqa: F401 (the session fixture)
+from tests.published import hail_env
 from tests.runner.conftest import DATASET, Server, cli, git, run_args
 
 SCENARIO = Path(__file__).with_name("hail_detach_scenario.py")
 RUN = Path(__file__).with_name("hail_detach_run.py")
 
 
-def hail_env() -> dict[str, str]:
-    """This process's environment without config paths or Hail settings (the scripts set their own)."""
-    return {
-        k: v for k, v in os.environ.items() if not k.endswith("_CONFIG_PATH") and not k.startswith("HAIL_")
-    }
-
-
-def test_the_service_is_sent_one_driver_job_that_clones_the_commit(hail_venv: Path, tmp_path: Path) -> None:  # noqa: F811
-    env = {
-        k: v for k, v in os.environ.items() if not k.endswith("_CONFIG_PATH") and not k.startswith("HAIL_")
-    }
+def test_the_service_is_sent_one_driver_job_that_clones_the_commit(hail_venv: Path, tmp_path: Path) -> None:
+    env = hail_env()
     done = subprocess.run(
         [str(hail_venv / "bin" / "python"), str(SCENARIO), str(tmp_path)],
         env=env,
@@ -83,7 +74,7 @@ def test_the_service_is_sent_one_driver_job_that_clones_the_commit(hail_venv: Pa
 
 
 def test_a_submission_the_service_refuses_leaves_a_failed_hail_record(
-    hail_venv: Path,  # noqa: F811
+    hail_venv: Path,
     server: Server,
     repo: Path,
     tmp_path: Path,
