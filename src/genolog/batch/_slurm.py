@@ -253,23 +253,7 @@ class _SlurmRun(_Run):
         self._cancel([self.submitted[i].slurm_id for i in self.stopped])
 
     def _states(self, slurm_ids: list[str]) -> dict[str, tuple[str, str]]:
-        """Slurm id -> (state, reason) for the jobs Slurm still remembers."""
-        states: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(slurm_ids), 500):  # keep the command line short
-            chunk = slurm_ids[start : start + 500]
-            answer = subprocess.run(
-                ["squeue", "--noheader", "--states=all", f"--jobs={','.join(chunk)}", "--format=%i|%T|%r"],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            for line in answer.stdout.splitlines():
-                slurm_id, state, reason = [*line.split("|"), "", ""][:3]
-                states[slurm_id.strip()] = (state.strip(), reason.strip())
-        forgotten = [s for s in slurm_ids if s not in states]
-        if forgotten and self.backend.has_sacct:
-            states.update((slurm_id, (state, "")) for slurm_id, state in ended_states(forgotten).items())
-        return states
+        return job_states(slurm_ids, self.backend.has_sacct)
 
     def _outcome(self, i: int, state: tuple[str, str] | None) -> JobRunResult | None:
         """The job's result once it has ended; None while it is pending or running."""
@@ -390,6 +374,35 @@ def job_script(job: Job, command: list[str], prelude: list[str], outcome: Path, 
         "exit $code",
     ]
     return "\n".join(lines) + "\n"
+
+
+def job_states(
+    slurm_ids: list[str], has_sacct: bool, timeout: float | None = None
+) -> dict[str, tuple[str, str]]:
+    """Slurm id -> (state, reason) for the jobs Slurm still remembers: `squeue`'s, then `ended_states`
+    for those it has forgotten when the cluster has ``sacct``. ``timeout`` bounds each ``squeue`` call."""
+    states: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(slurm_ids), 500):  # keep the command line short
+        chunk = slurm_ids[start : start + 500]
+        answer = subprocess.run(
+            ["squeue", "--noheader", "--states=all", f"--jobs={','.join(chunk)}", "--format=%i|%T|%r"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+        for line in answer.stdout.splitlines():
+            slurm_id, state, reason = [*line.split("|"), "", ""][:3]
+            states[slurm_id.strip()] = (state.strip(), reason.strip())
+    forgotten = [s for s in slurm_ids if s not in states]
+    if forgotten and has_sacct:
+        states.update((slurm_id, (state, "")) for slurm_id, state in ended_states(forgotten).items())
+    return states
+
+
+def is_live(state: str) -> bool:
+    """Whether a job in this Slurm state may still run (pending, running, suspended, requeued, ...)."""
+    return state in _LIVE_STATES
 
 
 def ended_states(slurm_ids: list[str]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -180,24 +181,13 @@ def job_alive(meta: Mapping[str, Any]) -> bool | None:
             return False
         return b"genolog" in cmdline  # the runner or the detached job, not a process that took the id since
     if backend == "slurm" and meta.get("job_id"):
-        from genolog.batch._slurm import _LIVE_STATES, ended_states
+        from genolog.batch._slurm import is_live, job_states
 
         job_id = str(meta["job_id"])
         try:
-            answer = subprocess.run(
-                ["squeue", "--noheader", "--states=all", f"--jobs={job_id}", "--format=%T"],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=30,
-            )
+            states = job_states([job_id], has_sacct=shutil.which("sacct") is not None, timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             return None
-        state = answer.stdout.strip() if answer.returncode == 0 else ""
-        if not state and answer.returncode == 0:
-            try:
-                state = ended_states([job_id]).get(job_id, "")
-            except OSError:  # no sacct
-                state = ""
-        return (state in _LIVE_STATES) if state else None
+        state = states.get(job_id, ("", ""))[0]
+        return is_live(state) if state else None
     return None

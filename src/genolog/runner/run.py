@@ -95,8 +95,8 @@ def driver_env(
     return env
 
 
-def record_of(prepared: Prepared) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The analysis-runner record's fields and its meta."""
+def record_of(prepared: Prepared, backend: str = "local") -> tuple[dict[str, Any], dict[str, Any]]:
+    """The analysis-runner record's fields and its meta, for a driver run on ``backend``."""
     spec, checkout = prepared.spec, prepared.checkout
     script = " ".join(driver.driver_command(spec.command, checkout.workdir))
     record = {
@@ -109,7 +109,7 @@ def record_of(prepared: Prepared) -> tuple[dict[str, Any], dict[str, Any]]:
         "driver_image": spec.driver_image,
         "config_path": prepared.config_path,
         "cwd": checkout.cwd if checkout.commit else None,
-        "environment": "local",
+        "environment": backend,
         "batch_url": prepared.log_path if "://" in prepared.log_path else f"file://{prepared.log_path}",
         "submitting_user": prepared.user,
         "output_path": os.path.join(runconfig.storage_prefix(prepared.config, spec.dataset), spec.output_dir),
@@ -129,7 +129,7 @@ def record_of(prepared: Prepared) -> tuple[dict[str, Any], dict[str, Any]]:
         "preemptible": spec.preemptible,
         "env": spec.env,
         "local_user": getpass.getuser(),
-        "backend": "local",
+        "backend": backend,
     }
     return record, {k: v for k, v in meta.items() if v is not None}
 
@@ -172,8 +172,7 @@ def _record_start(
         placement = container.place(
             spec, prepared.ar_guid, command, workdir, prepared.config, prepared.config_path
         )
-    record, meta = record_of(prepared)
-    record["environment"] = meta["backend"] = backend or "local"
+    record, meta = record_of(prepared, backend or "local")
     meta.update({"detached": backend is not None, **placement.meta()})
     if backend == "hail":
         meta["in_container"] = True
