@@ -7,10 +7,12 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import sysconfig
 import threading
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 
 def available_cpus() -> float:
@@ -41,6 +43,16 @@ def remove_in_background(folder: Path) -> None:
     threading.Thread(
         target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True}, daemon=False
     ).start()
+
+
+def defining_module(value: Any) -> ModuleType | None:
+    """The imported module that defines ``value`` (a function, a class, an instance's class), or None for
+    ``__main__``, ``builtins`` and values with no module: what decides how a Python job pickles it."""
+    name = getattr(value, "__module__", None)
+    module = sys.modules.get(name) if name else None
+    if module is None or module.__name__ in ("__main__", "builtins"):
+        return None
+    return module
 
 
 def is_installed(module: ModuleType) -> bool:

@@ -27,6 +27,7 @@ from genolog.batch._container import configured_runtime, container_command, miss
 from genolog.batch._host import (
     available_cpus,
     available_memory,
+    defining_module,
     is_installed,
     kill_running_processes,
     remove_in_background,
@@ -339,9 +340,8 @@ class _Run:
         preload: set[str] = set()
         for job in python_jobs:
             for _, func, _, _ in job._calls:
-                name = getattr(func, "__module__", None)
-                module = sys.modules.get(name) if name else None
-                if module is None or name in ("__main__", "builtins"):
+                module = defining_module(func)
+                if module is None:
                     continue
                 if is_installed(module):
                     preload.add(module.__name__)

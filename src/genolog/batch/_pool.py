@@ -19,7 +19,6 @@ import math
 import os
 import secrets
 import shutil
-import sys
 import tempfile
 import threading
 import traceback
@@ -34,7 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from genolog.batch._backend import Backend
 from genolog.batch._batch import Batch, default_backend
 from genolog.batch._hailtop import HailtopBackend
-from genolog.batch._host import is_installed
+from genolog.batch._host import defining_module, is_installed
 from genolog.batch._local import LocalBackend
 from genolog.batch._progress import console
 from genolog.batch._report import JobFailedError
@@ -81,12 +80,8 @@ def pickle_call(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dic
 
     modules = []
     for value in (function, *args, *kwargs.values()):
-        module = sys.modules.get(getattr(value, "__module__", None) or "")
-        if (
-            module is not None
-            and module.__name__ not in ("__main__", "builtins")
-            and not is_installed(module)
-        ):
+        module = defining_module(value)
+        if module is not None and not is_installed(module):
             modules.append(module)
     with _pickle_lock:
         registered = []
