@@ -148,12 +148,16 @@ def test_hailtops_examples_run_on_slurm(slurm: Path, tmp_path: Path) -> None:
     # of its calls if they have not started)
     assert len(runs) >= 1 + 4 + 4 + 3 + 1 + 1 + 1 + (4 + 1) + 1
     records = {run.name: json.loads((run / "jobs.json").read_text()) for run in runs}
-    not_slurm_successes = {
+    # every call's batch is one Slurm job that succeeded (a call that raised still returns its error),
+    # except that the failed map of random_product cancels its other calls, and one Slurm already had
+    # may be cancelled while it runs
+    unexpected = {
         name: (r["backend"]["kind"], r["counts"])
         for name, r in records.items()
-        if r["backend"]["kind"] != "slurm" or r["counts"] != {"succeeded": 1}
+        if r["backend"]["kind"] != "slurm"
+        or r["counts"] not in ({"succeeded": 1}, *([{"cancelled": 1}] if "random_product" in name else []))
     }
-    assert not not_slurm_successes
+    assert not unexpected
 
 
 def _running_in_slurm() -> bool:
