@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from genolog.metadata.context import stored_utc
+from genolog.metadata.errors import BadRequest
 from genolog.metadata.server import prepare
 from genolog.metadata.settings import ServerSettings
 from genolog.metadata.store import identity
@@ -14,6 +15,8 @@ from genolog.metadata.store import identity
 def create_token(settings: ServerSettings, user: str, label: str | None, expires: str) -> dict[str, Any]:
     """A new token: its id, user, value (shown once) and expiry (``expires``: 90d, 12h, 30m or never)."""
     lifetime = identity.parse_lifetime(expires)
+    if label and label.startswith(identity.WEB_SESSION_LABEL):
+        raise BadRequest(f"The label {identity.WEB_SESSION_LABEL!r} is kept for web sign-ins; choose another")
     svc = prepare(settings)
     with svc.db.write() as conn:
         token_id, token = identity.create_token(conn, user, label, lifetime)

@@ -42,6 +42,7 @@ from genolog.web import cohort_qc as web_cohort_qc
 from genolog.web import edits as web_edits
 from genolog.web import families as web_families
 from genolog.web import members as web_members
+from genolog.web import oidc_login as web_oidc_login
 from genolog.web import pages as web_pages
 from genolog.web import search as web_search
 from genolog.web import storage as web_storage
@@ -141,6 +142,7 @@ def create_app(svc: Service) -> FastAPI:
     app.include_router(graphql_router)
     app.include_router(web_storage.router)
     app.include_router(web_pages.router)  # the web interface: /, /signin, /projects/...
+    app.include_router(web_oidc_login.router)  # signing in with the OpenID provider: /signin/oidc
     app.include_router(web_families.router)  # sequencing-group, family and pedigree pages
     app.include_router(web_analyses.router)  # analyses list, analysis-runner runs
     app.include_router(web_members.router)  # the members page

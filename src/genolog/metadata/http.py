@@ -50,9 +50,10 @@ def bearer_token(header: str) -> str:
 
 
 def caller_of(conn: Connection, request: Request, svc: Service) -> Caller:
-    """The caller: the owner of the bearer token, or the development user when that mode is on."""
+    """The caller: the owner of the bearer token (a genolog API token, or a JWT of the OpenID provider),
+    or the development user when that mode is on."""
     header = request.headers.get("authorization")
-    return authenticate(conn, bearer_token(header) if header else None, svc.settings.dev_user)
+    return authenticate(conn, bearer_token(header) if header else None, svc.settings.dev_user, svc.oidc)
 
 
 def audit_info(request: Request, caller: Caller) -> AuditInfo:

@@ -22,6 +22,8 @@ WRITE = frozenset({"writer"})
 PROJECT_ADMIN = frozenset({"project_admin"})
 MEMBER_ADMIN = frozenset({"project_member_admin"})
 ALL_ROLES = READ | PROJECT_ADMIN | MEMBER_ADMIN
+#: The site-wide roles (see the module's docstring).
+SITE_ROLES = ("admin", "project-creator", "members-admin")
 #: What the creator of a project gets on it (and on its ``-test`` twin): everything, members page included.
 OWNER_ROLES = ("reader", "writer", "project_admin", "project_member_admin")
 

@@ -9,11 +9,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from genolog.config import default_data_dir
 from genolog.metadata.inputs import MIB
+from genolog.metadata.permissions import SITE_ROLES
 
 CONFIG_ENV = "GENOLOG_SERVER_CONFIG"
 
@@ -33,9 +34,73 @@ class SeqrSettings(BaseModel):
     timeout: float = Field(default=60.0, gt=0, le=600, description="Seconds to wait for one seqr call")
 
 
+class AuthSettings(BaseModel):
+    """Single sign-on with an OpenID Connect provider: the ``[auth]`` table of the config file, or
+    ``GENOLOG_AUTH__<NAME>`` variables. Unset ``issuer``: only genolog's own API tokens are accepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issuer: str | None = Field(
+        default=None, description="The provider's issuer URL (its /.well-known/openid-configuration is read)"
+    )
+    client_id: str | None = Field(default=None, description="genolog's client id at the provider")
+    client_secret: str | None = Field(
+        default=None, description="genolog's client secret (unset: a public client, PKCE only)"
+    )
+    scopes: str = Field(default="openid email profile", description="Scopes the web sign-in asks for")
+    provider_name: str = Field(default="single sign-on", description="Shown as 'Sign in with <name>'")
+    user_claim: str = Field(default="email", description="The claim that names the genolog user")
+    audiences: list[str] = Field(
+        default_factory=list,
+        description="Audiences accepted in API bearer tokens (default: the client id)",
+    )
+    groups_claim: str | None = Field(
+        default=None, description="The claim listing the user's groups (for group_roles)"
+    )
+    group_roles: dict[str, list[str]] = Field(
+        default_factory=dict, description="Group -> site roles (admin, project-creator, members-admin)"
+    )
+    jwks_cache_seconds: float = Field(
+        default=3600, ge=0, le=7 * 24 * 3600, description="How long the provider's keys are kept"
+    )
+    jwks_refetch_seconds: float = Field(
+        default=30, ge=0, le=3600, description="Least time between refetches of the keys for unknown key ids"
+    )
+    redirect_url: str | None = Field(
+        default=None,
+        description="The sign-in callback URL registered at the provider (default: this server's "
+        "/signin/oidc/callback as the browser reached it)",
+    )
+    web_session_hours: float = Field(
+        default=12, gt=0, le=24 * 90, description="How long a browser signed in with the provider stays so"
+    )
+    timeout: float = Field(default=10.0, gt=0, le=120, description="Seconds to wait for the provider")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.client_id)
+
+    @property
+    def accepted_audiences(self) -> list[str]:
+        return self.audiences or ([self.client_id] if self.client_id else [])
+
+    @model_validator(mode="after")
+    def _complete(self) -> AuthSettings:
+        if bool(self.issuer) != bool(self.client_id):
+            raise ValueError("[auth] needs both issuer and client_id (or neither)")
+        unknown = {r for roles in self.group_roles.values() for r in roles} - set(SITE_ROLES)
+        if unknown:
+            raise ValueError(
+                f"group_roles names unknown site roles {sorted(unknown)}; choose from {', '.join(SITE_ROLES)}"
+            )
+        if self.group_roles and not self.groups_claim:
+            raise ValueError("group_roles needs groups_claim (the claim that lists the user's groups)")
+        return self
+
+
 class ServerSettings(BaseSettings):
     """How ``genolog serve`` runs. In a TOML file these keys live in a ``[server]`` table (and the seqr
-    server's in a ``[seqr]`` table)."""
+    server's in a ``[seqr]`` table, the OpenID Connect provider's in an ``[auth]`` table)."""
 
     model_config = SettingsConfigDict(env_prefix="GENOLOG_", env_nested_delimiter="__", extra="forbid")
 
@@ -80,6 +145,7 @@ class ServerSettings(BaseSettings):
         description="Most ids or filter values in one list of a request (a 400 beyond)",
     )
     seqr: SeqrSettings = Field(default_factory=SeqrSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @property
     def database_url(self) -> str:
@@ -115,6 +181,9 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
+_TABLES = ("seqr", "auth")  # the config file's tables beside [server]
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> ServerSettings:
     """Read settings; ``overrides`` (from the command line) win over the environment and the file."""
     path = config_file or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
@@ -127,14 +196,16 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> ServerSe
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"Config file {path} is not valid TOML: {e}") from None
         from_file = dict(document.get("server", document))
-        if "server" in document and "seqr" in document:
-            from_file["seqr"] = document["seqr"]
+        for table in _TABLES:
+            if "server" in document and table in document:
+                from_file[table] = document[table]
     try:
         # Only GENOLOG_* variables here: pydantic-settings would rank init values above the environment.
         env = ServerSettings().model_dump(exclude_defaults=True)
         merged = {**from_file, **env, **{k: v for k, v in overrides.items() if v is not None}}
-        if isinstance(from_file.get("seqr"), dict) and "seqr" in env:  # the [seqr] table, key by key
-            merged["seqr"] = {**from_file["seqr"], **env["seqr"]}
+        for table in _TABLES:  # the [seqr] and [auth] tables, key by key
+            if isinstance(from_file.get(table), dict) and table in env:
+                merged[table] = {**from_file[table], **env[table]}
         return ServerSettings.model_validate(merged)
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())

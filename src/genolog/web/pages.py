@@ -20,6 +20,7 @@ from genolog.metadata.read_files import read_files
 from genolog.metadata.service import Service, Session, grid, overview
 from genolog.metadata.service.browser import page_project, token_owner
 from genolog.metadata.service.history import entity_history
+from genolog.metadata.service.oidc import end_web_session
 from genolog.metadata.streamed import Streamed, hold_open
 from genolog.web import edits, graph, session
 from genolog.web.render import PageRoute, page_read, render, sign_in_page
@@ -50,7 +51,11 @@ def sign_in(request: Request, token: str = Form(""), next: str = Form("/")) -> R
 
 @router.post("/signout")
 def sign_out(request: Request) -> Response:
-    response = RedirectResponse("/signin" if not request.app.state.service.settings.dev_user else "/", 303)
+    svc: Service = request.app.state.service
+    token = request.cookies.get(session.COOKIE)
+    if token:
+        end_web_session(svc, token)  # a token minted for a sign-in with the provider ends with the session
+    response = RedirectResponse("/signin" if not svc.settings.dev_user else "/", 303)
     session.end(response, request)
     return response
 

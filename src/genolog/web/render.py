@@ -149,7 +149,11 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 def sign_in_page(
     request: Request, status: int = 200, message: str | None = None, next_path: str = "/"
 ) -> HTMLResponse:
-    return render(request, "signin.html", None, status, message=message, next_path=next_path)
+    svc: Service = request.app.state.service
+    provider = svc.settings.auth.provider_name if svc.oidc is not None else None
+    return render(
+        request, "signin.html", None, status, message=message, next_path=next_path, sso_provider=provider
+    )
 
 
 class PageRoute(APIRoute):

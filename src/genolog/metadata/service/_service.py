@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from genolog.metadata import inputs
 from genolog.metadata.context import IdCodecs
 from genolog.metadata.db import Database
+from genolog.metadata.service.oidc_provider import OidcProvider
 from genolog.metadata.settings import ServerSettings
 
 
@@ -15,6 +16,8 @@ class Service:
     settings: ServerSettings
     db: Database
     codecs: IdCodecs
+    #: the OpenID Connect provider of ``[auth]``, when one is configured (its keys cached here)
+    oidc: OidcProvider | None = field(default=None)
 
     @classmethod
     def create(cls, settings: ServerSettings, db: Database | None = None) -> Service:
@@ -29,4 +32,5 @@ class Service:
                 settings.sequencing_group_check_offset,
                 settings.cohort_prefix,
             ),
+            oidc=OidcProvider(settings.auth) if settings.auth.enabled else None,
         )

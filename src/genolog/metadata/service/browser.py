@@ -55,22 +55,22 @@ def _token_owner(conn: Connection, token: str) -> Caller | None:
         return None
 
 
-def _api_caller(conn: Connection, credentials: Credentials, dev_user: str | None) -> Caller:
+def _api_caller(conn: Connection, credentials: Credentials, svc: Service) -> Caller:
     if credentials.bad_header is not None:
         raise credentials.bad_header
-    return authenticate(conn, credentials.bearer_token, dev_user)
+    return authenticate(conn, credentials.bearer_token, svc.settings.dev_user, svc.oidc)
 
 
-def page_caller(conn: Connection, credentials: Credentials, dev_user: str | None) -> Caller:
+def page_caller(conn: Connection, credentials: Credentials, svc: Service) -> Caller:
     """The session's user; else a bearer token or the development user, as the API takes them."""
     if credentials.session_token:
         caller = _token_owner(conn, credentials.session_token)
         if caller is None:
             raise SignedOut(expired=True)
         return caller
-    if credentials.api_credentials or dev_user:
+    if credentials.api_credentials or svc.settings.dev_user:
         try:
-            return _api_caller(conn, credentials, dev_user)
+            return _api_caller(conn, credentials, svc)
         except Unauthenticated:
             raise SignedOut(expired=True) from None
     raise SignedOut()
@@ -80,7 +80,7 @@ def page_caller(conn: Connection, credentials: Credentials, dev_user: str | None
 def page_reading(svc: Service, credentials: Credentials) -> Iterator[Session]:
     """The page's caller reading in one transaction."""
     with svc.db.read() as conn:
-        yield session_on(conn, svc.codecs, page_caller(conn, credentials, svc.settings.dev_user))
+        yield session_on(conn, svc.codecs, page_caller(conn, credentials, svc))
 
 
 @contextmanager
@@ -88,7 +88,7 @@ def page_writing(svc: Service, credentials: Credentials, meta: dict[str, Any]) -
     """The page's caller writing in one transaction, all or nothing, recorded in the audit log as the
     caller's with ``meta``."""
     with svc.db.write() as conn:
-        caller = page_caller(conn, credentials, svc.settings.dev_user)
+        caller = page_caller(conn, credentials, svc)
         session = session_on(conn, svc.codecs, caller, AuditInfo(author=caller.user, meta=meta))
         yield session
         session.tx.finish()
@@ -122,5 +122,5 @@ def require_file_reader(svc: Service, credentials: Credentials, project: str) ->
         token = credentials.session_token
         caller = _token_owner(conn, token) if token else None
         if caller is None:
-            caller = _api_caller(conn, credentials, svc.settings.dev_user)
+            caller = _api_caller(conn, credentials, svc)
         session_on(conn, svc.codecs, caller).project(project, READ)

@@ -1,4 +1,5 @@
-"""Who is calling: the owner of an API token (with its site and project roles), or the development user."""
+"""Who is calling: the owner of an API token (with its site and project roles), the user an OpenID
+Connect token names (``oidc``), or the development user."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from sqlalchemy.engine import Connection
 
 from genolog.metadata.errors import Unauthenticated
 from genolog.metadata.permissions import Caller
+from genolog.metadata.service import oidc
 from genolog.metadata.service._service import Service
+from genolog.metadata.service.oidc_provider import NOT_CONFIGURED, OidcProvider, looks_like_jwt
 from genolog.metadata.store import identity, projects
 
 AUTHENTICATION_REQUIRED = "Authentication required: send 'Authorization: Bearer <token>'"
@@ -14,17 +17,24 @@ AUTHENTICATION_REQUIRED = "Authentication required: send 'Authorization: Bearer 
 
 def caller_for_token(conn: Connection, token: str) -> Caller:
     """The token's owner; ``Unauthenticated`` for a token that is unknown, revoked or expired."""
-    user = identity.user_for_token(conn, token)
+    user, label = identity.token_holder(conn, token)
     return Caller(
         user=user,
-        site_roles=identity.site_roles(conn, user),
+        site_roles=identity.site_roles(conn, user) | oidc.session_site_roles(label),
         project_roles=projects.roles_by_project(conn, user),
     )
 
 
-def authenticate(conn: Connection, token: str | None, dev_user: str | None) -> Caller:
-    """The caller of a request: the bearer ``token``'s owner, else the development user (a site admin,
-    when the server runs with one), else ``Unauthenticated``."""
+def authenticate(
+    conn: Connection, token: str | None, dev_user: str | None, provider: OidcProvider | None = None
+) -> Caller:
+    """The caller of a request: the bearer ``token``'s owner (the user a JWT of the OpenID ``provider``
+    names, or a genolog API token's owner), else the development user (a site admin, when the server
+    runs with one), else ``Unauthenticated``."""
+    if token is not None and looks_like_jwt(token):
+        if provider is None:
+            raise Unauthenticated(NOT_CONFIGURED)
+        return oidc.caller_for_claims(conn, provider.verify(token), provider.settings)
     if token is not None:
         return caller_for_token(conn, token)
     if dev_user:

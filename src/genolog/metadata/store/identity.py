@@ -13,11 +13,12 @@ from sqlalchemy.engine import Connection, RowMapping
 from genolog.metadata import tables as t
 from genolog.metadata.context import stored_utc, utcnow
 from genolog.metadata.errors import BadRequest, NotFound, Unauthenticated
+from genolog.metadata.permissions import SITE_ROLES
 
 TOKEN_PREFIX = "glt_"
-# admin: everything; project-creator: creates projects (and owns those it creates); members-admin: manages
-# every project's members. See ``permissions``.
-SITE_ROLES = ("admin", "project-creator", "members-admin")
+#: The label of the tokens a browser signed in with the OpenID provider holds (``service.oidc``): only
+#: those are revoked on signing out, and ``genolog token create`` may not use it.
+WEB_SESSION_LABEL = "OpenID Connect web session"
 
 
 def hash_token(token: str) -> str:
@@ -79,6 +80,19 @@ def revoke_token(conn: Connection, token_id: int) -> None:
         raise NotFound(f"No active token with id {token_id}")
 
 
+def revoke_token_value(conn: Connection, token: str, label_prefix: str) -> None:
+    """Revoke the token ``token`` if its label starts with ``label_prefix`` (nothing otherwise)."""
+    conn.execute(
+        t.api_token.update()
+        .where(
+            t.api_token.c.token_hash == hash_token(token),
+            t.api_token.c.revoked_at.is_(None),
+            t.api_token.c.label.startswith(label_prefix, autoescape=True),
+        )
+        .values(revoked_at=utcnow())
+    )
+
+
 def list_tokens(conn: Connection) -> list[RowMapping]:
     columns = [c for c in t.api_token.c if c.name != "token_hash"]
     return list(conn.execute(sa.select(*columns).order_by(t.api_token.c.id)).mappings())
@@ -86,8 +100,13 @@ def list_tokens(conn: Connection) -> list[RowMapping]:
 
 def user_for_token(conn: Connection, token: str) -> str:
     """The user a token authenticates; Unauthenticated, saying why, for an unknown, revoked or expired one."""
+    return token_holder(conn, token)[0]
+
+
+def token_holder(conn: Connection, token: str) -> tuple[str, str | None]:
+    """The user a token authenticates and the token's label; Unauthenticated, as ``user_for_token``."""
     row = conn.execute(
-        sa.select(t.api_token.c.user, t.api_token.c.expires_at).where(
+        sa.select(t.api_token.c.user, t.api_token.c.label, t.api_token.c.expires_at).where(
             t.api_token.c.token_hash == hash_token(token), t.api_token.c.revoked_at.is_(None)
         )
     ).first()
@@ -96,7 +115,7 @@ def user_for_token(conn: Connection, token: str) -> str:
     expires = stored_utc(row.expires_at)
     if expires is not None and expires <= utcnow():
         raise Unauthenticated(f"The API token expired on {expires:%Y-%m-%d %H:%M} UTC")
-    return str(row.user)
+    return str(row.user), row.label
 
 
 def site_roles(conn: Connection, user: str) -> set[str]:
