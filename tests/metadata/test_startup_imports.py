@@ -11,3 +11,10 @@ def test_the_server_starts_without_pyarrow() -> None:
     script = "import sys, genolog.cli, genolog.metadata.app; print('pyarrow' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_server_starts_without_joserfc() -> None:
+    """joserfc (and cryptography) verify OpenID Connect tokens: loaded by the first one only."""
+    script = "import sys, genolog.cli, genolog.metadata.app; print('joserfc' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -24,22 +24,16 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
-from joserfc import jwt
-from joserfc.errors import (
-    BadSignatureError,
-    ClaimError,
-    ExpiredTokenError,
-    JoseError,
-    MissingClaimError,
-)
-from joserfc.jwk import Key, KeySet
 
 from genolog.metadata.errors import Unauthenticated, Unavailable
 from genolog.metadata.settings import AuthSettings
+
+if TYPE_CHECKING:  # joserfc (and cryptography, some 70 ms) is imported by the first token: not at startup
+    from joserfc.jwk import Key, KeySet
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +142,9 @@ class OidcProvider:
         except KeyError as e:
             raise Unavailable(f"The discovery document at {well_known} has no {e.args[0]!r}") from None
         published = self._get_json(endpoints.jwks, "signing keys")
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+
         try:
             key_set = KeySet.import_key_set(published)  # type: ignore[arg-type]
         except (JoseError, ValueError, TypeError, KeyError) as e:
@@ -203,6 +200,9 @@ class OidcProvider:
     ) -> dict[str, Any]:
         """The claims of a JWT the provider issued for one of ``audiences`` (default: the accepted
         ones of ``[auth]``); ``Unauthenticated`` naming what is wrong with it."""
+        from joserfc import jwt
+        from joserfc.errors import BadSignatureError, JoseError
+
         audiences = audiences or self.settings.accepted_audiences
         header_text, payload_text, _ = token.split(".")
         header, unverified = _segment(header_text), _segment(payload_text)
@@ -234,6 +234,9 @@ class OidcProvider:
         return claims
 
     def _check_claims(self, claims: dict[str, Any], audiences: list[str], nonce: str | None) -> None:
+        from joserfc import jwt
+        from joserfc.errors import ClaimError, ExpiredTokenError, MissingClaimError
+
         registry = jwt.JWTClaimsRegistry(
             leeway=LEEWAY_SECONDS,
             iss={"essential": True},
