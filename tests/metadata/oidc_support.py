@@ -24,25 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.metadata.live import free_port
+from tests.metadata.live import free_port, wait_until_healthy
 
 CLIENT_ID = "genolog-test"
+WELL_KNOWN = "/.well-known/openid-configuration"
 CALLBACK = "http://127.0.0.1/signin/oidc/callback"  # the mock accepts any redirect URI of a new client
-
-
-def _wait_for(url: str, alive: Any, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if not alive():
-            raise RuntimeError(f"the provider exited before answering {url}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the provider did not answer {url}")
-        time.sleep(0.05)
 
 
 @contextmanager
@@ -56,7 +42,7 @@ def mock_provider(*users: dict[str, Any]) -> Iterator[str]:
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/.well-known/openid-configuration", lambda: proc.poll() is None)
+        wait_until_healthy(url, lambda: proc.poll() is None, path=WELL_KNOWN)
         yield url
     finally:
         proc.terminate()
@@ -136,7 +122,7 @@ def own_provider() -> Iterator[OwnProvider]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        _wait_for(f"{provider.issuer}/.well-known/openid-configuration", thread.is_alive)
+        wait_until_healthy(provider.issuer, thread.is_alive, path=WELL_KNOWN)
         provider.jwks_requests = 0
         yield provider
     finally:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from genolog.metadata.api.body_limit import CHECK_CREDENTIALS_ABOVE
 from genolog.metadata.db import Database
 from genolog.metadata.service import Service
 from genolog.metadata.settings import AuthSettings, ServerSettings, SettingsError, load_settings
@@ -181,3 +182,16 @@ def test_auth_table_of_the_config_file(toml_file: Any, monkeypatch: pytest.Monke
     )
     with pytest.raises(SettingsError, match="unknown site roles"):
         load_settings(Path(bad))
+
+
+def test_a_large_body_with_a_provider_token(own_api: Api, own: OwnProvider) -> None:
+    """Bodies over CHECK_CREDENTIALS_ABOVE have their credentials checked before they are read
+    (``api.body_limit``): a provider's token passes that check, a bad one is refused there with its reason."""
+    padding = {"padding": "x" * (2 * CHECK_CREDENTIALS_ABOVE)}
+    body = {"query": "{ myProjects { name } }", "variables": padding}
+    good = own.sign(email="carol@example.org")
+    answer = own_api.call("POST", "", user=None, base="/graphql", headers=bearer(good), json=body)
+    assert answer.status_code == 200 and answer.json()["data"] == {"myProjects": []}, answer.text
+    expired = own.sign(email="carol@example.org", exp=1_700_000_000, iat=1_699_999_000)
+    refused = own_api.call("POST", "", user=None, base="/graphql", headers=bearer(expired), json=body)
+    assert_rejected(refused, 401, "expired at")

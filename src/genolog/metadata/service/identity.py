@@ -3,9 +3,11 @@ Connect token names (``oidc``), or the development user."""
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy.engine import Connection
 
-from genolog.metadata.errors import Unauthenticated
+from genolog.metadata.errors import Unauthenticated, Unavailable
 from genolog.metadata.permissions import Caller
 from genolog.metadata.service import oidc
 from genolog.metadata.service._service import Service
@@ -45,6 +47,14 @@ def authenticate(
 
 
 def check_token(svc: Service, token: str) -> None:
-    """Nothing for a valid token; ``Unauthenticated`` saying why for one unknown, revoked or expired."""
+    """Nothing for a valid token; ``Unauthenticated`` saying why for one unknown, revoked or expired (or
+    an OpenID Connect token refused). A provider that cannot be reached passes here: the route that
+    authenticates the request answers its 503."""
+    if looks_like_jwt(token):
+        if svc.oidc is None:
+            raise Unauthenticated(NOT_CONFIGURED)
+        with contextlib.suppress(Unavailable):
+            svc.oidc.verify(token)
+        return
     with svc.db.read() as conn:
         identity.user_for_token(conn, token)
