@@ -1,6 +1,6 @@
 """OpenID providers for the tests: the real ``oidc-provider-mock`` process, and a small provider of the
 test's own whose keys the test holds (to sign expired, wrong-audience or rotated-key tokens, which the
-mock never issues)."""
+mock never issues, and to fail on purpose)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,7 @@ class OwnProvider:
     issuer: str = ""
     keys: list[RSAKey] = field(default_factory=lambda: [RSAKey.generate_key(2048, auto_kid=True)])
     jwks_requests: int = 0
+    down: bool = False  # the key set answers 503
 
     def sign(self, key: RSAKey | None = None, **claims: Any) -> str:
         now = int(time.time())
@@ -108,6 +109,8 @@ class OwnProvider:
 
         def jwks(_: Request) -> JSONResponse:
             self.jwks_requests += 1
+            if self.down:
+                return JSONResponse({"error": "down"}, status_code=503)
             return JSONResponse(KeySet(list(self.keys)).as_dict(private=False))
 
         return Starlette(routes=[Route("/.well-known/openid-configuration", discovery), Route("/jwks", jwks)])

@@ -151,10 +151,24 @@ def test_unreachable_provider_is_503(db_url: str) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     for api in _api(db_url, issuer=closed):
         token = OwnProvider(issuer=closed).sign(email="carol@example.org")
-        response = rest(api, token)
-        assert response.status_code == 503, response.text
-        assert response.json()["name"] == "Unavailable"
-        assert "cannot be reached" in response.json()["description"]
+        for _ in range(
+            2
+        ):  # the second answered from the first failure (asked again after 30 s at the earliest)
+            response = rest(api, token)
+            assert response.status_code == 503, response.text
+            assert response.json()["name"] == "Unavailable"
+            assert "cannot be reached" in response.json()["description"]
+
+
+def test_keys_held_outlive_a_failed_refresh(db_url: str, own: OwnProvider) -> None:
+    for api in _api(db_url, issuer=own.issuer, jwks_cache_seconds=0, jwks_refetch_seconds=0):
+        assert rest(api, own.sign(email="carol@example.org")).status_code == 200
+        own.down = True
+        assert rest(api, own.sign(email="carol@example.org")).status_code == 200  # the refresh failed
+        assert own.jwks_requests == 2
+        unknown = OwnProvider(issuer=own.issuer).sign(email="carol@example.org")
+        response = rest(api, unknown)  # a new key id cannot be looked up: retry later, not "bad token"
+        assert response.status_code == 503 and "answered 503" in response.json()["description"]
 
 
 def test_jwt_without_auth_settings(api: Api) -> None:

@@ -16,6 +16,7 @@ from genolog.metadata.service import Service
 from genolog.metadata.settings import AuthSettings, ServerSettings
 from genolog.web.oidc_login import FLOW_COOKIE
 from genolog.web.session import COOKIE
+from tests.metadata.live import free_port
 from tests.metadata.oidc_support import CLIENT_ID, mock_provider
 from tests.metadata.support import Api
 from tests.web.support import browser, post_form
@@ -141,3 +142,18 @@ def test_without_auth_settings_there_is_no_provider(api: Api) -> None:
     assert "Sign in with" not in client.get("/signin").text
     answer = client.get("/signin/oidc")
     assert answer.status_code == 404 and "Single sign-on is not configured" in answer.text
+
+
+def test_an_unreachable_provider_is_a_503_page(db_url: str) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    auth = AuthSettings(issuer=closed, client_id=CLIENT_ID, provider_name="Gone IdP")
+    svc = Service.create(ServerSettings(db=db_url, auth=auth), Database(db_url))
+    try:
+        client = browser(Api(svc))
+        assert (
+            "Sign in with Gone IdP" in client.get("/signin").text
+        )  # the page itself asks the provider nothing
+        answer = client.get("/signin/oidc")
+        assert answer.status_code == 503 and "cannot be reached" in answer.text
+    finally:
+        svc.db.dispose()

@@ -11,7 +11,8 @@ the token may well be good, so the client should retry rather than get a new one
 The discovery document and the keys are kept for ``jwks_cache_seconds``. A token signed with a key id
 the cached set lacks (the provider rotated its keys) refetches them, at most once per
 ``jwks_refetch_seconds``, so a flood of tokens with made-up key ids costs the provider one request.
-When a scheduled refetch fails, the keys already held keep working.
+When a scheduled refetch fails, the keys already held keep working; a provider that cannot be reached
+is asked again after ``jwks_refetch_seconds`` at the earliest (meanwhile: the same 503).
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ class OidcProvider:
         self._keys: dict[str, Key] = {}
         self._key_set: KeySet | None = None
         self._fetched_at = -float("inf")  # time.monotonic() of the last fetch of the keys
-        self.fetches = 0  # how many times the keys were fetched (tests count the provider's load)
+        self._attempted_at = -float("inf")  # ... and of the last attempt, which may have failed
+        self._failure: Unavailable | None = None  # why the last attempt failed
 
     # -- the provider's documents ------------------------------------------------------------------
 
@@ -155,13 +157,34 @@ class OidcProvider:
         self._key_set = key_set
         self._keys = {key.kid: key for key in key_set.keys if key.kid}
         self._fetched_at = time.monotonic()
-        self.fetches += 1
 
-    def _refresh_if_stale(self) -> None:
-        if time.monotonic() - self._fetched_at < self.settings.jwks_cache_seconds and self._key_set:
-            return
+    def _may_fetch(self) -> bool:
+        """Whether the provider may be asked again: at most once per ``jwks_refetch_seconds``, so that
+        neither unknown key ids nor a provider that is down make every request call it."""
+        return time.monotonic() - self._attempted_at >= self.settings.jwks_refetch_seconds
+
+    def _fetch_now(self) -> None:
+        self._attempted_at = time.monotonic()
         try:
             self._fetch()
+        except Unavailable as failure:
+            self._failure = failure
+            raise
+        self._failure = None
+
+    def _refresh_if_stale(self) -> None:
+        if (
+            self._key_set is not None
+            and time.monotonic() - self._fetched_at < self.settings.jwks_cache_seconds
+        ):
+            return
+        if not self._may_fetch():
+            if self._key_set is None:
+                assert self._failure is not None
+                raise self._failure
+            return
+        try:
+            self._fetch_now()
         except Unavailable:
             if self._key_set is None:
                 raise
@@ -181,11 +204,8 @@ class OidcProvider:
             if kid is None:
                 assert self._key_set is not None
                 return self._key_set
-            if (
-                kid not in self._keys
-                and time.monotonic() - self._fetched_at >= self.settings.jwks_refetch_seconds
-            ):
-                self._fetch()  # the provider may have rotated its keys
+            if kid not in self._keys and self._may_fetch():
+                self._fetch_now()  # the provider may have rotated its keys
             if kid not in self._keys:
                 raise Unauthenticated(
                     f"The OpenID Connect token is signed with key {kid!r}, which the provider {self.issuer} "
