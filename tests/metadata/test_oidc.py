@@ -14,10 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
+from genolog.metadata import admin
 from genolog.metadata.api.body_limit import CHECK_CREDENTIALS_ABOVE
 from genolog.metadata.db import Database
+from genolog.metadata.errors import BadRequest
 from genolog.metadata.service import Service
 from genolog.metadata.settings import AuthSettings, ServerSettings, SettingsError, load_settings
+from genolog.metadata.store.identity import WEB_SESSION_LABEL
 from tests.metadata.live import free_port
 from tests.metadata.oidc_support import CLIENT_ID, OwnProvider, mock_id_token, mock_provider, own_provider
 from tests.metadata.support import Api, assert_rejected
@@ -209,3 +212,11 @@ def test_a_large_body_with_a_provider_token(own_api: Api, own: OwnProvider) -> N
     expired = own.sign(email="carol@example.org", exp=1_700_000_000, iat=1_699_999_000)
     refused = own_api.call("POST", "", user=None, base="/graphql", headers=bearer(expired), json=body)
     assert_rejected(refused, 401, "expired at")
+
+
+def test_the_web_session_label_is_kept_for_sign_ins(db_url: str) -> None:
+    """Only a sign-in with the provider mints a token with that label (its site roles are read from it)."""
+    with pytest.raises(BadRequest, match="kept for web sign-ins"):
+        admin.create_token(
+            ServerSettings(db=db_url), "mallory", f"{WEB_SESSION_LABEL}; site roles: admin", "1d"
+        )
