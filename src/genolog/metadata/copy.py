@@ -143,56 +143,58 @@ def copy_database(
     progress = progress or NoProgress()
     if batch_rows < 1:
         raise BadRequest(f"The batch size must be at least 1 row (got {batch_rows})")
+    shown = (shown_url(source_url.strip()), shown_url(target_url.strip()))  # as given, password hidden
     source_url, target_url = _checked_url(source_url, "source"), _checked_url(target_url, "target")
     if _same_database(source_url, target_url):
-        raise BadRequest(f"The source and the target are the same database: {shown_url(source_url)}")
+        raise BadRequest(f"The source and the target are the same database: {shown[0]}")
     source_file = _sqlite_file(source_url)
     if source_file is not None and not source_file.is_file():
-        raise NotFound(f"The source database {shown_url(source_url)} does not exist: no file {source_file}")
+        raise NotFound(f"The source database {shown[0]} does not exist: no file {source_file}")
     target_file = _sqlite_file(target_url)
-    new_target_file = target_file is not None and not target_file.exists()
+    new_target_file = target_file if target_file is not None and not target_file.exists() else None
     started = time.monotonic()
-    source = _opened(source_url)
-    target: Database | None = None
+    source = _opened(source_url, shown[0])
     try:
-        target = _opened(target_url)
-        report = _copy(source, target, batch_rows, progress)
-    except BaseException:
-        if target is not None:
+        target = _opened(target_url, shown[1])
+        try:
+            report = _copy(source, target, shown, batch_rows, progress)
+        finally:
             target.dispose()
-            target = None
-        if new_target_file and target_file is not None:
-            _remove_sqlite_file(target_file)
+    except BaseException:
+        if new_target_file is not None:
+            _remove_sqlite_file(new_target_file)
         raise
     finally:
         source.dispose()
-        if target is not None:
-            target.dispose()
     report.seconds = time.monotonic() - started
     return report
 
 
 def _checked_url(url: str, role: str) -> str:
-    url = normalise_url(url.strip())
+    given, url = url.strip(), normalise_url(url.strip())
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise BadRequest(
-            f"The {role} {url!r} is not a database URL (e.g. sqlite:///path/genolog.sqlite or "
+            f"The {role} {shown_url(given)} is not a database URL (e.g. sqlite:///path/genolog.sqlite or "
             "postgresql://user@host/genolog)"
         ) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise BadRequest(
-            f"The {role} {shown_url(url)} is neither SQLite nor PostgreSQL, the databases genolog runs on"
+            f"The {role} {shown_url(given)} is neither SQLite nor PostgreSQL, the databases genolog runs on"
         )
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
-        raise BadRequest(f"The {role} {shown_url(url)} names no SQLite file (sqlite:///path/genolog.sqlite)")
+        raise BadRequest(
+            f"The {role} {shown_url(given)} names no SQLite file (sqlite:///path/genolog.sqlite)"
+        )
     return url
 
 
 def _sqlite_file(url: str) -> Path | None:
     parsed = sa.make_url(url)
-    return Path(parsed.database).resolve() if parsed.get_backend_name() == "sqlite" and parsed.database else None
+    return (
+        Path(parsed.database).resolve() if parsed.get_backend_name() == "sqlite" and parsed.database else None
+    )
 
 
 def _same_database(a: str, b: str) -> bool:
@@ -207,7 +209,7 @@ def _same_database(a: str, b: str) -> bool:
     )
 
 
-def _opened(url: str) -> Database:
+def _opened(url: str, shown: str) -> Database:
     """The database, connected once to check that it answers; ``Unavailable`` in one sentence if not."""
     db: Database | None = None
     try:
@@ -218,7 +220,7 @@ def _opened(url: str) -> Database:
     except (sa.exc.DBAPIError, sa.exc.ArgumentError, OSError, ImportError) as error:
         if db is not None:
             db.dispose()
-        raise Unavailable(f"Cannot open the database {shown_url(url)}: {driver_reason(error)}") from None
+        raise Unavailable(f"Cannot open the database {shown}: {driver_reason(error)}") from None
     return db
 
 
@@ -228,8 +230,10 @@ def _remove_sqlite_file(path: Path) -> None:
             leftover.unlink()
 
 
-def _copy(source: Database, target: Database, batch_rows: int, progress: CopyProgress) -> CopyReport:
-    report = CopyReport(shown_url(source.url), shown_url(target.url), "", {}, 0.0)
+def _copy(
+    source: Database, target: Database, shown: tuple[str, str], batch_rows: int, progress: CopyProgress
+) -> CopyReport:
+    report = CopyReport(shown[0], shown[1], "", {}, 0.0)
     with _snapshot(source) as (snapshot, journal_mode):
         report.source_journal_mode = journal_mode
         if journal_mode is not None and journal_mode != "wal":
@@ -273,7 +277,7 @@ def _snapshot(db: Database) -> Iterator[tuple[Connection, str | None]]:
     writing: REPEATABLE READ on PostgreSQL, a read transaction on SQLite (begun with the first read; in
     WAL mode writers go on meanwhile, in any other mode they wait for it to end). Yields its connection and,
     on SQLite, the journal mode."""
-    with _failures_as(Unavailable, f"Reading {shown_url(db.url)} failed"), db.engine.connect() as conn:
+    with _failures_as(Unavailable, "Reading the source failed"), db.engine.connect() as conn:
         journal_mode = None
         if db.is_sqlite:
             journal_mode = str(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()).lower()
@@ -349,7 +353,9 @@ def _copy_table(
     )
     to_utc = [i for i, c in enumerate(table.columns) if isinstance(c.type, sa.DateTime)]
     own_key = _own_key(table)
-    forward = [i for i, c in enumerate(table.columns) if _refers_to_own_table(c)] if own_key is not None else []
+    forward = (
+        [i for i, c in enumerate(table.columns) if _refers_to_own_table(c)] if own_key is not None else []
+    )
     later: list[tuple[int, str, Any]] = []
     copied = 0
     for batch in read.partitions():
@@ -432,8 +438,9 @@ def _check_target(conn: Connection, report: CopyReport) -> None:
         if (found := _count(conn, table)) != report.rows[table.name]
     }
     if wrong:
-        shown = ", ".join(f"{name} {want} rows in the snapshot, {got} written" for name, (want, got) in wrong.items())
+        shown = ", ".join(
+            f"{name} {want} rows in the snapshot, {got} written" for name, (want, got) in wrong.items()
+        )
         raise CopyFailed(f"The target's row counts differ from the source's: {shown}; it was left as it was")
     if current_revision(conn) != report.revision:
         raise CopyFailed(f"The target's schema revision is not the source's {report.revision}")
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -436,8 +437,11 @@ def shown_url(url: str) -> str:
     """A database URL fit to print: its password hidden."""
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return repr(url)
+    except (
+        sa.exc.ArgumentError,
+        ValueError,
+    ):  # not a URL SQLAlchemy reads (a bad port, say): hide what looks like one
+        return repr(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url))
 
 
 def driver_reason(error: Exception) -> str:
