@@ -3,6 +3,7 @@ from one snapshot of a source that keeps being written, into an empty target onl
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import threading
@@ -15,12 +16,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from rich.console import Console
 from typer.testing import CliRunner
 
 from genolog.cli import app
 from genolog.metadata import tables as t
 from genolog.metadata.context import stored_utc
-from genolog.metadata.copy import CopyFailed, copy_database
+from genolog.metadata.copy import CopyFailed, copy_database, rich_progress
 from genolog.metadata.db import Database, alembic_config, current_revision, head_revision, normalise_url
 from genolog.metadata.errors import BadRequest, Conflict, NotFound, Unavailable
 from genolog.metadata.service import Service
@@ -271,8 +273,12 @@ def test_an_empty_migrated_target_is_accepted(db_url: str, tmp_path: Path) -> No
         conn.execute(t.enum_value.insert().values(kind="sample_type", name="ffpe"))
         conn.execute(t.enum_value.delete().where(t.enum_value.c.name == "saliva"))
     expected = rows(source)
-    copy_database(source, db_url)
+    screen = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with rich_progress(screen) as progress:
+        copy_database(source, db_url, batch_rows=10, progress=progress)
     assert rows(db_url) == expected
+    shown = screen.file.getvalue()
+    assert "all tables" in shown and "sequencing_group_assay" in shown
     api.svc.db.dispose()
 
 
@@ -400,7 +406,16 @@ def test_sources_that_cannot_be_copied_are_refused(tmp_path: Path) -> None:
         command.upgrade(config, "0008")
     engine.dispose()
     with pytest.raises(
-        BadRequest, match="has schema revision 0008, not this genolog's 0009: run `genolog migrate"
+        BadRequest,
+        match=f"has schema revision 0008, not this genolog's {head_revision()}: bring it up to date with `genolog migrate",
+    ):
+        copy_database(old, sqlite_url(target))
+    db = Database(old)
+    with db.write() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0999'")
+    db.dispose()
+    with pytest.raises(
+        BadRequest, match=r"revision 0999, not this genolog's .*: it was written by a newer genolog"
     ):
         copy_database(old, sqlite_url(target))
     (tmp_path / "empty.sqlite").touch()

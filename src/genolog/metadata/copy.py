@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import Connection
@@ -294,9 +295,13 @@ def _source_revision(conn: Connection, shown: str) -> str:
     if revision is None:
         raise BadRequest(f"The source {shown} is not a genolog database (it has no {VERSION_TABLE} table)")
     if revision != head:
+        try:
+            ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+            remedy = "bring it up to date with `genolog migrate --db SOURCE` first"
+        except CommandError:  # a revision this genolog does not know
+            remedy = "it was written by a newer genolog: copy it with that one"
         raise BadRequest(
-            f"The source {shown} has schema revision {revision}, not this genolog's {head}: run "
-            f"`genolog migrate --db SOURCE` with the genolog that serves it up to date first"
+            f"The source {shown} has schema revision {revision}, not this genolog's {head}: {remedy}"
         )
     return revision
 
