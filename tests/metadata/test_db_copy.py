@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -28,7 +34,7 @@ from genolog.metadata.errors import BadRequest, Conflict, NotFound, Unavailable
 from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.conftest import POSTGRES_URL
-from tests.metadata.live import free_port
+from tests.metadata.live import free_port, wait_until_healthy
 from tests.metadata.support import Api, Dump, dump, sample_with_group
 from tests.metadata.test_graphql import data
 from tests.metadata.test_graphql_cohorts import TEMPLATE, created
@@ -57,6 +63,22 @@ def new_postgres(postgres_template: tuple[str, Any]) -> Iterator[Callable[[], st
         for name in made:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@contextmanager
+def genolog_serve(db: str) -> Iterator[str]:
+    """`genolog serve --db` in its own process on a free port; its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "genolog.cli", "serve", "--db", db, "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENOLOG_")}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base, alive=lambda: process.poll() is None)
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
 
 
 def sqlite_url(path: Path) -> str:
@@ -441,6 +463,8 @@ def test_the_cli_copies_backs_up_restores_and_refuses(
     source = sqlite_url(tmp_path / "laptop.sqlite")
     api = served(source)
     fill(api)
+    samples = api.ok("POST", "/sample/", json={"project_ids": ["proj", "other"]})
+    token = api.user("admin")  # made on the laptop: it must work against the copy's server
     api.svc.db.dispose()
     expected = rows(source)
     postgres = new_postgres()
@@ -468,6 +492,16 @@ def test_the_cli_copies_backs_up_restores_and_refuses(
     restored = runner.invoke(app, ["db", "restore", str(backup), "--db", restored_into, "--json"])
     assert restored.exit_code == 0, restored.output
     assert rows(restored_into) == expected
+    with genolog_serve(restored_into) as base:
+        answered = httpx.post(
+            f"{base}/api/v1/sample/", headers=token, json={"project_ids": ["proj", "other"]}
+        )
+        assert answered.status_code == 200 and answered.json() == samples
+        new = httpx.put(
+            f"{base}/api/v1/sample/proj/upsert-many", headers=token, json=[sample_with_group("NEW")]
+        )
+        assert new.status_code == 200, new.text
+        assert new.json()[0]["id"] not in {s["id"] for s in samples}
 
     port = free_port()
     for arguments, message in [
