@@ -28,11 +28,16 @@ token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_h
 user_app = typer.Typer(
     help="Grant or revoke site-wide roles (admin, project-creator, members-admin).", no_args_is_help=True
 )
+db_app = typer.Typer(
+    help="Copy the metadata database between SQLite and PostgreSQL; back it up and restore it.",
+    no_args_is_help=True,
+)
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(runner_app, name="analysis-runner")
 app.add_typer(images_app, name="images")
+app.add_typer(db_app, name="db")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # never break a message inside a path
 
@@ -215,6 +220,71 @@ def user_revoke(
 ) -> None:
     """Revoke a site-wide role."""
     _set_site_role(user, role, False, db, data_dir, config)
+
+
+BatchRowsOption = Annotated[int, typer.Option("--batch-rows", min=1, help="Rows read and written at a time")]
+
+
+def _copy(source: str, target: str, batch_rows: int, as_json: bool) -> None:
+    from genolog.metadata import copy
+
+    with _errors_as_messages(), copy.rich_progress(err_console) as progress:
+        report = copy.copy_database(source, target, batch_rows=batch_rows, progress=progress)
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}")
+    if as_json:
+        typer.echo(json.dumps(report.as_json()))
+        return
+    table = Table("table", "rows")
+    for name, rows in report.rows.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(
+        f"Copied {report.total_rows:,} rows (schema revision {report.revision}) from {report.source} "
+        f"to {report.target} in {report.seconds:.1f} s; the target's row counts match the source's."
+    )
+
+
+@db_app.command("copy")
+def db_copy(
+    source: Annotated[str, typer.Option("--from", help="The database to copy (it may keep serving)")],
+    target: Annotated[
+        str, typer.Option("--to", help="An empty database, or a new SQLite file (sqlite:///path)")
+    ],
+    batch_rows: BatchRowsOption = 5000,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy every table, ids and history included, from one database to an empty one (SQLite or
+    PostgreSQL, either way), from one consistent snapshot of the source, all or nothing."""
+    _copy(source, target, batch_rows, as_json)
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="A new SQLite file to write the backup to")],
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    batch_rows: BatchRowsOption = 5000,
+    as_json: JsonOption = False,
+) -> None:
+    """Back the database up into a new SQLite file (`genolog db copy --to sqlite:///FILE`)."""
+    settings = _settings(config, db=db, data_dir=data_dir)
+    _copy(settings.database_url, f"sqlite:///{file.resolve()}", batch_rows, as_json)
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A SQLite file written by `genolog db backup`")],
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+    batch_rows: BatchRowsOption = 5000,
+    as_json: JsonOption = False,
+) -> None:
+    """Restore a backup into the (empty) database (`genolog db copy --from sqlite:///FILE`)."""
+    settings = _settings(config, db=db, data_dir=data_dir)
+    _copy(f"sqlite:///{file.resolve()}", settings.database_url, batch_rows, as_json)
 
 
 @app.command("config")

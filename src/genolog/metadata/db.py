@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -16,6 +17,8 @@ import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
@@ -396,17 +399,53 @@ class Database:
         write), on PostgreSQL an advisory lock for the transaction. The later one then finds the schema
         up to date."""
         with self.write() as conn:
-            if not self.is_sqlite:
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            upgrade_schema(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def upgrade_schema(conn: Connection) -> None:
+    """Bring the schema to the newest revision on ``conn``, inside its write transaction (see
+    ``Database.migrate``): on PostgreSQL under an advisory lock held to the end of the transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
 
 
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this genolog knows (what ``migrate`` brings a database to)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The schema revision of the database on ``conn``; None where genolog's schema was never created."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit to print: its password hidden."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except (
+        sa.exc.ArgumentError,
+        ValueError,
+    ):  # not a URL SQLAlchemy reads (a bad port, say): hide what looks like one
+        return repr(re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url))
+
+
+def driver_reason(error: Exception) -> str:
+    """The driver's own first line (``connection refused``, ``database "x" does not exist``)."""
+    cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0].rstrip(".") if lines else type(cause).__name__

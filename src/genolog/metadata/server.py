@@ -10,6 +10,7 @@ import uvicorn
 from rich.console import Console
 
 from genolog.metadata.app import create_app
+from genolog.metadata.db import driver_reason, shown_url
 from genolog.metadata.errors import Unavailable
 from genolog.metadata.sandbox import load_sandbox
 from genolog.metadata.service import Service
@@ -28,23 +29,9 @@ def prepare(settings: ServerSettings) -> Service:
         if svc is not None:
             svc.db.dispose()
         raise Unavailable(
-            f"Cannot open the database {_shown_url(settings.database_url)}: {_reason(error)}"
+            f"Cannot open the database {shown_url(settings.database_url)}: {driver_reason(error)}"
         ) from None
     return svc
-
-
-def _shown_url(url: str) -> str:
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return repr(url)
-
-
-def _reason(error: Exception) -> str:
-    """The driver's own first line (``connection refused``, ``database "x" does not exist``)."""
-    cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
-    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
-    return lines[0].rstrip(".") if lines else type(cause).__name__
 
 
 def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console | None = None) -> None:
