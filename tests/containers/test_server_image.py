@@ -58,7 +58,14 @@ def test_the_server_image_serves_postgres_to_a_token_made_inside_it(
     with (
         scratch_postgres_database("genolog_image") as db,
         running(
-            base_image, "--network", "host", "-e", f"GENOLOG_DB={db}", "-e", f"GENOLOG_PORT={port}", server_image
+            base_image,
+            "--network",
+            "host",
+            "-e",
+            f"GENOLOG_DB={db}",
+            "-e",
+            f"GENOLOG_PORT={port}",
+            server_image,
         ) as container,
     ):
         url = f"http://127.0.0.1:{port}"
@@ -77,7 +84,9 @@ def test_the_server_image_serves_postgres_to_a_token_made_inside_it(
         assert httpx.get(f"{url}/api/v1/project/").status_code == 401
         granted = podman(base_image, "exec", container, "genolog", "user", "grant", "alice", "admin")
         assert granted.returncode == 0, granted.stderr
-        made = podman(base_image, "exec", container, "genolog", "token", "create", "--user", "alice", "--json")
+        made = podman(
+            base_image, "exec", container, "genolog", "token", "create", "--user", "alice", "--json"
+        )
         assert made.returncode == 0, made.stderr
         auth = {"Authorization": f"Bearer {json.loads(made.stdout)['token']}"}
         assert httpx.put(f"{url}/api/v1/project/", params={"name": "cohort"}, headers=auth).status_code == 200

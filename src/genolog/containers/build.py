@@ -232,7 +232,9 @@ def context_steps(folder: Path) -> list[str]:
         steps = tomllib.loads(declared.read_text()).get("context", list(DEFAULT_CONTEXT))
     except tomllib.TOMLDecodeError as e:
         raise ContainerError(f"{declared} is not valid TOML: {e}") from None
-    unknown = [s for s in steps if s not in CONTEXT_STEPS] if isinstance(steps, list) else [steps]
+    if not isinstance(steps, list):
+        raise ContainerError(f"{declared}: context must be a list of steps, such as {list(DEFAULT_CONTEXT)}")
+    unknown = [s for s in steps if s not in CONTEXT_STEPS]
     if unknown:
         raise ContainerError(
             f"{declared}: unknown context steps {unknown}; known: {', '.join(CONTEXT_STEPS)}"
