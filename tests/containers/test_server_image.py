@@ -55,57 +55,51 @@ def test_the_server_image_serves_postgres_to_a_token_made_inside_it(
     # podman shows the HEALTHCHECK beside the config (docker inside it); an OCI-format build loses it
     assert "/health" in " ".join(inspected["Healthcheck"]["Test"])
     port = free_port()
-    with (
-        scratch_postgres_database("genolog_image") as db,
-        running(
-            base_image,
-            "--network",
-            "host",
-            "-e",
-            f"GENOLOG_DB={db}",
-            "-e",
-            f"GENOLOG_PORT={port}",
-            server_image,
-        ) as container,
-    ):
-        url = f"http://127.0.0.1:{port}"
+    with scratch_postgres_database("genolog_image") as db:
+        settings = ["-e", f"GENOLOG_DB={db}", "-e", f"GENOLOG_PORT={port}"]
+        with running(base_image, "--network", "host", *settings, server_image) as container:
+            url = f"http://127.0.0.1:{port}"
 
-        def alive() -> bool:
-            state = podman(base_image, "inspect", "--format", "{{.State.Running}}", container)
-            return state.stdout.strip() == "true"
+            def alive() -> bool:
+                state = podman(base_image, "inspect", "--format", "{{.State.Running}}", container)
+                return state.stdout.strip() == "true"
 
-        try:
-            wait_until_healthy(url, alive=alive, timeout=120)
-        except RuntimeError as e:
-            logs = podman(base_image, "logs", container)
-            raise AssertionError(f"{e}:\n{logs.stdout}{logs.stderr}") from None
-        assert podman(base_image, "exec", container, "id", "-u").stdout.strip() != "0"
-        # no development mode: nobody is anybody until an admin makes a token
-        assert httpx.get(f"{url}/api/v1/project/").status_code == 401
-        granted = podman(base_image, "exec", container, "genolog", "user", "grant", "alice", "admin")
-        assert granted.returncode == 0, granted.stderr
-        made = podman(
-            base_image, "exec", container, "genolog", "token", "create", "--user", "alice", "--json"
-        )
-        assert made.returncode == 0, made.stderr
-        auth = {"Authorization": f"Bearer {json.loads(made.stdout)['token']}"}
-        assert httpx.put(f"{url}/api/v1/project/", params={"name": "cohort"}, headers=auth).status_code == 200
-        samples = [{"external_ids": {"": name}, "type": "blood"} for name in ("S1", "S2")]
-        created = httpx.put(f"{url}/api/v1/sample/cohort/upsert-many", json=samples, headers=auth)
-        assert created.status_code == 200, created.text
-        answer = httpx.post(
-            f"{url}/graphql",
-            json={"query": '{ project(name: "cohort") { name samples { id externalId type } } }'},
-            headers=auth,
-        )
-        assert answer.status_code == 200, answer.text
-        project = answer.json()["data"]["project"]
-        assert project["name"] == "cohort"
-        assert sorted(s["externalId"] for s in project["samples"]) == ["S1", "S2"]
-        assert {s["id"] for s in project["samples"]} == {s["id"] for s in created.json()}
-        # the image's HEALTHCHECK, run by hand (podman schedules it through systemd, absent here)
-        health = podman(base_image, "healthcheck", "run", container)
-        assert health.returncode == 0, health.stdout + health.stderr
+            try:
+                wait_until_healthy(url, alive=alive, timeout=120)
+            except RuntimeError as e:
+                logs = podman(base_image, "logs", container)
+                raise AssertionError(f"{e}:\n{logs.stdout}{logs.stderr}") from None
+            assert podman(base_image, "exec", container, "id", "-u").stdout.strip() != "0"
+            check_first_admin_and_data(base_image, container, url)
+            # the image's HEALTHCHECK, run by hand (podman schedules it through systemd, absent here)
+            health = podman(base_image, "healthcheck", "run", container)
+            assert health.returncode == 0, health.stdout + health.stderr
+
+
+def check_first_admin_and_data(base_image: BaseImage, container: str, url: str) -> None:
+    """No development mode: nothing is allowed until the container's own command line makes an admin
+    and a token, which then writes a project and samples over REST and reads them back over GraphQL."""
+    assert httpx.get(f"{url}/api/v1/project/").status_code == 401
+    granted = podman(base_image, "exec", container, "genolog", "user", "grant", "alice", "admin")
+    assert granted.returncode == 0, granted.stderr
+    made = podman(base_image, "exec", container, "genolog", "token", "create", "--user", "alice", "--json")
+    assert made.returncode == 0, made.stderr
+    auth = {"Authorization": f"Bearer {json.loads(made.stdout)['token']}"}
+    project = httpx.put(f"{url}/api/v1/project/", params={"name": "cohort"}, headers=auth)
+    assert project.status_code == 200, project.text
+    samples = [{"external_ids": {"": name}, "type": "blood"} for name in ("S1", "S2")]
+    created = httpx.put(f"{url}/api/v1/sample/cohort/upsert-many", json=samples, headers=auth)
+    assert created.status_code == 200, created.text
+    answer = httpx.post(
+        f"{url}/graphql",
+        json={"query": '{ project(name: "cohort") { name samples { id externalId type } } }'},
+        headers=auth,
+    )
+    assert answer.status_code == 200, answer.text
+    found = answer.json()["data"]["project"]
+    assert found["name"] == "cohort"
+    assert sorted(s["externalId"] for s in found["samples"]) == ["S1", "S2"]
+    assert {s["id"] for s in found["samples"]} == {s["id"] for s in created.json()}
 
 
 def test_the_server_image_keeps_sqlite_in_its_volume_and_refuses_dev_mode_on_the_network(

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,7 +195,7 @@ def add_requirements(context: BuildContext) -> None:
     requirements = context.folder / "requirements.txt"
     if requirements.is_file():
         shutil.copy(requirements, context.wheels / "requirements.txt")
-        download_wheels(context.wheels, context.python, context.progress, "-r", "requirements.txt")
+        download_wheels(context.wheels, context.python, context.progress)
 
 
 def add_genolog_wheel(context: BuildContext) -> None:
@@ -212,7 +212,7 @@ def add_genolog_wheel(context: BuildContext) -> None:
         "pip wheel",
     )  # fmt: skip
     [wheel] = context.wheels.glob("genolog-*.whl")
-    download_wheels(context.wheels, context.python, context.progress, wheel.name)
+    download_wheels(context.wheels, context.python, context.progress, [wheel.name])
 
 
 CONTEXT_STEPS: dict[str, Callable[[BuildContext], None]] = {
@@ -264,10 +264,12 @@ def remove_replaced(engine: Engine, old: str | None, new: str | None) -> None:
         engine.run("image", "rm", old)
 
 
-def download_wheels(wheels: Path, python: str, progress: Progress, *requirements: str) -> None:
-    """Download `requirements` (pip's arguments, relative to `wheels`: ``-r requirements.txt``, a wheel
-    file) and their dependencies as wheels for `python` (``3.11``) on this machine's architecture into
-    `wheels`, so the build itself needs no network."""
+def download_wheels(
+    wheels: Path, python: str, progress: Progress, requirements: Sequence[str] = ("-r", "requirements.txt")
+) -> None:
+    """Download `requirements` (pip's arguments, relative to `wheels`: ``wheels/requirements.txt``
+    unless told, or a wheel file) and their dependencies as wheels for `python` (``3.11``) on this
+    machine's architecture into `wheels`, so the build itself needs no network."""
     progress(f"downloading the wheels of {' '.join(requirements)} for Python {python}")
     _stream(
         [
