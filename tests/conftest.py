@@ -8,6 +8,7 @@ import socket
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from cloudpathlib.local import LocalGSClient, LocalS3Client, local_gs_implementa
 
 from genolog import config
 from genolog.metadata.db import Database, normalise_url
-from tests.containers.images import built_images  # noqa: F401  (a session fixture for every folder)
+from tests.containers.images import base_image, built_images  # noqa: F401  (session fixtures for every folder)
 from tests.published import hail_venv, metamist_python  # noqa: F401  (session fixtures for every folder)
 from tests.storage.moto_s3 import S3Server, moto_s3
 
@@ -57,30 +58,44 @@ def _postgres_reachable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def postgres_template() -> Iterator[tuple[str, list[dict[str, str]]]]:
-    """A migrated PostgreSQL database for this test session, and its seeded enum rows."""
+def require_postgres() -> None:
+    """Skip the test when PostgreSQL does not answer; fail it when CI requires PostgreSQL."""
     problem = _postgres_reachable()
     if problem:
         if REQUIRE_POSTGRES:
             pytest.fail(f"{problem}; CI requires it (GENOLOG_REQUIRE_POSTGRES=1)")
         pytest.skip(f"{problem}: skipping PostgreSQL tests (set GENOLOG_TEST_POSTGRES_URL to run them)")
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str = "genolog_test") -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server (its URL), dropped afterwards even while
+    something is still connected to it."""
     admin = sa.create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    name = f"genolog_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = str(
-        sa.make_url(normalise_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
-    )
-    db = Database(url)
-    db.migrate()
-    with db.read() as conn:
-        enums = [dict(r) for r in conn.execute(sa.text("SELECT kind, name FROM enum_value")).mappings()]
-    db.dispose()
-    yield url, enums
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    try:
+        yield str(
+            sa.make_url(normalise_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """A migrated PostgreSQL database for this test session, and its seeded enum rows."""
+    require_postgres()
+    with scratch_postgres_database() as url:
+        db = Database(url)
+        db.migrate()
+        with db.read() as conn:
+            enums = [dict(r) for r in conn.execute(sa.text("SELECT kind, name FROM enum_value")).mappings()]
+        db.dispose()
+        yield url, enums
 
 
 @pytest.fixture(scope="session")

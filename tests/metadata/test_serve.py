@@ -7,17 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
-from genolog.metadata.db import normalise_url
-from tests.conftest import POSTGRES_URL, _postgres_reachable
+from tests.conftest import _postgres_reachable, scratch_postgres_database
 from tests.metadata.live import free_port, wait_until_healthy
 
 
@@ -67,32 +64,18 @@ def _clean_env() -> dict[str, str]:
 def _fresh_databases(kind: str, tmp_path: Path) -> Iterator[Callable[[int], list[str]]]:
     """Per round, the ``--data-dir``/``--db`` arguments of a database that does not exist yet (a new
     data dir; on PostgreSQL a new, empty database, dropped afterwards)."""
-    made: list[str] = []
-    admin = None
-    if kind == "postgres":
-        if _postgres_reachable():
-            pytest.skip("PostgreSQL is not reachable")
-        admin = sa.create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    if kind == "postgres" and _postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable")
 
-    def arguments(round_: int) -> list[str]:
-        data_dir = ["--data-dir", str(tmp_path / f"round-{round_}")]
-        if admin is None:
-            return data_dir
-        name = f"genolog_race_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        url = sa.make_url(normalise_url(POSTGRES_URL)).set(database=name)
-        return [*data_dir, "--db", url.render_as_string(hide_password=False)]
+    with ExitStack() as databases:
 
-    try:
+        def arguments(round_: int) -> list[str]:
+            data_dir = ["--data-dir", str(tmp_path / f"round-{round_}")]
+            if kind != "postgres":
+                return data_dir
+            return [*data_dir, "--db", databases.enter_context(scratch_postgres_database("genolog_race"))]
+
         yield arguments
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                for name in made:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,6 +1,9 @@
 """Building genolog's images without any image registry: a Debian base from Debian's own packages
 (debootstrap), then ``images/<name>/Dockerfile`` on top of it, with everything the build needs put into
-its context beforehand (genolog's package and its dependencies as wheels), so builds need no network.
+its context beforehand, so builds need no network. What goes into the context is the image's choice
+(``context`` in ``images/<name>/image.toml``, steps of `CONTEXT_STEPS`): by default genolog's package
+as files and the wheels of the folder's ``requirements.txt``; the server image asks for genolog itself
+as a wheel built from the source checkout, with every dependency as wheels.
 
 Each built image is tagged ``localhost/genolog/<name>:<version>`` (the version from
 ``images/<name>/VERSION``, else genolog's) and recorded in ``<data dir>/images.toml``: its ``[images]``
@@ -10,14 +13,16 @@ table is what `image_path` reads in genolog's default config and in the analysis
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +35,9 @@ from genolog.containers._engine import ContainerError, Engine
 
 BASE_NAME = "localhost/genolog/base"
 BASE_PACKAGES = ("python3", "python3-venv", "ca-certificates")
+#: What debootstrap leaves that no build uses (builds have no network, so no apt-get either): the
+#: downloaded packages and apt's package lists, a third of the base image. ``apt-get update`` restores the lists.
+BASE_LEFTOVERS = ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*_*")
 Progress = Callable[[str], None]
 
 
@@ -102,6 +110,9 @@ def build_base(engine: Engine, suite: str | None, mirror: str | None, progress: 
             "debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", suite, str(root), mirror,
         ]  # fmt: skip
         _stream(command, progress, f"debootstrap {suite}")
+        for pattern in BASE_LEFTOVERS:
+            for leftover in root.glob(pattern):
+                leftover.unlink()
         progress(f"importing the root file system as {tag}")
         tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
         imported = subprocess.run(
@@ -140,22 +151,110 @@ def build_image(engine: Engine, name: str, base: str | None, progress: Progress)
     tag = image_tag(name)
     replaced = engine.image_id(tag)
     with tempfile.TemporaryDirectory(prefix=f"genolog-image-{name}-") as tmp:
-        context = Path(tmp)
-        shutil.copy(folder / "Dockerfile", context / "Dockerfile")
-        package = Path(genolog.__file__).resolve().parent
-        shutil.copytree(package, context / "genolog", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        wheels = context / "wheels"
-        wheels.mkdir()
-        requirements = folder / "requirements.txt"
-        if requirements.is_file():
-            shutil.copy(requirements, wheels / "requirements.txt")
-            download_wheels(wheels, base_python_version(engine, base), progress)
-        else:
-            (wheels / "requirements.txt").write_text("")
-        image_id = build_context(engine, context, base, tag, progress)
+        context = BuildContext(Path(tmp), folder, engine, base, progress)
+        shutil.copy(folder / "Dockerfile", context.path / "Dockerfile")
+        context.wheels.mkdir()
+        (context.wheels / "requirements.txt").write_text("")
+        for step in context_steps(folder):
+            CONTEXT_STEPS[step](context)
+        image_id = build_context(engine, context.path, base, tag, progress)
     record(name, tag, image_id)
     remove_replaced(engine, replaced, image_id)
     return BuiltImage(name, tag, image_id)
+
+
+# -- what goes into a build's context ----------------------------------------------------------
+@dataclass
+class BuildContext:
+    """A build's context folder while `CONTEXT_STEPS` fill it, and what they need to know."""
+
+    path: Path
+    folder: Path  # images/<name>
+    engine: Engine
+    base: str
+    progress: Progress
+
+    @property
+    def wheels(self) -> Path:
+        return self.path / "wheels"
+
+    @functools.cached_property
+    def python(self) -> str:
+        """The ``major.minor`` of the base image's Python, which the wheels are downloaded for."""
+        return base_python_version(self.engine, self.base)
+
+
+def add_genolog_package(context: BuildContext) -> None:
+    """``genolog/``: the genolog package this command runs from, as files (pure Python)."""
+    package = Path(genolog.__file__).resolve().parent
+    shutil.copytree(package, context.path / "genolog", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+def add_requirements(context: BuildContext) -> None:
+    """``wheels/``: the folder's ``requirements.txt`` and the wheels it names, with their dependencies."""
+    requirements = context.folder / "requirements.txt"
+    if requirements.is_file():
+        shutil.copy(requirements, context.wheels / "requirements.txt")
+        download_wheels(context.wheels, context.python, context.progress)
+
+
+def add_genolog_wheel(context: BuildContext) -> None:
+    """``wheels/``: genolog built as a wheel from its source checkout (the code this command runs), with
+    its dependencies as wheels; ``pip install --no-index --find-links wheels genolog`` installs it."""
+    root = source_checkout()
+    context.progress(f"building genolog's wheel from {root}")
+    _stream(
+        [
+            sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
+            "--wheel-dir", str(context.wheels), str(root),
+        ],
+        context.progress,
+        "pip wheel",
+    )  # fmt: skip
+    [wheel] = context.wheels.glob("genolog-*.whl")
+    download_wheels(context.wheels, context.python, context.progress, [wheel.name])
+
+
+CONTEXT_STEPS: dict[str, Callable[[BuildContext], None]] = {
+    "genolog-package": add_genolog_package,
+    "requirements": add_requirements,
+    "genolog-wheel": add_genolog_wheel,
+}
+DEFAULT_CONTEXT = ("genolog-package", "requirements")
+
+
+def context_steps(folder: Path) -> list[str]:
+    """The steps an image's context needs: ``context`` in its ``image.toml``, else `DEFAULT_CONTEXT`."""
+    declared = folder / "image.toml"
+    if not declared.is_file():
+        return list(DEFAULT_CONTEXT)
+    try:
+        steps = tomllib.loads(declared.read_text()).get("context", list(DEFAULT_CONTEXT))
+    except tomllib.TOMLDecodeError as e:
+        raise ContainerError(f"{declared} is not valid TOML: {e}") from None
+    if not isinstance(steps, list):
+        raise ContainerError(f"{declared}: context must be a list of steps, such as {list(DEFAULT_CONTEXT)}")
+    unknown = [s for s in steps if s not in CONTEXT_STEPS]
+    if unknown:
+        raise ContainerError(
+            f"{declared}: unknown context steps {unknown}; known: {', '.join(CONTEXT_STEPS)}"
+        )
+    return [str(s) for s in steps]
+
+
+def source_checkout() -> Path:
+    """The source checkout genolog runs from (its pyproject.toml beside ``src/``): the wheel's source."""
+    root = Path(genolog.__file__).resolve().parents[2]
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        with contextlib.suppress(tomllib.TOMLDecodeError):
+            if tomllib.loads(pyproject.read_text()).get("project", {}).get("name") == "genolog":
+                return root
+    raise ContainerError(
+        "this image installs genolog as a wheel built from its source checkout, but genolog runs from "
+        f"{Path(genolog.__file__).parent}, not from a checkout: run `genolog images build` from a clone "
+        "(pip install -e . or PYTHONPATH=src)"
+    )
 
 
 def remove_replaced(engine: Engine, old: str | None, new: str | None) -> None:
@@ -165,25 +264,33 @@ def remove_replaced(engine: Engine, old: str | None, new: str | None) -> None:
         engine.run("image", "rm", old)
 
 
-def download_wheels(wheels: Path, python: str, progress: Progress) -> None:
-    """Download ``wheels/requirements.txt`` and its dependencies as wheels for `python` (``3.11``) on
-    this machine's architecture into `wheels`, so the build itself needs no network."""
-    progress(f"downloading the wheels of requirements.txt for Python {python}")
+def download_wheels(
+    wheels: Path, python: str, progress: Progress, requirements: Sequence[str] = ("-r", "requirements.txt")
+) -> None:
+    """Download `requirements` (pip's arguments, relative to `wheels`: ``wheels/requirements.txt``
+    unless told, or a wheel file) and their dependencies as wheels for `python` (``3.11``) on this
+    machine's architecture into `wheels`, so the build itself needs no network."""
+    progress(f"downloading the wheels of {' '.join(requirements)} for Python {python}")
     _stream(
         [
             sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--only-binary=:all:",
             f"--python-version={python}", f"--platform=manylinux2014_{platform.machine()}",
-            "--dest", str(wheels), "-r", str(wheels / "requirements.txt"),
+            "--dest", ".", *requirements,
         ],
         progress,
         "pip download",
+        cwd=wheels,
     )  # fmt: skip
 
 
 def build_context(engine: Engine, context: Path, base: str, tag: str, progress: Progress) -> str:
     """Build the Dockerfile in `context` on `base` without network, tag it `tag`; returns its id."""
+    # podman writes OCI images by default, which have no field for HEALTHCHECK (it would be dropped)
+    docker_format = ["--format", "docker"] if engine.kind == "podman" else []
     _stream(
-        engine.argv("build", "--network=none", "--build-arg", f"BASE={base}", "-t", tag, str(context)),
+        engine.argv(
+            "build", "--network=none", *docker_format, "--build-arg", f"BASE={base}", "-t", tag, str(context)
+        ),
         progress,
         f"{engine.kind} build {tag}",
     )
@@ -204,11 +311,11 @@ def base_python_version(engine: Engine, base: str) -> str:
     return answer.stdout.strip()
 
 
-def _stream(command: list[str], progress: Progress, what: str) -> None:
+def _stream(command: list[str], progress: Progress, what: str, cwd: Path | None = None) -> None:
     """Run a long command, passing each output line to ``progress``; its tail goes into the error."""
     tail: list[str] = []
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", cwd=cwd
     ) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
