@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from prometheus_client import (
     multiprocess,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -62,6 +64,7 @@ ROWS_INGESTED = Counter(
     ["entity", "outcome"],
 )
 
+_pools: weakref.WeakSet[QueuePool] = weakref.WeakSet()  # this process' pools, gone with their engines
 _PENDING = "genolog.metrics.pending_rows"  # a connection's counts, until its transaction commits
 
 
@@ -103,22 +106,13 @@ def _running(pid: int) -> bool:
 
 
 def watch(engine: Engine) -> None:
-    """Keep the pool gauges current as connections are taken and given back, and count the rows of
-    upserts once their transaction commits."""
+    """Count the engine's pool in the pool gauges, and the rows of its upserts once their transaction
+    commits."""
     pool = engine.pool
-
-    def pool_changed(*_: Any) -> None:
-        size = getattr(pool, "size", None)
-        checked_in = getattr(pool, "checkedin", None)
-        checked_out = getattr(pool, "checkedout", None)
-        if callable(size) and callable(checked_in) and callable(checked_out):  # a QueuePool
-            POOL_SIZE.set(size())
-            POOL_IDLE.set(checked_in())
-            POOL_CHECKED_OUT.set(checked_out())
-
-    for event in ("connect", "checkout", "checkin", "close"):
-        sa.event.listen(pool, event, pool_changed)
-    pool_changed()
+    if isinstance(pool, QueuePool):  # the pool of PostgreSQL and of an SQLite file
+        _pools.add(pool)
+        sa.event.listen(pool, "checkout", sample_pools)
+        sample_pools()
 
     @sa.event.listens_for(engine, "commit")
     def _committed(conn: Connection) -> None:
@@ -130,6 +124,15 @@ def watch(engine: Engine) -> None:
     @sa.event.listens_for(engine, "rollback")
     def _rolled_back(conn: Connection) -> None:
         conn.info.pop(_PENDING, None)
+
+
+def sample_pools(*_: Any) -> None:
+    """Set the pool gauges from this process' pools: at each checkout, and at the end of each request
+    (``observability``; SQLAlchemy's checkin event comes before the connection is back in the pool)."""
+    pools = list(_pools)
+    POOL_SIZE.set(sum(p.size() for p in pools))
+    POOL_IDLE.set(sum(p.checkedin() for p in pools))
+    POOL_CHECKED_OUT.set(sum(p.checkedout() for p in pools))
 
 
 def rows_written(conn: Connection, counts: Mapping[str, Mapping[str, int]]) -> None:

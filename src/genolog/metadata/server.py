@@ -20,6 +20,7 @@ from genolog.metadata.app import create_app
 from genolog.metadata.db import SERVER_THREADS
 from genolog.metadata.errors import Unavailable
 from genolog.metadata.metrics import MULTIPROC_ENV, start_worker_metrics
+from genolog.metadata.observability import uvicorn_logging
 from genolog.metadata.sandbox import load_sandbox
 from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings, check_dev_user_host
@@ -57,6 +58,8 @@ def _reason(error: Exception) -> str:
 
 
 def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console | None = None) -> None:
+    if settings.log_format == "json":  # stdout holds the JSON lines alone: the banner goes to stderr
+        console = Console(stderr=True, soft_wrap=True)
     console = console or Console()
     check_dev_user_host(settings)
     svc = prepare(settings)
@@ -79,6 +82,7 @@ def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console |
             f"  [yellow]development mode:[/] unauthenticated requests act as admin user {settings.dev_user!r}; "
             f"for the metamist client: SM_ENVIRONMENT=local SM_URL={base}"
         )
+    logging_options = uvicorn_logging(settings.log_format)
     if settings.workers > 1:
         console.print(f"  {settings.workers} worker processes")
         _warn_of_connection_limit(svc, console)
@@ -91,11 +95,12 @@ def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console |
                 host=settings.host,
                 port=settings.port,
                 log_level="info",
+                **logging_options,
             )
         return
     app = create_app(svc)
     tune_interpreter()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", **logging_options)
 
 
 def _warn_of_connection_limit(svc: Service, console: Console) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from genolog.metadata import request_info
 from genolog.metadata.errors import Unauthenticated
 from genolog.metadata.permissions import Caller
 from genolog.metadata.service._service import Service
@@ -15,6 +16,7 @@ AUTHENTICATION_REQUIRED = "Authentication required: send 'Authorization: Bearer 
 def caller_for_token(conn: Connection, token: str) -> Caller:
     """The token's owner; ``Unauthenticated`` for a token that is unknown, revoked or expired."""
     user = identity.user_for_token(conn, token)
+    request_info.note_caller(user)
     return Caller(
         user=user,
         site_roles=identity.site_roles(conn, user),
@@ -28,6 +30,7 @@ def authenticate(conn: Connection, token: str | None, dev_user: str | None) -> C
     if token is not None:
         return caller_for_token(conn, token)
     if dev_user:
+        request_info.note_caller(dev_user)
         return Caller(
             user=dev_user, site_roles={"admin"}, project_roles=projects.roles_by_project(conn, dev_user)
         )
