@@ -125,6 +125,10 @@ def watch(engine: Engine) -> None:
     def _rolled_back(conn: Connection) -> None:
         conn.info.pop(_PENDING, None)
 
+    @sa.event.listens_for(engine, "reset")
+    def _returned(_dbapi_connection: Any, record: Any, _state: Any) -> None:
+        record.info.pop(_PENDING, None)  # given back without a commit: rolled back
+
 
 def sample_pools(*_: Any) -> None:
     """Set the pool gauges from this process' pools: at each checkout, and at the end of each request
