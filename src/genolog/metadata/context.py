@@ -155,6 +155,7 @@ class Tx:
         after = {(e, i): view for e, ids in changed.items() for i, view in snapshot(self, e, ids).items()}
         rows = []
         created: dict[tuple[str, int | None], list[int]] = {}
+        updated_projects: set[int | None] = set()
         for (entity, i), (project_id, old) in self._touched.items():
             if old is None:
                 # created by this request (entities are only ever deleted with their whole project)
@@ -164,6 +165,7 @@ class Tx:
             new = after.get((entity, i))
             if old == new:
                 continue
+            updated_projects.add(project_id)
             rows.append(
                 {
                     "audit_log_id": self.audit_log_id,
@@ -175,7 +177,7 @@ class Tx:
                     "new": new,
                 }
             )
-        _take_turns_per_project(self.conn, {r["project_id"] for r in rows} | {p for _, p in created})
+        _take_turns_per_project(self.conn, updated_projects | {p for _, p in created})
         for (entity, project_id), ids in created.items():
             # one statement per kind, the rows made by the database: a bulk ingest creates three a sample
             listed = id_values(self.conn, ids).subquery()
