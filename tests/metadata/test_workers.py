@@ -120,10 +120,40 @@ def serve_workers(db_url: str, tmp_path: Path, *extra: str) -> Iterator[Served]:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0, stderr.read_text()
     assert not list(scratch.iterdir()), "the run folder is removed"
-    for pid in workers:
+    for pid in served.worker_pids():
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
     problems = stderr.read_text()
     assert "Traceback" not in problems and "locked" not in problems, problems
+
+
+def test_one_process_logs_json_and_serves_metrics(tmp_path: Path) -> None:
+    """Without --workers: the JSON access log and /metrics of the one process (no multiprocess folder)."""
+    port = free_port()
+    command = [sys.executable, "-m", "genolog.cli", "serve", "--data-dir", str(tmp_path), "--port", str(port)]
+    command += ["--log-format", "json", "--dev-user", "dev"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GENOLOG_", "PROMETHEUS_"))}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base, alive=lambda: process.poll() is None, timeout=120)
+        answer = httpx.get(f"{base}/api/v1/project/", headers={"sm-ar-guid": "ar-1", "X-Request-ID": "r-1"})
+        assert answer.status_code == 200 and answer.headers["x-request-id"] == "r-1"
+        metrics = httpx.get(f"{base}/metrics").text
+        assert (
+            metric_values(metrics, "genolog_http_requests_total")[
+                '{method="GET",route="/api/v1/project/",status="2xx"}'
+            ]
+            == 1
+        )
+        assert metric_values(metrics, "genolog_db_pool_size")[""] == 10
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    lines = [json.loads(line) for line in stdout.splitlines()]  # stdout: the JSON lines alone
+    [line] = [line for line in lines if line["request_id"] == "r-1"]
+    assert line["user"] == "dev" and line["ar_guid"] == "ar-1" and line["pid"] == process.pid
+    assert line["route"] == "/api/v1/project/" and line["path"] == "/api/v1/project/"
+    assert "genolog metadata service on" in stderr  # the banner
 
 
 def metric_values(text: str, name: str) -> dict[str, float]:
@@ -288,8 +318,28 @@ def test_fifty_writers_at_once_through_two_workers_all_succeed(
     IMMEDIATE, a 60-second busy timeout), and every write is stored once."""
     headers = Api(svc).user("admin", "admin")
     with serve_workers(db_url, tmp_path) as served:
-        project, sgs = _setup(served.base, headers, random.Random(SEED + 7))
-        results = _run_jobs(served.base, headers, project, sgs)
-        _assert_all_stored(served.base, headers, project, results)
-        writers = {line["pid"] for line in served.access_lines() if line["method"] == "PATCH"}
-        assert writers == served.worker_pids()
+        # the kernel hands each new connection to either worker; rounds until both took writes at once
+        for round_ in range(5):
+            seen = len(served.access_lines())
+            project, sgs = _setup(served.base, headers, random.Random(SEED + 7 + round_))
+            results = _run_jobs(served.base, headers, project, sgs)
+            _assert_all_stored(served.base, headers, project, results)
+            writers = {line["pid"] for line in served.access_lines()[seen:] if line["method"] == "PATCH"}
+            if writers == served.worker_pids():
+                break
+        assert writers == served.worker_pids(), "in five rounds one worker took every job's writes"
+
+        # a worker killed outright is replaced; /metrics keeps what it counted, not its pool
+        metrics = httpx.get(f"{served.base}/metrics").text
+        pool_size = metric_values(metrics, "genolog_db_pool_size")[""]
+        counted = sum(metric_values(metrics, "genolog_http_requests_total").values())
+        killed = min(served.worker_pids())
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while len(served.worker_pids()) < WORKERS + 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(served.worker_pids()) == WORKERS + 1, "the killed worker was not replaced"
+        wait_until_healthy(served.base)
+        metrics = httpx.get(f"{served.base}/metrics").text
+        assert metric_values(metrics, "genolog_db_pool_size")[""] == pool_size  # two live pools again
+        assert sum(metric_values(metrics, "genolog_http_requests_total").values()) > counted
