@@ -65,6 +65,7 @@ ROWS_INGESTED = Counter(
 )
 
 _pools: weakref.WeakSet[QueuePool] = weakref.WeakSet()  # this process' pools, gone with their engines
+_last_sample: tuple[int, int, int] | None = None  # the pool gauges' values as last set
 _PENDING = "genolog.metrics.pending_rows"  # a connection's counts, until its transaction commits
 
 
@@ -133,10 +134,18 @@ def watch(engine: Engine) -> None:
 def sample_pools(*_: Any) -> None:
     """Set the pool gauges from this process' pools: at each checkout, and at the end of each request
     (``observability``; SQLAlchemy's checkin event comes before the connection is back in the pool)."""
+    global _last_sample
     pools = list(_pools)
-    POOL_SIZE.set(sum(p.size() for p in pools))
-    POOL_IDLE.set(sum(p.checkedin() for p in pools))
-    POOL_CHECKED_OUT.set(sum(p.checkedout() for p in pools))
+    sample = (
+        sum(p.size() for p in pools),
+        sum(p.checkedin() for p in pools),
+        sum(p.checkedout() for p in pools),
+    )
+    if sample != _last_sample:  # a gauge set is a locked file write in multiprocess mode: only changes
+        _last_sample = sample
+        POOL_SIZE.set(sample[0])
+        POOL_IDLE.set(sample[1])
+        POOL_CHECKED_OUT.set(sample[2])
 
 
 def rows_written(conn: Connection, counts: Mapping[str, Mapping[str, int]]) -> None:
