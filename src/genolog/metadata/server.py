@@ -132,7 +132,8 @@ def worker_run_dir(settings: ServerSettings) -> Iterator[Path]:
     run_dir = Path(tempfile.mkdtemp(prefix="genolog-serve-"))
     saved = {name: os.environ.get(name) for name in (RUN_DIR_ENV, MULTIPROC_ENV)}
     try:
-        (run_dir / SETTINGS_FILE).write_text(settings.model_dump_json())
+        with os.fdopen(os.open(run_dir / SETTINGS_FILE, os.O_WRONLY | os.O_CREAT, 0o600), "w") as file:
+            file.write(settings.model_dump_json())
         (run_dir / "metrics").mkdir()
         # the workers are spawned (uvicorn), so they start from this environment
         os.environ[RUN_DIR_ENV] = str(run_dir)
