@@ -46,6 +46,8 @@ def test_file_then_environment_then_command_line(tmp_path: Path, monkeypatch: py
         ("[server]\nport = 'abc'\n", "port"),
         ("[server]\ncolour = 1\n", "colour"),
         ("not toml [", "not valid TOML"),
+        ("[server]\nworkers = 0\n", "workers: Input should be greater than or equal to 1"),
+        ("[server]\nlog_format = 'xml'\n", "log_format: Input should be 'text' or 'json'"),
     ],
 )
 def test_bad_settings_are_named(tmp_path: Path, content: str, message: str) -> None:
@@ -58,3 +60,26 @@ def test_bad_settings_are_named(tmp_path: Path, content: str, message: str) -> N
 def test_missing_config_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_workers_log_format_and_metrics_token_from_file_environment_and_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "genolog.toml"
+    config.write_text('[server]\nworkers = 3\nlog_format = "json"\nmetrics_token = "from-file"\n')
+    for name in ("GENOLOG_WORKERS", "GENOLOG_LOG_FORMAT", "GENOLOG_METRICS_TOKEN", "GENOLOG_SERVER_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(config)
+    assert (settings.workers, settings.log_format, settings.metrics_token) == (3, "json", "from-file")
+    monkeypatch.setenv("GENOLOG_WORKERS", "2")
+    monkeypatch.setenv("GENOLOG_METRICS_TOKEN", "from-env")
+    assert (load_settings(config).workers, load_settings(config).metrics_token) == (2, "from-env")
+    assert load_settings(config, workers=4, log_format="text").model_dump(
+        include={"workers", "log_format"}
+    ) == {
+        "workers": 4,
+        "log_format": "text",
+    }
+    monkeypatch.delenv("GENOLOG_WORKERS")
+    monkeypatch.delenv("GENOLOG_METRICS_TOKEN")
+    assert load_settings().workers == 1 and load_settings().log_format == "text"

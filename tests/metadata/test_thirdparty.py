@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import strawberry
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.testclient import TestClient
 from graphql import GraphQLObjectType, GraphQLSchema, get_argument_values, parse
 from pydantic import BaseModel
@@ -129,3 +129,30 @@ def test_fastapi_leaves_the_json_body_it_decoded_on_the_request() -> None:
         response = client.post("/model", content=b"name=x", headers={"content-type": "text/plain"})
         assert response.status_code == 422
         assert seen.pop() is None
+
+
+def test_fastapi_pairs_an_included_route_with_its_full_template() -> None:
+    inner = APIRouter(prefix="/thing")
+
+    @inner.get("/{thing_id}/parts")
+    def parts(thing_id: int) -> list[int]:
+        return [thing_id]
+
+    app = FastAPI()
+    app.include_router(inner, prefix="/api/v1")
+    seen: list[Any] = []
+
+    @app.middleware("http")
+    async def keep_route(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        seen.append(request.scope.get("route"))
+        return response
+
+    with (
+        private_api_of("fastapi.routing.iter_route_contexts", "fastapi", "starlette"),
+        TestClient(app) as client,
+    ):
+        assert client.get("/api/v1/thing/3/parts").json() == [3]
+        templates = _thirdparty.route_templates(app.routes)
+        served = seen.pop()
+        assert templates.get(id(served), getattr(served, "path", None)) == "/api/v1/thing/{thing_id}/parts"

@@ -4,12 +4,19 @@ who may see it, and what it costs in statements."""
 from __future__ import annotations
 
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from genolog.metadata.context import AuditInfo
+from genolog.metadata.models import AnalysisUpdate
+from genolog.metadata.permissions import Caller
+from genolog.metadata.service import analyses
 from genolog.metadata.service.qc_outliers import find_outliers
+from genolog.metadata.service.session import writing
 from tests.metadata.support import Api, sample_with_group
 from tests.web.support import Site, build_site, signed_in
 
@@ -241,3 +248,30 @@ def test_dips_are_flagged_when_deep_whatever_the_cohort() -> None:
         "mid-read dip 6.0 at R2 position 9"
     ]
     assert find_outliers([{"dip": 4.0}, {"dip": None}]) == [([], 0.0), ([], 0.0)]
+
+
+def test_a_write_recorded_first_commits_first_so_the_cohort_shows_it(api: Api, db_url: str) -> None:
+    """On PostgreSQL two writers of a project could record their changes in one order and commit in the
+    other: a cohort read between the two commits would then be kept under the later change's id, without
+    the earlier change, until the project changed again. A writer that has recorded its changes makes
+    the project's next writer wait for its commit (``context._take_turns_per_project``)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite's writers take turns: no write commits while another is open")
+    site = cohort(api, 6)
+    reader = signed_in(api, "reader")
+    slow = add_qc(api, site.groups[0], summary(33.0))
+    other = add_qc(api, site.groups[1], summary(33.2))
+
+    def row_of_first_group() -> str:
+        return dict(heatmap_rows(reader.get("/projects/proj/qc").text))[site.groups[0]]
+
+    with ThreadPoolExecutor(max_workers=1) as background:
+        with writing(api.svc, Caller("admin", {"admin"}, {}), AuditInfo("admin")) as session:
+            analyses.update(session, slow, AnalysisUpdate(meta={"qc": summary(14.0)}))
+            session.tx.finish()  # its changes recorded, as a commit does first
+            later = background.submit(api.ok, "PATCH", f"/analysis/{other}/", json={"meta": {"note": "x"}})
+            time.sleep(1)
+            assert not later.done(), "the later writer committed before the earlier one"
+            assert "outlier" not in row_of_first_group()  # neither write is visible yet
+        assert later.result(timeout=60) is True
+    assert "⚠ outlier" in row_of_first_group()

@@ -12,12 +12,15 @@ Uses checked against: strawberry-graphql 0.341, graphql-core 3.3, FastAPI 0.165 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any
 
 import strawberry
+from fastapi import routing as fastapi_routing
 from graphql import GraphQLSchema
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments as _convert_arguments
 
@@ -70,3 +73,26 @@ def parsed_json_body(request: Request) -> tuple[bytes, Any] | None:
     if body and "_json" in cached:
         return body, cached["_json"]
     return None
+
+
+# --- FastAPI: the full template of the route that served a request (metadata/observability.py) ----------
+# The metrics and the access log name a request's route by its template. FastAPI 0.165 keeps an included
+# router nested: the route it leaves in ``scope["route"]`` is the router's own ``APIRoute``, whose
+# ``path`` lacks the prefix it was included under (``/project/`` for ``/api/v1/project/``), and only the
+# undocumented ``fastapi.routing.iter_route_contexts`` pairs each such route with its full template.
+# Versions that copy an included route with its full path (before 0.16x) have no such function: there
+# the route's own template is the full one.
+
+
+def route_templates(routes: Sequence[BaseRoute]) -> dict[int, str]:
+    """``id()`` of every route object a request's ``scope["route"]`` may hold -> its full path template
+    (``/api/v1/sample/{id}``; a mount's ``/static/web/{path}``)."""
+    walk = getattr(fastapi_routing, "iter_route_contexts", None)
+    if walk is None:
+        return {}
+    found: dict[int, str] = {}
+    for context in walk(routes):
+        template = context.path_format
+        if isinstance(template, str):
+            found.setdefault(id(context.original_route), template)
+    return found

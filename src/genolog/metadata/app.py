@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genolog import __version__
+from genolog.metadata import observability
 from genolog.metadata.api import (
     analyses,
     analysis_runner,
@@ -130,6 +131,7 @@ def create_app(svc: Service) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, svc=svc, streamed=(f"{API_PREFIX}{ingest.router.prefix}/",))
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ProcessTimeMiddleware)
+    observability.install(app, svc.settings)  # its middleware the outermost: it times all the rest
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

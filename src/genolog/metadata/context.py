@@ -155,6 +155,7 @@ class Tx:
         after = {(e, i): view for e, ids in changed.items() for i, view in snapshot(self, e, ids).items()}
         rows = []
         created: dict[tuple[str, int | None], list[int]] = {}
+        updated_projects: set[int | None] = set()
         for (entity, i), (project_id, old) in self._touched.items():
             if old is None:
                 # created by this request (entities are only ever deleted with their whole project)
@@ -164,6 +165,7 @@ class Tx:
             new = after.get((entity, i))
             if old == new:
                 continue
+            updated_projects.add(project_id)
             rows.append(
                 {
                     "audit_log_id": self.audit_log_id,
@@ -175,6 +177,7 @@ class Tx:
                     "new": new,
                 }
             )
+        _take_turns_per_project(self.conn, updated_projects | {p for _, p in created})
         for (entity, project_id), ids in created.items():
             # one statement per kind, the rows made by the database: a bulk ingest creates three a sample
             listed = id_values(self.conn, ids).subquery()
@@ -193,3 +196,21 @@ class Tx:
         if rows:
             insert_many(self.conn, t.change, rows)
         self._touched.clear()
+
+
+# The first key of the advisory locks ``_take_turns_per_project`` takes (the second: the project's id).
+CHANGE_LOCK_CLASS = 0x67656E6F  # "geno"
+
+
+def _take_turns_per_project(conn: Connection, project_ids: set[int | None]) -> None:
+    """On PostgreSQL, hold each project's change lock until commit, so that the changes of one project
+    are recorded and committed one writer at a time: their ids then commit in order, and whoever sees a
+    project's highest change id sees every change below it (what ``service.cohort_qc``'s fingerprint
+    relies on). Without it a writer could draw its ids, another draw higher ones and commit first, and a
+    reader in between see the higher id without the lower. Only this end of a write waits (recording the
+    change rows and committing); SQLite's writers take turns already. Locked in order of id, so two
+    writers of the same projects never wait for each other both ways."""
+    ids = sorted(p for p in project_ids if p is not None)
+    if ids and conn.dialect.name == "postgresql":
+        key = sa.literal(CHANGE_LOCK_CLASS, sa.Integer)
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key, id_values(conn, ids).subquery().c.value)))

@@ -22,6 +22,7 @@ from genolog.metadata.context import AuditInfo
 from genolog.metadata.errors import Unauthenticated
 from genolog.metadata.permissions import READ, WRITE, Caller
 from genolog.metadata.service._service import Service
+from genolog.metadata import request_info
 from genolog.metadata.service.identity import authenticate, caller_for_token
 from genolog.metadata.service.session import Session, session_on
 
@@ -67,6 +68,7 @@ def page_caller(conn: Connection, credentials: Credentials, svc: Service) -> Cal
         caller = _token_owner(conn, credentials.session_token)
         if caller is None:
             raise SignedOut(expired=True)
+        request_info.note_caller(caller.user)  # for the access log
         return caller
     if credentials.api_credentials or svc.settings.dev_user:
         try:

@@ -21,7 +21,9 @@ The kept cohorts (`_cohort_of`), performance code whose rules are these:
   the service records a change with its project, except the creation of a participant, sample, assay or
   sequencing group, which no cohort row can show before an analysis of it is made (which changes the
   fingerprint). A raw SQL write that bypasses the service records no change and may be missed until the
-  next one;
+  next one. A project's changes commit in the order of their ids (on PostgreSQL its writers record their
+  changes and commit one at a time: ``context._take_turns_per_project``; SQLite's writers always take
+  turns), so a fingerprint that shows a change shows every earlier one;
 - memory: at most `CACHED_PROJECTS` cohorts per database, the one read from it longest ago dropped
   first; a cohort holds a few columns of one value per row (and the outliers' reasons), nothing per page;
 - sharing: cohorts are shared by every request and thread (the dictionary under one lock); a kept

@@ -7,6 +7,7 @@ import contextlib
 
 from sqlalchemy.engine import Connection
 
+from genolog.metadata import request_info
 from genolog.metadata.errors import Unauthenticated, Unavailable
 from genolog.metadata.permissions import Caller
 from genolog.metadata.service import oidc
@@ -36,14 +37,17 @@ def authenticate(
     if token is not None and looks_like_jwt(token):
         if provider is None:
             raise Unauthenticated(NOT_CONFIGURED)
-        return oidc.caller_for_claims(conn, provider.verify(token), provider.settings)
-    if token is not None:
-        return caller_for_token(conn, token)
-    if dev_user:
-        return Caller(
+        caller = oidc.caller_for_claims(conn, provider.verify(token), provider.settings)
+    elif token is not None:
+        caller = caller_for_token(conn, token)
+    elif dev_user:
+        caller = Caller(
             user=dev_user, site_roles={"admin"}, project_roles=projects.roles_by_project(conn, dev_user)
         )
-    raise Unauthenticated(AUTHENTICATION_REQUIRED)
+    else:
+        raise Unauthenticated(AUTHENTICATION_REQUIRED)
+    request_info.note_caller(caller.user)  # for the access log
+    return caller
 
 
 def check_token(svc: Service, token: str) -> None:
