@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from genolog.metadata import request_info
 from genolog.metadata.context import AuditInfo
 from genolog.metadata.errors import Unauthenticated
 from genolog.metadata.permissions import READ, WRITE, Caller
 from genolog.metadata.service._service import Service
-from genolog.metadata import request_info
 from genolog.metadata.service.identity import authenticate, caller_for_token
 from genolog.metadata.service.session import Session, session_on
 
