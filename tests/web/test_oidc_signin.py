@@ -157,3 +157,23 @@ def test_an_unreachable_provider_is_a_503_page(db_url: str) -> None:
         assert answer.status_code == 503 and "cannot be reached" in answer.text
     finally:
         svc.db.dispose()
+
+
+def test_workers_of_a_public_client_share_one_sign_in_flow_key() -> None:
+    """A flow started on one worker of ``serve --workers N`` finishes on another: with no client secret,
+    serve makes one flow key and every worker reads it from the settings it writes for them."""
+    from genolog.metadata.server import shared_by_workers
+    from genolog.metadata.service.oidc_provider import OidcProvider
+    from genolog.metadata.settings import AuthSettings, ServerSettings
+    from genolog.web import oidc_login
+
+    public = ServerSettings(auth=AuthSettings(issuer="https://idp.example", client_id="genolog"))
+    shared = shared_by_workers(public)
+    workers = [
+        OidcProvider(ServerSettings.model_validate_json(shared.model_dump_json()).auth) for _ in range(2)
+    ]
+    keys = {oidc_login._flow_key(worker) for worker in workers}
+    assert len(keys) == 1
+    assert keys != {oidc_login._flow_key(OidcProvider(public.auth))}  # not this process' own key
+    confidential = AuthSettings(issuer="https://idp.example", client_id="genolog", client_secret="s")
+    assert shared_by_workers(ServerSettings(auth=confidential)).auth.flow_secret is None

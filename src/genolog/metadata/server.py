@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -119,7 +120,7 @@ def worker_run_dir(settings: ServerSettings) -> Iterator[Path]:
     saved = {name: os.environ.get(name) for name in (RUN_DIR_ENV, MULTIPROC_ENV)}
     try:
         with os.fdopen(os.open(run_dir / SETTINGS_FILE, os.O_WRONLY | os.O_CREAT, 0o600), "w") as file:
-            file.write(settings.model_dump_json())
+            file.write(shared_by_workers(settings).model_dump_json())
         (run_dir / "metrics").mkdir()
         # the workers are spawned (uvicorn), so they start from this environment
         os.environ[RUN_DIR_ENV] = str(run_dir)
@@ -132,6 +133,17 @@ def worker_run_dir(settings: ServerSettings) -> Iterator[Path]:
             else:
                 os.environ[name] = value
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def shared_by_workers(settings: ServerSettings) -> ServerSettings:
+    """The settings every worker reads: with a sign-in flow key made here when single sign-on has none
+    (a public client), so that a flow started on one worker finishes on another."""
+    auth = settings.auth
+    if auth.issuer and not (auth.flow_secret or auth.client_secret):
+        return settings.model_copy(
+            update={"auth": auth.model_copy(update={"flow_secret": secrets.token_urlsafe(32)})}
+        )
+    return settings
 
 
 def worker_app() -> FastAPI:

@@ -47,6 +47,11 @@ class AuthSettings(BaseModel):
     client_secret: str | None = Field(
         default=None, description="genolog's client secret (unset: a public client, PKCE only)"
     )
+    flow_secret: str | None = Field(
+        default=None,
+        description="Key that signs the sign-in flow cookie (default: from the client secret, else one made "
+        "by serve for its workers); set it when several hosts serve one site with a public client",
+    )
     scopes: str = Field(default="openid email profile", description="Scopes the web sign-in asks for")
     provider_name: str = Field(default="single sign-on", description="Shown as 'Sign in with <name>'")
     user_claim: str = Field(default="email", description="The claim that names the genolog user")

@@ -34,7 +34,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 FLOW_COOKIE = "genolog_oidc_flow"
 FLOW_PATH = "/signin/oidc"
 FLOW_SECONDS = 600  # how long the provider's page may take
-# without a client secret (a public client) the flow cookie is signed with a key of this process
+# without a flow or client secret (a public client) the flow cookie is signed with a key of this process
 _PROCESS_KEY = secrets.token_bytes(32)
 
 
@@ -44,7 +44,7 @@ def _provider(request: Request) -> tuple[Service, OidcProvider | None]:
 
 
 def _flow_key(provider: OidcProvider) -> bytes:
-    secret = provider.settings.client_secret
+    secret = provider.settings.flow_secret or provider.settings.client_secret
     if not secret:
         return _PROCESS_KEY
     return hashlib.sha256(b"genolog sign-in flow\0" + secret.encode()).digest()
