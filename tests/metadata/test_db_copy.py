@@ -11,16 +11,14 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from alembic import command
 from rich.console import Console
 from typer.testing import CliRunner
@@ -29,11 +27,11 @@ from genolog.cli import app
 from genolog.metadata import tables as t
 from genolog.metadata.context import stored_utc
 from genolog.metadata.copy import CopyFailed, copy_database, rich_progress
-from genolog.metadata.db import Database, alembic_config, current_revision, head_revision, normalise_url
+from genolog.metadata.db import Database, alembic_config, current_revision, head_revision
 from genolog.metadata.errors import BadRequest, Conflict, NotFound, Unavailable
 from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
-from tests.conftest import POSTGRES_URL
+from tests.conftest import scratch_postgres_database
 from tests.metadata.live import free_port, wait_until_healthy
 from tests.metadata.support import Api, Dump, dump, sample_with_group
 from tests.metadata.test_graphql import data
@@ -46,23 +44,8 @@ runner = CliRunner()
 @pytest.fixture
 def new_postgres(postgres_template: tuple[str, Any]) -> Iterator[Callable[[], str]]:
     """Makes scratch PostgreSQL databases (empty: no schema) and drops them after the test."""
-    admin = sa.create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    made: list[str] = []
-
-    def new() -> str:
-        name = f"genolog_copy_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        return (
-            sa.make_url(normalise_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
-        )
-
-    yield new
-    with admin.connect() as conn:
-        for name in made:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with ExitStack() as made:
+        yield lambda: made.enter_context(scratch_postgres_database("genolog_copy"))
 
 
 @contextmanager
