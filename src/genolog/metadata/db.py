@@ -322,7 +322,9 @@ def _begin_postgres(engine: Engine) -> None:
             return
         if timeout is None and conn.connection.info.get(_SESSION_TIMEOUT_MS):
             timeout = 0  # the session's own limit is a statement's of a read without a transaction
-        conn.exec_driver_sql("BEGIN" if timeout is None else f"BEGIN; SET LOCAL statement_timeout = {timeout}")
+        conn.exec_driver_sql(
+            "BEGIN" if timeout is None else f"BEGIN; SET LOCAL statement_timeout = {timeout}"
+        )
 
 
 def _session_timeout(conn: Connection, milliseconds: int) -> None:
