@@ -302,8 +302,8 @@ def _begin_postgres(engine: Engine) -> None:
     The connections are in psycopg's autocommit mode (the engine's isolation level), so psycopg sends no
     BEGIN of its own; it commits and rolls back by the server's transaction status, which this BEGIN
     sets (and without it, commits nothing). Left in psycopg's hands, a read cost a round trip for BEGIN
-    and another for its SET: on a busy machine each round trip waits for the database process and then
-    the server's thread to be scheduled again, milliseconds each (benchmarks/README.md). A connection
+    and another for its SET, each the network's latency to the database (benchmarks/README.md: four
+    round trips fewer per GraphQL read save ~2 ms at a 0.6 ms round trip). A connection
     asked for ``isolation_level="AUTOCOMMIT"`` runs without a transaction, and one asked for another
     level gets psycopg's own BEGIN with it."""
 
