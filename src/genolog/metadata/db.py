@@ -314,13 +314,20 @@ def _begin_postgres(engine: Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         options = conn.get_execution_options()
-        if options.get("isolation_level") == "AUTOCOMMIT" or not conn.connection.dbapi_connection.autocommit:  # type: ignore[union-attr]
+        session_limited = bool(conn.connection.info.get(_SESSION_TIMEOUT_MS))
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            if session_limited:  # a read's limit is not this connection's
+                _session_timeout(conn, 0)
+            return
+        if not conn.connection.dbapi_connection.autocommit:  # type: ignore[union-attr]
+            if session_limited:  # psycopg's BEGIN, then this
+                conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
             return
         timeout = options.get(STATEMENT_TIMEOUT_MS)
         if options.get(NO_TRANSACTION):
             _session_timeout(conn, timeout or 0)
             return
-        if timeout is None and conn.connection.info.get(_SESSION_TIMEOUT_MS):
+        if timeout is None and session_limited:
             timeout = 0  # the session's own limit is a statement's of a read without a transaction
         conn.exec_driver_sql(
             "BEGIN" if timeout is None else f"BEGIN; SET LOCAL statement_timeout = {timeout}"
@@ -421,7 +428,8 @@ def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:
 def statement_time_limit(conn: Connection, seconds: float) -> Iterator[None]:
     """Within this block, a statement on ``conn`` still running ``seconds`` from now is cancelled with an
     error (``OperationalError``): PostgreSQL's ``SET LOCAL statement_timeout`` (each statement, to the end
-    of the transaction, which must be open), or on SQLite a progress handler that interrupts the statement
+    of the transaction; the session's ``statement_timeout`` on a connection read without one, and nothing
+    when the read began with this limit), or on SQLite a progress handler that interrupts the statement
     once the time has passed (removed again at the end: the connection goes back to the pool)."""
     if conn.dialect.name == "postgresql":
         milliseconds = _milliseconds(seconds)
