@@ -2,7 +2,9 @@
 
 The server runs in its own process, as it does for users: a client thread in the server's process would
 fight it for the GIL (each hand-over can wait out the 5 ms switch interval), which makes a 25 ms answer
-look like 45 ms. The server's CPU time and peak memory are read from /proc.
+look like 45 ms. The server's CPU time and peak memory are read from /proc, and so is, on a PostgreSQL on
+this machine, the CPU time of the database processes serving it (its connections carry an
+``application_name`` of their own).
 """
 
 from __future__ import annotations
@@ -41,15 +43,48 @@ def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time process ``pid`` has used so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class Served:
     url: str
     pid: int
+    db_url: str = ""
+    application_name: str = ""  # of the server's PostgreSQL connections
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time the server process has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(self.pid)
+
+    def database_cpu(self) -> dict[int, float]:
+        """The CPU seconds so far of each PostgreSQL process serving the server's connections (empty on
+        SQLite, or when the database runs elsewhere); differences of two of these are what
+        ``database_cpu_between`` sums."""
+        if not self.application_name:
+            return {}
+        engine = sa.create_engine(normalise_url(self.db_url), poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                pids = conn.execute(
+                    sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": self.application_name},
+                ).scalars()
+                return {pid: _cpu_seconds(pid) for pid in pids if Path(f"/proc/{pid}").exists()}
+        finally:
+            engine.dispose()
+
+
+def database_cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """The database CPU seconds used between two ``Served.database_cpu`` readings (a connection opened
+    in between counts from zero)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
     def peak_rss_mib(self) -> float:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -63,6 +98,11 @@ def genolog_serve(db_url: str, dev_user: str = "bench") -> Iterator[Served]:
     """`genolog serve` on ``db_url`` on a free loopback port, in development mode as ``dev_user``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    application_name = ""
+    if normalise_url(db_url).startswith("postgresql"):
+        application_name = f"genolog-bench-{port}"
+        named = sa.make_url(normalise_url(db_url)).update_query_dict({"application_name": application_name})
+        db_url = named.render_as_string(hide_password=False)
     argv = [sys.executable, "-c", "from genolog.cli import app; app()", "serve"]
     argv += ["--port", str(port), "--db", db_url, "--dev-user", dev_user]
     # the server's output goes to a file, shown only if it fails to start
@@ -76,7 +116,7 @@ def genolog_serve(db_url: str, dev_user: str = "bench") -> Iterator[Served]:
                 log.seek(0)
                 sys.stderr.write(log.read())
                 raise
-            yield Served(url, server.pid)
+            yield Served(url, server.pid, db_url, application_name)
         finally:
             server.terminate()
             server.wait(timeout=30)

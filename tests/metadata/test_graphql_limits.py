@@ -301,6 +301,25 @@ def test_a_slow_statement_is_cancelled_at_the_limit(svc: Service) -> None:
     assert elapsed < 3.0
 
 
+def test_a_reads_time_limit_is_its_own(svc: Service) -> None:
+    """On PostgreSQL a read's limit is set by its BEGIN, or on the session of a read without a transaction
+    (the GraphQL route's); it cancels that read's statements and no later transaction's on the connection."""
+    if svc.db.is_sqlite:
+        pytest.skip(
+            "SQLite's limit is statement_time_limit's alone (test_a_slow_statement_is_cancelled_at_the_limit)"
+        )
+    for transaction in (True, False):
+        with svc.db.read(0.2, transaction=transaction) as conn, pytest.raises(sa.exc.OperationalError):
+            conn.exec_driver_sql("SELECT pg_sleep(10)")
+        with svc.db.read(0.2, transaction=transaction) as conn:  # the connection serves reads again
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        with svc.db.write() as conn:
+            conn.exec_driver_sql("SELECT pg_sleep(0.3)")
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+        with svc.db.read() as conn:
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+
+
 def test_graphql_errors_from_coercion_are_not_reported_as_server_errors() -> None:
     wrapped = GraphQLError(
         "Variable '$n' got invalid value", original_error=GraphQLError("Int cannot represent")

@@ -279,11 +279,95 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     # fail (pool timeout, a 503) though the database itself would soon answer them.
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", SERVER_THREADS - 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    # the driver never opens a transaction by itself: ``_begin_postgres`` does, settings included
+    kwargs.setdefault("isolation_level", "AUTOCOMMIT")
     engine = sa.create_engine(url, **kwargs)
     _finish_writes_first(engine)
+    _begin_postgres(engine)
+    _ping_after_idle(engine)
     metrics.watch(engine)
     return engine
+
+
+# Execution options of a connection (``Database.read``): its statements' time limit in milliseconds (set
+# by its BEGIN), and whether it runs without a transaction.
+STATEMENT_TIMEOUT_MS = "genolog_statement_timeout_ms"
+NO_TRANSACTION = "genolog_no_transaction"
+# In a pooled connection's info: the ``statement_timeout`` of its database session (0: none), which a
+# connection without a transaction sets rather than a transaction's SET LOCAL, and others override.
+_SESSION_TIMEOUT_MS = "genolog_session_statement_timeout_ms"
+
+
+def _begin_postgres(engine: Engine) -> None:
+    """Each transaction begun by one simple query, ``BEGIN``, with its statement time limit
+    (``STATEMENT_TIMEOUT_MS``) as ``SET LOCAL`` in the same round trip; none for a connection asked to
+    run without one (``NO_TRANSACTION``).
+
+    The connections are in psycopg's autocommit mode (the engine's isolation level), so psycopg sends no
+    BEGIN of its own; it commits and rolls back by the server's transaction status, which this BEGIN
+    sets (and without it, commits nothing). Left in psycopg's hands, a read cost a round trip for BEGIN
+    and another for its SET, each the network's latency to the database (benchmarks/README.md: four
+    round trips fewer per GraphQL read save ~2 ms at a 0.6 ms round trip). A connection
+    asked for ``isolation_level="AUTOCOMMIT"`` runs without a transaction, and one asked for another
+    level gets psycopg's own BEGIN with it."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_SESSION_TIMEOUT_MS] = 0
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        options = conn.get_execution_options()
+        session_limited = bool(conn.connection.info.get(_SESSION_TIMEOUT_MS))
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            if session_limited:  # a read's limit is not this connection's
+                _session_timeout(conn, 0)
+            return
+        if not conn.connection.dbapi_connection.autocommit:  # type: ignore[union-attr]
+            if session_limited:  # psycopg's BEGIN, then this
+                conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            return
+        timeout = options.get(STATEMENT_TIMEOUT_MS)
+        if options.get(NO_TRANSACTION):
+            _session_timeout(conn, timeout or 0)
+            return
+        if timeout is None and session_limited:
+            timeout = 0  # the session's own limit is a statement's of a read without a transaction
+        conn.exec_driver_sql(
+            "BEGIN" if timeout is None else f"BEGIN; SET LOCAL statement_timeout = {timeout}"
+        )
+
+
+def _session_timeout(conn: Connection, milliseconds: int) -> None:
+    """The database session's ``statement_timeout``, set when it is not that already."""
+    if conn.connection.info.get(_SESSION_TIMEOUT_MS) != milliseconds:
+        conn.exec_driver_sql(f"SET statement_timeout = {milliseconds}")
+        conn.connection.info[_SESSION_TIMEOUT_MS] = milliseconds
+
+
+# A pooled connection idle for longer than this is pinged before it is handed out (and replaced if the
+# ping fails); one in steady use is not, which saves each request a round trip to the database.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for connections that have been idle: a restarted database, or a
+    connection it closed after a while, is found before a request uses it. A connection in steady use
+    that the database drops fails its request, and SQLAlchemy then replaces every pooled connection."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["genolog_idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("genolog_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+        except Exception as error:  # the pool discards this connection and checks out another
+            raise sa.exc.DisconnectionError(str(error)) from error
 
 
 def _finish_writes_first(engine: Engine) -> None:
@@ -349,10 +433,20 @@ def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:
 def statement_time_limit(conn: Connection, seconds: float) -> Iterator[None]:
     """Within this block, a statement on ``conn`` still running ``seconds`` from now is cancelled with an
     error (``OperationalError``): PostgreSQL's ``SET LOCAL statement_timeout`` (each statement, to the end
-    of the transaction, which must be open), or on SQLite a progress handler that interrupts the statement
+    of the transaction; the session's ``statement_timeout`` on a connection read without one, and nothing
+    when the read began with this limit), or on SQLite a progress handler that interrupts the statement
     once the time has passed (removed again at the end: the connection goes back to the pool)."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, math.ceil(seconds * 1000))}")
+        milliseconds = _milliseconds(seconds)
+        options = conn.get_execution_options()
+        begun = options.get(STATEMENT_TIMEOUT_MS)
+        # a read begun with the request's limit a moment ago (``Database.read``) needs no second SET
+        if begun is not None and milliseconds <= begun <= milliseconds + _SAME_LIMIT_MS:
+            pass
+        elif options.get(NO_TRANSACTION):
+            _session_timeout(conn, milliseconds)
+        else:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
         yield
         return
     sqlite = conn.connection.dbapi_connection
@@ -364,6 +458,15 @@ def statement_time_limit(conn: Connection, seconds: float) -> Iterator[None]:
     finally:
         sqlite.set_progress_handler(None, 0)
 
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
+# A limit set at the start of a read at most this much above the one asked for is the same request's (its
+# time passed between the two is the caller's lookup and the query's parsing; a session's is rounded up
+# to 100 ms).
+_SAME_LIMIT_MS = 200
 
 # SQLite virtual-machine steps between looks at the clock: some microseconds of work each.
 _SQLITE_PROGRESS_STEPS = 10_000
@@ -378,9 +481,25 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+    def read(self, time_limit: float | None = None, transaction: bool = True) -> Iterator[Connection]:
+        """A connection that only reads, in a transaction.
+
+        On PostgreSQL: with ``time_limit`` seconds, each statement is cancelled after that long (set by
+        the BEGIN, in the same round trip; SQLite's limit is ``statement_time_limit``'s, around the
+        statements). Without ``transaction``, each statement commits by itself, which saves the round
+        trips of BEGIN and COMMIT; it reads what a transaction would, since under READ COMMITTED (every
+        transaction's here) each statement sees the database as of its own start either way. It cannot
+        hold a server-side cursor (``stream_results``), and its time limit, the session's, is rounded up to a
+        tenth of a second (so that requests with the same limit share it without setting it again)."""
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                options: dict[str, Any] = {NO_TRANSACTION: not transaction}
+                if time_limit is not None:
+                    limit = _milliseconds(time_limit)
+                    options[STATEMENT_TIMEOUT_MS] = limit if transaction else -(-limit // 100) * 100
+                conn.execution_options(**options)
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

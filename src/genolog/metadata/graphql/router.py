@@ -163,8 +163,8 @@ def graphql(body: GraphQLRequest, request: Request, svc: Service = Depends(reque
     SQL statement of a query at most what is left of them."""
     settings = svc.settings
     with query_deadline(settings.graphql_time_limit):
-        # one connection, ping and BEGIN/COMMIT for the caller's lookup and a query's answer
-        with gc_paused(), svc.db.read() as conn:
+        # one connection for the caller's lookup and a query's answer, without a transaction's round trips
+        with gc_paused(), svc.db.read(remaining_time(), transaction=False) as conn:
             caller = caller_of(conn, request, svc)
             tx = Tx(conn, svc.codecs)
             prepared = fast_executor.prepare(body.query, settings.graphql_max_tokens)
