@@ -37,6 +37,7 @@ from tests.metadata.support import Api, Dump, dump, sample_with_group
 from tests.metadata.test_graphql import data
 from tests.metadata.test_graphql_cohorts import TEMPLATE, created
 from tests.metadata.test_graphql_comments import add, ok_mutation
+from tests.metadata.test_graphql_records import RUN
 
 runner = CliRunner()
 
@@ -137,20 +138,7 @@ def fill(api: Api) -> None:
     ok_mutation(api, "addCommentToThread", "parentId: $p, content: $c", {"p": top["id"], "c": "yes"})
     ok_mutation(api, "updateComment", "id: $id, content: $c", {"id": top["id"], "c": "is it contaminated?"})
     add(api, "participant", p1["id"], "consented")
-    runner_params = {
-        "ar_guid": "b6f5",
-        "access_level": "test",
-        "repository": "genolog",
-        "commit": "abc123",
-        "script": "python3 run.py",
-        "description": "QC",
-        "driver_image": "genolog/driver:1",
-        "config_path": "/tmp/c.toml",
-        "environment": "local",
-        "batch_url": "file:///tmp/run",
-        "submitting_user": "runner",
-        "output_path": "proj/qc",
-    }
+    runner_params = {**RUN, "ar_guid": "b6f5"}
     api.ok("PUT", "/analysis-runner/proj-test/", user="runner", params=runner_params, json={"k": "v"})
     api.ok(
         "PATCH", "/analysis-runner/b6f5/meta", user="runner", json={"status": "succeeded", "duration_s": 3.5}
