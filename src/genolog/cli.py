@@ -87,9 +87,18 @@ def serve(
         ),
     ] = None,
     sandbox: Annotated[bool, typer.Option(help="Load the small sandbox projects if missing")] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes sharing the port (default 1)", min=1, max=64)
+    ] = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format", help="Access log: text (uvicorn's lines) or json (one object a request)"
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Run the metadata service (REST API, GraphQL at /graphql, docs at /docs)."""
+    """Run the metadata service (REST API, GraphQL at /graphql, docs at /docs, metrics at /metrics)."""
     from genolog.metadata import server
 
     settings = _settings(
@@ -100,6 +109,8 @@ def serve(
         data_dir=data_dir,
         dev_user=dev_user,
         allow_dev_user_on_network=allow_dev_user_on_network,
+        workers=workers,
+        log_format=log_format,
     )
     with _errors_as_messages():
         server.serve(settings, sandbox=sandbox, console=console)

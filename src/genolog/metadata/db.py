@@ -19,7 +19,7 @@ from alembic.config import Config
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
-from genolog.metadata import queued_writes
+from genolog.metadata import metrics, queued_writes
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.inputs import check_json
 
@@ -279,6 +279,7 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     engine = sa.create_engine(url, **kwargs)
     _finish_writes_first(engine)
+    metrics.watch(engine)
     return engine
 
 
@@ -317,6 +318,7 @@ def _create_sqlite_engine(url: str, **kwargs: Any) -> Engine:
     kwargs["connect_args"].setdefault("check_same_thread", False)
     engine = sa.create_engine(url, **kwargs)
     _finish_writes_first(engine)
+    metrics.watch(engine)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

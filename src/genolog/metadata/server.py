@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import gc
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 
 from genolog.metadata.app import create_app
+from genolog.metadata.db import SERVER_THREADS
 from genolog.metadata.errors import Unavailable
+from genolog.metadata.metrics import MULTIPROC_ENV, start_worker_metrics
 from genolog.metadata.sandbox import load_sandbox
 from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings, check_dev_user_host
@@ -70,9 +79,77 @@ def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console |
             f"  [yellow]development mode:[/] unauthenticated requests act as admin user {settings.dev_user!r}; "
             f"for the metamist client: SM_ENVIRONMENT=local SM_URL={base}"
         )
+    if settings.workers > 1:
+        console.print(f"  {settings.workers} worker processes")
+        _warn_of_connection_limit(svc, console)
+        svc.db.dispose()  # the workers open their own connections
+        with worker_run_dir(settings):
+            uvicorn.run(
+                f"{__name__}:worker_app",
+                factory=True,
+                workers=settings.workers,
+                host=settings.host,
+                port=settings.port,
+                log_level="info",
+            )
+        return
     app = create_app(svc)
     tune_interpreter()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+def _warn_of_connection_limit(svc: Service, console: Console) -> None:
+    """Each worker may open a connection per request thread (``db.SERVER_THREADS``); say so when all of
+    them together could pass PostgreSQL's ``max_connections``, where requests would fail under load."""
+    if svc.db.is_sqlite:
+        return
+    with svc.db.read() as conn:
+        limit = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+    wanted = svc.settings.workers * SERVER_THREADS
+    if wanted > limit:
+        console.print(
+            f"  [yellow]warning:[/] {svc.settings.workers} workers may open up to {wanted} database "
+            f"connections under load, beyond this PostgreSQL server's max_connections ({limit})"
+        )
+
+
+#: The environment variable that tells a worker process where ``serve`` left its settings.
+RUN_DIR_ENV = "GENOLOG_SERVE_RUN_DIR"
+SETTINGS_FILE = "settings.json"
+
+
+@contextmanager
+def worker_run_dir(settings: ServerSettings) -> Iterator[Path]:
+    """A private folder (mode 0700) for the worker processes of one ``serve``: the settings the parent
+    read, in a file rather than in the environment, where any process the server starts would inherit
+    them (a database password, the seqr token); and, as ``PROMETHEUS_MULTIPROC_DIR``, the metrics files
+    each worker writes, so that ``/metrics`` sums all of them. Removed when the server stops."""
+    run_dir = Path(tempfile.mkdtemp(prefix="genolog-serve-"))
+    saved = {name: os.environ.get(name) for name in (RUN_DIR_ENV, MULTIPROC_ENV)}
+    try:
+        (run_dir / SETTINGS_FILE).write_text(settings.model_dump_json())
+        (run_dir / "metrics").mkdir()
+        # the workers are spawned (uvicorn), so they start from this environment
+        os.environ[RUN_DIR_ENV] = str(run_dir)
+        os.environ[MULTIPROC_ENV] = str(run_dir / "metrics")
+        yield run_dir
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def worker_app() -> FastAPI:
+    """The application of one worker process of ``serve --workers N`` (uvicorn's factory): the Service
+    rebuilt from the parent's settings. The parent has migrated the database and loaded the sandbox."""
+    settings = ServerSettings.model_validate_json((Path(os.environ[RUN_DIR_ENV]) / SETTINGS_FILE).read_text())
+    start_worker_metrics()
+    app = create_app(Service.create(settings))
+    tune_interpreter()
+    return app
 
 
 def tune_interpreter() -> None:

@@ -7,7 +7,7 @@ import os
 import socket
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +41,16 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Server processes sharing the port (uvicorn workers)"
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Access log: uvicorn's text lines, or one JSON object per request"
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token that may read /metrics from anywhere; without it only loopback callers may",
+    )
     db: str | None = Field(default=None, description="Database URL; default: SQLite in data_dir")
     data_dir: Path = Field(
         default_factory=default_data_dir, description="Embedded database and local buckets"

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from genolog.metadata import metrics
 from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.db import one_of
@@ -109,6 +110,7 @@ def upsert(
                     label: number,
                 }
             )
+    metrics.rows_written(conn, {"analysis": report.counts})
     return report
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from genolog.metadata import metrics
 from genolog.metadata.context import Tx
 from genolog.metadata.gc_pause import gc_paused
 from genolog.metadata.models import ParticipantUpsert, SampleUpsert
@@ -60,6 +61,7 @@ def upsert_items(
             del chunk
             gc.collect(0)
     report.items = record - 1
+    metrics.rows_written(tx.conn, report.counts)
     return report
 
 
