@@ -119,6 +119,29 @@ def test_pages_of_the_grid(api: Api) -> None:
     )
 
 
+@pytest.mark.parametrize("order", ["", "sort=meta.site", "sort=meta.site&desc=1", "sort=external_id&desc=1"])
+def test_pages_read_from_the_end_keep_the_grids_order(api: Api, order: str) -> None:
+    """A page in the grid's second half is read backwards from its end: the pages, one after another,
+    are the grid's rows in its order (the export's), empty values last whichever way it is sorted."""
+    build_site(api, n=60)
+    no_site = [
+        {"external_ids": {"": f"Q{i}"}, "samples": [{"external_ids": {"": f"T{i}"}, "type": "blood"}]}
+        for i in range(7)
+    ]
+    api.ok("PUT", "/participant/proj/upsert-many", json=no_site)
+    reader = signed_in(api, "reader")
+    export = reader.get(f"/projects/proj/samples.csv?{order}").text
+    exported = [row["Sample"] for row in csv.DictReader(io.StringIO(export))]
+    paged = [
+        sample
+        for page in (1, 2, 3)  # 67 rows by 25: the third page is read from the end
+        for sample in grid_ids(reader.get(f"/projects/proj?{order}&page={page}&per=25").text)
+    ]
+    assert len(exported) == 67 and paged == exported
+    if "meta.site" in order:  # the samples without meta.site come last, whichever way
+        assert [row["meta.site"] for row in csv.DictReader(io.StringIO(export))][-7:] == [""] * 7
+
+
 def test_export_has_the_filtered_rows_in_grid_order(site: Site) -> None:
     reader = signed_in(site.api, "reader")
     s1, _, s3 = site.samples

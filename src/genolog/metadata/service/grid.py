@@ -255,7 +255,8 @@ def _statement(tx: Tx, project_id: int, query: GridQuery, columns: list[Column])
     )
 
 
-def _order(query: GridQuery, columns: list[Column]) -> list[sa.ColumnElement[Any]]:
+def _order(query: GridQuery, columns: list[Column], backwards: bool = False) -> list[sa.ColumnElement[Any]]:
+    """The grid's order (empty values last, then by id), or with ``backwards`` exactly its reverse."""
     s, p = t.sample, t.participant
     keys = {c.key for c in columns} - UNSORTABLE
     key = query.sort if query.sort in keys else "sample"
@@ -265,8 +266,12 @@ def _order(query: GridQuery, columns: list[Column]) -> list[sa.ColumnElement[Any
         expression = p.c.meta[key[17:]].as_string()
     else:
         expression = _expressions()[key]
-    ordered = expression.desc() if query.descending else expression.asc()
-    return [sa.nulls_last(ordered), s.c.id.desc() if query.descending else s.c.id.asc()]
+    if query.descending != backwards:
+        return [
+            sa.nulls_first(expression.desc()) if backwards else sa.nulls_last(expression.desc()),
+            s.c.id.desc(),
+        ]
+    return [sa.nulls_first(expression.asc()) if backwards else sa.nulls_last(expression.asc()), s.c.id.asc()]
 
 
 def _groups(conn: Connection, sample_ids: list[int] | sa.Select[Any]) -> dict[int, list[str]]:
@@ -320,23 +325,43 @@ def _created(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
-def grid_page(session: Session, project_id: int, query: GridQuery) -> GridPage:
-    """A page of the grid of a project the caller was checked on (``overview.project_overview``)."""
+def grid_page(
+    session: Session, project_id: int, query: GridQuery, active_samples: int | None = None
+) -> GridPage:
+    """A page of the grid of a project the caller was checked on (``overview.project_overview``);
+    ``active_samples``, when the caller has counted them, is the total of a grid without filters.
+
+    A page in the second half is read backwards from the end (the reverse order, its rows reversed), so
+    the database skips the rows after it rather than those before: the last page costs what the first
+    does (a million-sample project's last page: 3.4 s with OFFSET from the start)."""
     tx = session.tx
     available = columns_for(*meta_keys(tx.conn, project_id))
     shown = query.shown(available)
     statement = _statement(tx, project_id, query, available)
-    total = int(tx.conn.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one())
+    filtered = any(c.filterable and c.key in query.filters for c in available)
+    if active_samples is not None and not filtered:
+        total = active_samples
+    else:
+        total = int(
+            tx.conn.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
+        )
     pages = max(1, math.ceil(total / query.per_page))
     if query.page > pages:
         query = replace(query, page=pages)
-    fetched = list(
-        tx.conn.execute(
-            statement.order_by(*_order(query, available))
-            .limit(query.per_page)
-            .offset((query.page - 1) * query.per_page)
+    skipped = (query.page - 1) * query.per_page
+    after = total - skipped - query.per_page  # rows after this page
+    if after < skipped:
+        backwards = statement.order_by(*_order(query, available, backwards=True))
+        fetched = list(
+            tx.conn.execute(backwards.limit(min(query.per_page, total - skipped)).offset(max(0, after)))
         )
-    )
+        fetched.reverse()
+    else:
+        fetched = list(
+            tx.conn.execute(
+                statement.order_by(*_order(query, available)).limit(query.per_page).offset(skipped)
+            )
+        )
     groups = _groups(tx.conn, [r.id for r in fetched]) if fetched and _shows_groups(shown) else {}
     return GridPage(shown, _rows(tx, fetched, groups, shown), total, query, available)
 

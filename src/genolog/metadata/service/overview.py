@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -89,27 +88,24 @@ def recent_activity(conn: Connection, projects: dict[int, str], limit: int = 15)
     """The latest ``limit`` audit-log entries that changed something in ``projects`` (id -> name), newest
     first: two statements.
 
-    The counts group ``change`` rows, and the creations recorded on entity rows, by entry in one pass
-    (neither has an index on the audit-log id, and joining them to ``audit_log`` cost a scan per entry);
-    the entries' rows come by primary key."""
+    The counts come from ``project_activity`` (what each request changed in each project, counted when it
+    was written), by the index on project and entry: a project's rows are not counted again."""
     if not projects:
         return []
-    a = t.audit_log
+    a, pa = t.audit_log, t.project_activity
     ids = list(projects)
-    events = _events(ids)
     latest = (
-        sa.select(events.c.audit_log_id)
-        .group_by(events.c.audit_log_id)
-        .order_by(events.c.audit_log_id.desc())
+        sa.select(pa.c.audit_log_id)
+        .where(pa.c.project_id.in_(ids))
+        .group_by(pa.c.audit_log_id)
+        .order_by(pa.c.audit_log_id.desc())
         .limit(limit)
     )
     counted = conn.execute(
-        sa.select(
-            events.c.audit_log_id, events.c.project_id, events.c.entity, events.c.operation, sa.func.count()
-        )
-        .where(events.c.audit_log_id.in_(latest))
-        .group_by(events.c.audit_log_id, events.c.project_id, events.c.entity, events.c.operation)
-        .order_by(events.c.audit_log_id.desc(), events.c.project_id, events.c.entity, events.c.operation)
+        sa.select(pa.c.audit_log_id, pa.c.project_id, pa.c.entity, pa.c.operation, sa.func.sum(pa.c.count))
+        .where(pa.c.audit_log_id.in_(latest), pa.c.project_id.in_(ids))
+        .group_by(pa.c.audit_log_id, pa.c.project_id, pa.c.entity, pa.c.operation)
+        .order_by(pa.c.audit_log_id.desc(), pa.c.project_id, pa.c.entity, pa.c.operation)
     ).all()
     entries = {
         r["id"]: r
@@ -140,31 +136,6 @@ def recent_activity(conn: Connection, projects: dict[int, str], limit: int = 15)
             )
         entry.changes.append((operation, entity, int(n)))
     return list(found.values())
-
-
-def _events(project_ids: list[int]) -> sa.Subquery:
-    """(audit_log_id, project_id, entity, operation) of every change in the projects: the ``change`` rows
-    and the creations recorded on entity rows (``tables.CREATED_ON_ROW``)."""
-    c = t.change
-    parts: list[sa.Select[Any]] = [
-        sa.select(c.c.audit_log_id, c.c.project_id, c.c.entity, c.c.operation).where(
-            c.c.project_id.in_(project_ids)
-        )
-    ]
-    for kind in t.CREATED_ON_ROW:
-        table, rows, project = t.creations_on_rows(kind)
-        part = (
-            sa.select(
-                table.c.created_audit_log_id,
-                project,
-                sa.literal(kind, sa.String).label("entity"),
-                sa.literal("create", sa.String).label("operation"),
-            )
-            .select_from(rows)
-            .where(table.c.created_audit_log_id.is_not(None), project.in_(project_ids))
-        )
-        parts.append(part)
-    return sa.union_all(*parts).subquery("events")
 
 
 def as_utc(value: datetime.datetime) -> datetime.datetime:
@@ -203,7 +174,7 @@ def project_overview(session: Session, project: str, query: GridQuery) -> Projec
     row = session.project(project, READ)
     project_id = row["id"]
     found = counts(session.tx.conn, [project_id])[project_id]
-    page = grid_page(session, project_id, query)
+    page = grid_page(session, project_id, query, active_samples=found.samples)
     activity = recent_activity(session.tx.conn, {project_id: row["name"]}, limit=10)
     return ProjectOverview(
         name=row["name"],
