@@ -27,6 +27,7 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.permissions import READ
+from genolog.metadata.service import project_memo
 from genolog.metadata.service.page_numbers import Paged, page_and_size
 from genolog.metadata.service.reads.filters import Filter, conditions, meta_conditions
 from genolog.metadata.service.reads.rows import matching_external_ids
@@ -117,7 +118,12 @@ class GridPage(Paged):
 
 
 def meta_keys(conn: Connection, project_id: int) -> tuple[list[str], list[str]]:
-    """The meta keys of the project's active samples and of its participants (top level, no dots)."""
+    """The meta keys of the project's active samples and of its participants (top level, no dots), kept
+    while the project does not change (``project_memo``: every row's meta is read to find them)."""
+    return project_memo.kept(conn, project_id, "meta keys", lambda: _meta_keys(conn, project_id))
+
+
+def _meta_keys(conn: Connection, project_id: int) -> tuple[list[str], list[str]]:
 
     def keys(table: str, active: str) -> list[str]:
         if conn.dialect.name == "postgresql":

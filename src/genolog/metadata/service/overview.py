@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
 from genolog.metadata.permissions import MEMBER_ADMIN, READ
+from genolog.metadata.service import project_memo
 from genolog.metadata.service.grid import GridPage, GridQuery, grid_page
 from genolog.metadata.service.session import Session
 
@@ -173,7 +174,9 @@ class ProjectOverview:
 def project_overview(session: Session, project: str, query: GridQuery) -> ProjectOverview:
     row = session.project(project, READ)
     project_id = row["id"]
-    found = counts(session.tx.conn, [project_id])[project_id]
+    conn = session.tx.conn
+    # kept while the project does not change (``project_memo``): the counts read every row
+    found = project_memo.kept(conn, project_id, "counts", lambda: counts(conn, [project_id])[project_id])
     page = grid_page(session, project_id, query, active_samples=found.samples)
     activity = recent_activity(session.tx.conn, {project_id: row["name"]}, limit=10)
     return ProjectOverview(
