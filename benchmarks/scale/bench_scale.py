@@ -103,7 +103,9 @@ def make_project(api: httpx.Client, name: str) -> None:
 
 
 def fill(server: Served, project: str, samples: int, batch: int, progress: Progress) -> float:
-    """``samples`` participants into ``project`` by ingest requests of ``batch``; the seconds it took."""
+    """``samples`` participants into ``project`` by ingest requests of ``batch``; the seconds it took.
+    Each request's samples per second and the server's CPU time per sample are kept in ``batches``
+    (whether a request slows as the project grows, apart from the machine's load)."""
     settings = ServerSettings(url=server.url, token=None)
     task = progress.add_task(f"ingest {project}", total=samples)
 
@@ -115,9 +117,15 @@ def fill(server: Served, project: str, samples: int, batch: int, progress: Progr
     started = time.perf_counter()
     for first in range(0, samples, batch):
         n = min(batch, samples - first)
+        request_started, cpu = time.perf_counter(), server.cpu_seconds()
         report = ingest(project, counted(first, n), settings=settings, timeout=3600)
         assert report["counts"]["sample"]["created"] == n, report["counts"]
+        seconds = time.perf_counter() - request_started
+        batches.append((n / seconds, 1e6 * (server.cpu_seconds() - cpu) / n))
     return time.perf_counter() - started
+
+
+batches: list[tuple[float, float]] = []  # each ingest request's samples/s and server CPU µs a sample
 
 
 def median_ms(call: Callable[[], None], repeat: int) -> float:
@@ -324,6 +332,7 @@ def run(url: str, options: argparse.Namespace) -> Figures:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console) as progress:
             seconds = fill(server, FULL, samples, options.batch, progress)
+            (first_rate, first_cpu), (last_rate, last_cpu) = batches[0], batches[-1]
             fill(server, TENTH, samples // 10, options.batch, progress)
         rate = samples / seconds
         figures.add(
@@ -332,6 +341,8 @@ def run(url: str, options: argparse.Namespace) -> Figures:
             f">= {INGEST_TARGET:,}/s",
             rate >= INGEST_TARGET,
         )
+        figures.add("  first request: samples/s, server CPU", f"{first_rate:,.0f}/s, {first_cpu:.0f} µs")
+        figures.add("  last request: samples/s, server CPU", f"{last_rate:,.0f}/s, {last_cpu:.0f} µs")
         figures.add("server peak RSS during the ingest", f"{server.peak_rss_mib():,.0f} MiB")
         pages(client, samples, options.repeat, figures)
         exports(server, client, samples, figures)

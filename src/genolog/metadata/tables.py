@@ -80,6 +80,7 @@ change = sa.Table(
 project_activity = sa.Table(
     "project_activity",
     metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("audit_log_id", sa.Integer, nullable=False),
     sa.Column("project_id", sa.Integer, nullable=False),
     sa.Column("entity", sa.String(32), nullable=False),

@@ -34,11 +34,13 @@ UNION ALL SELECT sequencing_group.created_audit_log_id, sample.project_id, 'sequ
 def upgrade() -> None:
     op.create_table(
         "project_activity",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("audit_log_id", sa.Integer(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("entity", sa.String(32), nullable=False),
         sa.Column("operation", sa.String(16), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_project_activity")),
     )
     op.create_index("ix_project_activity_project_entry", "project_activity", ["project_id", "audit_log_id"])
     op.execute(
