@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from genolog.metadata.app import create_app
 from genolog.metadata.service import grid
-from tests.metadata.support import Api
+from tests.metadata.support import Api, sample_with_group
 from tests.web.support import Site, browser, build_site, signed_in, token_of
 
 
@@ -382,3 +382,42 @@ def asgi_body(
     start = messages[0]
     assert start["type"] == "http.response.start" and start["status"] == 200
     return [m["body"] for m in messages[1:]], dict(start["headers"])
+
+
+def test_the_kept_counts_and_meta_keys_follow_every_change(site: Site) -> None:
+    """The project page keeps its sample counts and meta keys while no participant, sample or group
+    changes (``service.project_memo``): each change to them, and an analysis's to the analyses' count,
+    shows on the next view."""
+    api, reader = site.api, signed_in(site.api, "reader")
+
+    def counts() -> dict[str, str]:
+        page = reader.get("/projects/proj").text
+        shown = page.split('<dl class="counts">', 1)[1].split("</dl>", 1)[0]
+        found = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)", shown))
+        found["new column"] = str('aria-label="Filter meta.added"' in page)
+        return found
+
+    assert counts() == {
+        "Participants": "3",
+        "Samples": "3",
+        "Sequencing groups": "3",
+        "Analyses": "1",
+        "new column": "False",
+    }
+    new = {"external_ids": {"": "Q1"}, "samples": [{**sample_with_group("T1"), "meta": {"added": 1}}]}
+    api.ok("PUT", "/participant/proj/upsert-many", json=[new])
+    assert counts() == {
+        "Participants": "4",
+        "Samples": "4",
+        "Sequencing groups": "4",
+        "Analyses": "1",
+        "new column": "True",
+    }
+    api.ok(
+        "PUT",
+        "/analysis/proj/",
+        json={"type": "qc", "status": "queued", "sequencing_group_ids": [site.groups[1]]},
+    )
+    assert counts()["Analyses"] == "2"
+    api.ok("PUT", "/sample/proj/upsert-many", json=[{"external_ids": {"": "T1"}, "meta": {"added": None}}])
+    assert counts()["new column"] == "False"  # the only sample with the key lost it

@@ -120,7 +120,8 @@ class GridPage(Paged):
 def meta_keys(conn: Connection, project_id: int) -> tuple[list[str], list[str]]:
     """The meta keys of the project's active samples and of its participants (top level, no dots), kept
     while the project does not change (``project_memo``: every row's meta is read to find them)."""
-    return project_memo.kept(conn, project_id, "meta keys", lambda: _meta_keys(conn, project_id))
+    compute = lambda: _meta_keys(conn, project_id)  # noqa: E731
+    return project_memo.kept(conn, project_id, "meta keys", ("participant", "sample"), compute)
 
 
 def _meta_keys(conn: Connection, project_id: int) -> tuple[list[str], list[str]]:

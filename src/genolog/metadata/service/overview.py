@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -36,12 +36,13 @@ class ProjectCounts:
         return sum(self.analyses.values())
 
 
-def counts(conn: Connection, project_ids: Sequence[int]) -> dict[int, ProjectCounts]:
-    """Four statements: participants, active samples, sequencing groups by type, active analyses by status."""
+def counts(conn: Connection, project_ids: Sequence[int], analyses: bool = True) -> dict[int, ProjectCounts]:
+    """Four statements: participants, active samples, sequencing groups by type, active analyses by status
+    (not counted without ``analyses``)."""
     result = {pid: ProjectCounts() for pid in project_ids}
     if not project_ids:
         return result
-    p, s, sg, a = t.participant, t.sample, t.sequencing_group, t.analysis
+    p, s, sg = t.participant, t.sample, t.sequencing_group
     n = sa.func.count()
     for pid, count in conn.execute(
         sa.select(p.c.project_id, n).where(p.c.project_id.in_(project_ids)).group_by(p.c.project_id)
@@ -61,6 +62,13 @@ def counts(conn: Connection, project_ids: Sequence[int]) -> dict[int, ProjectCou
         .order_by(sg.c.type)
     ):
         result[pid].sequencing_groups[kind] = int(count)
+    if analyses:
+        _count_analyses(conn, project_ids, result)
+    return result
+
+
+def _count_analyses(conn: Connection, project_ids: Sequence[int], result: dict[int, ProjectCounts]) -> None:
+    a, n = t.analysis, sa.func.count()
     for pid, status, count in conn.execute(
         sa.select(a.c.project_id, a.c.status, n)
         .where(a.c.project_id.in_(project_ids), a.c.active.is_(True))
@@ -68,7 +76,6 @@ def counts(conn: Connection, project_ids: Sequence[int]) -> dict[int, ProjectCou
         .order_by(a.c.status)
     ):
         result[pid].analyses[status] = int(count)
-    return result
 
 
 @dataclass
@@ -175,8 +182,17 @@ def project_overview(session: Session, project: str, query: GridQuery) -> Projec
     row = session.project(project, READ)
     project_id = row["id"]
     conn = session.tx.conn
-    # kept while the project does not change (``project_memo``): the counts read every row
-    found = project_memo.kept(conn, project_id, "counts", lambda: counts(conn, [project_id])[project_id])
+    # the samples' counts read every row: kept while no participant, sample or group changes
+    # (``project_memo``); the analyses, which pipelines write all the time, counted each time
+    kept = project_memo.kept(
+        conn,
+        project_id,
+        "counts",
+        ("participant", "sample", "sequencing_group"),
+        lambda: counts(conn, [project_id], analyses=False)[project_id],
+    )
+    found = replace(kept, analyses={})
+    _count_analyses(conn, [project_id], {project_id: found})
     page = grid_page(session, project_id, query, active_samples=found.samples)
     activity = recent_activity(session.tx.conn, {project_id: row["name"]}, limit=10)
     return ProjectOverview(
