@@ -14,8 +14,9 @@ export's memory and an empty project for the writes. Then it times:
   the first page and the page after the last-but-1,000th group (median wall time, target < 200 ms);
 - grid pages:   the web project page (sample grid, 50 rows) and ``POST /api/v1/web/{project}/participants``
   (50 participants), first and last page (median wall time, target < 200 ms each), and the web page's
-  first view after the project changed (an analysis written before each read: the page's counts and
-  meta keys, kept while the project does not change, are computed again);
+  first view after an analysis was written (the analyses are counted again) and after a sample's meta
+  changed (the samples' counts and the meta keys, kept while no participant, sample or group changes,
+  are computed again: this one scans the project);
 - export:       the web CSV export (``/projects/{p}/samples.csv``) and the API's participant CSV export
   streamed to the end, and the server's peak resident memory above what it held before (VmHWM reset
   through /proc/PID/clear_refs), for the N and the N/10 project: flat when the N project's peak is no
@@ -180,17 +181,22 @@ def pages(client: httpx.Client, samples: int, repeat: int, figures: Figures) -> 
 
         return read
 
-    def web_page_after_a_change() -> None:
-        # an analysis written first: the project has changed, so what the page keeps is computed again
-        ok(
-            client.put(
-                f"/api/v1/analysis/{FULL}/",
-                json={"type": "qc", "status": "queued", "sequencing_group_ids": [after]},
-            )
-        )
-        started = time.perf_counter()
-        ok(client.get(f"/projects/{FULL}"))
-        changed.append(time.perf_counter() - started)
+    def web_page_after(change: Callable[[], Any]) -> Callable[[], None]:
+        def read() -> None:
+            change()
+            started = time.perf_counter()
+            ok(client.get(f"/projects/{FULL}"))
+            changed.append(time.perf_counter() - started)
+
+        return read
+
+    def analysis_written() -> None:  # the analyses are counted again, not the samples
+        group = {"type": "qc", "status": "queued", "sequencing_group_ids": [after]}
+        ok(client.put(f"/api/v1/analysis/{FULL}/", json=group))
+
+    def sample_changed() -> None:  # the samples' counts and meta keys are computed again
+        body = [{"external_ids": {"": "S000000"}, "meta": {"recheck": time.time()}}]
+        ok(client.put(f"/api/v1/sample/{FULL}/upsert-many", json=body))
 
     changed: list[float] = []
     last = -(-samples // 50)
@@ -199,7 +205,8 @@ def pages(client: httpx.Client, samples: int, repeat: int, figures: Figures) -> 
         ("GraphQL page of 1,000 groups, last", groups_page(after)),
         ("web sample grid, first page", web_page("")),
         (f"web sample grid, last page ({last:,})", web_page(f"?page={last}")),
-        ("web sample grid, first view after a change", web_page_after_a_change),
+        ("web sample grid, after an analysis was written", web_page_after(analysis_written)),
+        ("web sample grid, after a sample changed", web_page_after(sample_changed)),
         ("API participant grid, first page", api_grid(0)),
         ("API participant grid, last page", api_grid(samples - 50)),
     ):
