@@ -87,15 +87,27 @@ def database_cpu_between(before: dict[int, float], after: dict[int, float]) -> f
     return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
     def peak_rss_mib(self) -> float:
+        return self._status_mib("VmHWM:")
+
+    def rss_mib(self) -> float:
+        """The server's resident memory now."""
+        return self._status_mib("VmRSS:")
+
+    def reset_peak_rss(self) -> None:
+        """Start the peak (VmHWM) again from the present resident memory (``5`` to clear_refs)."""
+        Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+
+    def _status_mib(self, field: str) -> float:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
         return float("nan")
 
 
 @contextmanager
-def genolog_serve(db_url: str, dev_user: str = "bench") -> Iterator[Served]:
-    """`genolog serve` on ``db_url`` on a free loopback port, in development mode as ``dev_user``."""
+def genolog_serve(db_url: str, dev_user: str = "bench", workers: int | None = None) -> Iterator[Served]:
+    """`genolog serve` on ``db_url`` on a free loopback port, in development mode as ``dev_user``
+    (with ``workers``: that many worker processes, ``--workers``)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     application_name = ""
@@ -105,6 +117,8 @@ def genolog_serve(db_url: str, dev_user: str = "bench") -> Iterator[Served]:
         db_url = named.render_as_string(hide_password=False)
     argv = [sys.executable, "-c", "from genolog.cli import app; app()", "serve"]
     argv += ["--port", str(port), "--db", db_url, "--dev-user", dev_user]
+    if workers is not None:
+        argv += ["--workers", str(workers)]
     # the server's output goes to a file, shown only if it fails to start
     with tempfile.TemporaryFile(mode="w+") as log:
         env = {**os.environ, "GENOLOG_CONFIG_PATH": ""}

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from genolog.metadata.app import create_app
 from genolog.metadata.service import grid
-from tests.metadata.support import Api
+from tests.metadata.support import Api, sample_with_group
 from tests.web.support import Site, browser, build_site, signed_in, token_of
 
 
@@ -118,6 +118,29 @@ def test_pages_of_the_grid(api: Api) -> None:
         "of 15" in filtered.text
         and 'href="/projects/proj/samples.csv?f.meta.site=south&amp;sort=external_id' in filtered.text
     )
+
+
+@pytest.mark.parametrize("order", ["", "sort=meta.site", "sort=meta.site&desc=1", "sort=external_id&desc=1"])
+def test_pages_read_from_the_end_keep_the_grids_order(api: Api, order: str) -> None:
+    """A page in the grid's second half is read backwards from its end: the pages, one after another,
+    are the grid's rows in its order (the export's), empty values last whichever way it is sorted."""
+    build_site(api, n=60)
+    no_site = [
+        {"external_ids": {"": f"Q{i}"}, "samples": [{"external_ids": {"": f"T{i}"}, "type": "blood"}]}
+        for i in range(7)
+    ]
+    api.ok("PUT", "/participant/proj/upsert-many", json=no_site)
+    reader = signed_in(api, "reader")
+    export = reader.get(f"/projects/proj/samples.csv?{order}").text
+    exported = [row["Sample"] for row in csv.DictReader(io.StringIO(export))]
+    paged = [
+        sample
+        for page in (1, 2, 3)  # 67 rows by 25: the third page is read from the end
+        for sample in grid_ids(reader.get(f"/projects/proj?{order}&page={page}&per=25").text)
+    ]
+    assert len(exported) == 67 and paged == exported
+    if "meta.site" in order:  # the samples without meta.site come last, whichever way
+        assert [row["meta.site"] for row in csv.DictReader(io.StringIO(export))][-7:] == [""] * 7
 
 
 def test_export_has_the_filtered_rows_in_grid_order(site: Site) -> None:
@@ -366,3 +389,42 @@ def asgi_body(
     start = messages[0]
     assert start["type"] == "http.response.start" and start["status"] == 200
     return [m["body"] for m in messages[1:]], dict(start["headers"])
+
+
+def test_the_kept_counts_and_meta_keys_follow_every_change(site: Site) -> None:
+    """The project page keeps its sample counts and meta keys while no participant, sample or group
+    changes (``service.project_memo``): each change to them, and an analysis's to the analyses' count,
+    shows on the next view."""
+    api, reader = site.api, signed_in(site.api, "reader")
+
+    def counts() -> dict[str, str]:
+        page = reader.get("/projects/proj").text
+        shown = page.split('<dl class="counts">', 1)[1].split("</dl>", 1)[0]
+        found = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)", shown))
+        found["new column"] = str('aria-label="Filter meta.added"' in page)
+        return found
+
+    assert counts() == {
+        "Participants": "3",
+        "Samples": "3",
+        "Sequencing groups": "3",
+        "Analyses": "1",
+        "new column": "False",
+    }
+    new = {"external_ids": {"": "Q1"}, "samples": [{**sample_with_group("T1"), "meta": {"added": 1}}]}
+    api.ok("PUT", "/participant/proj/upsert-many", json=[new])
+    assert counts() == {
+        "Participants": "4",
+        "Samples": "4",
+        "Sequencing groups": "4",
+        "Analyses": "1",
+        "new column": "True",
+    }
+    api.ok(
+        "PUT",
+        "/analysis/proj/",
+        json={"type": "qc", "status": "queued", "sequencing_group_ids": [site.groups[1]]},
+    )
+    assert counts()["Analyses"] == "2"
+    api.ok("PUT", "/sample/proj/upsert-many", json=[{"external_ids": {"": "T1"}, "meta": {"added": None}}])
+    assert counts()["new column"] == "False"  # the only sample with the key lost it

@@ -155,17 +155,20 @@ class Tx:
         after = {(e, i): view for e, ids in changed.items() for i, view in snapshot(self, e, ids).items()}
         rows = []
         created: dict[tuple[str, int | None], list[int]] = {}
-        updated_projects: set[int | None] = set()
+        counted: dict[tuple[int | None, str, str], int] = {}  # (project, entity, operation) -> how many
         for (entity, i), (project_id, old) in self._touched.items():
             if old is None:
                 # created by this request (entities are only ever deleted with their whole project)
+                key = (project_id, entity, "create")
+                counted[key] = counted.get(key, 0) + 1
                 if entity not in t.CREATED_ON_ROW:
                     created.setdefault((entity, project_id), []).append(i)
                 continue
             new = after.get((entity, i))
             if old == new:
                 continue
-            updated_projects.add(project_id)
+            key = (project_id, entity, "delete" if new is None else "update")
+            counted[key] = counted.get(key, 0) + 1
             rows.append(
                 {
                     "audit_log_id": self.audit_log_id,
@@ -177,7 +180,8 @@ class Tx:
                     "new": new,
                 }
             )
-        _take_turns_per_project(self.conn, updated_projects | {p for _, p in created})
+        # the activity rows' ids (``service.project_memo``'s fingerprint) are drawn under the lock too
+        _take_turns_per_project(self.conn, {p for p, _, _ in counted})
         for (entity, project_id), ids in created.items():
             # one statement per kind, the rows made by the database: a bulk ingest creates three a sample
             listed = id_values(self.conn, ids).subquery()
@@ -195,6 +199,13 @@ class Tx:
             )
         if rows:
             insert_many(self.conn, t.change, rows)
+        activity = [
+            {"audit_log_id": self.audit_log_id, "project_id": p, "entity": e, "operation": o, "count": n}
+            for (p, e, o), n in counted.items()
+            if p is not None
+        ]
+        if activity:
+            self.conn.execute(t.project_activity.insert(), activity)
         self._touched.clear()
 
 

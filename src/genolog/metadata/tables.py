@@ -74,6 +74,21 @@ change = sa.Table(
     sa.Index("ix_change_entity", "entity", "entity_id"),
 )
 
+# How many entities of each kind each request created, updated or deleted in each project (a row per
+# request, project, kind and operation, written with its ``change`` rows by ``context.Tx.finish``): the
+# pages' recent activity, read without counting a project's rows (a million-sample project's: 4-10 s).
+project_activity = sa.Table(
+    "project_activity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("audit_log_id", sa.Integer, nullable=False),
+    sa.Column("project_id", sa.Integer, nullable=False),
+    sa.Column("entity", sa.String(32), nullable=False),
+    sa.Column("operation", sa.String(16), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Index("ix_project_activity_project_entry", "project_id", "audit_log_id"),
+)
+
 # --- identity -------------------------------------------------------------------------------------------
 
 api_token = sa.Table(

@@ -27,7 +27,8 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.permissions import READ
-from genolog.metadata.service.page_numbers import Paged, page_and_size
+from genolog.metadata.service import project_memo
+from genolog.metadata.service.page_numbers import Paged, nearer_end, page_and_size
 from genolog.metadata.service.reads.filters import Filter, conditions, meta_conditions
 from genolog.metadata.service.reads.rows import matching_external_ids
 from genolog.metadata.service.session import Session
@@ -117,7 +118,13 @@ class GridPage(Paged):
 
 
 def meta_keys(conn: Connection, project_id: int) -> tuple[list[str], list[str]]:
-    """The meta keys of the project's active samples and of its participants (top level, no dots)."""
+    """The meta keys of the project's active samples and of its participants (top level, no dots), kept
+    while the project does not change (``project_memo``: every row's meta is read to find them)."""
+    compute = lambda: _meta_keys(conn, project_id)  # noqa: E731
+    return project_memo.kept(conn, project_id, "meta keys", ("participant", "sample"), compute)
+
+
+def _meta_keys(conn: Connection, project_id: int) -> tuple[list[str], list[str]]:
 
     def keys(table: str, active: str) -> list[str]:
         if conn.dialect.name == "postgresql":
@@ -255,7 +262,8 @@ def _statement(tx: Tx, project_id: int, query: GridQuery, columns: list[Column])
     )
 
 
-def _order(query: GridQuery, columns: list[Column]) -> list[sa.ColumnElement[Any]]:
+def _order(query: GridQuery, columns: list[Column], backwards: bool = False) -> list[sa.ColumnElement[Any]]:
+    """The grid's order (empty values last, then by id), or with ``backwards`` exactly its reverse."""
     s, p = t.sample, t.participant
     keys = {c.key for c in columns} - UNSORTABLE
     key = query.sort if query.sort in keys else "sample"
@@ -265,8 +273,12 @@ def _order(query: GridQuery, columns: list[Column]) -> list[sa.ColumnElement[Any
         expression = p.c.meta[key[17:]].as_string()
     else:
         expression = _expressions()[key]
-    ordered = expression.desc() if query.descending else expression.asc()
-    return [sa.nulls_last(ordered), s.c.id.desc() if query.descending else s.c.id.asc()]
+    if query.descending != backwards:
+        return [
+            sa.nulls_first(expression.desc()) if backwards else sa.nulls_last(expression.desc()),
+            s.c.id.desc(),
+        ]
+    return [sa.nulls_first(expression.asc()) if backwards else sa.nulls_last(expression.asc()), s.c.id.asc()]
 
 
 def _groups(conn: Connection, sample_ids: list[int] | sa.Select[Any]) -> dict[int, list[str]]:
@@ -320,23 +332,32 @@ def _created(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
-def grid_page(session: Session, project_id: int, query: GridQuery) -> GridPage:
-    """A page of the grid of a project the caller was checked on (``overview.project_overview``)."""
+def grid_page(
+    session: Session, project_id: int, query: GridQuery, active_samples: int | None = None
+) -> GridPage:
+    """A page of the grid of a project the caller was checked on (``overview.project_overview``);
+    ``active_samples``, when the caller has counted them, is the total of a grid without filters.
+
+    A page in the second half is read backwards from the end (``page_numbers.nearer_end``)."""
     tx = session.tx
     available = columns_for(*meta_keys(tx.conn, project_id))
     shown = query.shown(available)
     statement = _statement(tx, project_id, query, available)
-    total = int(tx.conn.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one())
+    filtered = any(c.filterable and c.key in query.filters for c in available)
+    if active_samples is not None and not filtered:
+        total = active_samples
+    else:
+        total = int(
+            tx.conn.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
+        )
     pages = max(1, math.ceil(total / query.per_page))
     if query.page > pages:
         query = replace(query, page=pages)
-    fetched = list(
-        tx.conn.execute(
-            statement.order_by(*_order(query, available))
-            .limit(query.per_page)
-            .offset((query.page - 1) * query.per_page)
-        )
-    )
+    part = nearer_end(total, (query.page - 1) * query.per_page, query.per_page)
+    ordered = statement.order_by(*_order(query, available, backwards=part.backwards))
+    fetched = list(tx.conn.execute(ordered.limit(part.limit).offset(part.offset)))
+    if part.backwards:
+        fetched.reverse()
     groups = _groups(tx.conn, [r.id for r in fetched]) if fetched and _shows_groups(shown) else {}
     return GridPage(shown, _rows(tx, fetched, groups, shown), total, query, available)
 

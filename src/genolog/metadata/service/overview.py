@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
 from genolog.metadata.permissions import MEMBER_ADMIN, READ
+from genolog.metadata.service import project_memo
 from genolog.metadata.service.grid import GridPage, GridQuery, grid_page
 from genolog.metadata.service.session import Session
 
@@ -36,12 +36,13 @@ class ProjectCounts:
         return sum(self.analyses.values())
 
 
-def counts(conn: Connection, project_ids: Sequence[int]) -> dict[int, ProjectCounts]:
-    """Four statements: participants, active samples, sequencing groups by type, active analyses by status."""
+def counts(conn: Connection, project_ids: Sequence[int], analyses: bool = True) -> dict[int, ProjectCounts]:
+    """Four statements: participants, active samples, sequencing groups by type, active analyses by status
+    (not counted without ``analyses``)."""
     result = {pid: ProjectCounts() for pid in project_ids}
     if not project_ids:
         return result
-    p, s, sg, a = t.participant, t.sample, t.sequencing_group, t.analysis
+    p, s, sg = t.participant, t.sample, t.sequencing_group
     n = sa.func.count()
     for pid, count in conn.execute(
         sa.select(p.c.project_id, n).where(p.c.project_id.in_(project_ids)).group_by(p.c.project_id)
@@ -61,6 +62,13 @@ def counts(conn: Connection, project_ids: Sequence[int]) -> dict[int, ProjectCou
         .order_by(sg.c.type)
     ):
         result[pid].sequencing_groups[kind] = int(count)
+    if analyses:
+        _count_analyses(conn, project_ids, result)
+    return result
+
+
+def _count_analyses(conn: Connection, project_ids: Sequence[int], result: dict[int, ProjectCounts]) -> None:
+    a, n = t.analysis, sa.func.count()
     for pid, status, count in conn.execute(
         sa.select(a.c.project_id, a.c.status, n)
         .where(a.c.project_id.in_(project_ids), a.c.active.is_(True))
@@ -68,7 +76,6 @@ def counts(conn: Connection, project_ids: Sequence[int]) -> dict[int, ProjectCou
         .order_by(a.c.status)
     ):
         result[pid].analyses[status] = int(count)
-    return result
 
 
 @dataclass
@@ -89,27 +96,24 @@ def recent_activity(conn: Connection, projects: dict[int, str], limit: int = 15)
     """The latest ``limit`` audit-log entries that changed something in ``projects`` (id -> name), newest
     first: two statements.
 
-    The counts group ``change`` rows, and the creations recorded on entity rows, by entry in one pass
-    (neither has an index on the audit-log id, and joining them to ``audit_log`` cost a scan per entry);
-    the entries' rows come by primary key."""
+    The counts come from ``project_activity`` (what each request changed in each project, counted when it
+    was written), by the index on project and entry: a project's rows are not counted again."""
     if not projects:
         return []
-    a = t.audit_log
+    a, pa = t.audit_log, t.project_activity
     ids = list(projects)
-    events = _events(ids)
     latest = (
-        sa.select(events.c.audit_log_id)
-        .group_by(events.c.audit_log_id)
-        .order_by(events.c.audit_log_id.desc())
+        sa.select(pa.c.audit_log_id)
+        .where(pa.c.project_id.in_(ids))
+        .group_by(pa.c.audit_log_id)
+        .order_by(pa.c.audit_log_id.desc())
         .limit(limit)
     )
     counted = conn.execute(
-        sa.select(
-            events.c.audit_log_id, events.c.project_id, events.c.entity, events.c.operation, sa.func.count()
-        )
-        .where(events.c.audit_log_id.in_(latest))
-        .group_by(events.c.audit_log_id, events.c.project_id, events.c.entity, events.c.operation)
-        .order_by(events.c.audit_log_id.desc(), events.c.project_id, events.c.entity, events.c.operation)
+        sa.select(pa.c.audit_log_id, pa.c.project_id, pa.c.entity, pa.c.operation, sa.func.sum(pa.c.count))
+        .where(pa.c.audit_log_id.in_(latest), pa.c.project_id.in_(ids))
+        .group_by(pa.c.audit_log_id, pa.c.project_id, pa.c.entity, pa.c.operation)
+        .order_by(pa.c.audit_log_id.desc(), pa.c.project_id, pa.c.entity, pa.c.operation)
     ).all()
     entries = {
         r["id"]: r
@@ -140,31 +144,6 @@ def recent_activity(conn: Connection, projects: dict[int, str], limit: int = 15)
             )
         entry.changes.append((operation, entity, int(n)))
     return list(found.values())
-
-
-def _events(project_ids: list[int]) -> sa.Subquery:
-    """(audit_log_id, project_id, entity, operation) of every change in the projects: the ``change`` rows
-    and the creations recorded on entity rows (``tables.CREATED_ON_ROW``)."""
-    c = t.change
-    parts: list[sa.Select[Any]] = [
-        sa.select(c.c.audit_log_id, c.c.project_id, c.c.entity, c.c.operation).where(
-            c.c.project_id.in_(project_ids)
-        )
-    ]
-    for kind in t.CREATED_ON_ROW:
-        table, rows, project = t.creations_on_rows(kind)
-        part = (
-            sa.select(
-                table.c.created_audit_log_id,
-                project,
-                sa.literal(kind, sa.String).label("entity"),
-                sa.literal("create", sa.String).label("operation"),
-            )
-            .select_from(rows)
-            .where(table.c.created_audit_log_id.is_not(None), project.in_(project_ids))
-        )
-        parts.append(part)
-    return sa.union_all(*parts).subquery("events")
 
 
 def as_utc(value: datetime.datetime) -> datetime.datetime:
@@ -202,8 +181,19 @@ class ProjectOverview:
 def project_overview(session: Session, project: str, query: GridQuery) -> ProjectOverview:
     row = session.project(project, READ)
     project_id = row["id"]
-    found = counts(session.tx.conn, [project_id])[project_id]
-    page = grid_page(session, project_id, query)
+    conn = session.tx.conn
+    # the samples' counts read every row: kept while no participant, sample or group changes
+    # (``project_memo``); the analyses, which pipelines write all the time, counted each time
+    kept = project_memo.kept(
+        conn,
+        project_id,
+        "counts",
+        ("participant", "sample", "sequencing_group"),
+        lambda: counts(conn, [project_id], analyses=False)[project_id],
+    )
+    found = replace(kept, analyses={})
+    _count_analyses(conn, [project_id], {project_id: found})
+    page = grid_page(session, project_id, query, active_samples=found.samples)
     activity = recent_activity(session.tx.conn, {project_id: row["name"]}, limit=10)
     return ProjectOverview(
         name=row["name"],

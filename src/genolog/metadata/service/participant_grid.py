@@ -33,6 +33,7 @@ from genolog.metadata.models_web import (
 from genolog.metadata.permissions import READ
 from genolog.metadata.service.assays import Assay
 from genolog.metadata.service.grid_fields import fields
+from genolog.metadata.service.page_numbers import nearer_end
 from genolog.metadata.service.reads.filters import Filter, conditions, meta_conditions
 from genolog.metadata.service.session import Session
 from genolog.metadata.store import external_ids
@@ -374,9 +375,15 @@ def grid(
     p, conn = t.participant, session.tx.conn
     where = filters.participants(project_id)
     total = int(conn.execute(sa.select(sa.func.count()).select_from(p).where(*where)).scalar_one())
+    part = nearer_end(total, skip, limit)  # the last pages read from the end
+    in_order = p.c.id.desc() if part.backwards else p.c.id
     ids = list(
-        conn.execute(sa.select(p.c.id).where(*where).order_by(p.c.id).limit(limit).offset(skip)).scalars()
+        conn.execute(
+            sa.select(p.c.id).where(*where).order_by(in_order).limit(part.limit).offset(part.offset)
+        ).scalars()
     )
+    if part.backwards:
+        ids.reverse()
     found = nested_participants(session, filters, ids)
     return ProjectParticipantGridResponse(
         participants=found, total_results=total, fields=fields(found, grid_filter)
