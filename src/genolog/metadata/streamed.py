@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, ExitStack
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+import anyio
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 ChunkT = TypeVar("ChunkT", str, bytes)
 SessionT = TypeVar("SessionT")
@@ -54,3 +58,23 @@ class Streamed(Generic[ChunkT]):
 
     def __del__(self) -> None:
         self.close()
+
+
+class StreamedResponse(StreamingResponse):
+    """The response of a ``Streamed`` download: its chunks and then its transaction are closed when the
+    response ends, however it ends. When the client goes away, Starlette cancels the response and drops
+    the iterator unclosed, which would leave the cursor and the transaction to the garbage collector (and
+    a pooled connection held until it runs)."""
+
+    def __init__(self, content: Streamed[Any], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self._streamed = content
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # a thread's next chunk is finished by now (anyio lets a thread run to its end); closing talks
+            # to the database, so it runs in a thread too, shielded from the cancellation that got here
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._streamed.close)

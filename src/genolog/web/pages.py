@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from genolog.metadata.errors import NotFound
 from genolog.metadata.ids import int_or_none
@@ -21,7 +21,7 @@ from genolog.metadata.service import Service, Session, grid, overview
 from genolog.metadata.service.browser import page_project, token_owner
 from genolog.metadata.service.history import entity_history
 from genolog.metadata.service.oidc import end_web_session
-from genolog.metadata.streamed import Streamed, hold_open
+from genolog.metadata.streamed import Streamed, StreamedResponse, hold_open
 from genolog.web import edits, graph, session
 from genolog.web.render import PageRoute, page_read, render, sign_in_page
 
@@ -95,7 +95,7 @@ def export_samples(request: Request, project: str, kind: str) -> Response:
         page_read(request), lambda opened: grid.export(opened, project, query, delimiters[kind])
     )
     media = "text/csv" if kind == "csv" else "text/tab-separated-values"
-    return StreamingResponse(
+    return StreamedResponse(
         Streamed(exported.chunks, held),
         media_type=f"{media}; charset=utf-8",
         headers={

@@ -14,7 +14,7 @@ from genolog.metadata.api.dependencies import RequestContext
 from genolog.metadata.models_web import ExportType
 from genolog.metadata.service import Session
 from genolog.metadata.spreadsheet import SpreadsheetWriter
-from genolog.metadata.streamed import Streamed, hold_open
+from genolog.metadata.streamed import Streamed, StreamedResponse, hold_open
 
 
 def _filename(name: str) -> str:
@@ -44,7 +44,7 @@ def streamed_file(
     """The file whose chunks ``open_chunks(session)`` gives in a read session that stays open while they
     stream (its checks, and their errors, come before the response starts)."""
     chunks, held = hold_open(ctx.reading(), open_chunks)
-    return StreamingResponse(
+    return StreamedResponse(
         Streamed(chunks, held),
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},

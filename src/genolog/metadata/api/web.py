@@ -26,7 +26,7 @@ from genolog.metadata.service.keyword_search import SearchResponseModel
 from genolog.metadata.service.participant_grid import ProjectParticipantGridResponse
 from genolog.metadata.service.project_summary import ProjectSummary
 from genolog.metadata.service.seqr import SeqrSyncResult, SyncSteps
-from genolog.metadata.streamed import Streamed, hold_open
+from genolog.metadata.streamed import Streamed, StreamedResponse, hold_open
 
 router = APIRouter(prefix="/web", tags=["web"])
 
@@ -85,7 +85,7 @@ def export_project_participants(
         ctx.reading(),
         lambda session: participant_export.export(session, project, export_type, query, fields),
     )
-    return StreamingResponse(Streamed(exported.chunks, held), media_type=exported.media_type)
+    return StreamedResponse(Streamed(exported.chunks, held), media_type=exported.media_type)
 
 
 @router.get("/search", operation_id="searchByKeyword", response_model=SearchResponseModel)
