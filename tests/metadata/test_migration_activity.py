@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from genolog.metadata import tables as t
 from genolog.metadata.service import Service, overview
 from tests.metadata.support import migrate
-from tests.metadata.test_migration_creations import _seed
+from tests.metadata.test_migration_creations import SEEDED_ACTIVITY, _seed
 
 
 def _activity(svc: Service, project_id: int) -> list[tuple[str, list[tuple[str, str, int]]]]:
@@ -20,18 +20,7 @@ def _activity(svc: Service, project_id: int) -> list[tuple[str, list[tuple[str, 
 def test_activity_reads_the_same_once_filled_by_the_migration(svc: Service) -> None:
     project_id = _seed(svc)
     written = _activity(svc, project_id)
-    assert written == [
-        ("curator", [("update", "sample", 1)]),
-        (
-            "loader-2",
-            [("create", kind, 1) for kind in ("assay", "participant", "sample", "sequencing_group")],
-        ),
-        (
-            "loader-0",
-            [("create", kind, 2) for kind in ("assay", "participant", "sample", "sequencing_group")],
-        ),
-        ("seed", [("create", "project", 1)]),
-    ]
+    assert written == SEEDED_ACTIVITY
     with svc.db.read() as conn:
         rows = conn.execute(sa.select(sa.func.count()).select_from(t.project_activity)).scalar()
     assert rows == 1 + 4 + 4 + 1  # a row per request, kind and operation

@@ -18,6 +18,15 @@ from genolog.metadata.store import history, projects, sequencing_groups
 from genolog.metadata.store.upserts import upsert_items
 from tests.metadata.support import migrate, sample_with_group
 
+KINDS = ("assay", "participant", "sample", "sequencing_group")
+#: what ``_seed``'s requests changed, newest first: (author, [(operation, entity, how many)])
+SEEDED_ACTIVITY = [
+    ("curator", [("update", "sample", 1)]),
+    ("loader-2", [("create", kind, 1) for kind in KINDS]),
+    ("loader-0", [("create", kind, 2) for kind in KINDS]),
+    ("seed", [("create", "project", 1)]),
+]
+
 
 def _seed(svc: Service) -> int:
     """Two requests creating participants with samples, and a third updating one sample."""
@@ -68,18 +77,7 @@ def test_history_reads_the_same_down_to_0006_and_up_again(svc: Service) -> None:
     before = _histories(svc, project_id)
     assert [h["operation"] for h in before["rest"]["sample"][1]] == ["create", "update"]
     assert before["rest"]["sample"][1][0]["author"] == "loader-0"
-    assert [(a.author, sorted(a.changes)) for a in before["overview"]] == [
-        ("curator", [("update", "sample", 1)]),
-        (
-            "loader-2",
-            [("create", kind, 1) for kind in ("assay", "participant", "sample", "sequencing_group")],
-        ),
-        (
-            "loader-0",
-            [("create", kind, 2) for kind in ("assay", "participant", "sample", "sequencing_group")],
-        ),
-        ("seed", [("create", "project", 1)]),
-    ]
+    assert [(a.author, sorted(a.changes)) for a in before["overview"]] == SEEDED_ACTIVITY
     assert len(before["web"]) == 3 * 3 + 1
     [counted] = before["creation_history"][project_id]
     assert counted["count"] == 3
