@@ -116,10 +116,13 @@ Dump = dict[str, list[dict[str, Any]]]
 
 
 def dump(conn: Connection) -> Dump:
-    """Every row of every table, in primary-key order."""
+    """Every row of every table the database has (at an older revision, not all of ``tables``), in
+    primary-key order."""
+    present = set(sa.inspect(conn).get_table_names())
     return {
         table.name: [dict(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key)).mappings()]
         for table in tables.metadata.sorted_tables
+        if table.name in present
     }
 
 
