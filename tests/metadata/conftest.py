@@ -12,7 +12,7 @@ from genolog.metadata.db import Database
 from genolog.metadata.service import Service
 from genolog.metadata.settings import ServerSettings
 from tests.metadata.client_calls import served  # noqa: F401  (a fixture)
-from tests.metadata.support import Api, Seeded, dump, restore, sample_with_group
+from tests.metadata.support import Api, Seeded, dump, migrate, restore, sample_with_group
 
 
 @pytest.fixture
@@ -20,6 +20,14 @@ def svc(db_url: str) -> Iterator[Service]:
     service = Service.create(ServerSettings(db=db_url), Database(db_url))
     yield service
     service.db.dispose()
+
+
+@pytest.fixture
+def back_at_head(svc: Service) -> Iterator[None]:
+    """After a migration test, whatever it did: its database stepped back up to the newest revision, so a
+    failure midway does not leave the other tests' database at an older one."""
+    yield
+    migrate(svc, "head")
 
 
 @pytest.fixture

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
 from genolog.metadata.service import Service, overview
 from tests.metadata.support import migrate
 from tests.metadata.test_migration_creations import SEEDED_ACTIVITY, _seed
+
+pytestmark = pytest.mark.usefixtures("back_at_head")
 
 
 def _activity(svc: Service, project_id: int) -> list[tuple[str, list[tuple[str, str, int]]]]:

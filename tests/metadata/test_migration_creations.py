@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from genolog.metadata import tables as t
@@ -26,6 +27,9 @@ SEEDED_ACTIVITY = [
     ("loader-0", [("create", kind, 2) for kind in KINDS]),
     ("seed", [("create", "project", 1)]),
 ]
+
+
+pytestmark = pytest.mark.usefixtures("back_at_head")
 
 
 def _seed(svc: Service) -> int:

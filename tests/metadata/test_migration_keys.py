@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -58,6 +59,9 @@ AT_0005_ON_POSTGRES = {
     ("sample", "parent_id", "sample"),
     ("sample", "root_id", "sample"),
 } | CHILD_KEYS
+
+
+pytestmark = pytest.mark.usefixtures("back_at_head")
 
 
 def _foreign_keys(conn: Connection) -> set[tuple[str, str, str]]:

@@ -13,6 +13,8 @@ from genolog.metadata import tables as t
 from genolog.metadata.service import Service
 from tests.metadata.support import Api, dump, migrate, sample_with_group
 
+pytestmark = pytest.mark.usefixtures("back_at_head")
+
 
 def _nullable(svc: Service) -> bool:
     with svc.db.read() as conn:
