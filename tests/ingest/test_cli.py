@@ -117,7 +117,6 @@ def test_files_are_found_sized_and_hashed_in_buckets(tmp_path: Path) -> None:
 
 def test_big_files_get_a_progress_bar_on_a_terminal(manifest: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run, "PROGRESS_MIN_BYTES", 1)
-    monkeypatch.setenv("TERM", "xterm-256color")  # rich draws no bars on a TERM=dumb terminal
     prepared = run.check([str(manifest)], ["data"], Defaults())
     assert prepared.plan is not None
     out = io.StringIO()
