@@ -26,6 +26,11 @@ from tests.storage.moto_s3 import S3Server, moto_s3
 # the first one's event loop runs, so every browser test (web pages, the QC report) shares these
 from tests.web.browser import browser, chromium  # noqa: F401
 
+# rich draws no progress bars on a TERM=dumb (or unknown) terminal, so the tests that render them to a
+# Console forced to be a terminal would see nothing: they run as on a capable terminal whatever started them
+if os.environ.get("TERM") in {"dumb", "unknown"}:
+    os.environ["TERM"] = "xterm-256color"
+
 POSTGRES_URL = os.environ.get("GENOLOG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("GENOLOG_REQUIRE_POSTGRES") == "1"
 
