@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -78,8 +79,11 @@ def test_a_request_id_is_kept_when_sane_and_made_otherwise(api: Api) -> None:
         made.add(answer.headers["x-request-id"])
     made.add(api.call("GET", "/project/all").headers["x-request-id"])
     assert len(made) == 6  # a new one each time
-    # refused requests carry one too
-    assert "x-request-id" in api.call("GET", "/project/all", user=None).headers
+    # refused requests carry one too, and the time taken, as Metamist's answers do
+    refused = api.call("GET", "/project/all", user=None)
+    assert "x-request-id" in refused.headers
+    assert re.fullmatch(r"\d+\.\dms", refused.headers["x-process-time"])
+    assert re.fullmatch(r"\d+\.\dms", kept.headers["x-process-time"])
 
 
 def test_ingested_rows_are_counted_once_committed(api: Api) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import orjson
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genolog import __version__
 from genolog.metadata import observability
@@ -69,30 +67,6 @@ ROUTERS = (
 )
 
 
-class ProcessTimeMiddleware:
-    """Adds ``X-Process-Time: <ms>ms`` to every response, as Metamist does.
-
-    A plain ASGI middleware: the decorator form re-streams every body through a queue, which cost
-    more than the whole query on large GraphQL answers."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-
-        async def send_with_time(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                elapsed = f"{(time.perf_counter() - started) * 1000:.1f}ms"
-                message.setdefault("headers", []).append((b"x-process-time", elapsed.encode()))
-            await send(message)
-
-        await self.app(scope, receive, send_with_time)
-
-
 def graphql_in_process(
     session: Session, text: str, variables: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -130,8 +104,8 @@ def create_app(svc: Service) -> FastAPI:
     # the last added runs first: a refused body is answered with the security headers and the time
     app.add_middleware(BodyLimitMiddleware, svc=svc, streamed=(f"{API_PREFIX}{ingest.router.prefix}/",))
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(ProcessTimeMiddleware)
-    observability.install(app, svc.settings)  # its middleware the outermost: it times all the rest
+    # the outermost: it times all the rest (X-Process-Time, the metrics, the access log)
+    observability.install(app, svc.settings)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

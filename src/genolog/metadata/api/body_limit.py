@@ -3,7 +3,7 @@
 FastAPI reads and parses a JSON body before a route's dependencies (``authenticate``) run, so without this
 an unauthenticated body of any size was read and parsed, many times its size in Python objects, before
 the 401 (the figures are in ``benchmarks/README.md``). Before the application sees a request with a body,
-this middleware (plain ASGI, as ``ProcessTimeMiddleware``):
+this middleware (plain ASGI, as ``observability.ObservabilityMiddleware``):
 
 1. answers 401 to a body sent to the API (``/api/...``, ``/graphql``) with no ``Authorization`` header
    when there is no development user: nothing to look up, the request cannot succeed;

@@ -50,7 +50,7 @@ def with_script_hashes(policy: str, page: bytes) -> str:
 
 
 class SecurityHeadersMiddleware:
-    """Adds the headers above to every HTTP response (plain ASGI, as ``ProcessTimeMiddleware``)."""
+    """Adds the headers above to every HTTP response (plain ASGI, as ``observability.ObservabilityMiddleware``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
