@@ -80,12 +80,6 @@ class Served:
         finally:
             engine.dispose()
 
-
-def database_cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
-    """The database CPU seconds used between two ``Served.database_cpu`` readings (a connection opened
-    in between counts from zero)."""
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-
     def peak_rss_mib(self) -> float:
         return self._status_mib("VmHWM:")
 
@@ -102,6 +96,12 @@ def database_cpu_between(before: dict[int, float], after: dict[int, float]) -> f
             if line.startswith(field):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+
+def database_cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """The database CPU seconds used between two ``Served.database_cpu`` readings (a connection opened
+    in between counts from zero)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
@@ -33,6 +34,15 @@ if os.environ.get("TERM") in {"dumb", "unknown"}:
 
 POSTGRES_URL = os.environ.get("GENOLOG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("GENOLOG_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def collect_garbage_after_module() -> Iterator[None]:
+    """Collect a module's garbage as it ends, so that an unclosed socket or file left in a reference
+    cycle fails the module that leaked it (the warnings filter makes its ResourceWarning an error), not
+    the end of the session, where pytest can name no test."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

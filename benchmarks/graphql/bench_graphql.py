@@ -140,6 +140,7 @@ def populate(db: Database, name: str, groups: int, seed: int = 7) -> None:
                     {
                         "id": i,
                         "sample_id": i,
+                        "project_id": project_id,
                         "type": "genome",
                         "technology": "short-read",
                         "platform": "illumina",

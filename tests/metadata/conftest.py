@@ -19,7 +19,7 @@ from tests.metadata.support import Api, Seeded, dump, migrate, restore, sample_w
 def svc(db_url: str) -> Iterator[Service]:
     service = Service.create(ServerSettings(db=db_url), Database(db_url))
     yield service
-    service.db.dispose()
+    service.close()
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def dev_service(db_url: str) -> Iterator[Service]:
     """A service whose callers are the development user ``dev`` (as `genolog serve --dev-user dev`)."""
     service = Service.create(ServerSettings(db=db_url, dev_user="dev"), Database(db_url))
     yield service
-    service.db.dispose()
+    service.close()
 
 
 @pytest.fixture

@@ -116,14 +116,17 @@ Dump = dict[str, list[dict[str, Any]]]
 
 
 def dump(conn: Connection) -> Dump:
-    """Every row of every table the database has (at an older revision, not all of ``tables``), in
-    primary-key order."""
-    present = set(sa.inspect(conn).get_table_names())
-    return {
-        table.name: [dict(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key)).mappings()]
-        for table in tables.metadata.sorted_tables
-        if table.name in present
-    }
+    """Every row of every table the database has, with the columns it has (at an older revision, not all
+    of ``tables``), in primary-key order."""
+    inspector = sa.inspect(conn)
+    present = set(inspector.get_table_names())
+    found: Dump = {}
+    for table in tables.metadata.sorted_tables:
+        if table.name in present:
+            names = {c["name"] for c in inspector.get_columns(table.name)}
+            statement = sa.select(*(c for c in table.columns if c.name in names)).order_by(*table.primary_key)
+            found[table.name] = [dict(r) for r in conn.execute(statement).mappings()]
+    return found
 
 
 def restore(db: Database, snapshot: Dump) -> None:

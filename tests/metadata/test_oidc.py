@@ -40,7 +40,7 @@ def _api(db_url: str, **auth: Any) -> Iterator[Api]:
     settings = ServerSettings(db=db_url, auth=AuthSettings(client_id=CLIENT_ID, **auth))
     svc = Service.create(settings, Database(db_url))
     yield Api(svc)
-    svc.db.dispose()
+    svc.close()
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
         Api(svc).project("sso-proj", members={"bob@example.org": ["reader"]})
         with live_server(svc) as genolog:
             yield genolog, issuer
-        svc.db.dispose()
+        svc.close()
 
 
 @pytest.fixture

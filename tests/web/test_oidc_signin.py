@@ -46,7 +46,7 @@ def sso(db_url: str, issuer: str) -> Iterator[Api]:
     api.project("proj", members={"bob@example.org": ["reader"]})
     api.project("other")
     yield api
-    svc.db.dispose()
+    svc.close()
 
 
 def authorize_at_provider(client: TestClient, sub: str, next_path: str = "/") -> httpx.Response:
@@ -156,7 +156,7 @@ def test_an_unreachable_provider_is_a_503_page(db_url: str) -> None:
         answer = client.get("/signin/oidc")
         assert answer.status_code == 503 and "cannot be reached" in answer.text
     finally:
-        svc.db.dispose()
+        svc.close()
 
 
 def test_workers_of_a_public_client_share_one_sign_in_flow_key() -> None:

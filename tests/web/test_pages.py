@@ -389,10 +389,10 @@ def asgi_body(
     return [m["body"] for m in messages[1:]], dict(start["headers"])
 
 
-def test_the_kept_counts_and_meta_keys_follow_every_change(site: Site) -> None:
-    """The project page keeps its sample counts and meta keys while no participant, sample or group
-    changes (``service.project_memo``): each change to them, and an analysis's to the analyses' count,
-    shows on the next view."""
+def test_the_counts_and_meta_keys_follow_every_change(site: Site) -> None:
+    """The project page's counts and meta keys are the project's tallies, which every write keeps
+    (``store.tallies``): each change to them, and an analysis's to the analyses' count, shows on the next
+    view."""
     api, reader = site.api, signed_in(site.api, "reader")
 
     def counts() -> dict[str, str]:

@@ -34,7 +34,7 @@ class RunningServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-        self.svc.db.dispose()
+        self.svc.close()
 
     def wait(self) -> None:
         """Until the server stops (Ctrl-C in the main thread raises KeyboardInterrupt here)."""
@@ -81,7 +81,7 @@ def start(settings: ServerSettings) -> RunningServer:
         except ServerUnreachableError:
             pass
         if not thread.is_alive() or time.monotonic() > deadline:
-            svc.db.dispose()
+            svc.close()
             raise DemoError(f"the metadata service did not start on {url}")
         time.sleep(0.05)
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from genolog.metadata import tables as t
 from genolog.metadata.db import id_values, insert_many
 from genolog.metadata.ids import IdCodec
+from genolog.metadata.store.tallies import TALLIED, Recount
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Tx:
         self._audit_log_id: int | None = None
         # (entity, id) -> (project_id, snapshot before the change, or None when created by this request)
         self._touched: dict[tuple[str, int], tuple[int | None, dict[str, Any] | None]] = {}
+        self._recount = Recount()
 
     @property
     def writes(self) -> bool:
@@ -132,6 +134,11 @@ class Tx:
         fresh = [i for i in ids if (entity, i) not in self._touched]
         if not fresh:
             return
+        if entity in TALLIED:
+            # from here to commit, no other writer changes the project's rows: what they contributed to
+            # its tallies before this request is what they contribute when it ends, less its own changes
+            _take_turns_per_project(self.conn, {project_id})
+            self._recount.touching(self.conn, entity, fresh)
         before = snapshot(self, entity, fresh)
         for i in fresh:
             self._touched[(entity, i)] = (project_id, before.get(i))
@@ -140,6 +147,8 @@ class Tx:
         """Call after inserting these entities (rows of the ``tables.CREATED_ON_ROW`` kinds carry their
         creation in ``created_audit_log_id``: nothing more is recorded for them)."""
         touched = self._touched
+        if entity in TALLIED:
+            self._recount.created(entity, ids)
         for i in ids:
             if (entity, i) not in touched:
                 touched[(entity, i)] = (project_id, None)
@@ -180,7 +189,7 @@ class Tx:
                     "new": new,
                 }
             )
-        # the activity rows' ids (``service.project_memo``'s fingerprint) are drawn under the lock too
+        # the activity rows and the tallies (``store.tallies``) are written under the lock too
         _take_turns_per_project(self.conn, {p for p, _, _ in counted})
         for (entity, project_id), ids in created.items():
             # one statement per kind, the rows made by the database: a bulk ingest creates three a sample
@@ -206,6 +215,7 @@ class Tx:
         ]
         if activity:
             self.conn.execute(t.project_activity.insert(), activity)
+        self._recount.apply(self.conn)
         self._touched.clear()
 
 
@@ -218,9 +228,12 @@ def _take_turns_per_project(conn: Connection, project_ids: set[int | None]) -> N
     are recorded and committed one writer at a time: their ids then commit in order, and whoever sees a
     project's highest change id sees every change below it (what ``service.cohort_qc``'s fingerprint
     relies on). Without it a writer could draw its ids, another draw higher ones and commit first, and a
-    reader in between see the higher id without the lower. Only this end of a write waits (recording the
-    change rows and committing); SQLite's writers take turns already. Locked in order of id, so two
-    writers of the same projects never wait for each other both ways."""
+    reader in between see the higher id without the lower. A write that only creates rows, or changes
+    others than participants, samples and groups, waits only at this end (recording the change rows and
+    committing); one changing those takes the lock before its first change (``Tx.touch``: the tallies
+    need the rows as they were). SQLite's writers take turns already. Locked in order of id, so two
+    writers of the same projects never wait for each other both ways (a request changing rows of two
+    projects takes the first one's lock at its first change)."""
     ids = sorted(p for p in project_ids if p is not None)
     if ids and conn.dialect.name == "postgresql":
         key = sa.literal(CHANGE_LOCK_CLASS, sa.Integer)

@@ -37,7 +37,7 @@ def prepare(settings: ServerSettings) -> Service:
     except (sa.exc.DBAPIError, sa.exc.ArgumentError, OSError, ImportError) as error:
         # unreachable, refused, missing, unwritable, or a URL of a database genolog has no driver for
         if svc is not None:
-            svc.db.dispose()
+            svc.close()
         raise Unavailable(
             f"Cannot open the database {shown_url(settings.database_url)}: {driver_reason(error)}"
         ) from None
@@ -73,7 +73,7 @@ def serve(settings: ServerSettings, *, sandbox: bool = False, console: Console |
     if settings.workers > 1:
         console.print(f"  {settings.workers} worker processes")
         _warn_of_connection_limit(svc, console)
-        svc.db.dispose()  # the workers open their own connections
+        svc.close()  # the workers open their own connections
         with worker_run_dir(settings):
             uvicorn.run(
                 f"{__name__}:worker_app",

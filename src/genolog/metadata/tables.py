@@ -89,6 +89,20 @@ project_activity = sa.Table(
     sa.Index("ix_project_activity_project_entry", "project_id", "audit_log_id"),
 )
 
+# Each project's counts and meta keys, kept by every write (store/tallies.py): a project page reads them
+# rather than counting a million rows. No unique index on the names: a meta key may be longer than
+# PostgreSQL can index, and only the project's change-lock holder writes them.
+project_tally = sa.Table(
+    "project_tally",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, nullable=False),
+    sa.Column("tally", sa.String(32), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("ix_project_tally_project", "project_id", "tally"),
+)
+
 # --- identity -------------------------------------------------------------------------------------------
 
 api_token = sa.Table(
@@ -256,6 +270,9 @@ sequencing_group = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sample_id", sa.Integer, sa.ForeignKey("sample.id", ondelete="CASCADE"), nullable=False),
+    # the sample's project, copied (samples never change project): a project's groups in id order are then
+    # read from one index, however its ids interleave with other projects' (migration 0011)
+    sa.Column("project_id", sa.Integer, nullable=False),
     sa.Column("type", sa.String(64), nullable=False),
     sa.Column("technology", sa.String(64), nullable=False),
     sa.Column("platform", sa.String(64), nullable=False),
@@ -264,6 +281,7 @@ sequencing_group = sa.Table(
     _audit_column(),
     _created_column(),
     sa.Index("ix_sequencing_group_sample", "sample_id"),
+    sa.Index("ix_sequencing_group_project", "project_id", "id"),
 )
 sequencing_group_external_id = _external_id_table("sequencing_group")
 

@@ -34,3 +34,9 @@ class Service:
             ),
             oidc=OidcProvider(settings.auth) if settings.auth.enabled else None,
         )
+
+    def close(self) -> None:
+        """Close the database's connections and the provider's HTTP connections (the service is done)."""
+        self.db.dispose()
+        if self.oidc is not None:
+            self.oidc.close()

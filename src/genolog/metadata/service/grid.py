@@ -27,12 +27,12 @@ from genolog.metadata import tables as t
 from genolog.metadata.context import Tx
 from genolog.metadata.errors import BadRequest
 from genolog.metadata.permissions import READ
-from genolog.metadata.service import project_memo
 from genolog.metadata.service.page_numbers import Paged, nearer_end, page_and_size
 from genolog.metadata.service.reads.filters import Filter, conditions, meta_conditions
 from genolog.metadata.service.reads.rows import matching_external_ids
 from genolog.metadata.service.session import Session
 from genolog.metadata.spreadsheet import SpreadsheetChunks
+from genolog.metadata.store import tallies
 
 MAX_META_KEYS = 30
 SEX = {0: "unknown", 1: "male", 2: "female"}
@@ -118,30 +118,14 @@ class GridPage(Paged):
 
 
 def meta_keys(conn: Connection, project_id: int) -> tuple[list[str], list[str]]:
-    """The meta keys of the project's active samples and of its participants (top level, no dots), kept
-    while the project does not change (``project_memo``: every row's meta is read to find them)."""
-    compute = lambda: _meta_keys(conn, project_id)  # noqa: E731
-    return project_memo.kept(conn, project_id, "meta keys", ("participant", "sample"), compute)
+    """The meta keys of the project's active samples and of its participants (top level, no dots), from
+    the project's tallies (``store.tallies``), in order."""
+    found = tallies.read(conn, [project_id], ("sample_meta", "participant_meta"))[project_id]
 
+    def shown(keys: dict[str, int]) -> list[str]:
+        return [k for k in keys if k and "." not in k][:MAX_META_KEYS]
 
-def _meta_keys(conn: Connection, project_id: int) -> tuple[list[str], list[str]]:
-
-    def keys(table: str, active: str) -> list[str]:
-        if conn.dialect.name == "postgresql":
-            sql = (
-                f"SELECT DISTINCT k FROM {table}, jsonb_object_keys({table}.meta) AS k "
-                f"WHERE {table}.project_id = :p {active} AND jsonb_typeof({table}.meta) = 'object' "
-                "ORDER BY k LIMIT :n"
-            )
-        else:
-            sql = (
-                f"SELECT DISTINCT je.key FROM {table}, json_each({table}.meta) AS je "
-                f"WHERE {table}.project_id = :p {active} ORDER BY je.key LIMIT :n"
-            )
-        found = conn.execute(sa.text(sql), {"p": project_id, "n": MAX_META_KEYS * 2}).scalars()
-        return [k for k in found if k and "." not in k][:MAX_META_KEYS]
-
-    return keys("sample", "AND sample.active"), keys("participant", "")
+    return shown(found["sample_meta"]), shown(found["participant_meta"])
 
 
 def columns_for(sample_keys: list[str], participant_keys: list[str]) -> list[Column]:
@@ -281,14 +265,22 @@ def _order(query: GridQuery, columns: list[Column], backwards: bool = False) -> 
     return [sa.nulls_first(expression.asc()) if backwards else sa.nulls_last(expression.asc()), s.c.id.asc()]
 
 
-def _groups(conn: Connection, sample_ids: list[int] | sa.Select[Any]) -> dict[int, list[str]]:
-    sg = t.sequencing_group
+# built once: a statement built per export chunk, with its ids bound in, is a reference cycle that holds
+# the chunk's ids until the garbage collector runs, which the server has run seldom (tune_interpreter): an
+# export's memory grew with its rows, 40 MiB a million
+_GROUPS_OF_SAMPLES = (
+    sa.select(t.sequencing_group.c.sample_id, t.sequencing_group.c.type)
+    .where(
+        t.sequencing_group.c.sample_id.in_(sa.bindparam("sample_ids", expanding=True)),
+        t.sequencing_group.c.archived.is_(False),
+    )
+    .order_by(t.sequencing_group.c.sample_id, t.sequencing_group.c.type, t.sequencing_group.c.id)
+)
+
+
+def _groups(conn: Connection, sample_ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
-    for sample_id, kind in conn.execute(
-        sa.select(sg.c.sample_id, sg.c.type)
-        .where(sg.c.sample_id.in_(sample_ids), sg.c.archived.is_(False))
-        .order_by(sg.c.sample_id, sg.c.type, sg.c.id)
-    ):
+    for sample_id, kind in conn.execute(_GROUPS_OF_SAMPLES, {"sample_ids": sample_ids}):
         found.setdefault(sample_id, []).append(kind)
     return found
 

@@ -94,6 +94,7 @@ class OidcProvider:
         self.issuer: str = settings.issuer
         self.client_id: str = settings.client_id
         self._http = http or httpx.Client(timeout=settings.timeout, follow_redirects=False)
+        self._owns_http = http is None
         self._lock = threading.Lock()
         self._endpoints: Endpoints | None = None
         self._keys: dict[str, Key] = {}
@@ -101,6 +102,11 @@ class OidcProvider:
         self._fetched_at = -float("inf")  # time.monotonic() of the last fetch of the keys
         self._attempted_at = -float("inf")  # ... and of the last attempt, which may have failed
         self._failure: Unavailable | None = None  # why the last attempt failed
+
+    def close(self) -> None:
+        """Close the connections kept open to the provider (the HTTP client's, when this made it)."""
+        if self._owns_http:
+            self._http.close()
 
     # -- the provider's documents ------------------------------------------------------------------
 

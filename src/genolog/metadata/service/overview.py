@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from genolog.metadata import tables as t
 from genolog.metadata.permissions import MEMBER_ADMIN, READ
-from genolog.metadata.service import project_memo
 from genolog.metadata.service.grid import GridPage, GridQuery, grid_page
 from genolog.metadata.service.session import Session
+from genolog.metadata.store import tallies
 
 
 @dataclass
@@ -36,33 +36,19 @@ class ProjectCounts:
         return sum(self.analyses.values())
 
 
-def counts(conn: Connection, project_ids: Sequence[int], analyses: bool = True) -> dict[int, ProjectCounts]:
-    """Four statements: participants, active samples, sequencing groups by type, active analyses by status
-    (not counted without ``analyses``)."""
-    result = {pid: ProjectCounts() for pid in project_ids}
-    if not project_ids:
-        return result
-    p, s, sg = t.participant, t.sample, t.sequencing_group
-    n = sa.func.count()
-    for pid, count in conn.execute(
-        sa.select(p.c.project_id, n).where(p.c.project_id.in_(project_ids)).group_by(p.c.project_id)
-    ):
-        result[pid].participants = int(count)
-    for pid, count in conn.execute(
-        sa.select(s.c.project_id, n)
-        .where(s.c.project_id.in_(project_ids), s.c.active.is_(True))
-        .group_by(s.c.project_id)
-    ):
-        result[pid].samples = int(count)
-    for pid, kind, count in conn.execute(
-        sa.select(s.c.project_id, sg.c.type, n)
-        .join(s, s.c.id == sg.c.sample_id)
-        .where(s.c.project_id.in_(project_ids), s.c.active.is_(True), sg.c.archived.is_(False))
-        .group_by(s.c.project_id, sg.c.type)
-        .order_by(sg.c.type)
-    ):
-        result[pid].sequencing_groups[kind] = int(count)
-    if analyses:
+def counts(conn: Connection, project_ids: Sequence[int]) -> dict[int, ProjectCounts]:
+    """Two statements: participants, active samples and sequencing groups by type from the projects'
+    tallies (``store.tallies``), active analyses by status counted."""
+    found = tallies.read(conn, project_ids, ("participants", "samples", "sequencing_groups"))
+    result = {
+        pid: ProjectCounts(
+            participants=found[pid]["participants"].get("", 0),
+            samples=found[pid]["samples"].get("", 0),
+            sequencing_groups=found[pid]["sequencing_groups"],
+        )
+        for pid in project_ids
+    }
+    if project_ids:
         _count_analyses(conn, project_ids, result)
     return result
 
@@ -181,18 +167,7 @@ class ProjectOverview:
 def project_overview(session: Session, project: str, query: GridQuery) -> ProjectOverview:
     row = session.project(project, READ)
     project_id = row["id"]
-    conn = session.tx.conn
-    # the samples' counts read every row: kept while no participant, sample or group changes
-    # (``project_memo``); the analyses, which pipelines write all the time, counted each time
-    kept = project_memo.kept(
-        conn,
-        project_id,
-        "counts",
-        ("participant", "sample", "sequencing_group"),
-        lambda: counts(conn, [project_id], analyses=False)[project_id],
-    )
-    found = replace(kept, analyses={})
-    _count_analyses(conn, [project_id], {project_id: found})
+    found = counts(session.tx.conn, [project_id])[project_id]
     page = grid_page(session, project_id, query, active_samples=found.samples)
     activity = recent_activity(session.tx.conn, {project_id: row["name"]}, limit=10)
     return ProjectOverview(

@@ -148,7 +148,7 @@ def delete_data(tx: Tx, project_id: int, delete_project: bool) -> None:
     # waits for the project's writers in flight, and keeps new ones out until this commits (``_select``)
     conn.execute(sa.select(t.project.c.id).where(t.project.c.id == project_id).with_for_update())
     tx.touch("project", [project_id], project_id)
-    sg_ids = sa.select(t.sequencing_group.c.id).join(t.sample).where(t.sample.c.project_id == project_id)
+    sg_ids = sa.select(t.sequencing_group.c.id).where(t.sequencing_group.c.project_id == project_id)
     sample_ids = sa.select(t.sample.c.id).where(t.sample.c.project_id == project_id)
     participant_ids = sa.select(t.participant.c.id).where(t.participant.c.project_id == project_id)
     analysis_ids = sa.select(t.analysis.c.id).where(t.analysis.c.project_id == project_id)
@@ -186,6 +186,7 @@ def delete_data(tx: Tx, project_id: int, delete_project: bool) -> None:
         t.participant_phenotype.delete().where(t.participant_phenotype.c.participant_id.in_(participant_ids)),
         t.participant_external_id.delete().where(t.participant_external_id.c.project_id == project_id),
         t.participant.delete().where(t.participant.c.project_id == project_id),
+        t.project_tally.delete().where(t.project_tally.c.project_id == project_id),
     ]
     for statement in deletes:
         conn.execute(statement)

@@ -18,11 +18,7 @@ FIELDS = ("type", "technology", "platform")
 
 def get_row(tx: Tx, sg_id: int) -> dict[str, Any]:
     row = (
-        tx.conn.execute(
-            sa.select(t.sequencing_group, t.sample.c.project_id)
-            .join(t.sample)
-            .where(t.sequencing_group.c.id == sg_id)
-        )
+        tx.conn.execute(sa.select(t.sequencing_group).where(t.sequencing_group.c.id == sg_id))
         .mappings()
         .first()
     )

@@ -29,11 +29,9 @@ _ACTIVE = sa.case((sg.c.archived, sa.false()), else_=sa.true())
 
 
 def _groups_statement(session: Session, *extra: Column) -> sa.Select[Any]:
-    """Sequencing groups (with their sample's project, which is theirs) in readable projects."""
-    statement = sa.select(*columns(sg), t.sample.c.project_id, *extra).join(
-        t.sample, t.sample.c.id == sg.c.sample_id
-    )
-    return statement.where(*readable(session, t.sample.c.project_id)).order_by(sg.c.id)
+    """Sequencing groups (their project is their sample's) in readable projects."""
+    statement = sa.select(*columns(sg), *extra).select_from(sg)
+    return statement.where(*readable(session, sg.c.project_id)).order_by(sg.c.id)
 
 
 def sequencing_groups(
@@ -106,7 +104,7 @@ def sequencing_groups_of_projects(
     active_only: FilterSpec | None,
 ) -> Rows:
     where = sequencing_group_where(session, id, type, technology, platform, active_only, external_id)
-    project_id = t.sample.c.project_id
+    project_id = sg.c.project_id
     return sequencing_groups(session, [project_id.in_(project_ids), *where], page, project_id)
 
 
@@ -128,7 +126,7 @@ def sequencing_groups_matching(
     """Sequencing groups of the readable projects ``project`` names (the root ``sequencingGroups``
     query). ``has_cram`` and ``has_gvcf`` ask for a completed, active analysis of that type (of a
     readable project) or none; ``created_on`` is refused (once the other filters are checked)."""
-    where: Where = [t.sample.c.project_id.in_(project_ids_matching(session, project))]
+    where: Where = [sg.c.project_id.in_(project_ids_matching(session, project))]
     where += sequencing_group_where(session, id, type, technology, platform, active_only, None)
     where += conditions(sg.c.sample_id, sample_id, session.codecs.sample.parse)
     if assay_meta is not None:

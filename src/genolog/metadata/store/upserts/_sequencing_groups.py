@@ -52,6 +52,7 @@ def upsert(batch: Batch, nodes: list[Node]) -> None:
         )
         node.values.update(
             sample_id=node.sample.id,
+            project_id=batch.project_id,
             meta=merge_patch(node.old["meta"] if node.old else {}, node.item.meta or {}),
             archived=False,
             assays=sorted(dict.fromkeys(assay_ids)),
