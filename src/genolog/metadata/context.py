@@ -215,7 +215,7 @@ class Tx:
         ]
         if activity:
             self.conn.execute(t.project_activity.insert(), activity)
-        self._recount.apply(self.conn)
+        self._recount.apply(self.conn, self._audit_log_id)
         self._touched.clear()
 
 

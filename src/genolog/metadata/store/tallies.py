@@ -43,19 +43,23 @@ class Recount:
 
     def __init__(self) -> None:
         self.before: Tally = Counter()
-        self.rows: dict[str, set[int]] = {entity: set() for entity in TALLIED}
+        self.noted: dict[str, set[int]] = {entity: set() for entity in TALLIED}  # existing rows changed
+        self.new: dict[str, set[int]] = {entity: set() for entity in TALLIED}  # rows the request made
+
+    def _fresh(self, entity: str, ids: Iterable[int]) -> list[int]:
+        noted, new = self.noted[entity], self.new[entity]
+        return [i for i in ids if i not in noted and i not in new]
 
     def touching(self, conn: Connection, entity: str, ids: Collection[int]) -> None:
         """Before the rows ``ids`` of ``entity`` change: note what they contribute now."""
         sg = t.sequencing_group
         if entity == "sequencing_group":
-            self._note_groups(conn, sg.c.id, [i for i in ids if i not in self.rows[entity]])
+            self._note_groups(conn, sg.c.id, self._fresh(entity, ids))
             return
-        noted = self.rows[entity]
-        fresh = [i for i in ids if i not in noted]
+        fresh = self._fresh(entity, ids)
         if not fresh:
             return
-        noted.update(fresh)
+        self.noted[entity].update(fresh)
         if entity == "participant":
             self.before += participant_tally(conn, fresh)
         else:
@@ -67,36 +71,45 @@ class Recount:
         nothing now too: a group unarchived, or a sample made active, makes them count."""
         if not ids:
             return
-        noted = self.rows["sequencing_group"]
+        noted, new = self.noted["sequencing_group"], self.new["sequencing_group"]
         for group_id, project_id, kind, counted in conn.execute(_groups(conn, column, ids)):
-            if group_id not in noted:
+            if group_id not in noted and group_id not in new:
                 noted.add(group_id)
                 if counted:
                     self.before[(project_id, "sequencing_groups", kind)] += 1
 
     def created(self, entity: str, ids: Iterable[int]) -> None:
         """New rows: they contributed nothing before."""
-        self.rows[entity].update(ids)
+        self.new[entity].update(ids)
 
-    def apply(self, conn: Connection) -> None:
-        """Add the difference between what the noted rows contribute now and before to the tallies."""
-        after = (
-            participant_tally(conn, self.rows["participant"])
-            + sample_tally(conn, self.rows["sample"])
-            + group_tally(conn, self.rows["sequencing_group"])
-        )
+    def apply(self, conn: Connection, audit_log_id: int | None) -> None:
+        """Add the difference between what the noted and new rows contribute now and before to the
+        tallies (``audit_log_id``: the request's entry, which its new rows carry)."""
+        after: Tally = Counter()
+        for entity, tally in (
+            ("participant", participant_tally),
+            ("sample", sample_tally),
+            ("sequencing_group", group_tally),
+        ):
+            after += tally(conn, self.noted[entity])
+            after += tally(conn, self.new[entity], audit_log_id)
         delta: Tally = Counter(after)
         delta.subtract(self.before)
         add(conn, {key: n for key, n in delta.items() if n})
         self.before.clear()
-        for noted in self.rows.values():
-            noted.clear()
+        for rows in (*self.noted.values(), *self.new.values()):
+            rows.clear()
 
 
-def _within(conn: Connection, column: sa.ColumnElement[int], ids: Collection[int]) -> list[Any]:
-    """``column`` among ``ids``, with their range too: a request's new rows have neighbouring ids, and the
-    range lets PostgreSQL read them from the primary key rather than the whole table."""
-    return [column.between(min(ids), max(ids)), one_of(conn, column, ids)]
+def _among(conn: Connection, table: sa.Table, ids: Collection[int], created_by: int | None) -> list[Any]:
+    """The rows ``ids`` of ``table``, by their range (a request's new rows have neighbouring ids: the
+    range reads them from the primary key rather than the whole table) and, for rows the request created
+    (``created_by``: its audit-log entry, on the rows), by that entry rather than a list of every id (a
+    bulk ingest's 100,000 of each kind)."""
+    within = table.c.id.between(min(ids), max(ids))
+    if created_by is not None:
+        return [within, table.c.created_audit_log_id == created_by]
+    return [within, one_of(conn, table.c.id, ids)]
 
 
 def _meta_keys(conn: Connection, table: sa.Table) -> tuple[sa.ColumnElement[str], Any]:
@@ -114,14 +127,20 @@ def _is_object(conn: Connection, table: sa.Table) -> sa.ColumnElement[bool]:
 
 
 def _tally_rows(
-    conn: Connection, table: sa.Table, ids: Collection[int], counted: str, meta: str, *where: Any
+    conn: Connection,
+    table: sa.Table,
+    ids: Collection[int],
+    created_by: int | None,
+    counted: str,
+    meta: str,
+    *where: Any,
 ) -> Tally:
-    """The rows ``ids`` of ``table`` that match ``where``: their count as ``counted``, their meta keys as
-    ``meta``."""
+    """The rows ``ids`` of ``table`` (``_among``) that match ``where``: their count as ``counted``, their
+    meta keys as ``meta``."""
     found: Tally = Counter()
     if not ids:
         return found
-    where = (*_within(conn, table.c.id, ids), *where)
+    where = (*_among(conn, table, ids, created_by), *where)
     statement = sa.select(table.c.project_id, sa.func.count()).where(*where).group_by(table.c.project_id)
     for project_id, n in conn.execute(statement):
         found[(project_id, counted, "")] = int(n)
@@ -138,12 +157,13 @@ def _tally_rows(
     return found
 
 
-def participant_tally(conn: Connection, ids: Collection[int]) -> Tally:
-    return _tally_rows(conn, t.participant, ids, "participants", "participant_meta")
+def participant_tally(conn: Connection, ids: Collection[int], created_by: int | None = None) -> Tally:
+    return _tally_rows(conn, t.participant, ids, created_by, "participants", "participant_meta")
 
 
-def sample_tally(conn: Connection, ids: Collection[int]) -> Tally:
-    return _tally_rows(conn, t.sample, ids, "samples", "sample_meta", t.sample.c.active.is_(True))
+def sample_tally(conn: Connection, ids: Collection[int], created_by: int | None = None) -> Tally:
+    active = t.sample.c.active.is_(True)
+    return _tally_rows(conn, t.sample, ids, created_by, "samples", "sample_meta", active)
 
 
 def _groups(conn: Connection, column: sa.ColumnElement[int], ids: Sequence[int]) -> sa.Select[Any]:
@@ -157,7 +177,7 @@ def _groups(conn: Connection, column: sa.ColumnElement[int], ids: Sequence[int])
     )
 
 
-def group_tally(conn: Connection, ids: Collection[int]) -> Tally:
+def group_tally(conn: Connection, ids: Collection[int], created_by: int | None = None) -> Tally:
     found: Tally = Counter()
     if not ids:
         return found
@@ -165,7 +185,7 @@ def group_tally(conn: Connection, ids: Collection[int]) -> Tally:
     statement = (
         sa.select(sg.c.project_id, sg.c.type, sa.func.count())
         .join(s, s.c.id == sg.c.sample_id)
-        .where(*_within(conn, sg.c.id, ids), sg.c.archived.is_(False), s.c.active.is_(True))
+        .where(*_among(conn, sg, ids, created_by), sg.c.archived.is_(False), s.c.active.is_(True))
         .group_by(sg.c.project_id, sg.c.type)
     )
     for project_id, kind, n in conn.execute(statement):
