@@ -36,6 +36,9 @@ from genolog.metadata.db import one_of
 TALLIED = ("participant", "sample", "sequencing_group")
 #: (project id, tally, name) -> how many rows
 Tally = Counter[tuple[int, str, str]]
+#: what makes a sample count (with its meta keys), and a group (joined to its sample)
+_SAMPLE_COUNTS = t.sample.c.active.is_(True)
+_GROUP_COUNTS = sa.and_(t.sequencing_group.c.archived.is_(False), _SAMPLE_COUNTS)
 
 
 class Recount:
@@ -93,9 +96,8 @@ class Recount:
         ):
             after += tally(conn, self.noted[entity])
             after += tally(conn, self.new[entity], audit_log_id)
-        delta: Tally = Counter(after)
-        delta.subtract(self.before)
-        add(conn, {key: n for key, n in delta.items() if n})
+        after.subtract(self.before)
+        add(conn, {key: n for key, n in after.items() if n})
         self.before.clear()
         for rows in (*self.noted.values(), *self.new.values()):
             rows.clear()
@@ -162,16 +164,14 @@ def participant_tally(conn: Connection, ids: Collection[int], created_by: int | 
 
 
 def sample_tally(conn: Connection, ids: Collection[int], created_by: int | None = None) -> Tally:
-    active = t.sample.c.active.is_(True)
-    return _tally_rows(conn, t.sample, ids, created_by, "samples", "sample_meta", active)
+    return _tally_rows(conn, t.sample, ids, created_by, "samples", "sample_meta", _SAMPLE_COUNTS)
 
 
 def _groups(conn: Connection, column: sa.ColumnElement[int], ids: Sequence[int]) -> sa.Select[Any]:
     """Each group among ``column``'s ``ids``: its id, project, type and whether it counts."""
     sg, s = t.sequencing_group, t.sample
-    counted = sa.and_(sg.c.archived.is_(False), s.c.active.is_(True))
     return (
-        sa.select(sg.c.id, sg.c.project_id, sg.c.type, counted)
+        sa.select(sg.c.id, sg.c.project_id, sg.c.type, _GROUP_COUNTS)
         .join(s, s.c.id == sg.c.sample_id)
         .where(one_of(conn, column, ids))
     )
@@ -185,7 +185,7 @@ def group_tally(conn: Connection, ids: Collection[int], created_by: int | None =
     statement = (
         sa.select(sg.c.project_id, sg.c.type, sa.func.count())
         .join(s, s.c.id == sg.c.sample_id)
-        .where(*_among(conn, sg, ids, created_by), sg.c.archived.is_(False), s.c.active.is_(True))
+        .where(*_among(conn, sg, ids, created_by), _GROUP_COUNTS)
         .group_by(sg.c.project_id, sg.c.type)
     )
     for project_id, kind, n in conn.execute(statement):
